@@ -1,0 +1,31 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AppointmentsModule } from './appointments/appointments.module';
+import { ClientsModule } from './clients/clients.module';
+import { CommonModule } from './common/common.module';
+import { SettingsModule } from './config/settings.module';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { HoldsModule } from './holds/holds.module';
+import { MailModule } from './mail/mail.module';
+import { ProvidersModule } from './providers/providers.module';
+
+@Module({})
+export class AppModule {
+  /** `overrides` take precedence over the environment (tests boot several apps with their own settings). */
+  static register(overrides: Record<string, string | undefined> = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        SettingsModule.forRoot(overrides),
+        CommonModule,
+        DatabaseModule,
+        HoldsModule,
+        MailModule,
+        HealthModule,
+        ProvidersModule,
+        ClientsModule,
+        AppointmentsModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,34 @@
+import { Module } from '@nestjs/common';
+import { JwtModule } from '@nestjs/jwt';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ClientsModule } from '../clients/clients.module';
+import { Settings } from '../config/settings';
+import { SETTINGS } from '../config/settings.module';
+import { ProvidersModule } from '../providers/providers.module';
+import { AppointmentsController } from './appointments.controller';
+import { AppointmentsRepository } from './appointments.repository';
+import { AppointmentsService } from './appointments.service';
+import { AppointmentEntity } from './entities/appointment.entity';
+import { BookedSlotEntity } from './entities/booked-slot.entity';
+import { HOLD_TOKEN_ALGORITHM, HoldTokenService } from './hold-token.service';
+import { ValidationController } from './validation.controller';
+import { ValidationService } from './validation.service';
+
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([AppointmentEntity, BookedSlotEntity]),
+    JwtModule.registerAsync({
+      inject: [SETTINGS],
+      useFactory: (settings: Settings) => ({
+        secret: settings.jwtSecret,
+        signOptions: { algorithm: HOLD_TOKEN_ALGORITHM },
+        verifyOptions: { algorithms: [HOLD_TOKEN_ALGORITHM] },
+      }),
+    }),
+    ProvidersModule,
+    ClientsModule,
+  ],
+  controllers: [AppointmentsController, ValidationController],
+  providers: [AppointmentsRepository, AppointmentsService, HoldTokenService, ValidationService],
+})
+export class AppointmentsModule {}

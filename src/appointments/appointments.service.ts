@@ -1,0 +1,149 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { ClientsService } from '../clients/clients.service';
+import { AppError } from '../common/app-error';
+import { Clock } from '../common/clock';
+import { Settings } from '../config/settings';
+import { InjectSettings } from '../config/settings.module';
+import { Hold, HoldStore } from '../holds/hold-store';
+import { MailService } from '../mail/mail.service';
+import { ScheduleService } from '../providers/schedule.service';
+import { chainSlots, endWallTime, indexToWallTime, SLOT_MINUTES } from '../providers/slots';
+import { slotIndexesOf, toAppointmentView, toPendingView } from './appointment-view';
+import { AppointmentsRepository } from './appointments.repository';
+import {
+  AppointmentList,
+  AppointmentView,
+  ListAppointmentsQuery,
+  PendingAppointmentView,
+  RequestAppointmentDto,
+} from './dto/appointment.dto';
+import { AppointmentEntity } from './entities/appointment.entity';
+import { HoldTokenService } from './hold-token.service';
+
+export function holdOf(appointment: AppointmentEntity): Hold {
+  return {
+    holdId: appointment.holdId,
+    providerId: appointment.providerId,
+    date: appointment.date,
+    slotIndexes: slotIndexesOf(appointment),
+    expiresAt: appointment.expiresAt,
+  };
+}
+
+@Injectable()
+export class AppointmentsService {
+  private readonly logger = new Logger(AppointmentsService.name);
+
+  constructor(
+    private readonly appointments: AppointmentsRepository,
+    private readonly schedule: ScheduleService,
+    private readonly clients: ClientsService,
+    private readonly holds: HoldStore,
+    private readonly tokens: HoldTokenService,
+    private readonly mail: MailService,
+    private readonly clock: Clock,
+    @InjectSettings() private readonly settings: Settings,
+  ) {}
+
+  /**
+   * Holds the requested slots and mails the validation link. The claim is one atomic step in the
+   * hold store; if anything after it fails, the hold and the pending row are undone before the error
+   * is answered, so a failed request leaves nothing behind.
+   */
+  async request(dto: RequestAppointmentDto): Promise<PendingAppointmentView> {
+    const slotCount = (dto.duration_minutes ?? SLOT_MINUTES) / SLOT_MINUTES;
+    const day = await this.schedule.providerDay(dto.provider_id, dto.date);
+    const client = await this.clients.get(dto.client_id);
+    const slots = chainSlots(day.slots, dto.requested_slot, slotCount, (index) => day.bookable.has(index));
+    if (!slots) throw slotUnavailable();
+
+    const now = this.clock.nowMs();
+    const hold: Hold = {
+      holdId: randomUUID(),
+      providerId: dto.provider_id,
+      date: dto.date,
+      slotIndexes: slots.map((slot) => slot.index),
+      expiresAt: now + this.settings.holdTtlSeconds * 1000,
+    };
+    if (!(await this.holds.claim(hold))) throw slotUnavailable();
+
+    let appointment: AppointmentEntity | undefined;
+    try {
+      const endMs = slots[slots.length - 1].endMs;
+      appointment = await this.appointments.insertPending({
+        providerId: hold.providerId,
+        clientId: client.id,
+        date: dto.date,
+        slotIndexes: hold.slotIndexes.join(','),
+        startTime: indexToWallTime(slots[0].index),
+        endTime: endWallTime(endMs, day.date, day.timeZone),
+        startAt: slots[0].startMs,
+        endAt: endMs,
+        status: 'pending',
+        holdId: hold.holdId,
+        expiresAt: hold.expiresAt,
+        createdAt: now,
+      });
+      const token = this.tokens.sign(appointment.id, hold.holdId, hold.expiresAt);
+      await this.mail.sendValidation({
+        to: client.email,
+        clientName: client.name,
+        providerName: day.provider.name,
+        appointmentId: appointment.id,
+        date: appointment.date,
+        startTime: appointment.startTime,
+        endTime: appointment.endTime,
+        timeZone: day.timeZone,
+        expiresAt: new Date(hold.expiresAt).toISOString(),
+        link: `${this.settings.publicUrl}/api/validate?token=${encodeURIComponent(token)}`,
+      });
+      return toPendingView(appointment);
+    } catch (error) {
+      await this.undoRequest(hold, appointment);
+      throw error;
+    }
+  }
+
+  async get(id: number): Promise<AppointmentView> {
+    return toAppointmentView(await this.find(id), this.clock.nowMs());
+  }
+
+  async list(query: ListAppointmentsQuery): Promise<AppointmentList> {
+    const rows = await this.appointments.list({ providerId: query.provider_id, clientId: query.client_id, date: query.date });
+    const now = this.clock.nowMs();
+    return { items: rows.map((row) => toAppointmentView(row, now)) };
+  }
+
+  /** Cancels; the slots are open again at once. Cancelling twice answers the same. */
+  async cancel(id: number): Promise<AppointmentView> {
+    const appointment = await this.find(id);
+    if (appointment.status !== 'cancelled') {
+      await this.appointments.cancel(id, this.clock.nowMs());
+      await this.holds.release(holdOf(appointment)).catch((error: unknown) => {
+        // The cancellation is committed; the hold lapses by itself at its expiry.
+        this.logger.warn(`Hold of appointment ${id} not released: ${String(error)}`);
+      });
+    }
+    return toAppointmentView(await this.find(id), this.clock.nowMs());
+  }
+
+  async find(id: number): Promise<AppointmentEntity> {
+    const appointment = await this.appointments.findById(id);
+    if (!appointment) throw new AppError('APPOINTMENT_NOT_FOUND', `Appointment ${id} does not exist`);
+    return appointment;
+  }
+
+  private async undoRequest(hold: Hold, appointment: AppointmentEntity | undefined): Promise<void> {
+    try {
+      if (appointment) await this.appointments.deletePending(appointment.id);
+      await this.holds.release(hold);
+    } catch (error) {
+      this.logger.warn(`Could not undo request of hold ${hold.holdId}: ${String(error)}; it lapses at its expiry`);
+    }
+  }
+}
+
+function slotUnavailable(): AppError {
+  return new AppError('SLOT_UNAVAILABLE', 'That slot is not open: it is held, booked, not published or already past');
+}

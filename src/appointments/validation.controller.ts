@@ -1,0 +1,68 @@
+import { Body, Controller, Get, Headers, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { ApiConsumes, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { AppError } from '../common/app-error';
+import { ApiProblems } from '../common/swagger';
+import { ConfirmationView, ValidateTokenDto, ValidateTokenQuery } from './dto/appointment.dto';
+import { confirmedPage, errorPage, previewPage, RenderedPage } from './validation-page';
+import { ValidationService } from './validation.service';
+
+const HTML = 'text/html; charset=utf-8';
+
+/** A browser's form post prefers HTML; API clients get JSON. */
+function wantsHtml(accept: string | undefined): boolean {
+  return !!accept && accept.includes('text/html') && !accept.startsWith('application/json');
+}
+
+async function renderPage(reply: FastifyReply, page: () => Promise<RenderedPage>): Promise<string> {
+  let rendered: RenderedPage;
+  try {
+    rendered = await page();
+  } catch (error) {
+    if (!(error instanceof AppError) || error.status >= 500) throw error;
+    rendered = errorPage(error);
+  }
+  reply.status(rendered.status).header('content-type', HTML).header('cache-control', 'no-store');
+  return rendered.html;
+}
+
+@ApiTags('validation')
+@Controller('validate')
+export class ValidationController {
+  constructor(private readonly validation: ValidationService) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'The page behind the emailed link',
+    description: 'Shows the appointment and a button that POSTs the token. A GET changes nothing.',
+  })
+  @ApiProduces('text/html')
+  @ApiResponse({ status: 200, description: 'The confirmation page', content: { 'text/html': { schema: { type: 'string' } } } })
+  @ApiResponse({ status: 401, description: 'Invalid link page (TOKEN_INVALID)', content: { 'text/html': { schema: { type: 'string' } } } })
+  @ApiResponse({ status: 409, description: 'Already confirmed or cancelled page', content: { 'text/html': { schema: { type: 'string' } } } })
+  @ApiResponse({ status: 410, description: 'Expired link page (HOLD_EXPIRED)', content: { 'text/html': { schema: { type: 'string' } } } })
+  showValidationPage(@Query() query: ValidateTokenQuery, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+    return renderPage(reply, async () => previewPage(await this.validation.preview(query.token), query.token));
+  }
+
+  @Post()
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Confirm a held appointment',
+    description: 'JSON, or form-encoded from the page. Books the slots once and mails a confirmation with an .ics file.',
+  })
+  @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
+  @ApiResponse({ status: 200, type: ConfirmationView })
+  @ApiProblems('VALIDATION_FAILED', 'TOKEN_INVALID', 'ALREADY_CONFIRMED', 'HOLD_CANCELLED', 'SLOT_UNAVAILABLE', 'HOLD_EXPIRED', 'UNAVAILABLE')
+  async confirmAppointment(
+    @Body() dto: ValidateTokenDto,
+    @Headers('accept') accept: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ConfirmationView | string> {
+    if (!wantsHtml(accept)) return this.validation.confirm(dto.token);
+    return renderPage(reply, async () => {
+      const { appointment } = await this.validation.confirm(dto.token);
+      return confirmedPage(appointment.date, appointment.start_time, appointment.end_time);
+    });
+  }
+}

@@ -1,0 +1,145 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ClientsService } from '../clients/clients.service';
+import { AppError } from '../common/app-error';
+import { Clock } from '../common/clock';
+import { HoldStore } from '../holds/hold-store';
+import { buildIcs } from '../mail/ics';
+import { MailService } from '../mail/mail.service';
+import { ProvidersService } from '../providers/providers.service';
+import { daySlots, parseDate } from '../providers/slots';
+import { effectiveStatus, slotIndexesOf, toAppointmentView } from './appointment-view';
+import { AppointmentsRepository } from './appointments.repository';
+import { holdOf } from './appointments.service';
+import { ConfirmationView } from './dto/appointment.dto';
+import { AppointmentEntity } from './entities/appointment.entity';
+import { HoldTokenService } from './hold-token.service';
+
+/** How long a consumed hold keeps its slots while the booking commits. */
+const BOOKING_PIN_MS = 60_000;
+
+export interface HoldPreview {
+  appointment: AppointmentEntity;
+  providerName: string;
+  clientName: string;
+  timeZone: string;
+}
+
+@Injectable()
+export class ValidationService {
+  private readonly logger = new Logger(ValidationService.name);
+
+  constructor(
+    private readonly tokens: HoldTokenService,
+    private readonly appointments: AppointmentsRepository,
+    private readonly providers: ProvidersService,
+    private readonly clients: ClientsService,
+    private readonly holds: HoldStore,
+    private readonly mail: MailService,
+    private readonly clock: Clock,
+  ) {}
+
+  /** What the link's page shows. Reads only: a mail scanner opening the link books nothing. */
+  async preview(token: string): Promise<HoldPreview> {
+    const appointment = await this.appointmentOf(token);
+    this.assertConfirmable(appointment);
+    const [provider, client] = await Promise.all([
+      this.providers.get(appointment.providerId),
+      this.clients.get(appointment.clientId),
+    ]);
+    return { appointment, providerName: provider.name, clientName: client.name, timeZone: provider.timeZone };
+  }
+
+  /** Books the held slots exactly once, then mails the confirmation with a calendar file. */
+  async confirm(token: string): Promise<ConfirmationView> {
+    const appointment = await this.appointmentOf(token);
+    this.assertConfirmable(appointment);
+
+    if ((await this.holds.consume(holdOf(appointment), BOOKING_PIN_MS)) === 'gone') {
+      throw await this.whyNotConfirmable(appointment.id);
+    }
+    const provider = await this.providers.get(appointment.providerId);
+    const slotStarts = new Map(daySlots(parseDate(appointment.date)!, provider.timeZone).map((s) => [s.index, s.startMs]));
+    const slots = slotIndexesOf(appointment).map((slotIndex) => ({ slotIndex, startsAt: slotStarts.get(slotIndex)! }));
+    const confirmedAt = this.clock.nowMs();
+    const outcome = await this.appointments.book(appointment, slots, confirmedAt);
+    if (outcome === 'slot-taken') {
+      throw new AppError('SLOT_UNAVAILABLE', 'Another appointment was booked on these slots meanwhile');
+    }
+    if (outcome === 'not-pending') throw await this.whyNotConfirmable(appointment.id);
+
+    const booked = { ...appointment, status: 'confirmed' as const, confirmedAt };
+    await this.sendConfirmation(booked, provider.name, provider.email, provider.timeZone);
+    return { status: 'confirmed', appointment: toAppointmentView(booked, confirmedAt) };
+  }
+
+  private async appointmentOf(token: string): Promise<AppointmentEntity> {
+    const claims = this.tokens.verify(token);
+    const appointment = await this.appointments.findById(claims.appointmentId);
+    if (!appointment || appointment.holdId !== claims.holdId) {
+      throw new AppError('TOKEN_INVALID', 'This link is not valid: it was altered, or it is not one of ours');
+    }
+    return appointment;
+  }
+
+  private assertConfirmable(appointment: AppointmentEntity): void {
+    const now = this.clock.nowMs();
+    switch (effectiveStatus(appointment, now)) {
+      case 'confirmed':
+        throw new AppError('ALREADY_CONFIRMED', 'This appointment is already confirmed', {
+          appointment: toAppointmentView(appointment, now),
+        });
+      case 'cancelled':
+        throw new AppError('HOLD_CANCELLED', 'This appointment request was cancelled');
+      case 'expired':
+        throw new AppError('HOLD_EXPIRED', 'This hold has expired; the slot is open again, ask for it anew');
+      case 'pending':
+        return;
+    }
+  }
+
+  /** After losing a race (another confirmation, a cancellation, the expiry): say which. */
+  private async whyNotConfirmable(id: number): Promise<AppError> {
+    const fresh = await this.appointments.findById(id);
+    try {
+      if (fresh) this.assertConfirmable(fresh);
+    } catch (error) {
+      return error as AppError;
+    }
+    // Still pending and in time: another confirmation of the same link is committing right now.
+    return new AppError('ALREADY_CONFIRMED', 'This appointment is being confirmed');
+  }
+
+  private async sendConfirmation(
+    appointment: AppointmentEntity,
+    providerName: string,
+    providerEmail: string,
+    timeZone: string,
+  ): Promise<void> {
+    try {
+      const client = await this.clients.get(appointment.clientId);
+      await this.mail.sendConfirmation({
+        to: client.email,
+        clientName: client.name,
+        providerName,
+        appointmentId: appointment.id,
+        date: appointment.date,
+        startTime: appointment.startTime,
+        endTime: appointment.endTime,
+        timeZone,
+        ics: buildIcs({
+          uid: `appointment-${appointment.id}@scheduler`,
+          startMs: appointment.startAt,
+          endMs: appointment.endAt,
+          stampMs: appointment.confirmedAt ?? this.clock.nowMs(),
+          summary: `Appointment with ${providerName}`,
+          description: `Appointment ${appointment.id} with ${providerName}, ${appointment.date} ${appointment.startTime}–${appointment.endTime} (${timeZone})`,
+          organizerEmail: providerEmail,
+          attendeeEmail: client.email,
+        }),
+      });
+    } catch (error) {
+      // The booking is committed; a lost confirmation mail must not turn it into an error.
+      this.logger.warn(`Confirmation mail for appointment ${appointment.id} not sent: ${String(error)}`);
+    }
+  }
+}

@@ -1,0 +1,28 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { isUniqueViolation } from '../database/errors';
+import { Transactions } from '../database/transactions';
+import { ClientEntity } from './entities/client.entity';
+
+@Injectable()
+export class ClientsRepository {
+  constructor(
+    @InjectRepository(ClientEntity) private readonly clients: Repository<ClientEntity>,
+    private readonly transactions: Transactions,
+  ) {}
+
+  /** Inserts a client; null when the email is already registered. */
+  async insert(client: Omit<ClientEntity, 'id'>): Promise<ClientEntity | null> {
+    try {
+      return await this.transactions.run((manager) => manager.save(ClientEntity, manager.create(ClientEntity, client)));
+    } catch (error) {
+      if (isUniqueViolation(error)) return null;
+      throw error;
+    }
+  }
+
+  findById(id: number): Promise<ClientEntity | null> {
+    return this.clients.findOneBy({ id });
+  }
+}

@@ -1,0 +1,31 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsEmail, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { E164_PATTERN } from '../../common/validators';
+
+export class CreateClientDto {
+  @ApiProperty({ example: 'Grace Hopper', maxLength: 200 })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  name: string;
+
+  @ApiProperty({ example: 'grace@example.com', maxLength: 254 })
+  @IsString()
+  @MaxLength(254)
+  @IsEmail({}, { message: 'email must be an email address' })
+  email: string;
+
+  @ApiPropertyOptional({ example: '+14155550199', description: 'E.164' })
+  @IsOptional()
+  @IsString()
+  @Matches(E164_PATTERN, { message: 'phone must be in E.164 form, such as +14155550123' })
+  phone?: string;
+}
+
+export class ClientView {
+  @ApiProperty({ example: 7 }) id: number;
+  @ApiProperty({ example: 'Grace Hopper' }) name: string;
+  @ApiProperty({ example: 'grace@example.com' }) email: string;
+  @ApiProperty({ example: '+14155550199', nullable: true, type: String }) phone: string | null;
+  @ApiProperty({ example: '2026-07-28T08:00:00.000Z' }) created_at: string;
+}

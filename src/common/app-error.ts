@@ -1,0 +1,52 @@
+/** Every error the API answers with: a stable code, its HTTP status and a title. */
+export const ERROR_CODES = {
+  VALIDATION_FAILED: { status: 400, title: 'Validation failed' },
+  UNAUTHENTICATED: { status: 401, title: 'Unauthenticated' },
+  TOKEN_INVALID: { status: 401, title: 'Token invalid' },
+  FORBIDDEN: { status: 403, title: 'Forbidden' },
+  PROVIDER_NOT_FOUND: { status: 404, title: 'Provider not found' },
+  CLIENT_NOT_FOUND: { status: 404, title: 'Client not found' },
+  APPOINTMENT_NOT_FOUND: { status: 404, title: 'Appointment not found' },
+  NOT_FOUND: { status: 404, title: 'Not found' },
+  METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
+  SLOT_UNAVAILABLE: { status: 409, title: 'Slot unavailable' },
+  EMAIL_TAKEN: { status: 409, title: 'Email taken' },
+  ALREADY_CONFIRMED: { status: 409, title: 'Already confirmed' },
+  HOLD_CANCELLED: { status: 409, title: 'Hold cancelled' },
+  HOLD_EXPIRED: { status: 410, title: 'Hold expired' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
+  RATE_LIMITED: { status: 429, title: 'Rate limited' },
+  INTERNAL: { status: 500, title: 'Internal error' },
+  UNAVAILABLE: { status: 503, title: 'Service unavailable' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string,
+    readonly extra: { errors?: FieldError[]; [key: string]: unknown } = {},
+  ) {
+    super(detail);
+    this.name = 'AppError';
+    this.status = ERROR_CODES[code].status;
+  }
+
+  static validation(errors: FieldError[]): AppError {
+    const detail = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+    return new AppError('VALIDATION_FAILED', detail || 'The request is invalid', { errors });
+  }
+
+  static field(field: string, message: string): AppError {
+    return AppError.validation([{ field, message }]);
+  }
+}

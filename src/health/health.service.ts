@@ -1,0 +1,40 @@
+import { Injectable } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
+import { Transactions } from '../database/transactions';
+import { HoldStore } from '../holds/hold-store';
+
+const CHECK_TIMEOUT_MS = 2000;
+
+export class HealthView {
+  @ApiProperty({ enum: ['ok', 'unavailable'], example: 'ok' }) status: 'ok' | 'unavailable';
+  @ApiProperty({ example: { database: 'ok', hold_store: 'ok' } }) checks: Record<string, 'ok' | 'down'>;
+}
+
+async function probe(check: () => Promise<void>): Promise<'ok' | 'down'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([check(), timeout]);
+    return 'ok';
+  } catch {
+    return 'down';
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+@Injectable()
+export class HealthService {
+  constructor(
+    private readonly transactions: Transactions,
+    private readonly holds: HoldStore,
+  ) {}
+
+  async check(): Promise<HealthView> {
+    const [database, holdStore] = await Promise.all([probe(() => this.transactions.ping()), probe(() => this.holds.ping())]);
+    const checks = { database, hold_store: holdStore };
+    return { status: database === 'ok' && holdStore === 'ok' ? 'ok' : 'unavailable', checks };
+  }
+}

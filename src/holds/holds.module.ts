@@ -1,0 +1,58 @@
+import { CACHE_MANAGER, CacheModule } from '@nestjs/cache-manager';
+import { Global, Logger, Module } from '@nestjs/common';
+import type { Cache } from 'cache-manager';
+import { redisInsStore, RedisStore } from 'cache-manager-redis-yet';
+import { createClient, RedisClientType } from 'redis';
+import { Clock } from '../common/clock';
+import { Settings } from '../config/settings';
+import { SETTINGS } from '../config/settings.module';
+import { HoldStore } from './hold-store';
+import { MemoryHoldStore } from './memory-hold-store';
+import { RedisHoldStore } from './redis-hold-store';
+
+const logger = new Logger('Redis');
+
+async function connectRedis(url: string): Promise<RedisClientType> {
+  const client: RedisClientType = createClient({
+    url,
+    // Without a connection, commands fail at once (→ 503) instead of queueing until Redis is back.
+    disableOfflineQueue: true,
+    socket: { connectTimeout: 3000, reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2000) },
+  });
+  let lastLogged = 0;
+  client.on('error', (error: Error) => {
+    if (Date.now() - lastLogged > 10_000) {
+      lastLogged = Date.now();
+      logger.warn(`Redis connection error: ${error.message}`);
+    }
+  });
+  await client.connect();
+  return client;
+}
+
+/**
+ * The shared cache module: with REDIS_URL it is Redis (cache-manager-redis-yet) and the holds live
+ * there, keyed by hold id; without it, an in-process store.
+ */
+@Global()
+@Module({
+  imports: [
+    CacheModule.registerAsync({
+      inject: [SETTINGS],
+      useFactory: async (settings: Settings) =>
+        settings.redisUrl ? { store: redisInsStore(await connectRedis(settings.redisUrl)) } : {},
+    }),
+  ],
+  providers: [
+    {
+      provide: HoldStore,
+      inject: [SETTINGS, CACHE_MANAGER, Clock],
+      useFactory: (settings: Settings, cache: Cache, clock: Clock): HoldStore =>
+        settings.redisUrl
+          ? new RedisHoldStore((cache.store as RedisStore).client, settings.redisPrefix)
+          : new MemoryHoldStore(clock),
+    },
+  ],
+  exports: [HoldStore, CacheModule],
+})
+export class HoldsModule {}

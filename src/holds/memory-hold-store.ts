@@ -1,0 +1,86 @@
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Clock } from '../common/clock';
+import { ConfirmOutcome, Hold, HoldDay, HoldStore } from './hold-store';
+
+interface Entry {
+  value: string;
+  expiresAt: number;
+}
+
+const SWEEP_INTERVAL_MS = 60_000;
+
+/**
+ * The embedded hold store of a single process. Each operation runs synchronously from start to end,
+ * so, as with the Redis script, no other request can interleave between its check and its write.
+ */
+@Injectable()
+export class MemoryHoldStore extends HoldStore implements OnModuleDestroy {
+  private readonly entries = new Map<string, Entry>();
+  private readonly sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS).unref();
+
+  constructor(private readonly clock: Clock) {
+    super();
+  }
+
+  async claim(hold: Hold): Promise<boolean> {
+    const now = this.clock.nowMs();
+    const slotKeys = hold.slotIndexes.map((index) => slotKey(hold, index));
+    if (slotKeys.some((key) => this.read(key, now) !== undefined)) return false;
+    for (const key of slotKeys) this.entries.set(key, { value: hold.holdId, expiresAt: hold.expiresAt });
+    this.entries.set(recordKey(hold), { value: JSON.stringify(hold), expiresAt: hold.expiresAt });
+    return true;
+  }
+
+  async heldSlots(day: HoldDay, slotIndexes: readonly number[]): Promise<Set<number>> {
+    const now = this.clock.nowMs();
+    return new Set(slotIndexes.filter((index) => this.read(slotKey(day, index), now) !== undefined));
+  }
+
+  async consume(hold: Hold, pinMs: number): Promise<ConfirmOutcome> {
+    const now = this.clock.nowMs();
+    if (this.read(recordKey(hold), now) === undefined) return 'gone';
+    const slotKeys = hold.slotIndexes.map((index) => slotKey(hold, index));
+    if (slotKeys.some((key) => this.read(key, now) !== hold.holdId)) return 'gone';
+    this.entries.delete(recordKey(hold));
+    for (const key of slotKeys) this.entries.set(key, { value: hold.holdId, expiresAt: now + pinMs });
+    return 'held';
+  }
+
+  async release(hold: Hold): Promise<void> {
+    const now = this.clock.nowMs();
+    this.entries.delete(recordKey(hold));
+    for (const index of hold.slotIndexes) {
+      const key = slotKey(hold, index);
+      if (this.read(key, now) === hold.holdId) this.entries.delete(key);
+    }
+  }
+
+  async ping(): Promise<void> {}
+
+  onModuleDestroy(): void {
+    clearInterval(this.sweeper);
+  }
+
+  private read(key: string, now: number): string | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= now) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry.value;
+  }
+
+  private sweep(): void {
+    const now = this.clock.nowMs();
+    for (const [key, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(key);
+  }
+}
+
+function slotKey(day: HoldDay, index: number): string {
+  return `${day.providerId}:${day.date}:slot:${index}`;
+}
+
+function recordKey(hold: Hold): string {
+  return `${hold.providerId}:${hold.date}:hold:${hold.holdId}`;
+}

@@ -1,0 +1,65 @@
+/** A one-event iCalendar (RFC 5545) file, as mail clients expect for "add to calendar". */
+export interface CalendarEvent {
+  uid: string;
+  startMs: number;
+  endMs: number;
+  stampMs: number;
+  summary: string;
+  description: string;
+  organizerEmail?: string;
+  attendeeEmail?: string;
+}
+
+function icsInstant(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+}
+
+/** Escapes TEXT values: backslash, semicolon, comma and newlines. */
+export function escapeIcsText(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r?\n/g, '\\n');
+}
+
+/** Folds content lines longer than 75 octets, as the RFC requires. */
+export function foldIcsLine(line: string): string {
+  const bytes = Buffer.from(line, 'utf8');
+  if (bytes.length <= 75) return line;
+  const parts: string[] = [];
+  let current = '';
+  let currentBytes = 0;
+  for (const char of line) {
+    const size = Buffer.byteLength(char, 'utf8');
+    const limit = parts.length === 0 ? 75 : 74;
+    if (currentBytes + size > limit) {
+      parts.push(current);
+      current = '';
+      currentBytes = 0;
+    }
+    current += char;
+    currentBytes += size;
+  }
+  parts.push(current);
+  return parts.join('\r\n ');
+}
+
+export function buildIcs(event: CalendarEvent): string {
+  const lines = [
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    'PRODID:-//Scheduler//Appointments//EN',
+    'CALSCALE:GREGORIAN',
+    'METHOD:REQUEST',
+    'BEGIN:VEVENT',
+    `UID:${event.uid}`,
+    `DTSTAMP:${icsInstant(event.stampMs)}`,
+    `DTSTART:${icsInstant(event.startMs)}`,
+    `DTEND:${icsInstant(event.endMs)}`,
+    `SUMMARY:${escapeIcsText(event.summary)}`,
+    `DESCRIPTION:${escapeIcsText(event.description)}`,
+    ...(event.organizerEmail ? [`ORGANIZER:mailto:${event.organizerEmail}`] : []),
+    ...(event.attendeeEmail ? [`ATTENDEE;ROLE=REQ-PARTICIPANT;RSVP=FALSE:mailto:${event.attendeeEmail}`] : []),
+    'STATUS:CONFIRMED',
+    'END:VEVENT',
+    'END:VCALENDAR',
+  ];
+  return lines.map(foldIcsLine).join('\r\n') + '\r\n';
+}

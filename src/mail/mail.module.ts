@@ -1,0 +1,24 @@
+import { MailerModule } from '@nestjs-modules/mailer';
+import { Global, Module } from '@nestjs/common';
+import { Settings } from '../config/settings';
+import { SETTINGS } from '../config/settings.module';
+import { MailService } from './mail.service';
+
+@Global()
+@Module({
+  imports: [
+    MailerModule.forRootAsync({
+      inject: [SETTINGS],
+      useFactory: (settings: Settings) => ({
+        transport: settings.smtpUrl
+          ? // Bounded waits: a mail server that does not answer becomes a 503, not a hung request.
+            { url: settings.smtpUrl, connectionTimeout: 5000, greetingTimeout: 5000, socketTimeout: 10000 }
+          : { streamTransport: true, buffer: true, newline: 'unix' },
+        defaults: { from: settings.mailFrom },
+      }),
+    }),
+  ],
+  providers: [MailService],
+  exports: [MailService],
+})
+export class MailModule {}

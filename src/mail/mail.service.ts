@@ -1,0 +1,94 @@
+import { MailerService } from '@nestjs-modules/mailer';
+import { Injectable, Logger } from '@nestjs/common';
+import Handlebars from 'handlebars';
+import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppError } from '../common/app-error';
+import { Settings } from '../config/settings';
+import { InjectSettings } from '../config/settings.module';
+
+export interface AppointmentMailFacts {
+  to: string;
+  clientName: string;
+  providerName: string;
+  appointmentId: number;
+  date: string;
+  startTime: string;
+  endTime: string;
+  timeZone: string;
+}
+
+export interface ValidationMail extends AppointmentMailFacts {
+  link: string;
+  expiresAt: string;
+}
+
+export interface ConfirmationMail extends AppointmentMailFacts {
+  ics: string;
+}
+
+type Template = HandlebarsTemplateDelegate<object>;
+
+function loadTemplate(name: string): Template {
+  return Handlebars.compile(readFileSync(join(__dirname, 'templates', name), 'utf8'), { strict: true });
+}
+
+/** The only code that sends mail. Without SMTP_URL each message is written to the outbox folder. */
+@Injectable()
+export class MailService {
+  private readonly logger = new Logger(MailService.name);
+  private readonly templates = {
+    validationHtml: loadTemplate('validation.html.hbs'),
+    validationText: loadTemplate('validation.text.hbs'),
+    confirmationHtml: loadTemplate('confirmation.html.hbs'),
+    confirmationText: loadTemplate('confirmation.text.hbs'),
+  };
+  private readonly outboxDir: string;
+
+  constructor(
+    private readonly mailer: MailerService,
+    @InjectSettings() private readonly settings: Settings,
+  ) {
+    this.outboxDir = join(settings.dataDir, 'outbox');
+  }
+
+  async sendValidation(mail: ValidationMail): Promise<void> {
+    await this.send({
+      to: mail.to,
+      subject: `Confirm your appointment on ${mail.date} at ${mail.startTime}`,
+      html: this.templates.validationHtml(mail),
+      text: this.templates.validationText(mail),
+    });
+    if (this.settings.logLinks) {
+      this.logger.log(`Validation link for appointment ${mail.appointmentId} (outbox mode): ${mail.link}`);
+    }
+  }
+
+  async sendConfirmation(mail: ConfirmationMail): Promise<void> {
+    await this.send({
+      to: mail.to,
+      subject: `Appointment confirmed: ${mail.date} at ${mail.startTime}`,
+      html: this.templates.confirmationHtml(mail),
+      text: this.templates.confirmationText(mail),
+      attachments: [
+        { filename: 'appointment.ics', content: mail.ics, contentType: 'text/calendar; charset=utf-8; method=REQUEST' },
+      ],
+    });
+  }
+
+  private async send(message: Parameters<MailerService['sendMail']>[0]): Promise<void> {
+    let info: { message?: unknown };
+    try {
+      info = (await this.mailer.sendMail(message)) as { message?: unknown };
+    } catch (error) {
+      this.logger.warn(`Mail could not be sent: ${error instanceof Error ? error.message : String(error)}`);
+      throw new AppError('UNAVAILABLE', 'The mail server did not accept the message; nothing was changed');
+    }
+    if (!this.settings.smtpUrl && Buffer.isBuffer(info.message)) {
+      await mkdir(this.outboxDir, { recursive: true });
+      await writeFile(join(this.outboxDir, `${Date.now()}-${randomUUID()}.eml`), info.message);
+    }
+  }
+}

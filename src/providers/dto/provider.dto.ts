@@ -1,0 +1,43 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsEmail, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { E164_PATTERN, IsIanaTimeZone } from '../../common/validators';
+
+export class CreateProviderDto {
+  @ApiProperty({ example: 'Dr. Ada Lovelace', maxLength: 200 })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  name: string;
+
+  @ApiProperty({ example: 'ada@clinic.example', maxLength: 254 })
+  @IsString()
+  @MaxLength(254)
+  @IsEmail({}, { message: 'email must be an email address' })
+  email: string;
+
+  @ApiPropertyOptional({ example: '+14155550123', description: 'E.164' })
+  @IsOptional()
+  @IsString()
+  @Matches(E164_PATTERN, { message: 'phone must be in E.164 form, such as +14155550123' })
+  phone?: string;
+
+  @ApiPropertyOptional({ example: 'Europe/Paris', default: 'UTC', description: 'IANA time zone' })
+  @IsOptional()
+  @IsString()
+  @IsIanaTimeZone()
+  time_zone?: string;
+}
+
+export class ProviderView {
+  @ApiProperty({ example: 124 }) id: number;
+  @ApiProperty({ example: 'Dr. Ada Lovelace' }) name: string;
+  @ApiProperty({ example: 'ada@clinic.example' }) email: string;
+  @ApiProperty({ example: '+14155550123', nullable: true, type: String }) phone: string | null;
+  @ApiProperty({ example: 'Europe/Paris' }) time_zone: string;
+  @ApiProperty({ example: '2026-07-28T08:00:00.000Z' }) created_at: string;
+}
+
+export class ProviderPage {
+  @ApiProperty({ type: [ProviderView] }) items: ProviderView[];
+  @ApiProperty({ example: 'MjA', nullable: true, type: String }) next_cursor: string | null;
+}
