@@ -32,7 +32,9 @@ export interface ConfirmationMail extends AppointmentMailFacts {
 type Template = HandlebarsTemplateDelegate<object>;
 
 function loadTemplate(name: string): Template {
-  return Handlebars.compile(readFileSync(join(__dirname, 'templates', name), 'utf8'), { strict: true });
+  // Plain-text parts must not be HTML-escaped: an escaped "=" would break the link a person copies.
+  const noEscape = name.endsWith('.text.hbs');
+  return Handlebars.compile(readFileSync(join(__dirname, 'templates', name), 'utf8'), { strict: true, noEscape });
 }
 
 /** The only code that sends mail. Without SMTP_URL each message is written to the outbox folder. */

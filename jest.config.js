@@ -1,0 +1,29 @@
+/**
+ * `npm test` runs three projects:
+ *  - unit: pure logic beside the code (src/**\/*.spec.ts)
+ *  - e2e: the real app on the embedded defaults (SQLite, in-process holds) with a real SMTP server
+ *  - e2e-services: the same specs on PostgreSQL and Redis, when DATABASE_URL and REDIS_URL are set
+ */
+const base = {
+  moduleFileExtensions: ['js', 'json', 'ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
+  testEnvironment: 'node',
+};
+
+const e2e = (displayName, backend) => ({
+  ...base,
+  displayName,
+  rootDir: '.',
+  testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+  setupFiles: [`<rootDir>/test/support/backend-${backend}.ts`],
+  slowTestThreshold: 20,
+});
+
+module.exports = {
+  testTimeout: 30000,
+  projects: [
+    { ...base, displayName: 'unit', rootDir: '.', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    e2e('e2e', 'embedded'),
+    e2e('e2e-services', 'services'),
+  ],
+};

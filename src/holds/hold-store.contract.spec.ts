@@ -1,0 +1,404 @@
+import { Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { createClient, RedisClientType } from 'redis';
+import { AppError } from '../common/app-error';
+import { Clock } from '../common/clock';
+import { Hold, HoldStore } from './hold-store';
+import { MemoryHoldStore } from './memory-hold-store';
+import { RedisHoldStore } from './redis-hold-store';
+
+/** A clock that stands still until the test moves it. */
+class FakeClock extends Clock {
+  private current = Date.parse('2030-01-07T08:00:00Z');
+
+  override now(): Date {
+    return new Date(this.current);
+  }
+
+  advance(ms: number): void {
+    this.current += ms;
+  }
+}
+
+/** How the contract reaches one implementation: a fresh store, its "now", and a way to let time pass. */
+interface ContractTarget {
+  makeStore(): HoldStore;
+  destroyStore?(store: HoldStore): void;
+  now(): number;
+  passTime(ms: number): Promise<void>;
+}
+
+const LONG_MS = 60_000;
+// Redis expires on real time, so a lapse is a short TTL plus a real wait.
+const SHORT_MS = 300;
+const LAPSE_MS = 500;
+const DAY = { providerId: 1, date: '2030-01-07' };
+
+/** The promises of HoldStore, written once and run against every implementation. */
+function holdStoreContract(target: ContractTarget): void {
+  let sut: HoldStore;
+
+  beforeEach(() => {
+    sut = target.makeStore();
+  });
+
+  afterEach(() => {
+    target.destroyStore?.(sut);
+  });
+
+  function holdOf(slotIndexes: number[], options: { ttlMs?: number; providerId?: number; date?: string } = {}): Hold {
+    return {
+      holdId: randomUUID(),
+      providerId: options.providerId ?? DAY.providerId,
+      date: options.date ?? DAY.date,
+      slotIndexes,
+      expiresAt: target.now() + (options.ttlMs ?? LONG_MS),
+    };
+  }
+
+  const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+  describe('claim', () => {
+    it('claims free slots, and heldSlots reports exactly them', async () => {
+      await expect(sut.claim(holdOf([4, 5, 6]))).resolves.toBe(true);
+
+      await expect(sut.heldSlots(DAY, range(0, 10))).resolves.toEqual(new Set([4, 5, 6]));
+    });
+
+    it('refuses a claim that overlaps by one slot, and changes nothing', async () => {
+      const first = holdOf([1, 2, 3]);
+      const second = holdOf([3, 4, 5]);
+      await expect(sut.claim(first)).resolves.toBe(true);
+
+      await expect(sut.claim(second)).resolves.toBe(false);
+
+      await expect(sut.heldSlots(DAY, range(0, 6))).resolves.toEqual(new Set([1, 2, 3]));
+      await expect(sut.consume(second, LONG_MS)).resolves.toBe('gone');
+      await expect(sut.consume(first, LONG_MS)).resolves.toBe('held');
+    });
+
+    it('keeps other providers and other dates apart', async () => {
+      const other = { providerId: 2, date: DAY.date };
+      const nextDay = { providerId: DAY.providerId, date: '2030-01-08' };
+      await expect(sut.claim(holdOf([1, 2]))).resolves.toBe(true);
+
+      await expect(sut.claim(holdOf([1, 2], other))).resolves.toBe(true);
+      await expect(sut.claim(holdOf([2, 3], nextDay))).resolves.toBe(true);
+
+      await expect(sut.heldSlots(DAY, range(0, 4))).resolves.toEqual(new Set([1, 2]));
+      await expect(sut.heldSlots(other, range(0, 4))).resolves.toEqual(new Set([1, 2]));
+      await expect(sut.heldSlots(nextDay, range(0, 4))).resolves.toEqual(new Set([2, 3]));
+    });
+
+    it('is all-or-nothing: a refused claim holds none of its free slots', async () => {
+      await expect(sut.claim(holdOf([3]))).resolves.toBe(true);
+
+      await expect(sut.claim(holdOf([1, 2, 3, 4]))).resolves.toBe(false);
+
+      await expect(sut.heldSlots(DAY, [1, 2, 3, 4])).resolves.toEqual(new Set([3]));
+      await expect(sut.claim(holdOf([1, 2, 4]))).resolves.toBe(true);
+      await expect(sut.heldSlots(DAY, [1, 2, 3, 4])).resolves.toEqual(new Set([1, 2, 3, 4]));
+    });
+
+    it('lets exactly one of each group of overlapping concurrent claims win', async () => {
+      // 10 groups of 5 claims. Every claim of group g takes slot 10g (shared by the group) and one slot
+      // of its own, so whatever the order, exactly one claim per group wins and groups never collide.
+      const groups = 10;
+      const perGroup = 5;
+      const holds = range(0, groups - 1).flatMap((group) =>
+        range(1, perGroup).map((own) => holdOf([group * 10, group * 10 + own])),
+      );
+      const shuffled = [...holds].sort(() => Math.random() - 0.5);
+
+      const outcomes = await Promise.all(shuffled.map((hold) => sut.claim(hold)));
+
+      const winners = shuffled.filter((_, i) => outcomes[i]);
+      const losers = shuffled.filter((_, i) => !outcomes[i]);
+      expect(winners).toHaveLength(groups);
+      expect(new Set(winners.map((hold) => hold.slotIndexes[0]))).toEqual(new Set(range(0, groups - 1).map((g) => g * 10)));
+      const winnerSlots = winners.flatMap((hold) => hold.slotIndexes);
+      expect(new Set(winnerSlots).size).toBe(winnerSlots.length);
+      await expect(sut.heldSlots(DAY, range(0, groups * 10))).resolves.toEqual(new Set(winnerSlots));
+      // Each winner owns all of its slots, and no loser left a hold behind.
+      for (const winner of winners) await expect(sut.consume(winner, LONG_MS)).resolves.toBe('held');
+      for (const loser of losers) await expect(sut.consume(loser, LONG_MS)).resolves.toBe('gone');
+    });
+  });
+
+  describe('expiry', () => {
+    it('frees the slots when the hold lapses, and a new claim takes them', async () => {
+      await expect(sut.claim(holdOf([7, 8], { ttlMs: SHORT_MS }))).resolves.toBe(true);
+      await expect(sut.heldSlots(DAY, [7, 8])).resolves.toEqual(new Set([7, 8]));
+
+      await target.passTime(LAPSE_MS);
+
+      await expect(sut.heldSlots(DAY, [7, 8])).resolves.toEqual(new Set());
+      await expect(sut.claim(holdOf([8, 9]))).resolves.toBe(true);
+      await expect(sut.heldSlots(DAY, [7, 8, 9])).resolves.toEqual(new Set([8, 9]));
+    });
+  });
+
+  describe('consume', () => {
+    it("answers 'held' for a live hold and pins its slots beyond the hold's own expiry", async () => {
+      const hold = holdOf([1, 2], { ttlMs: SHORT_MS });
+      await expect(sut.claim(hold)).resolves.toBe(true);
+
+      await expect(sut.consume(hold, LONG_MS)).resolves.toBe('held');
+
+      await target.passTime(LAPSE_MS);
+      await expect(sut.heldSlots(DAY, [1, 2])).resolves.toEqual(new Set([1, 2]));
+      await expect(sut.claim(holdOf([2, 3]))).resolves.toBe(false);
+    });
+
+    it('keeps the slots pinned only for pinMs', async () => {
+      const hold = holdOf([1, 2]);
+      await expect(sut.claim(hold)).resolves.toBe(true);
+
+      await expect(sut.consume(hold, SHORT_MS)).resolves.toBe('held');
+
+      await expect(sut.heldSlots(DAY, [1, 2])).resolves.toEqual(new Set([1, 2]));
+      await target.passTime(LAPSE_MS);
+      await expect(sut.heldSlots(DAY, [1, 2])).resolves.toEqual(new Set());
+      await expect(sut.claim(holdOf([1, 2]))).resolves.toBe(true);
+    });
+
+    it("answers 'gone' the second time", async () => {
+      const hold = holdOf([1, 2]);
+      await expect(sut.claim(hold)).resolves.toBe(true);
+      await expect(sut.consume(hold, LONG_MS)).resolves.toBe('held');
+
+      await expect(sut.consume(hold, LONG_MS)).resolves.toBe('gone');
+    });
+
+    it("answers 'gone' after the hold lapsed", async () => {
+      const hold = holdOf([1, 2], { ttlMs: SHORT_MS });
+      await expect(sut.claim(hold)).resolves.toBe(true);
+      await target.passTime(LAPSE_MS);
+
+      await expect(sut.consume(hold, LONG_MS)).resolves.toBe('gone');
+
+      await expect(sut.heldSlots(DAY, [1, 2])).resolves.toEqual(new Set());
+    });
+
+    it("answers 'gone' after the hold was released", async () => {
+      const hold = holdOf([1, 2]);
+      await expect(sut.claim(hold)).resolves.toBe(true);
+      await expect(sut.release(hold)).resolves.toBeUndefined();
+
+      await expect(sut.consume(hold, LONG_MS)).resolves.toBe('gone');
+
+      await expect(sut.heldSlots(DAY, [1, 2])).resolves.toEqual(new Set());
+    });
+  });
+
+  describe('release', () => {
+    it('frees the slots of a live hold', async () => {
+      const hold = holdOf([1, 2]);
+      await expect(sut.claim(hold)).resolves.toBe(true);
+
+      await expect(sut.release(hold)).resolves.toBeUndefined();
+
+      await expect(sut.heldSlots(DAY, [1, 2])).resolves.toEqual(new Set());
+      await expect(sut.claim(holdOf([1, 2]))).resolves.toBe(true);
+    });
+
+    it('does not free slots that a lapsed hold lost to another hold', async () => {
+      const lapsed = holdOf([1, 2], { ttlMs: SHORT_MS });
+      await expect(sut.claim(lapsed)).resolves.toBe(true);
+      await target.passTime(LAPSE_MS);
+      const successor = holdOf([2, 3]);
+      await expect(sut.claim(successor)).resolves.toBe(true);
+
+      await expect(sut.release(lapsed)).resolves.toBeUndefined();
+
+      await expect(sut.heldSlots(DAY, [1, 2, 3])).resolves.toEqual(new Set([2, 3]));
+      await expect(sut.consume(successor, LONG_MS)).resolves.toBe('held');
+    });
+
+    it('does not free slots of another live hold, even when asked to', async () => {
+      const mine = holdOf([1, 2]);
+      const theirs = holdOf([3]);
+      await expect(sut.claim(mine)).resolves.toBe(true);
+      await expect(sut.claim(theirs)).resolves.toBe(true);
+
+      await expect(sut.release({ ...mine, slotIndexes: [1, 2, 3] })).resolves.toBeUndefined();
+
+      await expect(sut.heldSlots(DAY, [1, 2, 3])).resolves.toEqual(new Set([3]));
+      await expect(sut.consume(theirs, LONG_MS)).resolves.toBe('held');
+    });
+
+    it('is idempotent', async () => {
+      const hold = holdOf([1, 2]);
+      const bystander = holdOf([5]);
+      await expect(sut.claim(hold)).resolves.toBe(true);
+      await expect(sut.claim(bystander)).resolves.toBe(true);
+
+      await expect(sut.release(hold)).resolves.toBeUndefined();
+      await expect(sut.release(hold)).resolves.toBeUndefined();
+
+      await expect(sut.heldSlots(DAY, [1, 2, 5])).resolves.toEqual(new Set([5]));
+      const next = holdOf([1, 2]);
+      await expect(sut.claim(next)).resolves.toBe(true);
+      await expect(sut.release(hold)).resolves.toBeUndefined();
+      await expect(sut.heldSlots(DAY, [1, 2, 5])).resolves.toEqual(new Set([1, 2, 5]));
+      await expect(sut.consume(next, LONG_MS)).resolves.toBe('held');
+    });
+  });
+
+  describe('heldSlots', () => {
+    it('answers an empty set for an empty list', async () => {
+      await expect(sut.claim(holdOf([1]))).resolves.toBe(true);
+
+      await expect(sut.heldSlots(DAY, [])).resolves.toEqual(new Set());
+    });
+  });
+
+  describe('ping', () => {
+    it('resolves', async () => {
+      await expect(sut.ping()).resolves.toBeUndefined();
+    });
+  });
+}
+
+describe(`${MemoryHoldStore.name} contract`, () => {
+  let clock: FakeClock;
+
+  holdStoreContract({
+    makeStore: () => {
+      clock = new FakeClock();
+      return new MemoryHoldStore(clock);
+    },
+    destroyStore: (store) => (store as MemoryHoldStore).onModuleDestroy(),
+    now: () => clock.nowMs(),
+    passTime: async (ms) => clock.advance(ms),
+  });
+});
+
+const redisUrl = process.env.REDIS_URL;
+const describeRedis = redisUrl ? describe : describe.skip;
+
+describeRedis(
+  redisUrl ? `${RedisHoldStore.name} contract` : `${RedisHoldStore.name} contract (skipped: set REDIS_URL to run it)`,
+  () => {
+    const runPrefix = `test:${randomUUID()}:`;
+    let client: RedisClientType;
+    let stores = 0;
+
+    beforeAll(async () => {
+      client = createClient({ url: redisUrl });
+      await client.connect();
+    });
+
+    afterAll(async () => {
+      if (!client?.isOpen) return;
+      const keys: string[] = [];
+      for await (const key of client.scanIterator({ MATCH: `${runPrefix}*`, COUNT: 1000 })) keys.push(key);
+      if (keys.length > 0) await client.del(keys);
+      await client.quit();
+    });
+
+    const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+    // Each test gets its own prefix under the run's prefix, so no test sees another's keys.
+    holdStoreContract({
+      makeStore: () => new RedisHoldStore(client, `${runPrefix}${++stores}:`),
+      now: () => Date.now(),
+      passTime: sleep,
+    });
+
+    describe('script cache', () => {
+      it('still claims, consumes and releases after SCRIPT FLUSH (EVALSHA falls back to EVAL)', async () => {
+        const sut = new RedisHoldStore(client, `${runPrefix}flush:`);
+        const day = DAY;
+        const hold: Hold = { ...day, holdId: randomUUID(), slotIndexes: [1, 2], expiresAt: Date.now() + LONG_MS };
+        const other: Hold = { ...day, holdId: randomUUID(), slotIndexes: [3], expiresAt: Date.now() + LONG_MS };
+
+        await client.scriptFlush();
+        await expect(sut.claim(hold)).resolves.toBe(true);
+        await client.scriptFlush();
+        await expect(sut.claim({ ...hold, holdId: randomUUID() })).resolves.toBe(false);
+        await client.scriptFlush();
+        await expect(sut.consume(hold, LONG_MS)).resolves.toBe('held');
+        await expect(sut.claim(other)).resolves.toBe(true);
+        await client.scriptFlush();
+        await expect(sut.release(other)).resolves.toBeUndefined();
+
+        await expect(sut.heldSlots(day, [1, 2, 3])).resolves.toEqual(new Set([1, 2]));
+      });
+    });
+
+    describe('when Redis does not answer', () => {
+      const operations: [string, (store: HoldStore) => Promise<unknown>][] = [
+        ['claim', (store) => store.claim({ ...DAY, holdId: 'h', slotIndexes: [1], expiresAt: Date.now() + LONG_MS })],
+        ['heldSlots', (store) => store.heldSlots(DAY, [1])],
+        ['consume', (store) => store.consume({ ...DAY, holdId: 'h', slotIndexes: [1], expiresAt: Date.now() + LONG_MS }, LONG_MS)],
+        ['release', (store) => store.release({ ...DAY, holdId: 'h', slotIndexes: [1], expiresAt: Date.now() + LONG_MS })],
+        ['ping', (store) => store.ping()],
+      ];
+
+      beforeAll(() => {
+        jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      });
+
+      afterAll(() => {
+        jest.restoreAllMocks();
+      });
+
+      describe('with a closed client', () => {
+        let closed: RedisClientType;
+        let sut: RedisHoldStore;
+
+        beforeAll(async () => {
+          closed = createClient({ url: redisUrl });
+          await closed.connect();
+          await closed.disconnect();
+          sut = new RedisHoldStore(closed, `${runPrefix}closed:`);
+        });
+
+        it.each(operations)('%s rejects with UNAVAILABLE', async (_, operation) => {
+          const outcome = operation(sut);
+
+          await expect(outcome).rejects.toBeInstanceOf(AppError);
+          await expect(outcome).rejects.toMatchObject({ code: 'UNAVAILABLE', status: 503 });
+        }, 3000);
+      });
+
+      describe('with a client still trying to reach a closed port (commands wait in the offline queue)', () => {
+        let unreachable: RedisClientType;
+        let sut: RedisHoldStore;
+
+        beforeAll(async () => {
+          const port = await closedPort();
+          unreachable = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: () => 50 } });
+          unreachable.on('error', () => undefined);
+          unreachable.connect().catch(() => undefined);
+          sut = new RedisHoldStore(unreachable, `${runPrefix}unreachable:`);
+        });
+
+        afterAll(async () => {
+          if (unreachable.isOpen) await unreachable.disconnect().catch(() => undefined);
+        });
+
+        it.each(operations)('%s rejects with UNAVAILABLE within the command timeout', async (_, operation) => {
+          const outcome = operation(sut);
+
+          await expect(outcome).rejects.toBeInstanceOf(AppError);
+          await expect(outcome).rejects.toMatchObject({ code: 'UNAVAILABLE', status: 503 });
+        }, 3000);
+      });
+    });
+  },
+);
+
+/** A port that nothing listens on: bound by the OS, then released. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}

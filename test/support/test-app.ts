@@ -1,0 +1,54 @@
+import { LoggerService, LogLevel } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { AddressInfo, createServer } from 'node:net';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppModule } from '../../src/app.module';
+import { BODY_LIMIT_BYTES, configureApp } from '../../src/app.setup';
+import { Clock } from '../../src/common/clock';
+import { Settings } from '../../src/config/settings';
+import { SETTINGS } from '../../src/config/settings.module';
+import { ApiClient } from './api-client';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  url: string;
+  api: ApiClient;
+  settings: Settings;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  /** Settings on top of the backend's (HOLD_TTL_SECONDS, SMTP_URL, …). */
+  env?: Record<string, string | undefined>;
+  clock?: Clock;
+  logger?: LoggerService | LogLevel[] | false;
+}
+
+/** Boots the real app exactly as main.ts does (same module, same configureApp), on a random port. */
+export async function startTestApp(backendEnv: Record<string, string | undefined>, options: TestAppOptions = {}): Promise<TestApp> {
+  const port = await freePort();
+  const env = { PUBLIC_URL: undefined, ...backendEnv, ...options.env, PORT: String(port) };
+  let testing = Test.createTestingModule({ imports: [AppModule.register(env)] });
+  // The clock is a provider like any other; a test may swap in one it drives.
+  if (options.clock) testing = testing.overrideProvider(Clock).useValue(options.clock);
+  const moduleRef = await testing.compile();
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }), {
+    logger: options.logger ?? ['error', 'warn'],
+  });
+  await configureApp(app);
+  await app.listen(port, '127.0.0.1');
+  const url = `http://127.0.0.1:${port}`;
+  return { app, url, api: new ApiClient(url), settings: app.get<Settings>(SETTINGS), close: () => app.close() };
+}
+
+/** A port free right now, so PUBLIC_URL (and the emailed links) can name it before the app listens. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
