@@ -74,3 +74,10 @@ export function validationLink(mail: ParsedMail): string {
   if (!match) throw new Error('No validation link in the mail');
   return match[1];
 }
+
+/** The appointment a validation mail is about: the `sub` of the token in its link. */
+export function linkAppointmentId(mail: ParsedMail): number | undefined {
+  const match = /\/api\/validate\?token=[^.\s]+\.([^.\s]+)\./.exec(mail.text ?? '');
+  if (!match) return undefined;
+  return Number(JSON.parse(Buffer.from(match[1], 'base64url').toString('utf8')).sub);
+}

@@ -1,0 +1,147 @@
+import { createBackend, describeBackend, TestBackend } from '../support/backend';
+import { createClient, createProvider, futureDate, publish } from '../support/factories';
+import { startTestApp, TestApp } from '../support/test-app';
+
+interface BadRequest {
+  name: string;
+  method: 'GET' | 'POST';
+  path: string;
+  /** A JSON value, or a raw string sent as is. */
+  body?: unknown;
+  raw?: string;
+  contentType?: string;
+  status: number;
+  code: string;
+  /** The field the problem must name. */
+  field?: string;
+}
+
+/**
+ * Malformed requests of every kind. Each must get a 4xx problem+json that names the field, never a
+ * 5xx, and change nothing.
+ */
+describeBackend('bad input', () => {
+  let backend: TestBackend;
+  let sut: TestApp;
+  let providerId: number;
+  let clientId: number;
+  let date: string;
+
+  beforeAll(async () => {
+    backend = await createBackend();
+    sut = await startTestApp(backend.env);
+    providerId = (await createProvider(sut.api)).id;
+    clientId = (await createClient(sut.api)).id;
+    date = futureDate(70);
+    await publish(sut.api, providerId, date, '09:00', '10:00');
+  });
+
+  afterAll(async () => {
+    await sut?.close();
+    await backend?.dispose();
+  });
+
+  const huge = 'x'.repeat(1024 * 1024);
+  // The table is built twice: once when Jest collects the names, and again inside each test, once
+  // the provider, client and date it refers to exist.
+  const schedule = () => ({ date, start_time: '09:00', end_time: '10:00', provider_id: providerId });
+  const request = () => ({ date, provider_id: providerId, client_id: clientId, requested_slot: 36 });
+
+  const cases = (): BadRequest[] => [
+    // Body shape
+    { name: 'malformed JSON', method: 'POST', path: '/api/schedule', raw: '{"date": ', status: 400, code: 'VALIDATION_FAILED', field: 'body' },
+    { name: 'JSON array body', method: 'POST', path: '/api/schedule', body: [schedule()], status: 400, code: 'VALIDATION_FAILED' },
+    { name: 'JSON string body', method: 'POST', path: '/api/schedule', raw: '"hello"', status: 400, code: 'VALIDATION_FAILED' },
+    { name: 'JSON null body', method: 'POST', path: '/api/schedule', raw: 'null', status: 400, code: 'VALIDATION_FAILED' },
+    { name: 'missing body', method: 'POST', path: '/api/schedule', status: 400, code: 'VALIDATION_FAILED', field: 'date' },
+    { name: 'empty object', method: 'POST', path: '/api/client_schedule', body: {}, status: 400, code: 'VALIDATION_FAILED', field: 'requested_slot' },
+    { name: 'unknown field', method: 'POST', path: '/api/schedule', body: { ...schedule(), provider: 1 }, status: 400, code: 'VALIDATION_FAILED', field: 'provider' },
+    { name: 'typo in a field name', method: 'POST', path: '/api/client_schedule', body: { ...request(), requested_slott: 36 }, status: 400, code: 'VALIDATION_FAILED', field: 'requested_slott' },
+    { name: '1 MB string', method: 'POST', path: '/api/providers', body: { name: huge, email: 'a@b.co' }, status: 413, code: 'PAYLOAD_TOO_LARGE' },
+    { name: 'XML content type', method: 'POST', path: '/api/schedule', raw: '<date/>', contentType: 'application/xml', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+    // Schedule
+    { name: 'date that does not exist', method: 'POST', path: '/api/schedule', body: { ...schedule(), date: '2026-02-30' }, status: 400, code: 'VALIDATION_FAILED', field: 'date' },
+    { name: 'date in another format', method: 'POST', path: '/api/schedule', body: { ...schedule(), date: '28/07/2026' }, status: 400, code: 'VALIDATION_FAILED', field: 'date' },
+    { name: 'date as a number', method: 'POST', path: '/api/schedule', body: { ...schedule(), date: 20260728 }, status: 400, code: 'VALIDATION_FAILED', field: 'date' },
+    { name: 'month 13', method: 'POST', path: '/api/schedule', body: { ...schedule(), date: '2026-13-01' }, status: 400, code: 'VALIDATION_FAILED', field: 'date' },
+    { name: 'time off the 15-minute grid', method: 'POST', path: '/api/schedule', body: { ...schedule(), start_time: '09:10' }, status: 400, code: 'VALIDATION_FAILED', field: 'start_time' },
+    { name: 'time past 24:00', method: 'POST', path: '/api/schedule', body: { ...schedule(), end_time: '24:15' }, status: 400, code: 'VALIDATION_FAILED', field: 'end_time' },
+    { name: 'minutes 60', method: 'POST', path: '/api/schedule', body: { ...schedule(), start_time: '09:60' }, status: 400, code: 'VALIDATION_FAILED', field: 'start_time' },
+    { name: 'time without leading zero', method: 'POST', path: '/api/schedule', body: { ...schedule(), start_time: '9:00' }, status: 400, code: 'VALIDATION_FAILED', field: 'start_time' },
+    { name: 'end before start', method: 'POST', path: '/api/schedule', body: { ...schedule(), start_time: '10:00', end_time: '09:00' }, status: 400, code: 'VALIDATION_FAILED', field: 'end_time' },
+    { name: 'empty window', method: 'POST', path: '/api/schedule', body: { ...schedule(), start_time: '10:00', end_time: '10:00' }, status: 400, code: 'VALIDATION_FAILED', field: 'end_time' },
+    { name: 'provider id as a string', method: 'POST', path: '/api/schedule', body: { ...schedule(), provider_id: '124' }, status: 400, code: 'VALIDATION_FAILED', field: 'provider_id' },
+    { name: 'provider id huge', method: 'POST', path: '/api/schedule', body: { ...schedule(), provider_id: 1e308 }, status: 400, code: 'VALIDATION_FAILED', field: 'provider_id' },
+    { name: 'provider id past the integer range', method: 'POST', path: '/api/schedule', raw: JSON.stringify(schedule()).replace(/"provider_id":\d+/, '"provider_id":123456789012345678901234567890'), status: 400, code: 'VALIDATION_FAILED', field: 'provider_id' },
+    { name: 'provider id negative', method: 'POST', path: '/api/schedule', body: { ...schedule(), provider_id: -1 }, status: 400, code: 'VALIDATION_FAILED', field: 'provider_id' },
+    { name: 'provider id fractional', method: 'POST', path: '/api/schedule', body: { ...schedule(), provider_id: 1.5 }, status: 400, code: 'VALIDATION_FAILED', field: 'provider_id' },
+    { name: 'provider id as an object', method: 'POST', path: '/api/schedule', body: { ...schedule(), provider_id: { $gt: 0 } }, status: 400, code: 'VALIDATION_FAILED', field: 'provider_id' },
+    { name: 'unknown provider', method: 'POST', path: '/api/schedule', body: { ...schedule(), provider_id: 2_000_000_000 }, status: 404, code: 'PROVIDER_NOT_FOUND' },
+    // Appointment requests
+    { name: 'slot index 96', method: 'POST', path: '/api/client_schedule', body: { ...request(), requested_slot: 96 }, status: 400, code: 'VALIDATION_FAILED', field: 'requested_slot' },
+    { name: 'slot index -1', method: 'POST', path: '/api/client_schedule', body: { ...request(), requested_slot: -1 }, status: 400, code: 'VALIDATION_FAILED', field: 'requested_slot' },
+    { name: 'slot index as a string', method: 'POST', path: '/api/client_schedule', body: { ...request(), requested_slot: '36' }, status: 400, code: 'VALIDATION_FAILED', field: 'requested_slot' },
+    { name: 'slot index null', method: 'POST', path: '/api/client_schedule', body: { ...request(), requested_slot: null }, status: 400, code: 'VALIDATION_FAILED', field: 'requested_slot' },
+    { name: 'duration off the step', method: 'POST', path: '/api/client_schedule', body: { ...request(), duration_minutes: 20 }, status: 400, code: 'VALIDATION_FAILED', field: 'duration_minutes' },
+    { name: 'duration zero', method: 'POST', path: '/api/client_schedule', body: { ...request(), duration_minutes: 0 }, status: 400, code: 'VALIDATION_FAILED', field: 'duration_minutes' },
+    { name: 'duration over 240', method: 'POST', path: '/api/client_schedule', body: { ...request(), duration_minutes: 255 }, status: 400, code: 'VALIDATION_FAILED', field: 'duration_minutes' },
+    { name: 'client id boolean', method: 'POST', path: '/api/client_schedule', body: { ...request(), client_id: true }, status: 400, code: 'VALIDATION_FAILED', field: 'client_id' },
+    { name: 'request date 2026-02-29', method: 'POST', path: '/api/client_schedule', body: { ...request(), date: '2026-02-29' }, status: 400, code: 'VALIDATION_FAILED', field: 'date' },
+    // Providers and clients
+    { name: 'provider without email', method: 'POST', path: '/api/providers', body: { name: 'A' }, status: 400, code: 'VALIDATION_FAILED', field: 'email' },
+    { name: 'provider bad email', method: 'POST', path: '/api/providers', body: { name: 'A', email: 'not-an-email' }, status: 400, code: 'VALIDATION_FAILED', field: 'email' },
+    { name: 'provider unknown time zone', method: 'POST', path: '/api/providers', body: { name: 'A', email: 'tz@x.co', time_zone: 'Mars/Olympus' }, status: 400, code: 'VALIDATION_FAILED', field: 'time_zone' },
+    { name: 'provider phone not E.164', method: 'POST', path: '/api/providers', body: { name: 'A', email: 'ph@x.co', phone: '0612345678' }, status: 400, code: 'VALIDATION_FAILED', field: 'phone' },
+    { name: 'provider empty name', method: 'POST', path: '/api/providers', body: { name: '', email: 'e@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
+    { name: 'provider name too long', method: 'POST', path: '/api/providers', body: { name: 'n'.repeat(201), email: 'l@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
+    { name: 'client phone with letters', method: 'POST', path: '/api/clients', body: { name: 'C', email: 'c@x.co', phone: '+1415CALLME' }, status: 400, code: 'VALIDATION_FAILED', field: 'phone' },
+    { name: 'client email as an array', method: 'POST', path: '/api/clients', body: { name: 'C', email: ['c@x.co'] }, status: 400, code: 'VALIDATION_FAILED', field: 'email' },
+    // Queries and paths
+    { name: 'listing without provider', method: 'GET', path: `/api/schedule?date=2026-07-28`, status: 400, code: 'VALIDATION_FAILED', field: 'provider_id' },
+    { name: 'listing with a bad date', method: 'GET', path: `/api/schedule?provider_id=1&date=2026-02-31`, status: 400, code: 'VALIDATION_FAILED', field: 'date' },
+    { name: 'listing with letters as id', method: 'GET', path: `/api/schedule?provider_id=abc&date=2026-07-28`, status: 400, code: 'VALIDATION_FAILED', field: 'provider_id' },
+    { name: 'listing duration off the step', method: 'GET', path: `/api/schedule?provider_id=1&date=2026-07-28&duration_minutes=25`, status: 400, code: 'VALIDATION_FAILED', field: 'duration_minutes' },
+    { name: 'listing with an unknown parameter', method: 'GET', path: `/api/schedule?provider_id=1&date=2026-07-28&debug=1`, status: 400, code: 'VALIDATION_FAILED', field: 'debug' },
+    { name: 'listing an unknown provider', method: 'GET', path: `/api/schedule?provider_id=99999&date=2026-07-28`, status: 404, code: 'PROVIDER_NOT_FOUND' },
+    { name: 'provider id in path not a number', method: 'GET', path: '/api/providers/abc', status: 400, code: 'VALIDATION_FAILED', field: 'id' },
+    { name: 'provider id in path too large', method: 'GET', path: '/api/providers/99999999999999999999', status: 400, code: 'VALIDATION_FAILED', field: 'id' },
+    { name: 'appointment id zero', method: 'GET', path: '/api/appointments/0', status: 400, code: 'VALIDATION_FAILED', field: 'id' },
+    { name: 'page size 0', method: 'GET', path: '/api/providers?limit=0', status: 400, code: 'VALIDATION_FAILED', field: 'limit' },
+    { name: 'page cursor with symbols', method: 'GET', path: '/api/providers?cursor=%27%20OR%201%3D1', status: 400, code: 'VALIDATION_FAILED', field: 'cursor' },
+    { name: 'appointments by a bad date', method: 'GET', path: '/api/appointments?date=yesterday', status: 400, code: 'VALIDATION_FAILED', field: 'date' },
+    { name: 'unknown route', method: 'GET', path: '/api/nothing-here', status: 404, code: 'NOT_FOUND' },
+    // Validation tokens
+    { name: 'validate without token', method: 'POST', path: '/api/validate', body: {}, status: 400, code: 'VALIDATION_FAILED', field: 'token' },
+    { name: 'validate garbage token', method: 'POST', path: '/api/validate', body: { token: 'not.a.jwt' }, status: 401, code: 'TOKEN_INVALID' },
+    { name: 'validate token as a number', method: 'POST', path: '/api/validate', body: { token: 12 }, status: 400, code: 'VALIDATION_FAILED', field: 'token' },
+    { name: 'validate token too long', method: 'POST', path: '/api/validate', body: { token: 'a'.repeat(5000) }, status: 400, code: 'VALIDATION_FAILED', field: 'token' },
+  ];
+
+  it('has a table of at least 40 malformed requests', () => {
+    expect(cases().length).toBeGreaterThanOrEqual(40);
+  });
+
+  it.each(cases().map((c, index) => [c.name, index] as const))('%s → 4xx problem+json', async (_name, index) => {
+    const c = cases()[index];
+    const response = await sut.api.raw(
+      c.method,
+      c.path,
+      c.raw ?? (c.body === undefined ? undefined : JSON.stringify(c.body)),
+      c.raw !== undefined || c.body !== undefined ? { 'content-type': c.contentType ?? 'application/json' } : {},
+    );
+    expect(response.status).toBe(c.status);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(response.body).toMatchObject({ status: c.status, code: c.code, title: expect.any(String), type: expect.any(String) });
+    if (c.field) expect(response.body.errors.map((error: { field: string }) => error.field)).toContain(c.field);
+    expect(response.text).not.toMatch(/QueryFailedError|SELECT |INSERT |at .*\.ts:\d+/);
+  });
+
+  it('changed nothing while refusing all of that', async () => {
+    const providers = await sut.api.get('/api/providers?limit=100');
+    expect(providers.body.items).toHaveLength(1);
+    const appointments = await sut.api.get(`/api/appointments?provider_id=${providerId}`);
+    expect(appointments.body.items).toHaveLength(0);
+    const open = await sut.api.get(`/api/schedule?provider_id=${providerId}&date=${date}`);
+    expect(open.body.slots).toHaveLength(4);
+  });
+});

@@ -1,0 +1,109 @@
+import { createBackend, describeBackend, TestBackend } from '../support/backend';
+import { createClient, createProvider, futureDate, openIndexes, publish } from '../support/factories';
+import { linkAppointmentId, SmtpSink, validationLink } from '../support/smtp-sink';
+import { startTestApp, TestApp } from '../support/test-app';
+
+const REQUESTS = 200;
+const WINDOW_START = 36; // 09:00
+const WINDOW_SLOTS = 16; // 09:00–13:00
+
+/** Deterministic pseudo-random numbers, so a failure can be replayed. */
+function seeded(seed: number) {
+  return () => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+}
+
+/**
+ * Many clients race for overlapping slots. On PostgreSQL and Redis the requests are spread over two
+ * app processes' worth of instances sharing the database and the hold store; on the embedded
+ * defaults (one process by nature) over one.
+ */
+describeBackend('concurrent requests for overlapping slots', () => {
+  let backend: TestBackend;
+  let smtp: SmtpSink;
+  let instances: TestApp[];
+
+  beforeAll(async () => {
+    backend = await createBackend();
+    smtp = new SmtpSink();
+    const smtpUrl = await smtp.start();
+    const count = backend.kind === 'services' ? 2 : 1;
+    instances = [];
+    for (let i = 0; i < count; i++) instances.push(await startTestApp(backend.env, { env: { SMTP_URL: smtpUrl } }));
+  });
+
+  afterAll(async () => {
+    for (const instance of instances ?? []) await instance.close();
+    await smtp?.stop();
+    await backend?.dispose();
+  });
+
+  it(`lets no two of ${REQUESTS} simultaneous requests hold the same slot, and books each hold once`, async () => {
+    const api = instances[0].api;
+    const provider = await createProvider(api);
+    const clients = await Promise.all(Array.from({ length: 25 }, () => createClient(api)));
+    const date = futureDate(60);
+    await publish(api, provider.id, date, '09:00', '13:00');
+
+    const random = seeded(42);
+    const requests = Array.from({ length: REQUESTS }, (_, i) => {
+      const slotCount = 1 + Math.floor(random() * 4);
+      return {
+        instance: instances[i % instances.length],
+        body: {
+          date,
+          provider_id: provider.id,
+          client_id: clients[i % clients.length].id,
+          requested_slot: WINDOW_START + Math.floor(random() * (WINDOW_SLOTS - slotCount + 1)),
+          duration_minutes: slotCount * 15,
+        },
+      };
+    });
+    const responses = await Promise.all(requests.map(({ instance, body }) => instance.api.post('/api/client_schedule', body)));
+
+    const winners = responses.flatMap((response, i) => (response.status === 202 ? [{ response, request: requests[i].body }] : []));
+    const losers = responses.filter((response) => response.status !== 202);
+    for (const loser of losers) {
+      expect(loser.status).toBe(409);
+      expect(loser.headers.get('content-type')).toContain('application/problem+json');
+      expect(loser.body.code).toBe('SLOT_UNAVAILABLE');
+    }
+    expect(winners.length).toBeGreaterThan(0);
+
+    const taken = new Map<number, number>();
+    for (const { response, request } of winners) {
+      for (let slot = request.requested_slot; slot < request.requested_slot + request.duration_minutes / 15; slot++) {
+        expect(taken.get(slot)).toBeUndefined();
+        taken.set(slot, response.body.appointment_id);
+      }
+    }
+    const free = Array.from({ length: WINDOW_SLOTS }, (_, i) => WINDOW_START + i).filter((slot) => !taken.has(slot));
+    expect(await openIndexes(instances[instances.length - 1].api, provider.id, date)).toEqual(free);
+
+    // Every winner's link is pressed twice at once, through different instances: one booking each.
+    const tokens = await Promise.all(
+      winners.map(async ({ response, request }) => {
+        const email = clients.find((client) => client.id === request.client_id)!.email;
+        const mail = await smtp.waitFor(email, (m) => linkAppointmentId(m) === response.body.appointment_id);
+        return new URL(validationLink(mail)).searchParams.get('token')!;
+      }),
+    );
+    const confirmations = await Promise.all(
+      tokens.flatMap((token) => [
+        instances[0].api.post('/api/validate', { token }),
+        instances[instances.length - 1].api.post('/api/validate', { token }),
+      ]),
+    );
+    for (let i = 0; i < tokens.length; i++) {
+      const statuses = [confirmations[2 * i].status, confirmations[2 * i + 1].status].sort();
+      expect(statuses).toEqual([200, 409]);
+    }
+
+    const listed = await api.get(`/api/appointments?provider_id=${provider.id}&date=${date}`);
+    const confirmed = listed.body.items.filter((item: { status: string }) => item.status === 'confirmed');
+    expect(confirmed).toHaveLength(winners.length);
+    expect(await openIndexes(api, provider.id, date)).toEqual(free);
+  });
+});
