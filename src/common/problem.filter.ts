@@ -15,7 +15,9 @@ export class ProblemFilter implements ExceptionFilter {
 
 export function sendProblem(reply: FastifyReply, error: unknown, logger: Logger): void {
   const problem = toProblem(error);
-  if (problem.status >= 500) {
+  if (problem.code === 'UNAVAILABLE') {
+    logger.warn(`503: ${error instanceof Error ? error.message : String(error)}`);
+  } else if (problem.status >= 500) {
     logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   }
   if (problem.code === 'RATE_LIMITED' && !reply.hasHeader('retry-after')) reply.header('retry-after', '60');

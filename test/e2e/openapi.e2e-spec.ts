@@ -1,0 +1,97 @@
+import { createBackend, describeBackend, TestBackend } from '../support/backend';
+import { startTestApp, TestApp } from '../support/test-app';
+
+type Schema = { $ref?: string; properties?: Record<string, unknown>; items?: Schema; type?: string };
+
+/** Every route of the contract, with the fields its request body must document. */
+const CONTRACT: { method: 'get' | 'post'; path: string; success: string; body?: string[]; response?: string[] }[] = [
+  { method: 'get', path: '/api/hello', success: '200', response: ['message'] },
+  { method: 'get', path: '/api/health', success: '200', response: ['status', 'checks'] },
+  { method: 'post', path: '/api/providers', success: '201', body: ['name', 'email', 'phone', 'time_zone'], response: ['id', 'name', 'email', 'phone', 'time_zone', 'created_at'] },
+  { method: 'get', path: '/api/providers/{id}', success: '200', response: ['id', 'time_zone'] },
+  { method: 'get', path: '/api/providers', success: '200', response: ['items', 'next_cursor'] },
+  { method: 'post', path: '/api/clients', success: '201', body: ['name', 'email', 'phone'], response: ['id', 'name', 'email', 'phone', 'created_at'] },
+  { method: 'get', path: '/api/clients/{id}', success: '200', response: ['id', 'email'] },
+  { method: 'post', path: '/api/schedule', success: '201', body: ['date', 'start_time', 'end_time', 'provider_id'], response: ['provider_id', 'date', 'time_zone', 'slots'] },
+  { method: 'get', path: '/api/schedule', success: '200', response: ['provider_id', 'date', 'time_zone', 'slots'] },
+  {
+    method: 'post',
+    path: '/api/client_schedule',
+    success: '202',
+    body: ['date', 'provider_id', 'client_id', 'requested_slot', 'duration_minutes'],
+    response: ['appointment_id', 'status', 'provider_id', 'client_id', 'date', 'start_time', 'end_time', 'start', 'end', 'expires_at'],
+  },
+  { method: 'get', path: '/api/validate', success: '200' },
+  { method: 'post', path: '/api/validate', success: '200', body: ['token'], response: ['status', 'appointment'] },
+  { method: 'get', path: '/api/appointments/{id}', success: '200', response: ['id', 'status', 'provider_id', 'client_id', 'date', 'start_time', 'end_time', 'start', 'end'] },
+  { method: 'get', path: '/api/appointments', success: '200', response: ['items'] },
+  { method: 'post', path: '/api/appointments/{id}/cancel', success: '200', response: ['id', 'status'] },
+];
+
+describeBackend('OpenAPI document', () => {
+  let backend: TestBackend;
+  let sut: TestApp;
+  let document: {
+    openapi: string;
+    paths: Record<string, Record<string, any>>;
+    components: { schemas: Record<string, Schema> };
+  };
+
+  beforeAll(async () => {
+    backend = await createBackend();
+    sut = await startTestApp(backend.env);
+    document = (await sut.api.get('/api/docs-json')).body;
+  });
+
+  afterAll(async () => {
+    await sut?.close();
+    await backend?.dispose();
+  });
+
+  const resolve = (schema: Schema): Schema =>
+    schema.$ref ? document.components.schemas[schema.$ref.replace('#/components/schemas/', '')] : schema;
+
+  it('is OpenAPI 3 and Swagger UI is served', async () => {
+    expect(document.openapi).toMatch(/^3\./);
+    const ui = await fetch(`${sut.url}/api/docs`);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toContain('swagger-ui');
+  });
+
+  it.each(CONTRACT.map((route) => [`${route.method.toUpperCase()} ${route.path}`, route] as const))(
+    'documents %s with its schemas',
+    (_name, route) => {
+      const operation = document.paths[route.path]?.[route.method];
+      expect(operation).toBeDefined();
+      expect(operation.summary).toEqual(expect.any(String));
+      const success = operation.responses[route.success];
+      expect(success).toBeDefined();
+      if (route.body) {
+        const schema = resolve(operation.requestBody.content['application/json'].schema);
+        expect(Object.keys(schema.properties ?? {})).toEqual(expect.arrayContaining(route.body));
+      }
+      if (route.response) {
+        const schema = resolve(success.content['application/json'].schema);
+        expect(Object.keys(schema.properties ?? {})).toEqual(expect.arrayContaining(route.response));
+      }
+    },
+  );
+
+  it('documents error answers as problem+json with their codes', () => {
+    const request = document.paths['/api/client_schedule'].post.responses;
+    expect(Object.keys(request)).toEqual(expect.arrayContaining(['400', '404', '409', '503']));
+    expect(request['409'].content['application/problem+json'].examples).toHaveProperty('SLOT_UNAVAILABLE');
+    expect(Object.keys(document.components.schemas.ProblemView.properties ?? {})).toEqual(
+      expect.arrayContaining(['type', 'title', 'status', 'detail', 'code', 'errors']),
+    );
+  });
+
+  it('gives every property an example', () => {
+    const missing = Object.entries(document.components.schemas).flatMap(([name, schema]) =>
+      Object.entries((schema.properties ?? {}) as Record<string, { example?: unknown; $ref?: string; type?: string; items?: unknown }>)
+        .filter(([, property]) => property.example === undefined && !property.$ref && property.type !== 'array')
+        .map(([property]) => `${name}.${property}`),
+    );
+    expect(missing).toEqual([]);
+  });
+});

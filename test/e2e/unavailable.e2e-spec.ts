@@ -1,0 +1,131 @@
+import { backendKind, createBackend, describeBackend, servicesConfigured, TestBackend } from '../support/backend';
+import { createClient, createProvider, futureDate, openIndexes, publish } from '../support/factories';
+import { SmtpSink } from '../support/smtp-sink';
+import { TcpProxy } from '../support/tcp-proxy';
+import { startTestApp, TestApp } from '../support/test-app';
+
+const describeServices = backendKind() === 'services' && servicesConfigured() ? describe : describe.skip;
+
+/** Answers within `ms` or fails: a backing service that is down must never make a request hang. */
+async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describeBackend('a mail server that refuses', () => {
+  let backend: TestBackend;
+  let smtp: SmtpSink;
+  let sut: TestApp;
+
+  beforeAll(async () => {
+    backend = await createBackend();
+    smtp = new SmtpSink();
+    sut = await startTestApp(backend.env, { env: { SMTP_URL: await smtp.start() }, logger: false });
+  });
+
+  afterAll(async () => {
+    await sut?.close();
+    await smtp?.stop();
+    await backend?.dispose();
+  });
+
+  it('gets a 503, and the request leaves no hold and no appointment behind', async () => {
+    const provider = await createProvider(sut.api);
+    const client = await createClient(sut.api);
+    const date = futureDate(80);
+    await publish(sut.api, provider.id, date, '09:00', '09:30');
+
+    smtp.refuse = true;
+    const refused = await within(15_000, sut.api.post('/api/client_schedule', { date, provider_id: provider.id, client_id: client.id, requested_slot: 36 }));
+    expect(refused).toMatchObject({ status: 503, body: { code: 'UNAVAILABLE' } });
+    expect(await openIndexes(sut.api, provider.id, date)).toEqual([36, 37]);
+    await expect(sut.api.get(`/api/appointments?client_id=${client.id}`)).resolves.toMatchObject({ body: { items: [] } });
+
+    smtp.refuse = false;
+    await expect(
+      sut.api.post('/api/client_schedule', { date, provider_id: provider.id, client_id: client.id, requested_slot: 36 }),
+    ).resolves.toMatchObject({ status: 202 });
+  });
+});
+
+describeServices('Redis or PostgreSQL going down', () => {
+  let backend: TestBackend;
+  let redisProxy: TcpProxy;
+  let postgresProxy: TcpProxy;
+  let sut: TestApp;
+  let providerId: number;
+  let clientId: number;
+  const date = futureDate(81);
+
+  beforeAll(async () => {
+    backend = await createBackend();
+    const redisUrl = new URL(backend.env.REDIS_URL!);
+    const databaseUrl = new URL(backend.env.DATABASE_URL!);
+    redisProxy = new TcpProxy(redisUrl.hostname, Number(redisUrl.port || 6379));
+    postgresProxy = new TcpProxy(databaseUrl.hostname, Number(databaseUrl.port || 5432));
+    redisUrl.port = String(await redisProxy.start());
+    databaseUrl.port = String(await postgresProxy.start());
+    sut = await startTestApp(
+      { ...backend.env, REDIS_URL: redisUrl.toString(), DATABASE_URL: databaseUrl.toString() },
+      { logger: false },
+    );
+    providerId = (await createProvider(sut.api)).id;
+    clientId = (await createClient(sut.api)).id;
+    await publish(sut.api, providerId, date, '09:00', '10:00');
+  });
+
+  afterAll(async () => {
+    await sut?.close();
+    await redisProxy?.cut();
+    await postgresProxy?.cut();
+    await backend?.dispose();
+  });
+
+  it('answers 503 without Redis, never "free", and recovers when it is back', async () => {
+    await redisProxy.cut();
+    const listing = await within(5000, sut.api.get(`/api/schedule?provider_id=${providerId}&date=${date}`));
+    expect(listing).toMatchObject({ status: 503, body: { code: 'UNAVAILABLE' } });
+    const request = await within(5000, sut.api.post('/api/client_schedule', { date, provider_id: providerId, client_id: clientId, requested_slot: 36 }));
+    expect(request).toMatchObject({ status: 503, body: { code: 'UNAVAILABLE' } });
+    const health = await within(5000, sut.api.get('/api/health'));
+    expect(health).toMatchObject({ status: 503, body: { status: 'unavailable', checks: { database: 'ok', hold_store: 'down' } } });
+
+    await redisProxy.restore();
+    await waitFor(async () => (await sut.api.get('/api/health')).status === 200);
+    await expect(
+      sut.api.post('/api/client_schedule', { date, provider_id: providerId, client_id: clientId, requested_slot: 36 }),
+    ).resolves.toMatchObject({ status: 202 });
+    await expect(sut.api.get('/api/appointments?client_id=' + clientId)).resolves.toMatchObject({
+      body: { items: [expect.objectContaining({ status: 'pending', start_time: '09:00' })] },
+    });
+  });
+
+  it('answers 503 without PostgreSQL and recovers when it is back', async () => {
+    await postgresProxy.cut();
+    const listing = await within(8000, sut.api.get(`/api/schedule?provider_id=${providerId}&date=${date}`));
+    expect(listing).toMatchObject({ status: 503, body: { code: 'UNAVAILABLE' } });
+    const created = await within(8000, sut.api.post('/api/clients', { name: 'Nobody', email: 'nobody@mail.test' }));
+    expect(created).toMatchObject({ status: 503, body: { code: 'UNAVAILABLE' } });
+    const health = await within(8000, sut.api.get('/api/health'));
+    expect(health).toMatchObject({ status: 503, body: { checks: { database: 'down', hold_store: 'ok' } } });
+
+    await postgresProxy.restore();
+    await waitFor(async () => (await sut.api.get('/api/health')).status === 200);
+    await expect(sut.api.post('/api/clients', { name: 'Nobody', email: 'nobody@mail.test' })).resolves.toMatchObject({ status: 201 });
+  });
+});
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
