@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
+import { Problem, PROBLEM_CONTENT_TYPE, toProblem } from './problem';
 
 /** Renders every error as RFC 9457 problem+json; never leaks a stack or SQL. */
 @Catch()
@@ -9,12 +9,11 @@ export class ProblemFilter implements ExceptionFilter {
 
   catch(error: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    sendProblem(reply, error, this.logger);
+    sendProblem(reply, toProblem(error), error, this.logger);
   }
 }
 
-export function sendProblem(reply: FastifyReply, error: unknown, logger: Logger): void {
-  const problem = toProblem(error);
+export function sendProblem(reply: FastifyReply, problem: Problem, error: unknown, logger: Logger): void {
   if (problem.code === 'UNAVAILABLE') {
     logger.warn(`503: ${error instanceof Error ? error.message : String(error)}`);
   } else if (problem.status >= 500) {

@@ -60,33 +60,40 @@ export function isUnavailableError(error: unknown): boolean {
 }
 
 /** Errors raised by Fastify itself (body parsing, limits) before a handler runs. */
-function fromFastifyError(error: { statusCode?: number; code?: string; message: string }): Problem | undefined {
-  const status = error.statusCode;
-  if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
+export function fromFastifyError(error: unknown): Problem {
+  const status = (error as { statusCode?: unknown })?.statusCode;
+  if (typeof status !== 'number' || status < 400 || status >= 500) return toProblem(error);
   if (status === 413) return problemOf('PAYLOAD_TOO_LARGE', 'The request body is too large');
   if (status === 415) return problemOf('UNSUPPORTED_MEDIA_TYPE', 'Send JSON (application/json)');
   if (status === 404) return problemOf('NOT_FOUND', 'No such route');
-  const detail = error.code?.startsWith('FST_ERR_CTP') ? 'The request body is not valid JSON' : error.message;
+  // The parser's own message may quote the body; say only what is wrong.
+  const detail = 'The request body could not be parsed as JSON';
   return problemOf('VALIDATION_FAILED', detail, { errors: [{ field: 'body', message: detail }] });
 }
 
-/** Turns any thrown value into the problem+json body the API answers with. */
+/** Nest's HTTP exceptions (thrown by the framework, guards and pipes) by status. */
+const HTTP_EXCEPTION_CODES: Partial<Record<number, [ErrorCode, string]>> = {
+  401: ['UNAUTHENTICATED', 'An API key is needed'],
+  403: ['FORBIDDEN', 'This key may not do that'],
+  404: ['NOT_FOUND', 'No such route'],
+  405: ['METHOD_NOT_ALLOWED', 'Method not allowed'],
+  413: ['PAYLOAD_TOO_LARGE', 'The request body is too large'],
+  415: ['UNSUPPORTED_MEDIA_TYPE', 'Send JSON (application/json)'],
+  429: ['RATE_LIMITED', 'Too many requests'],
+  503: ['UNAVAILABLE', 'A backing service did not answer; nothing was changed'],
+};
+
+/** Turns any error thrown while handling a request into the problem+json body the API answers with. */
 export function toProblem(error: unknown): Problem {
   if (error instanceof AppError) return problemOf(error.code, error.detail, error.extra);
   if (error instanceof HttpException) {
     const status = error.getStatus();
-    if (status === 404) return problemOf('NOT_FOUND', 'No such route');
-    if (status === 405) return problemOf('METHOD_NOT_ALLOWED', 'Method not allowed');
-    if (status === 413) return problemOf('PAYLOAD_TOO_LARGE', 'The request body is too large');
-    if (status === 429) return problemOf('RATE_LIMITED', 'Too many requests');
+    const known = HTTP_EXCEPTION_CODES[status];
+    if (known) return problemOf(known[0], known[1]);
     if (status >= 400 && status < 500) {
       return problemOf('VALIDATION_FAILED', error.message, { errors: [{ field: 'body', message: error.message }] });
     }
   }
   if (isUnavailableError(error)) return problemOf('UNAVAILABLE', 'A backing service did not answer; nothing was changed');
-  if (error && typeof error === 'object' && 'statusCode' in error) {
-    const fromFastify = fromFastifyError(error as { statusCode?: number; code?: string; message: string });
-    if (fromFastify) return fromFastify;
-  }
   return problemOf('INTERNAL', 'An unexpected error occurred');
 }

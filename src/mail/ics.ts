@@ -16,7 +16,7 @@ function icsInstant(ms: number): string {
 
 /** Escapes TEXT values: backslash, semicolon, comma and newlines. */
 export function escapeIcsText(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r?\n/g, '\\n');
+  return text.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r\n|\r|\n/g, '\\n');
 }
 
 /** Folds content lines longer than 75 octets, as the RFC requires. */

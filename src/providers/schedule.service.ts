@@ -25,7 +25,7 @@ export interface ProviderDay {
   provider: ProviderEntity;
   date: CalendarDate;
   timeZone: string;
-  slots: Slot[];
+  slots: readonly Slot[];
   /** Published, not booked by a confirmed appointment, and not yet started. */
   bookable: Set<number>;
 }

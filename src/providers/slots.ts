@@ -89,11 +89,36 @@ export function wallClockInstant(date: CalendarDate, minutes: number, zone: stri
   return instants.length === 0 ? null : Math.max(...instants);
 }
 
-/** Every real slot of a local day, in order; indexes skipped by daylight saving are absent. */
-export function daySlots(date: CalendarDate, zone: string): Slot[] {
+const HOUR_MS = 3_600_000;
+const DAY_CACHE_SIZE = 4096;
+const dayCache = new Map<string, readonly Slot[]>();
+
+/**
+ * Every real slot of a local day, in order; indexes skipped by daylight saving are absent.
+ * Hot paths call this per request, and zone offset look-ups are costly, so a day with no offset
+ * change (nearly all of them) is computed from one offset, and results are remembered.
+ */
+export function daySlots(date: CalendarDate, zone: string): readonly Slot[] {
+  const key = `${zone}|${date.year}-${date.month}-${date.day}`;
+  const cached = dayCache.get(key);
+  if (cached) return cached;
+  const slots = Object.freeze(computeDaySlots(date, zone).map((slot) => Object.freeze(slot)));
+  if (dayCache.size >= DAY_CACHE_SIZE) dayCache.delete(dayCache.keys().next().value!);
+  dayCache.set(key, slots);
+  return slots;
+}
+
+function computeDaySlots(date: CalendarDate, zone: string): Slot[] {
+  const tz = IANAZone.create(zone);
+  const midnightAsUtc = Date.UTC(date.year, date.month - 1, date.day);
+  // Offsets change at most a few times a year; equal offsets a day either side mean none today.
+  const offsetBefore = tz.offset(midnightAsUtc - 26 * HOUR_MS);
+  const steady = offsetBefore === tz.offset(midnightAsUtc + 50 * HOUR_MS);
   const slots: Slot[] = [];
   for (let index = 0; index < SLOTS_PER_DAY; index++) {
-    const startMs = wallClockInstant(date, index * SLOT_MINUTES, zone);
+    const startMs = steady
+      ? midnightAsUtc + index * SLOT_MS - offsetBefore * 60_000
+      : wallClockInstant(date, index * SLOT_MINUTES, zone);
     if (startMs !== null) slots.push({ index, startMs, endMs: startMs + SLOT_MS });
   }
   return slots;
@@ -160,7 +185,8 @@ export function startsThatFit(slots: readonly Slot[], openIndexes: ReadonlySet<n
 function wallLabelAt(instantMs: number, date: CalendarDate, zone: string): string {
   const local = DateTime.fromMillis(instantMs, { zone });
   const sameDay = local.year === date.year && local.month === date.month && local.day === date.day;
-  return sameDay ? local.toFormat('HH:mm') : local.hour === 0 && local.minute === 0 ? '24:00' : local.toFormat('HH:mm');
+  // A slot's end on the next local day is the end of this day, even where that day starts at 01:00.
+  return sameDay ? local.toFormat('HH:mm') : '24:00';
 }
 
 export function toSlotView(slot: Slot, date: CalendarDate, zone: string): SlotView {

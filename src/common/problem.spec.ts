@@ -1,0 +1,246 @@
+import {
+  BadRequestException,
+  ForbiddenException,
+  HttpException,
+  InternalServerErrorException,
+  MethodNotAllowedException,
+  NotFoundException,
+  PayloadTooLargeException,
+  ServiceUnavailableException,
+  UnauthorizedException,
+  UnsupportedMediaTypeException,
+} from '@nestjs/common';
+import { QueryFailedError } from 'typeorm';
+import { AppError, ERROR_CODES, ErrorCode } from './app-error';
+import { fromFastifyError, Problem, toProblem } from './problem';
+
+/** The table at the end of API.md, written out again so the code is checked against the contract. */
+const CONTRACT: [ErrorCode, number][] = [
+  ['VALIDATION_FAILED', 400],
+  ['UNAUTHENTICATED', 401],
+  ['TOKEN_INVALID', 401],
+  ['FORBIDDEN', 403],
+  ['PROVIDER_NOT_FOUND', 404],
+  ['CLIENT_NOT_FOUND', 404],
+  ['APPOINTMENT_NOT_FOUND', 404],
+  ['NOT_FOUND', 404],
+  ['METHOD_NOT_ALLOWED', 405],
+  ['SLOT_UNAVAILABLE', 409],
+  ['EMAIL_TAKEN', 409],
+  ['ALREADY_CONFIRMED', 409],
+  ['HOLD_CANCELLED', 409],
+  ['HOLD_EXPIRED', 410],
+  ['PAYLOAD_TOO_LARGE', 413],
+  ['UNSUPPORTED_MEDIA_TYPE', 415],
+  ['RATE_LIMITED', 429],
+  ['INTERNAL', 500],
+  ['UNAVAILABLE', 503],
+];
+
+/** An error as Fastify raises it: an Error with statusCode and an FST_ code. */
+const fastifyError = (statusCode: number, code: string | undefined, message: string) =>
+  Object.assign(new Error(message), { statusCode, ...(code ? { code } : {}) });
+const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
+const withDriverCode = (message: string, code: string) => Object.assign(new Error(message), { driverError: { code } });
+const pgError = (code: string, message: string) =>
+  new QueryFailedError('SELECT * FROM "internal_table" WHERE "secret_column" = $1', ['secret-param'], Object.assign(new Error(message), { code }));
+
+const expectWellFormed = (problem: Problem) => {
+  expect(problem).toEqual(
+    expect.objectContaining({
+      type: expect.any(String),
+      title: ERROR_CODES[problem.code].title,
+      status: ERROR_CODES[problem.code].status,
+      detail: expect.any(String),
+      code: problem.code,
+    }),
+  );
+  expect(() => new URL(problem.type)).not.toThrow();
+  expect(problem.detail.length).toBeGreaterThan(0);
+};
+
+describe(toProblem.name, () => {
+  const sut = toProblem;
+
+  it('the contract table and ERROR_CODES list the same codes', () => {
+    expect(Object.keys(ERROR_CODES).sort()).toEqual(CONTRACT.map(([code]) => code).sort());
+  });
+
+  describe('AppError', () => {
+    it.each(CONTRACT)('%s → status %i with its code, title and detail', (code, status) => {
+      const problem = sut(new AppError(code, `detail of ${code}`));
+      expect(problem).toMatchObject({ status, code, title: ERROR_CODES[code].title, detail: `detail of ${code}` });
+      expectWellFormed(problem);
+    });
+
+    it('gives each code its own type', () => {
+      const types = CONTRACT.map(([code]) => sut(new AppError(code, 'x')).type);
+      expect(new Set(types).size).toBe(CONTRACT.length);
+    });
+
+    it('carries the field errors of a validation failure', () => {
+      const errors = [
+        { field: 'date', message: 'date must be a real date as YYYY-MM-DD' },
+        { field: 'provider_id', message: 'provider_id must be a positive integer' },
+      ];
+      const problem = sut(AppError.validation(errors));
+      expect(problem).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', errors });
+      expect(problem.detail).toContain('date');
+      expect(problem.detail).toContain('provider_id');
+    });
+
+    it('carries extra content, such as the appointment of ALREADY_CONFIRMED', () => {
+      const appointment = { id: 7, status: 'confirmed' };
+      const problem = sut(new AppError('ALREADY_CONFIRMED', 'Already confirmed', { appointment }));
+      expect(problem).toMatchObject({ status: 409, code: 'ALREADY_CONFIRMED', appointment });
+    });
+  });
+
+  describe('Nest HTTP exceptions', () => {
+    it.each([
+      ['NotFoundException', 404, 'NOT_FOUND', new NotFoundException()],
+      ['NotFoundException with a message', 404, 'NOT_FOUND', new NotFoundException('Cannot GET /api/nothing')],
+      ['BadRequestException', 400, 'VALIDATION_FAILED', new BadRequestException('bad input')],
+      ['MethodNotAllowedException', 405, 'METHOD_NOT_ALLOWED', new MethodNotAllowedException()],
+      ['PayloadTooLargeException', 413, 'PAYLOAD_TOO_LARGE', new PayloadTooLargeException()],
+      ['HttpException 429', 429, 'RATE_LIMITED', new HttpException('Too Many Requests', 429)],
+      ['InternalServerErrorException', 500, 'INTERNAL', new InternalServerErrorException()],
+    ])('%s → %i %s', (_name, status, code, error) => {
+      const problem = sut(error);
+      expect(problem).toMatchObject({ status, code });
+      expectWellFormed(problem);
+    });
+
+    // A 401, 403, 415 or 503 must not come out as a 400 (or 500) in disguise.
+    it.each([
+      ['UnauthorizedException', 401, 'UNAUTHENTICATED', new UnauthorizedException()],
+      ['ForbiddenException (what a guard that returns false throws)', 403, 'FORBIDDEN', new ForbiddenException('Forbidden resource')],
+      ['UnsupportedMediaTypeException', 415, 'UNSUPPORTED_MEDIA_TYPE', new UnsupportedMediaTypeException()],
+      ['ServiceUnavailableException', 503, 'UNAVAILABLE', new ServiceUnavailableException()],
+    ])('keeps the status of %s: %i %s', (_name, status, code, error) => {
+      expect(sut(error)).toMatchObject({ status, code });
+    });
+  });
+
+  describe('errors raised by Fastify', () => {
+    it.each([
+      ['body too large', 413, 'PAYLOAD_TOO_LARGE', fastifyError(413, 'FST_ERR_CTP_BODY_TOO_LARGE', 'Request body is too large')],
+      ['a bare {statusCode: 413}', 413, 'PAYLOAD_TOO_LARGE', { statusCode: 413 }],
+      ['invalid JSON', 400, 'VALIDATION_FAILED', fastifyError(400, 'FST_ERR_CTP_INVALID_JSON_BODY', "Body is not valid JSON but content-type is set to 'application/json'")],
+      ['a bare invalid JSON error', 400, 'VALIDATION_FAILED', { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY', message: 'x' }],
+      ['empty JSON body', 400, 'VALIDATION_FAILED', fastifyError(400, 'FST_ERR_CTP_EMPTY_JSON_BODY', "Body cannot be empty when content-type is set to 'application/json'")],
+      ['a JSON syntax error', 400, 'VALIDATION_FAILED', Object.assign(new SyntaxError('Unexpected token } in JSON at position 12'), { statusCode: 400 })],
+      ['unsupported media type', 415, 'UNSUPPORTED_MEDIA_TYPE', fastifyError(415, 'FST_ERR_CTP_INVALID_MEDIA_TYPE', 'Unsupported Media Type: text/csv')],
+      ['a bare {statusCode: 415}', 415, 'UNSUPPORTED_MEDIA_TYPE', { statusCode: 415 }],
+      ['route not found', 404, 'NOT_FOUND', fastifyError(404, undefined, 'Route GET:/api/nothing not found')],
+    ])('%s → %i %s', (_name, status, code, error) => {
+      const problem = fromFastifyError(error);
+      expect(problem).toMatchObject({ status, code });
+      expectWellFormed(problem);
+    });
+
+    it.each([
+      ['invalid JSON', fastifyError(400, 'FST_ERR_CTP_INVALID_JSON_BODY', 'Unexpected token } in JSON at position 12')],
+      ['empty JSON body', fastifyError(400, 'FST_ERR_CTP_EMPTY_JSON_BODY', 'Body cannot be empty')],
+    ])('%s names the body in errors and says the JSON is bad', (_name, error) => {
+      const problem = fromFastifyError(error);
+      expect(problem.errors).toEqual([{ field: 'body', message: expect.any(String) }]);
+      expect(problem.detail).toMatch(/json/i);
+    });
+
+    it('a handler error that merely carries a 4xx statusCode is not mistaken for a parse error', () => {
+      expect(sut(fastifyError(400, undefined, 'upstream said 400'))).toMatchObject({ status: 500, code: 'INTERNAL' });
+    });
+
+    it('a Fastify error with a 5xx status is an internal error that does not repeat its message', () => {
+      const problem = fromFastifyError(fastifyError(500, 'FST_ERR_SOMETHING', 'internal at /srv/app/node_modules/fastify/lib/x.js'));
+      expect(problem).toMatchObject({ status: 500, code: 'INTERNAL' });
+      expect(JSON.stringify(problem)).not.toContain('/srv/app');
+    });
+  });
+
+  describe('a backing service that does not answer → 503 UNAVAILABLE', () => {
+    it.each([
+      ['ECONNREFUSED', withCode('connect ECONNREFUSED 10.0.0.5:5432', 'ECONNREFUSED')],
+      ['ECONNRESET', withCode('read ECONNRESET 10.0.0.5:6379', 'ECONNRESET')],
+      ['ETIMEDOUT', withCode('connect ETIMEDOUT 10.0.0.5:5432', 'ETIMEDOUT')],
+      ['ENOTFOUND', withCode('getaddrinfo ENOTFOUND db.internal', 'ENOTFOUND')],
+      ['EHOSTUNREACH', withCode('connect EHOSTUNREACH 10.0.0.5:5432', 'EHOSTUNREACH')],
+      ['EPIPE', withCode('write EPIPE', 'EPIPE')],
+      ['SQLITE_BUSY', withCode('SQLITE_BUSY: database is locked', 'SQLITE_BUSY')],
+      ['driverError.code 57P01 (admin shutdown)', withDriverCode('terminating connection due to administrator command', '57P01')],
+      ['driverError.code 57P03 (cannot connect now)', withDriverCode('the database system is starting up', '57P03')],
+      ['driverError.code 53300 (too many connections)', withDriverCode('sorry, too many clients already', '53300')],
+      ['driverError.code 08006 (connection failure)', withDriverCode('connection failure at 10.0.0.5', '08006')],
+      ['a TypeORM QueryFailedError from PostgreSQL 57P01', pgError('57P01', 'terminating connection due to administrator command')],
+      ['Connection terminated unexpectedly', new Error('Connection terminated unexpectedly')],
+      ['pg pool connect timeout', new Error('timeout exceeded when trying to connect')],
+      ['the Redis client is closed', new Error('The client is closed')],
+      ['Redis socket closed', new Error('Socket closed unexpectedly')],
+    ])('%s', (_name, error) => {
+      const problem = sut(error);
+      expect(problem).toMatchObject({ status: 503, code: 'UNAVAILABLE' });
+      expectWellFormed(problem);
+      const body = JSON.stringify(problem);
+      expect(body).not.toContain(error.message);
+      expect(body).not.toMatch(/10\.0\.0\.5|db\.internal|internal_table|secret/);
+    });
+
+    it.each([
+      ['ENOENT', withCode('ENOENT: no such file', 'ENOENT')],
+      ['a unique violation', pgError('23505', 'duplicate key value violates unique constraint "uq_secret"')],
+      ['a syntax error in SQL', pgError('42601', 'syntax error at or near "SELEC"')],
+      ['a numeric code', Object.assign(new Error('odd'), { code: 57 })],
+    ])('but %s is not unavailability', (_name, error) => {
+      const problem = sut(error);
+      expect(problem.status).not.toBe(503);
+      expect(JSON.stringify(problem)).not.toMatch(/internal_table|secret-param|secret_column|uq_secret/);
+    });
+  });
+
+  describe('anything else → 500 INTERNAL, saying nothing about it', () => {
+    it.each([
+      ['an Error with a path', new Error('boom at /x/y.ts')],
+      ['a TypeError', new TypeError("Cannot read properties of undefined (reading 'boom at /x/y.ts')")],
+      ['an Error with a status-less code', withCode('boom at /x/y.ts', 'ERR_SOMETHING')],
+      ['a string', 'boom at /x/y.ts'],
+      ['an object', { message: 'boom at /x/y.ts' }],
+      ['a number', 42],
+      ['null', null],
+      ['undefined', undefined],
+    ])('%s', (_name, error) => {
+      const problem = sut(error);
+      expect(problem).toMatchObject({ status: 500, code: 'INTERNAL', title: 'Internal error' });
+      expectWellFormed(problem);
+      expect(problem.detail).not.toContain('boom');
+      expect(JSON.stringify(problem)).not.toMatch(/boom|\/x\/y\.ts/);
+    });
+  });
+
+  describe('never a stack', () => {
+    const thrown = (error: Error) => {
+      try {
+        throw error;
+      } catch (caught) {
+        return caught as Error;
+      }
+    };
+    it.each([
+      ['AppError', thrown(new AppError('SLOT_UNAVAILABLE', 'taken'))],
+      ['AppError with field errors', thrown(AppError.field('date', 'bad date'))],
+      ['NotFoundException', thrown(new NotFoundException())],
+      ['BadRequestException', thrown(new BadRequestException('bad'))],
+            ['an unavailable database', thrown(withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED'))],
+      ['a QueryFailedError', thrown(pgError('23505', 'duplicate'))],
+      ['a plain Error', thrown(new Error('boom at /x/y.ts'))],
+    ])('%s', (_name, error) => {
+      expect(error.stack).toBeTruthy();
+      const problem = sut(error);
+      const body = JSON.stringify(problem);
+      expect(problem).not.toHaveProperty('stack');
+      expect(body).not.toMatch(/"stack"/);
+      expect(body).not.toMatch(/\bat .*\.(ts|js):\d+/);
+      expect(body).not.toContain(error.stack!.split('\n')[1].trim());
+    });
+  });
+});
