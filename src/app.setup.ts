@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { fromFastifyError } from './common/problem';
+import { toProblem } from './common/problem';
 import { ProblemFilter, sendProblem } from './common/problem.filter';
 import { ProblemView } from './common/swagger';
 import { createValidationPipe } from './common/validation';
@@ -14,7 +14,7 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
   const fastify = app.getHttpAdapter().getInstance();
   const logger = new Logger('Http');
   // Errors raised by Fastify itself (bad JSON, body too large, wrong content type) get the same problem+json.
-  fastify.setErrorHandler((error, _request, reply) => sendProblem(reply, fromFastifyError(error), error, logger));
+  fastify.setErrorHandler((error, _request, reply) => sendProblem(reply, toProblem(error), error, logger));
 
   app.setGlobalPrefix('api');
   app.useGlobalPipes(createValidationPipe());

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
+import { createSecretKey } from 'node:crypto';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ClientsModule } from '../clients/clients.module';
 import { Settings } from '../config/settings';
@@ -19,11 +20,15 @@ import { ValidationService } from './validation.service';
     TypeOrmModule.forFeature([AppointmentEntity, BookedSlotEntity]),
     JwtModule.registerAsync({
       inject: [SETTINGS],
-      useFactory: (settings: Settings) => ({
-        secret: settings.jwtSecret,
-        signOptions: { algorithm: HOLD_TOKEN_ALGORITHM },
-        verifyOptions: { algorithms: [HOLD_TOKEN_ALGORITHM] },
-      }),
+      useFactory: (settings: Settings) => {
+        // One KeyObject, made once: given a string, jsonwebtoken rebuilds the key on every call.
+        const key = createSecretKey(Buffer.from(settings.jwtSecret, 'utf8'));
+        return {
+          secretOrKeyProvider: () => key,
+          signOptions: { algorithm: HOLD_TOKEN_ALGORITHM },
+          verifyOptions: { algorithms: [HOLD_TOKEN_ALGORITHM] },
+        };
+      },
     }),
     ProvidersModule,
     ClientsModule,

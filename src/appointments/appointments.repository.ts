@@ -31,14 +31,14 @@ export class AppointmentsRepository {
   ) {}
 
   insertPending(appointment: NewAppointment): Promise<AppointmentEntity> {
-    return this.transactions.run((manager) =>
+    return this.transactions.write((manager) =>
       manager.save(AppointmentEntity, manager.create(AppointmentEntity, { ...appointment, confirmedAt: null, cancelledAt: null })),
     );
   }
 
   /** Undoes a request whose validation email could not be sent. */
   async deletePending(id: number): Promise<void> {
-    await this.transactions.run((manager) => manager.delete(AppointmentEntity, { id, status: 'pending' }));
+    await this.transactions.write((manager) => manager.delete(AppointmentEntity, { id, status: 'pending' }));
   }
 
   findById(id: number): Promise<AppointmentEntity | null> {

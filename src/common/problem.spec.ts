@@ -12,7 +12,7 @@ import {
 } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
 import { AppError, ERROR_CODES, ErrorCode } from './app-error';
-import { fromFastifyError, Problem, toProblem } from './problem';
+import { Problem, toProblem } from './problem';
 
 /** The table at the end of API.md, written out again so the code is checked against the contract. */
 const CONTRACT: [ErrorCode, number][] = [
@@ -125,16 +125,16 @@ describe(toProblem.name, () => {
   describe('errors raised by Fastify', () => {
     it.each([
       ['body too large', 413, 'PAYLOAD_TOO_LARGE', fastifyError(413, 'FST_ERR_CTP_BODY_TOO_LARGE', 'Request body is too large')],
-      ['a bare {statusCode: 413}', 413, 'PAYLOAD_TOO_LARGE', { statusCode: 413 }],
+      ['a bare {statusCode: 413} with its code', 413, 'PAYLOAD_TOO_LARGE', { statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE' }],
       ['invalid JSON', 400, 'VALIDATION_FAILED', fastifyError(400, 'FST_ERR_CTP_INVALID_JSON_BODY', "Body is not valid JSON but content-type is set to 'application/json'")],
       ['a bare invalid JSON error', 400, 'VALIDATION_FAILED', { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY', message: 'x' }],
       ['empty JSON body', 400, 'VALIDATION_FAILED', fastifyError(400, 'FST_ERR_CTP_EMPTY_JSON_BODY', "Body cannot be empty when content-type is set to 'application/json'")],
       ['a JSON syntax error', 400, 'VALIDATION_FAILED', Object.assign(new SyntaxError('Unexpected token } in JSON at position 12'), { statusCode: 400 })],
       ['unsupported media type', 415, 'UNSUPPORTED_MEDIA_TYPE', fastifyError(415, 'FST_ERR_CTP_INVALID_MEDIA_TYPE', 'Unsupported Media Type: text/csv')],
-      ['a bare {statusCode: 415}', 415, 'UNSUPPORTED_MEDIA_TYPE', { statusCode: 415 }],
-      ['route not found', 404, 'NOT_FOUND', fastifyError(404, undefined, 'Route GET:/api/nothing not found')],
+      ['a bare {statusCode: 415} with its code', 415, 'UNSUPPORTED_MEDIA_TYPE', { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' }],
+      ['route not found', 404, 'NOT_FOUND', fastifyError(404, 'FST_ERR_NOT_FOUND', 'Route GET:/api/nothing not found')],
     ])('%s → %i %s', (_name, status, code, error) => {
-      const problem = fromFastifyError(error);
+      const problem = sut(error);
       expect(problem).toMatchObject({ status, code });
       expectWellFormed(problem);
     });
@@ -143,7 +143,7 @@ describe(toProblem.name, () => {
       ['invalid JSON', fastifyError(400, 'FST_ERR_CTP_INVALID_JSON_BODY', 'Unexpected token } in JSON at position 12')],
       ['empty JSON body', fastifyError(400, 'FST_ERR_CTP_EMPTY_JSON_BODY', 'Body cannot be empty')],
     ])('%s names the body in errors and says the JSON is bad', (_name, error) => {
-      const problem = fromFastifyError(error);
+      const problem = sut(error);
       expect(problem.errors).toEqual([{ field: 'body', message: expect.any(String) }]);
       expect(problem.detail).toMatch(/json/i);
     });
@@ -153,7 +153,7 @@ describe(toProblem.name, () => {
     });
 
     it('a Fastify error with a 5xx status is an internal error that does not repeat its message', () => {
-      const problem = fromFastifyError(fastifyError(500, 'FST_ERR_SOMETHING', 'internal at /srv/app/node_modules/fastify/lib/x.js'));
+      const problem = sut(fastifyError(500, 'FST_ERR_SOMETHING', 'internal at /srv/app/node_modules/fastify/lib/x.js'));
       expect(problem).toMatchObject({ status: 500, code: 'INTERNAL' });
       expect(JSON.stringify(problem)).not.toContain('/srv/app');
     });

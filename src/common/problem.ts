@@ -59,13 +59,17 @@ export function isUnavailableError(error: unknown): boolean {
   return typeof message === 'string' && UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message));
 }
 
-/** Errors raised by Fastify itself (body parsing, limits) before a handler runs. */
-export function fromFastifyError(error: unknown): Problem {
-  const status = (error as { statusCode?: unknown })?.statusCode;
-  if (typeof status !== 'number' || status < 400 || status >= 500) return toProblem(error);
-  if (status === 413) return problemOf('PAYLOAD_TOO_LARGE', 'The request body is too large');
-  if (status === 415) return problemOf('UNSUPPORTED_MEDIA_TYPE', 'Send JSON (application/json)');
-  if (status === 404) return problemOf('NOT_FOUND', 'No such route');
+/**
+ * Errors raised by Fastify itself while reading a request (its FST_ codes, or the JSON parser's
+ * SyntaxError) before a handler runs. Undefined for anything else.
+ */
+function fastifyProblem(error: unknown): Problem | undefined {
+  const { statusCode, code, name } = (error ?? {}) as { statusCode?: unknown; code?: unknown; name?: unknown };
+  const raisedByFastify = (typeof code === 'string' && code.startsWith('FST_')) || (name === 'SyntaxError' && statusCode === 400);
+  if (!raisedByFastify || typeof statusCode !== 'number' || statusCode < 400 || statusCode >= 500) return undefined;
+  if (statusCode === 413) return problemOf('PAYLOAD_TOO_LARGE', 'The request body is too large');
+  if (statusCode === 415) return problemOf('UNSUPPORTED_MEDIA_TYPE', 'Send JSON (application/json)');
+  if (statusCode === 404) return problemOf('NOT_FOUND', 'No such route');
   // The parser's own message may quote the body; say only what is wrong.
   const detail = 'The request body could not be parsed as JSON';
   return problemOf('VALIDATION_FAILED', detail, { errors: [{ field: 'body', message: detail }] });
@@ -83,7 +87,7 @@ const HTTP_EXCEPTION_CODES: Partial<Record<number, [ErrorCode, string]>> = {
   503: ['UNAVAILABLE', 'A backing service did not answer; nothing was changed'],
 };
 
-/** Turns any error thrown while handling a request into the problem+json body the API answers with. */
+/** Turns any error raised while reading or handling a request into the problem+json body the API answers with. */
 export function toProblem(error: unknown): Problem {
   if (error instanceof AppError) return problemOf(error.code, error.detail, error.extra);
   if (error instanceof HttpException) {
@@ -95,5 +99,5 @@ export function toProblem(error: unknown): Problem {
     }
   }
   if (isUnavailableError(error)) return problemOf('UNAVAILABLE', 'A backing service did not answer; nothing was changed');
-  return problemOf('INTERNAL', 'An unexpected error occurred');
+  return fastifyProblem(error) ?? problemOf('INTERNAL', 'An unexpected error occurred');
 }

@@ -16,9 +16,31 @@ export class Transactions {
     this.serialize = dataSource.options.type !== 'postgres';
   }
 
+  /** Several statements that commit or roll back together. */
   run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    if (!this.serialize) return this.dataSource.transaction(work);
-    const result = this.queue.then(() => this.dataSource.transaction(work));
+    return this.inTurn(() => this.dataSource.transaction(work));
+  }
+
+  /** One statement, atomic by itself: no BEGIN/COMMIT round trips on PostgreSQL. */
+  write<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.inTurn(() => work(this.dataSource.manager));
+  }
+
+  /** A raw read; `$1, $2…` placeholders work on both databases. */
+  query<T>(sql: string, parameters: unknown[]): Promise<T[]> {
+    if (!this.serialize) return this.dataSource.query(sql, parameters);
+    // SQLite takes positional `?`: bind the values in the order the placeholders appear.
+    const ordered: unknown[] = [];
+    const positional = sql.replace(/\$(\d+)/g, (_, n: string) => {
+      ordered.push(parameters[Number(n) - 1]);
+      return '?';
+    });
+    return this.dataSource.query(positional, ordered);
+  }
+
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    if (!this.serialize) return work();
+    const result = this.queue.then(work);
     this.queue = result.catch(() => undefined);
     return result;
   }

@@ -48,6 +48,7 @@ export class MailService {
     confirmationText: loadTemplate('confirmation.text.hbs'),
   };
   private readonly outboxDir: string;
+  private outboxReady: Promise<unknown> | undefined;
 
   constructor(
     private readonly mailer: MailerService,
@@ -89,7 +90,8 @@ export class MailService {
       throw new AppError('UNAVAILABLE', 'The mail server did not accept the message; nothing was changed');
     }
     if (!this.settings.smtpUrl && Buffer.isBuffer(info.message)) {
-      await mkdir(this.outboxDir, { recursive: true });
+      this.outboxReady ??= mkdir(this.outboxDir, { recursive: true });
+      await this.outboxReady;
       await writeFile(join(this.outboxDir, `${Date.now()}-${randomUUID()}.eml`), info.message);
     }
   }

@@ -13,10 +13,9 @@ import {
   mergeIndexes,
   parseDate,
   parseWallTime,
-  Slot,
+  DaySlot,
   SLOT_MINUTES,
   startsThatFit,
-  toSlotView,
   windowIndexes,
 } from './slots';
 
@@ -25,7 +24,7 @@ export interface ProviderDay {
   provider: ProviderEntity;
   date: CalendarDate;
   timeZone: string;
-  slots: readonly Slot[];
+  slots: readonly DaySlot[];
   /** Published, not booked by a confirmed appointment, and not yet started. */
   bookable: Set<number>;
 }
@@ -60,7 +59,7 @@ export class ScheduleService {
       provider_id: provider.id,
       date: dto.date,
       time_zone: provider.timeZone,
-      slots: windowSlots.map((slot) => toSlotView(slot, date, provider.timeZone)),
+      slots: windowSlots.map((slot) => slot.view),
       windows: mergeIndexes(published).map((range) => ({
         start_time: indexToWallTime(range.start),
         end_time: indexToWallTime(range.end),
@@ -78,17 +77,18 @@ export class ScheduleService {
       provider_id: query.provider_id,
       date: query.date,
       time_zone: day.timeZone,
-      slots: startsThatFit(day.slots, open, slotCount).map((slot) => toSlotView(slot, day.date, day.timeZone)),
+      slots: startsThatFit(day.slots, open, slotCount).map((slot) => slot.view),
     };
   }
 
   /** The provider's real slots that day and which can be booked; 404 for an unknown provider. */
   async providerDay(providerId: number, isoDate: string): Promise<ProviderDay> {
-    const provider = await this.providers.get(providerId);
+    const found = await this.schedule.providerDay(providerId, isoDate);
+    if (!found) throw new AppError('PROVIDER_NOT_FOUND', `Provider ${providerId} does not exist`);
+    const { provider, bookable: bookableIndexes } = found;
     const date = parseDate(isoDate)!;
     const now = this.clock.nowMs();
     const slots = daySlots(date, provider.timeZone);
-    const bookableIndexes = await this.schedule.bookableIndexes(providerId, isoDate);
     const startsByIndex = new Map(slots.map((slot) => [slot.index, slot.startMs]));
     const bookable = new Set(
       bookableIndexes.filter((index) => {

@@ -25,6 +25,11 @@ export interface IndexRange {
   end: number;
 }
 
+/** A slot of a provider's day with its answer shape worked out once (labels need zone look-ups). */
+export interface DaySlot extends Slot {
+  view: SlotView;
+}
+
 export interface SlotView {
   index: number;
   start_time: string;
@@ -91,18 +96,20 @@ export function wallClockInstant(date: CalendarDate, minutes: number, zone: stri
 
 const HOUR_MS = 3_600_000;
 const DAY_CACHE_SIZE = 4096;
-const dayCache = new Map<string, readonly Slot[]>();
+const dayCache = new Map<string, readonly DaySlot[]>();
 
 /**
  * Every real slot of a local day, in order; indexes skipped by daylight saving are absent.
  * Hot paths call this per request, and zone offset look-ups are costly, so a day with no offset
  * change (nearly all of them) is computed from one offset, and results are remembered.
  */
-export function daySlots(date: CalendarDate, zone: string): readonly Slot[] {
+export function daySlots(date: CalendarDate, zone: string): readonly DaySlot[] {
   const key = `${zone}|${date.year}-${date.month}-${date.day}`;
   const cached = dayCache.get(key);
   if (cached) return cached;
-  const slots = Object.freeze(computeDaySlots(date, zone).map((slot) => Object.freeze(slot)));
+  const slots = Object.freeze(
+    computeDaySlots(date, zone).map((slot) => Object.freeze({ ...slot, view: Object.freeze(toSlotView(slot, date, zone)) })),
+  );
   if (dayCache.size >= DAY_CACHE_SIZE) dayCache.delete(dayCache.keys().next().value!);
   dayCache.set(key, slots);
   return slots;
@@ -148,15 +155,15 @@ export function mergeIndexes(indexes: Iterable<number>): IndexRange[] {
  * starts the instant the previous ends (across a daylight-saving jump that is not index + 1).
  * Null when the chain leaves the day or meets a slot not in `isOpen`.
  */
-export function chainSlots(
-  slots: readonly Slot[],
+export function chainSlots<S extends Slot>(
+  slots: readonly S[],
   startIndex: number,
   slotCount: number,
   isOpen: (index: number) => boolean = () => true,
-): Slot[] | null {
+): S[] | null {
   const byStart = new Map(slots.map((slot) => [slot.startMs, slot]));
   let current = slots.find((slot) => slot.index === startIndex);
-  const chain: Slot[] = [];
+  const chain: S[] = [];
   while (current && isOpen(current.index)) {
     chain.push(current);
     if (chain.length === slotCount) return chain;
@@ -166,10 +173,10 @@ export function chainSlots(
 }
 
 /** Starts where `slotCount` consecutive open slots begin. Linear in the day's slots. */
-export function startsThatFit(slots: readonly Slot[], openIndexes: ReadonlySet<number>, slotCount: number): Slot[] {
+export function startsThatFit<S extends Slot>(slots: readonly S[], openIndexes: ReadonlySet<number>, slotCount: number): S[] {
   // Walk backwards counting how many open slots run on from each one.
   const runLength = new Map<number, number>();
-  const fits: Slot[] = [];
+  const fits: S[] = [];
   for (let i = slots.length - 1; i >= 0; i--) {
     const slot = slots[i];
     if (!openIndexes.has(slot.index)) continue;
