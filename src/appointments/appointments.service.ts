@@ -53,8 +53,14 @@ export class AppointmentsService {
    */
   async request(dto: RequestAppointmentDto): Promise<PendingAppointmentView> {
     const slotCount = (dto.duration_minutes ?? SLOT_MINUTES) / SLOT_MINUTES;
-    const day = await this.schedule.providerDay(dto.provider_id, dto.date);
-    const client = await this.clients.get(dto.client_id);
+    const [dayLookup, clientLookup] = await Promise.allSettled([
+      this.schedule.providerDay(dto.provider_id, dto.date),
+      this.clients.get(dto.client_id),
+    ]);
+    // Both asked at once; an unknown provider is reported before an unknown client.
+    if (dayLookup.status === 'rejected') throw dayLookup.reason;
+    if (clientLookup.status === 'rejected') throw clientLookup.reason;
+    const [day, client] = [dayLookup.value, clientLookup.value];
     const slots = chainSlots(day.slots, dto.requested_slot, slotCount, (index) => day.bookable.has(index));
     if (!slots) throw slotUnavailable();
 

@@ -15,6 +15,7 @@ import {
   parseWallTime,
   DaySlot,
   SLOT_MINUTES,
+  SLOTS_PER_DAY,
   startsThatFit,
   windowIndexes,
 } from './slots';
@@ -28,6 +29,8 @@ export interface ProviderDay {
   /** Published, not booked by a confirmed appointment, and not yet started. */
   bookable: Set<number>;
 }
+
+const EVERY_SLOT_INDEX = Array.from({ length: SLOTS_PER_DAY }, (_, index) => index);
 
 @Injectable()
 export class ScheduleService {
@@ -69,10 +72,12 @@ export class ScheduleService {
 
   async openSlots(query: OpenSlotsQuery): Promise<ScheduleView> {
     const slotCount = (query.duration_minutes ?? SLOT_MINUTES) / SLOT_MINUTES;
-    const day = await this.providerDay(query.provider_id, query.date);
-    const candidates = day.slots.filter((slot) => day.bookable.has(slot.index)).map((slot) => slot.index);
-    const held = await this.holds.heldSlots({ providerId: query.provider_id, date: query.date }, candidates);
-    const open = new Set(candidates.filter((index) => !held.has(index)));
+    // The database and the hold store are asked at once: the listing waits for the slower, not both.
+    const [day, held] = await Promise.all([
+      this.providerDay(query.provider_id, query.date),
+      this.holds.heldSlots({ providerId: query.provider_id, date: query.date }, EVERY_SLOT_INDEX),
+    ]);
+    const open = new Set(day.slots.filter((slot) => day.bookable.has(slot.index) && !held.has(slot.index)).map((slot) => slot.index));
     return {
       provider_id: query.provider_id,
       date: query.date,
