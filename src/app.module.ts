@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AccessModule } from './access/access.module';
 import { AppointmentsModule } from './appointments/appointments.module';
 import { ClientsModule } from './clients/clients.module';
 import { CommonModule } from './common/common.module';
@@ -20,6 +21,7 @@ export class AppModule {
         CommonModule,
         DatabaseModule,
         HoldsModule,
+        AccessModule,
         MailModule,
         HealthModule,
         ProvidersModule,

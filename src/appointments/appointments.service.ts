@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { actsForClient, actsForProvider, assertActsForClient, assertActsForProvider, Caller } from '../access/caller';
 import { ClientsService } from '../clients/clients.service';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
@@ -51,7 +52,8 @@ export class AppointmentsService {
    * hold store; if anything after it fails, the hold and the pending row are undone before the error
    * is answered, so a failed request leaves nothing behind.
    */
-  async request(dto: RequestAppointmentDto): Promise<PendingAppointmentView> {
+  async request(dto: RequestAppointmentDto, caller: Caller): Promise<PendingAppointmentView> {
+    assertActsForClient(caller, dto.client_id);
     const slotCount = (dto.duration_minutes ?? SLOT_MINUTES) / SLOT_MINUTES;
     const [dayLookup, clientLookup] = await Promise.allSettled([
       this.schedule.providerDay(dto.provider_id, dto.date),
@@ -111,19 +113,29 @@ export class AppointmentsService {
     }
   }
 
-  async get(id: number): Promise<AppointmentView> {
-    return toAppointmentView(await this.find(id), this.clock.nowMs());
+  async get(id: number, caller: Caller): Promise<AppointmentView> {
+    return toAppointmentView(await this.findFor(id, caller), this.clock.nowMs());
   }
 
-  async list(query: ListAppointmentsQuery): Promise<AppointmentList> {
-    const rows = await this.appointments.list({ providerId: query.provider_id, clientId: query.client_id, date: query.date });
+  /** A provider's key lists its own appointments, a client's key its own; asking for another's is 403. */
+  async list(query: ListAppointmentsQuery, caller: Caller): Promise<AppointmentList> {
+    let { provider_id: providerId, client_id: clientId } = query;
+    if (caller.role === 'provider') {
+      if (providerId !== undefined) assertActsForProvider(caller, providerId);
+      providerId = caller.providerId;
+    }
+    if (caller.role === 'client') {
+      if (clientId !== undefined) assertActsForClient(caller, clientId);
+      clientId = caller.clientId;
+    }
+    const rows = await this.appointments.list({ providerId, clientId, date: query.date });
     const now = this.clock.nowMs();
     return { items: rows.map((row) => toAppointmentView(row, now)) };
   }
 
   /** Cancels; the slots are open again at once. Cancelling twice answers the same. */
-  async cancel(id: number): Promise<AppointmentView> {
-    const appointment = await this.find(id);
+  async cancel(id: number, caller: Caller): Promise<AppointmentView> {
+    const appointment = await this.findFor(id, caller);
     if (appointment.status !== 'cancelled') {
       await this.appointments.cancel(id, this.clock.nowMs());
       await this.holds.release(holdOf(appointment)).catch((error: unknown) => {
@@ -136,7 +148,16 @@ export class AppointmentsService {
 
   async find(id: number): Promise<AppointmentEntity> {
     const appointment = await this.appointments.findById(id);
-    if (!appointment) throw new AppError('APPOINTMENT_NOT_FOUND', `Appointment ${id} does not exist`);
+    if (!appointment) throw appointmentNotFound(id);
+    return appointment;
+  }
+
+  /** The appointment if the caller is its provider, its client or the administrator; else it does not exist. */
+  async findFor(id: number, caller: Caller): Promise<AppointmentEntity> {
+    const appointment = await this.find(id);
+    if (!actsForProvider(caller, appointment.providerId) && !actsForClient(caller, appointment.clientId)) {
+      throw appointmentNotFound(id);
+    }
     return appointment;
   }
 
@@ -148,6 +169,10 @@ export class AppointmentsService {
       this.logger.warn(`Could not undo request of hold ${hold.holdId}: ${String(error)}; it lapses at its expiry`);
     }
   }
+}
+
+function appointmentNotFound(id: number): AppError {
+  return new AppError('APPOINTMENT_NOT_FOUND', `Appointment ${id} does not exist`);
 }
 
 function slotUnavailable(): AppError {

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Post, Query, Res } from '@nestjs/common';
 import { ApiConsumes, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { Public, SendsMessages } from '../access/access.decorators';
 import { AppError } from '../common/app-error';
 import { ApiProblems } from '../common/swagger';
 import { ConfirmationView, ValidateTokenDto, ValidateTokenQuery } from './dto/appointment.dto';
@@ -27,6 +28,7 @@ async function renderPage(reply: FastifyReply, page: () => Promise<RenderedPage>
 }
 
 @ApiTags('validation')
+@Public()
 @Controller('validate')
 export class ValidationController {
   constructor(private readonly validation: ValidationService) {}
@@ -34,7 +36,7 @@ export class ValidationController {
   @Get()
   @ApiOperation({
     summary: 'The page behind the emailed link',
-    description: 'Shows the appointment and a button that POSTs the token. A GET changes nothing.',
+    description: 'Who: anyone with the link (the token is the credential). Shows the appointment and a button that POSTs the token. A GET changes nothing.',
   })
   @ApiProduces('text/html')
   @ApiResponse({ status: 200, description: 'The confirmation page', content: { 'text/html': { schema: { type: 'string' } } } })
@@ -47,13 +49,24 @@ export class ValidationController {
 
   @Post()
   @HttpCode(200)
+  @SendsMessages()
   @ApiOperation({
     summary: 'Confirm a held appointment',
-    description: 'JSON, or form-encoded from the page. Books the slots once and mails a confirmation with an .ics file.',
+    description:
+      'Who: anyone with the token. JSON, or form-encoded from the page. Books the slots once and mails a confirmation with an .ics file.',
   })
   @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
   @ApiResponse({ status: 200, type: ConfirmationView })
-  @ApiProblems('VALIDATION_FAILED', 'TOKEN_INVALID', 'ALREADY_CONFIRMED', 'HOLD_CANCELLED', 'SLOT_UNAVAILABLE', 'HOLD_EXPIRED', 'UNAVAILABLE')
+  @ApiProblems(
+    'VALIDATION_FAILED',
+    'TOKEN_INVALID',
+    'ALREADY_CONFIRMED',
+    'HOLD_CANCELLED',
+    'SLOT_UNAVAILABLE',
+    'HOLD_EXPIRED',
+    'RATE_LIMITED',
+    'UNAVAILABLE',
+  )
   async confirmAppointment(
     @Body() dto: ValidateTokenDto,
     @Headers('accept') accept: string | undefined,

@@ -22,6 +22,12 @@ export class ClientsRepository {
     }
   }
 
+  /** Replaces the key hash: the old key stops working at once. */
+  async replaceKeyHash(id: number, apiKeyHash: string): Promise<boolean> {
+    const result = await this.transactions.write((manager) => manager.update(ClientEntity, { id }, { apiKeyHash }));
+    return !!result.affected;
+  }
+
   findById(id: number): Promise<ClientEntity | null> {
     return this.clients.findOneBy({ id });
   }

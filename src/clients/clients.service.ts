@@ -2,8 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { ClientsRepository } from './clients.repository';
-import { ClientView, CreateClientDto } from './dto/client.dto';
+import { ClientView, ClientWithKeyView, CreateClientDto } from './dto/client.dto';
+import { actsForClient, assertAdmin, Caller } from '../access/caller';
+import { CLIENT_KEY_PREFIX, generateApiKey, hashApiKey } from '../access/api-keys';
 import { ClientEntity } from './entities/client.entity';
+
+function notFound(id: number): AppError {
+  return new AppError('CLIENT_NOT_FOUND', `Client ${id} does not exist`);
+}
 
 export function toClientView(client: ClientEntity): ClientView {
   return {
@@ -22,24 +28,37 @@ export class ClientsService {
     private readonly clock: Clock,
   ) {}
 
-  async create(dto: CreateClientDto): Promise<ClientView> {
+  async create(dto: CreateClientDto, caller: Caller): Promise<ClientWithKeyView> {
+    assertAdmin(caller);
+    const apiKey = generateApiKey(CLIENT_KEY_PREFIX);
     const created = await this.clients.insert({
+      apiKeyHash: hashApiKey(apiKey),
       name: dto.name.trim(),
       email: dto.email.trim().toLowerCase(),
       phone: dto.phone ?? null,
       createdAt: this.clock.nowMs(),
     });
     if (!created) throw new AppError('EMAIL_TAKEN', 'A client with this email is already registered');
-    return toClientView(created);
+    return { ...toClientView(created), api_key: apiKey };
+  }
+
+  /** A new key for the client; the old one is revoked at once. */
+  async rotateKey(id: number, caller: Caller): Promise<ClientWithKeyView> {
+    if (!actsForClient(caller, id)) throw notFound(id);
+    const apiKey = generateApiKey(CLIENT_KEY_PREFIX);
+    if (!(await this.clients.replaceKeyHash(id, hashApiKey(apiKey)))) throw notFound(id);
+    return { ...toClientView(await this.get(id)), api_key: apiKey };
   }
 
   async get(id: number): Promise<ClientEntity> {
     const client = await this.clients.findById(id);
-    if (!client) throw new AppError('CLIENT_NOT_FOUND', `Client ${id} does not exist`);
+    if (!client) throw notFound(id);
     return client;
   }
 
-  async view(id: number): Promise<ClientView> {
+  /** The administrator or the client itself; to anyone else the client does not exist. */
+  async view(id: number, caller: Caller): Promise<ClientView> {
+    if (!actsForClient(caller, id)) throw notFound(id);
     return toClientView(await this.get(id));
   }
 }

@@ -47,6 +47,7 @@ describe(loadSettings.name, () => {
         smsUrl: undefined,
         smsApiUrl: 'https://api.twilio.com',
         rateLimitPerMinute: 600,
+        corsOrigins: [],
         logLinks: true,
       });
     });
@@ -286,5 +287,21 @@ describe(loadSettings.name, () => {
     it('SMS_API_URL loses its trailing slashes', () => {
       expect(sut({ DATA_DIR: tempDataDir(), SMS_API_URL: 'http://127.0.0.1:4010/' }).smsApiUrl).toBe('http://127.0.0.1:4010');
     });
+  });
+});
+
+describe('loadSettings CORS_ORIGINS', () => {
+  const dataDir = () => mkdtempSync(join(tmpdir(), 'settings-cors-'));
+
+  it.each([
+    ['https://app.example', ['https://app.example']],
+    ['https://a.example, http://127.0.0.1:3000', ['https://a.example', 'http://127.0.0.1:3000']],
+    ['*', ['*']],
+  ])('%s → %j', (raw, expected) => {
+    expect(loadSettings({ DATA_DIR: dataDir(), CORS_ORIGINS: raw }).corsOrigins).toEqual(expected);
+  });
+
+  it.each(['app.example', 'https://app.example/path', 'javascript:alert(1)'])('refuses %s naming the variable', (raw) => {
+    expect(() => loadSettings({ DATA_DIR: dataDir(), CORS_ORIGINS: raw })).toThrow(/CORS_ORIGINS/);
   });
 });

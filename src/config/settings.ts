@@ -21,6 +21,8 @@ export interface Settings {
   smsUrl?: string;
   smsApiUrl: string;
   rateLimitPerMinute: number;
+  /** Origins allowed to call from a browser; empty: CORS off. */
+  corsOrigins: string[];
   /** Whether the validation link may be logged: only in the developer's outbox mode. */
   logLinks: boolean;
 }
@@ -75,6 +77,18 @@ function database(env: Env, dataDir: string): DatabaseSettings {
   return { kind: 'postgres', url: postgres };
 }
 
+function corsOrigins(env: Env): string[] {
+  const raw = optional(env, 'CORS_ORIGINS');
+  if (!raw) return [];
+  return raw.split(',').map((origin) => {
+    const trimmed = origin.trim();
+    if (trimmed !== '*' && !/^https?:\/\/[^/\s]+$/.test(trimmed)) {
+      throw new SettingsError('CORS_ORIGINS', `must list origins such as https://app.example, got "${trimmed}"`);
+    }
+    return trimmed;
+  });
+}
+
 interface StoredSecrets {
   jwtSecret?: string;
   adminApiKey?: string;
@@ -86,6 +100,7 @@ function loadOrCreateSecrets(dataDir: string, needed: (keyof StoredSecrets)[]): 
   const file = join(dataDir, 'secrets.json');
   const stored: StoredSecrets = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as StoredSecrets) : {};
   let changed = false;
+  const createdAdminKey = !stored.adminApiKey;
   for (const key of needed) {
     if (!stored[key]) {
       stored[key] = randomBytes(32).toString('base64url');
@@ -96,6 +111,10 @@ function loadOrCreateSecrets(dataDir: string, needed: (keyof StoredSecrets)[]): 
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
     chmodSync(file, 0o600);
+    if (needed.includes('adminApiKey') && createdAdminKey) {
+      // Printed this once, to the terminal of whoever started the service; it is kept in the file.
+      process.stdout.write(`Generated ADMIN_API_KEY (kept in ${file}): ${stored.adminApiKey}\n`);
+    }
   }
   return stored;
 }
@@ -145,6 +164,7 @@ export function loadSettings(env: Env): Settings {
     smsUrl,
     smsApiUrl: (url(env, 'SMS_API_URL', ['http:', 'https:']) ?? 'https://api.twilio.com').replace(/\/+$/, ''),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
+    corsOrigins: corsOrigins(env),
     logLinks: !smtpUrl,
   };
 }

@@ -6,6 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../common/app-error';
+import { OUTBOX_LOG_CONTEXT } from '../common/redacting-logger';
 import { Settings } from '../config/settings';
 import { InjectSettings } from '../config/settings.module';
 
@@ -41,6 +42,7 @@ function loadTemplate(name: string): Template {
 @Injectable()
 export class MailService {
   private readonly logger = new Logger(MailService.name);
+  private readonly outboxLogger = new Logger(OUTBOX_LOG_CONTEXT);
   private readonly templates = {
     validationHtml: loadTemplate('validation.html.hbs'),
     validationText: loadTemplate('validation.text.hbs'),
@@ -65,7 +67,8 @@ export class MailService {
       text: this.templates.validationText(mail),
     });
     if (this.settings.logLinks) {
-      this.logger.log(`Validation link for appointment ${mail.appointmentId} (outbox mode): ${mail.link}`);
+      // Only in outbox mode (no SMTP_URL): a developer on a bare machine needs the link.
+      this.outboxLogger.log(`Validation link for appointment ${mail.appointmentId}: ${mail.link}`);
     }
   }
 

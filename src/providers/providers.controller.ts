@@ -1,38 +1,59 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { CurrentCaller } from '../access/access.decorators';
+import { Caller } from '../access/caller';
 import { IdParamPipe } from '../common/id-param.pipe';
 import { PageQuery } from '../common/pagination';
 import { ApiProblems } from '../common/swagger';
-import { CreateProviderDto, ProviderPage, ProviderView } from './dto/provider.dto';
+import { CreateProviderDto, ProviderPage, ProviderView, ProviderWithKeyView } from './dto/provider.dto';
 import { ProvidersService } from './providers.service';
 
 @ApiTags('providers')
+@ApiBearerAuth()
 @Controller('providers')
 export class ProvidersController {
   constructor(private readonly providers: ProvidersService) {}
 
   @Post()
   @HttpCode(201)
-  @ApiOperation({ summary: 'Register a provider (doctor, coach, advisor) with their time zone' })
-  @ApiResponse({ status: 201, type: ProviderView })
-  @ApiProblems('VALIDATION_FAILED', 'EMAIL_TAKEN')
-  createProvider(@Body() dto: CreateProviderDto): Promise<ProviderView> {
-    return this.providers.create(dto);
+  @ApiOperation({
+    summary: 'Register a provider (doctor, coach, advisor) with their time zone',
+    description: 'Who: the administrator. The answer carries the provider\'s API key, shown this once.',
+  })
+  @ApiResponse({ status: 201, type: ProviderWithKeyView })
+  @ApiProblems('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'EMAIL_TAKEN', 'RATE_LIMITED')
+  createProvider(@Body() dto: CreateProviderDto, @CurrentCaller() caller: Caller): Promise<ProviderWithKeyView> {
+    return this.providers.create(dto, caller);
+  }
+
+  @Post(':id/api_key')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: "Issue a new API key for a provider and revoke the old one",
+    description: 'Who: the administrator, or the provider itself. The new key is shown this once.',
+  })
+  @ApiResponse({ status: 200, type: ProviderWithKeyView })
+  @ApiProblems('VALIDATION_FAILED', 'UNAUTHENTICATED', 'PROVIDER_NOT_FOUND', 'RATE_LIMITED')
+  rotateProviderKey(@Param('id', IdParamPipe) id: number, @CurrentCaller() caller: Caller): Promise<ProviderWithKeyView> {
+    return this.providers.rotateKey(id, caller);
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Read a provider' })
+  @ApiOperation({ summary: 'Read a provider', description: 'Who: the administrator, any client, or the provider itself.' })
   @ApiResponse({ status: 200, type: ProviderView })
-  @ApiProblems('VALIDATION_FAILED', 'PROVIDER_NOT_FOUND')
-  getProvider(@Param('id', IdParamPipe) id: number): Promise<ProviderView> {
-    return this.providers.view(id);
+  @ApiProblems('VALIDATION_FAILED', 'UNAUTHENTICATED', 'PROVIDER_NOT_FOUND', 'RATE_LIMITED')
+  getProvider(@Param('id', IdParamPipe) id: number, @CurrentCaller() caller: Caller): Promise<ProviderView> {
+    return this.providers.view(id, caller);
   }
 
   @Get()
-  @ApiOperation({ summary: 'List providers, oldest first, a page at a time' })
+  @ApiOperation({
+    summary: 'List providers, oldest first, a page at a time',
+    description: "Who: the administrator and clients see every provider; a provider's key sees only itself.",
+  })
   @ApiResponse({ status: 200, type: ProviderPage })
-  @ApiProblems('VALIDATION_FAILED')
-  listProviders(@Query() query: PageQuery): Promise<ProviderPage> {
-    return this.providers.list(query.limit, query.cursor);
+  @ApiProblems('VALIDATION_FAILED', 'UNAUTHENTICATED', 'RATE_LIMITED')
+  listProviders(@Query() query: PageQuery, @CurrentCaller() caller: Caller): Promise<ProviderPage> {
+    return this.providers.list(caller, query.limit, query.cursor);
   }
 }

@@ -28,6 +28,12 @@ export class ProvidersRepository {
     return this.providers.findOneBy({ id });
   }
 
+  /** Replaces the key hash: the old key stops working at once. */
+  async replaceKeyHash(id: number, apiKeyHash: string): Promise<boolean> {
+    const result = await this.transactions.write((manager) => manager.update(ProviderEntity, { id }, { apiKeyHash }));
+    return !!result.affected;
+  }
+
   listAfter(afterId: number, limit: number): Promise<ProviderEntity[]> {
     return this.providers.find({ where: { id: MoreThan(afterId) }, order: { id: 'ASC' }, take: limit });
   }

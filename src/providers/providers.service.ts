@@ -2,11 +2,17 @@ import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { decodeCursor, encodeCursor } from '../common/pagination';
-import { CreateProviderDto, ProviderPage, ProviderView } from './dto/provider.dto';
+import { actsForProvider, assertAdmin, Caller } from '../access/caller';
+import { generateApiKey, hashApiKey, PROVIDER_KEY_PREFIX } from '../access/api-keys';
+import { CreateProviderDto, ProviderPage, ProviderView, ProviderWithKeyView } from './dto/provider.dto';
 import { ProviderEntity } from './entities/provider.entity';
 import { ProvidersRepository } from './providers.repository';
 
 const DEFAULT_PAGE_SIZE = 20;
+
+function notFound(id: number): AppError {
+  return new AppError('PROVIDER_NOT_FOUND', `Provider ${id} does not exist`);
+}
 
 export function toProviderView(provider: ProviderEntity): ProviderView {
   return {
@@ -26,8 +32,11 @@ export class ProvidersService {
     private readonly clock: Clock,
   ) {}
 
-  async create(dto: CreateProviderDto): Promise<ProviderView> {
+  async create(dto: CreateProviderDto, caller: Caller): Promise<ProviderWithKeyView> {
+    assertAdmin(caller);
+    const apiKey = generateApiKey(PROVIDER_KEY_PREFIX);
     const created = await this.providers.insert({
+      apiKeyHash: hashApiKey(apiKey),
       name: dto.name.trim(),
       email: dto.email.trim().toLowerCase(),
       phone: dto.phone ?? null,
@@ -35,20 +44,35 @@ export class ProvidersService {
       createdAt: this.clock.nowMs(),
     });
     if (!created) throw new AppError('EMAIL_TAKEN', 'A provider with this email is already registered');
-    return toProviderView(created);
+    return { ...toProviderView(created), api_key: apiKey };
+  }
+
+  /** A new key for the provider; the old one is revoked at once. */
+  async rotateKey(id: number, caller: Caller): Promise<ProviderWithKeyView> {
+    if (!actsForProvider(caller, id)) throw notFound(id);
+    const apiKey = generateApiKey(PROVIDER_KEY_PREFIX);
+    if (!(await this.providers.replaceKeyHash(id, hashApiKey(apiKey)))) throw notFound(id);
+    return { ...toProviderView(await this.get(id)), api_key: apiKey };
   }
 
   async get(id: number): Promise<ProviderEntity> {
     const provider = await this.providers.findById(id);
-    if (!provider) throw new AppError('PROVIDER_NOT_FOUND', `Provider ${id} does not exist`);
+    if (!provider) throw notFound(id);
     return provider;
   }
 
-  async view(id: number): Promise<ProviderView> {
+  /** Clients browse providers to book them; a provider sees only its own record. */
+  async view(id: number, caller: Caller): Promise<ProviderView> {
+    if (caller.role === 'provider' && caller.providerId !== id) throw notFound(id);
     return toProviderView(await this.get(id));
   }
 
-  async list(limit = DEFAULT_PAGE_SIZE, cursor?: string): Promise<ProviderPage> {
+  async list(caller: Caller, limit = DEFAULT_PAGE_SIZE, cursor?: string): Promise<ProviderPage> {
+    if (caller.role === 'provider') {
+      // A provider's key acts for that provider alone: its directory holds only itself.
+      const own = await this.providers.findById(caller.providerId);
+      return { items: own ? [toProviderView(own)] : [], next_cursor: null };
+    }
     const page = await this.providers.listAfter(decodeCursor(cursor), limit + 1);
     const items = page.slice(0, limit);
     return {

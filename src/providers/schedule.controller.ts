@@ -1,5 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { CurrentCaller, Public } from '../access/access.decorators';
+import { Caller } from '../access/caller';
 import { ApiProblems } from '../common/swagger';
 import { OpenSlotsQuery, PostScheduleDto, ScheduleView } from './dto/schedule.dto';
 import { ScheduleService } from './schedule.service';
@@ -14,21 +16,26 @@ export class ScheduleController {
   @ApiOperation({
     summary: "Publish a provider's availability for a date",
     description:
-      'Cuts the window into 15-minute slots. Windows that overlap or touch merge; posting the same body twice changes nothing.',
+      'Who: the administrator, or the provider itself. Cuts the window into 15-minute slots. ' +
+      'Windows that overlap or touch merge; posting the same body twice changes nothing.',
   })
+  @ApiBearerAuth()
   @ApiResponse({ status: 201, type: ScheduleView })
-  @ApiProblems('VALIDATION_FAILED', 'PROVIDER_NOT_FOUND')
-  postSchedule(@Body() dto: PostScheduleDto): Promise<ScheduleView> {
-    return this.schedule.publish(dto);
+  @ApiProblems('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'PROVIDER_NOT_FOUND', 'RATE_LIMITED')
+  postSchedule(@Body() dto: PostScheduleDto, @CurrentCaller() caller: Caller): Promise<ScheduleView> {
+    return this.schedule.publish(dto, caller);
   }
 
   @Get()
   @ApiOperation({
     summary: "List a provider's open slots on a date",
-    description: 'Open: published, neither held nor booked, not started. With duration_minutes, only starts where that long fits.',
+    description:
+      'Who: anyone, no key needed. Open: published, neither held nor booked, not started. ' +
+      'With duration_minutes, only starts where that long fits.',
   })
+  @Public()
   @ApiResponse({ status: 200, type: ScheduleView })
-  @ApiProblems('VALIDATION_FAILED', 'PROVIDER_NOT_FOUND', 'UNAVAILABLE')
+  @ApiProblems('VALIDATION_FAILED', 'PROVIDER_NOT_FOUND', 'RATE_LIMITED', 'UNAVAILABLE')
   getOpenSlots(@Query() query: OpenSlotsQuery): Promise<ScheduleView> {
     return this.schedule.openSlots(query);
   }

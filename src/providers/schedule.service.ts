@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { assertActsForProvider, Caller } from '../access/caller';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { HoldStore } from '../holds/hold-store';
@@ -41,7 +42,8 @@ export class ScheduleService {
     private readonly clock: Clock,
   ) {}
 
-  async publish(dto: PostScheduleDto): Promise<ScheduleView> {
+  async publish(dto: PostScheduleDto, caller: Caller): Promise<ScheduleView> {
+    assertActsForProvider(caller, dto.provider_id);
     const startMinutes = parseWallTime(dto.start_time)!;
     const endMinutes = parseWallTime(dto.end_time)!;
     if (endMinutes <= startMinutes) throw AppError.field('end_time', 'end_time must be after start_time');

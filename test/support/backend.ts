@@ -34,7 +34,14 @@ export const describeBackend: jest.Describe =
 export async function createBackend(): Promise<TestBackend> {
   const suffix = randomBytes(6).toString('hex');
   const dataDir = mkdtempSync(join(tmpdir(), 'scheduler-e2e-'));
-  const common = { DATA_DIR: dataDir, JWT_SECRET: `test-secret-${suffix}-0123456789abcdef`, SMTP_URL: undefined };
+  const common = {
+    DATA_DIR: dataDir,
+    JWT_SECRET: `test-secret-${suffix}-0123456789abcdef`,
+    ADMIN_API_KEY: `test-admin-${suffix}-0123456789abcdef`,
+    SMTP_URL: undefined,
+    // Suites that are not about rate limits must not meet them; the rate-limit spec sets its own.
+    RATE_LIMIT_PER_MINUTE: '1000000',
+  };
 
   if (backendKind() === 'embedded') {
     return {

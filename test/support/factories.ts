@@ -12,13 +12,13 @@ export function futureDate(daysAhead = 30, zone = 'UTC'): string {
 export async function createProvider(api: ApiClient, fields: Record<string, unknown> = {}) {
   const response = await api.post('/api/providers', { name: 'Dr. Test', email: `provider-${unique()}@clinic.test`, ...fields });
   if (response.status !== 201) throw new Error(`provider not created: ${response.status} ${response.text}`);
-  return response.body as { id: number; email: string; time_zone: string; name: string };
+  return response.body as { id: number; email: string; time_zone: string; name: string; api_key: string };
 }
 
 export async function createClient(api: ApiClient, fields: Record<string, unknown> = {}) {
   const response = await api.post('/api/clients', { name: 'Test Client', email: `client-${unique()}@mail.test`, ...fields });
   if (response.status !== 201) throw new Error(`client not created: ${response.status} ${response.text}`);
-  return response.body as { id: number; email: string; name: string };
+  return response.body as { id: number; email: string; name: string; api_key: string };
 }
 
 export async function publish(api: ApiClient, providerId: number, date: string, startTime: string, endTime: string) {

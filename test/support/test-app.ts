@@ -1,9 +1,9 @@
-import { LoggerService, LogLevel } from '@nestjs/common';
+import { ConsoleLogger, LoggerService } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { AddressInfo, createServer } from 'node:net';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from '../../src/app.module';
-import { BODY_LIMIT_BYTES, configureApp } from '../../src/app.setup';
+import { BODY_LIMIT_BYTES, configureApp, createAppLogger } from '../../src/app.setup';
 import { Clock } from '../../src/common/clock';
 import { Settings } from '../../src/config/settings';
 import { SETTINGS } from '../../src/config/settings.module';
@@ -12,7 +12,10 @@ import { ApiClient } from './api-client';
 export interface TestApp {
   app: NestFastifyApplication;
   url: string;
+  /** Speaks with the administrator's key, who may do everything. */
   api: ApiClient;
+  /** Speaks without any key. */
+  anonymous: ApiClient;
   settings: Settings;
   close(): Promise<void>;
 }
@@ -21,7 +24,8 @@ export interface TestAppOptions {
   /** Settings on top of the backend's (HOLD_TTL_SECONDS, SMTP_URL, …). */
   env?: Record<string, string | undefined>;
   clock?: Clock;
-  logger?: LoggerService | LogLevel[] | false;
+  /** Where log lines go (through the app's redacting logger); default: the console, errors and warnings only. */
+  logger?: LoggerService | false;
 }
 
 /** Boots the real app exactly as main.ts does (same module, same configureApp), on a random port. */
@@ -33,12 +37,14 @@ export async function startTestApp(backendEnv: Record<string, string | undefined
   if (options.clock) testing = testing.overrideProvider(Clock).useValue(options.clock);
   const moduleRef = await testing.compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }), {
-    logger: options.logger ?? ['error', 'warn'],
+    logger: options.logger === false ? false : createAppLogger(options.logger ?? new ConsoleLogger(), options.logger ? undefined : ['error', 'warn']),
   });
   await configureApp(app);
   await app.listen(port, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
-  return { app, url, api: new ApiClient(url), settings: app.get<Settings>(SETTINGS), close: () => app.close() };
+  const settings = app.get<Settings>(SETTINGS);
+  const anonymous = new ApiClient(url);
+  return { app, url, api: anonymous.as(settings.adminApiKey), anonymous, settings, close: () => app.close() };
 }
 
 /** A port free right now, so PUBLIC_URL (and the emailed links) can name it before the app listens. */

@@ -29,3 +29,11 @@ export class ClientView {
   @ApiProperty({ example: '+14155550199', nullable: true, type: String }) phone: string | null;
   @ApiProperty({ example: '2026-07-28T08:00:00.000Z' }) created_at: string;
 }
+
+export class ClientWithKeyView extends ClientView {
+  @ApiProperty({
+    example: 'cli_Qm9vZ2x5LWJvb2dseS1ib28tYm9vZ2x5LWJvb2dseQ',
+    description: 'The bearer key of this client. Shown this once; only its hash is stored.',
+  })
+  api_key: string;
+}

@@ -17,4 +17,8 @@ export class ClientEntity {
 
   @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
   createdAt: number;
+
+  /** SHA-256 of the bearer key; the key itself is shown once and never stored. */
+  @Column({ name: 'api_key_hash', type: 'varchar', length: 64, nullable: true, unique: true })
+  apiKeyHash: string | null;
 }

@@ -41,3 +41,11 @@ export class ProviderPage {
   @ApiProperty({ type: [ProviderView] }) items: ProviderView[];
   @ApiProperty({ example: 'MjA', nullable: true, type: String }) next_cursor: string | null;
 }
+
+export class ProviderWithKeyView extends ProviderView {
+  @ApiProperty({
+    example: 'prv_3q2-7wEtQnbFv6yGQk8yYb1JcHj0cX2mYV4a9xK1pZs',
+    description: 'The bearer key of this provider. Shown this once; only its hash is stored.',
+  })
+  api_key: string;
+}

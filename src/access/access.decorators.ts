@@ -1,0 +1,26 @@
+import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { Caller } from './caller';
+
+export const PUBLIC_ROUTE = 'access:public';
+export const QUERY_TOKEN_ROUTE = 'access:query-token';
+export const SENDS_MESSAGES = 'access:sends-messages';
+
+/** Open to all: no API key needed. */
+export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
+
+/** An event stream: a browser's EventSource cannot send headers, so `?access_token=` is accepted too. */
+export const AcceptsQueryToken = () => SetMetadata(QUERY_TOKEN_ROUTE, true);
+
+/** The route sends mail or text messages: it gets a tenth of the rate limit. */
+export const SendsMessages = () => SetMetadata(SENDS_MESSAGES, true);
+
+export interface AuthenticatedRequest {
+  caller?: Caller;
+}
+
+/** The authenticated caller, put on the request by the AuthGuard. */
+export const CurrentCaller = createParamDecorator((_data: unknown, context: ExecutionContext): Caller => {
+  const caller = context.switchToHttp().getRequest<AuthenticatedRequest>().caller;
+  if (!caller) throw new Error('CurrentCaller used on a public route');
+  return caller;
+});

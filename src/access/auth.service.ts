@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import { Settings } from '../config/settings';
+import { InjectSettings } from '../config/settings.module';
+import { ApiKeyRepository } from './api-key.repository';
+import { CLIENT_KEY_PREFIX, hashApiKey, PROVIDER_KEY_PREFIX, secretsEqual } from './api-keys';
+import { ADMIN, Caller } from './caller';
+
+const MAX_KEY_LENGTH = 256;
+
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly keys: ApiKeyRepository,
+    @InjectSettings() private readonly settings: Settings,
+  ) {}
+
+  /** The caller a bearer key belongs to, or null for a key that is nobody's. */
+  async authenticate(key: string): Promise<Caller | null> {
+    if (key.length === 0 || key.length > MAX_KEY_LENGTH) return null;
+    if (secretsEqual(key, this.settings.adminApiKey)) return ADMIN;
+    if (key.startsWith(PROVIDER_KEY_PREFIX)) {
+      const providerId = await this.keys.providerIdByHash(hashApiKey(key));
+      return providerId === null ? null : { role: 'provider', providerId };
+    }
+    if (key.startsWith(CLIENT_KEY_PREFIX)) {
+      const clientId = await this.keys.clientIdByHash(hashApiKey(key));
+      return clientId === null ? null : { role: 'client', clientId };
+    }
+    return null;
+  }
+}

@@ -1,0 +1,53 @@
+import { ConsoleLogger, LoggerService, LogLevel } from '@nestjs/common';
+import { redact } from './redact';
+
+/** The one context whose lines may carry a validation link: the bare machine's outbox mode. */
+export const OUTBOX_LOG_CONTEXT = 'Outbox';
+
+/**
+ * Every log line of the app passes through here and leaves without keys, tokens, full email
+ * addresses or phone numbers. The outbox mode (no SMTP_URL) logs its validation links on purpose,
+ * for a developer; the mail service only logs them when SMTP_URL is unset.
+ */
+export class RedactingLogger implements LoggerService {
+  constructor(private readonly inner: LoggerService = new ConsoleLogger()) {}
+
+  log(message: unknown, ...rest: unknown[]): void {
+    this.inner.log(this.clean(message, rest), ...this.cleanRest(rest));
+  }
+
+  error(message: unknown, ...rest: unknown[]): void {
+    this.inner.error(this.clean(message, rest), ...this.cleanRest(rest));
+  }
+
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.inner.warn(this.clean(message, rest), ...this.cleanRest(rest));
+  }
+
+  debug(message: unknown, ...rest: unknown[]): void {
+    this.inner.debug?.(this.clean(message, rest), ...this.cleanRest(rest));
+  }
+
+  verbose(message: unknown, ...rest: unknown[]): void {
+    this.inner.verbose?.(this.clean(message, rest), ...this.cleanRest(rest));
+  }
+
+  fatal(message: unknown, ...rest: unknown[]): void {
+    this.inner.fatal?.(this.clean(message, rest), ...this.cleanRest(rest));
+  }
+
+  setLogLevels(levels: LogLevel[]): void {
+    this.inner.setLogLevels?.(levels);
+  }
+
+  private clean(message: unknown, rest: unknown[]): unknown {
+    if (rest[rest.length - 1] === OUTBOX_LOG_CONTEXT) return message;
+    if (typeof message === 'string') return redact(message);
+    if (message instanceof Error) return redact(message.stack ?? message.message);
+    return message;
+  }
+
+  private cleanRest(rest: unknown[]): unknown[] {
+    return rest.map((part) => (typeof part === 'string' ? redact(part) : part));
+  }
+}
