@@ -1,0 +1,207 @@
+import { createBackend, describeBackend, TestBackend } from '../support/backend';
+import { createClient, createProvider, futureDate, publish } from '../support/factories';
+import { startTestApp, TestApp } from '../support/test-app';
+
+const CALLERS = ['none', 'unknown', 'admin', 'ownProvider', 'otherProvider', 'ownClient', 'otherClient'] as const;
+type CallerName = (typeof CALLERS)[number];
+
+interface Fixture {
+  providerId: number;
+  clientId: number;
+  appointmentId: number;
+  date: string;
+  nextSlot: () => number;
+  unique: () => string;
+}
+
+interface Row {
+  method: 'GET' | 'POST';
+  /** The route as the OpenAPI document names it. */
+  route: string;
+  path: (f: Fixture) => string;
+  body?: (f: Fixture) => unknown;
+  /** Status for each caller, in the order of CALLERS. */
+  expect: [number, number, number, number, number, number, number];
+  /** A successful call issues a new key to this owner; later callers use it. */
+  rotates?: 'ownProvider' | 'ownClient';
+}
+
+const ANYONE_200: Row['expect'] = [200, 200, 200, 200, 200, 200, 200];
+
+/**
+ * Every route × every kind of caller → the status the contract gives. The last test fails when a
+ * route exists that this table does not cover.
+ */
+const MATRIX: Row[] = [
+  { method: 'GET', route: '/api/hello', path: () => '/api/hello', expect: ANYONE_200 },
+  { method: 'GET', route: '/api/health', path: () => '/api/health', expect: ANYONE_200 },
+  {
+    method: 'POST',
+    route: '/api/providers',
+    path: () => '/api/providers',
+    body: (f) => ({ name: 'New', email: `new-${f.unique()}@clinic.test` }),
+    expect: [401, 401, 201, 403, 403, 403, 403],
+  },
+  { method: 'GET', route: '/api/providers', path: () => '/api/providers', expect: [401, 401, 200, 200, 200, 200, 200] },
+  { method: 'GET', route: '/api/providers/{id}', path: (f) => `/api/providers/${f.providerId}`, expect: [401, 401, 200, 200, 404, 200, 200] },
+  {
+    method: 'POST',
+    route: '/api/providers/{id}/api_key',
+    path: (f) => `/api/providers/${f.providerId}/api_key`,
+    expect: [401, 401, 200, 200, 404, 404, 404],
+    rotates: 'ownProvider',
+  },
+  {
+    method: 'POST',
+    route: '/api/clients',
+    path: () => '/api/clients',
+    body: (f) => ({ name: 'New', email: `new-${f.unique()}@mail.test` }),
+    expect: [401, 401, 201, 403, 403, 403, 403],
+  },
+  { method: 'GET', route: '/api/clients/{id}', path: (f) => `/api/clients/${f.clientId}`, expect: [401, 401, 200, 404, 404, 200, 404] },
+  {
+    method: 'POST',
+    route: '/api/clients/{id}/api_key',
+    path: (f) => `/api/clients/${f.clientId}/api_key`,
+    expect: [401, 401, 200, 404, 404, 200, 404],
+    rotates: 'ownClient',
+  },
+  {
+    method: 'POST',
+    route: '/api/schedule',
+    path: () => '/api/schedule',
+    body: (f) => ({ date: f.date, start_time: '08:00', end_time: '18:00', provider_id: f.providerId }),
+    expect: [401, 401, 201, 201, 403, 403, 403],
+  },
+  { method: 'GET', route: '/api/schedule', path: (f) => `/api/schedule?provider_id=${f.providerId}&date=${f.date}`, expect: ANYONE_200 },
+  {
+    method: 'POST',
+    route: '/api/client_schedule',
+    path: () => '/api/client_schedule',
+    body: (f) => ({ date: f.date, provider_id: f.providerId, client_id: f.clientId, requested_slot: f.nextSlot() }),
+    expect: [401, 401, 202, 403, 403, 202, 403],
+  },
+  // The token is the credential: the key, or its absence, changes nothing.
+  { method: 'GET', route: '/api/validate', path: () => '/api/validate?token=not.a.token', expect: [401, 401, 401, 401, 401, 401, 401] },
+  { method: 'POST', route: '/api/validate', path: () => '/api/validate', body: () => ({}), expect: [400, 400, 400, 400, 400, 400, 400] },
+  { method: 'GET', route: '/api/appointments', path: () => '/api/appointments', expect: [401, 401, 200, 200, 200, 200, 200] },
+  {
+    method: 'GET',
+    route: '/api/appointments',
+    path: (f) => `/api/appointments?provider_id=${f.providerId}`,
+    expect: [401, 401, 200, 200, 403, 200, 200],
+  },
+  {
+    method: 'GET',
+    route: '/api/appointments',
+    path: (f) => `/api/appointments?client_id=${f.clientId}`,
+    expect: [401, 401, 200, 200, 200, 200, 403],
+  },
+  {
+    method: 'GET',
+    route: '/api/appointments/{id}',
+    path: (f) => `/api/appointments/${f.appointmentId}`,
+    expect: [401, 401, 200, 200, 404, 200, 404],
+  },
+  {
+    method: 'POST',
+    route: '/api/appointments/{id}/cancel',
+    path: (f) => `/api/appointments/${f.appointmentId}/cancel`,
+    expect: [401, 401, 200, 200, 404, 200, 404],
+  },
+];
+
+const CODES: Record<number, string[]> = {
+  401: ['UNAUTHENTICATED', 'TOKEN_INVALID'],
+  403: ['FORBIDDEN'],
+  404: ['PROVIDER_NOT_FOUND', 'CLIENT_NOT_FOUND', 'APPOINTMENT_NOT_FOUND', 'NOT_FOUND'],
+};
+
+describeBackend('access matrix', () => {
+  let backend: TestBackend;
+  let sut: TestApp;
+  let fixture: Fixture;
+  const keys = {} as Record<CallerName, string | undefined>;
+
+  beforeAll(async () => {
+    backend = await createBackend();
+    sut = await startTestApp(backend.env);
+    const [own, other] = [await createProvider(sut.api), await createProvider(sut.api)];
+    const [ownClient, otherClient] = [await createClient(sut.api), await createClient(sut.api)];
+    const date = futureDate(90);
+    await publish(sut.api, own.id, date, '08:00', '18:00');
+    const held = await sut.api.post('/api/client_schedule', { date, provider_id: own.id, client_id: ownClient.id, requested_slot: 32 });
+    let slot = 33;
+    let counter = 0;
+    fixture = {
+      providerId: own.id,
+      clientId: ownClient.id,
+      appointmentId: held.body.appointment_id,
+      date,
+      nextSlot: () => slot++,
+      unique: () => `${Date.now()}-${counter++}`,
+    };
+    Object.assign(keys, {
+      none: undefined,
+      unknown: 'prv_thisKeyWasNeverIssuedToAnyoneAtAll0000000',
+      admin: sut.settings.adminApiKey,
+      ownProvider: own.api_key,
+      otherProvider: other.api_key,
+      ownClient: ownClient.api_key,
+      otherClient: otherClient.api_key,
+    });
+  });
+
+  afterAll(async () => {
+    await sut?.close();
+    await backend?.dispose();
+  });
+
+  it.each(MATRIX.map((row, index) => [`${row.method} ${row.path({ providerId: 1, clientId: 1, appointmentId: 1, date: 'D', nextSlot: () => 0, unique: () => '' })}`, index] as const))(
+    '%s answers each caller as the contract says',
+    async (_name, index) => {
+      const row = MATRIX[index];
+      const got: Record<string, number> = {};
+      for (const [i, caller] of CALLERS.entries()) {
+        const api = sut.anonymous.as(keys[caller]);
+        const response = row.body ? await api.post(row.path(fixture), row.body(fixture)) : await api.request(row.method, row.path(fixture));
+        got[caller] = response.status;
+        const isProblem = (response.headers.get('content-type') ?? '').includes('problem+json');
+        if (isProblem && CODES[response.status] && row.expect[i] === response.status) {
+          expect(CODES[response.status]).toContain(response.body.code);
+        }
+        if (row.rotates && response.status === 200) keys[row.rotates] = response.body.api_key;
+      }
+      expect(got).toEqual(Object.fromEntries(CALLERS.map((caller, i) => [caller, row.expect[i]])));
+    },
+  );
+
+  it('a rotated key replaces the old one at once', async () => {
+    const provider = await createProvider(sut.api);
+    const rotated = await sut.anonymous.as(provider.api_key).post(`/api/providers/${provider.id}/api_key`);
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.api_key).not.toBe(provider.api_key);
+    await expect(sut.anonymous.as(provider.api_key).get(`/api/providers/${provider.id}`)).resolves.toMatchObject({
+      status: 401,
+      body: { code: 'UNAUTHENTICATED' },
+    });
+    await expect(sut.anonymous.as(rotated.body.api_key).get(`/api/providers/${provider.id}`)).resolves.toMatchObject({ status: 200 });
+  });
+
+  it('shows an API key only in the answer that issues it', async () => {
+    const client = await createClient(sut.api);
+    expect(client.api_key).toMatch(/^cli_[A-Za-z0-9_-]{43}$/);
+    const read = await sut.api.get(`/api/clients/${client.id}`);
+    expect(read.text).not.toContain(client.api_key);
+    expect(read.body).not.toHaveProperty('api_key');
+  });
+
+  it('covers every route the service has', async () => {
+    const document = (await sut.api.get('/api/docs-json')).body as { paths: Record<string, Record<string, unknown>> };
+    const served = Object.entries(document.paths).flatMap(([path, operations]) =>
+      Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    const covered = new Set(MATRIX.map((row) => `${row.method} ${row.route}`));
+    expect(served.filter((route) => !covered.has(route))).toEqual([]);
+  });
+});

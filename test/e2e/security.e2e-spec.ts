@@ -1,0 +1,259 @@
+import { LoggerService } from '@nestjs/common';
+import * as jwt from 'jsonwebtoken';
+import { backendKind, createBackend, describeBackend, servicesConfigured, TestBackend } from '../support/backend';
+import { createClient, createProvider, futureDate, publish } from '../support/factories';
+import { linkAppointmentId, SmtpSink, validationLink } from '../support/smtp-sink';
+import { startTestApp, TestApp } from '../support/test-app';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Keeps every line the app logs, at every level, as it leaves the app's logger. */
+class CapturingLogger implements LoggerService {
+  readonly lines: string[] = [];
+  log = (...parts: unknown[]) => this.keep(parts);
+  error = (...parts: unknown[]) => this.keep(parts);
+  warn = (...parts: unknown[]) => this.keep(parts);
+  debug = (...parts: unknown[]) => this.keep(parts);
+  verbose = (...parts: unknown[]) => this.keep(parts);
+  fatal = (...parts: unknown[]) => this.keep(parts);
+  private keep(parts: unknown[]): void {
+    this.lines.push(parts.map((part) => (part instanceof Error ? `${part.message} ${part.stack}` : String(part))).join(' '));
+  }
+}
+
+function decode(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
+  const [header, payload] = token.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')));
+  return { header, payload };
+}
+
+describeBackend('hold tokens under attack', () => {
+  let backend: TestBackend;
+  let smtp: SmtpSink;
+  let sut: TestApp;
+  let token: string;
+  let secret: string;
+
+  beforeAll(async () => {
+    backend = await createBackend();
+    smtp = new SmtpSink();
+    sut = await startTestApp(backend.env, { env: { SMTP_URL: await smtp.start() } });
+    secret = backend.env.JWT_SECRET!;
+    const provider = await createProvider(sut.api);
+    const client = await createClient(sut.api);
+    const date = futureDate(95);
+    await publish(sut.api, provider.id, date, '09:00', '10:00');
+    const held = await sut.anonymous
+      .as(client.api_key)
+      .post('/api/client_schedule', { date, provider_id: provider.id, client_id: client.id, requested_slot: 36 });
+    expect(held.status).toBe(202);
+    const mail = await smtp.waitFor(client.email, (m) => linkAppointmentId(m) === held.body.appointment_id);
+    token = new URL(validationLink(mail)).searchParams.get('token')!;
+  });
+
+  afterAll(async () => {
+    await sut?.close();
+    await smtp?.stop();
+    await backend?.dispose();
+  });
+
+  // Built once for the test names (before the real token exists) and again inside each test.
+  const forged = () => {
+    const real = token ?? jwt.sign({ sub: '1', jti: 'x' }, 'placeholder');
+    const { payload } = decode(real);
+    const unsigned = (header: object, body: object) =>
+      `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(body)).toString('base64url')}`;
+    return [
+      ['alg none', `${unsigned({ alg: 'none', typ: 'JWT' }, payload)}.`],
+      ['alg none with the real signature', `${unsigned({ alg: 'none', typ: 'JWT' }, payload)}.${real.split('.')[2]}`],
+      ['another secret', jwt.sign(payload, 'not-our-secret-not-our-secret-000', { algorithm: 'HS256' })],
+      ['HS512 with our secret', jwt.sign(payload, secret ?? 'x', { algorithm: 'HS512' })],
+      ['another audience', jwt.sign({ ...payload, aud: 'someone-else' }, secret ?? 'x', { algorithm: 'HS256' })],
+      ['another issuer', jwt.sign({ ...payload, iss: 'someone-else' }, secret ?? 'x', { algorithm: 'HS256' })],
+      ['another hold id', jwt.sign({ ...payload, jti: '00000000-0000-0000-0000-000000000000' }, secret ?? 'x', { algorithm: 'HS256' })],
+      ['a payload edited without re-signing', `${unsigned(decode(real).header, { ...payload, sub: '999' })}.${real.split('.')[2]}`],
+      ['truncated', real.slice(0, -5)],
+      ['not a JWT', 'hello'],
+    ] as const;
+  };
+
+  it.each(forged().map(([name], index) => [name, index] as const))('refuses %s with 401 TOKEN_INVALID', async (_name, index) => {
+    const attack = forged()[index][1];
+    await expect(sut.anonymous.post('/api/validate', { token: attack })).resolves.toMatchObject({
+      status: 401,
+      body: { code: 'TOKEN_INVALID' },
+    });
+  });
+
+  it('refuses every single flipped character', async () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const statuses = new Set<number>();
+    for (let i = 0; i < token.length; i += 3) {
+      if (token[i] === '.') continue;
+      const flipped = alphabet[(alphabet.indexOf(token[i]) + 1) % alphabet.length];
+      const response = await sut.anonymous.post('/api/validate', { token: token.slice(0, i) + flipped + token.slice(i + 1) });
+      statuses.add(response.status);
+    }
+    expect([...statuses]).toEqual([401]);
+  });
+
+  it('works once: the real token confirms, and a reuse is 409', async () => {
+    expect(decode(token).header).toMatchObject({ alg: 'HS256' });
+    expect(decode(token).payload).toMatchObject({ aud: 'scheduler:hold-validation', iss: 'scheduler', jti: expect.any(String), exp: expect.any(Number) });
+    await expect(sut.anonymous.post('/api/validate', { token })).resolves.toMatchObject({ status: 200 });
+    await expect(sut.anonymous.post('/api/validate', { token })).resolves.toMatchObject({ status: 409, body: { code: 'ALREADY_CONFIRMED' } });
+  });
+
+  it('answers 410 to a genuine token whose hold has expired', async () => {
+    const short = await startTestApp(backend.env, { env: { SMTP_URL: sut.settings.smtpUrl, HOLD_TTL_SECONDS: '1' } });
+    try {
+      const provider = await createProvider(short.api);
+      const client = await createClient(short.api);
+      const date = futureDate(96);
+      await publish(short.api, provider.id, date, '09:00', '09:15');
+      const held = await short.api.post('/api/client_schedule', { date, provider_id: provider.id, client_id: client.id, requested_slot: 36 });
+      const mail = await smtp.waitFor(client.email, (m) => linkAppointmentId(m) === held.body.appointment_id);
+      await sleep(1200);
+      const expired = new URL(validationLink(mail)).searchParams.get('token')!;
+      await expect(short.anonymous.post('/api/validate', { token: expired })).resolves.toMatchObject({ status: 410, body: { code: 'HOLD_EXPIRED' } });
+    } finally {
+      await short.close();
+    }
+  });
+});
+
+describeBackend('rate limits', () => {
+  let backend: TestBackend;
+  let instances: TestApp[];
+
+  beforeAll(async () => {
+    backend = await createBackend();
+    const count = backendKind() === 'services' && servicesConfigured() ? 2 : 1;
+    instances = [];
+    for (let i = 0; i < count; i++) instances.push(await startTestApp(backend.env, { env: { RATE_LIMIT_PER_MINUTE: '20' } }));
+  });
+
+  afterAll(async () => {
+    for (const instance of instances ?? []) await instance.close();
+    await backend?.dispose();
+  });
+
+  it('answers a burst past the limit with 429, Retry-After and problem+json', async () => {
+    const provider = await createProvider(instances[0].api);
+    const api = instances[0].anonymous.as(provider.api_key);
+    const statuses: number[] = [];
+    let limited: Awaited<ReturnType<typeof api.get>> | undefined;
+    for (let i = 0; i < 24; i++) {
+      const response = await api.get(`/api/providers/${provider.id}`);
+      statuses.push(response.status);
+      if (response.status === 429) limited ??= response;
+    }
+    expect(statuses.slice(0, 20).every((status) => status === 200)).toBe(true);
+    expect(statuses.slice(20)).toEqual([429, 429, 429, 429]);
+    expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(limited!.headers.get('content-type')).toContain('application/problem+json');
+    expect(limited!.body.code).toBe('RATE_LIMITED');
+    // Another key has its own budget.
+    await expect(instances[0].api.get('/api/providers')).resolves.toMatchObject({ status: 200 });
+  });
+
+  it('gives routes that send mail a tenth of the budget', async () => {
+    const provider = await createProvider(instances[0].api);
+    const client = await createClient(instances[0].api);
+    const date = futureDate(97);
+    await publish(instances[0].api, provider.id, date, '09:00', '10:00');
+    const api = instances[0].anonymous.as(client.api_key);
+    const statuses: number[] = [];
+    for (let slot = 36; slot < 40; slot++) {
+      statuses.push((await api.post('/api/client_schedule', { date, provider_id: provider.id, client_id: client.id, requested_slot: slot })).status);
+    }
+    expect(statuses).toEqual([202, 202, 429, 429]);
+  });
+
+  it('counts anonymous callers by address', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 22; i++) statuses.push((await instances[0].anonymous.get('/api/hello')).status);
+    expect(statuses.filter((status) => status === 429).length).toBe(2);
+  });
+
+  it('shares the limit between processes when Redis is configured', async () => {
+    if (instances.length < 2) return; // one process by nature on the embedded store
+    const provider = await createProvider(instances[0].api);
+    const statuses: number[] = [];
+    for (let i = 0; i < 24; i++) {
+      const instance = instances[i % 2];
+      statuses.push((await instance.anonymous.as(provider.api_key).get(`/api/providers/${provider.id}`)).status);
+    }
+    expect(statuses.filter((status) => status === 200)).toHaveLength(20);
+    expect(statuses.slice(20)).toEqual([429, 429, 429, 429]);
+  });
+});
+
+describeBackend('what the service lets out', () => {
+  let backend: TestBackend;
+  let smtp: SmtpSink;
+  let sut: TestApp;
+  const logs = new CapturingLogger();
+
+  beforeAll(async () => {
+    backend = await createBackend();
+    smtp = new SmtpSink();
+    sut = await startTestApp(backend.env, { env: { SMTP_URL: await smtp.start() }, logger: logs });
+  });
+
+  afterAll(async () => {
+    await sut?.close();
+    await smtp?.stop();
+    await backend?.dispose();
+  });
+
+  it('logs no key, no token and no full email address through a whole flow', async () => {
+    const provider = await createProvider(sut.api, { phone: '+14155550123' });
+    const client = await createClient(sut.api, { email: 'grace.hopper@mail.test' });
+    const date = futureDate(98);
+    const asProvider = sut.anonymous.as(provider.api_key);
+    const asClient = sut.anonymous.as(client.api_key);
+    await asProvider.post('/api/schedule', { date, start_time: '09:00', end_time: '10:00', provider_id: provider.id });
+    const held = await asClient.post('/api/client_schedule', { date, provider_id: provider.id, client_id: client.id, requested_slot: 36 });
+    const mail = await smtp.waitFor(client.email, (m) => linkAppointmentId(m) === held.body.appointment_id);
+    const token = new URL(validationLink(mail)).searchParams.get('token')!;
+    await fetch(validationLink(mail));
+    await sut.anonymous.post('/api/validate', { token });
+    await sut.anonymous.post('/api/validate', { token });
+    // Failure paths log too: a refusing mail server, a wrong key, malformed input.
+    smtp.refuse = true;
+    await asClient.post('/api/client_schedule', { date, provider_id: provider.id, client_id: client.id, requested_slot: 37 });
+    smtp.refuse = false;
+    await sut.anonymous.as('prv_wrongwrongwrongwrongwrongwrong').get('/api/providers');
+    await sut.anonymous.post('/api/validate', { token: token + 'x' });
+
+    expect(logs.lines.length).toBeGreaterThan(0);
+    const all = logs.lines.join('\n');
+    for (const secret of [sut.settings.adminApiKey, provider.api_key, client.api_key, token, sut.settings.jwtSecret]) {
+      expect(all).not.toContain(secret);
+    }
+    expect(all).not.toMatch(/eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/);
+    expect(all).not.toMatch(/[A-Za-z0-9._%+-]{2,}@[A-Za-z0-9-]+\.[A-Za-z]{2,}/);
+    expect(all).not.toContain('grace.hopper');
+    expect(all).not.toContain('+14155550123');
+    expect(all).toMatch(/Mail could not be sent/);
+  });
+
+  it('answers with security headers and without CORS', async () => {
+    const response = await fetch(`${sut.url}/api/hello`, { headers: { origin: 'https://evil.example' } });
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(response.headers.get('strict-transport-security')).toBeTruthy();
+    expect(response.headers.get('x-powered-by')).toBeNull();
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+    const docs = await fetch(`${sut.url}/api/docs`);
+    expect(docs.status).toBe(200);
+  });
+
+  it('refuses a body over the limit with 413 and leaks nothing on errors', async () => {
+    const big = await sut.api.post('/api/clients', { name: 'x'.repeat(70_000), email: 'big@mail.test' });
+    expect(big).toMatchObject({ status: 413, body: { code: 'PAYLOAD_TOO_LARGE' } });
+    const bad = await sut.api.raw('POST', '/api/clients', '{"name": "a", "email": ', { 'content-type': 'application/json' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).not.toMatch(/at .*\.(ts|js):\d+|stack|SELECT|INSERT/);
+  });
+});
