@@ -9,6 +9,8 @@ import { HealthModule } from './health/health.module';
 import { HoldsModule } from './holds/holds.module';
 import { MailModule } from './mail/mail.module';
 import { ProvidersModule } from './providers/providers.module';
+import { QueueModule } from './queue/queue.module';
+import { SmsModule } from './sms/sms.module';
 
 @Module({})
 export class AppModule {
@@ -27,6 +29,8 @@ export class AppModule {
         ProvidersModule,
         ClientsModule,
         AppointmentsModule,
+        SmsModule,
+        QueueModule,
       ],
     };
   }

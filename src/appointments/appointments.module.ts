@@ -35,5 +35,6 @@ import { ValidationService } from './validation.service';
   ],
   controllers: [AppointmentsController, ValidationController],
   providers: [AppointmentsRepository, AppointmentsService, HoldTokenService, ValidationService],
+  exports: [AppointmentsService],
 })
 export class AppointmentsModule {}

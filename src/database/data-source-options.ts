@@ -8,10 +8,13 @@ import { DatabaseSettings } from '../config/settings';
 import { AvailabilitySlotEntity } from '../providers/entities/availability-slot.entity';
 import { ProviderEntity } from '../providers/entities/provider.entity';
 import { InitialSchema1764150000000 } from './migrations/1764150000000-initial-schema';
+import { Queue1764160000000 } from './migrations/1764160000000-queue';
+import { QueueDayEntity } from '../queue/entities/queue-day.entity';
+import { QueueEntryEntity } from '../queue/entities/queue-entry.entity';
 import { ApiKeys1764155000000 } from './migrations/1764155000000-api-keys';
 
-export const ENTITIES = [ProviderEntity, ClientEntity, AvailabilitySlotEntity, AppointmentEntity, BookedSlotEntity];
-export const MIGRATIONS = [InitialSchema1764150000000, ApiKeys1764155000000];
+export const ENTITIES = [ProviderEntity, ClientEntity, AvailabilitySlotEntity, AppointmentEntity, BookedSlotEntity, QueueDayEntity, QueueEntryEntity];
+export const MIGRATIONS = [InitialSchema1764150000000, ApiKeys1764155000000, Queue1764160000000];
 
 /** SQLite (the bare-machine default) or PostgreSQL; the schema always comes from migrations. */
 export function dataSourceOptions(database: DatabaseSettings): DataSourceOptions {

@@ -30,6 +30,17 @@ export interface ConfirmationMail extends AppointmentMailFacts {
   ics: string;
 }
 
+/** The live queue's notice to a client without a phone: it is their turn, or they are next. */
+export interface QueueNoticeMail {
+  to: string;
+  clientName: string;
+  providerName: string;
+  date: string;
+  kind: 'turn' | 'next';
+  /** For "you're next": the minutes they are likely to wait still. */
+  waitMinutes: number | null;
+}
+
 type Template = HandlebarsTemplateDelegate<object>;
 
 function loadTemplate(name: string): Template {
@@ -48,6 +59,8 @@ export class MailService {
     validationText: loadTemplate('validation.text.hbs'),
     confirmationHtml: loadTemplate('confirmation.html.hbs'),
     confirmationText: loadTemplate('confirmation.text.hbs'),
+    queueNoticeHtml: loadTemplate('queue-notice.html.hbs'),
+    queueNoticeText: loadTemplate('queue-notice.text.hbs'),
   };
   private readonly outboxDir: string;
   private outboxReady: Promise<unknown> | undefined;
@@ -81,6 +94,16 @@ export class MailService {
       attachments: [
         { filename: 'appointment.ics', content: mail.ics, contentType: 'text/calendar; charset=utf-8; method=REQUEST' },
       ],
+    });
+  }
+
+  async sendQueueNotice(mail: QueueNoticeMail): Promise<void> {
+    const facts = { ...mail, turn: mail.kind === 'turn' };
+    await this.send({
+      to: mail.to,
+      subject: mail.kind === 'turn' ? `It's your turn: ${mail.providerName} is ready for you` : `You're next in line for ${mail.providerName}`,
+      html: this.templates.queueNoticeHtml(facts),
+      text: this.templates.queueNoticeText(facts),
     });
   }
 

@@ -3,6 +3,7 @@ import * as jwt from 'jsonwebtoken';
 import { backendKind, createBackend, describeBackend, servicesConfigured, TestBackend } from '../support/backend';
 import { createClient, createProvider, futureDate, publish } from '../support/factories';
 import { linkAppointmentId, SmtpSink, validationLink } from '../support/smtp-sink';
+import { ApiResponse } from '../support/api-client';
 import { startTestApp, TestApp } from '../support/test-app';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -141,7 +142,7 @@ describeBackend('rate limits', () => {
     const provider = await createProvider(instances[0].api);
     const api = instances[0].anonymous.as(provider.api_key);
     const statuses: number[] = [];
-    let limited: Awaited<ReturnType<typeof api.get>> | undefined;
+    let limited: ApiResponse | undefined;
     for (let i = 0; i < 24; i++) {
       const response = await api.get(`/api/providers/${provider.id}`);
       statuses.push(response.status);

@@ -1,0 +1,109 @@
+import { EventEmitter } from 'node:events';
+import type { FastifyReply } from 'fastify';
+import type { ServerResponse } from 'node:http';
+import { Subject } from 'rxjs';
+import { EventStreams, formatEvent, ServerSentEvent } from './event-stream';
+
+/** A response whose client reads only when the test says so. */
+class FakeResponse extends EventEmitter {
+  readonly frames: string[] = [];
+  headers: Record<string, string> = {};
+  status = 0;
+  writableNeedDrain = false;
+  writableEnded = false;
+
+  writeHead(status: number, headers: Record<string, string>) {
+    this.status = status;
+    this.headers = headers;
+    return this;
+  }
+
+  write(frame: string): boolean {
+    this.frames.push(frame);
+    return !this.writableNeedDrain;
+  }
+
+  end(): void {
+    this.writableEnded = true;
+  }
+
+  /** The client catches up. */
+  drain(): void {
+    this.writableNeedDrain = false;
+    this.emit('drain');
+  }
+
+  events(): string[] {
+    return this.frames.filter((frame) => frame.startsWith('event:'));
+  }
+}
+
+function fakeReply(response: FakeResponse): FastifyReply {
+  return {
+    raw: response as unknown as ServerResponse,
+    request: { raw: { socket: { setNoDelay: () => undefined, setTimeout: () => undefined } } },
+    hijack: () => undefined,
+    getHeaders: () => ({ 'x-frame-options': 'DENY' }),
+  } as unknown as FastifyReply;
+}
+
+const queue = (revision: number): ServerSentEvent => ({ event: 'queue', id: revision, data: { revision } });
+
+describe(EventStreams.name, () => {
+  it('opens a text/event-stream, keeps the headers already set, and writes each event as a frame', async () => {
+    const sut = new EventStreams();
+    const response = new FakeResponse();
+    const events = new Subject<ServerSentEvent>();
+    await sut.serve(fakeReply(response), Promise.resolve(events));
+    events.next(queue(1));
+    expect(response.status).toBe(200);
+    expect(response.headers).toMatchObject({ 'content-type': 'text/event-stream; charset=utf-8', 'x-frame-options': 'DENY' });
+    expect(response.events()).toEqual(['event: queue\nid: 1\ndata: {"revision":1}\n\n']);
+    expect(formatEvent({ event: 'entry', id: 3, data: { text: 'two\nlines' } })).toBe('event: entry\nid: 3\ndata: {"text":"two\\nlines"}\n\n');
+  });
+
+  it('keeps only the latest state for a client that does not read, and sends it once the client catches up', async () => {
+    const sut = new EventStreams();
+    const response = new FakeResponse();
+    const events = new Subject<ServerSentEvent>();
+    await sut.serve(fakeReply(response), Promise.resolve(events));
+    events.next(queue(1));
+    response.writableNeedDrain = true;
+    for (let revision = 2; revision <= 1000; revision++) events.next(queue(revision));
+    expect(response.events()).toHaveLength(1);
+    response.drain();
+    expect(response.events()).toEqual([formatEvent(queue(1)), formatEvent(queue(1000))]);
+  });
+
+  it('a stalled client does not hold up another', async () => {
+    const sut = new EventStreams();
+    const [stalled, reading] = [new FakeResponse(), new FakeResponse()];
+    const events = new Subject<ServerSentEvent>();
+    await sut.serve(fakeReply(stalled), Promise.resolve(events));
+    await sut.serve(fakeReply(reading), Promise.resolve(events));
+    stalled.writableNeedDrain = true;
+    for (let revision = 1; revision <= 5; revision++) events.next(queue(revision));
+    expect(reading.events()).toHaveLength(5);
+  });
+
+  it('unsubscribes when the client goes away, and ends every stream on shutdown', async () => {
+    const sut = new EventStreams();
+    const [leaving, staying] = [new FakeResponse(), new FakeResponse()];
+    const [first, second] = [new Subject<ServerSentEvent>(), new Subject<ServerSentEvent>()];
+    await sut.serve(fakeReply(leaving), Promise.resolve(first));
+    await sut.serve(fakeReply(staying), Promise.resolve(second));
+    expect([sut.size, first.observed, second.observed]).toEqual([2, true, true]);
+    leaving.emit('close');
+    expect([sut.size, first.observed]).toEqual([1, false]);
+    sut.beforeApplicationShutdown();
+    expect([sut.size, second.observed, staying.writableEnded]).toEqual([0, false, true]);
+  });
+
+  it('does not open a stream when the source fails (the error becomes a problem answer instead)', async () => {
+    const sut = new EventStreams();
+    const response = new FakeResponse();
+    await expect(sut.serve(fakeReply(response), Promise.reject(new Error('no such provider')))).rejects.toThrow('no such provider');
+    expect(response.status).toBe(0);
+    expect(sut.size).toBe(0);
+  });
+});

@@ -1,0 +1,122 @@
+import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import type { ServerResponse } from 'node:http';
+import type { Observable, Subscription } from 'rxjs';
+
+/** One server-sent event. Each carries a whole state, so a newer one of the same name replaces an unsent older one. */
+export interface ServerSentEvent {
+  event: string;
+  id: number;
+  data: unknown;
+}
+
+const HEARTBEAT_MS = 15_000;
+const RETRY_MS = 3_000;
+
+/** The text/event-stream frame of an event. JSON has no raw newlines, so `data` is one line. */
+export function formatEvent(event: ServerSentEvent): string {
+  return `event: ${event.event}\nid: ${event.id}\ndata: ${JSON.stringify(event.data)}\n\n`;
+}
+
+/**
+ * One open event stream on a raw HTTP response. Writes never block the publisher: while a slow client
+ * has not drained what was written, later events wait here, and each waits only in its latest
+ * version (per event name), so a stalled client costs one frame per event name, never a backlog.
+ */
+class EventStreamConnection {
+  private readonly pending = new Map<string, string>();
+  private readonly heartbeat: NodeJS.Timeout;
+  private subscription: Subscription | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly response: ServerResponse,
+    private readonly onClosed: (connection: EventStreamConnection) => void,
+  ) {
+    response.on('drain', () => this.flush());
+    response.on('close', () => this.close());
+    response.on('error', () => this.close());
+    this.heartbeat = setInterval(() => this.write(': ping\n\n'), HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  follow(events: Observable<ServerSentEvent>): void {
+    this.subscription = events.subscribe({
+      next: (event) => this.send(event),
+      error: () => this.close(),
+      complete: () => this.close(),
+    });
+    if (this.closed) this.subscription.unsubscribe();
+  }
+
+  send(event: ServerSentEvent): void {
+    if (this.closed) return;
+    if (this.response.writableNeedDrain || this.pending.size > 0) {
+      this.pending.set(event.event, formatEvent(event));
+      return;
+    }
+    this.response.write(formatEvent(event));
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    this.subscription?.unsubscribe();
+    this.pending.clear();
+    if (!this.response.writableEnded) this.response.end();
+    this.onClosed(this);
+  }
+
+  private write(frame: string): void {
+    if (!this.closed && !this.response.writableNeedDrain) this.response.write(frame);
+  }
+
+  private flush(): void {
+    for (const [name, frame] of this.pending) {
+      if (this.closed || this.response.writableNeedDrain) return;
+      this.pending.delete(name);
+      this.response.write(frame);
+    }
+  }
+}
+
+/**
+ * Serves server-sent events on Fastify. Errors found before the stream opens (validation, a missing
+ * provider or entry) still reach the problem+json filter, because the reply is only taken over once
+ * `source` has resolved. Streams end when the client goes (their subscriptions with them) and when
+ * the app shuts down.
+ */
+@Injectable()
+export class EventStreams implements BeforeApplicationShutdown {
+  private readonly open = new Set<EventStreamConnection>();
+
+  async serve(reply: FastifyReply, source: Promise<Observable<ServerSentEvent>>): Promise<void> {
+    const events = await source;
+    reply.hijack();
+    const response = reply.raw;
+    response.writeHead(200, {
+      ...(reply.getHeaders() as Record<string, string>),
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-store, no-transform',
+      connection: 'keep-alive',
+      // Proxies such as nginx would otherwise hold the events back.
+      'x-accel-buffering': 'no',
+    });
+    reply.request.raw.socket?.setNoDelay(true);
+    reply.request.raw.socket?.setTimeout(0);
+    response.write(`retry: ${RETRY_MS}\n\n`);
+    const connection = new EventStreamConnection(response, (closed) => this.open.delete(closed));
+    this.open.add(connection);
+    connection.follow(events);
+  }
+
+  /** How many streams are open on this process. */
+  get size(): number {
+    return this.open.size;
+  }
+
+  beforeApplicationShutdown(): void {
+    for (const connection of [...this.open]) connection.close();
+  }
+}

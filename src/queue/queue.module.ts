@@ -1,0 +1,38 @@
+import { CACHE_MANAGER } from '@nestjs/cache-manager';
+import { Module } from '@nestjs/common';
+import type { Cache } from 'cache-manager';
+import type { RedisStore } from 'cache-manager-redis-yet';
+import { AppointmentsModule } from '../appointments/appointments.module';
+import { ClientsModule } from '../clients/clients.module';
+import { Settings } from '../config/settings';
+import { SETTINGS } from '../config/settings.module';
+import { ProvidersModule } from '../providers/providers.module';
+import { SmsModule } from '../sms/sms.module';
+import { EventStreams } from './event-stream';
+import { MemoryQueueEvents, QueueEvents, RedisQueueEvents } from './queue-events';
+import { QueueNotifier } from './queue-notifier';
+import { QueueController } from './queue.controller';
+import { QueueRepository } from './queue.repository';
+import { QueueService } from './queue.service';
+
+@Module({
+  imports: [ProvidersModule, ClientsModule, AppointmentsModule, SmsModule],
+  controllers: [QueueController],
+  providers: [
+    QueueRepository,
+    QueueService,
+    QueueNotifier,
+    EventStreams,
+    {
+      // With REDIS_URL, events travel through Redis pub/sub: published on the cache's client, received on a duplicate of it.
+      provide: QueueEvents,
+      inject: [SETTINGS, CACHE_MANAGER],
+      useFactory: (settings: Settings, cache: Cache): QueueEvents => {
+        if (!settings.redisUrl) return new MemoryQueueEvents();
+        const client = (cache.store as RedisStore).client;
+        return new RedisQueueEvents(client, client.duplicate(), settings.redisPrefix);
+      },
+    },
+  ],
+})
+export class QueueModule {}

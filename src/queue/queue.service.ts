@@ -1,0 +1,325 @@
+import { Injectable } from '@nestjs/common';
+import { Observable } from 'rxjs';
+import { AppointmentsService } from '../appointments/appointments.service';
+import { ClientsService } from '../clients/clients.service';
+import { actsForClient, actsForProvider, assertActsForProvider, Caller, forbidden } from '../access/caller';
+import { AppError } from '../common/app-error';
+import { Clock } from '../common/clock';
+import { ProviderEntity } from '../providers/entities/provider.entity';
+import { ProvidersService } from '../providers/providers.service';
+import { localDate } from '../providers/slots';
+import { CheckInDto, NextView, QueueEntryView, QueueView } from './dto/queue.dto';
+import { QueueEntryEntity } from './entities/queue-entry.entity';
+import { ServerSentEvent } from './event-stream';
+import { averageServiceMinutes, expectedTurns, learnPace, WALK_IN_MINUTES } from './expected-wait';
+import { QueueChange, QueueEvents } from './queue-events';
+import { QueueNotice, QueueNotifier } from './queue-notifier';
+import { NewQueueEntry, QueueRepository, QueueState } from './queue.repository';
+
+const MINUTE_MS = 60_000;
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** An entry as it reads outside the queue (done, no_show, left): no position, no wait. */
+function entryView(entry: QueueEntryEntity): QueueEntryView {
+  return {
+    entry_id: entry.id,
+    provider_id: entry.providerId,
+    client_id: entry.clientId,
+    appointment_id: entry.appointmentId,
+    date: entry.date,
+    status: entry.status,
+    position: null,
+    expected_wait_minutes: null,
+    expected_start: null,
+    appointment_start: iso(entry.appointmentStartAt),
+    booked_minutes: entry.bookedMinutes,
+    checked_in_at: iso(entry.checkedInAt)!,
+    called_at: iso(entry.calledAt),
+    finished_at: iso(entry.finishedAt),
+  };
+}
+
+/** The whole queue at one revision: positions and expected waits as of `now` (see expected-wait.ts). */
+export function queueView(providerId: number, date: string, state: QueueState, now: number): QueueView {
+  const pace = learnPace(state.services);
+  const serving = state.active.find((entry) => entry.status === 'called') ?? null;
+  const waiting = state.active.filter((entry) => entry.status === 'waiting');
+  const turns = expectedTurns({
+    now,
+    pace,
+    serving: serving && { bookedMinutes: serving.bookedMinutes, calledAt: serving.calledAt ?? now },
+    waiting: waiting.map((entry) => ({ bookedMinutes: entry.bookedMinutes, notBefore: entry.appointmentStartAt })),
+  });
+  const nowServing: QueueEntryView | null = serving && {
+    ...entryView(serving),
+    position: 0,
+    expected_wait_minutes: 0,
+    expected_start: iso(serving.calledAt),
+  };
+  const entries = waiting.map(
+    (entry, i): QueueEntryView => ({
+      ...entryView(entry),
+      position: i + 1,
+      expected_wait_minutes: turns[i].waitMinutes,
+      expected_start: iso(turns[i].startsAt),
+    }),
+  );
+  // Before any measured service, the bookings are all there is to go by.
+  const booked = state.active.map((entry) => entry.bookedMinutes);
+  const average = averageServiceMinutes(state.services) ?? (booked.length ? booked.reduce((a, b) => a + b, 0) / booked.length : WALK_IN_MINUTES);
+  return {
+    provider_id: providerId,
+    date,
+    now_serving: nowServing,
+    entries: nowServing ? [nowServing, ...entries] : entries,
+    average_service_minutes: round(average, 1),
+    pace: round(pace, 3),
+    revision: state.revision,
+  };
+}
+
+/**
+ * The live queue: check-ins, calling the next client, no-shows and departures, and the event streams
+ * that follow them. Every change commits first, then is announced (one event per change, to every
+ * subscriber on every process), then the texts go out in the background. Methods take plain ids.
+ */
+function entryNotFound(entryId: number): AppError {
+  return new AppError('NOT_FOUND', `Queue entry ${entryId} does not exist`);
+}
+
+@Injectable()
+export class QueueService {
+  constructor(
+    private readonly queue: QueueRepository,
+    private readonly appointments: AppointmentsService,
+    private readonly providers: ProvidersService,
+    private readonly clients: ClientsService,
+    private readonly events: QueueEvents,
+    private readonly notifier: QueueNotifier,
+    private readonly clock: Clock,
+  ) {}
+
+  /** A confirmed appointment of today, or a walk-in. Checking in twice answers the same entry. */
+  async checkIn(dto: CheckInDto, caller: Caller): Promise<QueueEntryView> {
+    const entry = dto.appointment_id !== undefined ? await this.appointmentEntry(dto, caller) : await this.walkInEntry(dto, caller);
+    const outcome = await this.queue.checkIn(entry);
+    if (!outcome.created) return this.entry(outcome.entry.id, caller);
+    const view = await this.announce(entry.providerId, entry.date, outcome.state, []);
+    return view.entries.find((e) => e.entry_id === outcome.entry.id) ?? entryView(outcome.entry);
+  }
+
+  /** The whole queue is the provider's (and the administrator's) to see. */
+  async view(providerId: number, date: string | undefined, caller: Caller): Promise<QueueView> {
+    assertActsForProvider(caller, providerId);
+    const provider = await this.providers.get(providerId);
+    const day = date ?? this.today(provider);
+    return queueView(providerId, day, await this.queue.state(providerId, day), this.clock.nowMs());
+  }
+
+  async entry(entryId: number, caller: Caller): Promise<QueueEntryView> {
+    await this.findEntryFor(entryId, caller);
+    return (await this.entryAtRevision(entryId)).view;
+  }
+
+  /** The one being served is done (its service time recorded), the first waiting is called. */
+  async next(providerId: number, caller: Caller): Promise<NextView> {
+    assertActsForProvider(caller, providerId);
+    const provider = await this.providers.get(providerId);
+    const date = this.today(provider);
+    const outcome = await this.queue.callNext(providerId, date, this.clock.nowMs());
+    if (!outcome) throw new AppError('QUEUE_EMPTY', `Nobody is in the queue of provider ${providerId} on ${date}`);
+    const completed = outcome.completed && entryView(outcome.completed);
+    const view = await this.announce(providerId, date, outcome.state, completed ? [completed] : []);
+
+    const notices: QueueNotice[] = [];
+    if (view.now_serving) notices.push({ clientId: view.now_serving.client_id, kind: 'turn', waitMinutes: 0 });
+    const firstInLine = view.entries.find((e) => e.position === 1);
+    if (firstInLine) notices.push({ clientId: firstInLine.client_id, kind: 'next', waitMinutes: firstInLine.expected_wait_minutes });
+    this.notifier.notify(providerId, date, notices);
+    return { completed, now_serving: view.now_serving };
+  }
+
+  /** The provider (or the administrator) says the client did not come; the client cannot say it of itself. */
+  async noShow(entryId: number, caller: Caller): Promise<QueueEntryView> {
+    const entry = await this.findEntryFor(entryId, caller);
+    assertActsForProvider(caller, entry.providerId);
+    return this.leave(entryId, 'no_show');
+  }
+
+  async leaveQueue(entryId: number, caller: Caller): Promise<QueueEntryView> {
+    await this.findEntryFor(entryId, caller);
+    return this.leave(entryId, 'left');
+  }
+
+  /** `queue` events: the whole queue on connect, then after every change. */
+  async followQueue(providerId: number, date: string | undefined, caller: Caller): Promise<Observable<ServerSentEvent>> {
+    assertActsForProvider(caller, providerId);
+    const provider = await this.providers.get(providerId);
+    const day = date ?? this.today(provider);
+    return this.follow(
+      providerId,
+      day,
+      async () => {
+        const view = queueView(providerId, day, await this.queue.state(providerId, day), this.clock.nowMs());
+        return { revision: view.revision, view };
+      },
+      (change) => change.queue,
+      'queue',
+      () => true,
+    );
+  }
+
+  /** `entry` events: the entry on connect, then whenever its position, status or expected wait changes. */
+  async followEntry(entryId: number, caller: Caller): Promise<Observable<ServerSentEvent>> {
+    const entry = await this.findEntryFor(entryId, caller);
+    let last = '';
+    const changed = (view: QueueEntryView) => {
+      const key = JSON.stringify([view.position, view.status, view.expected_wait_minutes]);
+      if (key === last) return false;
+      last = key;
+      return true;
+    };
+    return this.follow(
+      entry.providerId,
+      entry.date,
+      () => this.entryAtRevision(entryId),
+      (change) => change.queue.entries.find((e) => e.entry_id === entryId) ?? change.departed.find((e) => e.entry_id === entryId),
+      'entry',
+      changed,
+    );
+  }
+
+  private async leave(entryId: number, status: 'no_show' | 'left'): Promise<QueueEntryView> {
+    const entry = await this.findEntry(entryId);
+    if (entry.status === 'waiting' || entry.status === 'called') {
+      const outcome = await this.queue.leave(entry, status, this.clock.nowMs());
+      if (outcome.changed) {
+        const left = entryView(outcome.entry);
+        await this.announce(entry.providerId, entry.date, outcome.state, [left]);
+        return left;
+      }
+      entry.status = outcome.entry.status;
+    }
+    throw new AppError('ENTRY_CLOSED', `Queue entry ${entryId} is ${entry.status}: it is no longer in the queue`);
+  }
+
+  /**
+   * Subscribes first and reads the current state second, holding back changes that arrive meanwhile:
+   * nothing is missed, and a change not newer than what was sent is dropped, so a subscriber only
+   * ever moves forward.
+   */
+  private follow<T>(
+    providerId: number,
+    date: string,
+    current: () => Promise<{ revision: number; view: T }>,
+    pick: (change: QueueChange) => T | undefined,
+    event: string,
+    worthSending: (view: T) => boolean,
+  ): Observable<ServerSentEvent> {
+    return new Observable<ServerSentEvent>((subscriber) => {
+      let sent = -1;
+      let held: QueueChange[] | null = [];
+      const emit = (revision: number, view: T | undefined) => {
+        if (revision <= sent || view === undefined) return;
+        sent = revision;
+        if (worthSending(view)) subscriber.next({ event, id: revision, data: view });
+      };
+      const stop = this.events.subscribe(providerId, date, (change) => (held ? held.push(change) : emit(change.revision, pick(change))));
+      current().then(
+        (state) => {
+          emit(state.revision, state.view);
+          for (const change of held ?? []) emit(change.revision, pick(change));
+          held = null;
+        },
+        (error: unknown) => subscriber.error(error),
+      );
+      return stop;
+    });
+  }
+
+  /** Publishes the queue as of a committed change; answers the view it published. */
+  private async announce(providerId: number, date: string, state: QueueState, departed: QueueEntryView[]): Promise<QueueView> {
+    const queue = queueView(providerId, date, state, this.clock.nowMs());
+    await this.events.publish({ providerId, date, revision: state.revision, queue, departed });
+    return queue;
+  }
+
+  private async entryAtRevision(entryId: number): Promise<{ revision: number; view: QueueEntryView }> {
+    const entry = await this.findEntry(entryId);
+    const state = await this.queue.state(entry.providerId, entry.date);
+    const view = queueView(entry.providerId, entry.date, state, this.clock.nowMs());
+    const inQueue = view.entries.find((e) => e.entry_id === entryId);
+    if (inQueue) return { revision: view.revision, view: inQueue };
+    // Out of the queue (or it left between the two reads): as stored now.
+    return { revision: view.revision, view: entryView((await this.queue.findEntry(entryId)) ?? entry) };
+  }
+
+  private async findEntry(entryId: number): Promise<QueueEntryEntity> {
+    const entry = await this.queue.findEntry(entryId);
+    if (!entry) throw entryNotFound(entryId);
+    return entry;
+  }
+
+  /** An entry is its provider's and its client's (and the administrator's); to anyone else it does not exist. */
+  private async findEntryFor(entryId: number, caller: Caller): Promise<QueueEntryEntity> {
+    const entry = await this.findEntry(entryId);
+    if (!actsForProvider(caller, entry.providerId) && !actsForClient(caller, entry.clientId)) throw entryNotFound(entryId);
+    return entry;
+  }
+
+  private async appointmentEntry(dto: CheckInDto, caller: Caller): Promise<NewQueueEntry> {
+    const appointment = await this.appointments.findFor(dto.appointment_id!, caller);
+    const refuse = (why: string) => new AppError('CHECK_IN_REFUSED', `Appointment ${appointment.id} cannot check in: ${why}`);
+    if (dto.provider_id !== undefined && dto.provider_id !== appointment.providerId) {
+      throw refuse(`it is not with provider ${dto.provider_id}`);
+    }
+    if (dto.client_id !== undefined && dto.client_id !== appointment.clientId) throw refuse(`it is not client ${dto.client_id}'s`);
+    if (appointment.status !== 'confirmed') throw refuse(`it is ${appointment.status}, not confirmed`);
+    const provider = await this.providers.get(appointment.providerId);
+    const today = this.today(provider);
+    if (appointment.date !== today) throw refuse(`it is on ${appointment.date}, and today is ${today} (${provider.timeZone})`);
+    const now = this.clock.nowMs();
+    return {
+      providerId: appointment.providerId,
+      clientId: appointment.clientId,
+      appointmentId: appointment.id,
+      date: today,
+      status: 'waiting',
+      queueAt: appointment.startAt,
+      appointmentStartAt: appointment.startAt,
+      bookedMinutes: Math.round((appointment.endAt - appointment.startAt) / MINUTE_MS),
+      checkedInAt: now,
+      calledAt: null,
+      finishedAt: null,
+    };
+  }
+
+  /** A walk-in is checked in by the front desk (the provider's key) or by the client itself. */
+  private async walkInEntry(dto: CheckInDto, caller: Caller): Promise<NewQueueEntry> {
+    if (!actsForProvider(caller, dto.provider_id!) && !actsForClient(caller, dto.client_id!)) throw forbidden();
+    const [providerLookup, clientLookup] = await Promise.allSettled([this.providers.get(dto.provider_id!), this.clients.get(dto.client_id!)]);
+    // Both asked at once; an unknown provider is reported before an unknown client.
+    if (providerLookup.status === 'rejected') throw providerLookup.reason;
+    if (clientLookup.status === 'rejected') throw clientLookup.reason;
+    const [provider, client] = [providerLookup.value, clientLookup.value];
+    const now = this.clock.nowMs();
+    return {
+      providerId: provider.id,
+      clientId: client.id,
+      appointmentId: null,
+      date: this.today(provider),
+      status: 'waiting',
+      queueAt: now,
+      appointmentStartAt: null,
+      bookedMinutes: WALK_IN_MINUTES,
+      checkedInAt: now,
+      calledAt: null,
+      finishedAt: null,
+    };
+  }
+
+  private today(provider: ProviderEntity): string {
+    return localDate(this.clock.nowMs(), provider.timeZone);
+  }
+}

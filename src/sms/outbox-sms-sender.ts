@@ -1,0 +1,27 @@
+import { Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { maskPhone, SmsSender } from './sms-sender';
+
+/** The embedded default (no SMS_URL): each text goes to {DATA_DIR}/outbox/<ts>-<id>.sms.json and the log. */
+export class OutboxSmsSender extends SmsSender {
+  private readonly logger = new Logger('Sms');
+  private ready: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly outboxDir: string,
+    private readonly now: () => number = Date.now,
+  ) {
+    super();
+  }
+
+  async send(to: string, body: string): Promise<void> {
+    const createdAt = this.now();
+    this.ready ??= mkdir(this.outboxDir, { recursive: true });
+    await this.ready;
+    const file = join(this.outboxDir, `${createdAt}-${randomUUID()}.sms.json`);
+    await writeFile(file, JSON.stringify({ to, body, created_at: new Date(createdAt).toISOString() }, null, 2) + '\n');
+    this.logger.log(`Text to ${maskPhone(to)} (outbox): ${body}`);
+  }
+}

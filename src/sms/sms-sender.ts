@@ -1,0 +1,22 @@
+/** Sends one text message. The only kind of code that knows a text-message provider. */
+export abstract class SmsSender {
+  /** Resolves once the provider has accepted the message; rejects with SmsSendError otherwise. */
+  abstract send(to: string, body: string): Promise<void>;
+}
+
+export class SmsSendError extends Error {
+  constructor(
+    message: string,
+    /** Worth another attempt (the provider is down or busy), as opposed to a refused message. */
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = 'SmsSendError';
+  }
+}
+
+/** A phone number fit for a log line: +14155550123 → +1415*****23. */
+export function maskPhone(phone: string): string {
+  if (phone.length <= 7) return '*'.repeat(phone.length);
+  return phone.slice(0, 5) + '*'.repeat(phone.length - 7) + phone.slice(-2);
+}

@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { join } from 'node:path';
+import { Settings } from '../config/settings';
+import { SETTINGS } from '../config/settings.module';
+import { OutboxSmsSender } from './outbox-sms-sender';
+import { SmsSender } from './sms-sender';
+import { SmsService } from './sms.service';
+import { parseTwilioUrl, TwilioSmsSender } from './twilio-sms-sender';
+
+/** Text messages: Twilio when SMS_URL is set, else the outbox folder and the log. */
+@Module({
+  providers: [
+    {
+      provide: SmsSender,
+      inject: [SETTINGS],
+      useFactory: (settings: Settings): SmsSender =>
+        settings.smsUrl
+          ? new TwilioSmsSender(parseTwilioUrl(settings.smsUrl), settings.smsApiUrl)
+          : new OutboxSmsSender(join(settings.dataDir, 'outbox')),
+    },
+    SmsService,
+  ],
+  exports: [SmsService],
+})
+export class SmsModule {}

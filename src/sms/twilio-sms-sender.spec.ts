@@ -1,0 +1,157 @@
+import { Logger } from '@nestjs/common';
+import { FakeTwilio } from '../../test/support/fake-twilio';
+import { maskPhone, SmsSender, SmsSendError } from './sms-sender';
+import { SmsService } from './sms.service';
+import { parseTwilioUrl, TwilioSmsSender } from './twilio-sms-sender';
+
+describe(TwilioSmsSender.name, () => {
+  let twilio: FakeTwilio;
+
+  beforeAll(async () => {
+    twilio = new FakeTwilio();
+    await twilio.start();
+  });
+
+  afterAll(() => twilio.stop());
+
+  const sender = (overrides: { authToken?: string; from?: string } = {}) =>
+    new TwilioSmsSender(
+      { accountSid: twilio.accountSid, authToken: overrides.authToken ?? twilio.authToken, from: overrides.from ?? '+15005550006' },
+      twilio.url,
+    );
+
+  it('posts To, From and Body as a form with basic auth, and Twilio accepts it', async () => {
+    const sut = sender();
+    await expect(sut.send('+14155550123', "It's your turn")).resolves.toBeUndefined();
+    expect(twilio.to('+14155550123')).toEqual([
+      expect.objectContaining({ accountSid: twilio.accountSid, from: '+15005550006', body: "It's your turn" }),
+    ]);
+  });
+
+  it('sends a Messaging Service SID as MessagingServiceSid', async () => {
+    const service = `MG${'a'.repeat(32)}`;
+    await expect(sender({ from: service }).send('+14155550124', 'hi')).resolves.toBeUndefined();
+    expect(twilio.requests.at(-1)?.form).toEqual({ To: '+14155550124', Body: 'hi', MessagingServiceSid: service });
+  });
+
+  it('keeps every character of the body, including & = + and non-ASCII', async () => {
+    const body = 'Dr. Ada & Co = 100% + ünïcödé 🎉';
+    await sender().send('+14155550125', body);
+    expect(twilio.to('+14155550125')[0].body).toBe(body);
+  });
+
+  it('refuses with a non-retryable error when the credentials are wrong', async () => {
+    const error = await sender({ authToken: 'wrong' }).send('+14155550126', 'x').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SmsSendError);
+    expect(error).toMatchObject({ retryable: false, message: expect.stringContaining('401') });
+    expect(twilio.to('+14155550126')).toEqual([]);
+  });
+
+  it.each([
+    [500, true],
+    [503, true],
+    [429, true],
+    [400, false],
+  ])('a %i answer is an error, retryable: %s', async (status, retryable) => {
+    twilio.failNext(status);
+    const error = await sender().send('+14155550127', 'x').catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'SmsSendError', retryable, message: expect.stringContaining(String(status)) });
+  });
+
+  it('a server that does not answer is a retryable error', async () => {
+    const nowhere = new TwilioSmsSender({ accountSid: 'AC1', authToken: 't', from: '+15005550006' }, 'http://127.0.0.1:1');
+    await expect(nowhere.send('+14155550128', 'x')).rejects.toMatchObject({ name: 'SmsSendError', retryable: true });
+  });
+});
+
+describe(parseTwilioUrl.name, () => {
+  it.each([
+    ['twilio://AC123:secret@+14155550100', { accountSid: 'AC123', authToken: 'secret', from: '+14155550100' }],
+    ['twilio://AC123:secret@%2B14155550100', { accountSid: 'AC123', authToken: 'secret', from: '+14155550100' }],
+    ['twilio://AC123:s%40cr%3At@+14155550100', { accountSid: 'AC123', authToken: 's@cr:t', from: '+14155550100' }],
+    ['twilio://AC123:secret@MGabc', { accountSid: 'AC123', authToken: 'secret', from: 'MGabc' }],
+  ])('reads %s', (url, expected) => {
+    expect(parseTwilioUrl(url)).toEqual(expected);
+  });
+
+  it.each(['twilio://AC123@+14155550100', 'twilio://:secret@+14155550100', 'twilio://AC123:secret@', 'http://AC1:t@+1', 'nonsense'])(
+    'refuses %s',
+    (url) => {
+      expect(() => parseTwilioUrl(url)).toThrow(/SMS_URL/);
+    },
+  );
+});
+
+describe(maskPhone.name, () => {
+  it.each([
+    ['+14155550123', '+1415*****23'],
+    ['+33612345678', '+3361*****78'],
+    ['+4915112345678', '+4915*******78'],
+    ['+123456', '*******'],
+  ])('%s → %s', (phone, masked) => {
+    expect(maskPhone(phone)).toBe(masked);
+  });
+});
+
+describe(SmsService.name, () => {
+  beforeAll(() => Logger.overrideLogger(false));
+
+  class FlakySender extends SmsSender {
+    readonly attempts: number[] = [];
+    constructor(private readonly outcomes: (Error | undefined)[]) {
+      super();
+    }
+    async send(): Promise<void> {
+      this.attempts.push(Date.now());
+      const outcome = this.outcomes.shift();
+      if (outcome) throw outcome;
+    }
+  }
+
+  it('retries a failed send with growing waits and delivers', async () => {
+    const flaky = new FlakySender([new SmsSendError('500', true), new SmsSendError('503', true), undefined]);
+    const sut = new SmsService(flaky);
+    await expect(sut.send('+14155550123', 'x')).resolves.toBe(true);
+    expect(flaky.attempts).toHaveLength(3);
+    const [first, second, third] = flaky.attempts;
+    expect(second - first).toBeGreaterThanOrEqual(190);
+    expect(third - second).toBeGreaterThanOrEqual(390);
+  });
+
+  it('gives up after three attempts, without throwing', async () => {
+    const flaky = new FlakySender([new SmsSendError('a', true), new SmsSendError('b', true), new SmsSendError('c', true), undefined]);
+    const sut = new SmsService(flaky);
+    await expect(sut.send('+14155550123', 'x')).resolves.toBe(false);
+    expect(flaky.attempts).toHaveLength(3);
+  });
+
+  it('does not retry a message the provider refused', async () => {
+    const flaky = new FlakySender([new SmsSendError('400 invalid To', false), undefined]);
+    const sut = new SmsService(flaky);
+    await expect(sut.send('+14155550123', 'x')).resolves.toBe(false);
+    expect(flaky.attempts).toHaveLength(1);
+  });
+
+  it('returns before the provider answers', async () => {
+    let release!: () => void;
+    const slow = new (class extends SmsSender {
+      send = () => new Promise<void>((resolve) => (release = resolve));
+    })();
+    const sut = new SmsService(slow);
+    const started = Date.now();
+    const delivery = sut.send('+14155550123', 'x');
+    expect(Date.now() - started).toBeLessThan(50);
+    release();
+    await expect(delivery).resolves.toBe(true);
+  });
+
+  it('stops retrying when the app shuts down', async () => {
+    const flaky = new FlakySender([new SmsSendError('a', true), undefined]);
+    const sut = new SmsService(flaky);
+    const delivery = sut.send('+14155550123', 'x');
+    await new Promise((resolve) => setImmediate(resolve));
+    sut.onApplicationShutdown();
+    await expect(delivery).resolves.toBe(false);
+    expect(flaky.attempts).toHaveLength(1);
+  });
+});

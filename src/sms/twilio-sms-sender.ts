@@ -1,0 +1,79 @@
+import { SmsSender, SmsSendError } from './sms-sender';
+
+export interface TwilioAccount {
+  accountSid: string;
+  authToken: string;
+  /** A phone number in E.164, or a Messaging Service SID (MG…). */
+  from: string;
+}
+
+const REQUEST_TIMEOUT_MS = 10_000;
+
+/** Reads `twilio://ACCOUNT_SID:AUTH_TOKEN@FROM` (FROM may be written +1415… or %2B1415…). */
+export function parseTwilioUrl(raw: string): TwilioAccount {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error('Invalid configuration: SMS_URL is not a valid URL');
+  }
+  const account = {
+    accountSid: decodeURIComponent(url.username),
+    authToken: decodeURIComponent(url.password),
+    from: decodeURIComponent(url.host),
+  };
+  if (url.protocol !== 'twilio:' || !account.accountSid || !account.authToken || !account.from) {
+    throw new Error('Invalid configuration: SMS_URL must be twilio://ACCOUNT_SID:AUTH_TOKEN@FROM_NUMBER');
+  }
+  return account;
+}
+
+/**
+ * Twilio's Messages API over plain HTTPS (no SDK: the REST call is one form POST, and `apiUrl` lets
+ * tests point it at a local server that speaks the same API). Twilio answers 201 with the message.
+ */
+export class TwilioSmsSender extends SmsSender {
+  private readonly endpoint: string;
+  private readonly authorization: string;
+
+  constructor(
+    private readonly account: TwilioAccount,
+    apiUrl: string,
+    private readonly timeoutMs = REQUEST_TIMEOUT_MS,
+  ) {
+    super();
+    this.endpoint = `${apiUrl.replace(/\/+$/, '')}/2010-04-01/Accounts/${encodeURIComponent(account.accountSid)}/Messages.json`;
+    this.authorization = `Basic ${Buffer.from(`${account.accountSid}:${account.authToken}`, 'utf8').toString('base64')}`;
+  }
+
+  async send(to: string, body: string): Promise<void> {
+    const form = new URLSearchParams({ To: to, Body: body });
+    form.set(/^MG[0-9a-f]{32}$/i.test(this.account.from) ? 'MessagingServiceSid' : 'From', this.account.from);
+    let response: Response;
+    try {
+      response = await fetch(this.endpoint, {
+        method: 'POST',
+        headers: {
+          authorization: this.authorization,
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+        },
+        body: form.toString(),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      throw new SmsSendError(`Twilio did not answer: ${error instanceof Error ? error.message : String(error)}`, true);
+    }
+    const text = await response.text().catch(() => '');
+    if (response.status === 201 || response.status === 200) return;
+    // Twilio's error body: {"code": 21211, "message": "The 'To' number … is not a valid phone number.", …}
+    let reason = text.slice(0, 200);
+    try {
+      const parsed = JSON.parse(text) as { code?: unknown; message?: unknown };
+      if (typeof parsed.message === 'string') reason = `${parsed.message}${parsed.code ? ` (code ${String(parsed.code)})` : ''}`;
+    } catch {
+      // not JSON: keep the start of the text
+    }
+    throw new SmsSendError(`Twilio answered ${response.status}: ${reason}`, response.status >= 500 || response.status === 429);
+  }
+}
