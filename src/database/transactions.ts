@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool as PgPool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 
 /**
@@ -11,6 +12,7 @@ import { DataSource, EntityManager } from 'typeorm';
 export class Transactions {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly serialize: boolean;
+  private readonly statementNames = new Map<string, string>();
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     this.serialize = dataSource.options.type !== 'postgres';
@@ -28,7 +30,7 @@ export class Transactions {
 
   /** A raw read; `$1, $2…` placeholders work on both databases. */
   query<T>(sql: string, parameters: unknown[]): Promise<T[]> {
-    if (!this.serialize) return this.dataSource.query(sql, parameters);
+    if (!this.serialize) return this.preparedQuery<T>(sql, parameters);
     // SQLite takes positional `?`: bind the values in the order the placeholders appear.
     const ordered: unknown[] = [];
     const positional = sql.replace(/\$(\d+)/g, (_, n: string) => {
@@ -36,6 +38,21 @@ export class Transactions {
       return '?';
     });
     return this.dataSource.query(positional, ordered);
+  }
+
+  /**
+   * Hot-path reads go straight to the pg pool as named (prepared) statements: PostgreSQL parses and
+   * plans each once per connection, and TypeORM's per-query runner bookkeeping is skipped.
+   */
+  private async preparedQuery<T>(sql: string, parameters: unknown[]): Promise<T[]> {
+    const pool = (this.dataSource.driver as unknown as { master: PgPool }).master;
+    let name = this.statementNames.get(sql);
+    if (!name) {
+      name = `q${this.statementNames.size + 1}`;
+      this.statementNames.set(sql, name);
+    }
+    const result = await pool.query({ name, text: sql, values: parameters });
+    return result.rows as T[];
   }
 
   private inTurn<T>(work: () => Promise<T>): Promise<T> {
