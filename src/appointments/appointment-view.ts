@@ -1,5 +1,5 @@
 import { SLOT_MINUTES } from '../providers/slots';
-import { AppointmentStatus, AppointmentView, PendingAppointmentView } from './dto/appointment.dto';
+import { AppointmentStatus, AppointmentTimesView, AppointmentView, PendingAppointmentView } from './dto/appointment.dto';
 import { AppointmentEntity } from './entities/appointment.entity';
 
 export function slotIndexesOf(appointment: AppointmentEntity): number[] {
@@ -14,11 +14,8 @@ export function effectiveStatus(appointment: AppointmentEntity, nowMs: number): 
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function toAppointmentView(appointment: AppointmentEntity, nowMs: number): AppointmentView {
-  const status = effectiveStatus(appointment, nowMs);
+function timesOf(appointment: AppointmentEntity): AppointmentTimesView {
   return {
-    id: appointment.id,
-    status,
     provider_id: appointment.providerId,
     client_id: appointment.clientId,
     date: appointment.date,
@@ -27,6 +24,15 @@ export function toAppointmentView(appointment: AppointmentEntity, nowMs: number)
     start: iso(appointment.startAt),
     end: iso(appointment.endAt),
     duration_minutes: slotIndexesOf(appointment).length * SLOT_MINUTES,
+  };
+}
+
+export function toAppointmentView(appointment: AppointmentEntity, nowMs: number): AppointmentView {
+  const status = effectiveStatus(appointment, nowMs);
+  return {
+    id: appointment.id,
+    status,
+    ...timesOf(appointment),
     ...(status === 'pending' || status === 'expired' ? { expires_at: iso(appointment.expiresAt) } : {}),
     ...(appointment.confirmedAt !== null ? { confirmed_at: iso(appointment.confirmedAt) } : {}),
     ...(appointment.cancelledAt !== null ? { cancelled_at: iso(appointment.cancelledAt) } : {}),
@@ -37,14 +43,7 @@ export function toPendingView(appointment: AppointmentEntity): PendingAppointmen
   return {
     appointment_id: appointment.id,
     status: 'pending',
-    provider_id: appointment.providerId,
-    client_id: appointment.clientId,
-    date: appointment.date,
-    start_time: appointment.startTime,
-    end_time: appointment.endTime,
-    start: iso(appointment.startAt),
-    end: iso(appointment.endAt),
-    duration_minutes: slotIndexesOf(appointment).length * SLOT_MINUTES,
+    ...timesOf(appointment),
     expires_at: iso(appointment.expiresAt),
   };
 }

@@ -72,9 +72,8 @@ export class ValidateTokenQuery extends ValidateTokenDto {}
 export const APPOINTMENT_STATUSES = ['pending', 'confirmed', 'cancelled', 'expired'] as const;
 export type AppointmentStatus = (typeof APPOINTMENT_STATUSES)[number];
 
-export class AppointmentView {
-  @ApiProperty({ example: 41 }) id: number;
-  @ApiProperty({ enum: APPOINTMENT_STATUSES, example: 'confirmed' }) status: AppointmentStatus;
+/** When and with whom: what every answer about an appointment carries. */
+export class AppointmentTimesView {
   @ApiProperty({ example: 124 }) provider_id: number;
   @ApiProperty({ example: 7 }) client_id: number;
   @ApiProperty({ example: '2026-07-28' }) date: string;
@@ -83,22 +82,19 @@ export class AppointmentView {
   @ApiProperty({ example: '2026-07-28T12:30:00.000Z' }) start: string;
   @ApiProperty({ example: '2026-07-28T13:00:00.000Z' }) end: string;
   @ApiProperty({ example: 30 }) duration_minutes: number;
+}
+
+export class AppointmentView extends AppointmentTimesView {
+  @ApiProperty({ example: 41 }) id: number;
+  @ApiProperty({ enum: APPOINTMENT_STATUSES, example: 'confirmed' }) status: AppointmentStatus;
   @ApiPropertyOptional({ example: '2026-07-20T09:15:00.000Z' }) expires_at?: string;
   @ApiPropertyOptional({ example: '2026-07-20T09:03:12.000Z' }) confirmed_at?: string;
   @ApiPropertyOptional({ example: '2026-07-21T10:00:00.000Z' }) cancelled_at?: string;
 }
 
-export class PendingAppointmentView {
+export class PendingAppointmentView extends AppointmentTimesView {
   @ApiProperty({ example: 41 }) appointment_id: number;
   @ApiProperty({ example: 'pending', enum: ['pending'] }) status: 'pending';
-  @ApiProperty({ example: 124 }) provider_id: number;
-  @ApiProperty({ example: 7 }) client_id: number;
-  @ApiProperty({ example: '2026-07-28' }) date: string;
-  @ApiProperty({ example: '14:30' }) start_time: string;
-  @ApiProperty({ example: '15:00' }) end_time: string;
-  @ApiProperty({ example: '2026-07-28T12:30:00.000Z' }) start: string;
-  @ApiProperty({ example: '2026-07-28T13:00:00.000Z' }) end: string;
-  @ApiProperty({ example: 30 }) duration_minutes: number;
   @ApiProperty({ example: '2026-07-20T09:15:00.000Z' }) expires_at: string;
 }
 
