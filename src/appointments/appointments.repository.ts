@@ -31,9 +31,7 @@ export class AppointmentsRepository {
   ) {}
 
   insertPending(appointment: NewAppointment): Promise<AppointmentEntity> {
-    return this.transactions.write((manager) =>
-      manager.save(AppointmentEntity, manager.create(AppointmentEntity, { ...appointment, confirmedAt: null, cancelledAt: null })),
-    );
+    return this.transactions.insertOne(AppointmentEntity, { ...appointment, confirmedAt: null, cancelledAt: null });
   }
 
   /** Undoes a request whose validation email could not be sent. */

@@ -15,7 +15,7 @@ export class ClientsRepository {
   /** Inserts a client; null when the email is already registered. */
   async insert(client: Omit<ClientEntity, 'id'>): Promise<ClientEntity | null> {
     try {
-      return await this.transactions.write((manager) => manager.save(ClientEntity, manager.create(ClientEntity, client)));
+      return await this.transactions.insertOne(ClientEntity, client);
     } catch (error) {
       if (isUniqueViolation(error)) return null;
       throw error;

@@ -28,6 +28,17 @@ export class Transactions {
     return this.inTurn(() => work(this.dataSource.manager));
   }
 
+  /**
+   * Inserts one row with a single INSERT … RETURNING (TypeORM's `save` would wrap it in
+   * BEGIN/COMMIT: two more round trips) and answers the entity with its generated id.
+   */
+  insertOne<T extends { id: number }>(entity: new () => T, values: Omit<T, 'id'>): Promise<T> {
+    return this.write(async (manager) => {
+      const result = await manager.insert(entity, values as never);
+      return Object.assign(new entity(), values, { id: Number(result.identifiers[0].id) });
+    });
+  }
+
   /** A raw read; `$1, $2…` placeholders work on both databases. */
   query<T>(sql: string, parameters: unknown[]): Promise<T[]> {
     if (!this.serialize) return this.preparedQuery<T>(sql, parameters);

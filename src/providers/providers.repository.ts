@@ -17,7 +17,7 @@ export class ProvidersRepository {
   /** Inserts a provider; null when the email is already registered. */
   async insert(provider: NewProvider): Promise<ProviderEntity | null> {
     try {
-      return await this.transactions.write((manager) => manager.save(ProviderEntity, manager.create(ProviderEntity, provider)));
+      return await this.transactions.insertOne(ProviderEntity, provider);
     } catch (error) {
       if (isUniqueViolation(error)) return null;
       throw error;
