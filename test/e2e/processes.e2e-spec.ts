@@ -17,7 +17,7 @@ describeServices('two server processes sharing PostgreSQL and Redis', () => {
 
   beforeAll(async () => {
     backend = await createBackend();
-    const env = { ...backend.env, NODE_ENV: 'test', RATE_LIMIT_PER_MINUTE: '40' };
+    const env: Record<string, string | undefined> = { ...backend.env, NODE_ENV: 'test', RATE_LIMIT_PER_MINUTE: '40' };
     processes = await Promise.all([startAppProcess(env), startAppProcess(env)]);
     admin = [new ApiClient(processes[0].url, env.ADMIN_API_KEY), new ApiClient(processes[1].url, env.ADMIN_API_KEY)];
   }, 120_000);
