@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ClientsService } from '../clients/clients.service';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
-import { HoldStore } from '../holds/hold-store';
+import { Hold, HoldStore } from '../holds/hold-store';
 import { buildIcs } from '../mail/ics';
 import { MailService } from '../mail/mail.service';
 import { ProvidersService } from '../providers/providers.service';
@@ -49,27 +49,44 @@ export class ValidationService {
     return { appointment, providerName: provider.name, clientName: client.name, timeZone: provider.timeZone };
   }
 
-  /** Books the held slots exactly once, then mails the confirmation with a calendar file. */
+  /**
+   * Books the held slots exactly once, then mails the confirmation with a calendar file. The database
+   * decides "once": the appointment moves from pending to confirmed in the booking transaction. If
+   * that transaction fails, the hold is still there and the same link can be pressed again.
+   */
   async confirm(token: string): Promise<ConfirmationView> {
     const appointment = await this.appointmentOf(token);
     this.assertConfirmable(appointment);
+    const hold = holdOf(appointment);
+    await this.readyHold(hold, appointment.id);
 
-    if ((await this.holds.consume(holdOf(appointment), BOOKING_PIN_MS)) === 'gone') {
-      throw await this.whyNotConfirmable(appointment.id);
-    }
     const provider = await this.providers.get(appointment.providerId);
     const slotStarts = new Map(daySlots(parseDate(appointment.date)!, provider.timeZone).map((s) => [s.index, s.startMs]));
     const slots = slotIndexesOf(appointment).map((slotIndex) => ({ slotIndex, startsAt: slotStarts.get(slotIndex)! }));
     const confirmedAt = this.clock.nowMs();
     const outcome = await this.appointments.book(appointment, slots, confirmedAt);
-    if (outcome === 'slot-taken') {
-      throw new AppError('SLOT_UNAVAILABLE', 'Another appointment was booked on these slots meanwhile');
+    if (outcome !== 'booked') {
+      // Lost to a cancellation or another confirmation (or, were the hold store wiped, another booking).
+      await this.holds.release(hold).catch((error: unknown) => this.logger.warn(`Hold not released: ${String(error)}`));
+      if (outcome === 'slot-taken') throw new AppError('SLOT_UNAVAILABLE', 'Another appointment was booked on these slots meanwhile');
+      throw await this.whyNotConfirmable(appointment.id);
     }
-    if (outcome === 'not-pending') throw await this.whyNotConfirmable(appointment.id);
+    await this.holds.consume(hold).catch((error: unknown) => this.logger.warn(`Hold record not removed: ${String(error)}`));
 
     const booked = { ...appointment, status: 'confirmed' as const, confirmedAt };
     await this.sendConfirmation(booked, provider.name, provider.email, provider.timeZone);
     return { status: 'confirmed', appointment: toAppointmentView(booked, confirmedAt) };
+  }
+
+  /**
+   * The hold must still own its slots, pinned while the booking commits. A lapse is ruled out before
+   * this is called, so a hold the store no longer has was lost (a Redis restart, a cancellation racing
+   * this confirmation): its slots are claimed again for it if they are still free.
+   */
+  private async readyHold(hold: Hold, appointmentId: number): Promise<void> {
+    if ((await this.holds.pin(hold, BOOKING_PIN_MS)) === 'held') return;
+    const reclaimed = await this.holds.claim({ ...hold, expiresAt: Math.max(hold.expiresAt, this.clock.nowMs() + BOOKING_PIN_MS) });
+    if (!reclaimed) throw await this.whyNotConfirmable(appointmentId);
   }
 
   private async appointmentOf(token: string): Promise<AppointmentEntity> {
@@ -97,7 +114,7 @@ export class ValidationService {
     }
   }
 
-  /** After losing a race (another confirmation, a cancellation, the expiry): say which. */
+  /** After losing a race (another confirmation, a cancellation, the expiry, another hold): say which. */
   private async whyNotConfirmable(id: number): Promise<AppError> {
     const fresh = await this.appointments.findById(id);
     try {
@@ -105,8 +122,7 @@ export class ValidationService {
     } catch (error) {
       return error as AppError;
     }
-    // Still pending and in time: another confirmation of the same link is committing right now.
-    return new AppError('ALREADY_CONFIRMED', 'This appointment is being confirmed');
+    return new AppError('SLOT_UNAVAILABLE', 'The held slots were taken meanwhile; please choose another');
   }
 
   private async sendConfirmation(

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { MAX_ID } from './validators';
 
 export class PageQuery {
   @ApiPropertyOptional({ description: 'Items per page (1 to 100)', default: 20, example: 20 })
@@ -21,7 +22,8 @@ export class PageQuery {
 export function decodeCursor(cursor: string | undefined): number {
   if (!cursor) return 0;
   const id = Number(Buffer.from(cursor, 'base64url').toString('utf8'));
-  return Number.isSafeInteger(id) && id >= 0 ? id : 0;
+  // Past the largest id there is nothing; clamp so the database never sees an out-of-range integer.
+  return Number.isSafeInteger(id) && id >= 0 ? Math.min(id, MAX_ID) : 0;
 }
 
 export function encodeCursor(lastId: number): string {

@@ -74,8 +74,8 @@ function holdStoreContract(target: ContractTarget): void {
       await expect(sut.claim(second)).resolves.toBe(false);
 
       await expect(sut.heldSlots(DAY, range(0, 6))).resolves.toEqual(new Set([1, 2, 3]));
-      await expect(sut.consume(second, LONG_MS)).resolves.toBe('gone');
-      await expect(sut.consume(first, LONG_MS)).resolves.toBe('held');
+      await expect(sut.pin(second, LONG_MS)).resolves.toBe('gone');
+      await expect(sut.pin(first, LONG_MS)).resolves.toBe('held');
     });
 
     it('keeps other providers and other dates apart', async () => {
@@ -121,8 +121,8 @@ function holdStoreContract(target: ContractTarget): void {
       expect(new Set(winnerSlots).size).toBe(winnerSlots.length);
       await expect(sut.heldSlots(DAY, range(0, groups * 10))).resolves.toEqual(new Set(winnerSlots));
       // Each winner owns all of its slots, and no loser left a hold behind.
-      for (const winner of winners) await expect(sut.consume(winner, LONG_MS)).resolves.toBe('held');
-      for (const loser of losers) await expect(sut.consume(loser, LONG_MS)).resolves.toBe('gone');
+      for (const winner of winners) await expect(sut.pin(winner, LONG_MS)).resolves.toBe('held');
+      for (const loser of losers) await expect(sut.pin(loser, LONG_MS)).resolves.toBe('gone');
     });
   });
 
@@ -139,36 +139,51 @@ function holdStoreContract(target: ContractTarget): void {
     });
   });
 
-  describe('consume', () => {
+  describe('pin and consume', () => {
     it("answers 'held' for a live hold and pins its slots beyond the hold's own expiry", async () => {
       const hold = holdOf([1, 2], { ttlMs: SHORT_MS });
       await expect(sut.claim(hold)).resolves.toBe(true);
 
-      await expect(sut.consume(hold, LONG_MS)).resolves.toBe('held');
+      await expect(sut.pin(hold, LONG_MS)).resolves.toBe('held');
 
       await target.passTime(LAPSE_MS);
       await expect(sut.heldSlots(DAY, [1, 2])).resolves.toEqual(new Set([1, 2]));
       await expect(sut.claim(holdOf([2, 3]))).resolves.toBe(false);
     });
 
-    it('keeps the slots pinned only for pinMs', async () => {
+    it('never shortens a hold: a short pin of a long hold keeps the hold', async () => {
       const hold = holdOf([1, 2]);
       await expect(sut.claim(hold)).resolves.toBe(true);
 
-      await expect(sut.consume(hold, SHORT_MS)).resolves.toBe('held');
+      await expect(sut.pin(hold, SHORT_MS)).resolves.toBe('held');
 
+      await target.passTime(LAPSE_MS);
       await expect(sut.heldSlots(DAY, [1, 2])).resolves.toEqual(new Set([1, 2]));
+      await expect(sut.pin(hold, LONG_MS)).resolves.toBe('held');
+    });
+
+    it('keeps the slots pinned only for pinMs past a short hold', async () => {
+      const hold = holdOf([1, 2], { ttlMs: SHORT_MS });
+      await expect(sut.claim(hold)).resolves.toBe(true);
+
+      await expect(sut.pin(hold, SHORT_MS)).resolves.toBe('held');
+
       await target.passTime(LAPSE_MS);
       await expect(sut.heldSlots(DAY, [1, 2])).resolves.toEqual(new Set());
       await expect(sut.claim(holdOf([1, 2]))).resolves.toBe(true);
     });
 
-    it("answers 'gone' the second time", async () => {
+    it("pins again (a retry after a failed booking), and after consume answers 'gone' with the slots still pinned", async () => {
       const hold = holdOf([1, 2]);
       await expect(sut.claim(hold)).resolves.toBe(true);
-      await expect(sut.consume(hold, LONG_MS)).resolves.toBe('held');
+      await expect(sut.pin(hold, LONG_MS)).resolves.toBe('held');
+      await expect(sut.pin(hold, LONG_MS)).resolves.toBe('held');
 
-      await expect(sut.consume(hold, LONG_MS)).resolves.toBe('gone');
+      await expect(sut.consume(hold)).resolves.toBeUndefined();
+
+      await expect(sut.pin(hold, LONG_MS)).resolves.toBe('gone');
+      await expect(sut.heldSlots(DAY, [1, 2])).resolves.toEqual(new Set([1, 2]));
+      await expect(sut.claim(holdOf([2]))).resolves.toBe(false);
     });
 
     it("answers 'gone' after the hold lapsed", async () => {
@@ -176,7 +191,7 @@ function holdStoreContract(target: ContractTarget): void {
       await expect(sut.claim(hold)).resolves.toBe(true);
       await target.passTime(LAPSE_MS);
 
-      await expect(sut.consume(hold, LONG_MS)).resolves.toBe('gone');
+      await expect(sut.pin(hold, LONG_MS)).resolves.toBe('gone');
 
       await expect(sut.heldSlots(DAY, [1, 2])).resolves.toEqual(new Set());
     });
@@ -186,7 +201,7 @@ function holdStoreContract(target: ContractTarget): void {
       await expect(sut.claim(hold)).resolves.toBe(true);
       await expect(sut.release(hold)).resolves.toBeUndefined();
 
-      await expect(sut.consume(hold, LONG_MS)).resolves.toBe('gone');
+      await expect(sut.pin(hold, LONG_MS)).resolves.toBe('gone');
 
       await expect(sut.heldSlots(DAY, [1, 2])).resolves.toEqual(new Set());
     });
@@ -213,7 +228,7 @@ function holdStoreContract(target: ContractTarget): void {
       await expect(sut.release(lapsed)).resolves.toBeUndefined();
 
       await expect(sut.heldSlots(DAY, [1, 2, 3])).resolves.toEqual(new Set([2, 3]));
-      await expect(sut.consume(successor, LONG_MS)).resolves.toBe('held');
+      await expect(sut.pin(successor, LONG_MS)).resolves.toBe('held');
     });
 
     it('does not free slots of another live hold, even when asked to', async () => {
@@ -225,7 +240,7 @@ function holdStoreContract(target: ContractTarget): void {
       await expect(sut.release({ ...mine, slotIndexes: [1, 2, 3] })).resolves.toBeUndefined();
 
       await expect(sut.heldSlots(DAY, [1, 2, 3])).resolves.toEqual(new Set([3]));
-      await expect(sut.consume(theirs, LONG_MS)).resolves.toBe('held');
+      await expect(sut.pin(theirs, LONG_MS)).resolves.toBe('held');
     });
 
     it('is idempotent', async () => {
@@ -242,7 +257,7 @@ function holdStoreContract(target: ContractTarget): void {
       await expect(sut.claim(next)).resolves.toBe(true);
       await expect(sut.release(hold)).resolves.toBeUndefined();
       await expect(sut.heldSlots(DAY, [1, 2, 5])).resolves.toEqual(new Set([1, 2, 5]));
-      await expect(sut.consume(next, LONG_MS)).resolves.toBe('held');
+      await expect(sut.pin(next, LONG_MS)).resolves.toBe('held');
     });
   });
 
@@ -319,7 +334,7 @@ describeRedis(
         await client.scriptFlush();
         await expect(sut.claim({ ...hold, holdId: randomUUID() })).resolves.toBe(false);
         await client.scriptFlush();
-        await expect(sut.consume(hold, LONG_MS)).resolves.toBe('held');
+        await expect(sut.pin(hold, LONG_MS)).resolves.toBe('held');
         await expect(sut.claim(other)).resolves.toBe(true);
         await client.scriptFlush();
         await expect(sut.release(other)).resolves.toBeUndefined();
@@ -332,7 +347,8 @@ describeRedis(
       const operations: [string, (store: HoldStore) => Promise<unknown>][] = [
         ['claim', (store) => store.claim({ ...DAY, holdId: 'h', slotIndexes: [1], expiresAt: Date.now() + LONG_MS })],
         ['heldSlots', (store) => store.heldSlots(DAY, [1])],
-        ['consume', (store) => store.consume({ ...DAY, holdId: 'h', slotIndexes: [1], expiresAt: Date.now() + LONG_MS }, LONG_MS)],
+        ['pin', (store) => store.pin({ ...DAY, holdId: 'h', slotIndexes: [1], expiresAt: Date.now() + LONG_MS }, LONG_MS)],
+        ['consume', (store) => store.consume({ ...DAY, holdId: 'h', slotIndexes: [1], expiresAt: Date.now() + LONG_MS })],
         ['release', (store) => store.release({ ...DAY, holdId: 'h', slotIndexes: [1], expiresAt: Date.now() + LONG_MS })],
         ['ping', (store) => store.ping()],
       ];

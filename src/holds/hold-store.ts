@@ -11,7 +11,7 @@ export interface Hold extends HoldDay {
   expiresAt: number;
 }
 
-export type ConfirmOutcome = 'held' | 'gone';
+export type PinOutcome = 'held' | 'gone';
 
 /**
  * Where slots are held while a client validates. Both implementations keep the same promises:
@@ -26,10 +26,14 @@ export abstract class HoldStore {
   abstract heldSlots(day: HoldDay, slotIndexes: readonly number[]): Promise<Set<number>>;
 
   /**
-   * Consumes a live hold for booking: the hold record goes, and its slots stay held for `pinMs`
-   * more so nobody can claim them while the booking commits. 'gone' when it lapsed or was released.
+   * Readies a live hold for booking: checks it still owns its slots and keeps them held at least
+   * `pinMs` more (never less than the hold itself), so nobody claims them while the booking commits.
+   * The hold stays, so a booking that failed can be tried again. 'gone' when it lapsed or was released.
    */
-  abstract consume(hold: Hold, pinMs: number): Promise<ConfirmOutcome>;
+  abstract pin(hold: Hold, pinMs: number): Promise<PinOutcome>;
+
+  /** The hold was booked: its record goes; its slots stay held until the pin lapses. */
+  abstract consume(hold: Hold): Promise<void>;
 
   /** Frees the slots that this hold still owns (after a cancellation or a failed request). */
   abstract release(hold: Hold): Promise<void>;

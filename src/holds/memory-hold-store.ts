@@ -1,6 +1,6 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Clock } from '../common/clock';
-import { ConfirmOutcome, Hold, HoldDay, HoldStore } from './hold-store';
+import { Hold, HoldDay, HoldStore, PinOutcome } from './hold-store';
 
 interface Entry {
   value: string;
@@ -36,14 +36,18 @@ export class MemoryHoldStore extends HoldStore implements OnModuleDestroy {
     return new Set(slotIndexes.filter((index) => this.read(slotKey(day, index), now) !== undefined));
   }
 
-  async consume(hold: Hold, pinMs: number): Promise<ConfirmOutcome> {
+  async pin(hold: Hold, pinMs: number): Promise<PinOutcome> {
     const now = this.clock.nowMs();
     if (this.read(recordKey(hold), now) === undefined) return 'gone';
     const slotKeys = hold.slotIndexes.map((index) => slotKey(hold, index));
     if (slotKeys.some((key) => this.read(key, now) !== hold.holdId)) return 'gone';
-    this.entries.delete(recordKey(hold));
-    for (const key of slotKeys) this.entries.set(key, { value: hold.holdId, expiresAt: now + pinMs });
+    const until = Math.max(hold.expiresAt, now + pinMs);
+    for (const key of slotKeys) this.entries.set(key, { value: hold.holdId, expiresAt: until });
     return 'held';
+  }
+
+  async consume(hold: Hold): Promise<void> {
+    this.entries.delete(recordKey(hold));
   }
 
   async release(hold: Hold): Promise<void> {

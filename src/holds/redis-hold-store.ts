@@ -2,7 +2,7 @@ import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { RedisClientType } from 'redis';
 import { AppError } from '../common/app-error';
-import { ConfirmOutcome, Hold, HoldDay, HoldStore } from './hold-store';
+import { Hold, HoldDay, HoldStore, PinOutcome } from './hold-store';
 
 const COMMAND_TIMEOUT_MS = 2000;
 
@@ -18,14 +18,14 @@ end
 redis.call('SET', KEYS[1], ARGV[3], 'PXAT', ARGV[2])
 return 1`;
 
-const CONSUME = `
+// ARGV[2] is when the pin ends: the later of the hold's expiry and the booking's grace period.
+const PIN = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 for i = 2, #KEYS do
   if redis.call('GET', KEYS[i]) ~= ARGV[1] then return 0 end
 end
-redis.call('DEL', KEYS[1])
 for i = 2, #KEYS do
-  redis.call('SET', KEYS[i], ARGV[1], 'PX', ARGV[2])
+  redis.call('SET', KEYS[i], ARGV[1], 'PXAT', ARGV[2])
 end
 return 1`;
 
@@ -43,7 +43,7 @@ class Script {
   }
 }
 
-const SCRIPTS = { claim: new Script(CLAIM), consume: new Script(CONSUME), release: new Script(RELEASE) };
+const SCRIPTS = { claim: new Script(CLAIM), pin: new Script(PIN), release: new Script(RELEASE) };
 
 /** Holds in Redis: shared by every server process, claimed by one Lua script per request. */
 export class RedisHoldStore extends HoldStore implements OnApplicationShutdown {
@@ -68,9 +68,14 @@ export class RedisHoldStore extends HoldStore implements OnApplicationShutdown {
     return new Set(slotIndexes.filter((_, i) => values[i] !== null));
   }
 
-  async consume(hold: Hold, pinMs: number): Promise<ConfirmOutcome> {
+  async pin(hold: Hold, pinMs: number): Promise<PinOutcome> {
     const keys = [this.recordKey(hold), ...hold.slotIndexes.map((index) => this.slotKey(hold, index))];
-    return (await this.run(SCRIPTS.consume, keys, [hold.holdId, String(pinMs)])) === 1 ? 'held' : 'gone';
+    const until = Math.max(hold.expiresAt, Date.now() + pinMs);
+    return (await this.run(SCRIPTS.pin, keys, [hold.holdId, String(until)])) === 1 ? 'held' : 'gone';
+  }
+
+  async consume(hold: Hold): Promise<void> {
+    await this.guard(this.client.del(this.recordKey(hold)));
   }
 
   async release(hold: Hold): Promise<void> {

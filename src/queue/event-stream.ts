@@ -109,6 +109,8 @@ export class EventStreams implements BeforeApplicationShutdown {
     const connection = new EventStreamConnection(response, (closed) => this.open.delete(closed));
     this.open.add(connection);
     connection.follow(events);
+    // A client that went away while the stream was being set up fired 'close' before anyone listened.
+    if (reply.request.raw.destroyed || response.destroyed || reply.request.raw.socket?.destroyed) connection.close();
   }
 
   /** How many streams are open on this process. */
