@@ -1,11 +1,16 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
+import { InjectThrottlerStorage, ThrottlerStorage } from '@nestjs/throttler';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Settings } from '../config/settings';
+import { InjectSettings } from '../config/settings.module';
 import { AppError } from '../common/app-error';
 import { AuthenticatedRequest, PUBLIC_ROUTE, QUERY_TOKEN_ROUTE } from './access.decorators';
 import { AuthService } from './auth.service';
+import { clientAddress } from './client-address';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
+const MINUTE_MS = 60_000;
 
 /** Every route needs a bearer key unless it is marked @Public(). The caller goes on the request. */
 @Injectable()
@@ -13,6 +18,8 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly auth: AuthService,
+    @InjectThrottlerStorage() private readonly counters: ThrottlerStorage,
+    @InjectSettings() private readonly settings: Settings,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -20,11 +27,27 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest & AuthenticatedRequest>();
     const key = this.keyOf(request, this.reflector.getAllAndOverride<boolean>(QUERY_TOKEN_ROUTE, targets));
-    if (!key) throw new AppError('UNAUTHENTICATED', 'Send an API key: Authorization: Bearer <key>');
+    if (!key) return this.refuse(context, 'Send an API key: Authorization: Bearer <key>');
     const caller = await this.auth.authenticate(key);
-    if (!caller) throw new AppError('UNAUTHENTICATED', 'This API key is not valid');
+    if (!caller) return this.refuse(context, 'This API key is not valid');
     request.caller = caller;
     return true;
+  }
+
+  /**
+   * 401 — and, past a tenth of the rate limit of such refusals a minute from one address, 429: the
+   * rate-limit guard only counts callers it knows, so guessing keys is counted here.
+   */
+  private async refuse(context: ExecutionContext, detail: string): Promise<never> {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const address = clientAddress(request.ip, request.headers['x-forwarded-for'], this.settings.trustedProxyHops);
+    const limit = Math.max(1, Math.floor(this.settings.rateLimitPerMinute / 10));
+    const refusals = await this.counters.increment(`refused:ip:${address}`, MINUTE_MS, limit, MINUTE_MS, 'default');
+    if (refusals.isBlocked) {
+      context.switchToHttp().getResponse<FastifyReply>().header('retry-after', String(refusals.timeToBlockExpire));
+      throw new AppError('RATE_LIMITED', 'Too many requests without a valid API key; try again later');
+    }
+    throw new AppError('UNAUTHENTICATED', detail);
   }
 
   private keyOf(request: FastifyRequest, acceptsQueryToken: boolean): string | undefined {

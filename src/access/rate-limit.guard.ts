@@ -1,7 +1,18 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
-import { ThrottlerGuard } from '@nestjs/throttler';
+import { Reflector } from '@nestjs/core';
+import {
+  InjectThrottlerOptions,
+  InjectThrottlerStorage,
+  ThrottlerGuard,
+  ThrottlerModuleOptions,
+  ThrottlerStorage,
+} from '@nestjs/throttler';
+import type { FastifyRequest } from 'fastify';
+import { Settings } from '../config/settings';
+import { InjectSettings } from '../config/settings.module';
 import { AuthenticatedRequest, SENDS_MESSAGES } from './access.decorators';
 import { describeCaller } from './caller';
+import { clientAddress } from './client-address';
 
 export function sendsMessages(context: ExecutionContext): boolean {
   return Reflect.getMetadata(SENDS_MESSAGES, context.getHandler()) === true;
@@ -13,9 +24,20 @@ export function sendsMessages(context: ExecutionContext): boolean {
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
+  constructor(
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() storage: ThrottlerStorage,
+    reflector: Reflector,
+    @InjectSettings() private readonly settings: Settings,
+  ) {
+    super(options, storage, reflector);
+  }
+
   protected override async getTracker(request: Record<string, unknown>): Promise<string> {
     const caller = (request as AuthenticatedRequest).caller;
-    return caller ? describeCaller(caller) : `ip:${String(request.ip)}`;
+    if (caller) return describeCaller(caller);
+    const { ip, headers } = request as unknown as FastifyRequest;
+    return `ip:${clientAddress(ip, headers['x-forwarded-for'], this.settings.trustedProxyHops)}`;
   }
 
   protected override generateKey(context: ExecutionContext, tracker: string): string {

@@ -48,6 +48,7 @@ describe(loadSettings.name, () => {
         smsApiUrl: 'https://api.twilio.com',
         rateLimitPerMinute: 600,
         corsOrigins: [],
+        trustedProxyHops: 0,
         logLinks: true,
       });
     });

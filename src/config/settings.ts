@@ -21,6 +21,8 @@ export interface Settings {
   smsUrl?: string;
   smsApiUrl: string;
   rateLimitPerMinute: number;
+  /** How many proxies in front append to X-Forwarded-For and are trusted to (0: use the socket address). */
+  trustedProxyHops: number;
   /** Origins allowed to call from a browser; empty: CORS off. */
   corsOrigins: string[];
   /** Whether the validation link may be logged: only in the developer's outbox mode. */
@@ -165,6 +167,7 @@ export function loadSettings(env: Env): Settings {
     smsApiUrl: (url(env, 'SMS_API_URL', ['http:', 'https:']) ?? 'https://api.twilio.com').replace(/\/+$/, ''),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
     corsOrigins: corsOrigins(env),
+    trustedProxyHops: integer(env, 'TRUSTED_PROXY_HOPS', 0, 0, 10),
     logLinks: !smtpUrl,
   };
 }

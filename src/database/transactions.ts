@@ -29,6 +29,14 @@ export class Transactions {
   }
 
   /**
+   * Reads that must agree with each other. On SQLite they wait their turn behind any open write
+   * transaction, which shares the one connection and would otherwise show its uncommitted rows.
+   */
+  read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.inTurn(() => work(this.dataSource.manager));
+  }
+
+  /**
    * Inserts one row with a single INSERT … RETURNING (TypeORM's `save` would wrap it in
    * BEGIN/COMMIT: two more round trips) and answers the entity with its generated id.
    */

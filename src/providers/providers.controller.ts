@@ -39,7 +39,7 @@ export class ProvidersController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Read a provider', description: 'Who: the administrator, any client, or the provider itself.' })
+  @ApiOperation({ summary: 'Read a provider', description: 'Who: the administrator, or the provider itself.' })
   @ApiResponse({ status: 200, type: ProviderView })
   @ApiProblems('VALIDATION_FAILED', 'UNAUTHENTICATED', 'PROVIDER_NOT_FOUND', 'RATE_LIMITED')
   getProvider(@Param('id', IdParamPipe) id: number, @CurrentCaller() caller: Caller): Promise<ProviderView> {
@@ -49,10 +49,10 @@ export class ProvidersController {
   @Get()
   @ApiOperation({
     summary: 'List providers, oldest first, a page at a time',
-    description: "Who: the administrator and clients see every provider; a provider's key sees only itself.",
+    description: "Who: the administrator sees every provider; a provider's key sees only itself; a client's key is refused.",
   })
   @ApiResponse({ status: 200, type: ProviderPage })
-  @ApiProblems('VALIDATION_FAILED', 'UNAUTHENTICATED', 'RATE_LIMITED')
+  @ApiProblems('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'RATE_LIMITED')
   listProviders(@Query() query: PageQuery, @CurrentCaller() caller: Caller): Promise<ProviderPage> {
     return this.providers.list(caller, query.limit, query.cursor);
   }

@@ -61,13 +61,15 @@ export class ProvidersService {
     return provider;
   }
 
-  /** Clients browse providers to book them; a provider sees only its own record. */
+  /** The administrator, or the provider itself; to anyone else the record does not exist. */
   async view(id: number, caller: Caller): Promise<ProviderView> {
-    if (caller.role === 'provider' && caller.providerId !== id) throw notFound(id);
+    if (!actsForProvider(caller, id)) throw notFound(id);
     return toProviderView(await this.get(id));
   }
 
+  /** The administrator pages through every provider; a provider sees itself; a client's key is refused. */
   async list(caller: Caller, limit = DEFAULT_PAGE_SIZE, cursor?: string): Promise<ProviderPage> {
+    if (caller.role === 'client') throw new AppError('FORBIDDEN', "A client's key does not list providers");
     if (caller.role === 'provider') {
       // A provider's key acts for that provider alone: its directory holds only itself.
       const own = await this.providers.findById(caller.providerId);

@@ -61,22 +61,24 @@ export class QueueRepository {
 
   /**
    * The queue as it is now, revision and entries read in one statement (so they agree), then the
-   * provider's latest services.
+   * provider's latest services; on SQLite never in the middle of another request's write.
    */
   async state(providerId: number, date: string): Promise<QueueState> {
-    const day = await this.dataSource
-      .getRepository(QueueDayEntity)
-      .createQueryBuilder('d')
-      .leftJoinAndMapMany('d.active', QueueEntryEntity, 'e', 'e.providerId = d.providerId AND e.date = d.date AND e.status IN (:...active)', {
-        active: ACTIVE_STATUSES,
-      })
-      .where('d.providerId = :providerId AND d.date = :date', { providerId, date })
-      .orderBy('e.queueAt', 'ASC')
-      .addOrderBy('e.checkedInAt', 'ASC')
-      .addOrderBy('e.id', 'ASC')
-      .getOne();
-    const services = await this.services(this.dataSource.manager, providerId);
-    return { revision: day?.revision ?? 0, active: servingFirst(day?.active ?? []), services };
+    return this.transactions.read(async (manager) => {
+      const day = await manager
+        .getRepository(QueueDayEntity)
+        .createQueryBuilder('d')
+        .leftJoinAndMapMany('d.active', QueueEntryEntity, 'e', 'e.providerId = d.providerId AND e.date = d.date AND e.status IN (:...active)', {
+          active: ACTIVE_STATUSES,
+        })
+        .where('d.providerId = :providerId AND d.date = :date', { providerId, date })
+        .orderBy('e.queueAt', 'ASC')
+        .addOrderBy('e.checkedInAt', 'ASC')
+        .addOrderBy('e.id', 'ASC')
+        .getOne();
+      const services = await this.services(manager, providerId);
+      return { revision: day?.revision ?? 0, active: servingFirst(day?.active ?? []), services };
+    });
   }
 
   /**

@@ -49,8 +49,8 @@ const MATRIX: Row[] = [
     body: (f) => ({ name: 'New', email: `new-${f.unique()}@clinic.test` }),
     expect: [401, 401, 201, 403, 403, 403, 403],
   },
-  { method: 'GET', route: '/api/providers', path: () => '/api/providers', expect: [401, 401, 200, 200, 200, 200, 200] },
-  { method: 'GET', route: '/api/providers/{id}', path: (f) => `/api/providers/${f.providerId}`, expect: [401, 401, 200, 200, 404, 200, 200] },
+  { method: 'GET', route: '/api/providers', path: () => '/api/providers', expect: [401, 401, 200, 200, 200, 403, 403] },
+  { method: 'GET', route: '/api/providers/{id}', path: (f) => `/api/providers/${f.providerId}`, expect: [401, 401, 200, 200, 404, 404, 404] },
   {
     method: 'POST',
     route: '/api/providers/{id}/api_key',

@@ -176,6 +176,12 @@ describeBackend('rate limits', () => {
     expect(statuses.filter((status) => status === 429).length).toBe(2);
   });
 
+  it('counts requests with keys that are nobody\'s, by address', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await instances[0].anonymous.as(`prv_guess${i}guessguessguessguessguess`).get('/api/providers')).status);
+    expect(statuses).toEqual([401, 401, 429, 429]);
+  });
+
   it('shares the limit between processes when Redis is configured', async () => {
     if (instances.length < 2) return; // one process by nature on the embedded store
     const provider = await createProvider(instances[0].api);
