@@ -65,6 +65,7 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
     extraModels: [ProblemView],
     operationIdFactory: (_controller: string, method: string) => method,
   });
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json', swaggerOptions: { persistAuthorization: true } });
+  // The key given to "Authorize" is not persisted: an admin key must not linger in a browser's storage.
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
   return app;
 }

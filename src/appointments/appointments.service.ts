@@ -74,7 +74,7 @@ export class AppointmentsService {
       slotIndexes: slots.map((slot) => slot.index),
       expiresAt: now + this.settings.holdTtlSeconds * 1000,
     };
-    if (!(await this.holds.claim(hold))) throw slotUnavailable();
+    if (!(await this.claimOrForget(hold))) throw slotUnavailable();
 
     let appointment: AppointmentEntity | undefined;
     try {
@@ -161,12 +161,26 @@ export class AppointmentsService {
     return appointment;
   }
 
-  private async undoRequest(hold: Hold, appointment: AppointmentEntity | undefined): Promise<void> {
+  /**
+   * A claim that timed out may still run when Redis catches up; the release queued behind it (owner-
+   * checked, so harmless if the claim never ran) keeps the slots from staying held for nobody.
+   */
+  private async claimOrForget(hold: Hold): Promise<boolean> {
     try {
-      if (appointment) await this.appointments.deletePending(appointment.id);
-      await this.holds.release(hold);
+      return await this.holds.claim(hold);
     } catch (error) {
-      this.logger.warn(`Could not undo request of hold ${hold.holdId}: ${String(error)}; it lapses at its expiry`);
+      this.holds.release(hold).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Each undo step is tried even if another fails; whatever cannot be undone lapses with the hold. */
+  private async undoRequest(hold: Hold, appointment: AppointmentEntity | undefined): Promise<void> {
+    const steps = [this.holds.release(hold), appointment ? this.appointments.deletePending(appointment.id) : Promise.resolve()];
+    for (const outcome of await Promise.allSettled(steps)) {
+      if (outcome.status === 'rejected') {
+        this.logger.warn(`Could not fully undo the request of hold ${hold.holdId}: ${String(outcome.reason)}; it lapses at its expiry`);
+      }
     }
   }
 }
