@@ -37,6 +37,8 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
         imgSrc: ["'self'", 'data:'],
         formAction: ["'self'"],
         frameAncestors: ["'none'"],
+        // The service may be reached over plain HTTP (a front desk on the LAN); upgrading would break its pages.
+        upgradeInsecureRequests: null,
       },
     },
     crossOriginEmbedderPolicy: false,

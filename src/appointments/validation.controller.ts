@@ -1,10 +1,10 @@
 import { Body, Controller, Get, Headers, HttpCode, Post, Query, Res } from '@nestjs/common';
-import { ApiConsumes, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiConsumes, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public, SendsMessages } from '../access/access.decorators';
 import { AppError } from '../common/app-error';
 import { ApiProblems } from '../common/swagger';
-import { ConfirmationView, ValidateTokenDto, ValidateTokenQuery } from './dto/appointment.dto';
+import { ConfirmationView, ValidateTokenDto } from './dto/appointment.dto';
 import { confirmedPage, errorPage, previewPage, RenderedPage } from './validation-page';
 import { ValidationService } from './validation.service';
 
@@ -43,8 +43,12 @@ export class ValidationController {
   @ApiResponse({ status: 401, description: 'Invalid link page (TOKEN_INVALID)', content: { 'text/html': { schema: { type: 'string' } } } })
   @ApiResponse({ status: 409, description: 'Already confirmed or cancelled page', content: { 'text/html': { schema: { type: 'string' } } } })
   @ApiResponse({ status: 410, description: 'Expired link page (HOLD_EXPIRED)', content: { 'text/html': { schema: { type: 'string' } } } })
-  showValidationPage(@Query() query: ValidateTokenQuery, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
-    return renderPage(reply, async () => previewPage(await this.validation.preview(query.token), query.token));
+  @ApiQuery({ name: 'token', required: true, description: 'The token from the emailed link' })
+  // A person follows this link: a missing or mangled token, or parameters a mail client appended,
+  // still get a page that says what is wrong, never a JSON error.
+  showValidationPage(@Query('token') token: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+    const text = typeof token === 'string' ? token : '';
+    return renderPage(reply, async () => previewPage(await this.validation.preview(text), text));
   }
 
   @Post()

@@ -97,6 +97,18 @@ describeBackend('hold tokens under attack', () => {
     expect([...statuses]).toEqual([401]);
   });
 
+  it.each([
+    ['no token', '/api/validate'],
+    ['an empty token', '/api/validate?token='],
+    ['a token given twice', '/api/validate?token=a&token=b'],
+    ['a mail tracker\'s parameters', '/api/validate?token=not.a.token&utm_source=newsletter'],
+  ])('shows a person who follows a link with %s a page, not JSON', async (_name, path) => {
+    const page = await fetch(sut.url + path);
+    expect(page.status).toBe(401);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('Invalid link');
+  });
+
   it('works once: the real token confirms, and a reuse is 409', async () => {
     expect(decode(token).header).toMatchObject({ alg: 'HS256' });
     expect(decode(token).payload).toMatchObject({ aud: 'scheduler:hold-validation', iss: 'scheduler', jti: expect.any(String), exp: expect.any(Number) });

@@ -67,8 +67,6 @@ export class ValidateTokenDto {
   token: string;
 }
 
-export class ValidateTokenQuery extends ValidateTokenDto {}
-
 export const APPOINTMENT_STATUSES = ['pending', 'confirmed', 'cancelled', 'expired'] as const;
 export type AppointmentStatus = (typeof APPOINTMENT_STATUSES)[number];
 
