@@ -6,6 +6,7 @@ import { ClientsModule } from '../clients/clients.module';
 import { Settings } from '../config/settings';
 import { SETTINGS } from '../config/settings.module';
 import { ProvidersModule } from '../providers/providers.module';
+import { AppointmentCancellations } from './appointment-cancellations';
 import { AppointmentsController } from './appointments.controller';
 import { AppointmentsRepository } from './appointments.repository';
 import { AppointmentsService } from './appointments.service';
@@ -34,7 +35,7 @@ import { ValidationService } from './validation.service';
     ClientsModule,
   ],
   controllers: [AppointmentsController, ValidationController],
-  providers: [AppointmentsRepository, AppointmentsService, HoldTokenService, ValidationService],
-  exports: [AppointmentsService],
+  providers: [AppointmentCancellations, AppointmentsRepository, AppointmentsService, HoldTokenService, ValidationService],
+  exports: [AppointmentsService, AppointmentCancellations],
 })
 export class AppointmentsModule {}

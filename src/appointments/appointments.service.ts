@@ -10,6 +10,7 @@ import { Hold, HoldStore } from '../holds/hold-store';
 import { MailService } from '../mail/mail.service';
 import { ScheduleService } from '../providers/schedule.service';
 import { chainSlots, endWallTime, indexToWallTime, SLOT_MINUTES } from '../providers/slots';
+import { AppointmentCancellations } from './appointment-cancellations';
 import { slotIndexesOf, toAppointmentView, toPendingView } from './appointment-view';
 import { AppointmentsRepository } from './appointments.repository';
 import {
@@ -44,6 +45,7 @@ export class AppointmentsService {
     private readonly tokens: HoldTokenService,
     private readonly mail: MailService,
     private readonly clock: Clock,
+    private readonly cancellations: AppointmentCancellations,
     @InjectSettings() private readonly settings: Settings,
   ) {}
 
@@ -136,12 +138,12 @@ export class AppointmentsService {
   /** Cancels; the slots are open again at once. Cancelling twice answers the same. */
   async cancel(id: number, caller: Caller): Promise<AppointmentView> {
     const appointment = await this.findFor(id, caller);
-    if (appointment.status !== 'cancelled') {
-      await this.appointments.cancel(id, this.clock.nowMs());
+    if (appointment.status !== 'cancelled' && (await this.appointments.cancel(id, this.clock.nowMs()))) {
       await this.holds.release(holdOf(appointment)).catch((error: unknown) => {
         // The cancellation is committed; the hold lapses by itself at its expiry.
         this.logger.warn(`Hold of appointment ${id} not released: ${String(error)}`);
       });
+      await this.cancellations.cancelled(appointment);
     }
     return toAppointmentView(await this.find(id), this.clock.nowMs());
   }

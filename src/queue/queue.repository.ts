@@ -55,6 +55,11 @@ export class QueueRepository {
     this.lockRows = dataSource.options.type === 'postgres';
   }
 
+  /** The entry of an appointment that is still in its queue, if it checked in. */
+  findActiveByAppointment(appointmentId: number): Promise<QueueEntryEntity | null> {
+    return this.dataSource.manager.findOneBy(QueueEntryEntity, { appointmentId, status: In([...ACTIVE_STATUSES]) });
+  }
+
   findEntry(id: number): Promise<QueueEntryEntity | null> {
     return this.dataSource.manager.findOneBy(QueueEntryEntity, { id });
   }

@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Observable } from 'rxjs';
+import { AppointmentCancellations } from '../appointments/appointment-cancellations';
 import { AppointmentsService } from '../appointments/appointments.service';
 import { ClientsService } from '../clients/clients.service';
 import { actsForClient, actsForProvider, assertActsForProvider, Caller, forbidden } from '../access/caller';
@@ -89,7 +90,7 @@ function entryNotFound(entryId: number): AppError {
 }
 
 @Injectable()
-export class QueueService {
+export class QueueService implements OnModuleInit {
   constructor(
     private readonly queue: QueueRepository,
     private readonly appointments: AppointmentsService,
@@ -98,7 +99,16 @@ export class QueueService {
     private readonly events: QueueEvents,
     private readonly notifier: QueueNotifier,
     private readonly clock: Clock,
+    private readonly cancellations: AppointmentCancellations,
   ) {}
+
+  /** A cancelled appointment leaves its queue: nobody calls, or texts, a client who cancelled. */
+  onModuleInit(): void {
+    this.cancellations.onCancelled(async (appointment) => {
+      const entry = await this.queue.findActiveByAppointment(appointment.id);
+      if (entry) await this.leave(entry.id, 'left');
+    });
+  }
 
   /** A confirmed appointment of today, or a walk-in. Checking in twice answers the same entry. */
   async checkIn(dto: CheckInDto, caller: Caller): Promise<QueueEntryView> {

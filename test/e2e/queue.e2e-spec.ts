@@ -317,6 +317,26 @@ describeBackend('live queue', () => {
     await expect(sut.api.get(`/api/queue/entries/${waiting.body.entry_id}`)).resolves.toMatchObject({ body: { status: 'waiting' } });
   });
 
+  it('takes a cancelled appointment out of the queue: nobody calls a client who cancelled', async () => {
+    const late = await createProvider(sut.api, { time_zone: ZONE });
+    const client = await createClient(sut.api, { phone: '+14155550177' });
+    await publish(sut.api, late.id, DAY, '23:30', '24:00');
+    const requested = await sut.api.post('/api/client_schedule', { date: DAY, provider_id: late.id, client_id: client.id, requested_slot: 94 });
+    expect(requested.status).toBe(202);
+    const mail = await smtp.waitFor(client.email, (m) => linkAppointmentId(m) === requested.body.appointment_id);
+    await expect(sut.api.post('/api/validate', { token: new URL(validationLink(mail)).searchParams.get('token')! })).resolves.toMatchObject({ status: 200 });
+    const entry = await checkIn({ appointment_id: requested.body.appointment_id });
+    expect(entry).toMatchObject({ status: 201, body: { status: 'waiting', position: 1 } });
+
+    await expect(sut.anonymous.as(client.api_key).post(`/api/appointments/${requested.body.appointment_id}/cancel`)).resolves.toMatchObject({
+      status: 200,
+    });
+
+    await expect(sut.api.get(`/api/queue/entries/${entry.body.entry_id}`)).resolves.toMatchObject({ body: { status: 'left' } });
+    expect((await queueOf(late.id)).entries).toEqual([]);
+    await expect(next(late.id)).resolves.toMatchObject({ status: 409, body: { code: 'QUEUE_EMPTY' } });
+  });
+
   (backendKind() === 'services' ? it : it.skip)('carries a change made on one instance to a subscriber on another', async () => {
     const second = await startTestApp(backend.env, { env: { SMTP_URL: sut.settings.smtpUrl, SMS_URL: twilio.smsUrl(), SMS_API_URL: twilio.url }, clock });
     try {
