@@ -9,7 +9,7 @@ import { InjectSettings } from '../config/settings.module';
 import { Hold, HoldStore } from '../holds/hold-store';
 import { MailService } from '../mail/mail.service';
 import { ScheduleService } from '../providers/schedule.service';
-import { chainSlots, endWallTime, indexToWallTime, SLOT_MINUTES } from '../providers/slots';
+import { chainSlots, endWallTime, indexToWallTime, localDateTime, SLOT_MINUTES } from '../providers/slots';
 import { AppointmentCancellations } from './appointment-cancellations';
 import { slotIndexesOf, toAppointmentView, toPendingView } from './appointment-view';
 import { AppointmentsRepository } from './appointments.repository';
@@ -105,7 +105,7 @@ export class AppointmentsService {
         startTime: appointment.startTime,
         endTime: appointment.endTime,
         timeZone: day.timeZone,
-        expiresAt: new Date(hold.expiresAt).toISOString(),
+        expiresAt: localDateTime(hold.expiresAt, day.timeZone),
         link: `${this.settings.publicUrl}/api/validate?token=${encodeURIComponent(token)}`,
       });
       return toPendingView(appointment);

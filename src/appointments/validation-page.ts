@@ -2,6 +2,7 @@ import Handlebars from 'handlebars';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../common/app-error';
+import { localDateTime } from '../providers/slots';
 import { HoldPreview } from './validation.service';
 
 // Handlebars escapes every {{value}}: nothing a client typed can become markup.
@@ -21,7 +22,7 @@ function appointmentFacts(preview: HoldPreview, withExpiry: boolean) {
     startTime: appointment.startTime,
     endTime: appointment.endTime,
     timeZone: preview.timeZone,
-    expiresAt: withExpiry ? new Date(appointment.expiresAt).toISOString() : undefined,
+    expiresAt: withExpiry ? localDateTime(appointment.expiresAt, preview.timeZone) : undefined,
   };
 }
 

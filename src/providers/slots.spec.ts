@@ -9,6 +9,7 @@ import {
   endWallTime,
   formatDate,
   indexToWallTime,
+  localDateTime,
   isOnSlotGrid,
   isValidTimeZone,
   localDate,
@@ -574,5 +575,16 @@ describe(isValidTimeZone.name, () => {
     ['not a zone', false],
   ])('%j → %s', (zone, expected) => {
     expect(isValidTimeZone(zone)).toBe(expected);
+  });
+});
+
+describe(localDateTime.name, () => {
+  it.each([
+    [Date.parse('2026-07-28T12:45:00Z'), 'Europe/Paris', '2026-07-28 14:45 (Europe/Paris)'],
+    [Date.parse('2026-07-28T03:10:00Z'), 'America/New_York', '2026-07-27 23:10 (America/New_York)'],
+    [Date.parse('2026-11-01T06:30:00Z'), 'America/New_York', '2026-11-01 01:30 (America/New_York)'],
+    [Date.parse('2026-07-28T12:45:00Z'), 'UTC', '2026-07-28 12:45 (UTC)'],
+  ])('%i in %s reads %s', (instant, zone, expected) => {
+    expect(localDateTime(instant, zone)).toBe(expected);
   });
 });

@@ -211,6 +211,11 @@ export function endWallTime(endMs: number, date: CalendarDate, zone: string): st
   return wallLabelAt(endMs, date, zone);
 }
 
+/** An instant as a person in that zone reads it: `2026-07-28 14:45 (Europe/Paris)`. */
+export function localDateTime(instantMs: number, zone: string): string {
+  return `${DateTime.fromMillis(instantMs, { zone }).toFormat('yyyy-MM-dd HH:mm')} (${zone})`;
+}
+
 /** Today's date in a zone as `YYYY-MM-DD`. */
 export function localDate(instantMs: number, zone: string): string {
   return DateTime.fromMillis(instantMs, { zone }).toISODate()!;
