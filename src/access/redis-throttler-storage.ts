@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
 import type { RedisClientType } from 'redis';
+import { withTimeout } from '../common/timeout';
 
 const COUNT_TIMEOUT_MS = 500;
 
@@ -24,14 +25,10 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   ) {}
 
   async increment(key: string, ttl: number, limit: number): Promise<ThrottlerStorageRecord> {
-    let timer: NodeJS.Timeout | undefined;
     try {
       const counted = this.client.eval(INCREMENT, { keys: [`${this.prefix}rate:${key}`], arguments: [String(ttl)] });
       // A Redis that stalls (connection open, no answer) must not hold every request up.
-      const stalled = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('no answer within 500 ms')), COUNT_TIMEOUT_MS);
-      });
-      const [hits, ttlMs] = (await Promise.race([counted, stalled])) as [number, number];
+      const [hits, ttlMs] = (await withTimeout(counted, COUNT_TIMEOUT_MS)) as [number, number];
       const seconds = Math.max(1, Math.ceil(ttlMs / 1000));
       const isBlocked = hits > limit;
       return { totalHits: hits, timeToExpire: seconds, isBlocked, timeToBlockExpire: isBlocked ? seconds : 0 };
@@ -42,8 +39,6 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
         this.logger.warn(`Rate limit not counted, Redis did not answer: ${String(error)}`);
       }
       return { totalHits: 0, timeToExpire: Math.ceil(ttl / 1000), isBlocked: false, timeToBlockExpire: 0 };
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

@@ -1,4 +1,6 @@
-import { ValidationOptions, ValidateBy } from 'class-validator';
+import { applyDecorators } from '@nestjs/common';
+import { Type } from 'class-transformer';
+import { IsInt, Max, Min, ValidateBy, ValidationOptions } from 'class-validator';
 import { isOnSlotGrid, isValidTimeZone, parseDate, parseWallTime } from '../providers/slots';
 
 export const E164_PATTERN = /^\+[1-9]\d{1,14}$/;
@@ -46,5 +48,18 @@ export function IsIanaTimeZone(options?: ValidationOptions): PropertyDecorator {
       },
     },
     options,
+  );
+}
+
+/** A positive integer id that fits the database's integer column. */
+export function IsId(): PropertyDecorator {
+  return applyDecorators(IsInt(), Min(1), Max(MAX_ID));
+}
+
+/** An id in a query string, where it arrives as text. */
+export function IsQueryId(): PropertyDecorator {
+  return applyDecorators(
+    Type(() => Number),
+    IsId(),
   );
 }

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { RedisClientType } from 'redis';
 import { AppError } from '../common/app-error';
 import { Hold, HoldDay, HoldStore, PinOutcome } from './hold-store';
+import { withTimeout } from '../common/timeout';
 
 const COMMAND_TIMEOUT_MS = 2000;
 
@@ -116,18 +117,12 @@ export class RedisHoldStore extends HoldStore implements OnApplicationShutdown {
 
   /** A Redis that does not answer must never read as "free": fail closed with 503. */
   private async guard<T>(command: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('timeout')), COMMAND_TIMEOUT_MS);
-    });
     try {
-      return await Promise.race([command, timeout]);
+      return await withTimeout(command, COMMAND_TIMEOUT_MS);
     } catch (error) {
       if (error instanceof Error && error.message.startsWith('NOSCRIPT')) throw error;
       this.logger.warn(`Redis did not answer: ${error instanceof Error ? error.message : String(error)}`);
       throw new AppError('UNAVAILABLE', 'The hold store did not answer; nothing was changed');
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

@@ -1,6 +1,7 @@
 import { Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { RedisClientType } from 'redis';
 import { QueueEntryView, QueueView } from './dto/queue.dto';
+import { withTimeout } from '../common/timeout';
 
 /** One committed change of a provider's queue of a day, as every subscriber gets it. */
 export interface QueueChange {
@@ -105,18 +106,10 @@ export class RedisQueueEvents extends QueueEvents implements OnModuleInit, OnApp
   }
 
   async publish(change: QueueChange): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
-        this.publisher.publish(this.channel, JSON.stringify(change)),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error('timeout')), PUBLISH_TIMEOUT_MS);
-        }),
-      ]);
+      await withTimeout(this.publisher.publish(this.channel, JSON.stringify(change)), PUBLISH_TIMEOUT_MS);
     } catch (error) {
       this.logger.warn(`Queue change ${change.providerId}:${change.date}#${change.revision} not published: ${String(error)}`);
-    } finally {
-      clearTimeout(timer);
     }
   }
 

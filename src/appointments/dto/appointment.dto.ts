@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsDivisibleBy, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { IsCalendarDate, MAX_ID } from '../../common/validators';
+import { IsCalendarDate, IsId, IsQueryId } from '../../common/validators';
 import { SLOTS_PER_DAY } from '../../providers/slots';
 
 export class RequestAppointmentDto {
@@ -10,15 +9,11 @@ export class RequestAppointmentDto {
   date: string;
 
   @ApiProperty({ example: 124 })
-  @IsInt()
-  @Min(1)
-  @Max(MAX_ID)
+  @IsId()
   provider_id: number;
 
   @ApiProperty({ example: 7 })
-  @IsInt()
-  @Min(1)
-  @Max(MAX_ID)
+  @IsId()
   client_id: number;
 
   @ApiProperty({ example: 58, description: 'Slot index on that date: 14:30 is 58', minimum: 0, maximum: SLOTS_PER_DAY - 1 })
@@ -39,18 +34,12 @@ export class RequestAppointmentDto {
 export class ListAppointmentsQuery {
   @ApiPropertyOptional({ example: 124 })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_ID)
+  @IsQueryId()
   provider_id?: number;
 
   @ApiPropertyOptional({ example: 7 })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_ID)
+  @IsQueryId()
   client_id?: number;
 
   @ApiPropertyOptional({ example: '2026-07-28' })

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDivisibleBy, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { IsCalendarDate, IsSlotTime, MAX_ID } from '../../common/validators';
+import { IsCalendarDate, IsId, IsQueryId, IsSlotTime } from '../../common/validators';
 
 export class PostScheduleDto {
   @ApiProperty({ example: '2026-07-28', description: 'YYYY-MM-DD' })
@@ -17,18 +17,13 @@ export class PostScheduleDto {
   end_time: string;
 
   @ApiProperty({ example: 124 })
-  @IsInt()
-  @Min(1)
-  @Max(MAX_ID)
+  @IsId()
   provider_id: number;
 }
 
 export class OpenSlotsQuery {
   @ApiProperty({ example: 124 })
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_ID)
+  @IsQueryId()
   provider_id: number;
 
   @ApiProperty({ example: '2026-07-28' })

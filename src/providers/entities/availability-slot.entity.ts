@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Entity, PrimaryColumn } from 'typeorm';
 
 /** One 15-minute slot a provider has published for a date; posting a window inserts its slots. */
 @Entity('availability_slots')

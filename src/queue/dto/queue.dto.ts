@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateIf } from 'class-validator';
-import { IsCalendarDate, MAX_ID } from '../../common/validators';
+import { IsCalendarDate, IsId, IsQueryId, MAX_ID } from '../../common/validators';
 import { QUEUE_STATUSES, QueueStatus } from '../entities/queue-entry.entity';
 
 const isWalkIn = (dto: CheckInDto) => dto.appointment_id === undefined;
@@ -20,33 +19,24 @@ export class CheckInDto {
     description: 'A walk-in: the provider whose queue to join. With appointment_id, it must be that appointment’s provider.',
   })
   @ValidateIf((dto: CheckInDto) => isWalkIn(dto) || dto.provider_id !== undefined)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_ID)
+  @IsId()
   provider_id?: number;
 
   @ApiPropertyOptional({ example: 7, description: 'A walk-in: the client. With appointment_id, it must be that appointment’s client.' })
   @ValidateIf((dto: CheckInDto) => isWalkIn(dto) || dto.client_id !== undefined)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_ID)
+  @IsId()
   client_id?: number;
 }
 
 export class CallNextDto {
   @ApiProperty({ example: 124 })
-  @IsInt()
-  @Min(1)
-  @Max(MAX_ID)
+  @IsId()
   provider_id: number;
 }
 
 export class QueueQuery {
   @ApiProperty({ example: 124 })
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_ID)
+  @IsQueryId()
   provider_id: number;
 
   @ApiPropertyOptional({ example: '2026-07-28', description: "Default: the provider's today, in its time zone" })
