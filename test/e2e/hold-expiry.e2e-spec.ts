@@ -71,7 +71,8 @@ describeBackend('hold expiry', () => {
     const token = new URL(validationLink(await smtp.waitFor(client.email))).searchParams.get('token')!;
     await expect(sut.api.post('/api/validate', { token })).resolves.toMatchObject({ status: 200, body: { status: 'confirmed' } });
     await sleep(1300);
-    // The hold has lapsed, but a booked slot stays taken whatever happens to the hold store.
+    // The hold's own expiry has passed (the booking's pin still covers the slots here; hold-loss checks
+    // booked slots with no hold left at all).
     expect(await openIndexes(sut.api, provider.id, date)).toEqual([]);
     await expect(sut.api.get(`/api/appointments/${requested.body.appointment_id}`)).resolves.toMatchObject({
       body: { status: 'confirmed' },
