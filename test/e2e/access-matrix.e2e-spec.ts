@@ -31,6 +31,7 @@ interface Row {
 }
 
 type Status = number | number[];
+type Listed = { id: number; provider_id: number; client_id: number };
 const DONE_OR_CLOSED = [200, 409];
 
 const ANYONE_200: Row['expect'] = [200, 200, 200, 200, 200, 200, 200];
@@ -189,6 +190,9 @@ describeBackend('access matrix', () => {
   let sut: TestApp;
   let fixture: Fixture;
   const keys = {} as Record<CallerName, string | undefined>;
+  /** One appointment for each pairing of the own and other provider with the own and other client. */
+  const pairings: { providerId: number; clientId: number; appointmentId: number }[] = [];
+  const ids = { ownProvider: 0, otherProvider: 0, ownClient: 0, otherClient: 0 };
 
   beforeAll(async () => {
     backend = await createBackend();
@@ -198,6 +202,14 @@ describeBackend('access matrix', () => {
     const date = futureDate(90);
     await publish(sut.api, own.id, date, '08:00', '18:00');
     const held = await sut.api.post('/api/client_schedule', { date, provider_id: own.id, client_id: ownClient.id, requested_slot: 32 });
+    await publish(sut.api, other.id, date, '08:00', '18:00');
+    Object.assign(ids, { ownProvider: own.id, otherProvider: other.id, ownClient: ownClient.id, otherClient: otherClient.id });
+    pairings.push({ providerId: own.id, clientId: ownClient.id, appointmentId: held.body.appointment_id });
+    for (const [provider, client, slot] of [[own, otherClient, 60], [other, ownClient, 61], [other, otherClient, 62]] as const) {
+      const pairing = await sut.api.post('/api/client_schedule', { date, provider_id: provider.id, client_id: client.id, requested_slot: slot });
+      expect(pairing.status).toBe(202);
+      pairings.push({ providerId: provider.id, clientId: client.id, appointmentId: pairing.body.appointment_id });
+    }
     const walkIn = await sut.api.post('/api/queue/check_in', { provider_id: own.id, client_id: ownClient.id });
     expect(walkIn.status).toBe(201);
     let slot = 33;
@@ -250,6 +262,27 @@ describeBackend('access matrix', () => {
       expect(got).toEqual(wanted);
     },
   );
+
+  // Statuses alone would let a provider's unfiltered list show everyone's appointments: check contents.
+  it.each([
+    ['admin', 'none', () => true],
+    ['ownProvider', 'none', (a: Listed) => a.provider_id === ids.ownProvider],
+    ['otherProvider', 'none', (a: Listed) => a.provider_id === ids.otherProvider],
+    ['ownProvider', 'client_id=otherClient', (a: Listed) => a.provider_id === ids.ownProvider && a.client_id === ids.otherClient],
+    ['ownClient', 'none', (a: Listed) => a.client_id === ids.ownClient],
+    ['otherClient', 'none', (a: Listed) => a.client_id === ids.otherClient],
+    ['ownClient', 'provider_id=otherProvider', (a: Listed) => a.client_id === ids.ownClient && a.provider_id === ids.otherProvider],
+  ] as const)('GET /api/appointments lists to %s (filter: %s) only what is theirs', async (caller, filter, theirs) => {
+    const all: Listed[] = (await sut.api.get('/api/appointments')).body.items;
+    expect(all.map((item) => item.id)).toEqual(expect.arrayContaining(pairings.map((pairing) => pairing.appointmentId)));
+    const [field, owner] = filter.split('=') as [string, keyof typeof ids | undefined];
+    const listed = await sut.anonymous.as(keys[caller]).get(`/api/appointments${owner ? `?${field}=${ids[owner]}` : ''}`);
+    expect(listed.status).toBe(200);
+    const byId = (a: number, b: number) => a - b;
+    const expected = all.filter(theirs).map((item) => item.id);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(listed.body.items.map((item: Listed) => item.id).sort(byId)).toEqual(expected.sort(byId));
+  });
 
   it('a rotated key replaces the old one at once', async () => {
     const provider = await createProvider(sut.api);
