@@ -172,6 +172,11 @@ const CODES: Record<number, string[]> = {
   404: ['PROVIDER_NOT_FOUND', 'CLIENT_NOT_FOUND', 'APPOINTMENT_NOT_FOUND', 'NOT_FOUND'],
 };
 
+/** A row's test name: its method and path, with 1 for every id. */
+function rowName(row: Row): string {
+  return `${row.method} ${row.path({ providerId: 1, clientId: 1, appointmentId: 1, entryId: 1, date: 'D', nextSlot: () => 0, unique: () => '' })}`;
+}
+
 function accepts(expected: Status, actual: number): boolean {
   return Array.isArray(expected) ? expected.includes(actual) : expected === actual;
 }
@@ -239,7 +244,7 @@ describeBackend('access matrix', () => {
     await backend?.dispose();
   });
 
-  it.each(MATRIX.map((row, index) => [`${row.method} ${row.path({ providerId: 1, clientId: 1, appointmentId: 1, entryId: 1, date: 'D', nextSlot: () => 0, unique: () => '' })}`, index] as const))(
+  it.each(MATRIX.map((row, index) => [rowName(row), index] as const))(
     '%s answers each caller as the contract says',
     async (_name, index) => {
       const row = MATRIX[index];
@@ -262,6 +267,20 @@ describeBackend('access matrix', () => {
       expect(got).toEqual(wanted);
     },
   );
+
+  // EventSource cannot send headers, so streams take the key in the query; no other route may, or keys
+  // would end up in browser histories, proxy logs and Referer headers.
+  it.each(
+    MATRIX.flatMap((row, index) => (!row.stream && row.expect[0] === 401 && row.expect[2] !== 401 ? [[rowName(row), index] as const] : [])),
+  )('%s refuses a key given only as ?access_token=', async (_name, index) => {
+    const row = MATRIX[index];
+    const path = row.path(fixture);
+    const withQueryKey = `${path}${path.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(keys.admin!)}`;
+    const response = row.body
+      ? await sut.anonymous.post(withQueryKey, row.body(fixture))
+      : await sut.anonymous.request(row.method, withQueryKey);
+    expect(response).toMatchObject({ status: 401, body: { code: 'UNAUTHENTICATED' } });
+  });
 
   // Statuses alone would let a provider's unfiltered list show everyone's appointments: check contents.
   it.each([
