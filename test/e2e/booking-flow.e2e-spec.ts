@@ -1,4 +1,5 @@
 import { ParsedMail } from 'mailparser';
+import { HoldStore } from '../../src/holds/hold-store';
 import { createBackend, describeBackend, TestBackend } from '../support/backend';
 import { createClient, createProvider, futureDate, openIndexes, publish } from '../support/factories';
 import { linkAppointmentId, SmtpSink, validationLink } from '../support/smtp-sink';
@@ -186,6 +187,34 @@ describeBackend('booking flow', () => {
     await expect(requestSlot({ date, provider_id: provider.id, client_id: first.id, requested_slot: 43 })).resolves.toMatchObject({
       status: 202,
     });
+  });
+
+  it('lets a cancellation that lands while the link is being confirmed win: the booking stays cancelled', async () => {
+    const provider = await createProvider(sut.api);
+    const client = await createClient(sut.api);
+    const date = futureDate(45);
+    await publish(sut.api, provider.id, date, '10:00', '11:00');
+    const held = await requestSlot({ date, provider_id: provider.id, client_id: client.id, requested_slot: 40, duration_minutes: 30 });
+    expect(held.status).toBe(202);
+    const token = new URL(validationLink(await mailWithLink(client.email, held.body.appointment_id))).searchParams.get('token')!;
+
+    // The confirmation has read the appointment as pending and pinned its hold; the cancellation
+    // commits right then, before the booking's UPDATE runs.
+    const holds = sut.app.get(HoldStore);
+    const pin = holds.pin;
+    holds.pin = async (hold, pinMs) => {
+      holds.pin = pin;
+      const outcome = await pin.call(holds, hold, pinMs);
+      await expect(sut.api.post(`/api/appointments/${held.body.appointment_id}/cancel`)).resolves.toMatchObject({ status: 200 });
+      return outcome;
+    };
+    try {
+      await expect(sut.api.post('/api/validate', { token })).resolves.toMatchObject({ status: 409, body: { code: 'HOLD_CANCELLED' } });
+    } finally {
+      holds.pin = pin;
+    }
+    await expect(sut.api.get(`/api/appointments/${held.body.appointment_id}`)).resolves.toMatchObject({ body: { status: 'cancelled' } });
+    expect(await openIndexes(sut.api, provider.id, date)).toEqual([40, 41, 42, 43]);
   });
 
   it('merges windows that touch or overlap and ignores a repeated post', async () => {
