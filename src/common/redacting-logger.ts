@@ -42,12 +42,17 @@ export class RedactingLogger implements LoggerService {
 
   private clean(message: unknown, rest: unknown[]): unknown {
     if (rest[rest.length - 1] === OUTBOX_LOG_CONTEXT) return message;
-    if (typeof message === 'string') return redact(message);
-    if (message instanceof Error) return redact(message.stack ?? message.message);
-    return message;
+    return cleanPart(message);
   }
 
+  /** After the message come a stack or an Error, and the context: an Error there says as much as one in front. */
   private cleanRest(rest: unknown[]): unknown[] {
-    return rest.map((part) => (typeof part === 'string' ? redact(part) : part));
+    return rest.map(cleanPart);
   }
+}
+
+function cleanPart(part: unknown): unknown {
+  if (typeof part === 'string') return redact(part);
+  if (part instanceof Error) return redact(part.stack ?? part.message);
+  return part;
 }
