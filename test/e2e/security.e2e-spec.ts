@@ -2,6 +2,7 @@ import { LoggerService } from '@nestjs/common';
 import * as jwt from 'jsonwebtoken';
 import { backendKind, createBackend, describeBackend, servicesConfigured, TestBackend } from '../support/backend';
 import { createClient, createProvider, futureDate, publish } from '../support/factories';
+import { FakeTwilio } from '../support/fake-twilio';
 import { linkAppointmentId, SmtpSink, validationLink } from '../support/smtp-sink';
 import { ApiResponse } from '../support/api-client';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -229,22 +230,35 @@ describeBackend('rate limits', () => {
 describeBackend('what the service lets out', () => {
   let backend: TestBackend;
   let smtp: SmtpSink;
+  let twilio: FakeTwilio;
   let sut: TestApp;
   const logs = new CapturingLogger();
 
   beforeAll(async () => {
     backend = await createBackend();
     smtp = new SmtpSink();
-    sut = await startTestApp(backend.env, { env: { SMTP_URL: await smtp.start() }, logger: logs });
+    twilio = new FakeTwilio();
+    const [smtpUrl, twilioUrl] = [await smtp.start(), await twilio.start()];
+    sut = await startTestApp(backend.env, { env: { SMTP_URL: smtpUrl, SMS_URL: twilio.smsUrl(), SMS_API_URL: twilioUrl }, logger: logs });
   });
 
   afterAll(async () => {
     await sut?.close();
     await smtp?.stop();
+    await twilio?.stop();
     await backend?.dispose();
   });
 
-  it('logs no key, no token and no full email address through a whole flow', async () => {
+  /** Waits until a line matching `pattern` has been logged (sends may run in the background). */
+  async function logged(pattern: RegExp, timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!logs.lines.some((line) => pattern.test(line))) {
+      if (Date.now() > deadline) throw new Error(`Nothing logged matching ${pattern} within ${timeoutMs} ms`);
+      await sleep(20);
+    }
+  }
+
+  it('logs no key, no token, no full email address and no phone number through a whole flow', async () => {
     const provider = await createProvider(sut.api, { phone: '+14155550123' });
     const client = await createClient(sut.api, { email: 'grace.hopper@mail.test' });
     const date = futureDate(98);
@@ -263,6 +277,16 @@ describeBackend('what the service lets out', () => {
     smtp.refuse = false;
     await sut.anonymous.as('prv_wrongwrongwrongwrongwrongwrong').get('/api/providers');
     await sut.anonymous.post('/api/validate', { token: token + 'x' });
+    // Servers that refuse a recipient name it in their answer, and that answer is logged: the mail
+    // server an unknown user, Twilio an invalid number.
+    const refused = await createClient(sut.api, { email: 'ada.lovelace@mail.test', phone: '+14155550188' });
+    smtp.refusedRecipients.add(refused.email);
+    twilio.invalidNumbers.add('+14155550188');
+    await sut.api.post('/api/client_schedule', { date, provider_id: provider.id, client_id: refused.id, requested_slot: 38 });
+    await logged(/Recipient address rejected/);
+    await expect(sut.api.post('/api/queue/check_in', { provider_id: provider.id, client_id: refused.id })).resolves.toMatchObject({ status: 201 });
+    await expect(sut.api.post('/api/queue/next', { provider_id: provider.id })).resolves.toMatchObject({ status: 200 });
+    await logged(/is not a valid phone number/);
 
     expect(logs.lines.length).toBeGreaterThan(0);
     const all = logs.lines.join('\n');
@@ -274,6 +298,11 @@ describeBackend('what the service lets out', () => {
     expect(all).not.toContain('grace.hopper');
     expect(all).not.toContain('+14155550123');
     expect(all).toMatch(/Mail could not be sent/);
+    // The refused address and number were logged, masked: the checks above could have failed.
+    expect(all).not.toContain('ada.lovelace');
+    expect(all).not.toContain('+14155550188');
+    expect(all).toContain('<a***@mail.test>');
+    expect(all).toContain('+14*****88');
   });
 
   it('answers with security headers and without CORS', async () => {

@@ -28,6 +28,8 @@ export class FakeTwilio {
   /** Every request that reached the Messages route, accepted or not. */
   readonly requests: TwilioRequest[] = [];
   private readonly failures: number[] = [];
+  /** Numbers refused as Twilio refuses an invalid one: 400, code 21211, the number in the message. */
+  readonly invalidNumbers = new Set<string>();
   private waiters: (() => void)[] = [];
   private readonly server: Server = createServer((request, response) => {
     this.handle(request, response).catch(() => answer(response, 500, { code: 20500, message: 'Internal Server Error', status: 500 }));
@@ -101,6 +103,10 @@ export class FakeTwilio {
     if (!form.To || !form.Body || !from) {
       this.requests.push({ status: 400, form });
       return answer(response, 400, { code: 21604, message: "A 'To', 'From' and 'Body' are required", status: 400 });
+    }
+    if (this.invalidNumbers.has(form.To)) {
+      this.requests.push({ status: 400, form });
+      return answer(response, 400, { code: 21211, message: `The 'To' number ${form.To} is not a valid phone number.`, status: 400 });
     }
     const message = { sid: `SM${randomBytes(16).toString('hex')}`, accountSid: this.accountSid, to: form.To, from, body: form.Body };
     this.requests.push({ status: 201, form });

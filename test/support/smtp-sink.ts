@@ -8,12 +8,18 @@ export class SmtpSink {
   private waiters: (() => void)[] = [];
   /** When set, the next messages are refused with a 451, as a struggling mail server would. */
   refuse = false;
+  /** Addresses refused at RCPT TO with a 550 that names them, as a server refuses an unknown user. */
+  readonly refusedRecipients = new Set<string>();
 
   private readonly server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
     onAuth: (_auth, _session, callback) => callback(null, { user: 'test' }),
+    onRcptTo: (address, _session, callback) => {
+      if (!this.refusedRecipients.has(address.address.toLowerCase())) return callback();
+      callback(Object.assign(new Error(`5.1.1 <${address.address}>: Recipient address rejected: User unknown`), { responseCode: 550 }));
+    },
     onData: (stream, _session, callback) => {
       if (this.refuse) {
         stream.resume();
