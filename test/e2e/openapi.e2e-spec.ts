@@ -3,8 +3,13 @@ import { startTestApp, TestApp } from '../support/test-app';
 
 type Schema = { $ref?: string; properties?: Record<string, unknown>; items?: Schema; type?: string };
 
-/** Every route of the contract, with the fields its request body must document. */
-const CONTRACT: { method: 'get' | 'post'; path: string; success: string; body?: string[]; response?: string[] }[] = [
+const ENTRY = ['entry_id', 'provider_id', 'client_id', 'appointment_id', 'date', 'status', 'position', 'expected_wait_minutes', 'expected_start'];
+
+/**
+ * Every route of the contract, with the fields its request body and its answer must document, and
+ * the media type of its answer when it is not JSON.
+ */
+const CONTRACT: { method: 'get' | 'post'; path: string; success: string; body?: string[]; response?: string[]; media?: string }[] = [
   { method: 'get', path: '/api/hello', success: '200', response: ['message'] },
   { method: 'get', path: '/api/health', success: '200', response: ['status', 'checks'] },
   { method: 'post', path: '/api/providers', success: '201', body: ['name', 'email', 'phone', 'time_zone'], response: ['id', 'name', 'email', 'phone', 'time_zone', 'created_at'] },
@@ -21,11 +26,21 @@ const CONTRACT: { method: 'get' | 'post'; path: string; success: string; body?: 
     body: ['date', 'provider_id', 'client_id', 'requested_slot', 'duration_minutes'],
     response: ['appointment_id', 'status', 'provider_id', 'client_id', 'date', 'start_time', 'end_time', 'start', 'end', 'expires_at'],
   },
-  { method: 'get', path: '/api/validate', success: '200' },
+  { method: 'get', path: '/api/validate', success: '200', media: 'text/html' },
   { method: 'post', path: '/api/validate', success: '200', body: ['token'], response: ['status', 'appointment'] },
   { method: 'get', path: '/api/appointments/{id}', success: '200', response: ['id', 'status', 'provider_id', 'client_id', 'date', 'start_time', 'end_time', 'start', 'end'] },
   { method: 'get', path: '/api/appointments', success: '200', response: ['items'] },
   { method: 'post', path: '/api/appointments/{id}/cancel', success: '200', response: ['id', 'status'] },
+  { method: 'post', path: '/api/providers/{id}/api_key', success: '200', response: ['id', 'api_key'] },
+  { method: 'post', path: '/api/clients/{id}/api_key', success: '200', response: ['id', 'api_key'] },
+  { method: 'post', path: '/api/queue/check_in', success: '201', body: ['appointment_id', 'provider_id', 'client_id'], response: ENTRY },
+  { method: 'get', path: '/api/queue', success: '200', response: ['provider_id', 'date', 'now_serving', 'entries', 'average_service_minutes'] },
+  { method: 'get', path: '/api/queue/events', success: '200', media: 'text/event-stream' },
+  { method: 'get', path: '/api/queue/entries/{entry_id}', success: '200', response: ENTRY },
+  { method: 'get', path: '/api/queue/entries/{entry_id}/events', success: '200', media: 'text/event-stream' },
+  { method: 'post', path: '/api/queue/next', success: '200', body: ['provider_id'], response: ['completed', 'now_serving'] },
+  { method: 'post', path: '/api/queue/entries/{entry_id}/no_show', success: '200', response: ENTRY },
+  { method: 'post', path: '/api/queue/entries/{entry_id}/leave', success: '200', response: ENTRY },
 ];
 
 describeBackend('OpenAPI document', () => {
@@ -66,6 +81,7 @@ describeBackend('OpenAPI document', () => {
       expect(operation.summary).toEqual(expect.any(String));
       const success = operation.responses[route.success];
       expect(success).toBeDefined();
+      expect(Object.keys(success.content ?? {})).toContain(route.media ?? 'application/json');
       if (route.body) {
         const schema = resolve(operation.requestBody.content['application/json'].schema);
         expect(Object.keys(schema.properties ?? {})).toEqual(expect.arrayContaining(route.body));
@@ -76,6 +92,12 @@ describeBackend('OpenAPI document', () => {
       }
     },
   );
+
+  it('leaves no route it serves out of the list above', () => {
+    const served = Object.entries(document.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method} ${path}`));
+    const listed = new Set(CONTRACT.map((route) => `${route.method} ${route.path}`));
+    expect(served.filter((route) => !listed.has(route))).toEqual([]);
+  });
 
   it('documents error answers as problem+json with their codes', () => {
     const request = document.paths['/api/client_schedule'].post.responses;
