@@ -97,8 +97,12 @@ describeBackend('concurrent requests for overlapping slots', () => {
       ]),
     );
     for (let i = 0; i < tokens.length; i++) {
-      const statuses = [confirmations[2 * i].status, confirmations[2 * i + 1].status].sort();
-      expect(statuses).toEqual([200, 409]);
+      const pair = [confirmations[2 * i], confirmations[2 * i + 1]].sort((a, b) => a.status - b.status);
+      const appointmentId = winners[i].response.body.appointment_id;
+      expect(pair.map((response) => response.status)).toEqual([200, 409]);
+      expect(pair[0].body).toMatchObject({ status: 'confirmed', appointment: { id: appointmentId } });
+      // The loser saw the other confirmation, not a slot taken by someone else.
+      expect(pair[1].body).toMatchObject({ code: 'ALREADY_CONFIRMED', appointment: { id: appointmentId, status: 'confirmed' } });
     }
 
     const listed = await api.get(`/api/appointments?provider_id=${provider.id}&date=${date}`);
