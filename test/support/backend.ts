@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { createClient } from 'redis';
+import { servicesConfigured } from './services-env';
 
 export type BackendKind = 'embedded' | 'services';
 
@@ -18,10 +19,7 @@ export function backendKind(): BackendKind {
   return process.env.TEST_BACKEND === 'services' ? 'services' : 'embedded';
 }
 
-/** The services run needs both DATABASE_URL and REDIS_URL; without them its specs are skipped. */
-export function servicesConfigured(): boolean {
-  return /^postgres(ql)?:/.test(process.env.DATABASE_URL ?? '') && /^rediss?:/.test(process.env.REDIS_URL ?? '');
-}
+export { servicesConfigured } from './services-env';
 
 /** `describe`, or `describe.skip` on the services run when PostgreSQL and Redis are not configured. */
 export const describeBackend: jest.Describe =
