@@ -1,10 +1,23 @@
 import { applyDecorators } from '@nestjs/common';
 import { Type } from 'class-transformer';
-import { IsInt, Max, Min, ValidateBy, ValidationOptions } from 'class-validator';
+import { IsInt, isEmail, Max, Min, ValidateBy, ValidationOptions } from 'class-validator';
 import { isOnSlotGrid, isValidTimeZone, parseDate, parseWallTime } from '../providers/slots';
 
 export const E164_PATTERN = /^\+[1-9]\d{1,14}$/;
 export const MAX_ID = 2_147_483_647;
+export const MAX_EMAIL_LENGTH = 254;
+
+/**
+ * What an email field accepts: a plain `local@domain` — no quoted local part, no display name, no
+ * comment, no IP literal, no space or control character — so the address can be neither read as
+ * another one nor split into a header by the mail layer.
+ */
+export function isPlainEmailAddress(value: string): boolean {
+  if (value.length > MAX_EMAIL_LENGTH) return false;
+  // RFC 5322 specials and whitespace, which only quoted, commented or display-name forms need.
+  if (/["(),:;<>[\\\]\s\p{Cc}\p{Cf}]/u.test(value)) return false;
+  return isEmail(value, { allow_display_name: false, allow_ip_domain: false, require_tld: true });
+}
 
 /** A real calendar day as `YYYY-MM-DD` (2026-02-30 is refused). */
 export function IsCalendarDate(options?: ValidationOptions): PropertyDecorator {
@@ -45,6 +58,19 @@ export function IsIanaTimeZone(options?: ValidationOptions): PropertyDecorator {
       validator: {
         validate: (value) => typeof value === 'string' && value.length <= 64 && isValidTimeZone(value),
         defaultMessage: (args) => `${args?.property} must be an IANA time zone such as Europe/Paris`,
+      },
+    },
+    options,
+  );
+}
+
+export function IsPlainEmail(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isPlainEmail',
+      validator: {
+        validate: (value) => typeof value === 'string' && isPlainEmailAddress(value),
+        defaultMessage: (args) => `${args?.property} must be a plain email address such as grace@example.com (no quotes, spaces or display name)`,
       },
     },
     options,

@@ -96,6 +96,15 @@ describeBackend('bad input', () => {
     { name: 'provider name too long', method: 'POST', path: '/api/providers', body: { name: 'n'.repeat(201), email: 'l@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
     { name: 'client phone with letters', method: 'POST', path: '/api/clients', body: { name: 'C', email: 'c@x.co', phone: '+1415CALLME' }, status: 400, code: 'VALIDATION_FAILED', field: 'phone' },
     { name: 'client email as an array', method: 'POST', path: '/api/clients', body: { name: 'C', email: ['c@x.co'] }, status: 400, code: 'VALIDATION_FAILED', field: 'email' },
+    // Addresses: plain local@domain only. The first two were accepted and sent the booking link, or
+    // calendar lines, elsewhere.
+    { name: 'client email with a Bcc header in a quoted local part', method: 'POST', path: '/api/clients', body: { name: 'V', email: '"x\r\nBcc: evil2@evil.example\r\nX-Inj: 2"@example.com' }, status: 400, code: 'VALIDATION_FAILED', field: 'email' },
+    { name: 'client email with calendar lines in a quoted local part', method: 'POST', path: '/api/clients', body: { name: 'V', email: '"x\r\nATTENDEE:mailto:evil3@evil.example\r\nURL:http://evil.example"@example.com' }, status: 400, code: 'VALIDATION_FAILED', field: 'email' },
+    { name: 'client email with a plain quoted local part', method: 'POST', path: '/api/clients', body: { name: 'V', email: '"grace"@example.com' }, status: 400, code: 'VALIDATION_FAILED', field: 'email' },
+    { name: 'client email with a display name', method: 'POST', path: '/api/clients', body: { name: 'V', email: 'Grace <grace@example.com>' }, status: 400, code: 'VALIDATION_FAILED', field: 'email' },
+    { name: 'client email listing two addresses', method: 'POST', path: '/api/clients', body: { name: 'V', email: 'grace@example.com,evil@evil.example' }, status: 400, code: 'VALIDATION_FAILED', field: 'email' },
+    { name: 'provider email with a space', method: 'POST', path: '/api/providers', body: { name: 'V', email: 'ada lovelace@clinic.example' }, status: 400, code: 'VALIDATION_FAILED', field: 'email' },
+    { name: 'provider email with an IP literal', method: 'POST', path: '/api/providers', body: { name: 'V', email: 'ada@[127.0.0.1]' }, status: 400, code: 'VALIDATION_FAILED', field: 'email' },
     // Queries and paths
     { name: 'listing without provider', method: 'GET', path: `/api/schedule?date=2026-07-28`, status: 400, code: 'VALIDATION_FAILED', field: 'provider_id' },
     { name: 'listing with a bad date', method: 'GET', path: `/api/schedule?provider_id=1&date=2026-02-31`, status: 400, code: 'VALIDATION_FAILED', field: 'date' },

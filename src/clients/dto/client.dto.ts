@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { E164_PATTERN } from '../../common/validators';
+import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { E164_PATTERN, IsPlainEmail, MAX_EMAIL_LENGTH } from '../../common/validators';
 
 export class CreateClientDto {
   @ApiProperty({ example: 'Grace Hopper', maxLength: 200 })
@@ -9,10 +9,8 @@ export class CreateClientDto {
   @MaxLength(200)
   name: string;
 
-  @ApiProperty({ example: 'grace@example.com', maxLength: 254 })
-  @IsString()
-  @MaxLength(254)
-  @IsEmail({}, { message: 'email must be an email address' })
+  @ApiProperty({ example: 'grace@example.com', maxLength: MAX_EMAIL_LENGTH, description: 'A plain local@domain: no quotes, spaces or display name' })
+  @IsPlainEmail()
   email: string;
 
   @ApiPropertyOptional({ example: '+14155550199', description: 'E.164' })

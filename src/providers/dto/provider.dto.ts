@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { E164_PATTERN, IsIanaTimeZone } from '../../common/validators';
+import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { E164_PATTERN, IsIanaTimeZone, IsPlainEmail, MAX_EMAIL_LENGTH } from '../../common/validators';
 
 export class CreateProviderDto {
   @ApiProperty({ example: 'Dr. Ada Lovelace', maxLength: 200 })
@@ -9,10 +9,8 @@ export class CreateProviderDto {
   @MaxLength(200)
   name: string;
 
-  @ApiProperty({ example: 'ada@clinic.example', maxLength: 254 })
-  @IsString()
-  @MaxLength(254)
-  @IsEmail({}, { message: 'email must be an email address' })
+  @ApiProperty({ example: 'ada@clinic.example', maxLength: MAX_EMAIL_LENGTH, description: 'A plain local@domain: no quotes, spaces or display name' })
+  @IsPlainEmail()
   email: string;
 
   @ApiPropertyOptional({ example: '+14155550123', description: 'E.164' })

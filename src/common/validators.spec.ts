@@ -1,0 +1,53 @@
+import { isPlainEmailAddress } from './validators';
+
+describe(isPlainEmailAddress.name, () => {
+  it.each([
+    'grace@example.com',
+    'Grace.Hopper@Example.COM',
+    'grace+calendar@mail.example.com',
+    "o'brien@example.ie",
+    'a_b-c@sub-domain.example.org',
+    'x@xn--jgeva-dua.ee',
+    'josé@example.com',
+    `${'l'.repeat(64)}@example.com`,
+  ])('accepts %j', (address) => {
+    expect(isPlainEmailAddress(address)).toBe(true);
+  });
+
+  it.each([
+    // The reproductions: quoted local parts that carry headers or calendar lines.
+    ['a quoted local part with CR/LF and a Bcc header', '"x\r\nBcc: evil2@evil.example\r\nX-Inj: 2"@example.com'],
+    ['a quoted local part with calendar lines', '"x\r\nATTENDEE:mailto:evil3@evil.example\r\nURL:http://evil.example"@example.com'],
+    ['a quoted local part', '"grace"@example.com'],
+    ['a quoted local part with a space', '"grace hopper"@example.com'],
+    ['a quoted local part with an @', '"a@b"@example.com'],
+    ['a display name', 'Grace <grace@example.com>'],
+    ['angle brackets only', '<grace@example.com>'],
+    ['two addresses', 'grace@example.com, evil@evil.example'],
+    ['two addresses with a semicolon', 'grace@example.com;evil@evil.example'],
+    ['a comment', 'grace(comment)@example.com'],
+    ['an IP literal', 'grace@[127.0.0.1]'],
+    ['a bare IP address', 'grace@127.0.0.1'],
+    ['a host without a top-level domain', 'grace@localhost'],
+    ['a space inside', 'grace hopper@example.com'],
+    ['a leading space', ' grace@example.com'],
+    ['a trailing newline', 'grace@example.com\n'],
+    ['a CR inside', 'gra\rce@example.com'],
+    ['a NUL', 'grace\u0000@example.com'],
+    ['a tab', 'grace\t@example.com'],
+    ['a zero-width space', 'grace\u200b@example.com'],
+    ['a backslash', 'gra\\ce@example.com'],
+    ['no @', 'grace.example.com'],
+    ['two @', 'grace@hopper@example.com'],
+    ['an empty local part', '@example.com'],
+    ['an empty domain', 'grace@'],
+    ['a leading dot', '.grace@example.com'],
+    ['two dots in a row', 'gr..ace@example.com'],
+    ['a trailing dot in the domain', 'grace@example.com.'],
+    ['a local part over 64 characters', `${'l'.repeat(65)}@example.com`],
+    ['over 254 characters', `grace@${`${'d'.repeat(61)}.`.repeat(4)}com`],
+    ['the empty string', ''],
+  ])('refuses %s: %j', (_name, address) => {
+    expect(isPlainEmailAddress(address)).toBe(false);
+  });
+});
