@@ -12,9 +12,21 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   });
 }
 
-/** Whitelisting, refusing unknown fields, and one problem+json for every invalid field. */
+/**
+ * Whitelisting, refusing unknown fields, and one problem+json for every invalid field.
+ *
+ * Primitive route and query parameters reach their own pipes as the text that was sent: Nest's
+ * `transform: true` would otherwise turn `1e0`, `0x10` or ` 1` into the number 1 before
+ * `IdParamPipe` could refuse it. DTO fields convert their text themselves, strictly.
+ */
+class StrictValidationPipe extends ValidationPipe {
+  protected override transformPrimitive(value: unknown): unknown {
+    return value;
+  }
+}
+
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new StrictValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,

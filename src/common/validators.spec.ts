@@ -1,4 +1,4 @@
-import { isPlainEmailAddress } from './validators';
+import { isPlainEmailAddress, MAX_ID, parseIdText } from './validators';
 
 describe(isPlainEmailAddress.name, () => {
   it.each([
@@ -50,4 +50,23 @@ describe(isPlainEmailAddress.name, () => {
   ])('refuses %s: %j', (_name, address) => {
     expect(isPlainEmailAddress(address)).toBe(false);
   });
+});
+
+describe(parseIdText.name, () => {
+  it.each([
+    ['1', 1],
+    ['9', 9],
+    ['10', 10],
+    ['124', 124],
+    [String(MAX_ID), MAX_ID],
+  ])('%j → %i', (text, id) => {
+    expect(parseIdText(text)).toBe(id);
+  });
+
+  it.each(['', '0', '00', '01', '007', '1e0', '1e3', '0x10', '0b1', '0o7', '1.0', '1.', '.5', ' 1', '1 ', '+1', '-1', '1_000', 'Infinity', 'NaN', '١', String(MAX_ID + 1), '9999999999', '12345678901'])(
+    'refuses %j',
+    (text) => {
+      expect(parseIdText(text)).toBeNull();
+    },
+  );
 });

@@ -1,11 +1,23 @@
 import { applyDecorators } from '@nestjs/common';
-import { Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { IsInt, isEmail, Max, Min, ValidateBy, ValidationOptions } from 'class-validator';
 import { isOnSlotGrid, isValidTimeZone, parseDate, parseWallTime } from '../providers/slots';
 
 export const E164_PATTERN = /^\+[1-9]\d{1,14}$/;
 export const MAX_ID = 2_147_483_647;
 export const MAX_EMAIL_LENGTH = 254;
+
+/** A positive id as text: plain digits, no sign, no leading zero, at most 10 of them. */
+const ID_TEXT = /^[1-9]\d{0,9}$/;
+/** An integer as text, written the one plain way (no `+`, exponent, hex, dot, space or leading zero). */
+const INTEGER_TEXT = /^(0|-?[1-9]\d{0,15})$/;
+
+/** An id as it arrives in a path or query string, or null when it is not one (`01`, `1e3`, `0x10`, ` 1`). */
+export function parseIdText(text: string): number | null {
+  if (!ID_TEXT.test(text)) return null;
+  const id = Number(text);
+  return id <= MAX_ID ? id : null;
+}
 
 /**
  * What an email field accepts: a plain `local@domain` — no quoted local part, no display name, no
@@ -82,10 +94,18 @@ export function IsId(): PropertyDecorator {
   return applyDecorators(IsInt(), Min(1), Max(MAX_ID));
 }
 
-/** An id in a query string, where it arrives as text. */
+/**
+ * An integer in a query string, where it arrives as text: only the plain decimal form becomes a
+ * number; anything else (`1e3`, `0x10`, ` 1`, `1.0`) stays text and fails the integer rule.
+ */
+export function QueryInteger(): PropertyDecorator {
+  return Transform(({ value }) => (typeof value === 'string' && INTEGER_TEXT.test(value) ? Number(value) : value));
+}
+
+/** An id in a query string: plain digits without a leading zero, read as a number. */
 export function IsQueryId(): PropertyDecorator {
   return applyDecorators(
-    Type(() => Number),
+    Transform(({ value }) => (typeof value === 'string' ? (parseIdText(value) ?? value) : value)),
     IsId(),
   );
 }

@@ -16,6 +16,22 @@ interface BadRequest {
   field?: string;
 }
 
+/** Every route that takes an id in its path, with the sample id 1 in it. */
+const ROUTES_WITH_PATH_IDS: [BadRequest['method'], string][] = [
+  ['GET', '/api/providers/:id'],
+  ['POST', '/api/providers/:id/api_key'],
+  ['GET', '/api/clients/:id'],
+  ['POST', '/api/clients/:id/api_key'],
+  ['GET', '/api/appointments/:id'],
+  ['POST', '/api/appointments/:id/cancel'],
+  ['GET', '/api/queue/entries/:id'],
+  ['GET', '/api/queue/entries/:id/events'],
+  ['POST', '/api/queue/entries/:id/no_show'],
+  ['POST', '/api/queue/entries/:id/leave'],
+];
+/** Texts that JavaScript would read as the number 1 (or 16), none of them plain digits. */
+const LENIENT_IDS = ['1e0', '0x1', '1.0', '%201', '01', '+1', '1%20'];
+
 /**
  * Malformed requests of every kind. Each must get a 4xx problem+json that names the field, never a
  * 5xx, and change nothing.
@@ -115,6 +131,14 @@ describeBackend('bad input', () => {
     { name: 'provider id in path not a number', method: 'GET', path: '/api/providers/abc', status: 400, code: 'VALIDATION_FAILED', field: 'id' },
     { name: 'provider id in path too large', method: 'GET', path: '/api/providers/99999999999999999999', status: 400, code: 'VALIDATION_FAILED', field: 'id' },
     { name: 'appointment id zero', method: 'GET', path: '/api/appointments/0', status: 400, code: 'VALIDATION_FAILED', field: 'id' },
+    ...ROUTES_WITH_PATH_IDS.flatMap(([method, route]) =>
+      LENIENT_IDS.map((id): BadRequest => ({ name: `${method} ${route} with id ${id}`, method, path: route.replace(':id', id), status: 400, code: 'VALIDATION_FAILED', field: 'id' })),
+    ),
+    { name: 'listing with a provider id in hexadecimal', method: 'GET', path: `/api/schedule?provider_id=0x1&date=2026-07-28`, status: 400, code: 'VALIDATION_FAILED', field: 'provider_id' },
+    { name: 'listing with a provider id in exponent form', method: 'GET', path: `/api/schedule?provider_id=1e0&date=2026-07-28`, status: 400, code: 'VALIDATION_FAILED', field: 'provider_id' },
+    { name: 'listing with a provider id with a leading zero', method: 'GET', path: `/api/schedule?provider_id=01&date=2026-07-28`, status: 400, code: 'VALIDATION_FAILED', field: 'provider_id' },
+    { name: 'listing duration in exponent form', method: 'GET', path: `/api/schedule?provider_id=1&date=2026-07-28&duration_minutes=3e1`, status: 400, code: 'VALIDATION_FAILED', field: 'duration_minutes' },
+    { name: 'page size with a decimal point', method: 'GET', path: '/api/providers?limit=2.0', status: 400, code: 'VALIDATION_FAILED', field: 'limit' },
     { name: 'page size 0', method: 'GET', path: '/api/providers?limit=0', status: 400, code: 'VALIDATION_FAILED', field: 'limit' },
     { name: 'page cursor with symbols', method: 'GET', path: '/api/providers?cursor=%27%20OR%201%3D1', status: 400, code: 'VALIDATION_FAILED', field: 'cursor' },
     { name: 'appointments by a bad date', method: 'GET', path: '/api/appointments?date=yesterday', status: 400, code: 'VALIDATION_FAILED', field: 'date' },
@@ -152,5 +176,17 @@ describeBackend('bad input', () => {
     expect(appointments.body.items).toHaveLength(0);
     const open = await sut.api.get(`/api/schedule?provider_id=${providerId}&date=${date}`);
     expect(open.body.slots).toHaveLength(4);
+  });
+
+  it('reads no appointment id leniently: 1e0, 1.0, 0x1, 01 or " 1" never cancel appointment 1', async () => {
+    const held = await sut.api.post('/api/client_schedule', request());
+    expect(held.status).toBe(202);
+    const id: number = held.body.appointment_id;
+    for (const lenient of [`${id}e0`, `${id}.0`, `0${id}`, `%20${id}`, `0x${id.toString(16)}`, `${id * 10}e-1`]) {
+      const refused = await sut.api.post(`/api/appointments/${lenient}/cancel`);
+      expect({ lenient, status: refused.status, code: refused.body.code }).toEqual({ lenient, status: 400, code: 'VALIDATION_FAILED' });
+    }
+    await expect(sut.api.get(`/api/appointments/${id}`)).resolves.toMatchObject({ status: 200, body: { status: 'pending' } });
+    await expect(sut.api.post(`/api/appointments/${id}/cancel`)).resolves.toMatchObject({ status: 200, body: { status: 'cancelled' } });
   });
 });
