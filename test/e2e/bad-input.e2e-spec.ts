@@ -1,3 +1,4 @@
+import { LoggerService } from '@nestjs/common';
 import { createBackend, describeBackend, TestBackend } from '../support/backend';
 import { createClient, createProvider, futureDate, publish } from '../support/factories';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -14,9 +15,11 @@ interface BadRequest {
   code: string;
   /** The field the problem must name. */
   field?: string;
+  /** Words the problem's detail must contain. */
+  detail?: string;
 }
 
-/** Every route that takes an id in its path, with the sample id 1 in it. */
+/** Every route that takes an id in its path. */
 const ROUTES_WITH_PATH_IDS: [BadRequest['method'], string][] = [
   ['GET', '/api/providers/:id'],
   ['POST', '/api/providers/:id/api_key'],
@@ -29,8 +32,25 @@ const ROUTES_WITH_PATH_IDS: [BadRequest['method'], string][] = [
   ['POST', '/api/queue/entries/:id/no_show'],
   ['POST', '/api/queue/entries/:id/leave'],
 ];
-/** Texts that JavaScript would read as the number 1 (or 16), none of them plain digits. */
+/** Spellings that JavaScript's Number() reads as 1, none of them plain digits without a leading zero. */
 const LENIENT_IDS = ['1e0', '0x1', '1.0', '%201', '01', '+1', '1%20'];
+
+/** `{"token":[[[…]]]}`, nested `levels` deep: 4 KB, and no key needed to send it. */
+const deeplyNested = (levels: number) => `{"token":${'['.repeat(levels)}${']'.repeat(levels)}}`;
+
+/** Keeps the warnings and errors the app logs; a refused request should log none. */
+class ProblemLog implements LoggerService {
+  readonly lines: string[] = [];
+  log = () => undefined;
+  debug = () => undefined;
+  verbose = () => undefined;
+  warn = (...parts: unknown[]) => this.keep(parts);
+  error = (...parts: unknown[]) => this.keep(parts);
+  fatal = (...parts: unknown[]) => this.keep(parts);
+  private keep(parts: unknown[]): void {
+    this.lines.push(parts.map(String).join(' '));
+  }
+}
 
 /**
  * Malformed requests of every kind. Each must get a 4xx problem+json that names the field, never a
@@ -42,10 +62,11 @@ describeBackend('bad input', () => {
   let providerId: number;
   let clientId: number;
   let date: string;
+  const problemLog = new ProblemLog();
 
   beforeAll(async () => {
     backend = await createBackend();
-    sut = await startTestApp(backend.env);
+    sut = await startTestApp(backend.env, { logger: problemLog });
     providerId = (await createProvider(sut.api)).id;
     clientId = (await createClient(sut.api)).id;
     date = futureDate(70);
@@ -74,7 +95,15 @@ describeBackend('bad input', () => {
     { name: 'unknown field', method: 'POST', path: '/api/schedule', body: { ...schedule(), provider: 1 }, status: 400, code: 'VALIDATION_FAILED', field: 'provider' },
     { name: 'typo in a field name', method: 'POST', path: '/api/client_schedule', body: { ...request(), requested_slott: 36 }, status: 400, code: 'VALIDATION_FAILED', field: 'requested_slott' },
     { name: '1 MB string', method: 'POST', path: '/api/providers', body: { name: huge, email: 'a@b.co' }, status: 413, code: 'PAYLOAD_TOO_LARGE' },
-    { name: 'XML content type', method: 'POST', path: '/api/schedule', raw: '<date/>', contentType: 'application/xml', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+    { name: 'XML content type', method: 'POST', path: '/api/schedule', raw: '<date/>', contentType: 'application/xml', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'Content-Type: application/json' },
+    { name: 'JSON sent as text/plain', method: 'POST', path: '/api/providers', raw: '{"name":"A","email":"tp@x.co"}', contentType: 'text/plain', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'Content-Type: application/json' },
+    { name: 'JSON sent as a form (curl -d without -H)', method: 'POST', path: '/api/clients', raw: '{"name":"A","email":"form@x.co"}', contentType: 'application/x-www-form-urlencoded', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'Content-Type: application/json' },
+    { name: 'a form on a JSON-only route', method: 'POST', path: '/api/schedule', raw: 'date=2026-07-28&start_time=09:00', contentType: 'application/x-www-form-urlencoded', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'Content-Type: application/json' },
+    { name: 'a form on the validation route, which takes one from its page', method: 'POST', path: '/api/validate', raw: 'token=not.a.jwt', contentType: 'application/x-www-form-urlencoded', status: 401, code: 'TOKEN_INVALID' },
+    { name: 'a token nested 2,000 levels deep', method: 'POST', path: '/api/validate', raw: deeplyNested(2_000), status: 400, code: 'VALIDATION_FAILED', field: 'body' },
+    { name: 'a token nested 33 levels deep', method: 'POST', path: '/api/validate', raw: deeplyNested(32), status: 400, code: 'VALIDATION_FAILED', field: 'body' },
+    { name: 'a token nested 32 levels deep, which validation judges', method: 'POST', path: '/api/validate', raw: deeplyNested(31), status: 400, code: 'VALIDATION_FAILED', field: 'token' },
+    { name: 'a schedule nested 20,000 levels deep', method: 'POST', path: '/api/schedule', raw: `{"date":${'['.repeat(20_000)}${']'.repeat(20_000)}}`, status: 400, code: 'VALIDATION_FAILED', field: 'body' },
     // Schedule
     { name: 'date that does not exist', method: 'POST', path: '/api/schedule', body: { ...schedule(), date: '2026-02-30' }, status: 400, code: 'VALIDATION_FAILED', field: 'date' },
     { name: 'date in another format', method: 'POST', path: '/api/schedule', body: { ...schedule(), date: '28/07/2026' }, status: 400, code: 'VALIDATION_FAILED', field: 'date' },
@@ -143,6 +172,7 @@ describeBackend('bad input', () => {
     { name: 'page cursor with symbols', method: 'GET', path: '/api/providers?cursor=%27%20OR%201%3D1', status: 400, code: 'VALIDATION_FAILED', field: 'cursor' },
     { name: 'appointments by a bad date', method: 'GET', path: '/api/appointments?date=yesterday', status: 400, code: 'VALIDATION_FAILED', field: 'date' },
     { name: 'unknown route', method: 'GET', path: '/api/nothing-here', status: 404, code: 'NOT_FOUND' },
+    { name: 'a text body to an unknown route', method: 'POST', path: '/api/nothing-here', raw: 'hello', contentType: 'text/plain', status: 404, code: 'NOT_FOUND' },
     // Validation tokens
     { name: 'validate without token', method: 'POST', path: '/api/validate', body: {}, status: 400, code: 'VALIDATION_FAILED', field: 'token' },
     { name: 'validate garbage token', method: 'POST', path: '/api/validate', body: { token: 'not.a.jwt' }, status: 401, code: 'TOKEN_INVALID' },
@@ -166,6 +196,7 @@ describeBackend('bad input', () => {
     expect(response.headers.get('content-type')).toContain('application/problem+json');
     expect(response.body).toMatchObject({ status: c.status, code: c.code, title: expect.any(String), type: expect.any(String) });
     if (c.field) expect(response.body.errors.map((error: { field: string }) => error.field)).toContain(c.field);
+    if (c.detail) expect(response.body.detail).toContain(c.detail);
     expect(response.text).not.toMatch(/QueryFailedError|SELECT |INSERT |at .*\.ts:\d+/);
   });
 
@@ -176,6 +207,10 @@ describeBackend('bad input', () => {
     expect(appointments.body.items).toHaveLength(0);
     const open = await sut.api.get(`/api/schedule?provider_id=${providerId}&date=${date}`);
     expect(open.body.slots).toHaveLength(4);
+  });
+
+  it('logged no error or warning while refusing all of that (a 2,000-level body once logged a stack each time)', () => {
+    expect(problemLog.lines).toEqual([]);
   });
 
   it('reads no appointment id leniently: 1e0, 1.0, 0x1, 01 or " 1" never cancel appointment 1', async () => {
