@@ -1,4 +1,4 @@
-import { isPlainEmailAddress, MAX_ID, parseIdText } from './validators';
+import { isName, isPlainEmailAddress, MAX_ID, parseIdText } from './validators';
 
 describe(isPlainEmailAddress.name, () => {
   it.each([
@@ -49,6 +49,47 @@ describe(isPlainEmailAddress.name, () => {
     ['the empty string', ''],
   ])('refuses %s: %j', (_name, address) => {
     expect(isPlainEmailAddress(address)).toBe(false);
+  });
+});
+
+describe(isName.name, () => {
+  it.each([
+    'A',
+    'Grace Hopper',
+    'Dr. Ada Lovelace',
+    'Zoë Ñúñez',
+    '李小龍',
+    'محمد',
+    "O'Brien-Smith",
+    '👩‍⚕️',
+    '  padded  ',
+    'a\u200bb',
+    'n'.repeat(200),
+  ])('accepts %j', (name) => {
+    expect(isName(name)).toBe(true);
+  });
+
+  it.each([
+    ['empty', ''],
+    ['over 200 characters', 'n'.repeat(201)],
+    ['a NUL', 'Grace\u0000Hopper'],
+    ['only a NUL', '\u0000'],
+    ['a newline', 'Grace\nBcc: evil@evil.example'],
+    ['a carriage return', 'Grace\rHopper'],
+    ['a tab', 'Grace\tHopper'],
+    ['DEL', 'Grace\u007f'],
+    ['a C1 control', 'Grace\u0085'],
+    ['a lone surrogate', 'Grace\ud800'],
+    ['spaces only', '   '],
+    ['zero-width spaces only', '\u200b\u200b\u200b'],
+    ['zero-width joiners and a BOM only', '\u200d\u200c\ufeff'],
+    ['a soft hyphen only', '\u00ad'],
+    ['Hangul fillers only', '\u3164\u115f'],
+    ['the blank Braille pattern only', '\u2800'],
+    ['no-break and ideographic spaces only', '\u00a0\u3000'],
+    ['combining marks only', '\u0301\u0301'],
+  ])('refuses %s: %j', (_name, name) => {
+    expect(isName(name)).toBe(false);
   });
 });
 

@@ -5,6 +5,7 @@ import { isOnSlotGrid, isValidTimeZone, parseDate, parseWallTime } from '../prov
 
 export const E164_PATTERN = /^\+[1-9]\d{1,14}$/;
 export const MAX_ID = 2_147_483_647;
+export const MAX_NAME_LENGTH = 200;
 export const MAX_EMAIL_LENGTH = 254;
 
 /** A positive id as text: plain digits, no sign, no leading zero, at most 10 of them. */
@@ -29,6 +30,18 @@ export function isPlainEmailAddress(value: string): boolean {
   // RFC 5322 specials and whitespace, which only quoted, commented or display-name forms need.
   if (/["(),:;<>[\\\]\s\p{Cc}\p{Cf}]/u.test(value)) return false;
   return isEmail(value, { allow_display_name: false, allow_ip_domain: false, require_tld: true });
+}
+
+/**
+ * What a name field accepts: 1 to 200 characters, at least one of them visible (a letter, digit,
+ * punctuation or symbol that is not one of Unicode's invisible "default ignorable" ones), and no
+ * control character or lone surrogate (NUL would be refused by PostgreSQL; CR/LF belong in no header).
+ */
+export function isName(value: string): boolean {
+  if (value.length < 1 || value.length > MAX_NAME_LENGTH) return false;
+  if (/[\p{Cc}\p{Cs}]/u.test(value)) return false;
+  // U+2800 (the blank Braille pattern) is a symbol that shows nothing.
+  return /(?![\p{Default_Ignorable_Code_Point}\u2800])[\p{L}\p{N}\p{P}\p{S}]/u.test(value);
 }
 
 /** A real calendar day as `YYYY-MM-DD` (2026-02-30 is refused). */
@@ -83,6 +96,20 @@ export function IsPlainEmail(options?: ValidationOptions): PropertyDecorator {
       validator: {
         validate: (value) => typeof value === 'string' && isPlainEmailAddress(value),
         defaultMessage: (args) => `${args?.property} must be a plain email address such as grace@example.com (no quotes, spaces or display name)`,
+      },
+    },
+    options,
+  );
+}
+
+export function IsName(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isName',
+      validator: {
+        validate: (value) => typeof value === 'string' && isName(value),
+        defaultMessage: (args) =>
+          `${args?.property} must be 1 to ${MAX_NAME_LENGTH} characters, with at least one visible character and no control characters`,
       },
     },
     options,

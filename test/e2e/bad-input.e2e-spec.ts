@@ -150,6 +150,13 @@ describeBackend('bad input', () => {
     { name: 'client email listing two addresses', method: 'POST', path: '/api/clients', body: { name: 'V', email: 'grace@example.com,evil@evil.example' }, status: 400, code: 'VALIDATION_FAILED', field: 'email' },
     { name: 'provider email with a space', method: 'POST', path: '/api/providers', body: { name: 'V', email: 'ada lovelace@clinic.example' }, status: 400, code: 'VALIDATION_FAILED', field: 'email' },
     { name: 'provider email with an IP literal', method: 'POST', path: '/api/providers', body: { name: 'V', email: 'ada@[127.0.0.1]' }, status: 400, code: 'VALIDATION_FAILED', field: 'email' },
+    // Names: 1 to 200 characters, one visible at least, no control character.
+    { name: 'client name with a NUL', method: 'POST', path: '/api/clients', body: { name: 'Gra\u0000ce', email: 'nul@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
+    { name: 'provider name with a NUL', method: 'POST', path: '/api/providers', body: { name: 'Dr.\u0000', email: 'nul@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
+    { name: 'client name of zero-width spaces only', method: 'POST', path: '/api/clients', body: { name: '\u200b\u200b', email: 'zw@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
+    { name: 'provider name of spaces only', method: 'POST', path: '/api/providers', body: { name: '   ', email: 'sp@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
+    { name: 'client name with a header in it', method: 'POST', path: '/api/clients', body: { name: 'Eve\r\nBcc: evil@evil.example', email: 'hdr@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
+    { name: 'client name as a number', method: 'POST', path: '/api/clients', body: { name: 42, email: 'num@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
     // Queries and paths
     { name: 'listing without provider', method: 'GET', path: `/api/schedule?date=2026-07-28`, status: 400, code: 'VALIDATION_FAILED', field: 'provider_id' },
     { name: 'listing with a bad date', method: 'GET', path: `/api/schedule?provider_id=1&date=2026-02-31`, status: 400, code: 'VALIDATION_FAILED', field: 'date' },
