@@ -4,9 +4,17 @@ import { AppError, FieldError } from './app-error';
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
     const field = parent ? `${parent}.${error.property}` : error.property || 'body';
-    const own = Object.values(error.constraints ?? {}).map((message) => ({
+    const constraints = error.constraints ?? {};
+    const isUnknownField = 'whitelistValidation' in constraints;
+    // A missing or null field breaks every rule of its type; one sentence says what is wrong.
+    // A DTO may say how to supply a missing field with `@IsDefined({ message })`.
+    if (!isUnknownField && Object.keys(constraints).length > 0 && (error.value === undefined || error.value === null)) {
+      const missing = constraints.isDefined ?? `${field} is required`;
+      return [{ field, message: error.value === undefined ? missing : `${field} must not be null` }];
+    }
+    const own = Object.values(constraints).map((message) => ({
       field,
-      message: error.constraints?.whitelistValidation === message ? `${field} is not a known field` : message,
+      message: isUnknownField ? `${field} is not a known field` : message,
     }));
     return [...own, ...flatten(error.children ?? [], field)];
   });
@@ -31,7 +39,8 @@ export function createValidationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
     transform: true,
-    validationError: { target: false, value: false },
+    // The values stay inside the pipe (they tell a missing field from a wrong one); answers never carry them.
+    validationError: { target: false, value: true },
     exceptionFactory: (errors) => AppError.validation(flatten(errors)),
   });
 }

@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsInt, isEmail, Max, Min, ValidateBy, ValidationOptions } from 'class-validator';
-import { isOnSlotGrid, isValidTimeZone, parseDate, parseWallTime } from '../providers/slots';
+import { IsInt, isEmail, Max, Min, ValidateBy, ValidateIf, ValidationOptions } from 'class-validator';
+import { canonicalTimeZone, isOnSlotGrid, parseDate, parseWallTime } from '../providers/slots';
 
 export const E164_PATTERN = /^\+[1-9]\d{1,14}$/;
 export const MAX_ID = 2_147_483_647;
@@ -76,16 +76,20 @@ export function IsSlotTime(options?: ValidationOptions): PropertyDecorator {
   );
 }
 
+/** An IANA time zone, taken in its canonical spelling (`europe/paris` becomes `Europe/Paris`). */
 export function IsIanaTimeZone(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isIanaTimeZone',
-      validator: {
-        validate: (value) => typeof value === 'string' && value.length <= 64 && isValidTimeZone(value),
-        defaultMessage: (args) => `${args?.property} must be an IANA time zone such as Europe/Paris`,
+  return applyDecorators(
+    Transform(({ value }) => (typeof value === 'string' && value.length <= 64 ? (canonicalTimeZone(value) ?? value) : value)),
+    ValidateBy(
+      {
+        name: 'isIanaTimeZone',
+        validator: {
+          validate: (value) => typeof value === 'string' && value.length <= 64 && canonicalTimeZone(value) === value,
+          defaultMessage: (args) => `${args?.property} must be an IANA time zone such as Europe/Paris`,
+        },
       },
-    },
-    options,
+      options,
+    ),
   );
 }
 
@@ -114,6 +118,14 @@ export function IsName(options?: ValidationOptions): PropertyDecorator {
     },
     options,
   );
+}
+
+/**
+ * A field that may be left out; unlike `@IsOptional()`, `null` is not "left out" but a value, and
+ * is refused by the field's own rules.
+ */
+export function IsOmittable(): PropertyDecorator {
+  return ValidateIf((_object, value) => value !== undefined);
 }
 
 /** A positive integer id that fits the database's integer column. */

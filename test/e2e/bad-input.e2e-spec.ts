@@ -132,6 +132,9 @@ describeBackend('bad input', () => {
     { name: 'duration over 240', method: 'POST', path: '/api/client_schedule', body: { ...request(), duration_minutes: 255 }, status: 400, code: 'VALIDATION_FAILED', field: 'duration_minutes' },
     { name: 'client id boolean', method: 'POST', path: '/api/client_schedule', body: { ...request(), client_id: true }, status: 400, code: 'VALIDATION_FAILED', field: 'client_id' },
     { name: 'request date 2026-02-29', method: 'POST', path: '/api/client_schedule', body: { ...request(), date: '2026-02-29' }, status: 400, code: 'VALIDATION_FAILED', field: 'date' },
+    { name: 'duration null', method: 'POST', path: '/api/client_schedule', body: { ...request(), duration_minutes: null }, status: 400, code: 'VALIDATION_FAILED', field: 'duration_minutes', detail: 'duration_minutes must not be null' },
+    { name: 'publishing a day before the provider\'s today', method: 'POST', path: '/api/schedule', body: { ...schedule(), date: futureDate(-1) }, status: 400, code: 'VALIDATION_FAILED', field: 'date' },
+    { name: 'publishing a day years ago', method: 'POST', path: '/api/schedule', body: { ...schedule(), date: '2020-01-06' }, status: 400, code: 'VALIDATION_FAILED', field: 'date' },
     // Providers and clients
     { name: 'provider without email', method: 'POST', path: '/api/providers', body: { name: 'A' }, status: 400, code: 'VALIDATION_FAILED', field: 'email' },
     { name: 'provider bad email', method: 'POST', path: '/api/providers', body: { name: 'A', email: 'not-an-email' }, status: 400, code: 'VALIDATION_FAILED', field: 'email' },
@@ -157,6 +160,7 @@ describeBackend('bad input', () => {
     { name: 'provider name of spaces only', method: 'POST', path: '/api/providers', body: { name: '   ', email: 'sp@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
     { name: 'client name with a header in it', method: 'POST', path: '/api/clients', body: { name: 'Eve\r\nBcc: evil@evil.example', email: 'hdr@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
     { name: 'client name as a number', method: 'POST', path: '/api/clients', body: { name: 42, email: 'num@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
+    { name: 'provider time zone that only looks like one', method: 'POST', path: '/api/providers', body: { name: 'A', email: 'tz2@x.co', time_zone: '+01:00' }, status: 400, code: 'VALIDATION_FAILED', field: 'time_zone' },
     // Queries and paths
     { name: 'listing without provider', method: 'GET', path: `/api/schedule?date=2026-07-28`, status: 400, code: 'VALIDATION_FAILED', field: 'provider_id' },
     { name: 'listing with a bad date', method: 'GET', path: `/api/schedule?provider_id=1&date=2026-02-31`, status: 400, code: 'VALIDATION_FAILED', field: 'date' },
@@ -220,6 +224,16 @@ describeBackend('bad input', () => {
     expect(problemLog.lines).toEqual([]);
   });
 
+  it('says once that a missing field is required, instead of every rule it breaks', async () => {
+    const response = await sut.api.post('/api/client_schedule', { date, client_id: clientId, requested_slot: 36 });
+    expect(response.status).toBe(400);
+    expect(response.body.errors).toEqual([{ field: 'provider_id', message: 'provider_id is required' }]);
+    const empty = await sut.api.post('/api/schedule', {});
+    expect(empty.body.errors).toEqual(
+      ['date', 'start_time', 'end_time', 'provider_id'].map((field) => ({ field, message: `${field} is required` })),
+    );
+  });
+
   it('reads no appointment id leniently: 1e0, 1.0, 0x1, 01 or " 1" never cancel appointment 1', async () => {
     const held = await sut.api.post('/api/client_schedule', request());
     expect(held.status).toBe(202);
@@ -230,5 +244,25 @@ describeBackend('bad input', () => {
     }
     await expect(sut.api.get(`/api/appointments/${id}`)).resolves.toMatchObject({ status: 200, body: { status: 'pending' } });
     await expect(sut.api.post(`/api/appointments/${id}/cancel`)).resolves.toMatchObject({ status: 200, body: { status: 'cancelled' } });
+  });
+
+  it('stores time zones in their canonical spelling', async () => {
+    await expect(createProvider(sut.api, { time_zone: 'utc' })).resolves.toMatchObject({ time_zone: 'UTC' });
+    await expect(createProvider(sut.api, { time_zone: 'europe/paris' })).resolves.toMatchObject({ time_zone: 'Europe/Paris' });
+    const paris = await createProvider(sut.api, { time_zone: 'EUROPE/PARIS' });
+    await expect(sut.api.get(`/api/providers/${paris.id}`)).resolves.toMatchObject({ body: { time_zone: 'Europe/Paris' } });
+    // A name the time-zone database keeps only as a link: refused, or stored as the zone it links to.
+    const old = await sut.api.post('/api/providers', { name: 'Old Zone', email: 'old-zone@x.co', time_zone: 'US/Pacific-New' });
+    if (old.status === 201) expect(old.body.time_zone).toBe('America/Los_Angeles');
+    else expect(old).toMatchObject({ status: 400, body: { errors: [{ field: 'time_zone' }] } });
+  });
+
+  it("judges a past day by the provider's today, in its time zone", async () => {
+    // Kiritimati (UTC+14) is a day ahead of UTC for most of the day: its yesterday is refused, its today taken.
+    const kiritimati = await createProvider(sut.api, { time_zone: 'Pacific/Kiritimati' });
+    const post = (day: string) => sut.api.post('/api/schedule', { date: day, start_time: '22:00', end_time: '23:00', provider_id: kiritimati.id });
+    const theirToday = futureDate(0, 'Pacific/Kiritimati');
+    await expect(post(futureDate(-1, 'Pacific/Kiritimati'))).resolves.toMatchObject({ status: 400, body: { errors: [{ field: 'date' }] } });
+    await expect(post(theirToday)).resolves.toMatchObject({ status: 201 });
   });
 });
