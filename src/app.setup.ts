@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { toProblem } from './common/problem';
 import { ProblemFilter, sendProblem } from './common/problem.filter';
 import { RedactingLogger } from './common/redacting-logger';
+import { guardRequestBodies } from './common/request-body';
 import { ProblemView } from './common/swagger';
 import { createValidationPipe } from './common/validation';
 import { Settings } from './config/settings';
@@ -26,6 +27,7 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
   const logger = new Logger('Http');
   // Errors raised by Fastify itself (bad JSON, body too large, wrong content type) get the same problem+json.
   fastify.setErrorHandler((error, _request, reply) => sendProblem(reply, toProblem(error), error, logger));
+  guardRequestBodies(fastify);
 
   await app.register(helmet, {
     // Swagger UI and the validation page use inline styles and scripts of their own origin.

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { AppError } from '../common/app-error';
+import { parseIdText } from '../common/validators';
 
 export const HOLD_TOKEN_AUDIENCE = 'scheduler:hold-validation';
 export const HOLD_TOKEN_ISSUER = 'scheduler';
@@ -30,7 +31,7 @@ export class HoldTokenService {
 
   verify(token: string): HoldTokenClaims {
     if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw invalid();
-    let payload: { sub?: unknown; jti?: unknown };
+    let payload: { sub?: unknown; jti?: unknown; exp?: unknown };
     try {
       payload = this.jwt.verify(token, {
         algorithms: [HOLD_TOKEN_ALGORITHM],
@@ -41,8 +42,10 @@ export class HoldTokenService {
     } catch {
       throw invalid();
     }
-    const appointmentId = typeof payload.sub === 'string' && /^\d{1,10}$/.test(payload.sub) ? Number(payload.sub) : NaN;
-    if (!Number.isSafeInteger(appointmentId) || typeof payload.jti !== 'string' || payload.jti.length > 64) throw invalid();
+    // A signature proves who wrote the claims, not that they are in range: they are checked like any input.
+    const appointmentId = typeof payload.sub === 'string' ? parseIdText(payload.sub) : null;
+    if (appointmentId === null || typeof payload.jti !== 'string' || payload.jti.length > 64) throw invalid();
+    if (!(Number.isSafeInteger(payload.exp) && (payload.exp as number) > 0)) throw invalid();
     return { appointmentId, holdId: payload.jti };
   }
 }

@@ -3,6 +3,7 @@ import { ApiConsumes, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags 
 import type { FastifyReply } from 'fastify';
 import { Public, SendsMessages } from '../access/access.decorators';
 import { AppError } from '../common/app-error';
+import { AcceptsForm } from '../common/request-body';
 import { ApiProblems } from '../common/swagger';
 import { ConfirmationView, ValidateTokenDto } from './dto/appointment.dto';
 import { confirmedPage, errorPage, previewPage, RenderedPage } from './validation-page';
@@ -53,6 +54,7 @@ export class ValidationController {
 
   @Post()
   @HttpCode(200)
+  @AcceptsForm()
   @SendsMessages()
   @ApiOperation({
     summary: 'Confirm a held appointment',

@@ -1,13 +1,16 @@
 import { Injectable, PipeTransform } from '@nestjs/common';
 import { AppError } from './app-error';
-import { MAX_ID } from './validators';
+import { parseIdText } from './validators';
 
-/** Path ids are positive integers that fit the database's integer column. */
+/**
+ * Path ids are positive integers that fit the database's integer column, written as plain digits
+ * without a leading zero: `1e0`, `0x10`, `1.0`, ` 1` and `01` are refused, never read as another id.
+ */
 @Injectable()
-export class IdParamPipe implements PipeTransform<string, number> {
-  transform(value: string): number {
-    const id = /^\d{1,10}$/.test(value) ? Number(value) : NaN;
-    if (!(id >= 1 && id <= MAX_ID)) throw AppError.field('id', 'id must be a positive integer');
+export class IdParamPipe implements PipeTransform<unknown, number> {
+  transform(value: unknown): number {
+    const id = typeof value === 'string' ? parseIdText(value) : null;
+    if (id === null) throw AppError.field('id', 'id must be a positive integer written in plain digits');
     return id;
   }
 }

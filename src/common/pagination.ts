@@ -1,12 +1,11 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
-import { MAX_ID } from './validators';
+import { MAX_ID, QueryInteger } from './validators';
 
 export class PageQuery {
   @ApiPropertyOptional({ description: 'Items per page (1 to 100)', default: 20, example: 20 })
   @IsOptional()
-  @Type(() => Number)
+  @QueryInteger()
   @IsInt()
   @Min(1)
   @Max(100)

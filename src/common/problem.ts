@@ -2,6 +2,7 @@ import { HttpException } from '@nestjs/common';
 import { AppError, ERROR_CODES, ErrorCode } from './app-error';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+export const SEND_JSON = 'Send Content-Type: application/json with a JSON body';
 
 export interface Problem {
   type: string;
@@ -68,7 +69,7 @@ function fastifyProblem(error: unknown): Problem | undefined {
   const raisedByFastify = (typeof code === 'string' && code.startsWith('FST_')) || (name === 'SyntaxError' && statusCode === 400);
   if (!raisedByFastify || typeof statusCode !== 'number' || statusCode < 400 || statusCode >= 500) return undefined;
   if (statusCode === 413) return problemOf('PAYLOAD_TOO_LARGE', 'The request body is too large');
-  if (statusCode === 415) return problemOf('UNSUPPORTED_MEDIA_TYPE', 'Send JSON (application/json)');
+  if (statusCode === 415) return problemOf('UNSUPPORTED_MEDIA_TYPE', SEND_JSON);
   if (statusCode === 404) return problemOf('NOT_FOUND', 'No such route');
   // The parser's own message may quote the body; say only what is wrong.
   const detail = 'The request body could not be parsed as JSON';
@@ -82,7 +83,7 @@ const HTTP_EXCEPTION_CODES: Partial<Record<number, [ErrorCode, string]>> = {
   404: ['NOT_FOUND', 'No such route'],
   405: ['METHOD_NOT_ALLOWED', 'Method not allowed'],
   413: ['PAYLOAD_TOO_LARGE', 'The request body is too large'],
-  415: ['UNSUPPORTED_MEDIA_TYPE', 'Send JSON (application/json)'],
+  415: ['UNSUPPORTED_MEDIA_TYPE', SEND_JSON],
   429: ['RATE_LIMITED', 'Too many requests'],
   503: ['UNAVAILABLE', 'A backing service did not answer; nothing was changed'],
 };

@@ -1,10 +1,48 @@
 import { applyDecorators } from '@nestjs/common';
-import { Type } from 'class-transformer';
-import { IsInt, Max, Min, ValidateBy, ValidationOptions } from 'class-validator';
-import { isOnSlotGrid, isValidTimeZone, parseDate, parseWallTime } from '../providers/slots';
+import { Transform } from 'class-transformer';
+import { IsInt, isEmail, Max, Min, ValidateBy, ValidateIf, ValidationOptions } from 'class-validator';
+import { canonicalTimeZone, isOnSlotGrid, parseDate, parseWallTime } from '../providers/slots';
 
 export const E164_PATTERN = /^\+[1-9]\d{1,14}$/;
 export const MAX_ID = 2_147_483_647;
+export const MAX_NAME_LENGTH = 200;
+export const MAX_EMAIL_LENGTH = 254;
+
+/** A positive id as text: plain digits, no sign, no leading zero, at most 10 of them. */
+const ID_TEXT = /^[1-9]\d{0,9}$/;
+/** An integer as text, written the one plain way (no `+`, exponent, hex, dot, space or leading zero). */
+const INTEGER_TEXT = /^(0|-?[1-9]\d{0,15})$/;
+
+/** An id as it arrives in a path or query string, or null when it is not one (`01`, `1e3`, `0x10`, ` 1`). */
+export function parseIdText(text: string): number | null {
+  if (!ID_TEXT.test(text)) return null;
+  const id = Number(text);
+  return id <= MAX_ID ? id : null;
+}
+
+/**
+ * What an email field accepts: a plain `local@domain` — no quoted local part, no display name, no
+ * comment, no IP literal, no space or control character — so the address can be neither read as
+ * another one nor split into a header by the mail layer.
+ */
+export function isPlainEmailAddress(value: string): boolean {
+  if (value.length > MAX_EMAIL_LENGTH) return false;
+  // RFC 5322 specials and whitespace, which only quoted, commented or display-name forms need.
+  if (/["(),:;<>[\\\]\s\p{Cc}\p{Cf}]/u.test(value)) return false;
+  return isEmail(value, { allow_display_name: false, allow_ip_domain: false, require_tld: true });
+}
+
+/**
+ * What a name field accepts: 1 to 200 characters, at least one of them visible (a letter, digit,
+ * punctuation or symbol that is not one of Unicode's invisible "default ignorable" ones), and no
+ * control character or lone surrogate (NUL would be refused by PostgreSQL; CR/LF belong in no header).
+ */
+export function isName(value: string): boolean {
+  if (value.length < 1 || value.length > MAX_NAME_LENGTH) return false;
+  if (/[\p{Cc}\p{Cs}]/u.test(value)) return false;
+  // U+2800 (the blank Braille pattern) is a symbol that shows nothing.
+  return /(?![\p{Default_Ignorable_Code_Point}\u2800])[\p{L}\p{N}\p{P}\p{S}]/u.test(value);
+}
 
 /** A real calendar day as `YYYY-MM-DD` (2026-02-30 is refused). */
 export function IsCalendarDate(options?: ValidationOptions): PropertyDecorator {
@@ -38,17 +76,56 @@ export function IsSlotTime(options?: ValidationOptions): PropertyDecorator {
   );
 }
 
+/** An IANA time zone, taken in its canonical spelling (`europe/paris` becomes `Europe/Paris`). */
 export function IsIanaTimeZone(options?: ValidationOptions): PropertyDecorator {
+  return applyDecorators(
+    Transform(({ value }) => (typeof value === 'string' && value.length <= 64 ? (canonicalTimeZone(value) ?? value) : value)),
+    ValidateBy(
+      {
+        name: 'isIanaTimeZone',
+        validator: {
+          validate: (value) => typeof value === 'string' && value.length <= 64 && canonicalTimeZone(value) === value,
+          defaultMessage: (args) => `${args?.property} must be an IANA time zone such as Europe/Paris`,
+        },
+      },
+      options,
+    ),
+  );
+}
+
+export function IsPlainEmail(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
     {
-      name: 'isIanaTimeZone',
+      name: 'isPlainEmail',
       validator: {
-        validate: (value) => typeof value === 'string' && value.length <= 64 && isValidTimeZone(value),
-        defaultMessage: (args) => `${args?.property} must be an IANA time zone such as Europe/Paris`,
+        validate: (value) => typeof value === 'string' && isPlainEmailAddress(value),
+        defaultMessage: (args) => `${args?.property} must be a plain email address such as grace@example.com (no quotes, spaces or display name)`,
       },
     },
     options,
   );
+}
+
+export function IsName(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isName',
+      validator: {
+        validate: (value) => typeof value === 'string' && isName(value),
+        defaultMessage: (args) =>
+          `${args?.property} must be 1 to ${MAX_NAME_LENGTH} characters, with at least one visible character and no control characters`,
+      },
+    },
+    options,
+  );
+}
+
+/**
+ * A field that may be left out; unlike `@IsOptional()`, `null` is not "left out" but a value, and
+ * is refused by the field's own rules.
+ */
+export function IsOmittable(): PropertyDecorator {
+  return ValidateIf((_object, value) => value !== undefined);
 }
 
 /** A positive integer id that fits the database's integer column. */
@@ -56,10 +133,18 @@ export function IsId(): PropertyDecorator {
   return applyDecorators(IsInt(), Min(1), Max(MAX_ID));
 }
 
-/** An id in a query string, where it arrives as text. */
+/**
+ * An integer in a query string, where it arrives as text: only the plain decimal form becomes a
+ * number; anything else (`1e3`, `0x10`, ` 1`, `1.0`) stays text and fails the integer rule.
+ */
+export function QueryInteger(): PropertyDecorator {
+  return Transform(({ value }) => (typeof value === 'string' && INTEGER_TEXT.test(value) ? Number(value) : value));
+}
+
+/** An id in a query string: plain digits without a leading zero, read as a number. */
 export function IsQueryId(): PropertyDecorator {
   return applyDecorators(
-    Type(() => Number),
+    Transform(({ value }) => (typeof value === 'string' ? (parseIdText(value) ?? value) : value)),
     IsId(),
   );
 }

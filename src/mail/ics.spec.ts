@@ -1,4 +1,4 @@
-import { CalendarEvent, buildIcs, escapeIcsText, foldIcsLine } from './ics';
+import { CalendarEvent, buildIcs, escapeIcsText, foldIcsLine, icsMailto } from './ics';
 
 const EVENT: CalendarEvent = {
   uid: 'appointment-42@scheduler',
@@ -100,6 +100,44 @@ describe(buildIcs.name, () => {
     for (const name of absent) expect(property(ics, name)).toBeUndefined();
   });
 
+  describe('hostile values', () => {
+    const INJECTION = '\r\nATTENDEE:mailto:evil3@evil.example\r\nURL:http://evil.example';
+    const HOSTILE: CalendarEvent = {
+      ...EVENT,
+      uid: `appointment-42@scheduler${INJECTION}`,
+      summary: `Appointment${INJECTION}`,
+      description: `Appointment\nX-INJ:1${INJECTION}\u0000\u000b`,
+      organizerEmail: `"x${INJECTION}"@clinic.example`,
+      attendeeEmail: `"x${INJECTION}"@example.com`,
+    };
+    const names = (ics: string) => contentLines(ics).map((line) => /^[A-Z-]+/.exec(line)![0]);
+
+    it('cannot add, remove or reorder a line, whatever any value holds', () => {
+      expect(names(sut(HOSTILE))).toEqual(names(sut(EVENT)));
+    });
+
+    it('keeps every physical line within 75 octets and free of control characters', () => {
+      const ics = sut({ ...HOSTILE, description: HOSTILE.description.repeat(20) });
+      for (const line of physicalLinesAsBytes(ics)) {
+        expect(line.length).toBeLessThanOrEqual(75);
+        expect(line.toString('utf8')).not.toMatch(/[\x00-\x08\x0a-\x1f\x7f]/);
+      }
+    });
+
+    it('writes the addresses as mailto URIs that decode to the very address given', () => {
+      const ics = sut(HOSTILE);
+      for (const [name, address] of [['ORGANIZER', HOSTILE.organizerEmail!], ['ATTENDEE', HOSTILE.attendeeEmail!]]) {
+        const value = property(ics, name)!;
+        expect(value).toMatch(/^mailto:[^\r\n"?]+$/);
+        expect(decodeURIComponent(value.slice('mailto:'.length))).toBe(address);
+      }
+    });
+
+    it('escapes the UID as the TEXT it is', () => {
+      expect(property(sut({ ...EVENT, uid: 'a,b;c\\d\ne' }), 'UID')).toBe('a\\,b\\;c\\\\d\\ne');
+    });
+  });
+
   describe('line endings', () => {
     const SAMPLES: [string, CalendarEvent][] = [
       ['a plain event', EVENT],
@@ -138,6 +176,9 @@ describe(buildIcs.name, () => {
       ['a colon, which needs none', 'at 10:30', 'at 10:30'],
       ['a double quote, which needs none', 'the "big" room', 'the "big" room'],
       ['accents, which need none', 'Zoë Ñúñez', 'Zoë Ñúñez'],
+      ['a tab, which may stay', 'a\tb', 'a\tb'],
+      ['a NUL, which TEXT cannot carry', 'a\u0000b', 'ab'],
+      ['other control characters', 'a\u000bb\u001bc\u007fd', 'abcd'],
     ])('%s: %j → %j', (_name, text, escaped) => {
       expect(escapeIcsText(text)).toBe(escaped);
       const ics = sut({ ...EVENT, summary: text, description: text });
@@ -190,6 +231,21 @@ describe(buildIcs.name, () => {
       const ics = sut(EVENT);
       expect(ics).not.toMatch(/\r\n[ \t]/);
     });
+  });
+});
+
+describe(icsMailto.name, () => {
+  it.each([
+    ['a plain address', 'grace@example.com', 'mailto:grace@example.com'],
+    ['plus, dot, hyphen and underscore', 'grace.h+cal_1-x@mail.example.com', 'mailto:grace.h+cal_1-x@mail.example.com'],
+    ['a question mark, which would start headers', 'a?b@example.com', 'mailto:a%3Fb@example.com'],
+    ['a percent sign', 'a%b@example.com', 'mailto:a%25b@example.com'],
+    ['a hash, an ampersand and an equals sign', 'a#b&c=d@example.com', 'mailto:a%23b%26c%3Dd@example.com'],
+    ['CR and LF', 'a\r\nb@example.com', 'mailto:a%0D%0Ab@example.com'],
+    ['a double quote and a space', '"a b"@example.com', 'mailto:%22a%20b%22@example.com'],
+    ['a non-ASCII local part', 'josé@example.com', 'mailto:jos%C3%A9@example.com'],
+  ])('%s: %j → %s', (_name, address, uri) => {
+    expect(icsMailto(address)).toBe(uri);
   });
 });
 

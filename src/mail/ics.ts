@@ -14,9 +14,34 @@ function icsInstant(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 }
 
-/** Escapes TEXT values: backslash, semicolon, comma and newlines. */
+/**
+ * Escapes TEXT values: backslash, semicolon, comma and newlines; other control characters, which
+ * TEXT may not carry (RFC 5545 §3.3.11; a tab may stay), are dropped.
+ */
 export function escapeIcsText(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r\n|\r|\n/g, '\\n');
+  return text
+    .replace(/\\/g, '\\\\')
+    .replace(/;/g, '\\;')
+    .replace(/,/g, '\\,')
+    .replace(/\r\n|\r|\n/g, '\\n')
+    .replace(/[\x00-\x08\x0a-\x1f\x7f]/g, '');
+}
+
+/** Characters a `mailto:` address may carry as they are (RFC 6068 `unreserved` and `some-delims`). */
+const MAILTO_LITERAL = /^[A-Za-z0-9\-._~!$'()*+,;:@]$/;
+
+/**
+ * A CAL-ADDRESS value for an email address: `mailto:` and the address with every other character
+ * percent-encoded, so no CR, LF or `?` can end the line or the address.
+ */
+export function icsMailto(address: string): string {
+  let uri = 'mailto:';
+  for (const char of address) {
+    uri += MAILTO_LITERAL.test(char)
+      ? char
+      : [...Buffer.from(char, 'utf8')].map((octet) => `%${octet.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+  }
+  return uri;
 }
 
 /** Folds content lines longer than 75 octets, as the RFC requires. */
@@ -41,6 +66,7 @@ export function foldIcsLine(line: string): string {
   return parts.join('\r\n ');
 }
 
+/** Every value is escaped for its type and every line folded: nothing in an event can add a line. */
 export function buildIcs(event: CalendarEvent): string {
   const lines = [
     'BEGIN:VCALENDAR',
@@ -49,14 +75,14 @@ export function buildIcs(event: CalendarEvent): string {
     'CALSCALE:GREGORIAN',
     'METHOD:REQUEST',
     'BEGIN:VEVENT',
-    `UID:${event.uid}`,
+    `UID:${escapeIcsText(event.uid)}`,
     `DTSTAMP:${icsInstant(event.stampMs)}`,
     `DTSTART:${icsInstant(event.startMs)}`,
     `DTEND:${icsInstant(event.endMs)}`,
     `SUMMARY:${escapeIcsText(event.summary)}`,
     `DESCRIPTION:${escapeIcsText(event.description)}`,
-    ...(event.organizerEmail ? [`ORGANIZER:mailto:${event.organizerEmail}`] : []),
-    ...(event.attendeeEmail ? [`ATTENDEE;ROLE=REQ-PARTICIPANT;RSVP=FALSE:mailto:${event.attendeeEmail}`] : []),
+    ...(event.organizerEmail ? [`ORGANIZER:${icsMailto(event.organizerEmail)}`] : []),
+    ...(event.attendeeEmail ? [`ATTENDEE;ROLE=REQ-PARTICIPANT;RSVP=FALSE:${icsMailto(event.attendeeEmail)}`] : []),
     'STATUS:CONFIRMED',
     'END:VEVENT',
     'END:VCALENDAR',

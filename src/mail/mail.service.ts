@@ -5,6 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Envelope } from 'nodemailer/lib/mailer';
+import addressparser from 'nodemailer/lib/addressparser';
 import { AppError } from '../common/app-error';
 import { OUTBOX_LOG_CONTEXT } from '../common/redacting-logger';
 import { Settings } from '../config/settings';
@@ -43,6 +45,19 @@ export interface QueueNoticeMail {
 
 type Template = HandlebarsTemplateDelegate<object>;
 
+/** One message to one person, addressed by the mail service itself. */
+interface OutgoingMail extends Omit<Parameters<MailerService['sendMail']>[0], 'to' | 'from' | 'envelope'> {
+  to: string;
+  toName: string;
+}
+
+/** The sender configured in MAIL_FROM (`Scheduler <no-reply@example.com>` or a bare address). */
+function senderOf(mailFrom: string): { name: string; address: string } {
+  const [sender] = addressparser(mailFrom, { flatten: true });
+  if (!sender?.address) throw new Error(`MAIL_FROM must be an address such as "Scheduler <no-reply@example.com>"`);
+  return { name: sender.name, address: sender.address };
+}
+
 function loadTemplate(name: string): Template {
   // Plain-text parts must not be HTML-escaped: an escaped "=" would break the link a person copies.
   const noEscape = name.endsWith('.text.hbs');
@@ -63,6 +78,7 @@ export class MailService {
     queueNoticeText: loadTemplate('queue-notice.text.hbs'),
   };
   private readonly outboxDir: string;
+  private readonly sender: { name: string; address: string };
   private outboxReady: Promise<unknown> | undefined;
 
   constructor(
@@ -70,11 +86,13 @@ export class MailService {
     @InjectSettings() private readonly settings: Settings,
   ) {
     this.outboxDir = join(settings.dataDir, 'outbox');
+    this.sender = senderOf(settings.mailFrom);
   }
 
   async sendValidation(mail: ValidationMail): Promise<void> {
     await this.send({
       to: mail.to,
+      toName: mail.clientName,
       subject: `Confirm your appointment on ${mail.date} at ${mail.startTime}`,
       html: this.templates.validationHtml(mail),
       text: this.templates.validationText(mail),
@@ -88,6 +106,7 @@ export class MailService {
   async sendConfirmation(mail: ConfirmationMail): Promise<void> {
     await this.send({
       to: mail.to,
+      toName: mail.clientName,
       subject: `Appointment confirmed: ${mail.date} at ${mail.startTime}`,
       html: this.templates.confirmationHtml(mail),
       text: this.templates.confirmationText(mail),
@@ -101,16 +120,24 @@ export class MailService {
     const facts = { ...mail, turn: mail.kind === 'turn' };
     await this.send({
       to: mail.to,
+      toName: mail.clientName,
       subject: mail.kind === 'turn' ? `It's your turn: ${mail.providerName} is ready for you` : `You're next in line for ${mail.providerName}`,
       html: this.templates.queueNoticeHtml(facts),
       text: this.templates.queueNoticeText(facts),
     });
   }
 
-  private async send(message: Parameters<MailerService['sendMail']>[0]): Promise<void> {
+  /**
+   * Addresses are handed to nodemailer as objects, which it takes as they are, and the SMTP envelope
+   * is given explicitly: a recipient is never re-parsed out of text, so no address or name can turn
+   * into another recipient or another header.
+   */
+  private async send({ to, toName, ...message }: OutgoingMail): Promise<void> {
+    // nodemailer's types allow only text in the envelope, but it takes address objects there too.
+    const envelope = { from: { name: '', address: this.sender.address }, to: [{ name: '', address: to }] } as unknown as Envelope;
     let info: { message?: unknown };
     try {
-      info = (await this.mailer.sendMail(message)) as { message?: unknown };
+      info = (await this.mailer.sendMail({ ...message, from: this.sender, to: { name: toName, address: to }, envelope })) as { message?: unknown };
     } catch (error) {
       this.logger.warn(`Mail could not be sent: ${error instanceof Error ? error.message : String(error)}`);
       throw new AppError('UNAVAILABLE', 'The mail server did not accept the message; nothing was changed');

@@ -11,6 +11,7 @@ import {
   CalendarDate,
   daySlots,
   indexToWallTime,
+  localDate,
   mergeIndexes,
   parseDate,
   parseWallTime,
@@ -49,6 +50,9 @@ export class ScheduleService {
     if (endMinutes <= startMinutes) throw AppError.field('end_time', 'end_time must be after start_time');
     if (startMinutes >= 24 * 60) throw AppError.field('start_time', 'start_time must be before 24:00');
     const provider = await this.providers.get(dto.provider_id);
+    const today = localDate(this.clock.nowMs(), provider.timeZone);
+    // Both are YYYY-MM-DD, so text order is date order. A past day could never be booked.
+    if (dto.date < today) throw AppError.field('date', `date must not be before the provider's today (${today}, ${provider.timeZone})`);
     const date = parseDate(dto.date)!;
 
     const wanted = new Set(windowIndexes(startMinutes, endMinutes));

@@ -12,6 +12,7 @@ import {
   localDateTime,
   isOnSlotGrid,
   isValidTimeZone,
+  canonicalTimeZone,
   localDate,
   mergeIndexes,
   parseDate,
@@ -576,6 +577,39 @@ describe(isValidTimeZone.name, () => {
   ])('%j → %s', (zone, expected) => {
     expect(isValidTimeZone(zone)).toBe(expected);
   });
+});
+
+describe(canonicalTimeZone.name, () => {
+  it.each([
+    ['UTC', 'UTC'],
+    ['utc', 'UTC'],
+    ['Utc', 'UTC'],
+    ['Europe/Paris', 'Europe/Paris'],
+    ['europe/paris', 'Europe/Paris'],
+    ['EUROPE/PARIS', 'Europe/Paris'],
+    ['america/new_york', 'America/New_York'],
+    ['australia/lord_howe', 'Australia/Lord_Howe'],
+    ['America/Los_Angeles', 'America/Los_Angeles'],
+  ])('%j → %j', (zone, canonical) => {
+    expect(canonicalTimeZone(zone)).toBe(canonical);
+  });
+
+  it.each(['Mars/Olympus_Mons', 'Europe/Pariss', '', 'not a zone', '+01:00', 'UTC+1', 'Z'])('%j is no zone', (zone) => {
+    expect(canonicalTimeZone(zone)).toBeNull();
+  });
+
+  // Links (old names) resolve to whatever zone the runtime's database says; the answer must be a
+  // real zone that is its own canonical name, so two spellings of one zone are stored alike.
+  it.each(['US/Pacific', 'us/pacific', 'US/Pacific-New', 'Asia/Calcutta', 'Asia/Kolkata', 'Etc/UTC', 'GMT', 'Europe/Kiev', 'europe/kyiv'])(
+    '%j is refused or stored under a canonical name',
+    (zone) => {
+      const canonical = canonicalTimeZone(zone);
+      if (canonical === null) return;
+      expect(isValidTimeZone(canonical)).toBe(true);
+      expect(canonicalTimeZone(canonical)).toBe(canonical);
+      expect(canonicalTimeZone(zone.toLowerCase())).toBe(canonical);
+    },
+  );
 });
 
 describe(localDateTime.name, () => {

@@ -80,6 +80,16 @@ export function isValidTimeZone(zone: string): boolean {
 }
 
 /**
+ * The one spelling a time zone is stored under, as the runtime's time-zone database (ICU) names it:
+ * `utc` → `UTC`, `europe/paris` → `Europe/Paris`, and a link to its zone (`US/Pacific` →
+ * `America/Los_Angeles`); null for a name that is not a zone. Canonical names map to themselves.
+ */
+export function canonicalTimeZone(zone: string): string | null {
+  if (!isValidTimeZone(zone)) return null;
+  return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+}
+
+/**
  * The instant a wall-clock time happens in a zone, or null when that time does not exist
  * (skipped by a daylight-saving jump). A time that happens twice (the hour repeated when clocks go
  * back) resolves to its later occurrence, so every slot's end label reads naturally.

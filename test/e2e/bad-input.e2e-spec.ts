@@ -1,3 +1,4 @@
+import { LoggerService } from '@nestjs/common';
 import { createBackend, describeBackend, TestBackend } from '../support/backend';
 import { createClient, createProvider, futureDate, publish } from '../support/factories';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -14,6 +15,41 @@ interface BadRequest {
   code: string;
   /** The field the problem must name. */
   field?: string;
+  /** Words the problem's detail must contain. */
+  detail?: string;
+}
+
+/** Every route that takes an id in its path. */
+const ROUTES_WITH_PATH_IDS: [BadRequest['method'], string][] = [
+  ['GET', '/api/providers/:id'],
+  ['POST', '/api/providers/:id/api_key'],
+  ['GET', '/api/clients/:id'],
+  ['POST', '/api/clients/:id/api_key'],
+  ['GET', '/api/appointments/:id'],
+  ['POST', '/api/appointments/:id/cancel'],
+  ['GET', '/api/queue/entries/:id'],
+  ['GET', '/api/queue/entries/:id/events'],
+  ['POST', '/api/queue/entries/:id/no_show'],
+  ['POST', '/api/queue/entries/:id/leave'],
+];
+/** Spellings that JavaScript's Number() reads as 1, none of them plain digits without a leading zero. */
+const LENIENT_IDS = ['1e0', '0x1', '1.0', '%201', '01', '+1', '1%20'];
+
+/** `{"token":[[[…]]]}`, nested `levels` deep: 4 KB, and no key needed to send it. */
+const deeplyNested = (levels: number) => `{"token":${'['.repeat(levels)}${']'.repeat(levels)}}`;
+
+/** Keeps the warnings and errors the app logs; a refused request should log none. */
+class ProblemLog implements LoggerService {
+  readonly lines: string[] = [];
+  log = () => undefined;
+  debug = () => undefined;
+  verbose = () => undefined;
+  warn = (...parts: unknown[]) => this.keep(parts);
+  error = (...parts: unknown[]) => this.keep(parts);
+  fatal = (...parts: unknown[]) => this.keep(parts);
+  private keep(parts: unknown[]): void {
+    this.lines.push(parts.map(String).join(' '));
+  }
 }
 
 /**
@@ -26,10 +62,11 @@ describeBackend('bad input', () => {
   let providerId: number;
   let clientId: number;
   let date: string;
+  const problemLog = new ProblemLog();
 
   beforeAll(async () => {
     backend = await createBackend();
-    sut = await startTestApp(backend.env);
+    sut = await startTestApp(backend.env, { logger: problemLog });
     providerId = (await createProvider(sut.api)).id;
     clientId = (await createClient(sut.api)).id;
     date = futureDate(70);
@@ -58,7 +95,15 @@ describeBackend('bad input', () => {
     { name: 'unknown field', method: 'POST', path: '/api/schedule', body: { ...schedule(), provider: 1 }, status: 400, code: 'VALIDATION_FAILED', field: 'provider' },
     { name: 'typo in a field name', method: 'POST', path: '/api/client_schedule', body: { ...request(), requested_slott: 36 }, status: 400, code: 'VALIDATION_FAILED', field: 'requested_slott' },
     { name: '1 MB string', method: 'POST', path: '/api/providers', body: { name: huge, email: 'a@b.co' }, status: 413, code: 'PAYLOAD_TOO_LARGE' },
-    { name: 'XML content type', method: 'POST', path: '/api/schedule', raw: '<date/>', contentType: 'application/xml', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+    { name: 'XML content type', method: 'POST', path: '/api/schedule', raw: '<date/>', contentType: 'application/xml', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'Content-Type: application/json' },
+    { name: 'JSON sent as text/plain', method: 'POST', path: '/api/providers', raw: '{"name":"A","email":"tp@x.co"}', contentType: 'text/plain', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'Content-Type: application/json' },
+    { name: 'JSON sent as a form (curl -d without -H)', method: 'POST', path: '/api/clients', raw: '{"name":"A","email":"form@x.co"}', contentType: 'application/x-www-form-urlencoded', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'Content-Type: application/json' },
+    { name: 'a form on a JSON-only route', method: 'POST', path: '/api/schedule', raw: 'date=2026-07-28&start_time=09:00', contentType: 'application/x-www-form-urlencoded', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'Content-Type: application/json' },
+    { name: 'a form on the validation route, which takes one from its page', method: 'POST', path: '/api/validate', raw: 'token=not.a.jwt', contentType: 'application/x-www-form-urlencoded', status: 401, code: 'TOKEN_INVALID' },
+    { name: 'a token nested 2,000 levels deep', method: 'POST', path: '/api/validate', raw: deeplyNested(2_000), status: 400, code: 'VALIDATION_FAILED', field: 'body' },
+    { name: 'a token nested 33 levels deep', method: 'POST', path: '/api/validate', raw: deeplyNested(32), status: 400, code: 'VALIDATION_FAILED', field: 'body' },
+    { name: 'a token nested 32 levels deep, which validation judges', method: 'POST', path: '/api/validate', raw: deeplyNested(31), status: 400, code: 'VALIDATION_FAILED', field: 'token' },
+    { name: 'a schedule nested 20,000 levels deep', method: 'POST', path: '/api/schedule', raw: `{"date":${'['.repeat(20_000)}${']'.repeat(20_000)}}`, status: 400, code: 'VALIDATION_FAILED', field: 'body' },
     // Schedule
     { name: 'date that does not exist', method: 'POST', path: '/api/schedule', body: { ...schedule(), date: '2026-02-30' }, status: 400, code: 'VALIDATION_FAILED', field: 'date' },
     { name: 'date in another format', method: 'POST', path: '/api/schedule', body: { ...schedule(), date: '28/07/2026' }, status: 400, code: 'VALIDATION_FAILED', field: 'date' },
@@ -87,6 +132,9 @@ describeBackend('bad input', () => {
     { name: 'duration over 240', method: 'POST', path: '/api/client_schedule', body: { ...request(), duration_minutes: 255 }, status: 400, code: 'VALIDATION_FAILED', field: 'duration_minutes' },
     { name: 'client id boolean', method: 'POST', path: '/api/client_schedule', body: { ...request(), client_id: true }, status: 400, code: 'VALIDATION_FAILED', field: 'client_id' },
     { name: 'request date 2026-02-29', method: 'POST', path: '/api/client_schedule', body: { ...request(), date: '2026-02-29' }, status: 400, code: 'VALIDATION_FAILED', field: 'date' },
+    { name: 'duration null', method: 'POST', path: '/api/client_schedule', body: { ...request(), duration_minutes: null }, status: 400, code: 'VALIDATION_FAILED', field: 'duration_minutes', detail: 'duration_minutes must not be null' },
+    { name: 'publishing a day before the provider\'s today', method: 'POST', path: '/api/schedule', body: { ...schedule(), date: futureDate(-1) }, status: 400, code: 'VALIDATION_FAILED', field: 'date' },
+    { name: 'publishing a day years ago', method: 'POST', path: '/api/schedule', body: { ...schedule(), date: '2020-01-06' }, status: 400, code: 'VALIDATION_FAILED', field: 'date' },
     // Providers and clients
     { name: 'provider without email', method: 'POST', path: '/api/providers', body: { name: 'A' }, status: 400, code: 'VALIDATION_FAILED', field: 'email' },
     { name: 'provider bad email', method: 'POST', path: '/api/providers', body: { name: 'A', email: 'not-an-email' }, status: 400, code: 'VALIDATION_FAILED', field: 'email' },
@@ -96,6 +144,23 @@ describeBackend('bad input', () => {
     { name: 'provider name too long', method: 'POST', path: '/api/providers', body: { name: 'n'.repeat(201), email: 'l@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
     { name: 'client phone with letters', method: 'POST', path: '/api/clients', body: { name: 'C', email: 'c@x.co', phone: '+1415CALLME' }, status: 400, code: 'VALIDATION_FAILED', field: 'phone' },
     { name: 'client email as an array', method: 'POST', path: '/api/clients', body: { name: 'C', email: ['c@x.co'] }, status: 400, code: 'VALIDATION_FAILED', field: 'email' },
+    // Addresses: plain local@domain only. The first two were accepted and sent the booking link, or
+    // calendar lines, elsewhere.
+    { name: 'client email with a Bcc header in a quoted local part', method: 'POST', path: '/api/clients', body: { name: 'V', email: '"x\r\nBcc: evil2@evil.example\r\nX-Inj: 2"@example.com' }, status: 400, code: 'VALIDATION_FAILED', field: 'email' },
+    { name: 'client email with calendar lines in a quoted local part', method: 'POST', path: '/api/clients', body: { name: 'V', email: '"x\r\nATTENDEE:mailto:evil3@evil.example\r\nURL:http://evil.example"@example.com' }, status: 400, code: 'VALIDATION_FAILED', field: 'email' },
+    { name: 'client email with a plain quoted local part', method: 'POST', path: '/api/clients', body: { name: 'V', email: '"grace"@example.com' }, status: 400, code: 'VALIDATION_FAILED', field: 'email' },
+    { name: 'client email with a display name', method: 'POST', path: '/api/clients', body: { name: 'V', email: 'Grace <grace@example.com>' }, status: 400, code: 'VALIDATION_FAILED', field: 'email' },
+    { name: 'client email listing two addresses', method: 'POST', path: '/api/clients', body: { name: 'V', email: 'grace@example.com,evil@evil.example' }, status: 400, code: 'VALIDATION_FAILED', field: 'email' },
+    { name: 'provider email with a space', method: 'POST', path: '/api/providers', body: { name: 'V', email: 'ada lovelace@clinic.example' }, status: 400, code: 'VALIDATION_FAILED', field: 'email' },
+    { name: 'provider email with an IP literal', method: 'POST', path: '/api/providers', body: { name: 'V', email: 'ada@[127.0.0.1]' }, status: 400, code: 'VALIDATION_FAILED', field: 'email' },
+    // Names: 1 to 200 characters, one visible at least, no control character.
+    { name: 'client name with a NUL', method: 'POST', path: '/api/clients', body: { name: 'Gra\u0000ce', email: 'nul@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
+    { name: 'provider name with a NUL', method: 'POST', path: '/api/providers', body: { name: 'Dr.\u0000', email: 'nul@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
+    { name: 'client name of zero-width spaces only', method: 'POST', path: '/api/clients', body: { name: '\u200b\u200b', email: 'zw@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
+    { name: 'provider name of spaces only', method: 'POST', path: '/api/providers', body: { name: '   ', email: 'sp@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
+    { name: 'client name with a header in it', method: 'POST', path: '/api/clients', body: { name: 'Eve\r\nBcc: evil@evil.example', email: 'hdr@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
+    { name: 'client name as a number', method: 'POST', path: '/api/clients', body: { name: 42, email: 'num@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
+    { name: 'provider time zone that only looks like one', method: 'POST', path: '/api/providers', body: { name: 'A', email: 'tz2@x.co', time_zone: '+01:00' }, status: 400, code: 'VALIDATION_FAILED', field: 'time_zone' },
     // Queries and paths
     { name: 'listing without provider', method: 'GET', path: `/api/schedule?date=2026-07-28`, status: 400, code: 'VALIDATION_FAILED', field: 'provider_id' },
     { name: 'listing with a bad date', method: 'GET', path: `/api/schedule?provider_id=1&date=2026-02-31`, status: 400, code: 'VALIDATION_FAILED', field: 'date' },
@@ -106,10 +171,19 @@ describeBackend('bad input', () => {
     { name: 'provider id in path not a number', method: 'GET', path: '/api/providers/abc', status: 400, code: 'VALIDATION_FAILED', field: 'id' },
     { name: 'provider id in path too large', method: 'GET', path: '/api/providers/99999999999999999999', status: 400, code: 'VALIDATION_FAILED', field: 'id' },
     { name: 'appointment id zero', method: 'GET', path: '/api/appointments/0', status: 400, code: 'VALIDATION_FAILED', field: 'id' },
+    ...ROUTES_WITH_PATH_IDS.flatMap(([method, route]) =>
+      LENIENT_IDS.map((id): BadRequest => ({ name: `${method} ${route} with id ${id}`, method, path: route.replace(':id', id), status: 400, code: 'VALIDATION_FAILED', field: 'id' })),
+    ),
+    { name: 'listing with a provider id in hexadecimal', method: 'GET', path: `/api/schedule?provider_id=0x1&date=2026-07-28`, status: 400, code: 'VALIDATION_FAILED', field: 'provider_id' },
+    { name: 'listing with a provider id in exponent form', method: 'GET', path: `/api/schedule?provider_id=1e0&date=2026-07-28`, status: 400, code: 'VALIDATION_FAILED', field: 'provider_id' },
+    { name: 'listing with a provider id with a leading zero', method: 'GET', path: `/api/schedule?provider_id=01&date=2026-07-28`, status: 400, code: 'VALIDATION_FAILED', field: 'provider_id' },
+    { name: 'listing duration in exponent form', method: 'GET', path: `/api/schedule?provider_id=1&date=2026-07-28&duration_minutes=3e1`, status: 400, code: 'VALIDATION_FAILED', field: 'duration_minutes' },
+    { name: 'page size with a decimal point', method: 'GET', path: '/api/providers?limit=2.0', status: 400, code: 'VALIDATION_FAILED', field: 'limit' },
     { name: 'page size 0', method: 'GET', path: '/api/providers?limit=0', status: 400, code: 'VALIDATION_FAILED', field: 'limit' },
     { name: 'page cursor with symbols', method: 'GET', path: '/api/providers?cursor=%27%20OR%201%3D1', status: 400, code: 'VALIDATION_FAILED', field: 'cursor' },
     { name: 'appointments by a bad date', method: 'GET', path: '/api/appointments?date=yesterday', status: 400, code: 'VALIDATION_FAILED', field: 'date' },
     { name: 'unknown route', method: 'GET', path: '/api/nothing-here', status: 404, code: 'NOT_FOUND' },
+    { name: 'a text body to an unknown route', method: 'POST', path: '/api/nothing-here', raw: 'hello', contentType: 'text/plain', status: 404, code: 'NOT_FOUND' },
     // Validation tokens
     { name: 'validate without token', method: 'POST', path: '/api/validate', body: {}, status: 400, code: 'VALIDATION_FAILED', field: 'token' },
     { name: 'validate garbage token', method: 'POST', path: '/api/validate', body: { token: 'not.a.jwt' }, status: 401, code: 'TOKEN_INVALID' },
@@ -133,6 +207,7 @@ describeBackend('bad input', () => {
     expect(response.headers.get('content-type')).toContain('application/problem+json');
     expect(response.body).toMatchObject({ status: c.status, code: c.code, title: expect.any(String), type: expect.any(String) });
     if (c.field) expect(response.body.errors.map((error: { field: string }) => error.field)).toContain(c.field);
+    if (c.detail) expect(response.body.detail).toContain(c.detail);
     expect(response.text).not.toMatch(/QueryFailedError|SELECT |INSERT |at .*\.ts:\d+/);
   });
 
@@ -143,5 +218,51 @@ describeBackend('bad input', () => {
     expect(appointments.body.items).toHaveLength(0);
     const open = await sut.api.get(`/api/schedule?provider_id=${providerId}&date=${date}`);
     expect(open.body.slots).toHaveLength(4);
+  });
+
+  it('logged no error or warning while refusing all of that (a 2,000-level body once logged a stack each time)', () => {
+    expect(problemLog.lines).toEqual([]);
+  });
+
+  it('says once that a missing field is required, instead of every rule it breaks', async () => {
+    const response = await sut.api.post('/api/client_schedule', { date, client_id: clientId, requested_slot: 36 });
+    expect(response.status).toBe(400);
+    expect(response.body.errors).toEqual([{ field: 'provider_id', message: 'provider_id is required' }]);
+    const empty = await sut.api.post('/api/schedule', {});
+    expect(empty.body.errors).toEqual(
+      ['date', 'start_time', 'end_time', 'provider_id'].map((field) => ({ field, message: `${field} is required` })),
+    );
+  });
+
+  it('reads no appointment id leniently: 1e0, 1.0, 0x1, 01 or " 1" never cancel appointment 1', async () => {
+    const held = await sut.api.post('/api/client_schedule', request());
+    expect(held.status).toBe(202);
+    const id: number = held.body.appointment_id;
+    for (const lenient of [`${id}e0`, `${id}.0`, `0${id}`, `%20${id}`, `0x${id.toString(16)}`, `${id * 10}e-1`]) {
+      const refused = await sut.api.post(`/api/appointments/${lenient}/cancel`);
+      expect({ lenient, status: refused.status, code: refused.body.code }).toEqual({ lenient, status: 400, code: 'VALIDATION_FAILED' });
+    }
+    await expect(sut.api.get(`/api/appointments/${id}`)).resolves.toMatchObject({ status: 200, body: { status: 'pending' } });
+    await expect(sut.api.post(`/api/appointments/${id}/cancel`)).resolves.toMatchObject({ status: 200, body: { status: 'cancelled' } });
+  });
+
+  it('stores time zones in their canonical spelling', async () => {
+    await expect(createProvider(sut.api, { time_zone: 'utc' })).resolves.toMatchObject({ time_zone: 'UTC' });
+    await expect(createProvider(sut.api, { time_zone: 'europe/paris' })).resolves.toMatchObject({ time_zone: 'Europe/Paris' });
+    const paris = await createProvider(sut.api, { time_zone: 'EUROPE/PARIS' });
+    await expect(sut.api.get(`/api/providers/${paris.id}`)).resolves.toMatchObject({ body: { time_zone: 'Europe/Paris' } });
+    // A name the time-zone database keeps only as a link: refused, or stored as the zone it links to.
+    const old = await sut.api.post('/api/providers', { name: 'Old Zone', email: 'old-zone@x.co', time_zone: 'US/Pacific-New' });
+    if (old.status === 201) expect(old.body.time_zone).toBe('America/Los_Angeles');
+    else expect(old).toMatchObject({ status: 400, body: { errors: [{ field: 'time_zone' }] } });
+  });
+
+  it("judges a past day by the provider's today, in its time zone", async () => {
+    // Kiritimati (UTC+14) is a day ahead of UTC for most of the day: its yesterday is refused, its today taken.
+    const kiritimati = await createProvider(sut.api, { time_zone: 'Pacific/Kiritimati' });
+    const post = (day: string) => sut.api.post('/api/schedule', { date: day, start_time: '22:00', end_time: '23:00', provider_id: kiritimati.id });
+    const theirToday = futureDate(0, 'Pacific/Kiritimati');
+    await expect(post(futureDate(-1, 'Pacific/Kiritimati'))).resolves.toMatchObject({ status: 400, body: { errors: [{ field: 'date' }] } });
+    await expect(post(theirToday)).resolves.toMatchObject({ status: 201 });
   });
 });

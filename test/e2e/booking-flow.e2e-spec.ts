@@ -246,7 +246,8 @@ describeBackend('booking flow', () => {
       body: { code: 'CLIENT_NOT_FOUND' },
     });
     const yesterday = futureDate(-1);
-    await publish(sut.api, provider.id, yesterday, '00:00', '24:00');
+    const pastDay = await sut.api.post('/api/schedule', { date: yesterday, start_time: '00:00', end_time: '24:00', provider_id: provider.id });
+    expect(pastDay).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED', errors: [{ field: 'date' }] } });
     expect(await openIndexes(sut.api, provider.id, yesterday)).toEqual([]);
     await expect(requestSlot({ ...base, date: yesterday, requested_slot: 40 })).resolves.toMatchObject({ status: 409 });
     await expect(sut.api.get('/api/appointments/999999')).resolves.toMatchObject({ status: 404, body: { code: 'APPOINTMENT_NOT_FOUND' } });

@@ -73,6 +73,11 @@ describeBackend('hold tokens under attack', () => {
       ['another issuer', jwt.sign({ ...payload, iss: 'someone-else' }, secret ?? 'x', { algorithm: 'HS256' })],
       ['another hold id', jwt.sign({ ...payload, jti: '00000000-0000-0000-0000-000000000000' }, secret ?? 'x', { algorithm: 'HS256' })],
       ['a payload edited without re-signing', `${unsigned(decode(real).header, { ...payload, sub: '999' })}.${real.split('.')[2]}`],
+      // Signed with our secret, claims out of range: once a 500 from the database's integer column.
+      ['our signature over a sub past the integer range', jwt.sign({ ...payload, sub: '2147483648' }, secret ?? 'x', { algorithm: 'HS256' })],
+      ['our signature over a 10-digit sub', jwt.sign({ ...payload, sub: '9999999999' }, secret ?? 'x', { algorithm: 'HS256' })],
+      ['our signature over a sub of zero', jwt.sign({ ...payload, sub: '0' }, secret ?? 'x', { algorithm: 'HS256' })],
+      ['our signature over a negative exp', jwt.sign({ ...payload, exp: -1 }, secret ?? 'x', { algorithm: 'HS256' })],
       ['truncated', real.slice(0, -5)],
       ['not a JWT', 'hello'],
     ] as const;

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDivisibleBy, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { IsCalendarDate, IsId, IsQueryId } from '../../common/validators';
+import { IsCalendarDate, IsId, IsOmittable, IsQueryId } from '../../common/validators';
 import { SLOTS_PER_DAY } from '../../providers/slots';
 
 export class RequestAppointmentDto {
@@ -22,8 +22,8 @@ export class RequestAppointmentDto {
   @Max(SLOTS_PER_DAY - 1)
   requested_slot: number;
 
-  @ApiPropertyOptional({ example: 30, default: 15, description: '15 to 240 in steps of 15' })
-  @IsOptional()
+  @ApiPropertyOptional({ example: 30, default: 15, description: '15 to 240 in steps of 15 (leave out for 15; null is refused)' })
+  @IsOmittable()
   @IsInt()
   @Min(15)
   @Max(240)

@@ -1,18 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { E164_PATTERN } from '../../common/validators';
+import { IsOptional, IsString, Matches } from 'class-validator';
+import { E164_PATTERN, IsName, IsPlainEmail, MAX_EMAIL_LENGTH, MAX_NAME_LENGTH } from '../../common/validators';
 
 export class CreateClientDto {
-  @ApiProperty({ example: 'Grace Hopper', maxLength: 200 })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(200)
+  @ApiProperty({ example: 'Grace Hopper', minLength: 1, maxLength: MAX_NAME_LENGTH, description: 'At least one visible character; no control characters' })
+  @IsName()
   name: string;
 
-  @ApiProperty({ example: 'grace@example.com', maxLength: 254 })
-  @IsString()
-  @MaxLength(254)
-  @IsEmail({}, { message: 'email must be an email address' })
+  @ApiProperty({ example: 'grace@example.com', maxLength: MAX_EMAIL_LENGTH, description: 'A plain local@domain: no quotes, spaces or display name' })
+  @IsPlainEmail()
   email: string;
 
   @ApiPropertyOptional({ example: '+14155550199', description: 'E.164' })

@@ -1,18 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { E164_PATTERN, IsIanaTimeZone } from '../../common/validators';
+import { IsOptional, IsString, Matches } from 'class-validator';
+import { E164_PATTERN, IsIanaTimeZone, IsName, IsPlainEmail, MAX_EMAIL_LENGTH, MAX_NAME_LENGTH } from '../../common/validators';
 
 export class CreateProviderDto {
-  @ApiProperty({ example: 'Dr. Ada Lovelace', maxLength: 200 })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(200)
+  @ApiProperty({ example: 'Dr. Ada Lovelace', minLength: 1, maxLength: MAX_NAME_LENGTH, description: 'At least one visible character; no control characters' })
+  @IsName()
   name: string;
 
-  @ApiProperty({ example: 'ada@clinic.example', maxLength: 254 })
-  @IsString()
-  @MaxLength(254)
-  @IsEmail({}, { message: 'email must be an email address' })
+  @ApiProperty({ example: 'ada@clinic.example', maxLength: MAX_EMAIL_LENGTH, description: 'A plain local@domain: no quotes, spaces or display name' })
+  @IsPlainEmail()
   email: string;
 
   @ApiPropertyOptional({ example: '+14155550123', description: 'E.164' })

@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsDivisibleBy, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { IsCalendarDate, IsId, IsQueryId, IsSlotTime } from '../../common/validators';
+import { IsCalendarDate, IsId, IsQueryId, IsSlotTime, QueryInteger } from '../../common/validators';
 
 export class PostScheduleDto {
   @ApiProperty({ example: '2026-07-28', description: 'YYYY-MM-DD' })
@@ -32,7 +31,7 @@ export class OpenSlotsQuery {
 
   @ApiPropertyOptional({ example: 30, default: 15, description: '15 to 240, in steps of 15' })
   @IsOptional()
-  @Type(() => Number)
+  @QueryInteger()
   @IsInt()
   @Min(15)
   @Max(240)

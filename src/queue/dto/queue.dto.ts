@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateIf } from 'class-validator';
-import { IsCalendarDate, IsId, IsQueryId, MAX_ID } from '../../common/validators';
+import { IsDefined, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
+import { IsCalendarDate, IsId, IsQueryId } from '../../common/validators';
 import { QUEUE_STATUSES, QueueStatus } from '../entities/queue-entry.entity';
 
 const isWalkIn = (dto: CheckInDto) => dto.appointment_id === undefined;
@@ -9,9 +9,8 @@ const isWalkIn = (dto: CheckInDto) => dto.appointment_id === undefined;
 export class CheckInDto {
   @ApiPropertyOptional({ example: 41, description: 'A confirmed appointment of today (leave out for a walk-in)' })
   @ValidateIf((dto: CheckInDto) => !isWalkIn(dto) || dto.provider_id === undefined || dto.client_id === undefined)
-  @IsInt({ message: 'appointment_id must be an integer: give appointment_id, or provider_id and client_id for a walk-in' })
-  @Min(1)
-  @Max(MAX_ID)
+  @IsDefined({ message: 'appointment_id is required: give appointment_id, or provider_id and client_id for a walk-in' })
+  @IsId()
   appointment_id?: number;
 
   @ApiPropertyOptional({
