@@ -2,7 +2,7 @@ import helmet from '@fastify/helmet';
 import { ConsoleLogger, Logger, LoggerService, LogLevel } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { toProblem } from './common/problem';
+import { toFastifyProblem } from './common/problem';
 import { ProblemFilter, sendProblem } from './common/problem.filter';
 import { RedactingLogger } from './common/redacting-logger';
 import { ProblemView } from './common/swagger';
@@ -23,9 +23,6 @@ export function createAppLogger(inner: LoggerService = new ConsoleLogger(), leve
 export async function configureApp(app: NestFastifyApplication): Promise<NestFastifyApplication> {
   const settings = app.get<Settings>(SETTINGS);
   const fastify = app.getHttpAdapter().getInstance();
-  const logger = new Logger('Http');
-  // Errors raised by Fastify itself (bad JSON, body too large, wrong content type) get the same problem+json.
-  fastify.setErrorHandler((error, _request, reply) => sendProblem(reply, toProblem(error), error, logger));
 
   await app.register(helmet, {
     // Swagger UI and the validation page use inline styles and scripts of their own origin.
@@ -69,5 +66,12 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
   });
   // The key given to "Authorize" is not persisted: an admin key must not linger in a browser's storage.
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+
+  // Errors raised by Fastify itself or its plugins (bad JSON, body too large, a static file path that
+  // climbs out of its folder) get the same problem+json, keeping their 4xx status. Nest puts a Fastify
+  // error handler of its own in place when the app initialises, so initialise first and replace it.
+  await app.init();
+  const logger = new Logger('Http');
+  fastify.setErrorHandler((error, _request, reply) => sendProblem(reply, toFastifyProblem(error), error, logger));
   return app;
 }
