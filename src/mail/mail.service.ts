@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../common/app-error';
 import { OUTBOX_LOG_CONTEXT } from '../common/redacting-logger';
+import { withTimeout } from '../common/timeout';
 import { Settings } from '../config/settings';
 import { InjectSettings } from '../config/settings.module';
 
@@ -110,7 +111,8 @@ export class MailService {
   private async send(message: Parameters<MailerService['sendMail']>[0]): Promise<void> {
     let info: { message?: unknown };
     try {
-      info = (await this.mailer.sendMail(message)) as { message?: unknown };
+      // The transport destroys a stalled connection at the same deadline; this one also covers what comes before it.
+      info = (await withTimeout(this.mailer.sendMail(message), this.settings.outboundTimeoutMs)) as { message?: unknown };
     } catch (error) {
       this.logger.warn(`Mail could not be sent: ${error instanceof Error ? error.message : String(error)}`);
       throw new AppError('UNAVAILABLE', 'The mail server did not accept the message; nothing was changed');

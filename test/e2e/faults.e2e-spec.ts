@@ -1,0 +1,83 @@
+import { createBackend, describeBackend, TestBackend } from '../support/backend';
+import { createClient, createProvider, futureDate, openIndexes, publish } from '../support/factories';
+import { StallingSmtpServer } from '../support/stalling-smtp';
+import { startTestApp, TestApp } from '../support/test-app';
+
+/** The overall deadline of a call to the mail server in these specs (OUTBOUND_TIMEOUT_SECONDS). */
+const DEADLINE_MS = 1000;
+/** What a deadline may overrun by on a busy machine: scheduling, the database, the answer itself. */
+const SLACK_MS = 2000;
+
+/** Answers within `ms` or fails: a stalled mail server must never make a request (or a shutdown) hang. */
+async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describeBackend('a mail server that takes the message and never answers', () => {
+  let backend: TestBackend;
+  let smtp: StallingSmtpServer;
+  let smtpUrl: string;
+
+  beforeAll(async () => {
+    backend = await createBackend();
+    smtp = new StallingSmtpServer();
+    smtpUrl = await smtp.start();
+  });
+
+  afterAll(async () => {
+    await smtp?.stop();
+    await backend?.dispose();
+  });
+
+  const startApp = () => startTestApp(backend.env, { env: { SMTP_URL: smtpUrl, OUTBOUND_TIMEOUT_SECONDS: String(DEADLINE_MS / 1000) }, logger: false });
+
+  /** A provider with 09:00–09:30 open and a client who may ask for it. */
+  async function scene(sut: TestApp, daysAhead: number) {
+    const provider = await createProvider(sut.api);
+    const client = await createClient(sut.api);
+    const date = futureDate(daysAhead);
+    await publish(sut.api, provider.id, date, '09:00', '09:30');
+    const request = { date, provider_id: provider.id, client_id: client.id, requested_slot: 36 };
+    return { provider, client, date, request };
+  }
+
+  describe('during a request', () => {
+    let sut: TestApp;
+
+    beforeAll(async () => {
+      sut = await startApp();
+    });
+
+    afterAll(async () => {
+      // Were the deadline missing, the app would wait on the mail server for good: hang up first.
+      smtp.dropConnections();
+      await sut?.close();
+    });
+
+    it('gets 503 UNAVAILABLE by the deadline, frees the slot and drops the connection', async () => {
+      const { provider, client, date, request } = await scene(sut, 81);
+      const stalledBefore = smtp.stalled;
+
+      const started = Date.now();
+      const response = await within(DEADLINE_MS + SLACK_MS, sut.api.post('/api/client_schedule', request));
+      const elapsed = Date.now() - started;
+
+      expect(smtp.stalled).toBe(stalledBefore + 1);
+      expect(elapsed).toBeGreaterThanOrEqual(DEADLINE_MS - 50);
+      expect(response).toMatchObject({ status: 503, body: { status: 503, code: 'UNAVAILABLE' } });
+      expect(response.headers.get('content-type')).toContain('application/problem+json');
+      expect(await openIndexes(sut.api, provider.id, date)).toEqual([36, 37]);
+      await expect(sut.api.get(`/api/appointments?client_id=${client.id}`)).resolves.toMatchObject({ body: { items: [] } });
+      // The connection to the mail server went with the deadline: nothing is left hanging on it.
+      await smtp.waitForNoConnections(SLACK_MS);
+    });
+  });
+});
