@@ -1,5 +1,7 @@
+import { connect } from 'node:net';
 import { createBackend, describeBackend, TestBackend } from '../support/backend';
 import { createClient, createProvider, futureDate, openIndexes, publish } from '../support/factories';
+import { RawHttpConnection, RawResponse } from '../support/raw-http';
 import { StallingSmtpServer } from '../support/stalling-smtp';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -19,6 +21,31 @@ async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Resolves once the server refuses new connections: it has begun to close. */
+async function refusesConnections(url: string, timeoutMs = 5000): Promise<void> {
+  const { hostname, port } = new URL(url);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const refused = await new Promise<boolean>((resolve) => {
+      const probe = connect(Number(port), hostname);
+      probe.once('connect', () => {
+        probe.destroy();
+        resolve(false);
+      });
+      probe.once('error', () => resolve(true));
+    });
+    if (refused) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`${url} still takes connections after ${timeoutMs} ms`);
+}
+
+function expectUnavailableProblem(response: RawResponse): void {
+  expect(response.status).toBe(503);
+  expect(response.headers['content-type']).toContain('application/problem+json');
+  expect(JSON.parse(response.body)).toMatchObject({ status: 503, code: 'UNAVAILABLE', type: expect.any(String), title: expect.any(String) });
 }
 
 describeBackend('a mail server that takes the message and never answers', () => {
@@ -78,6 +105,61 @@ describeBackend('a mail server that takes the message and never answers', () => 
       await expect(sut.api.get(`/api/appointments?client_id=${client.id}`)).resolves.toMatchObject({ body: { items: [] } });
       // The connection to the mail server went with the deadline: nothing is left hanging on it.
       await smtp.waitForNoConnections(SLACK_MS);
+    });
+  });
+
+  describe('during shutdown', () => {
+    it('closes by the deadline with the stalled request in flight on a kept-alive connection', async () => {
+      const sut = await startApp();
+      let closing: Promise<void> | undefined;
+      const connection = await RawHttpConnection.open(sut.url);
+      try {
+        const { client, request } = await scene(sut, 83);
+        const stalledBefore = smtp.stalled;
+        connection.send('POST', '/api/client_schedule', { authorization: `Bearer ${client.api_key}` }, request);
+        await smtp.waitForStalled(stalledBefore + 1);
+
+        const started = Date.now();
+        closing = sut.close();
+        const [stalled] = await connection.responses(1, DEADLINE_MS + SLACK_MS);
+        expectUnavailableProblem(stalled);
+        // The client would keep its connection for Fastify's 72 s keep-alive; a closing server must not wait for it.
+        await within(DEADLINE_MS + SLACK_MS, closing);
+        expect(Date.now() - started).toBeLessThan(DEADLINE_MS + SLACK_MS);
+      } finally {
+        connection.close();
+        smtp.dropConnections();
+        await (closing ?? sut.close());
+      }
+    });
+
+    it('closes by the deadline, answering the stalled request and one that arrives meanwhile with problem+json', async () => {
+      const sut = await startApp();
+      let closing: Promise<void> | undefined;
+      const connection = await RawHttpConnection.open(sut.url);
+      try {
+        const { client, request } = await scene(sut, 82);
+        const stalledBefore = smtp.stalled;
+        connection.send('POST', '/api/client_schedule', { authorization: `Bearer ${client.api_key}` }, request);
+        await smtp.waitForStalled(stalledBefore + 1);
+
+        const started = Date.now();
+        closing = sut.close();
+        await refusesConnections(sut.url);
+        // Pipelined behind the stalled request, on the one connection still open: it reaches a closing server.
+        connection.send('GET', '/api/hello');
+        const [stalled, late] = await connection.responses(2, DEADLINE_MS + SLACK_MS);
+
+        expectUnavailableProblem(stalled);
+        expectUnavailableProblem(late);
+        await within(DEADLINE_MS + SLACK_MS, closing);
+        expect(Date.now() - started).toBeLessThan(DEADLINE_MS + SLACK_MS);
+        await smtp.waitForNoConnections(SLACK_MS);
+      } finally {
+        connection.close();
+        smtp.dropConnections();
+        await (closing ?? sut.close());
+      }
     });
   });
 });
