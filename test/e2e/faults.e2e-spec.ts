@@ -1,7 +1,8 @@
 import { connect } from 'node:net';
-import { createBackend, describeBackend, TestBackend } from '../support/backend';
+import { backendKind, createBackend, describeBackend, servicesConfigured, TestBackend } from '../support/backend';
 import { createClient, createProvider, futureDate, openIndexes, publish } from '../support/factories';
 import { RawHttpConnection, RawResponse } from '../support/raw-http';
+import { SseReader } from '../support/sse-reader';
 import { StallingSmtpServer } from '../support/stalling-smtp';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -161,5 +162,61 @@ describeBackend('a mail server that takes the message and never answers', () => 
         await (closing ?? sut.close());
       }
     });
+  });
+});
+
+describeBackend('one key opening more event streams than the contract allows (100)', () => {
+  const CAP = 100;
+  let backend: TestBackend;
+  let instances: TestApp[];
+  const streams: SseReader[] = [];
+
+  beforeAll(async () => {
+    backend = await createBackend();
+    // On PostgreSQL and Redis the cap must hold across processes: the streams are spread over two.
+    const count = backendKind() === 'services' && servicesConfigured() ? 2 : 1;
+    instances = [];
+    for (let i = 0; i < count; i++) instances.push(await startTestApp(backend.env, { logger: false }));
+  });
+
+  afterAll(async () => {
+    streams.forEach((stream) => stream.close());
+    for (const instance of instances ?? []) await instance.close();
+    await backend?.dispose();
+  });
+
+  const open = (instance: TestApp, providerId: number, key: string) =>
+    SseReader.open(`${instance.url}/api/queue/events?provider_id=${providerId}`, { authorization: `Bearer ${key}` });
+
+  it('answers the 101st with 429 RATE_LIMITED problem+json and Retry-After, leaves other keys alone, and takes one more once one closes', async () => {
+    const provider = await createProvider(instances[0].api);
+    const opened = await Promise.all(Array.from({ length: CAP }, (_, i) => open(instances[i % instances.length], provider.id, provider.api_key)));
+    streams.push(...opened);
+    expect(opened.map((stream) => stream.status)).toEqual(Array(CAP).fill(200));
+    await Promise.all(opened.map((stream) => stream.until((event) => event.event === 'queue')));
+
+    for (const instance of instances) {
+      const refused = await open(instance, provider.id, provider.api_key);
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('content-type')).toContain('application/problem+json');
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(refused.problem).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
+    }
+
+    // Another key (the administrator's) has places of its own.
+    const admin = await open(instances[0], provider.id, instances[0].settings.adminApiKey);
+    streams.push(admin);
+    expect(admin.status).toBe(200);
+
+    // Closing a stream gives its place back; the server sees the close a moment later.
+    opened[0].close();
+    let reopened = await open(instances[instances.length - 1], provider.id, provider.api_key);
+    for (let tries = 0; reopened.status === 429 && tries < 100; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      reopened = await open(instances[instances.length - 1], provider.id, provider.api_key);
+    }
+    streams.push(reopened);
+    expect(reopened.status).toBe(200);
+    await expect(open(instances[0], provider.id, provider.api_key)).resolves.toMatchObject({ status: 429 });
   });
 });
