@@ -117,7 +117,9 @@ describe(EventStreams.name, () => {
     await sut.serve(fakeReply(second), 'provider:1', Promise.resolve(new Subject<ServerSentEvent>()));
     const refusedHeaders: Record<string, string> = {};
 
-    const error = await sut.serve(fakeReply(refused, refusedHeaders), 'provider:1', Promise.resolve(new Subject<ServerSentEvent>())).catch((e: unknown) => e);
+    const error = await sut
+      .serve(fakeReply(refused, refusedHeaders), 'provider:1', Promise.resolve(new Subject<ServerSentEvent>()))
+      .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(AppError);
     expect(error).toMatchObject({ code: 'RATE_LIMITED', status: 429 });

@@ -104,7 +104,7 @@ describeRedis(
 
     it('keeps the places of a live process past their lease, and drops those of a process that died', async () => {
       const prefix = `${runPrefix}${++prefixes}:`;
-      const [live, dying, newcomer] = [quotaOn(client, prefix, LIMIT, 300), quotaOn(otherProcess, prefix, LIMIT, 300), quotaOn(client, prefix, LIMIT, 300)];
+      const [live, dying, newcomer] = [client, otherProcess, client].map((connection) => quotaOn(connection, prefix, LIMIT, 300));
       await claimAll(live, 'provider:1', 2);
       await claimAll(dying, 'provider:1', 1);
 

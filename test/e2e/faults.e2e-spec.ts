@@ -65,7 +65,8 @@ describeBackend('a mail server that takes the message and never answers', () => 
     await backend?.dispose();
   });
 
-  const startApp = () => startTestApp(backend.env, { env: { SMTP_URL: smtpUrl, OUTBOUND_TIMEOUT_SECONDS: String(DEADLINE_MS / 1000) }, logger: false });
+  const startApp = () =>
+    startTestApp(backend.env, { env: { SMTP_URL: smtpUrl, OUTBOUND_TIMEOUT_SECONDS: String(DEADLINE_MS / 1000) }, logger: false });
 
   /** A provider with 09:00–09:30 open and a client who may ask for it. */
   async function scene(sut: TestApp, daysAhead: number) {
