@@ -1,8 +1,9 @@
 import helmet from '@fastify/helmet';
 import { ConsoleLogger, Logger, LoggerService, LogLevel } from '@nestjs/common';
-import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { toProblem } from './common/problem';
+import { AppError } from './common/app-error';
+import { toFastifyProblem } from './common/problem';
 import { ProblemFilter, sendProblem } from './common/problem.filter';
 import { RedactingLogger } from './common/redacting-logger';
 import { guardRequestBodies } from './common/request-body';
@@ -14,6 +15,12 @@ import { SETTINGS } from './config/settings.module';
 /** Largest request body accepted; anything bigger is answered 413 before it is parsed. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
+/** The HTTP adapter of `main.ts` and the e2e tests. */
+export function createHttpAdapter(): FastifyAdapter {
+  // Fastify's own answer to a request that reaches a closing server is a bare JSON 503; configureApp answers it.
+  return new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, return503OnClosing: false });
+}
+
 /** The app's logger: whatever writes the lines, nothing secret gets into them. */
 export function createAppLogger(inner: LoggerService = new ConsoleLogger(), levels?: LogLevel[]): LoggerService {
   if (levels) inner.setLogLevels?.(levels);
@@ -24,10 +31,23 @@ export function createAppLogger(inner: LoggerService = new ConsoleLogger(), leve
 export async function configureApp(app: NestFastifyApplication): Promise<NestFastifyApplication> {
   const settings = app.get<Settings>(SETTINGS);
   const fastify = app.getHttpAdapter().getInstance();
-  const logger = new Logger('Http');
-  // Errors raised by Fastify itself (bad JSON, body too large, wrong content type) get the same problem+json.
-  fastify.setErrorHandler((error, _request, reply) => sendProblem(reply, toProblem(error), error, logger));
   guardRequestBodies(fastify);
+
+  // Once the server has begun to close, a request that still reaches it (one pipelined behind a request
+  // in flight, or sent on a connection kept alive) gets a problem+json 503 like any other error, and each
+  // connection goes as soon as it has answered everything it was asked: a client's keep-alive would
+  // otherwise hold the close (and SIGTERM) for Fastify's 72 s.
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  fastify.addHook('onRequest', async () => {
+    if (closing) throw new AppError('UNAVAILABLE', 'The server is shutting down; try again shortly');
+  });
+  fastify.addHook('onResponse', async () => {
+    if (closing) fastify.server.closeIdleConnections();
+  });
 
   await app.register(helmet, {
     // Swagger UI and the validation page use inline styles and scripts of their own origin.
@@ -71,5 +91,12 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
   });
   // The key given to "Authorize" is not persisted: an admin key must not linger in a browser's storage.
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+
+  // Errors raised by Fastify itself or its plugins (bad JSON, body too large, a static file path that
+  // climbs out of its folder) get the same problem+json, keeping their 4xx status. Nest puts a Fastify
+  // error handler of its own in place when the app initialises, so initialise first and replace it.
+  await app.init();
+  const logger = new Logger('Http');
+  fastify.setErrorHandler((error, _request, reply) => sendProblem(reply, toFastifyProblem(error), error, logger));
   return app;
 }

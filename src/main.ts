@@ -1,16 +1,16 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
-import { BODY_LIMIT_BYTES, configureApp, createAppLogger } from './app.setup';
+import { configureApp, createAppLogger, createHttpAdapter } from './app.setup';
 import { Settings } from './config/settings';
 import { SETTINGS } from './config/settings.module';
 
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.register(),
-    new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),
+    createHttpAdapter(),
     { logger: createAppLogger() },
   );
   await configureApp(app);

@@ -12,7 +12,7 @@ import {
 } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
 import { AppError, ERROR_CODES, ErrorCode } from './app-error';
-import { Problem, toProblem } from './problem';
+import { Problem, toFastifyProblem, toProblem } from './problem';
 
 /** The table at the end of API.md, written out again so the code is checked against the contract. */
 const CONTRACT: [ErrorCode, number][] = [
@@ -245,5 +245,39 @@ describe(toProblem.name, () => {
       expect(body).not.toMatch(/\bat .*\.(ts|js):\d+/);
       expect(body).not.toContain(error.stack!.split('\n')[1].trim());
     });
+  });
+});
+
+describe(toFastifyProblem.name, () => {
+  const sut = toFastifyProblem;
+  /** An error as the static file server (@fastify/send, http-errors) raises it: no FST_ code, a status of its own. */
+  const staticError = (statusCode: number, name: string) =>
+    Object.assign(new Error(name), { name, status: statusCode, statusCode, expose: statusCode < 500 });
+
+  it.each([
+    ['a path that climbs out of the folder', 403, 'FORBIDDEN', staticError(403, 'ForbiddenError')],
+    ['a path that does not decode', 400, 'VALIDATION_FAILED', staticError(400, 'BadRequestError')],
+    ['an unsatisfiable range', 400, 'VALIDATION_FAILED', staticError(416, 'RangeNotSatisfiableError')],
+    ['a method not allowed', 405, 'METHOD_NOT_ALLOWED', staticError(405, 'MethodNotAllowedError')],
+  ])('keeps a plugin error a client error: %s → %i %s', (_name, status, code, error) => {
+    const problem = sut(error);
+    expect(problem).toMatchObject({ status, code });
+    expectWellFormed(problem);
+    expect(JSON.stringify(problem)).not.toContain(error.name);
+  });
+
+  it('maps what toProblem already knows the same way', () => {
+    const tooLarge = fastifyError(413, 'FST_ERR_CTP_BODY_TOO_LARGE', 'Request body is too large');
+    expect(sut(tooLarge)).toEqual(toProblem(tooLarge));
+    const refused = withCode('connect ECONNREFUSED 10.0.0.5:5432', 'ECONNREFUSED');
+    expect(sut(refused)).toMatchObject({ status: 503, code: 'UNAVAILABLE' });
+  });
+
+  it.each([
+    ['a 5xx status', staticError(500, 'InternalServerError')],
+    ['no status', new Error('boom at /x/y.ts')],
+    ['a status that is not a number', Object.assign(new Error('boom'), { statusCode: '403' })],
+  ])('is still an internal error with %s', (_name, error) => {
+    expect(sut(error)).toMatchObject({ status: 500, code: 'INTERNAL' });
   });
 });

@@ -1,4 +1,5 @@
 import { HttpException } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
 import { AppError, ERROR_CODES, ErrorCode } from './app-error';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -101,4 +102,19 @@ export function toProblem(error: unknown): Problem {
   }
   if (isUnavailableError(error)) return problemOf('UNAVAILABLE', 'A backing service did not answer; nothing was changed');
   return fastifyProblem(error) ?? problemOf('INTERNAL', 'An unexpected error occurred');
+}
+
+/**
+ * Errors that reach Fastify's own error handler: raised while reading a request or by a Fastify plugin
+ * (the static files of the docs), never by our handlers, whose errors go through the ProblemFilter.
+ * A 4xx status such an error carries (the static server's 403 for a path that climbs out of its
+ * folder) is the request's fault and stands, rather than being taken for an internal error.
+ */
+export function toFastifyProblem(error: unknown): Problem {
+  const problem = toProblem(error);
+  const { statusCode } = (error ?? {}) as { statusCode?: unknown };
+  if (problem.status < 500 || typeof statusCode !== 'number' || statusCode < 400 || statusCode >= 500) return problem;
+  const detail = `The request was refused: ${STATUS_CODES[statusCode] ?? 'client error'}`;
+  const known = HTTP_EXCEPTION_CODES[statusCode];
+  return problemOf(known ? known[0] : 'VALIDATION_FAILED', detail);
 }

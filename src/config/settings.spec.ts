@@ -46,6 +46,7 @@ describe(loadSettings.name, () => {
         adminApiKey: expect.any(String),
         smsUrl: undefined,
         smsApiUrl: 'https://api.twilio.com',
+        outboundTimeoutMs: 10_000,
         rateLimitPerMinute: 600,
         corsOrigins: [],
         trustedProxyHops: 0,
@@ -159,6 +160,9 @@ describe(loadSettings.name, () => {
       ['HOLD_TTL_SECONDS', '86401'],
       ['HOLD_TTL_SECONDS', 'fifteen'],
       ['HOLD_TTL_SECONDS', '-900'],
+      ['OUTBOUND_TIMEOUT_SECONDS', '0'],
+      ['OUTBOUND_TIMEOUT_SECONDS', '301'],
+      ['OUTBOUND_TIMEOUT_SECONDS', '1.5'],
       ['RATE_LIMIT_PER_MINUTE', '0'],
       ['RATE_LIMIT_PER_MINUTE', 'many'],
       ['DATABASE_URL', 'mysql://x'],
@@ -228,6 +232,14 @@ describe(loadSettings.name, () => {
       ['86400', 86_400],
     ])('HOLD_TTL_SECONDS=%j → %i', (value, seconds) => {
       expect(sut({ DATA_DIR: tempDataDir(), HOLD_TTL_SECONDS: value }).holdTtlSeconds).toBe(seconds);
+    });
+
+    it.each([
+      [undefined, 10_000],
+      ['1', 1000],
+      ['300', 300_000],
+    ])('OUTBOUND_TIMEOUT_SECONDS=%j → %i ms', (value, ms) => {
+      expect(sut({ DATA_DIR: tempDataDir(), OUTBOUND_TIMEOUT_SECONDS: value }).outboundTimeoutMs).toBe(ms);
     });
 
     it.each([

@@ -20,6 +20,8 @@ export interface Settings {
   adminApiKey: string;
   smsUrl?: string;
   smsApiUrl: string;
+  /** The whole time one call to the mail server or the text-message provider may take, connection included. */
+  outboundTimeoutMs: number;
   rateLimitPerMinute: number;
   /** How many proxies in front append to X-Forwarded-For and are trusted to (0: use the socket address). */
   trustedProxyHops: number;
@@ -165,6 +167,7 @@ export function loadSettings(env: Env): Settings {
     adminApiKey: adminKeyFromEnv ?? stored.adminApiKey!,
     smsUrl,
     smsApiUrl: (url(env, 'SMS_API_URL', ['http:', 'https:']) ?? 'https://api.twilio.com').replace(/\/+$/, ''),
+    outboundTimeoutMs: integer(env, 'OUTBOUND_TIMEOUT_SECONDS', 10, 1, 300) * 1000,
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
     corsOrigins: corsOrigins(env),
     trustedProxyHops: integer(env, 'TRUSTED_PROXY_HOPS', 0, 0, 10),

@@ -3,6 +3,7 @@ import { Global, Module } from '@nestjs/common';
 import { Settings } from '../config/settings';
 import { SETTINGS } from '../config/settings.module';
 import { MailService } from './mail.service';
+import { createSmtpTransport } from './smtp-transport';
 
 @Global()
 @Module({
@@ -12,7 +13,7 @@ import { MailService } from './mail.service';
       useFactory: (settings: Settings) => ({
         transport: settings.smtpUrl
           ? // Bounded waits: a mail server that does not answer becomes a 503, not a hung request.
-            { url: settings.smtpUrl, connectionTimeout: 5000, greetingTimeout: 5000, socketTimeout: 10000 }
+            createSmtpTransport(settings.smtpUrl, settings.outboundTimeoutMs)
           : { streamTransport: true, buffer: true, newline: 'unix' },
         defaults: { from: settings.mailFrom },
       }),

@@ -9,6 +9,7 @@ import type { Envelope } from 'nodemailer/lib/mailer';
 import addressparser from 'nodemailer/lib/addressparser';
 import { AppError } from '../common/app-error';
 import { OUTBOX_LOG_CONTEXT } from '../common/redacting-logger';
+import { withTimeout } from '../common/timeout';
 import { Settings } from '../config/settings';
 import { InjectSettings } from '../config/settings.module';
 
@@ -137,7 +138,11 @@ export class MailService {
     const envelope = { from: { name: '', address: this.sender.address }, to: [{ name: '', address: to }] } as unknown as Envelope;
     let info: { message?: unknown };
     try {
-      info = (await this.mailer.sendMail({ ...message, from: this.sender, to: { name: toName, address: to }, envelope })) as { message?: unknown };
+      // The transport destroys a stalled connection at the same deadline; this one also covers what comes before it.
+      info = (await withTimeout(
+        this.mailer.sendMail({ ...message, from: this.sender, to: { name: toName, address: to }, envelope }),
+        this.settings.outboundTimeoutMs,
+      )) as { message?: unknown };
     } catch (error) {
       this.logger.warn(`Mail could not be sent: ${error instanceof Error ? error.message : String(error)}`);
       throw new AppError('UNAVAILABLE', 'The mail server did not accept the message; nothing was changed');

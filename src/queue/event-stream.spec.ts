@@ -2,7 +2,9 @@ import { EventEmitter } from 'node:events';
 import type { FastifyReply } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import { Subject } from 'rxjs';
+import { AppError } from '../common/app-error';
 import { EventStreams, formatEvent, ServerSentEvent } from './event-stream';
+import { MemoryStreamQuota, STREAMS_PER_KEY } from './stream-quota';
 
 /** A response whose client reads only when the test says so. */
 class FakeResponse extends EventEmitter {
@@ -38,11 +40,12 @@ class FakeResponse extends EventEmitter {
   }
 }
 
-function fakeReply(response: FakeResponse): FastifyReply {
+function fakeReply(response: FakeResponse, headers: Record<string, string> = {}): FastifyReply {
   return {
     raw: response as unknown as ServerResponse,
     request: { raw: { socket: { setNoDelay: () => undefined, setTimeout: () => undefined } } },
     hijack: () => undefined,
+    header: (name: string, value: string) => (headers[name] = value),
     getHeaders: () => ({ 'x-frame-options': 'DENY' }),
   } as unknown as FastifyReply;
 }
@@ -51,10 +54,10 @@ const queue = (revision: number): ServerSentEvent => ({ event: 'queue', id: revi
 
 describe(EventStreams.name, () => {
   it('opens a text/event-stream, keeps the headers already set, and writes each event as a frame', async () => {
-    const sut = new EventStreams();
+    const sut = new EventStreams(new MemoryStreamQuota(STREAMS_PER_KEY));
     const response = new FakeResponse();
     const events = new Subject<ServerSentEvent>();
-    await sut.serve(fakeReply(response), Promise.resolve(events));
+    await sut.serve(fakeReply(response), 'admin', Promise.resolve(events));
     events.next(queue(1));
     expect(response.status).toBe(200);
     expect(response.headers).toMatchObject({ 'content-type': 'text/event-stream; charset=utf-8', 'x-frame-options': 'DENY' });
@@ -63,10 +66,10 @@ describe(EventStreams.name, () => {
   });
 
   it('keeps only the latest state for a client that does not read, and sends it once the client catches up', async () => {
-    const sut = new EventStreams();
+    const sut = new EventStreams(new MemoryStreamQuota(STREAMS_PER_KEY));
     const response = new FakeResponse();
     const events = new Subject<ServerSentEvent>();
-    await sut.serve(fakeReply(response), Promise.resolve(events));
+    await sut.serve(fakeReply(response), 'admin', Promise.resolve(events));
     events.next(queue(1));
     response.writableNeedDrain = true;
     for (let revision = 2; revision <= 1000; revision++) events.next(queue(revision));
@@ -76,22 +79,22 @@ describe(EventStreams.name, () => {
   });
 
   it('a stalled client does not hold up another', async () => {
-    const sut = new EventStreams();
+    const sut = new EventStreams(new MemoryStreamQuota(STREAMS_PER_KEY));
     const [stalled, reading] = [new FakeResponse(), new FakeResponse()];
     const events = new Subject<ServerSentEvent>();
-    await sut.serve(fakeReply(stalled), Promise.resolve(events));
-    await sut.serve(fakeReply(reading), Promise.resolve(events));
+    await sut.serve(fakeReply(stalled), 'admin', Promise.resolve(events));
+    await sut.serve(fakeReply(reading), 'admin', Promise.resolve(events));
     stalled.writableNeedDrain = true;
     for (let revision = 1; revision <= 5; revision++) events.next(queue(revision));
     expect(reading.events()).toHaveLength(5);
   });
 
   it('unsubscribes when the client goes away, and ends every stream on shutdown', async () => {
-    const sut = new EventStreams();
+    const sut = new EventStreams(new MemoryStreamQuota(STREAMS_PER_KEY));
     const [leaving, staying] = [new FakeResponse(), new FakeResponse()];
     const [first, second] = [new Subject<ServerSentEvent>(), new Subject<ServerSentEvent>()];
-    await sut.serve(fakeReply(leaving), Promise.resolve(first));
-    await sut.serve(fakeReply(staying), Promise.resolve(second));
+    await sut.serve(fakeReply(leaving), 'admin', Promise.resolve(first));
+    await sut.serve(fakeReply(staying), 'admin', Promise.resolve(second));
     expect([sut.size, first.observed, second.observed]).toEqual([2, true, true]);
     leaving.emit('close');
     expect([sut.size, first.observed]).toEqual([1, false]);
@@ -100,10 +103,39 @@ describe(EventStreams.name, () => {
   });
 
   it('does not open a stream when the source fails (the error becomes a problem answer instead)', async () => {
-    const sut = new EventStreams();
+    const sut = new EventStreams(new MemoryStreamQuota(STREAMS_PER_KEY));
     const response = new FakeResponse();
-    await expect(sut.serve(fakeReply(response), Promise.reject(new Error('no such provider')))).rejects.toThrow('no such provider');
+    await expect(sut.serve(fakeReply(response), 'admin', Promise.reject(new Error('no such provider')))).rejects.toThrow('no such provider');
     expect(response.status).toBe(0);
     expect(sut.size).toBe(0);
+  });
+
+  it('refuses a key past its quota of streams before taking the reply over, and a closed stream frees its place', async () => {
+    const sut = new EventStreams(new MemoryStreamQuota(2));
+    const [first, second, refused, later, other] = [1, 2, 3, 4, 5].map(() => new FakeResponse());
+    await sut.serve(fakeReply(first), 'provider:1', Promise.resolve(new Subject<ServerSentEvent>()));
+    await sut.serve(fakeReply(second), 'provider:1', Promise.resolve(new Subject<ServerSentEvent>()));
+    const refusedHeaders: Record<string, string> = {};
+
+    const error = await sut
+      .serve(fakeReply(refused, refusedHeaders), 'provider:1', Promise.resolve(new Subject<ServerSentEvent>()))
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).toMatchObject({ code: 'RATE_LIMITED', status: 429 });
+    expect(Number(refusedHeaders['retry-after'])).toBeGreaterThan(0);
+    expect([refused.status, sut.size]).toEqual([0, 2]);
+    await sut.serve(fakeReply(other), 'provider:2', Promise.resolve(new Subject<ServerSentEvent>()));
+    first.emit('close');
+    await sut.serve(fakeReply(later), 'provider:1', Promise.resolve(new Subject<ServerSentEvent>()));
+    expect([later.status, sut.size]).toEqual([200, 3]);
+  });
+
+  it('frees the places of the streams it ends on shutdown', async () => {
+    const quota = new MemoryStreamQuota(1);
+    const sut = new EventStreams(quota);
+    await sut.serve(fakeReply(new FakeResponse()), 'client:7', Promise.resolve(new Subject<ServerSentEvent>()));
+    sut.beforeApplicationShutdown();
+    await expect(quota.claim('client:7')).resolves.toBeDefined();
   });
 });

@@ -2,6 +2,8 @@ import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { Observable, Subscription } from 'rxjs';
+import { AppError } from '../common/app-error';
+import { StreamQuota } from './stream-quota';
 
 /** One server-sent event. Each carries a whole state, so a newer one of the same name replaces an unsent older one. */
 export interface ServerSentEvent {
@@ -12,6 +14,8 @@ export interface ServerSentEvent {
 
 const HEARTBEAT_MS = 15_000;
 const RETRY_MS = 3_000;
+/** A place comes back as soon as one of the key's streams closes; this is only a hint. */
+const QUOTA_RETRY_AFTER_SECONDS = 10;
 
 /** The text/event-stream frame of an event. JSON has no raw newlines, so `data` is one line. */
 export function formatEvent(event: ServerSentEvent): string {
@@ -83,16 +87,24 @@ class EventStreamConnection {
 
 /**
  * Serves server-sent events on Fastify. Errors found before the stream opens (validation, a missing
- * provider or entry) still reach the problem+json filter, because the reply is only taken over once
- * `source` has resolved. Streams end when the client goes (their subscriptions with them) and when
- * the app shuts down.
+ * provider or entry, a key already holding its quota of streams) still reach the problem+json filter,
+ * because the reply is only taken over once `source` has resolved and a place is held. Streams end
+ * when the client goes (their subscriptions and places with them) and when the app shuts down.
  */
 @Injectable()
 export class EventStreams implements BeforeApplicationShutdown {
   private readonly open = new Set<EventStreamConnection>();
 
-  async serve(reply: FastifyReply, source: Promise<Observable<ServerSentEvent>>): Promise<void> {
+  constructor(private readonly quota: StreamQuota) {}
+
+  /** `holder` is whose quota the stream counts against: the caller's key. */
+  async serve(reply: FastifyReply, holder: string, source: Promise<Observable<ServerSentEvent>>): Promise<void> {
     const events = await source;
+    const place = await this.quota.claim(holder);
+    if (!place) {
+      reply.header('retry-after', String(QUOTA_RETRY_AFTER_SECONDS));
+      throw new AppError('RATE_LIMITED', `This key already holds ${this.quota.limit} event streams open; close one first`);
+    }
     reply.hijack();
     const response = reply.raw;
     response.writeHead(200, {
@@ -106,7 +118,10 @@ export class EventStreams implements BeforeApplicationShutdown {
     reply.request.raw.socket?.setNoDelay(true);
     reply.request.raw.socket?.setTimeout(0);
     response.write(`retry: ${RETRY_MS}\n\n`);
-    const connection = new EventStreamConnection(response, (closed) => this.open.delete(closed));
+    const connection = new EventStreamConnection(response, (closed) => {
+      this.open.delete(closed);
+      place.release();
+    });
     this.open.add(connection);
     connection.follow(events);
     // A client that went away while the stream was being set up fired 'close' before anyone listened.

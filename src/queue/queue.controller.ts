@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { AcceptsQueryToken, CurrentCaller, SendsMessages } from '../access/access.decorators';
-import { Caller } from '../access/caller';
+import { Caller, describeCaller } from '../access/caller';
 import type { FastifyReply } from 'fastify';
 import { IdParamPipe } from '../common/id-param.pipe';
 import { ApiProblems } from '../common/swagger';
@@ -72,7 +72,8 @@ export class QueueController {
     description:
       'A text/event-stream: on connect and after every change, an event `queue` whose data is the whole GET /api/queue ' +
       'body and whose id is the queue’s revision. Changes made on any server process arrive. Comments (`: ping`) keep the connection alive. ' +
-      'Who: the administrator or the provider; the key may come as `?access_token=` (EventSource cannot send headers).',
+      'Who: the administrator or the provider; the key may come as `?access_token=` (EventSource cannot send headers). ' +
+      'One key holds at most 100 event streams open at once; past that, 429 RATE_LIMITED.',
   })
   @ApiProduces('text/event-stream')
   @ApiResponse({
@@ -83,7 +84,7 @@ export class QueueController {
   @ApiProblems('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'RATE_LIMITED', 'PROVIDER_NOT_FOUND', 'UNAVAILABLE')
   @AcceptsQueryToken()
   streamQueue(@Query() query: QueueEventsQuery, @CurrentCaller() caller: Caller, @Res() reply: FastifyReply): Promise<void> {
-    return this.streams.serve(reply, this.queue.followQueue(query.provider_id, query.date, caller));
+    return this.streams.serve(reply, describeCaller(caller), this.queue.followQueue(query.provider_id, query.date, caller));
   }
 
   @Get('entries/:entry_id')
@@ -103,7 +104,8 @@ export class QueueController {
     summary: 'Follow one queue entry (server-sent events)',
     description:
       'A text/event-stream: an event `entry` with the entry on connect and each time its position, status or expected wait changes. ' +
-      "Who: the administrator, the entry's provider or its client; the key may come as `?access_token=`.",
+      "Who: the administrator, the entry's provider or its client; the key may come as `?access_token=`. " +
+      'One key holds at most 100 event streams open at once; past that, 429 RATE_LIMITED.',
   })
   @ENTRY_ID
   @ApiProduces('text/event-stream')
@@ -120,7 +122,7 @@ export class QueueController {
     @CurrentCaller() caller: Caller,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    return this.streams.serve(reply, this.queue.followEntry(entryId, caller));
+    return this.streams.serve(reply, describeCaller(caller), this.queue.followEntry(entryId, caller));
   }
 
   @Post('next')

@@ -14,6 +14,7 @@ import { QueueNotifier } from './queue-notifier';
 import { QueueController } from './queue.controller';
 import { QueueRepository } from './queue.repository';
 import { QueueService } from './queue.service';
+import { MemoryStreamQuota, RedisStreamQuota, STREAMS_PER_KEY, StreamQuota } from './stream-quota';
 
 @Module({
   imports: [ProvidersModule, ClientsModule, AppointmentsModule, SmsModule],
@@ -23,6 +24,15 @@ import { QueueService } from './queue.service';
     QueueService,
     QueueNotifier,
     EventStreams,
+    {
+      // With REDIS_URL the streams of a key are counted in Redis, so the cap holds across processes.
+      provide: StreamQuota,
+      inject: [SETTINGS, CACHE_MANAGER],
+      useFactory: (settings: Settings, cache: Cache): StreamQuota =>
+        settings.redisUrl
+          ? new RedisStreamQuota((cache.store as RedisStore).client, settings.redisPrefix, STREAMS_PER_KEY)
+          : new MemoryStreamQuota(STREAMS_PER_KEY),
+    },
     {
       // With REDIS_URL, events travel through Redis pub/sub: published on the cache's client, received on a duplicate of it.
       provide: QueueEvents,

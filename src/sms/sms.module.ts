@@ -7,17 +7,17 @@ import { SmsSender } from './sms-sender';
 import { SmsService } from './sms.service';
 import { parseTwilioUrl, TwilioSmsSender } from './twilio-sms-sender';
 
-/** Text messages: Twilio when SMS_URL is set, else the outbox folder and the log. */
+/** Twilio when SMS_URL is set, else the outbox folder and the log. */
+export function createSmsSender(settings: Settings): SmsSender {
+  return settings.smsUrl
+    ? new TwilioSmsSender(parseTwilioUrl(settings.smsUrl), settings.smsApiUrl, settings.outboundTimeoutMs)
+    : new OutboxSmsSender(join(settings.dataDir, 'outbox'));
+}
+
+/** Text messages, sent in the background. */
 @Module({
   providers: [
-    {
-      provide: SmsSender,
-      inject: [SETTINGS],
-      useFactory: (settings: Settings): SmsSender =>
-        settings.smsUrl
-          ? new TwilioSmsSender(parseTwilioUrl(settings.smsUrl), settings.smsApiUrl)
-          : new OutboxSmsSender(join(settings.dataDir, 'outbox')),
-    },
+    { provide: SmsSender, inject: [SETTINGS], useFactory: createSmsSender },
     SmsService,
   ],
   exports: [SmsService],

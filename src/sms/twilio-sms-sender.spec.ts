@@ -1,6 +1,12 @@
 import { Logger } from '@nestjs/common';
+import { mkdtempSync } from 'node:fs';
+import { AddressInfo, createServer, Server, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { FakeTwilio } from '../../test/support/fake-twilio';
+import { loadSettings } from '../config/settings';
 import { maskPhone, SmsSender, SmsSendError } from './sms-sender';
+import { createSmsSender } from './sms.module';
 import { SmsService } from './sms.service';
 import { parseTwilioUrl, TwilioSmsSender } from './twilio-sms-sender';
 
@@ -18,6 +24,7 @@ describe(TwilioSmsSender.name, () => {
     new TwilioSmsSender(
       { accountSid: twilio.accountSid, authToken: overrides.authToken ?? twilio.authToken, from: overrides.from ?? '+15005550006' },
       twilio.url,
+      5000,
     );
 
   it('posts To, From and Body as a form with basic auth, and Twilio accepts it', async () => {
@@ -59,8 +66,53 @@ describe(TwilioSmsSender.name, () => {
   });
 
   it('a server that does not answer is a retryable error', async () => {
-    const nowhere = new TwilioSmsSender({ accountSid: 'AC1', authToken: 't', from: '+15005550006' }, 'http://127.0.0.1:1');
+    const nowhere = new TwilioSmsSender({ accountSid: 'AC1', authToken: 't', from: '+15005550006' }, 'http://127.0.0.1:1', 5000);
     await expect(nowhere.send('+14155550128', 'x')).rejects.toMatchObject({ name: 'SmsSendError', retryable: true });
+  });
+
+  describe('against a server that takes the request and never answers', () => {
+    let silent: Server;
+    /** Connections that carried a request and are still open (fetch may also open a spare one, idle). */
+    const asked = new Set<Socket>();
+    const all = new Set<Socket>();
+
+    beforeAll(async () => {
+      silent = createServer((socket) => {
+        all.add(socket);
+        socket.once('data', () => asked.add(socket));
+        socket.on('close', () => {
+          asked.delete(socket);
+          all.delete(socket);
+        });
+        socket.on('error', () => undefined);
+      });
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    });
+
+    afterAll(async () => {
+      for (const socket of all) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    });
+
+    it('gives up at OUTBOUND_TIMEOUT_SECONDS with a retryable error, and closes the connection', async () => {
+      const settings = loadSettings({
+        DATA_DIR: mkdtempSync(join(tmpdir(), 'scheduler-sms-')),
+        SMS_URL: 'twilio://AC1:token@+15005550006',
+        SMS_API_URL: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+        OUTBOUND_TIMEOUT_SECONDS: '1',
+      });
+      const sut = createSmsSender(settings);
+
+      const started = Date.now();
+      const error = await sut.send('+14155550129', 'x').catch((e: unknown) => e);
+      const elapsed = Date.now() - started;
+
+      expect(error).toMatchObject({ name: 'SmsSendError', retryable: true });
+      expect(elapsed).toBeGreaterThanOrEqual(950);
+      expect(elapsed).toBeLessThan(2500);
+      for (let waited = 0; asked.size > 0 && waited < 1000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(asked.size).toBe(0);
+    });
   });
 });
 

@@ -1,3 +1,4 @@
+import { withTimeout } from '../common/timeout';
 import { SmsSender, SmsSendError } from './sms-sender';
 
 export interface TwilioAccount {
@@ -6,8 +7,6 @@ export interface TwilioAccount {
   /** A phone number in E.164, or a Messaging Service SID (MG…). */
   from: string;
 }
-
-const REQUEST_TIMEOUT_MS = 10_000;
 
 /** Reads `twilio://ACCOUNT_SID:AUTH_TOKEN@FROM` (FROM may be written +1415… or %2B1415…). */
 export function parseTwilioUrl(raw: string): TwilioAccount {
@@ -39,7 +38,8 @@ export class TwilioSmsSender extends SmsSender {
   constructor(
     private readonly account: TwilioAccount,
     apiUrl: string,
-    private readonly timeoutMs = REQUEST_TIMEOUT_MS,
+    /** The whole exchange, from connecting to the end of the answer. */
+    private readonly timeoutMs: number,
   ) {
     super();
     this.endpoint = `${apiUrl.replace(/\/+$/, '')}/2010-04-01/Accounts/${encodeURIComponent(account.accountSid)}/Messages.json`;
@@ -49,23 +49,16 @@ export class TwilioSmsSender extends SmsSender {
   async send(to: string, body: string): Promise<void> {
     const form = new URLSearchParams({ To: to, Body: body });
     form.set(/^MG[0-9a-f]{32}$/i.test(this.account.from) ? 'MessagingServiceSid' : 'From', this.account.from);
-    let response: Response;
+    let answer: { status: number; text: string };
     try {
-      response = await fetch(this.endpoint, {
-        method: 'POST',
-        headers: {
-          authorization: this.authorization,
-          'content-type': 'application/x-www-form-urlencoded',
-          accept: 'application/json',
-        },
-        body: form.toString(),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
+      // One deadline for the whole exchange: the abort closes the connection, and withTimeout gives up
+      // even on a step the abort would not reach.
+      answer = await withTimeout(this.post(form, AbortSignal.timeout(this.timeoutMs)), this.timeoutMs);
     } catch (error) {
       throw new SmsSendError(`Twilio did not answer: ${error instanceof Error ? error.message : String(error)}`, true);
     }
-    const text = await response.text().catch(() => '');
-    if (response.status === 201 || response.status === 200) return;
+    const { status, text } = answer;
+    if (status === 201 || status === 200) return;
     // Twilio's error body: {"code": 21211, "message": "The 'To' number … is not a valid phone number.", …}
     let reason = text.slice(0, 200);
     try {
@@ -74,6 +67,21 @@ export class TwilioSmsSender extends SmsSender {
     } catch {
       // not JSON: keep the start of the text
     }
-    throw new SmsSendError(`Twilio answered ${response.status}: ${reason}`, response.status >= 500 || response.status === 429);
+    throw new SmsSendError(`Twilio answered ${status}: ${reason}`, status >= 500 || status === 429);
+  }
+
+  private async post(form: URLSearchParams, signal: AbortSignal): Promise<{ status: number; text: string }> {
+    const response = await fetch(this.endpoint, {
+      method: 'POST',
+      headers: {
+        authorization: this.authorization,
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'application/json',
+      },
+      body: form.toString(),
+      signal,
+    });
+    // A body cut short still leaves the status: Twilio has taken (or refused) the message.
+    return { status: response.status, text: await response.text().catch(() => '') };
   }
 }

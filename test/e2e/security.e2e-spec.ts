@@ -1,11 +1,26 @@
 import { LoggerService } from '@nestjs/common';
 import * as jwt from 'jsonwebtoken';
+import { IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { backendKind, createBackend, describeBackend, servicesConfigured, TestBackend } from '../support/backend';
 import { createClient, createProvider, futureDate, publish } from '../support/factories';
 import { FakeTwilio } from '../support/fake-twilio';
 import { linkAppointmentId, SmtpSink, validationLink } from '../support/smtp-sink';
 import { ApiResponse } from '../support/api-client';
 import { startTestApp, TestApp } from '../support/test-app';
+
+/** A GET whose path goes on the wire exactly as written: fetch and URL would resolve its `..` first. */
+function rawGet(baseUrl: string, path: string): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(new URL(baseUrl), { path, method: 'GET' }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body }));
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -328,4 +343,17 @@ describeBackend('what the service lets out', () => {
     expect(bad.status).toBe(400);
     expect(bad.text).not.toMatch(/at .*\.(ts|js):\d+|stack|SELECT|INSERT/);
   });
+
+  it.each(['/api/docs/../../../../etc/passwd', '/api/docs/%2e%2e/%2e%2e/%2e%2e/etc/passwd', '/api/docs/..%2f..%2f..%2fetc%2fpasswd'])(
+    'answers %s, sent as is, with a 4xx problem+json and no file',
+    async (path) => {
+      const response = await rawGet(sut.url, path);
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(response.status).toBeLessThan(500);
+      expect(response.headers['content-type']).toContain('application/problem+json');
+      const problem = JSON.parse(response.body);
+      expect(problem).toMatchObject({ status: response.status, code: expect.stringMatching(/^[A-Z_]+$/) });
+      expect(response.body).not.toMatch(/root:|\/bin\/(ba)?sh/);
+    },
+  );
 });

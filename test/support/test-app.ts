@@ -1,9 +1,9 @@
 import { ConsoleLogger, LoggerService } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { AddressInfo, createServer } from 'node:net';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from '../../src/app.module';
-import { BODY_LIMIT_BYTES, configureApp, createAppLogger } from '../../src/app.setup';
+import { configureApp, createAppLogger, createHttpAdapter } from '../../src/app.setup';
 import { Clock } from '../../src/common/clock';
 import { Settings } from '../../src/config/settings';
 import { SETTINGS } from '../../src/config/settings.module';
@@ -36,7 +36,7 @@ export async function startTestApp(backendEnv: Record<string, string | undefined
   // The clock is a provider like any other; a test may swap in one it drives.
   if (options.clock) testing = testing.overrideProvider(Clock).useValue(options.clock);
   const moduleRef = await testing.compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }), {
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), {
     logger: options.logger === false ? false : createAppLogger(options.logger ?? new ConsoleLogger(), options.logger ? undefined : ['error', 'warn']),
   });
   await configureApp(app);

@@ -1,0 +1,223 @@
+import { connect } from 'node:net';
+import { backendKind, createBackend, describeBackend, servicesConfigured, TestBackend } from '../support/backend';
+import { createClient, createProvider, futureDate, openIndexes, publish } from '../support/factories';
+import { RawHttpConnection, RawResponse } from '../support/raw-http';
+import { SseReader } from '../support/sse-reader';
+import { StallingSmtpServer } from '../support/stalling-smtp';
+import { startTestApp, TestApp } from '../support/test-app';
+
+/** The overall deadline of a call to the mail server in these specs (OUTBOUND_TIMEOUT_SECONDS). */
+const DEADLINE_MS = 1000;
+/** What a deadline may overrun by on a busy machine: scheduling, the database, the answer itself. */
+const SLACK_MS = 2000;
+
+/** Answers within `ms` or fails: a stalled mail server must never make a request (or a shutdown) hang. */
+async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Resolves once the server refuses new connections: it has begun to close. */
+async function refusesConnections(url: string, timeoutMs = 5000): Promise<void> {
+  const { hostname, port } = new URL(url);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const refused = await new Promise<boolean>((resolve) => {
+      const probe = connect(Number(port), hostname);
+      probe.once('connect', () => {
+        probe.destroy();
+        resolve(false);
+      });
+      probe.once('error', () => resolve(true));
+    });
+    if (refused) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`${url} still takes connections after ${timeoutMs} ms`);
+}
+
+function expectUnavailableProblem(response: RawResponse): void {
+  expect(response.status).toBe(503);
+  expect(response.headers['content-type']).toContain('application/problem+json');
+  expect(JSON.parse(response.body)).toMatchObject({ status: 503, code: 'UNAVAILABLE', type: expect.any(String), title: expect.any(String) });
+}
+
+describeBackend('a mail server that takes the message and never answers', () => {
+  let backend: TestBackend;
+  let smtp: StallingSmtpServer;
+  let smtpUrl: string;
+
+  beforeAll(async () => {
+    backend = await createBackend();
+    smtp = new StallingSmtpServer();
+    smtpUrl = await smtp.start();
+  });
+
+  afterAll(async () => {
+    await smtp?.stop();
+    await backend?.dispose();
+  });
+
+  const startApp = () =>
+    startTestApp(backend.env, { env: { SMTP_URL: smtpUrl, OUTBOUND_TIMEOUT_SECONDS: String(DEADLINE_MS / 1000) }, logger: false });
+
+  /** A provider with 09:00–09:30 open and a client who may ask for it. */
+  async function scene(sut: TestApp, daysAhead: number) {
+    const provider = await createProvider(sut.api);
+    const client = await createClient(sut.api);
+    const date = futureDate(daysAhead);
+    await publish(sut.api, provider.id, date, '09:00', '09:30');
+    const request = { date, provider_id: provider.id, client_id: client.id, requested_slot: 36 };
+    return { provider, client, date, request };
+  }
+
+  describe('during a request', () => {
+    let sut: TestApp;
+
+    beforeAll(async () => {
+      sut = await startApp();
+    });
+
+    afterAll(async () => {
+      // Were the deadline missing, the app would wait on the mail server for good: hang up first.
+      smtp.dropConnections();
+      await sut?.close();
+    });
+
+    it('gets 503 UNAVAILABLE by the deadline, frees the slot and drops the connection', async () => {
+      const { provider, client, date, request } = await scene(sut, 81);
+      const stalledBefore = smtp.stalled;
+
+      const started = Date.now();
+      const response = await within(DEADLINE_MS + SLACK_MS, sut.api.post('/api/client_schedule', request));
+      const elapsed = Date.now() - started;
+
+      expect(smtp.stalled).toBe(stalledBefore + 1);
+      expect(elapsed).toBeGreaterThanOrEqual(DEADLINE_MS - 50);
+      expect(response).toMatchObject({ status: 503, body: { status: 503, code: 'UNAVAILABLE' } });
+      expect(response.headers.get('content-type')).toContain('application/problem+json');
+      expect(await openIndexes(sut.api, provider.id, date)).toEqual([36, 37]);
+      await expect(sut.api.get(`/api/appointments?client_id=${client.id}`)).resolves.toMatchObject({ body: { items: [] } });
+      // The connection to the mail server went with the deadline: nothing is left hanging on it.
+      await smtp.waitForNoConnections(SLACK_MS);
+    });
+  });
+
+  describe('during shutdown', () => {
+    it('closes by the deadline with the stalled request in flight on a kept-alive connection', async () => {
+      const sut = await startApp();
+      let closing: Promise<void> | undefined;
+      const connection = await RawHttpConnection.open(sut.url);
+      try {
+        const { client, request } = await scene(sut, 83);
+        const stalledBefore = smtp.stalled;
+        connection.send('POST', '/api/client_schedule', { authorization: `Bearer ${client.api_key}` }, request);
+        await smtp.waitForStalled(stalledBefore + 1);
+
+        const started = Date.now();
+        closing = sut.close();
+        const [stalled] = await connection.responses(1, DEADLINE_MS + SLACK_MS);
+        expectUnavailableProblem(stalled);
+        // The client would keep its connection for Fastify's 72 s keep-alive; a closing server must not wait for it.
+        await within(DEADLINE_MS + SLACK_MS, closing);
+        expect(Date.now() - started).toBeLessThan(DEADLINE_MS + SLACK_MS);
+      } finally {
+        connection.close();
+        smtp.dropConnections();
+        await (closing ?? sut.close());
+      }
+    });
+
+    it('closes by the deadline, answering the stalled request and one that arrives meanwhile with problem+json', async () => {
+      const sut = await startApp();
+      let closing: Promise<void> | undefined;
+      const connection = await RawHttpConnection.open(sut.url);
+      try {
+        const { client, request } = await scene(sut, 82);
+        const stalledBefore = smtp.stalled;
+        connection.send('POST', '/api/client_schedule', { authorization: `Bearer ${client.api_key}` }, request);
+        await smtp.waitForStalled(stalledBefore + 1);
+
+        const started = Date.now();
+        closing = sut.close();
+        await refusesConnections(sut.url);
+        // Pipelined behind the stalled request, on the one connection still open: it reaches a closing server.
+        connection.send('GET', '/api/hello');
+        const [stalled, late] = await connection.responses(2, DEADLINE_MS + SLACK_MS);
+
+        expectUnavailableProblem(stalled);
+        expectUnavailableProblem(late);
+        await within(DEADLINE_MS + SLACK_MS, closing);
+        expect(Date.now() - started).toBeLessThan(DEADLINE_MS + SLACK_MS);
+        await smtp.waitForNoConnections(SLACK_MS);
+      } finally {
+        connection.close();
+        smtp.dropConnections();
+        await (closing ?? sut.close());
+      }
+    });
+  });
+});
+
+describeBackend('one key opening more event streams than the contract allows (100)', () => {
+  const CAP = 100;
+  let backend: TestBackend;
+  let instances: TestApp[];
+  const streams: SseReader[] = [];
+
+  beforeAll(async () => {
+    backend = await createBackend();
+    // On PostgreSQL and Redis the cap must hold across processes: the streams are spread over two.
+    const count = backendKind() === 'services' && servicesConfigured() ? 2 : 1;
+    instances = [];
+    for (let i = 0; i < count; i++) instances.push(await startTestApp(backend.env, { logger: false }));
+  });
+
+  afterAll(async () => {
+    streams.forEach((stream) => stream.close());
+    for (const instance of instances ?? []) await instance.close();
+    await backend?.dispose();
+  });
+
+  const open = (instance: TestApp, providerId: number, key: string) =>
+    SseReader.open(`${instance.url}/api/queue/events?provider_id=${providerId}`, { authorization: `Bearer ${key}` });
+
+  it('answers the 101st with 429 RATE_LIMITED problem+json and Retry-After, leaves other keys alone, and takes one more once one closes', async () => {
+    const provider = await createProvider(instances[0].api);
+    const opened = await Promise.all(Array.from({ length: CAP }, (_, i) => open(instances[i % instances.length], provider.id, provider.api_key)));
+    streams.push(...opened);
+    expect(opened.map((stream) => stream.status)).toEqual(Array(CAP).fill(200));
+    await Promise.all(opened.map((stream) => stream.until((event) => event.event === 'queue')));
+
+    for (const instance of instances) {
+      const refused = await open(instance, provider.id, provider.api_key);
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('content-type')).toContain('application/problem+json');
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(refused.problem).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
+    }
+
+    // Another key (the administrator's) has places of its own.
+    const admin = await open(instances[0], provider.id, instances[0].settings.adminApiKey);
+    streams.push(admin);
+    expect(admin.status).toBe(200);
+
+    // Closing a stream gives its place back; the server sees the close a moment later.
+    opened[0].close();
+    let reopened = await open(instances[instances.length - 1], provider.id, provider.api_key);
+    for (let tries = 0; reopened.status === 429 && tries < 100; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      reopened = await open(instances[instances.length - 1], provider.id, provider.api_key);
+    }
+    streams.push(reopened);
+    expect(reopened.status).toBe(200);
+    await expect(open(instances[0], provider.id, provider.api_key)).resolves.toMatchObject({ status: 429 });
+  });
+});
