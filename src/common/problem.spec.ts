@@ -151,6 +151,25 @@ describe(toProblem.name, () => {
       expect(problem.detail).toMatch(/json/i);
     });
 
+    it.each([
+      ['a JSON syntax error', Object.assign(new SyntaxError('Unexpected token \'s\', "{"name": secret-body-text}" is not valid JSON'), { statusCode: 400 })],
+      ['invalid JSON', fastifyError(400, 'FST_ERR_CTP_INVALID_JSON_BODY', 'Unexpected token s in JSON: {"name": secret-body-text}')],
+    ])('%s handed over as the cause of an HttpException (as the Fastify adapter does) says only that the JSON is bad', (_name, cause) => {
+      const problem = sut(new HttpException(cause.message, 400, { cause }));
+      expect(problem).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', errors: [{ field: 'body', message: expect.any(String) }] });
+      expect(problem.detail).toMatch(/json/i);
+      expect(JSON.stringify(problem)).not.toContain('secret-body-text');
+    });
+
+    it.each([
+      ['body too large', 413, 'PAYLOAD_TOO_LARGE', fastifyError(413, 'FST_ERR_CTP_BODY_TOO_LARGE', 'Request body is too large')],
+      ['unsupported media type', 415, 'UNSUPPORTED_MEDIA_TYPE', fastifyError(415, 'FST_ERR_CTP_INVALID_MEDIA_TYPE', 'Unsupported Media Type: text/csv')],
+    ])('%s handed over as the cause of an HttpException → %i %s', (_name, status, code, cause) => {
+      const problem = sut(new HttpException(cause.message, status, { cause }));
+      expect(problem).toMatchObject({ status, code });
+      expectWellFormed(problem);
+    });
+
     it('a handler error that merely carries a 4xx statusCode is not mistaken for a parse error', () => {
       expect(sut(fastifyError(400, undefined, 'upstream said 400'))).toMatchObject({ status: 500, code: 'INTERNAL' });
     });

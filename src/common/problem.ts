@@ -91,6 +91,9 @@ const HTTP_EXCEPTION_CODES: Partial<Record<number, [ErrorCode, string]>> = {
 export function toProblem(error: unknown): Problem {
   if (error instanceof AppError) return problemOf(error.code, error.detail, error.extra);
   if (error instanceof HttpException) {
+    // The Fastify adapter hands Fastify's own 4xx errors over wrapped, with the original as the cause.
+    const raisedByFastify = fastifyProblem(error.cause);
+    if (raisedByFastify) return raisedByFastify;
     const status = error.getStatus();
     const known = HTTP_EXCEPTION_CODES[status];
     if (known) return problemOf(known[0], known[1]);
