@@ -1,9 +1,8 @@
 import helmet from '@fastify/helmet';
-import { ConsoleLogger, Logger, LoggerService, LogLevel } from '@nestjs/common';
+import { ConsoleLogger, LoggerService, LogLevel } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { toProblem } from './common/problem';
-import { ProblemFilter, sendProblem } from './common/problem.filter';
+import { ProblemFilter } from './common/problem.filter';
 import { RedactingLogger } from './common/redacting-logger';
 import { ProblemView } from './common/swagger';
 import { createValidationPipe } from './common/validation';
@@ -22,11 +21,6 @@ export function createAppLogger(inner: LoggerService = new ConsoleLogger(), leve
 /** Everything `main.ts` and the e2e tests share: security headers, prefix, validation, errors, docs. */
 export async function configureApp(app: NestFastifyApplication): Promise<NestFastifyApplication> {
   const settings = app.get<Settings>(SETTINGS);
-  const fastify = app.getHttpAdapter().getInstance();
-  const logger = new Logger('Http');
-  // Errors raised by Fastify itself (bad JSON, body too large, wrong content type) get the same problem+json.
-  fastify.setErrorHandler((error, _request, reply) => sendProblem(reply, toProblem(error), error, logger));
-
   await app.register(helmet, {
     // Swagger UI and the validation page use inline styles and scripts of their own origin.
     contentSecurityPolicy: {
@@ -49,6 +43,8 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
 
   app.setGlobalPrefix('api');
   app.useGlobalPipes(createValidationPipe());
+  // Also renders the errors Fastify raises itself (bad JSON, body too large, wrong content type): Nest installs
+  // its exception layer as Fastify's error handler.
   app.useGlobalFilters(new ProblemFilter());
   app.enableShutdownHooks();
 
