@@ -4,9 +4,16 @@
  *  - e2e: the real app on the embedded defaults (SQLite, in-process holds) with a real SMTP server
  *  - e2e-services: the same specs on PostgreSQL and Redis, when DATABASE_URL and REDIS_URL are set
  */
+/** Packages published as ES modules only: compiled to CommonJS as they load (see test/support/esm-to-commonjs.js). */
+const ESM_ONLY = ['@nestjs/(?!throttler/)', 'cookie/', 'content-disposition/'];
+
 const base = {
   moduleFileExtensions: ['js', 'json', 'ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
+    '^.+\\.js$': '<rootDir>/test/support/esm-to-commonjs.js',
+  },
+  transformIgnorePatterns: [`/node_modules/(?!${ESM_ONLY.join('|')})`],
   testEnvironment: 'node',
 };
 

@@ -1,10 +1,9 @@
 import helmet from '@fastify/helmet';
-import { ConsoleLogger, Logger, LoggerService, LogLevel } from '@nestjs/common';
+import { ConsoleLogger, LoggerService, LogLevel } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppError } from './common/app-error';
-import { toFastifyProblem } from './common/problem';
-import { ProblemFilter, sendProblem } from './common/problem.filter';
+import { ProblemFilter } from './common/problem.filter';
 import { RedactingLogger } from './common/redacting-logger';
 import { guardRequestBodies } from './common/request-body';
 import { ProblemView } from './common/swagger';
@@ -71,6 +70,8 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
 
   app.setGlobalPrefix('api');
   app.useGlobalPipes(createValidationPipe());
+  // Also renders the errors Fastify raises itself (bad JSON, body too large, wrong content type): Nest installs
+  // its exception layer as Fastify's error handler.
   app.useGlobalFilters(new ProblemFilter());
   app.enableShutdownHooks();
 
@@ -92,11 +93,5 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
   // The key given to "Authorize" is not persisted: an admin key must not linger in a browser's storage.
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
 
-  // Errors raised by Fastify itself or its plugins (bad JSON, body too large, a static file path that
-  // climbs out of its folder) get the same problem+json, keeping their 4xx status. Nest puts a Fastify
-  // error handler of its own in place when the app initialises, so initialise first and replace it.
-  await app.init();
-  const logger = new Logger('Http');
-  fastify.setErrorHandler((error, _request, reply) => sendProblem(reply, toFastifyProblem(error), error, logger));
   return app;
 }

@@ -1,4 +1,3 @@
-import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
@@ -6,6 +5,7 @@ import type { Cache } from 'cache-manager';
 import type { RedisStore } from 'cache-manager-redis-yet';
 import { Settings } from '../config/settings';
 import { SETTINGS } from '../config/settings.module';
+import { CACHE_MANAGER } from '../holds/holds.module';
 import { ApiKeyRepository } from './api-key.repository';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';

@@ -12,7 +12,7 @@ import {
 } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
 import { AppError, ERROR_CODES, ErrorCode } from './app-error';
-import { Problem, toFastifyProblem, toProblem } from './problem';
+import { Problem, toProblem } from './problem';
 
 /** The table at the end of API.md, written out again so the code is checked against the contract. */
 const CONTRACT: [ErrorCode, number][] = [
@@ -151,6 +151,25 @@ describe(toProblem.name, () => {
       expect(problem.detail).toMatch(/json/i);
     });
 
+    it.each([
+      ['a JSON syntax error', Object.assign(new SyntaxError('Unexpected token \'s\', "{"name": secret-body-text}" is not valid JSON'), { statusCode: 400 })],
+      ['invalid JSON', fastifyError(400, 'FST_ERR_CTP_INVALID_JSON_BODY', 'Unexpected token s in JSON: {"name": secret-body-text}')],
+    ])('%s handed over as the cause of an HttpException (as the Fastify adapter does) says only that the JSON is bad', (_name, cause) => {
+      const problem = sut(new HttpException(cause.message, 400, { cause }));
+      expect(problem).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', errors: [{ field: 'body', message: expect.any(String) }] });
+      expect(problem.detail).toMatch(/json/i);
+      expect(JSON.stringify(problem)).not.toContain('secret-body-text');
+    });
+
+    it.each([
+      ['body too large', 413, 'PAYLOAD_TOO_LARGE', fastifyError(413, 'FST_ERR_CTP_BODY_TOO_LARGE', 'Request body is too large')],
+      ['unsupported media type', 415, 'UNSUPPORTED_MEDIA_TYPE', fastifyError(415, 'FST_ERR_CTP_INVALID_MEDIA_TYPE', 'Unsupported Media Type: text/csv')],
+    ])('%s handed over as the cause of an HttpException → %i %s', (_name, status, code, cause) => {
+      const problem = sut(new HttpException(cause.message, status, { cause }));
+      expect(problem).toMatchObject({ status, code });
+      expectWellFormed(problem);
+    });
+
     it('a handler error that merely carries a 4xx statusCode is not mistaken for a parse error', () => {
       expect(sut(fastifyError(400, undefined, 'upstream said 400'))).toMatchObject({ status: 500, code: 'INTERNAL' });
     });
@@ -245,39 +264,5 @@ describe(toProblem.name, () => {
       expect(body).not.toMatch(/\bat .*\.(ts|js):\d+/);
       expect(body).not.toContain(error.stack!.split('\n')[1].trim());
     });
-  });
-});
-
-describe(toFastifyProblem.name, () => {
-  const sut = toFastifyProblem;
-  /** An error as the static file server (@fastify/send, http-errors) raises it: no FST_ code, a status of its own. */
-  const staticError = (statusCode: number, name: string) =>
-    Object.assign(new Error(name), { name, status: statusCode, statusCode, expose: statusCode < 500 });
-
-  it.each([
-    ['a path that climbs out of the folder', 403, 'FORBIDDEN', staticError(403, 'ForbiddenError')],
-    ['a path that does not decode', 400, 'VALIDATION_FAILED', staticError(400, 'BadRequestError')],
-    ['an unsatisfiable range', 400, 'VALIDATION_FAILED', staticError(416, 'RangeNotSatisfiableError')],
-    ['a method not allowed', 405, 'METHOD_NOT_ALLOWED', staticError(405, 'MethodNotAllowedError')],
-  ])('keeps a plugin error a client error: %s → %i %s', (_name, status, code, error) => {
-    const problem = sut(error);
-    expect(problem).toMatchObject({ status, code });
-    expectWellFormed(problem);
-    expect(JSON.stringify(problem)).not.toContain(error.name);
-  });
-
-  it('maps what toProblem already knows the same way', () => {
-    const tooLarge = fastifyError(413, 'FST_ERR_CTP_BODY_TOO_LARGE', 'Request body is too large');
-    expect(sut(tooLarge)).toEqual(toProblem(tooLarge));
-    const refused = withCode('connect ECONNREFUSED 10.0.0.5:5432', 'ECONNREFUSED');
-    expect(sut(refused)).toMatchObject({ status: 503, code: 'UNAVAILABLE' });
-  });
-
-  it.each([
-    ['a 5xx status', staticError(500, 'InternalServerError')],
-    ['no status', new Error('boom at /x/y.ts')],
-    ['a status that is not a number', Object.assign(new Error('boom'), { statusCode: '403' })],
-  ])('is still an internal error with %s', (_name, error) => {
-    expect(sut(error)).toMatchObject({ status: 500, code: 'INTERNAL' });
   });
 });

@@ -93,6 +93,9 @@ const HTTP_EXCEPTION_CODES: Partial<Record<number, [ErrorCode, string]>> = {
 export function toProblem(error: unknown): Problem {
   if (error instanceof AppError) return problemOf(error.code, error.detail, error.extra);
   if (error instanceof HttpException) {
+    // The Fastify adapter hands Fastify's own 4xx errors over wrapped, with the original as the cause.
+    const raisedByFastify = fastifyProblem(error.cause);
+    if (raisedByFastify) return raisedByFastify;
     const status = error.getStatus();
     const known = HTTP_EXCEPTION_CODES[status];
     if (known) return problemOf(known[0], known[1]);
@@ -104,17 +107,4 @@ export function toProblem(error: unknown): Problem {
   return fastifyProblem(error) ?? problemOf('INTERNAL', 'An unexpected error occurred');
 }
 
-/**
- * Errors that reach Fastify's own error handler: raised while reading a request or by a Fastify plugin
- * (the static files of the docs), never by our handlers, whose errors go through the ProblemFilter.
- * A 4xx status such an error carries (the static server's 403 for a path that climbs out of its
- * folder) is the request's fault and stands, rather than being taken for an internal error.
- */
-export function toFastifyProblem(error: unknown): Problem {
-  const problem = toProblem(error);
-  const { statusCode } = (error ?? {}) as { statusCode?: unknown };
-  if (problem.status < 500 || typeof statusCode !== 'number' || statusCode < 400 || statusCode >= 500) return problem;
-  const detail = `The request was refused: ${STATUS_CODES[statusCode] ?? 'client error'}`;
-  const known = HTTP_EXCEPTION_CODES[statusCode];
-  return problemOf(known ? known[0] : 'VALIDATION_FAILED', detail);
-}
+

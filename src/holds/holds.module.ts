@@ -1,6 +1,5 @@
-import { CACHE_MANAGER, CacheModule } from '@nestjs/cache-manager';
 import { Global, Logger, Module } from '@nestjs/common';
-import type { Cache } from 'cache-manager';
+import { caching, type Cache } from 'cache-manager';
 import { redisInsStore, RedisStore } from 'cache-manager-redis-yet';
 import { createClient, RedisClientType } from 'redis';
 import { Clock } from '../common/clock';
@@ -11,6 +10,12 @@ import { MemoryHoldStore } from './memory-hold-store';
 import { RedisHoldStore } from './redis-hold-store';
 
 const logger = new Logger('Redis');
+
+/**
+ * The cache-manager 5 instance. Wired here rather than through @nestjs/cache-manager, whose current major
+ * requires cache-manager 6 (Keyv), which cache-manager-redis-yet does not support.
+ */
+export const CACHE_MANAGER = Symbol('CACHE_MANAGER');
 
 async function connectRedis(url: string): Promise<RedisClientType> {
   const client: RedisClientType = createClient({
@@ -36,14 +41,13 @@ async function connectRedis(url: string): Promise<RedisClientType> {
  */
 @Global()
 @Module({
-  imports: [
-    CacheModule.registerAsync({
-      inject: [SETTINGS],
-      useFactory: async (settings: Settings) =>
-        settings.redisUrl ? { store: redisInsStore(await connectRedis(settings.redisUrl)) } : {},
-    }),
-  ],
   providers: [
+    {
+      provide: CACHE_MANAGER,
+      inject: [SETTINGS],
+      useFactory: async (settings: Settings): Promise<Cache> =>
+        settings.redisUrl ? caching(redisInsStore(await connectRedis(settings.redisUrl))) : caching('memory'),
+    },
     {
       provide: HoldStore,
       inject: [SETTINGS, CACHE_MANAGER, Clock],
@@ -53,6 +57,6 @@ async function connectRedis(url: string): Promise<RedisClientType> {
           : new MemoryHoldStore(clock),
     },
   ],
-  exports: [HoldStore, CacheModule],
+  exports: [HoldStore, CACHE_MANAGER],
 })
 export class HoldsModule {}

@@ -9,6 +9,9 @@ import { createSmtpTransport } from './smtp-transport';
 @Module({
   imports: [
     MailerModule.forRootAsync({
+      // The mailer's typings import `@nestjs/common/interfaces`, which Nest 12's exports map no longer
+      // resolves, so its options type reads `imports` as required.
+      imports: [],
       inject: [SETTINGS],
       useFactory: (settings: Settings) => ({
         transport: settings.smtpUrl

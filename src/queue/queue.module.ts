@@ -1,4 +1,3 @@
-import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { Module } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
 import type { RedisStore } from 'cache-manager-redis-yet';
@@ -6,6 +5,7 @@ import { AppointmentsModule } from '../appointments/appointments.module';
 import { ClientsModule } from '../clients/clients.module';
 import { Settings } from '../config/settings';
 import { SETTINGS } from '../config/settings.module';
+import { CACHE_MANAGER } from '../holds/holds.module';
 import { ProvidersModule } from '../providers/providers.module';
 import { SmsModule } from '../sms/sms.module';
 import { EventStreams } from './event-stream';
