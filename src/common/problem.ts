@@ -1,5 +1,4 @@
 import { HttpException } from '@nestjs/common';
-import { STATUS_CODES } from 'node:http';
 import { AppError, ERROR_CODES, ErrorCode } from './app-error';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
