@@ -9,7 +9,7 @@ import { InjectSettings } from '../config/settings.module';
 import { Hold, HoldStore } from '../holds/hold-store';
 import { MailService } from '../mail/mail.service';
 import { ScheduleService } from '../providers/schedule.service';
-import { chainSlots, endWallTime, indexToWallTime, localDateTime, SLOT_MINUTES } from '../providers/slots';
+import { chainSlots, endWallTime, indexToWallTime, localDateTime, SLOT_MINUTES } from '../scheduling/slots';
 import { AppointmentCancellations } from './appointment-cancellations';
 import { slotIndexesOf, toAppointmentView, toPendingView } from './appointment-view';
 import { AppointmentsRepository } from './appointments.repository';

@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsInt, Max, Min, ValidateBy, ValidationOptions } from 'class-validator';
-import { isOnSlotGrid, isValidTimeZone, parseDate, parseWallTime } from '../providers/slots';
+import { isOnSlotGrid, isValidTimeZone, parseDate, parseWallTime } from '../scheduling/slots';
 
 export const E164_PATTERN = /^\+[1-9]\d{1,14}$/;
 export const MAX_ID = 2_147_483_647;

@@ -19,7 +19,7 @@ import {
   SLOTS_PER_DAY,
   startsThatFit,
   windowIndexes,
-} from './slots';
+} from '../scheduling/slots';
 
 /** What a provider's day looks like to a request: its real slots and which of them are bookable. */
 export interface ProviderDay {
