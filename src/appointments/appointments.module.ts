@@ -10,6 +10,8 @@ import { AppointmentsController } from './appointments.controller';
 import { AppointmentsRepository } from './appointments.repository';
 import { AppointmentsService } from './appointments.service';
 import { HOLD_TOKEN_ALGORITHM, HoldTokenService } from './hold-token.service';
+import { OpenSlotsController } from './open-slots.controller';
+import { OpenSlotsService } from './open-slots.service';
 import { ValidationController } from './validation.controller';
 import { ValidationService } from './validation.service';
 
@@ -30,8 +32,8 @@ import { ValidationService } from './validation.service';
     ProvidersModule,
     ClientsModule,
   ],
-  controllers: [AppointmentsController, ValidationController],
-  providers: [AppointmentCancellations, AppointmentsRepository, AppointmentsService, HoldTokenService, ValidationService],
+  controllers: [AppointmentsController, OpenSlotsController, ValidationController],
+  providers: [AppointmentCancellations, AppointmentsRepository, AppointmentsService, HoldTokenService, OpenSlotsService, ValidationService],
   exports: [AppointmentsService, AppointmentCancellations],
 })
 export class AppointmentsModule {}

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Kysely, Selectable } from 'kysely';
 import { DatabaseService } from '../database/database.service';
+import type { SlotIndexQuery } from '../providers/schedule.repository';
 import { isUniqueViolation } from '../database/errors';
 import { AppointmentsTable, Database } from '../database/schema';
 import { AppointmentEntity } from './entities/appointment.entity';
@@ -80,6 +81,11 @@ export class AppointmentsRepository {
   async findById(id: number): Promise<AppointmentEntity | null> {
     const [row] = await this.database.fetch(this.db.selectFrom('appointments').selectAll().where('id', '=', id));
     return row ? toAppointment(row) : null;
+  }
+
+  /** The slots of a provider's day that confirmed appointments took, as a query for the schedule to run within its own. */
+  bookedSlotIndexes(providerId: number, date: string): SlotIndexQuery {
+    return this.db.selectFrom('booked_slots').select('slot_index').where('provider_id', '=', providerId).where('date', '=', date);
   }
 
   async list(filter: AppointmentFilter): Promise<AppointmentEntity[]> {

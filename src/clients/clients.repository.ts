@@ -38,6 +38,12 @@ export class ClientsRepository {
     }
   }
 
+  /** The client whose key has this SHA-256 (indexed, unique). */
+  async idByKeyHash(apiKeyHash: string): Promise<number | null> {
+    const [row] = await this.database.fetch(this.db.selectFrom('clients').select('id').where('api_key_hash', '=', apiKeyHash));
+    return row?.id ?? null;
+  }
+
   /** Replaces the key hash: the old key stops working at once. */
   async replaceKeyHash(id: number, apiKeyHash: string): Promise<boolean> {
     const result = await this.db.updateTable('clients').set({ api_key_hash: apiKeyHash }).where('id', '=', id).executeTakeFirst();

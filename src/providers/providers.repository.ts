@@ -54,6 +54,12 @@ export class ProvidersRepository {
     return row ? toProvider(row) : null;
   }
 
+  /** The provider whose key has this SHA-256 (indexed, unique). */
+  async idByKeyHash(apiKeyHash: string): Promise<number | null> {
+    const [row] = await this.database.fetch(this.db.selectFrom('providers').select('id').where('api_key_hash', '=', apiKeyHash));
+    return row?.id ?? null;
+  }
+
   /** Replaces the key hash: the old key stops working at once. */
   async replaceKeyHash(id: number, apiKeyHash: string): Promise<boolean> {
     const result = await this.db.updateTable('providers').set({ api_key_hash: apiKeyHash }).where('id', '=', id).executeTakeFirst();

@@ -1,15 +1,22 @@
 import { Injectable } from '@nestjs/common';
-import { Kysely } from 'kysely';
+import { Kysely, SelectQueryBuilder } from 'kysely';
 import { DatabaseService } from '../database/database.service';
 import { Database } from '../database/schema';
 import { ProviderEntity } from './entities/provider.entity';
 
+/**
+ * Slot indexes to leave out of a day (one `slot_index` column): a query the booking side writes
+ * over its own tables and hands over unrun, so it runs inside the day's query. The hot paths stay
+ * one round trip, and each table is still queried only by the module that owns it.
+ */
+export type SlotIndexQuery = SelectQueryBuilder<any, any, { slot_index: number }>;
+
 @Injectable()
 export class ScheduleRepository {
-  private readonly db: Kysely<Pick<Database, 'providers' | 'availability_slots' | 'booked_slots'>>;
+  private readonly db: Kysely<Pick<Database, 'providers' | 'availability_slots'>>;
 
   constructor(private readonly database: DatabaseService) {
-    this.db = database.tables<'providers' | 'availability_slots' | 'booked_slots'>();
+    this.db = database.tables<'providers' | 'availability_slots'>();
   }
 
   /** Publishes slots; ones already published are left alone, so windows merge and reposting changes nothing. */
@@ -34,10 +41,14 @@ export class ScheduleRepository {
   }
 
   /**
-   * The provider and its published slots of the day that no confirmed appointment has taken, in one
-   * round trip (listings and requests are the hot paths). Null when the provider does not exist.
+   * The provider and its published slots of the day but those `excluded` names, in one round trip
+   * (listings and requests are the hot paths). Null when the provider does not exist.
    */
-  async providerDay(providerId: number, date: string): Promise<{ provider: ProviderEntity; bookable: number[] } | null> {
+  async providerDay(
+    providerId: number,
+    date: string,
+    excluded: SlotIndexQuery,
+  ): Promise<{ provider: ProviderEntity; published: number[] } | null> {
     const rows = await this.database.fetch(
       this.db
         .selectFrom('providers as p')
@@ -45,17 +56,7 @@ export class ScheduleRepository {
           join
             .onRef('a.provider_id', '=', 'p.id')
             .on('a.date', '=', date)
-            .on(({ not, exists, selectFrom }) =>
-              not(
-                exists(
-                  selectFrom('booked_slots as b')
-                    .select('b.slot_index')
-                    .whereRef('b.provider_id', '=', 'a.provider_id')
-                    .whereRef('b.date', '=', 'a.date')
-                    .whereRef('b.slot_index', '=', 'a.slot_index'),
-                ),
-              ),
-            ),
+            .on('a.slot_index', 'not in', excluded),
         )
         .select(['p.id', 'p.name', 'p.email', 'p.phone', 'p.time_zone', 'p.created_at', 'p.api_key_hash', 'a.slot_index'])
         .where('p.id', '=', providerId)
@@ -72,7 +73,7 @@ export class ScheduleRepository {
       createdAt: first.created_at,
       apiKeyHash: first.api_key_hash,
     };
-    const bookable = rows.filter((row) => row.slot_index !== null).map((row) => row.slot_index as number);
-    return { provider, bookable };
+    const published = rows.filter((row) => row.slot_index !== null).map((row) => row.slot_index as number);
+    return { provider, published };
   }
 }
