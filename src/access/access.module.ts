@@ -3,10 +3,11 @@ import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { Cache } from 'cache-manager';
 import type { RedisStore } from 'cache-manager-redis-yet';
+import { ClientsModule } from '../clients/clients.module';
 import { Settings } from '../config/settings';
 import { SETTINGS } from '../config/settings.module';
 import { CACHE_MANAGER } from '../holds/holds.module';
-import { ApiKeyRepository } from './api-key.repository';
+import { ProvidersModule } from '../providers/providers.module';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
 import { RateLimitGuard, sendsMessages } from './rate-limit.guard';
@@ -18,6 +19,9 @@ const MINUTE_MS = 60_000;
 @Global()
 @Module({
   imports: [
+    // Whose a key is, each asked of the module that owns the table.
+    ProvidersModule,
+    ClientsModule,
     ThrottlerModule.forRootAsync({
       inject: [SETTINGS, CACHE_MANAGER],
       useFactory: (settings: Settings, cache: Cache) => ({
@@ -36,7 +40,6 @@ const MINUTE_MS = 60_000;
     }),
   ],
   providers: [
-    ApiKeyRepository,
     AuthService,
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },

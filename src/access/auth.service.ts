@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Settings } from '../config/settings';
 import { InjectSettings } from '../config/settings.module';
-import { ApiKeyRepository } from './api-key.repository';
+import { ClientsService } from '../clients/clients.service';
+import { ProvidersService } from '../providers/providers.service';
 import { CLIENT_KEY_PREFIX, hashApiKey, PROVIDER_KEY_PREFIX, secretsEqual } from './api-keys';
 import { ADMIN, Caller } from './caller';
 
@@ -10,7 +11,8 @@ const MAX_KEY_LENGTH = 256;
 @Injectable()
 export class AuthService {
   constructor(
-    private readonly keys: ApiKeyRepository,
+    private readonly providers: ProvidersService,
+    private readonly clients: ClientsService,
     @InjectSettings() private readonly settings: Settings,
   ) {}
 
@@ -19,11 +21,11 @@ export class AuthService {
     if (key.length === 0 || key.length > MAX_KEY_LENGTH) return null;
     if (secretsEqual(key, this.settings.adminApiKey)) return ADMIN;
     if (key.startsWith(PROVIDER_KEY_PREFIX)) {
-      const providerId = await this.keys.providerIdByHash(hashApiKey(key));
+      const providerId = await this.providers.idOwningKey(hashApiKey(key));
       return providerId === null ? null : { role: 'provider', providerId };
     }
     if (key.startsWith(CLIENT_KEY_PREFIX)) {
-      const clientId = await this.keys.clientIdByHash(hashApiKey(key));
+      const clientId = await this.clients.idOwningKey(hashApiKey(key));
       return clientId === null ? null : { role: 'client', clientId };
     }
     return null;

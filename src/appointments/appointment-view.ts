@@ -1,4 +1,4 @@
-import { SLOT_MINUTES } from '../providers/slots';
+import { SLOT_MINUTES } from '../scheduling/slots';
 import { AppointmentStatus, AppointmentTimesView, AppointmentView, PendingAppointmentView } from './dto/appointment.dto';
 import { AppointmentEntity } from './entities/appointment.entity';
 

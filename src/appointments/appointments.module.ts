@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { createSecretKey } from 'node:crypto';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { ClientsModule } from '../clients/clients.module';
 import { Settings } from '../config/settings';
 import { SETTINGS } from '../config/settings.module';
@@ -10,15 +9,14 @@ import { AppointmentCancellations } from './appointment-cancellations';
 import { AppointmentsController } from './appointments.controller';
 import { AppointmentsRepository } from './appointments.repository';
 import { AppointmentsService } from './appointments.service';
-import { AppointmentEntity } from './entities/appointment.entity';
-import { BookedSlotEntity } from './entities/booked-slot.entity';
 import { HOLD_TOKEN_ALGORITHM, HoldTokenService } from './hold-token.service';
+import { OpenSlotsController } from './open-slots.controller';
+import { OpenSlotsService } from './open-slots.service';
 import { ValidationController } from './validation.controller';
 import { ValidationService } from './validation.service';
 
 @Module({
   imports: [
-    TypeOrmModule.forFeature([AppointmentEntity, BookedSlotEntity]),
     JwtModule.registerAsync({
       inject: [SETTINGS],
       useFactory: (settings: Settings) => {
@@ -34,8 +32,8 @@ import { ValidationService } from './validation.service';
     ProvidersModule,
     ClientsModule,
   ],
-  controllers: [AppointmentsController, ValidationController],
-  providers: [AppointmentCancellations, AppointmentsRepository, AppointmentsService, HoldTokenService, ValidationService],
+  controllers: [AppointmentsController, OpenSlotsController, ValidationController],
+  providers: [AppointmentCancellations, AppointmentsRepository, AppointmentsService, HoldTokenService, OpenSlotsService, ValidationService],
   exports: [AppointmentsService, AppointmentCancellations],
 })
 export class AppointmentsModule {}

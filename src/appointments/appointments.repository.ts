@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { FindOptionsWhere, In, Repository } from 'typeorm';
+import { Kysely, Selectable } from 'kysely';
+import { DatabaseService } from '../database/database.service';
+import type { SlotIndexQuery } from '../providers/schedule.repository';
 import { isUniqueViolation } from '../database/errors';
-import { Transactions } from '../database/transactions';
+import { AppointmentsTable, Database } from '../database/schema';
 import { AppointmentEntity } from './entities/appointment.entity';
-import { BookedSlotEntity } from './entities/booked-slot.entity';
 
 export type NewAppointment = Omit<AppointmentEntity, 'id' | 'confirmedAt' | 'cancelledAt'>;
 
@@ -23,32 +23,83 @@ export interface AppointmentFilter {
 
 const LIST_LIMIT = 500;
 
+function toAppointment(row: Selectable<AppointmentsTable>): AppointmentEntity {
+  return {
+    id: row.id,
+    providerId: row.provider_id,
+    clientId: row.client_id,
+    date: row.date,
+    slotIndexes: row.slot_indexes,
+    startTime: row.start_time,
+    endTime: row.end_time,
+    startAt: row.start_at,
+    endAt: row.end_at,
+    status: row.status,
+    holdId: row.hold_id,
+    expiresAt: row.expires_at,
+    createdAt: row.created_at,
+    confirmedAt: row.confirmed_at,
+    cancelledAt: row.cancelled_at,
+  };
+}
+
 @Injectable()
 export class AppointmentsRepository {
-  constructor(
-    @InjectRepository(AppointmentEntity) private readonly appointments: Repository<AppointmentEntity>,
-    private readonly transactions: Transactions,
-  ) {}
+  private readonly db: Kysely<Pick<Database, 'appointments' | 'booked_slots'>>;
 
-  insertPending(appointment: NewAppointment): Promise<AppointmentEntity> {
-    return this.transactions.insertOne(AppointmentEntity, { ...appointment, confirmedAt: null, cancelledAt: null });
+  constructor(private readonly database: DatabaseService) {
+    this.db = database.tables<'appointments' | 'booked_slots'>();
+  }
+
+  async insertPending(appointment: NewAppointment): Promise<AppointmentEntity> {
+    const row = await this.db
+      .insertInto('appointments')
+      .values({
+        provider_id: appointment.providerId,
+        client_id: appointment.clientId,
+        date: appointment.date,
+        slot_indexes: appointment.slotIndexes,
+        start_time: appointment.startTime,
+        end_time: appointment.endTime,
+        start_at: appointment.startAt,
+        end_at: appointment.endAt,
+        status: appointment.status,
+        hold_id: appointment.holdId,
+        expires_at: appointment.expiresAt,
+        created_at: appointment.createdAt,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return { ...appointment, id: row.id, confirmedAt: null, cancelledAt: null };
   }
 
   /** Undoes a request whose validation email could not be sent. */
   async deletePending(id: number): Promise<void> {
-    await this.transactions.write((manager) => manager.delete(AppointmentEntity, { id, status: 'pending' }));
+    await this.db.deleteFrom('appointments').where('id', '=', id).where('status', '=', 'pending').execute();
   }
 
-  findById(id: number): Promise<AppointmentEntity | null> {
-    return this.appointments.findOneBy({ id });
+  async findById(id: number): Promise<AppointmentEntity | null> {
+    const [row] = await this.database.fetch(this.db.selectFrom('appointments').selectAll().where('id', '=', id));
+    return row ? toAppointment(row) : null;
   }
 
-  list(filter: AppointmentFilter): Promise<AppointmentEntity[]> {
-    const where: FindOptionsWhere<AppointmentEntity> = {};
-    if (filter.providerId !== undefined) where.providerId = filter.providerId;
-    if (filter.clientId !== undefined) where.clientId = filter.clientId;
-    if (filter.date !== undefined) where.date = filter.date;
-    return this.appointments.find({ where, order: { startAt: 'ASC', id: 'ASC' }, take: LIST_LIMIT });
+  /** The slots of a provider's day that confirmed appointments took, as a query for the schedule to run within its own. */
+  bookedSlotIndexes(providerId: number, date: string): SlotIndexQuery {
+    return this.db.selectFrom('booked_slots').select('slot_index').where('provider_id', '=', providerId).where('date', '=', date);
+  }
+
+  async list(filter: AppointmentFilter): Promise<AppointmentEntity[]> {
+    const rows = await this.db
+      .selectFrom('appointments')
+      .selectAll()
+      .$if(filter.providerId !== undefined, (query) => query.where('provider_id', '=', filter.providerId!))
+      .$if(filter.clientId !== undefined, (query) => query.where('client_id', '=', filter.clientId!))
+      .$if(filter.date !== undefined, (query) => query.where('date', '=', filter.date!))
+      .orderBy('start_at')
+      .orderBy('id')
+      .limit(LIST_LIMIT)
+      .execute();
+    return rows.map(toAppointment);
   }
 
   /**
@@ -58,23 +109,26 @@ export class AppointmentsRepository {
    */
   async book(appointment: AppointmentEntity, slots: SlotToBook[], confirmedAt: number): Promise<BookingOutcome> {
     try {
-      return await this.transactions.run(async (manager) => {
-        const updated = await manager.update(
-          AppointmentEntity,
-          { id: appointment.id, status: 'pending' },
-          { status: 'confirmed', confirmedAt },
-        );
-        if (!updated.affected) return 'not-pending';
-        await manager.insert(
-          BookedSlotEntity,
-          slots.map((slot) => ({
-            providerId: appointment.providerId,
-            startsAt: slot.startsAt,
-            date: appointment.date,
-            slotIndex: slot.slotIndex,
-            appointmentId: appointment.id,
-          })),
-        );
+      return await this.db.transaction().execute(async (trx) => {
+        const updated = await trx
+          .updateTable('appointments')
+          .set({ status: 'confirmed', confirmed_at: confirmedAt })
+          .where('id', '=', appointment.id)
+          .where('status', '=', 'pending')
+          .executeTakeFirst();
+        if (updated.numUpdatedRows === 0n) return 'not-pending';
+        await trx
+          .insertInto('booked_slots')
+          .values(
+            slots.map((slot) => ({
+              provider_id: appointment.providerId,
+              starts_at: slot.startsAt,
+              date: appointment.date,
+              slot_index: slot.slotIndex,
+              appointment_id: appointment.id,
+            })),
+          )
+          .execute();
         return 'booked';
       });
     } catch (error) {
@@ -85,14 +139,15 @@ export class AppointmentsRepository {
 
   /** Cancels a pending or confirmed appointment and frees its booked slots; false when already cancelled. */
   cancel(id: number, cancelledAt: number): Promise<boolean> {
-    return this.transactions.run(async (manager) => {
-      const updated = await manager.update(
-        AppointmentEntity,
-        { id, status: In(['pending', 'confirmed']) },
-        { status: 'cancelled', cancelledAt },
-      );
-      if (!updated.affected) return false;
-      await manager.delete(BookedSlotEntity, { appointmentId: id });
+    return this.db.transaction().execute(async (trx) => {
+      const updated = await trx
+        .updateTable('appointments')
+        .set({ status: 'cancelled', cancelled_at: cancelledAt })
+        .where('id', '=', id)
+        .where('status', 'in', ['pending', 'confirmed'])
+        .executeTakeFirst();
+      if (updated.numUpdatedRows === 0n) return false;
+      await trx.deleteFrom('booked_slots').where('appointment_id', '=', id).execute();
       return true;
     });
   }

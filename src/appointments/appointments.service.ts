@@ -8,8 +8,7 @@ import { Settings } from '../config/settings';
 import { InjectSettings } from '../config/settings.module';
 import { Hold, HoldStore } from '../holds/hold-store';
 import { MailService } from '../mail/mail.service';
-import { ScheduleService } from '../providers/schedule.service';
-import { chainSlots, endWallTime, indexToWallTime, localDateTime, SLOT_MINUTES } from '../providers/slots';
+import { chainSlots, endWallTime, indexToWallTime, localDateTime, SLOT_MINUTES } from '../scheduling/slots';
 import { AppointmentCancellations } from './appointment-cancellations';
 import { slotIndexesOf, toAppointmentView, toPendingView } from './appointment-view';
 import { AppointmentsRepository } from './appointments.repository';
@@ -22,6 +21,7 @@ import {
 } from './dto/appointment.dto';
 import { AppointmentEntity } from './entities/appointment.entity';
 import { HoldTokenService } from './hold-token.service';
+import { OpenSlotsService } from './open-slots.service';
 
 export function holdOf(appointment: AppointmentEntity): Hold {
   return {
@@ -39,7 +39,7 @@ export class AppointmentsService {
 
   constructor(
     private readonly appointments: AppointmentsRepository,
-    private readonly schedule: ScheduleService,
+    private readonly openSlots: OpenSlotsService,
     private readonly clients: ClientsService,
     private readonly holds: HoldStore,
     private readonly tokens: HoldTokenService,
@@ -58,7 +58,7 @@ export class AppointmentsService {
     assertActsForClient(caller, dto.client_id);
     const slotCount = (dto.duration_minutes ?? SLOT_MINUTES) / SLOT_MINUTES;
     const [dayLookup, clientLookup] = await Promise.allSettled([
-      this.schedule.providerDay(dto.provider_id, dto.date),
+      this.openSlots.bookableDay(dto.provider_id, dto.date),
       this.clients.get(dto.client_id),
     ]);
     // Both asked at once; an unknown provider is reported before an unknown client.

@@ -2,7 +2,7 @@ import Handlebars from 'handlebars';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../common/app-error';
-import { localDateTime } from '../providers/slots';
+import { localDateTime } from '../scheduling/slots';
 import { HoldPreview } from './validation.service';
 
 // Handlebars escapes every {{value}}: nothing a client typed can become markup.

@@ -6,7 +6,7 @@ import { Hold, HoldStore } from '../holds/hold-store';
 import { buildIcs } from '../mail/ics';
 import { MailService } from '../mail/mail.service';
 import { ProvidersService } from '../providers/providers.service';
-import { daySlots, parseDate } from '../providers/slots';
+import { daySlots, parseDate } from '../scheduling/slots';
 import { effectiveStatus, slotIndexesOf, toAppointmentView } from './appointment-view';
 import { AppointmentsRepository } from './appointments.repository';
 import { holdOf } from './appointments.service';

@@ -1,34 +1,57 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { Kysely, Selectable } from 'kysely';
+import { DatabaseService } from '../database/database.service';
 import { isUniqueViolation } from '../database/errors';
-import { Transactions } from '../database/transactions';
+import { ClientsTable, Database } from '../database/schema';
 import { ClientEntity } from './entities/client.entity';
+
+function toClient(row: Selectable<ClientsTable>): ClientEntity {
+  return { id: row.id, name: row.name, email: row.email, phone: row.phone, createdAt: row.created_at, apiKeyHash: row.api_key_hash };
+}
 
 @Injectable()
 export class ClientsRepository {
-  constructor(
-    @InjectRepository(ClientEntity) private readonly clients: Repository<ClientEntity>,
-    private readonly transactions: Transactions,
-  ) {}
+  private readonly db: Kysely<Pick<Database, 'clients'>>;
+
+  constructor(private readonly database: DatabaseService) {
+    this.db = database.tables<'clients'>();
+  }
 
   /** Inserts a client; null when the email is already registered. */
   async insert(client: Omit<ClientEntity, 'id'>): Promise<ClientEntity | null> {
     try {
-      return await this.transactions.insertOne(ClientEntity, client);
+      const row = await this.db
+        .insertInto('clients')
+        .values({
+          name: client.name,
+          email: client.email,
+          phone: client.phone,
+          created_at: client.createdAt,
+          api_key_hash: client.apiKeyHash,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toClient(row);
     } catch (error) {
       if (isUniqueViolation(error)) return null;
       throw error;
     }
   }
 
-  /** Replaces the key hash: the old key stops working at once. */
-  async replaceKeyHash(id: number, apiKeyHash: string): Promise<boolean> {
-    const result = await this.transactions.write((manager) => manager.update(ClientEntity, { id }, { apiKeyHash }));
-    return !!result.affected;
+  /** The client whose key has this SHA-256 (indexed, unique). */
+  async idByKeyHash(apiKeyHash: string): Promise<number | null> {
+    const [row] = await this.database.fetch(this.db.selectFrom('clients').select('id').where('api_key_hash', '=', apiKeyHash));
+    return row?.id ?? null;
   }
 
-  findById(id: number): Promise<ClientEntity | null> {
-    return this.clients.findOneBy({ id });
+  /** Replaces the key hash: the old key stops working at once. */
+  async replaceKeyHash(id: number, apiKeyHash: string): Promise<boolean> {
+    const result = await this.db.updateTable('clients').set({ api_key_hash: apiKeyHash }).where('id', '=', id).executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async findById(id: number): Promise<ClientEntity | null> {
+    const [row] = await this.database.fetch(this.db.selectFrom('clients').selectAll().where('id', '=', id));
+    return row ? toClient(row) : null;
   }
 }

@@ -50,6 +50,11 @@ export class ClientsService {
     return { ...toClientView(await this.get(id)), api_key: apiKey };
   }
 
+  /** Which client owns the key with this SHA-256; null when none does. */
+  idOwningKey(apiKeyHash: string): Promise<number | null> {
+    return this.clients.idByKeyHash(apiKeyHash);
+  }
+
   async get(id: number): Promise<ClientEntity> {
     const client = await this.clients.findById(id);
     if (!client) throw notFound(id);

@@ -10,7 +10,7 @@ import {
   UnauthorizedException,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
-import { QueryFailedError } from 'typeorm';
+import { DatabaseError } from 'pg';
 import { AppError, ERROR_CODES, ErrorCode } from './app-error';
 import { Problem, toProblem } from './problem';
 
@@ -44,9 +44,14 @@ const CONTRACT: [ErrorCode, number][] = [
 const fastifyError = (statusCode: number, code: string | undefined, message: string) =>
   Object.assign(new Error(message), { statusCode, ...(code ? { code } : {}) });
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
-const withDriverCode = (message: string, code: string) => Object.assign(new Error(message), { driverError: { code } });
+/** An error as pg raises it (and Kysely passes it on), carrying server details that must not leak. */
 const pgError = (code: string, message: string) =>
-  new QueryFailedError('SELECT * FROM "internal_table" WHERE "secret_column" = $1', ['secret-param'], Object.assign(new Error(message), { code }));
+  Object.assign(new DatabaseError(message, message.length, 'error'), {
+    code,
+    detail: 'Key (secret_column)=(secret-param) already exists.',
+    internalQuery: 'SELECT * FROM "internal_table" WHERE "secret_column" = $1',
+    table: 'internal_table',
+  });
 
 const expectWellFormed = (problem: Problem) => {
   expect(problem).toEqual(
@@ -190,11 +195,10 @@ describe(toProblem.name, () => {
       ['EHOSTUNREACH', withCode('connect EHOSTUNREACH 10.0.0.5:5432', 'EHOSTUNREACH')],
       ['EPIPE', withCode('write EPIPE', 'EPIPE')],
       ['SQLITE_BUSY', withCode('SQLITE_BUSY: database is locked', 'SQLITE_BUSY')],
-      ['driverError.code 57P01 (admin shutdown)', withDriverCode('terminating connection due to administrator command', '57P01')],
-      ['driverError.code 57P03 (cannot connect now)', withDriverCode('the database system is starting up', '57P03')],
-      ['driverError.code 53300 (too many connections)', withDriverCode('sorry, too many clients already', '53300')],
-      ['driverError.code 08006 (connection failure)', withDriverCode('connection failure at 10.0.0.5', '08006')],
-      ['a TypeORM QueryFailedError from PostgreSQL 57P01', pgError('57P01', 'terminating connection due to administrator command')],
+      ['PostgreSQL 57P01 (admin shutdown)', pgError('57P01', 'terminating connection due to administrator command')],
+      ['PostgreSQL 57P03 (cannot connect now)', pgError('57P03', 'the database system is starting up')],
+      ['PostgreSQL 53300 (too many connections)', pgError('53300', 'sorry, too many clients already')],
+      ['PostgreSQL 08006 (connection failure)', pgError('08006', 'connection failure at 10.0.0.5')],
       ['Connection terminated unexpectedly', new Error('Connection terminated unexpectedly')],
       ['pg pool connect timeout', new Error('timeout exceeded when trying to connect')],
       ['the Redis client is closed', new Error('The client is closed')],
@@ -253,7 +257,7 @@ describe(toProblem.name, () => {
       ['NotFoundException', thrown(new NotFoundException())],
       ['BadRequestException', thrown(new BadRequestException('bad'))],
             ['an unavailable database', thrown(withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED'))],
-      ['a QueryFailedError', thrown(pgError('23505', 'duplicate'))],
+      ['a PostgreSQL error', thrown(pgError('23505', 'duplicate'))],
       ['a plain Error', thrown(new Error('boom at /x/y.ts'))],
     ])('%s', (_name, error) => {
       expect(error.stack).toBeTruthy();

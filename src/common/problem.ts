@@ -54,9 +54,8 @@ function problemOf(code: ErrorCode, detail: string, extra: Record<string, unknow
 export function isUnavailableError(error: unknown): boolean {
   // Duck-typed, not `instanceof Error`: errors from Node's own sockets may come from another realm.
   if (typeof error !== 'object' || error === null) return false;
-  const { code, driverError, message } = error as { code?: unknown; driverError?: { code?: unknown }; message?: unknown };
-  const anyCode = code ?? driverError?.code;
-  if (typeof anyCode === 'string' && (UNAVAILABLE_ERROR_CODES.has(anyCode) || anyCode.startsWith('08'))) return true;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && (UNAVAILABLE_ERROR_CODES.has(code) || code.startsWith('08'))) return true;
   return typeof message === 'string' && UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message));
 }
 

@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { IsInt, isEmail, Max, Min, ValidateBy, ValidateIf, ValidationOptions } from 'class-validator';
-import { canonicalTimeZone, isOnSlotGrid, parseDate, parseWallTime } from '../providers/slots';
+import { canonicalTimeZone, isOnSlotGrid, parseDate, parseWallTime } from '../scheduling/slots';
 
 export const E164_PATTERN = /^\+[1-9]\d{1,14}$/;
 export const MAX_ID = 2_147_483_647;

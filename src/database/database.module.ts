@@ -1,19 +1,30 @@
-import { Global, Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { Global, Logger, Module } from '@nestjs/common';
+import { withRetry } from '../common/retry';
 import { Settings } from '../config/settings';
 import { SETTINGS } from '../config/settings.module';
-import { dataSourceOptions } from './data-source-options';
-import { Transactions } from './transactions';
+import { DatabaseService } from './database.service';
 
+/** The database, migrated to the latest schema before the app serves (a few tries while it starts up). */
 @Global()
 @Module({
-  imports: [
-    TypeOrmModule.forRootAsync({
+  providers: [
+    {
+      provide: DatabaseService,
       inject: [SETTINGS],
-      useFactory: (settings: Settings) => ({ ...dataSourceOptions(settings.database), retryAttempts: 2, retryDelay: 500 }),
-    }),
+      useFactory: async (settings: Settings): Promise<DatabaseService> => {
+        const database = DatabaseService.open(settings.database);
+        try {
+          await withRetry(() => database.migrate(), { attempts: 3, firstDelayMs: 500 }, {
+            onRetry: (error) => Logger.warn(`Database not ready, retrying: ${String(error)}`, DatabaseService.name),
+          });
+        } catch (error) {
+          await database.onApplicationShutdown();
+          throw error;
+        }
+        return database;
+      },
+    },
   ],
-  providers: [Transactions],
-  exports: [Transactions],
+  exports: [DatabaseService],
 })
 export class DatabaseModule {}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
-import { Transactions } from '../database/transactions';
+import { DatabaseService } from '../database/database.service';
 import { HoldStore } from '../holds/hold-store';
 import { withTimeout } from '../common/timeout';
 
@@ -23,12 +23,12 @@ async function probe(check: () => Promise<void>): Promise<'ok' | 'down'> {
 @Injectable()
 export class HealthService {
   constructor(
-    private readonly transactions: Transactions,
+    private readonly database: DatabaseService,
     private readonly holds: HoldStore,
   ) {}
 
   async check(): Promise<HealthView> {
-    const [database, holdStore] = await Promise.all([probe(() => this.transactions.ping()), probe(() => this.holds.ping())]);
+    const [database, holdStore] = await Promise.all([probe(() => this.database.ping()), probe(() => this.holds.ping())]);
     const checks = { database, hold_store: holdStore };
     return { status: database === 'ok' && holdStore === 'ok' ? 'ok' : 'unavailable', checks };
   }

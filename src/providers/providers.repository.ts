@@ -1,40 +1,73 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { MoreThan, Repository } from 'typeorm';
+import { Kysely, Selectable } from 'kysely';
+import { DatabaseService } from '../database/database.service';
 import { isUniqueViolation } from '../database/errors';
-import { Transactions } from '../database/transactions';
+import { Database, ProvidersTable } from '../database/schema';
 import { ProviderEntity } from './entities/provider.entity';
 
 export type NewProvider = Omit<ProviderEntity, 'id'>;
 
+export function toProvider(row: Selectable<ProvidersTable>): ProviderEntity {
+  return {
+    id: row.id,
+    name: row.name,
+    email: row.email,
+    phone: row.phone,
+    timeZone: row.time_zone,
+    createdAt: row.created_at,
+    apiKeyHash: row.api_key_hash,
+  };
+}
+
 @Injectable()
 export class ProvidersRepository {
-  constructor(
-    @InjectRepository(ProviderEntity) private readonly providers: Repository<ProviderEntity>,
-    private readonly transactions: Transactions,
-  ) {}
+  private readonly db: Kysely<Pick<Database, 'providers'>>;
+
+  constructor(private readonly database: DatabaseService) {
+    this.db = database.tables<'providers'>();
+  }
 
   /** Inserts a provider; null when the email is already registered. */
   async insert(provider: NewProvider): Promise<ProviderEntity | null> {
     try {
-      return await this.transactions.insertOne(ProviderEntity, provider);
+      const row = await this.db
+        .insertInto('providers')
+        .values({
+          name: provider.name,
+          email: provider.email,
+          phone: provider.phone,
+          time_zone: provider.timeZone,
+          created_at: provider.createdAt,
+          api_key_hash: provider.apiKeyHash,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toProvider(row);
     } catch (error) {
       if (isUniqueViolation(error)) return null;
       throw error;
     }
   }
 
-  findById(id: number): Promise<ProviderEntity | null> {
-    return this.providers.findOneBy({ id });
+  async findById(id: number): Promise<ProviderEntity | null> {
+    const [row] = await this.database.fetch(this.db.selectFrom('providers').selectAll().where('id', '=', id));
+    return row ? toProvider(row) : null;
+  }
+
+  /** The provider whose key has this SHA-256 (indexed, unique). */
+  async idByKeyHash(apiKeyHash: string): Promise<number | null> {
+    const [row] = await this.database.fetch(this.db.selectFrom('providers').select('id').where('api_key_hash', '=', apiKeyHash));
+    return row?.id ?? null;
   }
 
   /** Replaces the key hash: the old key stops working at once. */
   async replaceKeyHash(id: number, apiKeyHash: string): Promise<boolean> {
-    const result = await this.transactions.write((manager) => manager.update(ProviderEntity, { id }, { apiKeyHash }));
-    return !!result.affected;
+    const result = await this.db.updateTable('providers').set({ api_key_hash: apiKeyHash }).where('id', '=', id).executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   }
 
-  listAfter(afterId: number, limit: number): Promise<ProviderEntity[]> {
-    return this.providers.find({ where: { id: MoreThan(afterId) }, order: { id: 'ASC' }, take: limit });
+  async listAfter(afterId: number, limit: number): Promise<ProviderEntity[]> {
+    const rows = await this.db.selectFrom('providers').selectAll().where('id', '>', afterId).orderBy('id').limit(limit).execute();
+    return rows.map(toProvider);
   }
 }

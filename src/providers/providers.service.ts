@@ -55,6 +55,11 @@ export class ProvidersService {
     return { ...toProviderView(await this.get(id)), api_key: apiKey };
   }
 
+  /** Which provider owns the key with this SHA-256; null when none does. */
+  idOwningKey(apiKeyHash: string): Promise<number | null> {
+    return this.providers.idByKeyHash(apiKeyHash);
+  }
+
   async get(id: number): Promise<ProviderEntity> {
     const provider = await this.providers.findById(id);
     if (!provider) throw notFound(id);

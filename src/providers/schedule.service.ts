@@ -2,11 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { assertActsForProvider, Caller } from '../access/caller';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
-import { HoldStore } from '../holds/hold-store';
-import { OpenSlotsQuery, PostScheduleDto, ScheduleView } from './dto/schedule.dto';
+import { PostScheduleDto, ScheduleView } from './dto/schedule.dto';
 import { ProviderEntity } from './entities/provider.entity';
 import { ProvidersService } from './providers.service';
-import { ScheduleRepository } from './schedule.repository';
+import { ScheduleRepository, SlotIndexQuery } from './schedule.repository';
 import {
   CalendarDate,
   daySlots,
@@ -16,11 +15,8 @@ import {
   parseDate,
   parseWallTime,
   DaySlot,
-  SLOT_MINUTES,
-  SLOTS_PER_DAY,
-  startsThatFit,
   windowIndexes,
-} from './slots';
+} from '../scheduling/slots';
 
 /** What a provider's day looks like to a request: its real slots and which of them are bookable. */
 export interface ProviderDay {
@@ -28,18 +24,15 @@ export interface ProviderDay {
   date: CalendarDate;
   timeZone: string;
   slots: readonly DaySlot[];
-  /** Published, not booked by a confirmed appointment, and not yet started. */
+  /** Published, not among the excluded, and not yet started. */
   bookable: Set<number>;
 }
-
-const EVERY_SLOT_INDEX = Array.from({ length: SLOTS_PER_DAY }, (_, index) => index);
 
 @Injectable()
 export class ScheduleService {
   constructor(
     private readonly providers: ProvidersService,
     private readonly schedule: ScheduleRepository,
-    private readonly holds: HoldStore,
     private readonly clock: Clock,
   ) {}
 
@@ -76,33 +69,21 @@ export class ScheduleService {
     };
   }
 
-  async openSlots(query: OpenSlotsQuery): Promise<ScheduleView> {
-    const slotCount = (query.duration_minutes ?? SLOT_MINUTES) / SLOT_MINUTES;
-    // The database and the hold store are asked at once: the listing waits for the slower, not both.
-    const [day, held] = await Promise.all([
-      this.providerDay(query.provider_id, query.date),
-      this.holds.heldSlots({ providerId: query.provider_id, date: query.date }, EVERY_SLOT_INDEX),
-    ]);
-    const open = new Set(day.slots.filter((slot) => day.bookable.has(slot.index) && !held.has(slot.index)).map((slot) => slot.index));
-    return {
-      provider_id: query.provider_id,
-      date: query.date,
-      time_zone: day.timeZone,
-      slots: startsThatFit(day.slots, open, slotCount).map((slot) => slot.view),
-    };
-  }
-
-  /** The provider's real slots that day and which can be booked; 404 for an unknown provider. */
-  async providerDay(providerId: number, isoDate: string): Promise<ProviderDay> {
-    const found = await this.schedule.providerDay(providerId, isoDate);
+  /**
+   * The provider's real slots that day and which can be booked: published, not among `excluded` (a
+   * query of the module that books them, run within this one), and not yet started. 404 for an
+   * unknown provider.
+   */
+  async providerDay(providerId: number, isoDate: string, excluded: SlotIndexQuery): Promise<ProviderDay> {
+    const found = await this.schedule.providerDay(providerId, isoDate, excluded);
     if (!found) throw new AppError('PROVIDER_NOT_FOUND', `Provider ${providerId} does not exist`);
-    const { provider, bookable: bookableIndexes } = found;
+    const { provider, published } = found;
     const date = parseDate(isoDate)!;
     const now = this.clock.nowMs();
     const slots = daySlots(date, provider.timeZone);
     const startsByIndex = new Map(slots.map((slot) => [slot.index, slot.startMs]));
     const bookable = new Set(
-      bookableIndexes.filter((index) => {
+      published.filter((index) => {
         const startMs = startsByIndex.get(index);
         return startMs !== undefined && startMs > now;
       }),

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, FindManyOptions, In } from 'typeorm';
+import { Kysely, Selectable } from 'kysely';
+import { DatabaseService } from '../database/database.service';
 import { isUniqueViolation } from '../database/errors';
-import { Transactions } from '../database/transactions';
-import { QueueDayEntity } from './entities/queue-day.entity';
+import { Database, QueueEntriesTable } from '../database/schema';
 import { ACTIVE_STATUSES, QueueEntryEntity } from './entities/queue-entry.entity';
 import { MeasuredService, PACE_SAMPLES } from './expected-wait';
 
@@ -35,54 +34,78 @@ class Rollback<T> extends Error {
   }
 }
 
-const ORDER = { queueAt: 'ASC', checkedInAt: 'ASC', id: 'ASC' } as const;
+type QueueDb = Kysely<Pick<Database, 'queue_days' | 'queue_entries'>>;
+
+function toEntry(row: Selectable<QueueEntriesTable>): QueueEntryEntity {
+  return {
+    id: row.id,
+    providerId: row.provider_id,
+    clientId: row.client_id,
+    appointmentId: row.appointment_id,
+    date: row.date,
+    status: row.status,
+    queueAt: row.queue_at,
+    appointmentStartAt: row.appointment_start_at,
+    bookedMinutes: row.booked_minutes,
+    checkedInAt: row.checked_in_at,
+    calledAt: row.called_at,
+    finishedAt: row.finished_at,
+  };
+}
 
 /**
  * Every change of a queue runs in one transaction that first bumps its `queue_days` revision. On
- * PostgreSQL that UPDATE takes the day's row lock, so the changes of one queue run one at a time
+ * PostgreSQL that upsert takes the day's row lock, so the changes of one queue run one at a time
  * (a second `next` waits, then sees the first one's result: two calls never call the same client);
- * the active entries are also read FOR UPDATE. On SQLite every write transaction already runs alone
- * (the Transactions queue). The state read back inside the transaction is exactly that revision's.
+ * the active entries are also read FOR UPDATE. On SQLite a transaction has the only connection to
+ * itself. The state read back inside the transaction is exactly that revision's.
  */
 @Injectable()
 export class QueueRepository {
-  private readonly lockRows: boolean;
+  private readonly db: QueueDb;
 
-  constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly transactions: Transactions,
-  ) {
-    this.lockRows = dataSource.options.type === 'postgres';
+  constructor(private readonly database: DatabaseService) {
+    this.db = database.tables<'queue_days' | 'queue_entries'>();
   }
 
   /** The entry of an appointment that is still in its queue, if it checked in. */
-  findActiveByAppointment(appointmentId: number): Promise<QueueEntryEntity | null> {
-    return this.dataSource.manager.findOneBy(QueueEntryEntity, { appointmentId, status: In([...ACTIVE_STATUSES]) });
+  async findActiveByAppointment(appointmentId: number): Promise<QueueEntryEntity | null> {
+    const row = await this.db
+      .selectFrom('queue_entries')
+      .selectAll()
+      .where('appointment_id', '=', appointmentId)
+      .where('status', 'in', ACTIVE_STATUSES)
+      .executeTakeFirst();
+    return row ? toEntry(row) : null;
   }
 
-  findEntry(id: number): Promise<QueueEntryEntity | null> {
-    return this.dataSource.manager.findOneBy(QueueEntryEntity, { id });
+  async findEntry(id: number): Promise<QueueEntryEntity | null> {
+    const row = await this.db.selectFrom('queue_entries').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toEntry(row) : null;
   }
 
   /**
    * The queue as it is now, revision and entries read in one statement (so they agree), then the
-   * provider's latest services; on SQLite never in the middle of another request's write.
+   * provider's latest services, on one connection (on SQLite, never in the middle of another
+   * request's transaction).
    */
-  async state(providerId: number, date: string): Promise<QueueState> {
-    return this.transactions.read(async (manager) => {
-      const day = await manager
-        .getRepository(QueueDayEntity)
-        .createQueryBuilder('d')
-        .leftJoinAndMapMany('d.active', QueueEntryEntity, 'e', 'e.providerId = d.providerId AND e.date = d.date AND e.status IN (:...active)', {
-          active: ACTIVE_STATUSES,
-        })
-        .where('d.providerId = :providerId AND d.date = :date', { providerId, date })
-        .orderBy('e.queueAt', 'ASC')
-        .addOrderBy('e.checkedInAt', 'ASC')
-        .addOrderBy('e.id', 'ASC')
-        .getOne();
-      const services = await this.services(manager, providerId);
-      return { revision: day?.revision ?? 0, active: servingFirst(day?.active ?? []), services };
+  state(providerId: number, date: string): Promise<QueueState> {
+    return this.db.connection().execute(async (db) => {
+      const rows = await db
+        .selectFrom('queue_days as d')
+        .leftJoin('queue_entries as e', (join) =>
+          join.onRef('e.provider_id', '=', 'd.provider_id').onRef('e.date', '=', 'd.date').on('e.status', 'in', ACTIVE_STATUSES),
+        )
+        .select('d.revision')
+        .selectAll('e')
+        .where('d.provider_id', '=', providerId)
+        .where('d.date', '=', date)
+        .orderBy('e.queue_at')
+        .orderBy('e.checked_in_at')
+        .orderBy('e.id')
+        .execute();
+      const active = rows.filter((row) => row.id !== null).map((row) => toEntry(row as Selectable<QueueEntriesTable>));
+      return { revision: rows[0]?.revision ?? 0, active: servingFirst(active), services: await this.services(db, providerId) };
     });
   }
 
@@ -92,16 +115,32 @@ export class QueueRepository {
    */
   async checkIn(entry: NewQueueEntry): Promise<CheckInOutcome> {
     try {
-      return await this.change(entry.providerId, entry.date, async (manager, revision) => {
-        const existing = await this.existing(manager, entry);
+      return await this.change(entry.providerId, entry.date, async (trx, revision) => {
+        const existing = await this.existing(trx, entry);
         if (existing) throw new Rollback<CheckInOutcome>({ created: false, entry: existing });
-        const saved = await manager.save(QueueEntryEntity, manager.create(QueueEntryEntity, entry));
-        return { created: true, entry: saved, state: await this.read(manager, entry.providerId, entry.date, revision) };
+        const saved = await trx
+          .insertInto('queue_entries')
+          .values({
+            provider_id: entry.providerId,
+            client_id: entry.clientId,
+            appointment_id: entry.appointmentId,
+            date: entry.date,
+            status: entry.status,
+            queue_at: entry.queueAt,
+            appointment_start_at: entry.appointmentStartAt,
+            booked_minutes: entry.bookedMinutes,
+            checked_in_at: entry.checkedInAt,
+            called_at: entry.calledAt,
+            finished_at: entry.finishedAt,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return { created: true, entry: toEntry(saved), state: await this.read(trx, entry.providerId, entry.date, revision) };
       });
     } catch (error) {
       // Only reachable if a check-in bypassed the day lock; the unique indexes still keep one entry.
       if (!isUniqueViolation(error)) throw error;
-      const existing = await this.existing(this.dataSource.manager, entry);
+      const existing = await this.existing(this.db, entry);
       if (!existing) throw error;
       return { created: false, entry: existing };
     }
@@ -109,49 +148,65 @@ export class QueueRepository {
 
   /** Done for the one being served (its service time is its called_at → finished_at), called for the first waiting. Null when nobody is in the queue. */
   callNext(providerId: number, date: string, now: number): Promise<NextOutcome | null> {
-    return this.change(providerId, date, async (manager, revision) => {
-      const active = servingFirst(await manager.find(QueueEntryEntity, this.activeOf(providerId, date)));
+    return this.change(providerId, date, async (trx, revision) => {
+      const rows = await this.activeQuery(trx, providerId, date)
+        .$if(this.database.locksRows, (query) => query.forUpdate())
+        .execute();
+      const active = servingFirst(rows.map(toEntry));
       if (active.length === 0) throw new Rollback<NextOutcome | null>(null);
       let completed: QueueEntryEntity | null = null;
       for (const serving of active.filter((entry) => entry.status === 'called')) {
-        await manager.update(QueueEntryEntity, { id: serving.id, status: 'called' }, { status: 'done', finishedAt: now });
+        await trx
+          .updateTable('queue_entries')
+          .set({ status: 'done', finished_at: now })
+          .where('id', '=', serving.id)
+          .where('status', '=', 'called')
+          .execute();
         completed ??= { ...serving, status: 'done', finishedAt: now };
       }
       const first = active.find((entry) => entry.status === 'waiting');
       let called: QueueEntryEntity | null = null;
       if (first) {
-        await manager.update(QueueEntryEntity, { id: first.id, status: 'waiting' }, { status: 'called', calledAt: now });
+        await trx
+          .updateTable('queue_entries')
+          .set({ status: 'called', called_at: now })
+          .where('id', '=', first.id)
+          .where('status', '=', 'waiting')
+          .execute();
         called = { ...first, status: 'called', calledAt: now };
       }
-      return { completed, called, state: await this.read(manager, providerId, date, revision) };
+      return { completed, called, state: await this.read(trx, providerId, date, revision) };
     });
   }
 
   /** Takes an entry out of its queue as no_show or left; unchanged when it was already out. */
   leave(entry: QueueEntryEntity, status: 'no_show' | 'left', now: number): Promise<LeaveOutcome> {
-    return this.change(entry.providerId, entry.date, async (manager, revision) => {
-      const updated = await manager.update(QueueEntryEntity, { id: entry.id, status: In([...ACTIVE_STATUSES]) }, { status, finishedAt: now });
-      if (!updated.affected) {
-        throw new Rollback<LeaveOutcome>({ changed: false, entry: await manager.findOneByOrFail(QueueEntryEntity, { id: entry.id }) });
-      }
-      const left = await manager.findOneByOrFail(QueueEntryEntity, { id: entry.id });
-      return { changed: true, entry: left, state: await this.read(manager, entry.providerId, entry.date, revision) };
+    return this.change(entry.providerId, entry.date, async (trx, revision) => {
+      const updated = await trx
+        .updateTable('queue_entries')
+        .set({ status, finished_at: now })
+        .where('id', '=', entry.id)
+        .where('status', 'in', ACTIVE_STATUSES)
+        .executeTakeFirst();
+      const current = toEntry(await trx.selectFrom('queue_entries').selectAll().where('id', '=', entry.id).executeTakeFirstOrThrow());
+      if (updated.numUpdatedRows === 0n) throw new Rollback<LeaveOutcome>({ changed: false, entry: current });
+      return { changed: true, entry: current, state: await this.read(trx, entry.providerId, entry.date, revision) };
     });
   }
 
   /** Runs `work` as the next revision of the queue, holding its lock; a Rollback undoes it. */
-  private async change<T>(providerId: number, date: string, work: (manager: EntityManager, revision: number) => Promise<T>): Promise<T> {
+  private async change<T>(providerId: number, date: string, work: (trx: QueueDb, revision: number) => Promise<T>): Promise<T> {
     try {
-      return await this.transactions.run(async (manager) => {
-        await manager.createQueryBuilder().insert().into(QueueDayEntity).values({ providerId, date, revision: 0 }).orIgnore().execute();
-        await manager
-          .createQueryBuilder()
-          .update(QueueDayEntity)
-          .set({ revision: () => 'revision + 1' })
-          .where('provider_id = :providerId AND date = :date', { providerId, date })
-          .execute();
-        const { revision } = await manager.findOneByOrFail(QueueDayEntity, { providerId, date });
-        return work(manager, revision);
+      return await this.db.transaction().execute(async (trx) => {
+        const { revision } = await trx
+          .insertInto('queue_days')
+          .values({ provider_id: providerId, date, revision: 1 })
+          .onConflict((conflict) =>
+            conflict.columns(['provider_id', 'date']).doUpdateSet((eb) => ({ revision: eb('queue_days.revision', '+', 1) })),
+          )
+          .returning('revision')
+          .executeTakeFirstOrThrow();
+        return work(trx, revision);
       });
     } catch (error) {
       if (error instanceof Rollback) return error.value as T;
@@ -159,43 +214,53 @@ export class QueueRepository {
     }
   }
 
-  private async read(manager: EntityManager, providerId: number, date: string, revision: number): Promise<QueueState> {
-    const active = await manager.find(QueueEntryEntity, { where: { providerId, date, status: In([...ACTIVE_STATUSES]) }, order: ORDER });
-    return { revision, active: servingFirst(active), services: await this.services(manager, providerId) };
+  private async read(db: QueueDb, providerId: number, date: string, revision: number): Promise<QueueState> {
+    const active = await this.activeQuery(db, providerId, date).execute();
+    return { revision, active: servingFirst(active.map(toEntry)), services: await this.services(db, providerId) };
   }
 
-  private activeOf(providerId: number, date: string): FindManyOptions<QueueEntryEntity> {
-    return {
-      where: { providerId, date, status: In([...ACTIVE_STATUSES]) },
-      order: ORDER,
-      ...(this.lockRows ? { lock: { mode: 'pessimistic_write' as const } } : {}),
-    };
+  private activeQuery(db: QueueDb, providerId: number, date: string) {
+    return db
+      .selectFrom('queue_entries')
+      .selectAll()
+      .where('provider_id', '=', providerId)
+      .where('date', '=', date)
+      .where('status', 'in', ACTIVE_STATUSES)
+      .orderBy('queue_at')
+      .orderBy('checked_in_at')
+      .orderBy('id');
   }
 
-  private async services(manager: EntityManager, providerId: number): Promise<MeasuredService[]> {
-    const rows = await manager.find(QueueEntryEntity, {
-      select: { id: true, bookedMinutes: true, calledAt: true, finishedAt: true },
-      where: { providerId, status: 'done' },
-      order: { finishedAt: 'DESC', id: 'DESC' },
-      take: PACE_SAMPLES,
-    });
+  private async services(db: QueueDb, providerId: number): Promise<MeasuredService[]> {
+    const rows = await db
+      .selectFrom('queue_entries')
+      .select(['booked_minutes', 'called_at', 'finished_at'])
+      .where('provider_id', '=', providerId)
+      .where('status', '=', 'done')
+      .orderBy('finished_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(PACE_SAMPLES)
+      .execute();
     return rows
-      .filter((row) => row.calledAt !== null && row.finishedAt !== null)
+      .filter((row) => row.called_at !== null && row.finished_at !== null)
       .reverse()
-      .map((row) => ({ bookedMinutes: row.bookedMinutes, calledAt: row.calledAt!, finishedAt: row.finishedAt! }));
+      .map((row) => ({ bookedMinutes: row.booked_minutes, calledAt: row.called_at!, finishedAt: row.finished_at! }));
   }
 
-  private async existing(manager: EntityManager, entry: NewQueueEntry): Promise<QueueEntryEntity | null> {
+  private async existing(db: QueueDb, entry: NewQueueEntry): Promise<QueueEntryEntity | null> {
     if (entry.appointmentId !== null) {
-      const byAppointment = await manager.findOneBy(QueueEntryEntity, { appointmentId: entry.appointmentId });
-      if (byAppointment) return byAppointment;
+      const byAppointment = await db.selectFrom('queue_entries').selectAll().where('appointment_id', '=', entry.appointmentId).executeTakeFirst();
+      if (byAppointment) return toEntry(byAppointment);
     }
-    return manager.findOneBy(QueueEntryEntity, {
-      providerId: entry.providerId,
-      date: entry.date,
-      clientId: entry.clientId,
-      status: In([...ACTIVE_STATUSES]),
-    });
+    const active = await db
+      .selectFrom('queue_entries')
+      .selectAll()
+      .where('provider_id', '=', entry.providerId)
+      .where('date', '=', entry.date)
+      .where('client_id', '=', entry.clientId)
+      .where('status', 'in', ACTIVE_STATUSES)
+      .executeTakeFirst();
+    return active ? toEntry(active) : null;
   }
 }
 

@@ -8,7 +8,7 @@ import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { ProviderEntity } from '../providers/entities/provider.entity';
 import { ProvidersService } from '../providers/providers.service';
-import { localDate } from '../providers/slots';
+import { localDate } from '../scheduling/slots';
 import { CheckInDto, NextView, QueueEntryView, QueueView } from './dto/queue.dto';
 import { QueueEntryEntity } from './entities/queue-entry.entity';
 import { ServerSentEvent } from './event-stream';

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDivisibleBy, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { IsCalendarDate, IsId, IsOmittable, IsQueryId } from '../../common/validators';
-import { SLOTS_PER_DAY } from '../../providers/slots';
+import { SLOTS_PER_DAY } from '../../scheduling/slots';
 
 export class RequestAppointmentDto {
   @ApiProperty({ example: '2026-07-28' })

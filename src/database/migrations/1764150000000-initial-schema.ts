@@ -1,100 +1,90 @@
-import { MigrationInterface, QueryRunner, Table, TableForeignKey, TableIndex } from 'typeorm';
+import { Kysely, Migration } from 'kysely';
+import { DatabaseKind } from '../database.service';
+import { withId } from './columns';
 
-const id = { name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' as const };
-const epoch = (name: string, isNullable = false) => ({ name, type: 'bigint', isNullable });
-const references = (column: string, table: string) =>
-  new TableForeignKey({ columnNames: [column], referencedTableName: table, referencedColumnNames: ['id'] });
+/** Providers, clients, published slots, appointments and the slots they booked; one schema for SQLite and PostgreSQL. */
+export function initialSchema(kind: DatabaseKind): Migration {
+  return {
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema
+        .createTable('providers')
+        .$call(withId(kind))
+        .addColumn('name', 'varchar(200)', (column) => column.notNull())
+        .addColumn('email', 'varchar(254)', (column) => column.notNull())
+        .addColumn('phone', 'varchar(16)')
+        .addColumn('time_zone', 'varchar(64)', (column) => column.notNull())
+        .addColumn('created_at', 'bigint', (column) => column.notNull())
+        .addUniqueConstraint('providers_email_unique', ['email'])
+        .execute();
 
-/** Written with TypeORM's table builder so one migration serves SQLite and PostgreSQL. */
-export class InitialSchema1764150000000 implements MigrationInterface {
-  name = 'InitialSchema1764150000000';
+      await db.schema
+        .createTable('clients')
+        .$call(withId(kind))
+        .addColumn('name', 'varchar(200)', (column) => column.notNull())
+        .addColumn('email', 'varchar(254)', (column) => column.notNull())
+        .addColumn('phone', 'varchar(16)')
+        .addColumn('created_at', 'bigint', (column) => column.notNull())
+        .addUniqueConstraint('clients_email_unique', ['email'])
+        .execute();
 
-  async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.createTable(
-      new Table({
-        name: 'providers',
-        columns: [
-          id,
-          { name: 'name', type: 'varchar', length: '200' },
-          { name: 'email', type: 'varchar', length: '254', isUnique: true },
-          { name: 'phone', type: 'varchar', length: '16', isNullable: true },
-          { name: 'time_zone', type: 'varchar', length: '64' },
-          epoch('created_at'),
-        ],
-      }),
-    );
-    await queryRunner.createTable(
-      new Table({
-        name: 'clients',
-        columns: [
-          id,
-          { name: 'name', type: 'varchar', length: '200' },
-          { name: 'email', type: 'varchar', length: '254', isUnique: true },
-          { name: 'phone', type: 'varchar', length: '16', isNullable: true },
-          epoch('created_at'),
-        ],
-      }),
-    );
-    await queryRunner.createTable(
-      new Table({
-        name: 'availability_slots',
-        columns: [
-          { name: 'provider_id', type: 'integer', isPrimary: true },
-          { name: 'date', type: 'varchar', length: '10', isPrimary: true },
-          { name: 'slot_index', type: 'smallint', isPrimary: true },
-        ],
-        foreignKeys: [references('provider_id', 'providers')],
-      }),
-    );
-    await queryRunner.createTable(
-      new Table({
-        name: 'appointments',
-        columns: [
-          id,
-          { name: 'provider_id', type: 'integer' },
-          { name: 'client_id', type: 'integer' },
-          { name: 'date', type: 'varchar', length: '10' },
-          { name: 'slot_indexes', type: 'varchar', length: '400' },
-          { name: 'start_time', type: 'varchar', length: '5' },
-          { name: 'end_time', type: 'varchar', length: '5' },
-          epoch('start_at'),
-          epoch('end_at'),
-          { name: 'status', type: 'varchar', length: '16' },
-          { name: 'hold_id', type: 'varchar', length: '36', isUnique: true },
-          epoch('expires_at'),
-          epoch('created_at'),
-          epoch('confirmed_at', true),
-          epoch('cancelled_at', true),
-        ],
-        foreignKeys: [references('provider_id', 'providers'), references('client_id', 'clients')],
-        indices: [
-          new TableIndex({ name: 'appointments_provider_date', columnNames: ['provider_id', 'date'] }),
-          new TableIndex({ name: 'appointments_client', columnNames: ['client_id'] }),
-        ],
-      }),
-    );
-    await queryRunner.createTable(
-      new Table({
-        name: 'booked_slots',
-        columns: [
-          { name: 'provider_id', type: 'integer', isPrimary: true },
-          { name: 'starts_at', type: 'bigint', isPrimary: true },
-          { name: 'date', type: 'varchar', length: '10' },
-          { name: 'slot_index', type: 'smallint' },
-          { name: 'appointment_id', type: 'integer' },
-        ],
-        foreignKeys: [references('provider_id', 'providers'), references('appointment_id', 'appointments')],
-        indices: [
-          new TableIndex({ name: 'booked_slots_provider_date', columnNames: ['provider_id', 'date', 'slot_index'] }),
-          new TableIndex({ name: 'booked_slots_appointment', columnNames: ['appointment_id'] }),
-        ],
-      }),
-    );
-  }
+      await db.schema
+        .createTable('availability_slots')
+        .addColumn('provider_id', 'integer', (column) => column.notNull())
+        .addColumn('date', 'varchar(10)', (column) => column.notNull())
+        .addColumn('slot_index', 'smallint', (column) => column.notNull())
+        .addPrimaryKeyConstraint('availability_slots_pk', ['provider_id', 'date', 'slot_index'])
+        .addForeignKeyConstraint('availability_slots_provider_fk', ['provider_id'], 'providers', ['id'])
+        .execute();
 
-  async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ['booked_slots', 'appointments', 'availability_slots', 'clients', 'providers']) {
-      await queryRunner.dropTable(table);
-    }
-  }
+      await db.schema
+        .createTable('appointments')
+        .$call(withId(kind))
+        .addColumn('provider_id', 'integer', (column) => column.notNull())
+        .addColumn('client_id', 'integer', (column) => column.notNull())
+        .addColumn('date', 'varchar(10)', (column) => column.notNull())
+        .addColumn('slot_indexes', 'varchar(400)', (column) => column.notNull())
+        .addColumn('start_time', 'varchar(5)', (column) => column.notNull())
+        .addColumn('end_time', 'varchar(5)', (column) => column.notNull())
+        .addColumn('start_at', 'bigint', (column) => column.notNull())
+        .addColumn('end_at', 'bigint', (column) => column.notNull())
+        .addColumn('status', 'varchar(16)', (column) => column.notNull())
+        .addColumn('hold_id', 'varchar(36)', (column) => column.notNull())
+        .addColumn('expires_at', 'bigint', (column) => column.notNull())
+        .addColumn('created_at', 'bigint', (column) => column.notNull())
+        .addColumn('confirmed_at', 'bigint')
+        .addColumn('cancelled_at', 'bigint')
+        .addUniqueConstraint('appointments_hold_id_unique', ['hold_id'])
+        .addForeignKeyConstraint('appointments_provider_fk', ['provider_id'], 'providers', ['id'])
+        .addForeignKeyConstraint('appointments_client_fk', ['client_id'], 'clients', ['id'])
+        .execute();
+      await db.schema.createIndex('appointments_provider_date').on('appointments').columns(['provider_id', 'date']).execute();
+      await db.schema.createIndex('appointments_client').on('appointments').column('client_id').execute();
+
+      // The primary key (provider, slot start) is what makes a double booking impossible, whatever
+      // happens to the hold store.
+      await db.schema
+        .createTable('booked_slots')
+        .addColumn('provider_id', 'integer', (column) => column.notNull())
+        .addColumn('starts_at', 'bigint', (column) => column.notNull())
+        .addColumn('date', 'varchar(10)', (column) => column.notNull())
+        .addColumn('slot_index', 'smallint', (column) => column.notNull())
+        .addColumn('appointment_id', 'integer', (column) => column.notNull())
+        .addPrimaryKeyConstraint('booked_slots_pk', ['provider_id', 'starts_at'])
+        .addForeignKeyConstraint('booked_slots_provider_fk', ['provider_id'], 'providers', ['id'])
+        .addForeignKeyConstraint('booked_slots_appointment_fk', ['appointment_id'], 'appointments', ['id'])
+        .execute();
+      await db.schema
+        .createIndex('booked_slots_provider_date')
+        .on('booked_slots')
+        .columns(['provider_id', 'date', 'slot_index'])
+        .execute();
+      await db.schema.createIndex('booked_slots_appointment').on('booked_slots').column('appointment_id').execute();
+    },
+
+    async down(db: Kysely<any>): Promise<void> {
+      for (const table of ['booked_slots', 'appointments', 'availability_slots', 'clients', 'providers']) {
+        await db.schema.dropTable(table).execute();
+      }
+    },
+  };
 }

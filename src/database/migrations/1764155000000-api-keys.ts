@@ -1,23 +1,20 @@
-import { MigrationInterface, QueryRunner, TableColumn, TableIndex } from 'typeorm';
+import { Kysely, Migration } from 'kysely';
 
 /** Providers and clients get a bearer key, stored only as its SHA-256. */
-export class ApiKeys1764155000000 implements MigrationInterface {
-  name = 'ApiKeys1764155000000';
+export function apiKeys(): Migration {
+  return {
+    async up(db: Kysely<any>): Promise<void> {
+      for (const table of ['providers', 'clients']) {
+        await db.schema.alterTable(table).addColumn('api_key_hash', 'varchar(64)').execute();
+        await db.schema.createIndex(`${table}_api_key_hash`).on(table).column('api_key_hash').unique().execute();
+      }
+    },
 
-  async up(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ['providers', 'clients']) {
-      await queryRunner.addColumn(table, new TableColumn({ name: 'api_key_hash', type: 'varchar', length: '64', isNullable: true }));
-      await queryRunner.createIndex(
-        table,
-        new TableIndex({ name: `${table}_api_key_hash`, columnNames: ['api_key_hash'], isUnique: true }),
-      );
-    }
-  }
-
-  async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ['providers', 'clients']) {
-      await queryRunner.dropIndex(table, `${table}_api_key_hash`);
-      await queryRunner.dropColumn(table, 'api_key_hash');
-    }
-  }
+    async down(db: Kysely<any>): Promise<void> {
+      for (const table of ['providers', 'clients']) {
+        await db.schema.dropIndex(`${table}_api_key_hash`).execute();
+        await db.schema.alterTable(table).dropColumn('api_key_hash').execute();
+      }
+    },
+  };
 }

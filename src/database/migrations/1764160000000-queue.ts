@@ -1,66 +1,64 @@
-import { MigrationInterface, QueryRunner, Table, TableForeignKey, TableIndex } from 'typeorm';
-
-const references = (column: string, table: string) =>
-  new TableForeignKey({ columnNames: [column], referencedTableName: table, referencedColumnNames: ['id'] });
+import { Kysely, Migration, sql } from 'kysely';
+import { DatabaseKind } from '../database.service';
+import { withId } from './columns';
 
 /** The live queue: one row per check-in, and one row per provider-day that orders its changes. */
-export class Queue1764160000000 implements MigrationInterface {
-  name = 'Queue1764160000000';
+export function queue(kind: DatabaseKind): Migration {
+  return {
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema
+        .createTable('queue_days')
+        .addColumn('provider_id', 'integer', (column) => column.notNull())
+        .addColumn('date', 'varchar(10)', (column) => column.notNull())
+        .addColumn('revision', 'integer', (column) => column.notNull())
+        .addPrimaryKeyConstraint('queue_days_pk', ['provider_id', 'date'])
+        .addForeignKeyConstraint('queue_days_provider_fk', ['provider_id'], 'providers', ['id'])
+        .execute();
 
-  async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.createTable(
-      new Table({
-        name: 'queue_days',
-        columns: [
-          { name: 'provider_id', type: 'integer', isPrimary: true },
-          { name: 'date', type: 'varchar', length: '10', isPrimary: true },
-          { name: 'revision', type: 'integer' },
-        ],
-        foreignKeys: [references('provider_id', 'providers')],
-      }),
-    );
-    await queryRunner.createTable(
-      new Table({
-        name: 'queue_entries',
-        columns: [
-          { name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' },
-          { name: 'provider_id', type: 'integer' },
-          { name: 'client_id', type: 'integer' },
-          { name: 'appointment_id', type: 'integer', isNullable: true },
-          { name: 'date', type: 'varchar', length: '10' },
-          { name: 'status', type: 'varchar', length: '16' },
-          { name: 'queue_at', type: 'bigint' },
-          { name: 'appointment_start_at', type: 'bigint', isNullable: true },
-          { name: 'booked_minutes', type: 'integer' },
-          { name: 'checked_in_at', type: 'bigint' },
-          { name: 'called_at', type: 'bigint', isNullable: true },
-          { name: 'finished_at', type: 'bigint', isNullable: true },
-        ],
-        foreignKeys: [
-          references('provider_id', 'providers'),
-          references('client_id', 'clients'),
-          references('appointment_id', 'appointments'),
-        ],
-        indices: [
-          // Checking an appointment in twice finds the first entry.
-          new TableIndex({ name: 'queue_entries_appointment', columnNames: ['appointment_id'], isUnique: true }),
-          // A client is in a provider's queue of a day at most once at a time.
-          new TableIndex({
-            name: 'queue_entries_active_client',
-            columnNames: ['provider_id', 'date', 'client_id'],
-            isUnique: true,
-            where: "status IN ('waiting', 'called')",
-          }),
-          new TableIndex({ name: 'queue_entries_day', columnNames: ['provider_id', 'date', 'status', 'queue_at'] }),
-          // The provider's latest measured services, which the expected service time learns from.
-          new TableIndex({ name: 'queue_entries_services', columnNames: ['provider_id', 'status', 'finished_at'] }),
-        ],
-      }),
-    );
-  }
+      await db.schema
+        .createTable('queue_entries')
+        .$call(withId(kind))
+        .addColumn('provider_id', 'integer', (column) => column.notNull())
+        .addColumn('client_id', 'integer', (column) => column.notNull())
+        .addColumn('appointment_id', 'integer')
+        .addColumn('date', 'varchar(10)', (column) => column.notNull())
+        .addColumn('status', 'varchar(16)', (column) => column.notNull())
+        .addColumn('queue_at', 'bigint', (column) => column.notNull())
+        .addColumn('appointment_start_at', 'bigint')
+        .addColumn('booked_minutes', 'integer', (column) => column.notNull())
+        .addColumn('checked_in_at', 'bigint', (column) => column.notNull())
+        .addColumn('called_at', 'bigint')
+        .addColumn('finished_at', 'bigint')
+        .addForeignKeyConstraint('queue_entries_provider_fk', ['provider_id'], 'providers', ['id'])
+        .addForeignKeyConstraint('queue_entries_client_fk', ['client_id'], 'clients', ['id'])
+        .addForeignKeyConstraint('queue_entries_appointment_fk', ['appointment_id'], 'appointments', ['id'])
+        .execute();
+      // Checking an appointment in twice finds the first entry.
+      await db.schema.createIndex('queue_entries_appointment').on('queue_entries').column('appointment_id').unique().execute();
+      // A client is in a provider's queue of a day at most once at a time.
+      await db.schema
+        .createIndex('queue_entries_active_client')
+        .on('queue_entries')
+        .columns(['provider_id', 'date', 'client_id'])
+        .unique()
+        .where(sql<boolean>`status IN ('waiting', 'called')`)
+        .execute();
+      await db.schema
+        .createIndex('queue_entries_day')
+        .on('queue_entries')
+        .columns(['provider_id', 'date', 'status', 'queue_at'])
+        .execute();
+      // The provider's latest measured services, which the expected service time learns from.
+      await db.schema
+        .createIndex('queue_entries_services')
+        .on('queue_entries')
+        .columns(['provider_id', 'status', 'finished_at'])
+        .execute();
+    },
 
-  async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.dropTable('queue_entries');
-    await queryRunner.dropTable('queue_days');
-  }
+    async down(db: Kysely<any>): Promise<void> {
+      await db.schema.dropTable('queue_entries').execute();
+      await db.schema.dropTable('queue_days').execute();
+    },
+  };
 }

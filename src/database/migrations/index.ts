@@ -1,0 +1,34 @@
+import { Kysely, Migration } from 'kysely';
+import { DatabaseKind } from '../database.service';
+import { initialSchema } from './1764150000000-initial-schema';
+import { apiKeys } from './1764155000000-api-keys';
+import { queue } from './1764160000000-queue';
+
+/** Every migration by name; Kysely runs them in name order and records each in `kysely_migration`. */
+export function migrations(kind: DatabaseKind): Record<string, Migration> {
+  return {
+    '1764150000000-initial-schema': adoptable('InitialSchema1764150000000', initialSchema(kind)),
+    '1764155000000-api-keys': adoptable('ApiKeys1764155000000', apiKeys()),
+    '1764160000000-queue': adoptable('Queue1764160000000', queue(kind)),
+  };
+}
+
+/**
+ * Databases made by the releases built on TypeORM list the migrations they ran in its `migrations`
+ * table, under the migration's class name; such a migration is not run a second time.
+ */
+function adoptable(typeOrmName: string, migration: Migration): Migration {
+  return {
+    up: async (db) => {
+      if (!(await ranUnderTypeOrm(db, typeOrmName))) await migration.up(db);
+    },
+    down: migration.down,
+  };
+}
+
+async function ranUnderTypeOrm(db: Kysely<any>, name: string): Promise<boolean> {
+  const tables = await db.introspection.getTables();
+  if (!tables.some((table) => table.name === 'migrations')) return false;
+  const row = await db.selectFrom('migrations').select('name').where('name', '=', name).executeTakeFirst();
+  return row !== undefined;
+}

@@ -1,0 +1,96 @@
+import type { Generated } from 'kysely';
+
+/**
+ * The tables as the migrations make them, typed for Kysely. Instants are epoch milliseconds (bigint
+ * on PostgreSQL, read back as numbers). Each table belongs to one module, whose repository alone
+ * reads and writes it (see DatabaseService.tables).
+ */
+export interface Database {
+  /** providers module */
+  providers: ProvidersTable;
+  /** providers module: the published schedule */
+  availability_slots: AvailabilitySlotsTable;
+  /** clients module */
+  clients: ClientsTable;
+  /** appointments module */
+  appointments: AppointmentsTable;
+  /** appointments module: the slots confirmed appointments took */
+  booked_slots: BookedSlotsTable;
+  /** queue module */
+  queue_days: QueueDaysTable;
+  /** queue module */
+  queue_entries: QueueEntriesTable;
+}
+
+export interface ProvidersTable {
+  id: Generated<number>;
+  name: string;
+  email: string;
+  phone: string | null;
+  time_zone: string;
+  created_at: number;
+  /** SHA-256 of the bearer key; the key itself is shown once and never stored. */
+  api_key_hash: string | null;
+}
+
+export interface ClientsTable {
+  id: Generated<number>;
+  name: string;
+  email: string;
+  phone: string | null;
+  created_at: number;
+  api_key_hash: string | null;
+}
+
+export interface AvailabilitySlotsTable {
+  provider_id: number;
+  date: string;
+  slot_index: number;
+}
+
+export interface AppointmentsTable {
+  id: Generated<number>;
+  provider_id: number;
+  client_id: number;
+  date: string;
+  slot_indexes: string;
+  start_time: string;
+  end_time: string;
+  start_at: number;
+  end_at: number;
+  status: 'pending' | 'confirmed' | 'cancelled';
+  hold_id: string;
+  expires_at: number;
+  created_at: number;
+  confirmed_at: number | null;
+  cancelled_at: number | null;
+}
+
+export interface BookedSlotsTable {
+  provider_id: number;
+  starts_at: number;
+  date: string;
+  slot_index: number;
+  appointment_id: number;
+}
+
+export interface QueueDaysTable {
+  provider_id: number;
+  date: string;
+  revision: number;
+}
+
+export interface QueueEntriesTable {
+  id: Generated<number>;
+  provider_id: number;
+  client_id: number;
+  appointment_id: number | null;
+  date: string;
+  status: 'waiting' | 'called' | 'done' | 'no_show' | 'left';
+  queue_at: number;
+  appointment_start_at: number | null;
+  booked_minutes: number;
+  checked_in_at: number;
+  called_at: number | null;
+  finished_at: number | null;
+}

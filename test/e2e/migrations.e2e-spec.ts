@@ -1,0 +1,74 @@
+import { sql } from 'kysely';
+import { DatabaseService } from '../../src/database/database.service';
+import { createBackend, describeBackend, TestBackend } from '../support/backend';
+import { createClient, createProvider, futureDate, openIndexes, publish } from '../support/factories';
+import { databaseSettingsOf, describeSchema, runSqlFile } from '../support/schema';
+import { startTestApp } from '../support/test-app';
+
+/**
+ * The Kysely migrations make the schema the TypeORM migrations made (test/fixtures holds what those
+ * left in a database of each kind), and a database made by a TypeORM release is taken over as it is.
+ */
+describeBackend('the migrations', () => {
+  const backends: TestBackend[] = [];
+  const databases: DatabaseService[] = [];
+
+  async function freshDatabase(): Promise<{ backend: TestBackend; database: DatabaseService }> {
+    const backend = await createBackend();
+    backends.push(backend);
+    const database = DatabaseService.open(databaseSettingsOf(backend.env));
+    databases.push(database);
+    return { backend, database };
+  }
+
+  const fixtureOf = (database: DatabaseService) => `typeorm-era.${database.kind === 'sqlite' ? 'sqlite' : 'postgres'}.sql`;
+
+  afterAll(async () => {
+    for (const database of databases) await database.onApplicationShutdown();
+    for (const backend of backends) await backend.dispose();
+  });
+
+  it('make the same tables, columns, types, keys, constraints and indexes as the TypeORM migrations did', async () => {
+    const { database: migrated } = await freshDatabase();
+    await migrated.migrate();
+    const { database: typeOrmMade } = await freshDatabase();
+    await runSqlFile(typeOrmMade, fixtureOf(typeOrmMade));
+
+    const expected = await describeSchema(typeOrmMade);
+    expect(Object.keys(expected).sort()).toEqual([
+      'appointments',
+      'availability_slots',
+      'booked_slots',
+      'clients',
+      'providers',
+      'queue_days',
+      'queue_entries',
+    ]);
+    await expect(describeSchema(migrated)).resolves.toEqual(expected);
+  });
+
+  it('take over a database made by a TypeORM release: nothing runs twice, and the app works on it', async () => {
+    const { backend, database } = await freshDatabase();
+    await runSqlFile(database, fixtureOf(database));
+    const before = await describeSchema(database);
+
+    await database.migrate();
+    await expect(describeSchema(database)).resolves.toEqual(before);
+    const { rows } = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(database.tables<never>());
+    expect(rows.map((row) => row.name)).toEqual(['1764150000000-initial-schema', '1764155000000-api-keys', '1764160000000-queue']);
+
+    const sut = await startTestApp(backend.env, { logger: false });
+    try {
+      const provider = await createProvider(sut.api);
+      const client = await createClient(sut.api);
+      const date = futureDate(40);
+      await publish(sut.api, provider.id, date, '09:00', '10:00');
+      await expect(
+        sut.api.as(client.api_key).post('/api/client_schedule', { date, provider_id: provider.id, client_id: client.id, requested_slot: 36 }),
+      ).resolves.toMatchObject({ status: 202 });
+      await expect(openIndexes(sut.api, provider.id, date)).resolves.toEqual([37, 38, 39]);
+    } finally {
+      await sut.close();
+    }
+  });
+});
