@@ -1,6 +1,5 @@
 import { ConsoleLogger, LoggerService } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { AddressInfo, createServer } from 'node:net';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from '../../src/app.module';
 import { BODY_LIMIT_BYTES, configureApp, createAppLogger } from '../../src/app.setup';
@@ -8,6 +7,7 @@ import { Clock } from '../../src/common/clock';
 import { Settings } from '../../src/config/settings';
 import { SETTINGS } from '../../src/config/settings.module';
 import { ApiClient } from './api-client';
+import { freePort } from './free-port';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -45,16 +45,4 @@ export async function startTestApp(backendEnv: Record<string, string | undefined
   const settings = app.get<Settings>(SETTINGS);
   const anonymous = new ApiClient(url);
   return { app, url, api: anonymous.as(settings.adminApiKey), anonymous, settings, close: () => app.close() };
-}
-
-/** A port free right now, so PUBLIC_URL (and the emailed links) can name it before the app listens. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
