@@ -24,7 +24,11 @@ export interface TestAppOptions {
   /** Settings on top of the backend's (HOLD_TTL_SECONDS, SMTP_URL, …). */
   env?: Record<string, string | undefined>;
   clock?: Clock;
-  /** Where log lines go (through the app's redacting logger); default: the console, errors and warnings only. */
+  /**
+   * Where log lines go (through the app's redacting logger); default: the console, errors only. The
+   * specs provoke failures on purpose (a Twilio 500, a database cut off), which the app logs as
+   * warnings; a spec that cares what is logged captures it (test/support/capturing-logger.ts).
+   */
   logger?: LoggerService | false;
 }
 
@@ -37,7 +41,7 @@ export async function startTestApp(backendEnv: Record<string, string | undefined
   if (options.clock) testing = testing.overrideProvider(Clock).useValue(options.clock);
   const moduleRef = await testing.compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }), {
-    logger: options.logger === false ? false : createAppLogger(options.logger ?? new ConsoleLogger(), options.logger ? undefined : ['error', 'warn']),
+    logger: options.logger === false ? false : createAppLogger(options.logger ?? new ConsoleLogger(), options.logger ? undefined : ['error']),
   });
   await configureApp(app);
   await app.listen(port, '127.0.0.1');
