@@ -2,6 +2,7 @@ import helmet from '@fastify/helmet';
 import { ConsoleLogger, Logger, LoggerService, LogLevel } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { API_PREFIX, DOCS_PATH, OPENAPI_JSON_PATH } from './common/api-paths';
 import { toProblem } from './common/problem';
 import { ProblemFilter, sendProblem } from './common/problem.filter';
 import { RedactingLogger } from './common/redacting-logger';
@@ -47,7 +48,7 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
     app.enableCors({ origin: settings.corsOrigins.includes('*') ? true : settings.corsOrigins, maxAge: 600 });
   }
 
-  app.setGlobalPrefix('api');
+  app.setGlobalPrefix(API_PREFIX);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
   app.enableShutdownHooks();
@@ -61,13 +62,19 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
         'each route says who may call it.',
     )
     .setVersion('1.0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key' })
+    // An API key sent as `Authorization: Bearer <key>`; not a JWT (bearerFormat would default to "JWT").
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'API key',
+      description: "An API key: the administrator's (ADMIN_API_KEY), a provider's (prv_…) or a client's (cli_…)",
+    })
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     extraModels: [ProblemView],
     operationIdFactory: (_controller: string, method: string) => method,
   });
   // The key given to "Authorize" is not persisted: an admin key must not linger in a browser's storage.
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  SwaggerModule.setup(DOCS_PATH.slice(1), app, document, { jsonDocumentUrl: OPENAPI_JSON_PATH.slice(1) });
   return app;
 }

@@ -10,6 +10,7 @@ const ENTRY = ['entry_id', 'provider_id', 'client_id', 'appointment_id', 'date',
  * the media type of its answer when it is not JSON.
  */
 const CONTRACT: { method: 'get' | 'post'; path: string; success: string; body?: string[]; response?: string[]; media?: string }[] = [
+  { method: 'get', path: '/api', success: '200', response: ['name', 'links'] },
   { method: 'get', path: '/api/hello', success: '200', response: ['message'] },
   { method: 'get', path: '/api/health', success: '200', response: ['status', 'checks'] },
   { method: 'post', path: '/api/providers', success: '201', body: ['name', 'email', 'phone', 'time_zone'], response: ['id', 'name', 'email', 'phone', 'time_zone', 'created_at'] },
@@ -49,7 +50,7 @@ describeBackend('OpenAPI document', () => {
   let document: {
     openapi: string;
     paths: Record<string, Record<string, any>>;
-    components: { schemas: Record<string, Schema> };
+    components: { schemas: Record<string, Schema>; securitySchemes: Record<string, Record<string, unknown>> };
   };
 
   beforeAll(async () => {
@@ -71,6 +72,24 @@ describeBackend('OpenAPI document', () => {
     const ui = await fetch(`${sut.url}/api/docs`);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('swagger-ui');
+  });
+
+  it('names its security scheme an API key sent as a bearer token, not a JWT', () => {
+    expect(document.components.securitySchemes).toEqual({
+      bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'API key', description: expect.any(String) },
+    });
+    const secured = Object.values(document.paths).flatMap((operations) => Object.values(operations)).filter((operation) => operation.security);
+    expect(secured.length).toBeGreaterThan(0);
+    for (const operation of secured) expect(operation.security).toEqual([{ bearer: [] }]);
+  });
+
+  it('GET /api answers links to the docs, and each link answers', async () => {
+    const index = await sut.anonymous.get('/api');
+    expect(index).toMatchObject({ status: 200, body: { links: { docs: '/api/docs', openapi: '/api/docs-json', health: '/api/health' } } });
+    expect(index.headers.get('content-type')).toMatch(/^application\/json/);
+    for (const link of Object.values(index.body.links as Record<string, string>)) {
+      await expect(fetch(sut.url + link).then((response) => response.status)).resolves.toBe(200);
+    }
   });
 
   it.each(CONTRACT.map((route) => [`${route.method.toUpperCase()} ${route.path}`, route] as const))(
@@ -117,3 +136,4 @@ describeBackend('OpenAPI document', () => {
     expect(missing).toEqual([]);
   });
 });
+
