@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { canonicalJson, OPENAPI_FILE } from '../../scripts/openapi';
 import { createBackend, describeBackend, TestBackend } from '../support/backend';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -74,6 +77,17 @@ describeBackend('OpenAPI document', () => {
     expect(await ui.text()).toContain('swagger-ui');
   });
 
+  it('is the committed docs/openapi.json', () => {
+    const committed = readFileSync(OPENAPI_FILE, 'utf8');
+    const served = canonicalJson(document);
+    if (served !== committed) {
+      throw new Error(
+        `${relative(process.cwd(), OPENAPI_FILE)} is not the document the app serves: run npm run openapi and commit the file.\n` +
+          firstDifference(committed, served),
+      );
+    }
+  });
+
   it('names its security scheme an API key sent as a bearer token, not a JWT', () => {
     expect(document.components.securitySchemes).toEqual({
       bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'API key', description: expect.any(String) },
@@ -137,3 +151,11 @@ describeBackend('OpenAPI document', () => {
   });
 });
 
+/** Where two texts first part, with a few lines of each around it. */
+function firstDifference(committed: string, served: string): string {
+  const [was, is] = [committed.split('\n'), served.split('\n')];
+  let line = 0;
+  while (line < Math.max(was.length, is.length) && was[line] === is[line]) line++;
+  const around = (lines: string[]) => lines.slice(Math.max(0, line - 3), line + 4).join('\n');
+  return `first difference at line ${line + 1}\n--- committed\n${around(was)}\n+++ served\n${around(is)}`;
+}
