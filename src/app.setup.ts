@@ -3,6 +3,7 @@ import { ConsoleLogger, LoggerService, LogLevel } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppError } from './common/app-error';
+import { API_PREFIX, DOCS_PATH, OPENAPI_JSON_PATH } from './common/api-paths';
 import { ProblemFilter } from './common/problem.filter';
 import { RedactingLogger } from './common/redacting-logger';
 import { guardRequestBodies } from './common/request-body';
@@ -68,7 +69,7 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
     app.enableCors({ origin: settings.corsOrigins.includes('*') ? true : settings.corsOrigins, maxAge: 600 });
   }
 
-  app.setGlobalPrefix('api');
+  app.setGlobalPrefix(API_PREFIX);
   app.useGlobalPipes(createValidationPipe());
   // Also renders the errors Fastify raises itself (bad JSON, body too large, wrong content type): Nest installs
   // its exception layer as Fastify's error handler.
@@ -84,14 +85,20 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
         'each route says who may call it.',
     )
     .setVersion('1.0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key' })
+    // An API key sent as `Authorization: Bearer <key>`; not a JWT (bearerFormat would default to "JWT").
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'API key',
+      description: "An API key: the administrator's (ADMIN_API_KEY), a provider's (prv_…) or a client's (cli_…)",
+    })
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     extraModels: [ProblemView],
     operationIdFactory: (_controller: string, method: string) => method,
   });
   // The key given to "Authorize" is not persisted: an admin key must not linger in a browser's storage.
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  SwaggerModule.setup(DOCS_PATH.slice(1), app, document, { jsonDocumentUrl: OPENAPI_JSON_PATH.slice(1) });
 
   return app;
 }

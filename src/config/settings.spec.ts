@@ -6,6 +6,17 @@ import { SettingsError, loadSettings } from './settings';
 const LONG_SECRET = 'j'.repeat(32);
 const LONG_ADMIN_KEY = 'a'.repeat(40);
 
+/** What loadSettings printed: it shows a generated admin key to the operator, which a test run must not. */
+let printed: string[] = [];
+beforeEach(() => {
+  printed = [];
+  jest.spyOn(process.stdout, 'write').mockImplementation(((chunk: unknown) => {
+    printed.push(String(chunk));
+    return true;
+  }) as typeof process.stdout.write);
+});
+afterEach(() => jest.restoreAllMocks());
+
 describe(loadSettings.name, () => {
   const sut = loadSettings;
   const tempDirs: string[] = [];
@@ -90,6 +101,14 @@ describe(loadSettings.name, () => {
       const file = join(dataDir, 'secrets.json');
       expect(statSync(file).mode & 0o777).toBe(0o600);
       expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ jwtSecret: settings.jwtSecret, adminApiKey: settings.adminApiKey });
+    });
+
+    it('print the generated admin key once, naming the file that keeps it', () => {
+      const dataDir = tempDataDir();
+      const settings = sut({ DATA_DIR: dataDir });
+      expect(printed).toEqual([`Generated ADMIN_API_KEY (kept in ${join(dataDir, 'secrets.json')}): ${settings.adminApiKey}\n`]);
+      sut({ DATA_DIR: dataDir });
+      expect(printed).toHaveLength(1);
     });
 
     it('are long, random and distinct', () => {

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { createClient, RedisClientType } from 'redis';
+import { freePort } from '../../test/support/free-port';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { Hold, HoldStore } from './hold-store';
@@ -385,7 +385,8 @@ describeRedis(
         let sut: RedisHoldStore;
 
         beforeAll(async () => {
-          const port = await closedPort();
+          // Free a moment ago, so nothing listens on it.
+          const port = await freePort();
           unreachable = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: () => 50 } });
           unreachable.on('error', () => undefined);
           unreachable.connect().catch(() => undefined);
@@ -406,15 +407,3 @@ describeRedis(
     });
   },
 );
-
-/** A port that nothing listens on: bound by the OS, then released. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}

@@ -41,6 +41,7 @@ const ANYONE_200: Row['expect'] = [200, 200, 200, 200, 200, 200, 200];
  * route exists that this table does not cover.
  */
 const MATRIX: Row[] = [
+  { method: 'GET', route: '/api', path: () => '/api', expect: ANYONE_200 },
   { method: 'GET', route: '/api/hello', path: () => '/api/hello', expect: ANYONE_200 },
   { method: 'GET', route: '/api/health', path: () => '/api/health', expect: ANYONE_200 },
   {

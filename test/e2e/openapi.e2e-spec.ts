@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { canonicalJson, OPENAPI_FILE } from '../../scripts/openapi';
 import { createBackend, describeBackend, TestBackend } from '../support/backend';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -10,6 +13,7 @@ const ENTRY = ['entry_id', 'provider_id', 'client_id', 'appointment_id', 'date',
  * the media type of its answer when it is not JSON.
  */
 const CONTRACT: { method: 'get' | 'post'; path: string; success: string; body?: string[]; response?: string[]; media?: string }[] = [
+  { method: 'get', path: '/api', success: '200', response: ['name', 'links'] },
   { method: 'get', path: '/api/hello', success: '200', response: ['message'] },
   { method: 'get', path: '/api/health', success: '200', response: ['status', 'checks'] },
   { method: 'post', path: '/api/providers', success: '201', body: ['name', 'email', 'phone', 'time_zone'], response: ['id', 'name', 'email', 'phone', 'time_zone', 'created_at'] },
@@ -49,7 +53,7 @@ describeBackend('OpenAPI document', () => {
   let document: {
     openapi: string;
     paths: Record<string, Record<string, any>>;
-    components: { schemas: Record<string, Schema> };
+    components: { schemas: Record<string, Schema>; securitySchemes: Record<string, Record<string, unknown>> };
   };
 
   beforeAll(async () => {
@@ -71,6 +75,35 @@ describeBackend('OpenAPI document', () => {
     const ui = await fetch(`${sut.url}/api/docs`);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('swagger-ui');
+  });
+
+  it('is the committed docs/openapi.json', () => {
+    const committed = readFileSync(OPENAPI_FILE, 'utf8');
+    const served = canonicalJson(document);
+    if (served !== committed) {
+      throw new Error(
+        `${relative(process.cwd(), OPENAPI_FILE)} is not the document the app serves: run npm run openapi and commit the file.\n` +
+          firstDifference(committed, served),
+      );
+    }
+  });
+
+  it('names its security scheme an API key sent as a bearer token, not a JWT', () => {
+    expect(document.components.securitySchemes).toEqual({
+      bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'API key', description: expect.any(String) },
+    });
+    const secured = Object.values(document.paths).flatMap((operations) => Object.values(operations)).filter((operation) => operation.security);
+    expect(secured.length).toBeGreaterThan(0);
+    for (const operation of secured) expect(operation.security).toEqual([{ bearer: [] }]);
+  });
+
+  it('GET /api answers links to the docs, and each link answers', async () => {
+    const index = await sut.anonymous.get('/api');
+    expect(index).toMatchObject({ status: 200, body: { links: { docs: '/api/docs', openapi: '/api/docs-json', health: '/api/health' } } });
+    expect(index.headers.get('content-type')).toMatch(/^application\/json/);
+    for (const link of Object.values(index.body.links as Record<string, string>)) {
+      await expect(fetch(sut.url + link).then((response) => response.status)).resolves.toBe(200);
+    }
   });
 
   it.each(CONTRACT.map((route) => [`${route.method.toUpperCase()} ${route.path}`, route] as const))(
@@ -117,3 +150,12 @@ describeBackend('OpenAPI document', () => {
     expect(missing).toEqual([]);
   });
 });
+
+/** Where two texts first part, with a few lines of each around it. */
+function firstDifference(committed: string, served: string): string {
+  const [was, is] = [committed.split('\n'), served.split('\n')];
+  let line = 0;
+  while (line < Math.max(was.length, is.length) && was[line] === is[line]) line++;
+  const around = (lines: string[]) => lines.slice(Math.max(0, line - 3), line + 4).join('\n');
+  return `first difference at line ${line + 1}\n--- committed\n${around(was)}\n+++ served\n${around(is)}`;
+}

@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import { EventStreams } from '../../src/queue/event-stream';
 import { QueueEvents } from '../../src/queue/queue-events';
 import { backendKind, createBackend, describeBackend, TestBackend } from '../support/backend';
+import { CapturingLogger } from '../support/capturing-logger';
 import { createClient, createProvider, futureDate, publish } from '../support/factories';
 import { FakeTwilio } from '../support/fake-twilio';
 import { linkAppointmentId, SmtpSink, validationLink } from '../support/smtp-sink';
@@ -38,6 +39,8 @@ describeBackend('live queue', () => {
   let twilio: FakeTwilio;
   let clock: TestClock;
   let sut: TestApp;
+  /** What the app logs; errors are printed as well. */
+  const logs = new CapturingLogger(['error']);
   let auth: Record<string, string>;
   let provider: { id: number; name: string };
   let other: { id: number };
@@ -53,6 +56,7 @@ describeBackend('live queue', () => {
     sut = await startTestApp(backend.env, {
       env: { SMTP_URL: smtpUrl, SMS_URL: twilio.smsUrl('+15005550006'), SMS_API_URL: twilioUrl },
       clock,
+      logger: logs,
     });
     auth = { authorization: `Bearer ${sut.settings.adminApiKey}` };
 
@@ -179,6 +183,10 @@ describeBackend('live queue', () => {
     expect(queue.pace).toBe(1);
     const turn = await twilio.waitFor(PHONES.w1, (message) => /your turn/i.test(message.body));
     expect(twilio.requests.filter((request) => request.form.To === PHONES.w1).map((request) => request.status)).toEqual([201, 500, 201]);
+    expect(logs.entries).toContainEqual({
+      level: 'warn',
+      text: expect.stringMatching(/^Text to \+1415\*{5}03 failed \(attempt 1\), retrying in 200 ms: Twilio answered 500/),
+    });
     expect(turn.body).toContain('Dr. Queue');
     await expect(twilio.waitFor(PHONES.w2)).resolves.toMatchObject({ body: expect.stringMatching(/next.*about 15 min/i) });
     await expect(phone.next()).resolves.toMatchObject({ data: { position: 4, expected_wait_minutes: 60 } });

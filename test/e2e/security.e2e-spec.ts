@@ -1,4 +1,3 @@
-import { LoggerService } from '@nestjs/common';
 import * as jwt from 'jsonwebtoken';
 import { IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { backendKind, createBackend, describeBackend, servicesConfigured, TestBackend } from '../support/backend';
@@ -6,6 +5,7 @@ import { createClient, createProvider, futureDate, publish } from '../support/fa
 import { FakeTwilio } from '../support/fake-twilio';
 import { linkAppointmentId, SmtpSink, validationLink } from '../support/smtp-sink';
 import { ApiResponse } from '../support/api-client';
+import { CapturingLogger } from '../support/capturing-logger';
 import { startTestApp, TestApp } from '../support/test-app';
 
 /** A GET whose path goes on the wire exactly as written: fetch and URL would resolve its `..` first. */
@@ -23,20 +23,6 @@ function rawGet(baseUrl: string, path: string): Promise<{ status: number; header
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Keeps every line the app logs, at every level, as it leaves the app's logger. */
-class CapturingLogger implements LoggerService {
-  readonly lines: string[] = [];
-  log = (...parts: unknown[]) => this.keep(parts);
-  error = (...parts: unknown[]) => this.keep(parts);
-  warn = (...parts: unknown[]) => this.keep(parts);
-  debug = (...parts: unknown[]) => this.keep(parts);
-  verbose = (...parts: unknown[]) => this.keep(parts);
-  fatal = (...parts: unknown[]) => this.keep(parts);
-  private keep(parts: unknown[]): void {
-    this.lines.push(parts.map((part) => (part instanceof Error ? `${part.message} ${part.stack}` : String(part))).join(' '));
-  }
-}
 
 function decode(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
   const [header, payload] = token.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')));

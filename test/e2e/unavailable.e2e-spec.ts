@@ -27,7 +27,7 @@ describeBackend('a mail server that refuses', () => {
   beforeAll(async () => {
     backend = await createBackend();
     smtp = new SmtpSink();
-    sut = await startTestApp(backend.env, { env: { SMTP_URL: await smtp.start() }, logger: false });
+    sut = await startTestApp(backend.env, { env: { SMTP_URL: await smtp.start() } });
   });
 
   afterAll(async () => {
@@ -72,10 +72,7 @@ describeServices('Redis or PostgreSQL going down', () => {
     postgresProxy = new TcpProxy(databaseUrl.hostname, Number(databaseUrl.port || 5432));
     redisUrl.port = String(await redisProxy.start());
     databaseUrl.port = String(await postgresProxy.start());
-    sut = await startTestApp(
-      { ...backend.env, REDIS_URL: redisUrl.toString(), DATABASE_URL: databaseUrl.toString() },
-      { logger: false },
-    );
+    sut = await startTestApp({ ...backend.env, REDIS_URL: redisUrl.toString(), DATABASE_URL: databaseUrl.toString() });
     providerId = (await createProvider(sut.api)).id;
     clientId = (await createClient(sut.api)).id;
     await publish(sut.api, providerId, date, '09:00', '10:00');

@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from './free-port';
 
 export interface AppProcess {
   url: string;
@@ -9,17 +9,6 @@ export interface AppProcess {
 }
 
 const ROOT = join(__dirname, '..', '..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * The real service in a process of its own, started by src/main.ts exactly as in production (through

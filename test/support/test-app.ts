@@ -1,6 +1,5 @@
 import { ConsoleLogger, LoggerService } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { AddressInfo, createServer } from 'node:net';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from '../../src/app.module';
 import { configureApp, createAppLogger, createHttpAdapter } from '../../src/app.setup';
@@ -8,6 +7,7 @@ import { Clock } from '../../src/common/clock';
 import { Settings } from '../../src/config/settings';
 import { SETTINGS } from '../../src/config/settings.module';
 import { ApiClient } from './api-client';
+import { freePort } from './free-port';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -24,7 +24,11 @@ export interface TestAppOptions {
   /** Settings on top of the backend's (HOLD_TTL_SECONDS, SMTP_URL, …). */
   env?: Record<string, string | undefined>;
   clock?: Clock;
-  /** Where log lines go (through the app's redacting logger); default: the console, errors and warnings only. */
+  /**
+   * Where log lines go (through the app's redacting logger); default: the console, errors only. The
+   * specs provoke failures on purpose (a Twilio 500, a database cut off), which the app logs as
+   * warnings; a spec that cares what is logged captures it (test/support/capturing-logger.ts).
+   */
   logger?: LoggerService | false;
 }
 
@@ -37,7 +41,7 @@ export async function startTestApp(backendEnv: Record<string, string | undefined
   if (options.clock) testing = testing.overrideProvider(Clock).useValue(options.clock);
   const moduleRef = await testing.compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), {
-    logger: options.logger === false ? false : createAppLogger(options.logger ?? new ConsoleLogger(), options.logger ? undefined : ['error', 'warn']),
+    logger: options.logger === false ? false : createAppLogger(options.logger ?? new ConsoleLogger(), options.logger ? undefined : ['error']),
   });
   await configureApp(app);
   await app.listen(port, '127.0.0.1');
@@ -45,16 +49,4 @@ export async function startTestApp(backendEnv: Record<string, string | undefined
   const settings = app.get<Settings>(SETTINGS);
   const anonymous = new ApiClient(url);
   return { app, url, api: anonymous.as(settings.adminApiKey), anonymous, settings, close: () => app.close() };
-}
-
-/** A port free right now, so PUBLIC_URL (and the emailed links) can name it before the app listens. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }

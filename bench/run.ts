@@ -1,13 +1,13 @@
-'use strict';
 /*
  * `npm run bench`: throughput and tail latency of the scheduler's hot routes, measured with autocannon
  * against the built app (dist/main.js) on PostgreSQL + Redis, each expressed as a ratio of a bare
- * NestJS-on-Fastify "hello" app (bench/hello-app.js) measured on the same machine in the same run:
+ * NestJS-on-Fastify "hello" app (bench/hello-app.ts) measured on the same machine in the same run:
  *   - GET  /api/schedule?provider_id=&date=   open-slot listing of one seeded date
  *   - POST /api/client_schedule               hold requests, every one for a distinct free slot (so 202)
  *   - GET  /api/hello of the scheduler itself, as context for the framework + global-setup overhead.
  * Everything runs against 127.0.0.1 in a throw-away database (scheduler_bench_<random>), under a random
- * Redis key prefix and a temp DATA_DIR, all removed at the end (also on Ctrl-C). It prints figures and
+ * Redis key prefix and a temp DATA_DIR — the same fresh-backend set-up as the e2e suite
+ * (test/support/fresh-backend.ts) — all removed at the end (also on Ctrl-C). It prints figures and
  * asserts nothing: it exits 0 however slow the app is, and non-zero only when the app (or the bench
  * set-up) cannot start.
  *
@@ -17,20 +17,19 @@
  * BENCH_REDIS_URL (default redis://127.0.0.1:6379), BENCH_NODE_ENV (NODE_ENV of the app, default production),
  * BENCH_APP_NODE_ARGS (extra node flags for the app, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
  */
-const { spawn } = require('node:child_process');
-const crypto = require('node:crypto');
-const fs = require('node:fs');
-const net = require('node:net');
-const os = require('node:os');
-const path = require('node:path');
-const autocannon = require('autocannon');
-const { Client: PgClient } = require('pg');
-const { createClient: createRedisClient } = require('redis');
+import autocannon from 'autocannon';
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createServicesBackend, ServicesBackend } from '../test/support/fresh-backend';
+import { freePort } from '../test/support/free-port';
 
-const ROOT = path.resolve(__dirname, '..');
+const ROOT = resolve(__dirname, '..');
 const env = process.env;
 
-function numberFrom(name, fallback, min) {
+function numberFrom(name: string, fallback: number, min: number): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw);
@@ -56,55 +55,54 @@ const CONFIG = {
 
 class StartupError extends Error {}
 
-// ---------------------------------------------------------------------------------------------------
-// State that cleanup() undoes, whatever point the run reached.
-const state = {
-  children: [],
-  databaseName: undefined,
-  databaseCreated: false,
-  redisPrefix: undefined,
-  tempDir: undefined,
-};
-
-const log = (message) => process.stdout.write(`[bench] ${message}\n`);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const randomId = (bytes = 6) => crypto.randomBytes(bytes).toString('hex');
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
+/** A child process whose output is kept (a tail, plus every warning/error line). */
+interface ChildRecord {
+  name: string;
+  child: ChildProcess;
+  exited: boolean;
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  exitPromise: Promise<void>;
+  tail: string[];
+  lines: number;
+  problems: string[];
 }
 
-/** A child process whose output is kept (a tail, plus every warning/error line counted). */
-function startChild(name, args, childEnv) {
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env: childEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const record = { name, child, exited: false, exitCode: null, signal: null, tail: [], lines: 0, problems: [] };
-  record.exitPromise = new Promise((resolve) => {
+// ---------------------------------------------------------------------------------------------------
+// State that cleanup() undoes, whatever point the run reached.
+const state: { children: ChildRecord[]; backend?: Promise<ServicesBackend> } = { children: [] };
+
+const log = (message: string) => process.stdout.write(`[bench] ${message}\n`);
+const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
+const randomId = (bytes = 6) => randomBytes(bytes).toString('hex');
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+function startChild(name: string, args: string[], childEnv: NodeJS.ProcessEnv): ChildRecord {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const record: ChildRecord = {
+    name,
+    child,
+    exited: false,
+    exitCode: null,
+    signal: null,
+    exitPromise: Promise.resolve(),
+    tail: [],
+    lines: 0,
+    problems: [],
+  };
+  record.exitPromise = new Promise((done) => {
     child.on('exit', (code, signal) => {
       record.exited = true;
       record.exitCode = code;
       record.signal = signal;
-      resolve();
+      done();
     });
   });
-  child.on('error', (error) => {
-    record.tail.push(`(spawn error) ${error.message}`);
-  });
-  const onData = (stream) => {
+  child.on('error', (error) => record.tail.push(`(spawn error) ${error.message}`));
+  for (const stream of [child.stdout!, child.stderr!]) {
     let buffered = '';
     stream.setEncoding('utf8');
-    stream.on('data', (chunk) => {
+    stream.on('data', (chunk: string) => {
       buffered += chunk;
       let newline;
       while ((newline = buffered.indexOf('\n')) >= 0) {
@@ -116,14 +114,12 @@ function startChild(name, args, childEnv) {
         if (/\b(ERROR|WARN|FATAL)\b|Error:|UnhandledPromiseRejection/.test(line)) record.problems.push(line);
       }
     });
-  };
-  onData(child.stdout);
-  onData(child.stderr);
+  }
   state.children.push(record);
   return record;
 }
 
-async function stopChild(record) {
+async function stopChild(record: ChildRecord): Promise<void> {
   if (record.exited) return;
   record.child.kill('SIGTERM');
   const exited = await Promise.race([record.exitPromise.then(() => true), sleep(5000).then(() => false)]);
@@ -133,7 +129,18 @@ async function stopChild(record) {
   }
 }
 
-async function http(base, method, urlPath, { body, headers = {}, timeoutMs = CONFIG.requestTimeoutMs } = {}) {
+interface HttpAnswer {
+  status: number;
+  json: any;
+  text: string;
+}
+
+async function http(
+  base: string,
+  method: string,
+  urlPath: string,
+  { body, headers = {}, timeoutMs = CONFIG.requestTimeoutMs }: { body?: unknown; headers?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<HttpAnswer> {
   const response = await fetch(base + urlPath, {
     method,
     headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
@@ -141,7 +148,7 @@ async function http(base, method, urlPath, { body, headers = {}, timeoutMs = CON
     signal: AbortSignal.timeout(timeoutMs),
   });
   const text = await response.text();
-  let json;
+  let json: unknown;
   try {
     json = text ? JSON.parse(text) : undefined;
   } catch {
@@ -150,7 +157,7 @@ async function http(base, method, urlPath, { body, headers = {}, timeoutMs = CON
   return { status: response.status, json, text };
 }
 
-async function waitFor(record, base, urlPath, what) {
+async function waitFor(record: ChildRecord, base: string, urlPath: string, what: string): Promise<void> {
   const deadline = Date.now() + CONFIG.startupTimeoutMs;
   let last = 'no answer yet';
   while (Date.now() < deadline) {
@@ -162,133 +169,75 @@ async function waitFor(record, base, urlPath, what) {
       if (response.status === 200) return;
       last = `HTTP ${response.status} ${response.text.slice(0, 300)}`;
     } catch (error) {
-      last = error.cause && error.cause.code ? error.cause.code : error.message;
+      const cause = (error as { cause?: { code?: string } }).cause;
+      last = cause?.code ?? messageOf(error);
     }
     await sleep(250);
   }
   throw new StartupError(`${what} did not answer 200 on ${urlPath} within ${CONFIG.startupTimeoutMs / 1000} s (last: ${last})`);
 }
 
-function printTail(record, lines = 40) {
+function printTail(record: ChildRecord, lines = 40): void {
   log(`last ${Math.min(lines, record.tail.length)} lines of ${record.name}'s output:`);
   for (const line of record.tail.slice(-lines)) process.stdout.write(`    ${line}\n`);
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Database and Redis.
+// Clean-up: the children, then the database, the Redis keys and the data folder.
 
-function databaseUrlFor(adminUrl, databaseName) {
-  const url = new URL(adminUrl);
-  url.pathname = `/${databaseName}`;
-  return url.toString();
-}
-
-async function withPg(callback) {
-  const client = new PgClient({ connectionString: CONFIG.adminDatabaseUrl, connectionTimeoutMillis: 10_000 });
-  await client.connect();
-  try {
-    return await callback(client);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-async function createDatabase() {
-  state.databaseName = `scheduler_bench_${randomId()}`;
-  await withPg((client) => client.query(`CREATE DATABASE "${state.databaseName}"`));
-  state.databaseCreated = true;
-  return databaseUrlFor(CONFIG.adminDatabaseUrl, state.databaseName);
-}
-
-async function dropDatabase() {
-  if (!state.databaseCreated) return;
-  await withPg((client) => client.query(`DROP DATABASE IF EXISTS "${state.databaseName}" WITH (FORCE)`));
-  state.databaseCreated = false;
-}
-
-async function deleteRedisKeys(prefix) {
-  const client = createRedisClient({ url: CONFIG.redisUrl, socket: { connectTimeout: 5000, reconnectStrategy: false } });
-  client.on('error', () => {});
-  await client.connect();
-  let deleted = 0;
-  try {
-    let batch = [];
-    for await (const item of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
-      // redis v4 yields one key at a time; v5 yields arrays.
-      for (const key of Array.isArray(item) ? item : [item]) batch.push(key);
-      if (batch.length >= 500) {
-        deleted += await client.del(batch);
-        batch = [];
+let cleanupPromise: Promise<void> | undefined;
+function cleanup(): Promise<void> {
+  cleanupPromise ??= (async () => {
+    for (const record of state.children) {
+      try {
+        await stopChild(record);
+      } catch (error) {
+        log(`cleanup: could not stop ${record.name}: ${messageOf(error)}`);
       }
     }
-    if (batch.length > 0) deleted += await client.del(batch);
-  } finally {
-    await client.quit().catch(() => client.disconnect().catch(() => {}));
-  }
-  return deleted;
-}
-
-let cleanupPromise;
-function cleanup() {
-  if (!cleanupPromise) {
-    cleanupPromise = (async () => {
-      for (const record of state.children) {
-        try {
-          await stopChild(record);
-        } catch (error) {
-          log(`cleanup: could not stop ${record.name}: ${error.message}`);
-        }
-      }
-      try {
-        await dropDatabase();
-      } catch (error) {
-        log(`cleanup: could not drop database ${state.databaseName}: ${error.message}`);
-      }
-      if (state.redisPrefix) {
-        try {
-          const deleted = await deleteRedisKeys(state.redisPrefix);
-          log(`cleanup: dropped database ${state.databaseName ?? '(none)'}, deleted ${deleted} Redis keys under ${state.redisPrefix}`);
-        } catch (error) {
-          log(`cleanup: could not delete Redis keys under ${state.redisPrefix}: ${error.message}`);
-        }
-      }
-      if (state.tempDir) {
-        try {
-          fs.rmSync(state.tempDir, { recursive: true, force: true });
-        } catch (error) {
-          log(`cleanup: could not remove ${state.tempDir}: ${error.message}`);
-        }
-      }
-    })();
-  }
+    // Waits for a set-up still under way (Ctrl-C while the database is being created), then undoes it.
+    const backend = await state.backend?.catch(() => undefined);
+    if (!backend) return;
+    try {
+      const { deletedKeys } = await backend.disposeCounting();
+      log(`cleanup: dropped database ${backend.database}, deleted ${deletedKeys} Redis keys under ${backend.redisPrefix}`);
+    } catch (error) {
+      log(`cleanup: ${messageOf(error)}`);
+    }
+  })();
   return cleanupPromise;
 }
 
 for (const [signal, code] of [
   ['SIGINT', 130],
   ['SIGTERM', 143],
-]) {
+] as const) {
   process.on(signal, () => {
     log(`${signal}: cleaning up`);
-    cleanup().finally(() => process.exit(code));
+    void cleanup().finally(() => process.exit(code));
   });
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Load.
 
-function cannon(options, onInstance) {
-  return new Promise((resolve, reject) => {
-    const instance = autocannon(
-      { pipelining: 1, timeout: 10, connections: CONFIG.connections, ...options },
-      (error, result) => (error ? reject(error) : resolve(result)),
+function cannon(options: autocannon.Options, onInstance?: (instance: autocannon.Instance) => void): Promise<autocannon.Result> {
+  return new Promise((done, fail) => {
+    const instance = autocannon({ pipelining: 1, timeout: 10, connections: CONFIG.connections, ...options }, (error, result) =>
+      error ? fail(error) : done(result),
     );
-    if (onInstance) onInstance(instance);
+    onInstance?.(instance);
   });
 }
 
+interface Row {
+  label: string;
+  warm: autocannon.Result;
+  result: autocannon.Result;
+}
+
 /** Warm-up, then the measured run, of the same autocannon options. */
-async function measure(label, makeOptions) {
+async function measure(label: string, makeOptions: () => autocannon.Options): Promise<Row> {
   log(`${label}: warm-up ${CONFIG.warmup} s`);
   const warm = await cannon({ ...makeOptions(), duration: CONFIG.warmup });
   log(`${label}: measuring ${CONFIG.duration} s, ${CONFIG.connections} connections`);
@@ -296,14 +245,12 @@ async function measure(label, makeOptions) {
   return { label, warm, result };
 }
 
-function isoDate(daysFromToday) {
+function isoDate(daysFromToday: number): string {
   const now = new Date();
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + daysFromToday))
-    .toISOString()
-    .slice(0, 10);
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + daysFromToday)).toISOString().slice(0, 10);
 }
 
-async function inParallel(items, limit, worker) {
+async function inParallel<T>(items: T[], limit: number, worker: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) {
@@ -314,34 +261,37 @@ async function inParallel(items, limit, worker) {
   await Promise.all(runners);
 }
 
-function statusSummary(result) {
-  return Object.entries(result.statusCodeStats || {})
-    .map(([code, { count }]) => `${code}: ${count}`)
-    .join(', ') || '(no responses)';
+const countOf = (result: autocannon.Result, status: number) => result.statusCodeStats?.[`${status}`]?.count ?? 0;
+
+function statusSummary(result: autocannon.Result): string {
+  return (
+    Object.entries(result.statusCodeStats ?? {})
+      .map(([code, { count }]) => `${code}: ${count}`)
+      .join(', ') || '(no responses)'
+  );
 }
 
-function fmt(value, digits = 0) {
+function fmt(value: number, digits = 0): string {
   return Number.isFinite(value) ? value.toFixed(digits) : '-';
 }
 
 // ---------------------------------------------------------------------------------------------------
 
-async function main() {
+async function main(): Promise<void> {
   const started = Date.now();
-  const mainJs = path.join(ROOT, 'dist', 'main.js');
-  if (!fs.existsSync(mainJs)) throw new StartupError(`${mainJs} is missing: run \`npx nest build\` (npm run bench does)`);
+  const mainJs = join(ROOT, 'dist', 'main.js');
+  if (!existsSync(mainJs)) throw new StartupError(`${mainJs} is missing: run \`npx nest build\` (npm run bench does)`);
 
-  state.tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'scheduler-bench-'));
-  state.redisPrefix = `bench:${randomId()}:`;
-  let databaseUrl;
+  state.backend = createServicesBackend({ label: 'bench', serverUrl: CONFIG.adminDatabaseUrl, redisUrl: CONFIG.redisUrl });
+  let backend: ServicesBackend;
   try {
-    databaseUrl = await createDatabase();
+    backend = await state.backend;
   } catch (error) {
-    throw new StartupError(`could not create a database on ${CONFIG.adminDatabaseUrl}: ${error.message}`);
+    throw new StartupError(`could not create a database on ${CONFIG.adminDatabaseUrl}: ${messageOf(error)}`);
   }
-  log(`database ${state.databaseName}, Redis prefix ${state.redisPrefix}, DATA_DIR ${state.tempDir}`);
+  log(`database ${backend.database}, Redis prefix ${backend.redisPrefix}, DATA_DIR ${backend.dataDir}`);
 
-  const adminKey = crypto.randomBytes(32).toString('base64url');
+  const adminKey = backend.env.ADMIN_API_KEY!;
   const [appPort, helloPort] = [await freePort(), await freePort()];
   const appBase = `http://127.0.0.1:${appPort}`;
   const helloBase = `http://127.0.0.1:${helloPort}`;
@@ -349,27 +299,23 @@ async function main() {
   const appNodeArgs = (env.BENCH_APP_NODE_ARGS || '').split(/\s+/).filter(Boolean);
   const app = startChild('scheduler (dist/main.js)', [...appNodeArgs, mainJs], {
     ...env,
+    ...backend.env,
     NODE_ENV: CONFIG.nodeEnv,
     NO_COLOR: '1',
     PORT: String(appPort),
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: CONFIG.redisUrl,
-    REDIS_PREFIX: state.redisPrefix,
-    DATA_DIR: state.tempDir,
     HOLD_TTL_SECONDS: '900',
     PUBLIC_URL: appBase,
-    ADMIN_API_KEY: adminKey,
-    JWT_SECRET: crypto.randomBytes(32).toString('base64url'),
     // The bench must measure the work, not the limiter: the highest limit the app accepts.
     RATE_LIMIT_PER_MINUTE: '1000000',
     // Empty values keep any .env from pointing the app at a real mail or SMS service.
     SMTP_URL: '',
     SMS_URL: '',
   });
-  const hello = startChild('hello-app', [path.join(__dirname, 'hello-app.js'), String(helloPort)], {
+  const hello = startChild('hello-app', ['-r', 'ts-node/register/transpile-only', join(__dirname, 'hello-app.ts'), String(helloPort)], {
     ...env,
     NODE_ENV: 'production',
     PORT: String(helloPort),
+    TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
   });
 
   try {
@@ -399,20 +345,20 @@ async function main() {
     body: { name: 'Bench Client', email: `bench-client-${tag}@example.com` },
   });
   if (client.status !== 201 || !client.json) throw new Error(`POST /api/clients answered ${client.status}: ${client.text.slice(0, 500)}`);
-  const providerId = provider.json.id;
-  const clientId = client.json.id;
+  const providerId: number = provider.json.id;
+  const clientId: number = client.json.id;
   // A client asks for its own slots: with its own key when the app issues one, else the administrator's.
   const clientAuth = client.json.api_key ? { authorization: `Bearer ${client.json.api_key}` } : admin;
 
   let seededDates = 0;
-  const holdDates = [];
-  async function seedDates(count) {
-    const dates = [];
+  const holdDates: string[] = [];
+  async function seedDates(count: number): Promise<string[]> {
+    const dates: string[] = [];
     for (let i = 0; i < count && seededDates + i < CONFIG.maxDates; i++) {
       dates.push(isoDate(CONFIG.firstDateOffsetDays + seededDates + i));
     }
     seededDates += dates.length;
-    const failures = [];
+    const failures: string[] = [];
     await inParallel(dates, 8, async (date) => {
       const response = await http(appBase, 'POST', '/api/schedule', {
         headers: admin,
@@ -433,22 +379,22 @@ async function main() {
 
   const listingPath = `/api/schedule?provider_id=${encodeURIComponent(providerId)}&date=${listingDate}`;
   const listing = await http(appBase, 'GET', listingPath);
-  const listedSlots = listing.json && Array.isArray(listing.json.slots) ? listing.json.slots.length : undefined;
+  const listedSlots: number | undefined = Array.isArray(listing.json?.slots) ? listing.json.slots.length : undefined;
   if (listing.status !== 200) throw new Error(`GET ${listingPath} answered ${listing.status}: ${listing.text.slice(0, 500)}`);
   log(`GET ${listingPath} lists ${listedSlots ?? '?'} open slots (${listing.text.length} bytes)`);
 
   // --- The distinct slots for hold requests: (date, slot index) pairs handed out one per request.
   let nextSlot = 0;
   let exhausted = 0;
-  const takeSlot = () => {
+  const takeSlot = (): { date: string; slot: number } | undefined => {
     const total = holdDates.length * CONFIG.slotsPerDate;
     if (nextSlot >= total) return undefined;
     const i = nextSlot++;
     return { date: holdDates[Math.floor(i / CONFIG.slotsPerDate)], slot: i % CONFIG.slotsPerDate };
   };
-  const holdBodies = new Map(); // first few non-202 answers, for the report
-  function holdOptions(onExhausted) {
-    let last;
+  const holdBodies = new Map<number, string>(); // first few non-202 answers, for the report
+  function holdOptions(onExhausted: () => void): autocannon.Options {
+    let last: { date: string; slot: number } | undefined;
     return {
       url: appBase + '/api/client_schedule',
       method: 'POST',
@@ -463,11 +409,11 @@ async function main() {
               exhausted += 1;
               onExhausted();
             }
-            const { date, slot } = next || last || { date: listingDate, slot: 0 };
+            const { date, slot } = next ?? last ?? { date: listingDate, slot: 0 };
             request.body = JSON.stringify({ date, provider_id: providerId, client_id: clientId, requested_slot: slot });
             return request;
           },
-          onResponse(status, body) {
+          onResponse(status: number, body: string) {
             if (status !== 202 && holdBodies.size < 5 && !holdBodies.has(status)) holdBodies.set(status, String(body).slice(0, 300));
           },
         },
@@ -475,7 +421,7 @@ async function main() {
     };
   }
 
-  const rows = [];
+  const rows: Row[] = [];
 
   // (a) the baseline, (a') the scheduler's own hello, (b) the listing.
   rows.push(await measure('bare NestJS+Fastify GET /api/hello', () => ({ url: helloBase + '/api/hello' })));
@@ -484,8 +430,8 @@ async function main() {
 
   // (c) hold requests. Warm up first, and from its rate make sure the measured run cannot run out of slots.
   const holdLabel = 'POST /api/client_schedule (hold)';
-  let instance;
-  const stopInstance = () => instance && instance.stop();
+  let instance: autocannon.Instance | undefined;
+  const stopInstance = () => instance?.stop();
   log(`${holdLabel}: warm-up ${CONFIG.warmup} s`);
   const holdWarm = await cannon({ ...holdOptions(stopInstance), duration: CONFIG.warmup }, (i) => (instance = i));
   const warmRate = holdWarm.requests.total / Math.max(holdWarm.duration, 0.1);
@@ -505,14 +451,15 @@ async function main() {
 
   // Did every accepted hold leave a validation mail in the outbox? (Mail may be sent just after the answer.)
   await sleep(1500);
-  let outboxMails;
+  let outboxMails: number | undefined;
   try {
-    outboxMails = fs.readdirSync(path.join(state.tempDir, 'outbox')).filter((f) => f.endsWith('.eml')).length;
+    outboxMails = readdirSync(join(backend.dataDir, 'outbox')).filter((file) => file.endsWith('.eml')).length;
   } catch {
     outboxMails = undefined;
   }
 
   // --- Report.
+  const out = (text: string) => process.stdout.write(text);
   const baseline = rows[0].result.requests.average;
   const header = ['route', 'req/s (avg)', 'p99 ms', 'non-2xx', 'errors', '× hello'];
   const table = rows.map(({ label, result }) => [
@@ -524,65 +471,65 @@ async function main() {
     fmt(result.requests.average / baseline, 3),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
-  const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  process.stdout.write('\n');
-  process.stdout.write(
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  out('\n');
+  out(
     `Results (${CONFIG.duration} s each after a ${CONFIG.warmup} s warm-up, ${CONFIG.connections} connections, pipelining 1, ` +
-      `NODE_ENV=${CONFIG.nodeEnv}, ${os.cpus().length} CPUs, Node ${process.version}; p99 is over 2xx answers)\n`,
+      `NODE_ENV=${CONFIG.nodeEnv}, ${cpus().length} CPUs, Node ${process.version}; p99 is over 2xx answers)\n`,
   );
-  process.stdout.write(line(header) + '\n');
-  process.stdout.write(widths.map((w) => '-'.repeat(w)).join('  ') + '\n');
-  for (const row of table) process.stdout.write(line(row) + '\n');
-  process.stdout.write('\n');
+  out(line(header) + '\n');
+  out(widths.map((w) => '-'.repeat(w)).join('  ') + '\n');
+  for (const row of table) out(line(row) + '\n');
+  out('\n');
 
-  const ratio = (i) => rows[i].result.requests.average / baseline;
-  const verdict = (value, aim) => `${fmt(value, 3)}× (${value >= aim ? 'meets' : 'below'} the aim)`;
-  process.stdout.write('aim: listing ≥ 0.5× hello, hold request ≥ 0.25× hello\n');
-  process.stdout.write(`     listing ${verdict(ratio(2), 0.5)}; hold request ${verdict(ratio(3), 0.25)}\n\n`);
+  const ratio = (i: number) => rows[i].result.requests.average / baseline;
+  const verdict = (value: number, aim: number) => `${fmt(value, 3)}× (${value >= aim ? 'meets' : 'below'} the aim)`;
+  out('aim: listing ≥ 0.5× hello, hold request ≥ 0.25× hello\n');
+  out(`     listing ${verdict(ratio(2), 0.5)}; hold request ${verdict(ratio(3), 0.25)}\n\n`);
 
   for (const { label, result } of rows) {
-    process.stdout.write(
+    out(
       `${label}: ${result.requests.total} answers of ${result.requests.sent} sent [${statusSummary(result)}], ` +
         `${result.errors} errors (${result.timeouts} timeouts), mean ${fmt(result.latency.average, 2)} ms, p50 ${fmt(result.latency.p50, 1)} ms, ` +
         `p99 ${fmt(result.latency.p99, 1)} ms, max ${fmt(result.latency.max, 1)} ms\n`,
     );
   }
-  const accepted = (holdResult.statusCodeStats['202'] || { count: 0 }).count;
+  const accepted = countOf(holdResult, 202);
   const other = holdResult.requests.total - accepted;
-  process.stdout.write(
+  out(
     `hold requests: ${accepted} answered 202, ${other} answered otherwise, ${holdResult.requests.sent - holdResult.requests.total} ` +
       `still in flight when the run stopped; ${nextSlot - slotsBefore} distinct slots handed out in the measured run, ${nextSlot} in all` +
       (holdExhausted > 0 ? `; RAN OUT of slots (${holdExhausted} requests repeated a slot)` : '') +
       '\n',
   );
-  for (const [status, body] of holdBodies) process.stdout.write(`  a ${status} answer to a hold request: ${body}\n`);
-  const acceptedAll = accepted + ((holdWarm.statusCodeStats['202'] || { count: 0 }).count);
-  process.stdout.write(
+  for (const [status, body] of holdBodies) out(`  a ${status} answer to a hold request: ${body}\n`);
+  const acceptedAll = accepted + countOf(holdWarm, 202);
+  out(
     `outbox: ${outboxMails ?? 'no'} .eml files for ${acceptedAll} holds answered 202 and ${nextSlot} sent (warm-up included; ` +
       `requests in flight at a run's end are served but their answers are not counted)\n`,
   );
 
   for (const record of [app, hello]) {
-    if (record.exited) process.stdout.write(`NOTE: ${record.name} exited during the run (code ${record.exitCode}, signal ${record.signal})\n`);
+    if (record.exited) out(`NOTE: ${record.name} exited during the run (code ${record.exitCode}, signal ${record.signal})\n`);
   }
-  process.stdout.write(`scheduler log: ${app.lines} lines, ${app.problems.length} warning/error lines\n`);
+  out(`scheduler log: ${app.lines} lines, ${app.problems.length} warning/error lines\n`);
   const distinct = [...new Set(app.problems.map((l) => l.replace(/^\[Nest\]\s+\d+\s+-\s+[^A-Z]*\s+/, '')))];
-  for (const problem of distinct.slice(0, 10)) process.stdout.write(`  ${problem.slice(0, 400)}\n`);
-  if (distinct.length > 10) process.stdout.write(`  … and ${distinct.length - 10} more distinct lines\n`);
-  process.stdout.write(`(bench took ${((Date.now() - started) / 1000).toFixed(0)} s)\n\n`);
+  for (const problem of distinct.slice(0, 10)) out(`  ${problem.slice(0, 400)}\n`);
+  if (distinct.length > 10) out(`  … and ${distinct.length - 10} more distinct lines\n`);
+  out(`(bench took ${((Date.now() - started) / 1000).toFixed(0)} s)\n\n`);
 }
 
 const watchdog = setTimeout(() => {
   log(`still running after ${CONFIG.overallTimeoutMs / 1000} s: giving up`);
-  cleanup().finally(() => process.exit(1));
+  void cleanup().finally(() => process.exit(1));
 }, CONFIG.overallTimeoutMs);
 watchdog.unref();
 
 main()
   .then(
     () => 0,
-    (error) => {
-      log(error instanceof StartupError ? `the app failed to start: ${error.message}` : `failed: ${error.stack || error.message}`);
+    (error: unknown) => {
+      log(error instanceof StartupError ? `the app failed to start: ${error.message}` : `failed: ${error instanceof Error ? error.stack : error}`);
       const app = state.children[0];
       if (app && !(error instanceof StartupError)) printTail(app, 20);
       return 1;
