@@ -8,13 +8,13 @@
 import 'reflect-metadata';
 import { ConsoleLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { AppModule } from '../src/app.module';
-import { configureApp, createAppLogger } from '../src/app.setup';
+import { configureApp, createAppLogger, createHttpAdapter } from '../src/app.setup';
 import { OPENAPI_JSON_PATH } from '../src/common/api-paths';
 
 export const OPENAPI_FILE = join(__dirname, '..', 'docs', 'openapi.json');
@@ -47,7 +47,7 @@ export async function servedOpenApiDocument(): Promise<unknown> {
     JWT_SECRET: secret(),
     ADMIN_API_KEY: secret(),
   };
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(settings), new FastifyAdapter(), {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(settings), createHttpAdapter(), {
     logger: createAppLogger(new ConsoleLogger(), ['error']),
   });
   try {
