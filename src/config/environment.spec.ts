@@ -1,0 +1,341 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ConfigurationError, validateEnvironment } from './environment';
+import { accessConfig, databaseConfig, holdsConfig, httpConfig, mailConfig, redisConfig, smsConfig } from './namespaces';
+
+const LONG_SECRET = 'j'.repeat(32);
+const LONG_ADMIN_KEY = 'a'.repeat(40);
+const SECRETS = { jwtSecret: 'the-jwt-secret', adminApiKey: 'the-admin-key' };
+
+/** Every namespace the app would get from this environment. */
+function configOf(raw: Record<string, string | undefined>) {
+  const env = validateEnvironment(raw);
+  return {
+    database: databaseConfig(env),
+    redis: redisConfig(env),
+    http: httpConfig(env),
+    mail: mailConfig(env),
+    sms: smsConfig(env),
+    holds: holdsConfig(env, SECRETS),
+    access: accessConfig(env, SECRETS),
+  };
+}
+
+describe(validateEnvironment.name, () => {
+  const sut = validateEnvironment;
+  const tempDirs: string[] = [];
+  const tempDataDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scheduler-settings-'));
+    tempDirs.push(dir);
+    return dir;
+  };
+  afterAll(() => {
+    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const errorOf = (env: Record<string, string | undefined>): unknown => {
+    try {
+      sut(env);
+    } catch (error) {
+      return error;
+    }
+    return undefined;
+  };
+
+  describe('defaults', () => {
+    it('fill every setting on a bare machine', () => {
+      const dataDir = tempDataDir();
+      expect(configOf({ DATA_DIR: dataDir })).toEqual({
+        database: { kind: 'sqlite', path: join(dataDir, 'scheduler.sqlite') },
+        redis: { url: undefined, prefix: 'scheduler:' },
+        http: { port: 5000, publicUrl: 'http://127.0.0.1:5000', corsOrigins: [], trustedProxyHops: 0 },
+        mail: {
+          smtpUrl: undefined,
+          from: 'Scheduler <no-reply@localhost>',
+          outboxDir: join(dataDir, 'outbox'),
+          logLinks: true,
+          outboundTimeoutMs: 10_000,
+        },
+        sms: { url: undefined, apiUrl: 'https://api.twilio.com', outboxDir: join(dataDir, 'outbox'), outboundTimeoutMs: 10_000 },
+        holds: { ttlSeconds: 900, jwtSecret: SECRETS.jwtSecret },
+        access: { adminApiKey: SECRETS.adminApiKey, rateLimitPerMinute: 600 },
+      });
+      expect(sut({ DATA_DIR: dataDir })).toMatchObject({ NODE_ENV: 'development', JWT_SECRET: undefined, ADMIN_API_KEY: undefined });
+    });
+
+    it('read no environment but the one given', () => {
+      const saved = process.env.PORT;
+      process.env.PORT = '6123';
+      try {
+        expect(sut({ DATA_DIR: tempDataDir() }).PORT).toBe(5000);
+      } finally {
+        if (saved === undefined) delete process.env.PORT;
+        else process.env.PORT = saved;
+      }
+    });
+
+    it('keep data in ./data and the database in ./data/scheduler.sqlite', () => {
+      const config = configOf({});
+      expect(sut({}).DATA_DIR).toBe(resolve('data'));
+      expect(config.database).toEqual({ kind: 'sqlite', path: resolve('data', 'scheduler.sqlite') });
+    });
+
+    it('are only read: validating writes nothing, not even the secrets it leaves unset', () => {
+      const dataDir = join(tempDataDir(), 'not-yet');
+      sut({ DATA_DIR: dataDir });
+      expect(existsSync(dataDir)).toBe(false);
+    });
+
+    it('leave out the variables that are not settings', () => {
+      expect(sut({ DATA_DIR: tempDataDir(), HOME: '/root', PATH: '/bin' })).not.toHaveProperty('PATH');
+    });
+
+    it.each([
+      ['empty', ''],
+      ['blank', '   '],
+    ])('treat an %s variable as unset', (_name, value) => {
+      const config = configOf({ DATA_DIR: tempDataDir(), PORT: value, HOLD_TTL_SECONDS: value, SMTP_URL: value, PUBLIC_URL: value, REDIS_URL: value });
+      expect(config.http).toMatchObject({ port: 5000, publicUrl: 'http://127.0.0.1:5000' });
+      expect(config.holds.ttlSeconds).toBe(900);
+      expect(config.mail.smtpUrl).toBeUndefined();
+      expect(config.redis.url).toBeUndefined();
+    });
+  });
+
+  describe('bad values', () => {
+    it.each([
+      ['PORT', 'abc'],
+      ['PORT', '70000'],
+      ['PORT', '65536'],
+      ['PORT', '-1'],
+      ['PORT', '50.5'],
+      ['PORT', '5e3'],
+      ['PORT', '0x10'],
+      ['HOLD_TTL_SECONDS', '0'],
+      ['HOLD_TTL_SECONDS', '86401'],
+      ['HOLD_TTL_SECONDS', 'fifteen'],
+      ['HOLD_TTL_SECONDS', '-900'],
+      ['OUTBOUND_TIMEOUT_SECONDS', '0'],
+      ['OUTBOUND_TIMEOUT_SECONDS', '301'],
+      ['OUTBOUND_TIMEOUT_SECONDS', '1.5'],
+      ['RATE_LIMIT_PER_MINUTE', '0'],
+      ['RATE_LIMIT_PER_MINUTE', '1000001'],
+      ['RATE_LIMIT_PER_MINUTE', 'many'],
+      ['TRUSTED_PROXY_HOPS', '11'],
+      ['TRUSTED_PROXY_HOPS', '-1'],
+      ['TRUSTED_PROXY_HOPS', 'one'],
+      ['DATABASE_URL', 'mysql://x'],
+      ['DATABASE_URL', 'http://db.example/x'],
+      ['DATABASE_URL', 'not a url'],
+      ['DATABASE_URL', 'sqlite:'],
+      ['REDIS_URL', 'http://x'],
+      ['REDIS_URL', 'localhost:6379'],
+      ['REDIS_URL', 'nope'],
+      ['SMTP_URL', 'nope'],
+      ['SMTP_URL', 'http://mail.example'],
+      ['PUBLIC_URL', 'ftp://x'],
+      ['PUBLIC_URL', 'example.com'],
+      ['PUBLIC_URL', 'nope'],
+      ['SMS_URL', 'http://x'],
+      ['SMS_API_URL', 'ftp://api.example'],
+    ])('%s=%j throws a ConfigurationError naming %s', (variable, value) => {
+      const error = errorOf({ DATA_DIR: tempDataDir(), [variable]: value });
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect((error as Error).message).toContain(variable);
+    });
+
+    it.each([
+      ['PORT', '70000', 'PORT must be between 0 and 65535, got 70000'],
+      ['PORT', 'abc', 'PORT must be a whole number, got "abc"'],
+      ['PORT', '5e3', 'PORT must be a whole number, got "5e3"'],
+      ['HOLD_TTL_SECONDS', '0', 'HOLD_TTL_SECONDS must be between 1 and 86400, got 0'],
+      ['TRUSTED_PROXY_HOPS', '11', 'TRUSTED_PROXY_HOPS must be between 0 and 10, got 11'],
+      ['DATABASE_URL', 'mysql://x', 'DATABASE_URL must start with postgres:// or postgresql://'],
+      ['DATABASE_URL', 'not a url', 'DATABASE_URL is not a valid URL'],
+      ['DATABASE_URL', 'sqlite:', 'DATABASE_URL needs a file path after sqlite:'],
+      ['REDIS_URL', 'http://x', 'REDIS_URL must start with redis:// or rediss://'],
+      ['SMS_URL', 'http://x', 'SMS_URL must start with twilio://'],
+    ])('%s=%j says "%s"', (variable, value, message) => {
+      expect(() => sut({ DATA_DIR: tempDataDir(), [variable]: value })).toThrow(new ConfigurationError(`Invalid configuration: ${message}`));
+    });
+
+    it('names every bad variable at once', () => {
+      expect(() => sut({ DATA_DIR: tempDataDir(), PORT: '70000', HOLD_TTL_SECONDS: 'soon' })).toThrow(
+        'Invalid configuration: PORT must be between 0 and 65535, got 70000; HOLD_TTL_SECONDS must be a whole number, got "soon"',
+      );
+    });
+
+    it.each([
+      ['DATABASE_URL', 'mysql://scheduler:hunter2@db.example/x'],
+      ['SMTP_URL', 'http://mailer:hunter2@mail.example'],
+      ['SMS_URL', 'https://AC1:hunter2@+14155550100'],
+    ])('%s: the message does not repeat the URL, which may carry a password', (variable, value) => {
+      const error = errorOf({ DATA_DIR: tempDataDir(), [variable]: value }) as Error;
+      expect(error.message).toContain(variable);
+      expect(error.message).not.toContain('hunter2');
+    });
+  });
+
+  describe('NODE_ENV=production', () => {
+    it.each([
+      ['without JWT_SECRET', { ADMIN_API_KEY: LONG_ADMIN_KEY }, 'JWT_SECRET must be set when NODE_ENV=production'],
+      ['with a blank JWT_SECRET', { JWT_SECRET: '   ', ADMIN_API_KEY: LONG_ADMIN_KEY }, 'JWT_SECRET must be set when NODE_ENV=production'],
+      ['with a short JWT_SECRET', { JWT_SECRET: 'short', ADMIN_API_KEY: LONG_ADMIN_KEY }, 'JWT_SECRET must be at least 32 characters in production'],
+      ['with a 31-character JWT_SECRET', { JWT_SECRET: 'j'.repeat(31), ADMIN_API_KEY: LONG_ADMIN_KEY }, 'JWT_SECRET must be at least 32'],
+      ['without ADMIN_API_KEY', { JWT_SECRET: LONG_SECRET }, 'ADMIN_API_KEY must be set when NODE_ENV=production'],
+      ['with a short ADMIN_API_KEY', { JWT_SECRET: LONG_SECRET, ADMIN_API_KEY: 'admin' }, 'ADMIN_API_KEY must be at least 32 characters in production'],
+    ])('%s throws a ConfigurationError: "%s"', (_name, env, message) => {
+      const dataDir = tempDataDir();
+      const error = errorOf({ NODE_ENV: 'production', DATA_DIR: dataDir, ...env }) as Error;
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect(error.message).toContain(message);
+      expect(existsSync(join(dataDir, 'secrets.json'))).toBe(false);
+    });
+
+    it('the message never shows the short secret', () => {
+      expect((errorOf({ NODE_ENV: 'production', JWT_SECRET: 'tiny-secret', ADMIN_API_KEY: LONG_ADMIN_KEY }) as Error).message).not.toContain('tiny-secret');
+    });
+
+    it('passes with both secrets of 32 characters or more', () => {
+      const env = sut({ NODE_ENV: 'production', DATA_DIR: tempDataDir(), JWT_SECRET: ` ${LONG_SECRET} `, ADMIN_API_KEY: LONG_ADMIN_KEY });
+      expect(env).toMatchObject({ NODE_ENV: 'production', JWT_SECRET: LONG_SECRET, ADMIN_API_KEY: LONG_ADMIN_KEY });
+    });
+
+    it('short secrets are allowed outside production', () => {
+      expect(sut({ DATA_DIR: tempDataDir(), JWT_SECRET: 'short', ADMIN_API_KEY: 'admin' })).toMatchObject({ JWT_SECRET: 'short', ADMIN_API_KEY: 'admin' });
+    });
+  });
+
+  describe('values', () => {
+    it.each([
+      ['0', 0],
+      ['1', 1],
+      ['5001', 5001],
+      [' 8080 ', 8080],
+      ['65535', 65535],
+    ])('PORT=%j → %i', (value, port) => {
+      expect(configOf({ DATA_DIR: tempDataDir(), PORT: value }).http.port).toBe(port);
+    });
+
+    it.each([
+      ['1', 1],
+      ['60', 60],
+      ['86400', 86_400],
+    ])('HOLD_TTL_SECONDS=%j → %i', (value, seconds) => {
+      expect(configOf({ DATA_DIR: tempDataDir(), HOLD_TTL_SECONDS: value }).holds.ttlSeconds).toBe(seconds);
+    });
+
+    it.each([
+      [undefined, 10_000],
+      ['1', 1000],
+      ['300', 300_000],
+    ])('OUTBOUND_TIMEOUT_SECONDS=%j → %i ms for mail and texts', (value, ms) => {
+      const config = configOf({ DATA_DIR: tempDataDir(), OUTBOUND_TIMEOUT_SECONDS: value });
+      expect(config.mail.outboundTimeoutMs).toBe(ms);
+      expect(config.sms.outboundTimeoutMs).toBe(ms);
+    });
+
+    it.each([
+      [undefined, 600],
+      ['1', 1],
+      ['1000000', 1_000_000],
+    ])('RATE_LIMIT_PER_MINUTE=%j → %i', (value, limit) => {
+      expect(configOf({ DATA_DIR: tempDataDir(), RATE_LIMIT_PER_MINUTE: value }).access.rateLimitPerMinute).toBe(limit);
+    });
+
+    it.each([
+      [undefined, 0],
+      ['0', 0],
+      ['2', 2],
+      ['10', 10],
+    ])('TRUSTED_PROXY_HOPS=%j → %i', (value, hops) => {
+      expect(configOf({ DATA_DIR: tempDataDir(), TRUSTED_PROXY_HOPS: value }).http.trustedProxyHops).toBe(hops);
+    });
+
+    it.each([
+      ['sqlite:./db/app.sqlite', resolve('db', 'app.sqlite')],
+      ['sqlite:db.sqlite', resolve('db.sqlite')],
+      ['sqlite:../elsewhere/db.sqlite', resolve('..', 'elsewhere', 'db.sqlite')],
+      ['sqlite:/var/lib/scheduler/db.sqlite', '/var/lib/scheduler/db.sqlite'],
+      ['sqlite:///var/lib/scheduler/db.sqlite', '/var/lib/scheduler/db.sqlite'],
+      ['sqlite::memory:', ':memory:'],
+    ])('DATABASE_URL=%s is SQLite at %s', (value, path) => {
+      expect(configOf({ DATA_DIR: tempDataDir(), DATABASE_URL: value }).database).toEqual({ kind: 'sqlite', path });
+    });
+
+    it('without DATABASE_URL the SQLite file is in DATA_DIR', () => {
+      const dataDir = tempDataDir();
+      expect(configOf({ DATA_DIR: dataDir }).database).toEqual({ kind: 'sqlite', path: join(dataDir, 'scheduler.sqlite') });
+    });
+
+    it('DATA_DIR is made absolute', () => {
+      expect(sut({ DATA_DIR: 'var/scheduler' }).DATA_DIR).toBe(resolve('var', 'scheduler'));
+    });
+
+    it.each([
+      'postgres://scheduler:secret@db.example:5432/scheduler',
+      'postgresql://scheduler@localhost/scheduler?sslmode=require',
+    ])('DATABASE_URL=%s is PostgreSQL', (value) => {
+      expect(configOf({ DATA_DIR: tempDataDir(), DATABASE_URL: value }).database).toEqual({ kind: 'postgres', url: value });
+    });
+
+    it.each([
+      [{}, 'http://127.0.0.1:5000'],
+      [{ PORT: '5001' }, 'http://127.0.0.1:5001'],
+      [{ PORT: '8080' }, 'http://127.0.0.1:8080'],
+      [{ PUBLIC_URL: 'https://book.example' }, 'https://book.example'],
+      [{ PUBLIC_URL: 'https://book.example/' }, 'https://book.example'],
+      [{ PUBLIC_URL: 'https://book.example///' }, 'https://book.example'],
+      [{ PUBLIC_URL: 'https://book.example/scheduler/' }, 'https://book.example/scheduler'],
+      [{ PUBLIC_URL: 'http://localhost:3000/', PORT: '5001' }, 'http://localhost:3000'],
+    ])('%j → PUBLIC_URL %s', (env, publicUrl) => {
+      expect(configOf({ DATA_DIR: tempDataDir(), ...env }).http.publicUrl).toBe(publicUrl);
+    });
+
+    it.each([
+      [{}, true],
+      [{ SMTP_URL: 'smtp://user:pass@mail.example:587' }, false],
+      [{ SMTP_URL: 'smtps://mail.example:465' }, false],
+    ])('%j → logLinks %s', (env, logLinks) => {
+      expect(configOf({ DATA_DIR: tempDataDir(), ...env }).mail.logLinks).toBe(logLinks);
+    });
+
+    it.each([
+      ['SMTP_URL', 'smtp://user:pass@mail.example:587', 'mail.smtpUrl'],
+      ['REDIS_URL', 'redis://localhost:6379', 'redis.url'],
+      ['REDIS_URL', 'rediss://cache.example:6380', 'redis.url'],
+      ['SMS_URL', 'twilio://AC123:token@+14155550123', 'sms.url'],
+      ['MAIL_FROM', 'Clinic <clinic@example.com>', 'mail.from'],
+      ['REDIS_PREFIX', 'test-run-7:', 'redis.prefix'],
+    ])('%s=%s is kept as %s', (variable, value, path) => {
+      expect(configOf({ DATA_DIR: tempDataDir(), [variable]: value })).toHaveProperty(path, value);
+    });
+
+    it('SMS_API_URL loses its trailing slashes', () => {
+      expect(configOf({ DATA_DIR: tempDataDir(), SMS_API_URL: 'http://127.0.0.1:4010/' }).sms.apiUrl).toBe('http://127.0.0.1:4010');
+    });
+
+    it('the outbox of mail and texts is in DATA_DIR', () => {
+      const dataDir = tempDataDir();
+      const config = configOf({ DATA_DIR: dataDir });
+      expect(config.mail.outboxDir).toBe(join(dataDir, 'outbox'));
+      expect(config.sms.outboxDir).toBe(join(dataDir, 'outbox'));
+    });
+  });
+
+  describe('CORS_ORIGINS', () => {
+    it.each([
+      [undefined, []],
+      ['https://app.example', ['https://app.example']],
+      ['https://a.example, http://127.0.0.1:3000', ['https://a.example', 'http://127.0.0.1:3000']],
+      ['*', ['*']],
+    ])('%s → %j', (raw, expected) => {
+      expect(configOf({ DATA_DIR: tempDataDir(), CORS_ORIGINS: raw }).http.corsOrigins).toEqual(expected);
+    });
+
+    it.each(['app.example', 'https://app.example/path', 'javascript:alert(1)', 'https://a.example,'])('refuses %s naming the variable', (raw) => {
+      expect(() => sut({ DATA_DIR: tempDataDir(), CORS_ORIGINS: raw })).toThrow(/Invalid configuration: CORS_ORIGINS must list origins/);
+    });
+  });
+});

@@ -1,0 +1,181 @@
+import { applyDecorators } from '@nestjs/common';
+import { Expose, plainToInstance, Transform } from 'class-transformer';
+import { IsInt, Max, Min, ValidateBy, ValidationArguments, validateSync } from 'class-validator';
+import { resolve } from 'node:path';
+
+/** A bad setting: the message names the variable, and the start stops. */
+export class ConfigurationError extends Error {
+  override name = 'ConfigurationError';
+
+  constructor(message: string) {
+    super(message);
+    // Nest logs a failed start with the error's stack; here the message says it all.
+    this.stack = `${this.name}: ${message}`;
+  }
+}
+
+export const MIN_SECRET_LENGTH = 32;
+
+/** Trimmed text; blank reads as unset. */
+function text(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const trimmed = String(value).trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+/** A variable read as trimmed text, or `fallback` when unset or blank. */
+const Text = (fallback?: string) => applyDecorators(Expose(), Transform(({ value }) => text(value) ?? fallback));
+
+/** A whole number written as plain digits (no sign, dot, exponent or hex), between `min` and `max`. */
+function WholeNumber(fallback: number, min: number, max: number): PropertyDecorator {
+  const outOfRange = ({ value }: ValidationArguments) => `must be between ${min} and ${max}, got ${value}`;
+  return applyDecorators(
+    Expose(),
+    // Anything but plain digits stays text, for IsInt to refuse by name ("5e3" is not 5000 here).
+    Transform(({ value }) => {
+      const raw = text(value);
+      if (raw === undefined) return fallback;
+      return /^\d+$/.test(raw) ? Number(raw) : raw;
+    }),
+    IsInt({ message: ({ value }) => `must be a whole number, got "${value}"` }),
+    Min(min, { message: outOfRange }),
+    Max(max, { message: outOfRange }),
+  );
+}
+
+/**
+ * A rule written as one function: what is wrong with the value, or undefined when nothing is. The
+ * message never repeats the value, which may carry a password or a secret.
+ */
+function Rule(name: string, problem: (value: unknown, env: Environment) => string | undefined): PropertyDecorator {
+  return ValidateBy({
+    name,
+    validator: {
+      validate: (value: unknown, args?: ValidationArguments) => problem(value, args!.object as Environment) === undefined,
+      defaultMessage: (args?: ValidationArguments) => problem(args!.value, args!.object as Environment) ?? '',
+    },
+  });
+}
+
+function urlProblem(value: string, protocols: string[]): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'is not a valid URL';
+  }
+  return protocols.includes(url.protocol) ? undefined : `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`;
+}
+
+/** An optional URL whose scheme is one of `protocols` (`'redis:'`, …). */
+const UrlOf = (...protocols: string[]) =>
+  Rule('urlOf', (value) => (value === undefined ? undefined : urlProblem(value as string, protocols)));
+
+/** The file of a `sqlite:PATH` database URL (`sqlite:///abs` is `/abs`), or undefined for another URL. */
+export function sqlitePathOf(databaseUrl: string): string | undefined {
+  return databaseUrl.startsWith('sqlite:') ? databaseUrl.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '') : undefined;
+}
+
+const CORS_ORIGIN = /^https?:\/\/[^/\s]+$/;
+
+/**
+ * Every variable of the service, validated (README's configuration table and .env.example list them).
+ * Reading and checking them is all this does: deriving values is the namespaces' work
+ * (`namespaces.ts`), and generating missing secrets happens at bootstrap (`secrets.ts`).
+ */
+export class Environment {
+  @Text('development')
+  NODE_ENV!: string;
+
+  @WholeNumber(5000, 0, 65535)
+  PORT!: number;
+
+  @Expose()
+  @Transform(({ value }) => resolve(text(value) ?? './data'))
+  DATA_DIR!: string;
+
+  @Text()
+  @Rule('databaseUrl', (value) => {
+    if (value === undefined) return undefined;
+    const sqlitePath = sqlitePathOf(value as string);
+    if (sqlitePath !== undefined) return sqlitePath ? undefined : 'needs a file path after sqlite:';
+    return urlProblem(value as string, ['postgres:', 'postgresql:']);
+  })
+  DATABASE_URL?: string;
+
+  @Text()
+  @UrlOf('redis:', 'rediss:')
+  REDIS_URL?: string;
+
+  @Text('scheduler:')
+  REDIS_PREFIX!: string;
+
+  @Text()
+  @UrlOf('smtp:', 'smtps:')
+  SMTP_URL?: string;
+
+  @Text('Scheduler <no-reply@localhost>')
+  MAIL_FROM!: string;
+
+  @Text()
+  @UrlOf('http:', 'https:')
+  PUBLIC_URL?: string;
+
+  @WholeNumber(900, 1, 86_400)
+  HOLD_TTL_SECONDS!: number;
+
+  @Text()
+  @Rule('productionSecret', productionSecretProblem)
+  JWT_SECRET?: string;
+
+  @Text()
+  @Rule('productionSecret', productionSecretProblem)
+  ADMIN_API_KEY?: string;
+
+  @Text()
+  @UrlOf('twilio:')
+  SMS_URL?: string;
+
+  @Text('https://api.twilio.com')
+  @UrlOf('http:', 'https:')
+  SMS_API_URL!: string;
+
+  @WholeNumber(10, 1, 300)
+  OUTBOUND_TIMEOUT_SECONDS!: number;
+
+  @WholeNumber(600, 1, 1_000_000)
+  RATE_LIMIT_PER_MINUTE!: number;
+
+  @Expose()
+  @Transform(({ value }) => text(value)?.split(',').map((origin) => origin.trim()) ?? [])
+  @Rule('corsOrigins', (value) => {
+    const bad = (value as string[]).find((origin) => origin !== '*' && !CORS_ORIGIN.test(origin));
+    return bad === undefined ? undefined : `must list origins such as https://app.example, got "${bad}"`;
+  })
+  CORS_ORIGINS!: string[];
+
+  @WholeNumber(0, 0, 10)
+  TRUSTED_PROXY_HOPS!: number;
+}
+
+/** Outside production a secret may be anything or unset (then generated); in production it must be set and long. */
+function productionSecretProblem(value: unknown, env: Environment): string | undefined {
+  if (env.NODE_ENV !== 'production') return undefined;
+  if (value === undefined) return 'must be set when NODE_ENV=production';
+  return (value as string).length < MIN_SECRET_LENGTH ? `must be at least ${MIN_SECRET_LENGTH} characters in production` : undefined;
+}
+
+/**
+ * The environment (`.env` merged under the process's own variables) read and checked; variables it
+ * does not know are left out. Pure: it reads nothing but `raw` and writes nothing.
+ * Throws a ConfigurationError naming every bad variable.
+ */
+export function validateEnvironment(raw: Record<string, unknown>): Environment {
+  const env = plainToInstance(Environment, raw, { excludeExtraneousValues: true });
+  const errors = validateSync(env, { stopAtFirstError: true });
+  if (errors.length > 0) {
+    const problems = errors.map((error) => `${error.property} ${Object.values(error.constraints ?? {})[0]}`);
+    throw new ConfigurationError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  return env;
+}

@@ -1,0 +1,88 @@
+import { getConfigToken } from '@nestjs/config';
+import { join, resolve } from 'node:path';
+import { Environment, sqlitePathOf } from './environment';
+import { Secrets } from './secrets';
+
+type Build<T> = (env: Environment, secrets: Secrets) => T;
+
+/** A settings namespace: its builder, carrying the token it is injected by. */
+export type ConfigNamespace<T = unknown> = Build<T> & { KEY: string };
+
+/**
+ * What one part of the app reads, derived from the validated environment and the secrets. Injected as
+ * `@Inject(mailConfig.KEY) config: ConfigType<typeof mailConfig>`, the token and type @nestjs/config's
+ * `registerAs('mail', …)` gives; not registerAs itself, whose factories take no argument and so read
+ * process.env, where the settings a test passes to `AppModule.register()` are not.
+ */
+function namespace<F extends Build<object>>(name: string, build: F): F & { KEY: string } {
+  return Object.assign(build, { KEY: getConfigToken(name) });
+}
+
+const withoutTrailingSlashes = (url: string) => url.replace(/\/+$/, '');
+
+export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+
+export const databaseConfig = namespace('database', (env): DatabaseConfig => {
+  const url = env.DATABASE_URL ?? `sqlite:${join(env.DATA_DIR, 'scheduler.sqlite')}`;
+  const path = sqlitePathOf(url);
+  if (path === undefined) return { kind: 'postgres', url };
+  return { kind: 'sqlite', path: path === ':memory:' ? path : resolve(path) };
+});
+
+export const redisConfig = namespace('redis', (env) => ({
+  /** Unset: every store is in process. */
+  url: env.REDIS_URL,
+  /** Prefix of every Redis key, so several deployments (or test runs) can share one Redis. */
+  prefix: env.REDIS_PREFIX,
+}));
+
+export const httpConfig = namespace('http', (env) => ({
+  port: env.PORT,
+  /** Base of the links in emails. */
+  publicUrl: withoutTrailingSlashes(env.PUBLIC_URL ?? `http://127.0.0.1:${env.PORT}`),
+  /** Origins allowed to call from a browser; empty: CORS off. */
+  corsOrigins: env.CORS_ORIGINS,
+  /** How many proxies in front append to X-Forwarded-For and are trusted to (0: use the socket address). */
+  trustedProxyHops: env.TRUSTED_PROXY_HOPS,
+}));
+
+export const mailConfig = namespace('mail', (env) => ({
+  /** Unset: messages are written to `outboxDir`. */
+  smtpUrl: env.SMTP_URL,
+  from: env.MAIL_FROM,
+  outboxDir: join(env.DATA_DIR, 'outbox'),
+  /** Whether the validation link may be logged: only in the developer's outbox mode. */
+  logLinks: !env.SMTP_URL,
+  /** The whole time one call to the mail server may take, connection included. */
+  outboundTimeoutMs: env.OUTBOUND_TIMEOUT_SECONDS * 1000,
+}));
+
+export const smsConfig = namespace('sms', (env) => ({
+  /** `twilio://SID:TOKEN@FROM`; unset: texts are written to `outboxDir`. */
+  url: env.SMS_URL,
+  apiUrl: withoutTrailingSlashes(env.SMS_API_URL),
+  outboxDir: join(env.DATA_DIR, 'outbox'),
+  /** The whole time one call to the text-message provider may take, connection included. */
+  outboundTimeoutMs: env.OUTBOUND_TIMEOUT_SECONDS * 1000,
+}));
+
+export const holdsConfig = namespace('holds', (env, secrets) => ({
+  ttlSeconds: env.HOLD_TTL_SECONDS,
+  /** HS256 key of the hold tokens. */
+  jwtSecret: secrets.jwtSecret,
+}));
+
+export const accessConfig = namespace('access', (env, secrets) => ({
+  adminApiKey: secrets.adminApiKey,
+  rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+}));
+
+export const CONFIG_NAMESPACES: ConfigNamespace[] = [
+  databaseConfig,
+  redisConfig,
+  httpConfig,
+  mailConfig,
+  smsConfig,
+  holdsConfig,
+  accessConfig,
+];
