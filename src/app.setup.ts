@@ -1,5 +1,6 @@
 import helmet from '@fastify/helmet';
 import { ConsoleLogger, LoggerService, LogLevel } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppError } from './common/app-error';
@@ -9,8 +10,7 @@ import { RedactingLogger } from './common/redacting-logger';
 import { guardRequestBodies } from './common/request-body';
 import { ProblemView } from './common/swagger';
 import { createValidationPipe } from './common/validation';
-import { Settings } from './config/settings';
-import { SETTINGS } from './config/settings.module';
+import { httpConfig } from './config/namespaces';
 
 /** Largest request body accepted; anything bigger is answered 413 before it is parsed. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -29,7 +29,7 @@ export function createAppLogger(inner: LoggerService = new ConsoleLogger(), leve
 
 /** Everything `main.ts` and the e2e tests share: security headers, prefix, validation, errors, docs. */
 export async function configureApp(app: NestFastifyApplication): Promise<NestFastifyApplication> {
-  const settings = app.get<Settings>(SETTINGS);
+  const http = app.get<ConfigType<typeof httpConfig>>(httpConfig.KEY);
   const fastify = app.getHttpAdapter().getInstance();
   guardRequestBodies(fastify);
 
@@ -65,8 +65,8 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
     },
     crossOriginEmbedderPolicy: false,
   });
-  if (settings.corsOrigins.length > 0) {
-    app.enableCors({ origin: settings.corsOrigins.includes('*') ? true : settings.corsOrigins, maxAge: 600 });
+  if (http.corsOrigins.length > 0) {
+    app.enableCors({ origin: http.corsOrigins.includes('*') ? true : http.corsOrigins, maxAge: 600 });
   }
 
   app.setGlobalPrefix(API_PREFIX);

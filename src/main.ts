@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { configureApp, createAppLogger, createHttpAdapter } from './app.setup';
-import { Settings } from './config/settings';
-import { SETTINGS } from './config/settings.module';
+import { httpConfig } from './config/namespaces';
 
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestFastifyApplication>(
@@ -14,9 +14,9 @@ async function bootstrap(): Promise<void> {
     { logger: createAppLogger() },
   );
   await configureApp(app);
-  const settings = app.get<Settings>(SETTINGS);
-  await app.listen(settings.port, '0.0.0.0');
-  Logger.log(`Listening on ${settings.publicUrl}/api (docs at /api/docs)`, 'Bootstrap');
+  const http = app.get<ConfigType<typeof httpConfig>>(httpConfig.KEY);
+  await app.listen(http.port, '0.0.0.0');
+  Logger.log(`Listening on ${http.publicUrl}/api (docs at /api/docs)`, 'Bootstrap');
 }
 
 bootstrap().catch((error: unknown) => {

@@ -1,11 +1,11 @@
 import { Global, Module } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { Cache } from 'cache-manager';
 import type { RedisStore } from 'cache-manager-redis-yet';
 import { ClientsModule } from '../clients/clients.module';
-import { Settings } from '../config/settings';
-import { SETTINGS } from '../config/settings.module';
+import { accessConfig, redisConfig } from '../config/namespaces';
 import { CACHE_MANAGER } from '../holds/holds.module';
 import { ProvidersModule } from '../providers/providers.module';
 import { AuthGuard } from './auth.guard';
@@ -23,18 +23,18 @@ const MINUTE_MS = 60_000;
     ProvidersModule,
     ClientsModule,
     ThrottlerModule.forRootAsync({
-      inject: [SETTINGS, CACHE_MANAGER],
-      useFactory: (settings: Settings, cache: Cache) => ({
+      inject: [accessConfig.KEY, redisConfig.KEY, CACHE_MANAGER],
+      useFactory: (config: ConfigType<typeof accessConfig>, redis: ConfigType<typeof redisConfig>, cache: Cache) => ({
         throttlers: [
           {
             name: 'default',
             ttl: MINUTE_MS,
             limit: (context) =>
-              sendsMessages(context) ? Math.max(1, Math.floor(settings.rateLimitPerMinute / 10)) : settings.rateLimitPerMinute,
+              sendsMessages(context) ? Math.max(1, Math.floor(config.rateLimitPerMinute / 10)) : config.rateLimitPerMinute,
           },
         ],
-        storage: settings.redisUrl
-          ? new RedisThrottlerStorage((cache.store as RedisStore).client, settings.redisPrefix)
+        storage: redis.url
+          ? new RedisThrottlerStorage((cache.store as RedisStore).client, redis.prefix)
           : undefined,
       }),
     }),

@@ -1,9 +1,9 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import { InjectThrottlerStorage, ThrottlerStorage } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Settings } from '../config/settings';
-import { InjectSettings } from '../config/settings.module';
+import { accessConfig, httpConfig } from '../config/namespaces';
 import { AppError } from '../common/app-error';
 import { AuthenticatedRequest, PUBLIC_ROUTE, QUERY_TOKEN_ROUTE } from './access.decorators';
 import { AuthService } from './auth.service';
@@ -19,7 +19,8 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly auth: AuthService,
     @InjectThrottlerStorage() private readonly counters: ThrottlerStorage,
-    @InjectSettings() private readonly settings: Settings,
+    @Inject(accessConfig.KEY) private readonly config: ConfigType<typeof accessConfig>,
+    @Inject(httpConfig.KEY) private readonly http: ConfigType<typeof httpConfig>,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -40,8 +41,8 @@ export class AuthGuard implements CanActivate {
    */
   private async refuse(context: ExecutionContext, detail: string): Promise<never> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const address = clientAddress(request.ip, request.headers['x-forwarded-for'], this.settings.trustedProxyHops);
-    const limit = Math.max(1, Math.floor(this.settings.rateLimitPerMinute / 10));
+    const address = clientAddress(request.ip, request.headers['x-forwarded-for'], this.http.trustedProxyHops);
+    const limit = Math.max(1, Math.floor(this.config.rateLimitPerMinute / 10));
     const refusals = await this.counters.increment(`refused:ip:${address}`, MINUTE_MS, limit, MINUTE_MS, 'default');
     if (refusals.isBlocked) {
       context.switchToHttp().getResponse<FastifyReply>().header('retry-after', String(refusals.timeToBlockExpire));

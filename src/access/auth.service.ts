@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
-import { Settings } from '../config/settings';
-import { InjectSettings } from '../config/settings.module';
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { ClientsService } from '../clients/clients.service';
+import { accessConfig } from '../config/namespaces';
 import { ProvidersService } from '../providers/providers.service';
 import { CLIENT_KEY_PREFIX, hashApiKey, PROVIDER_KEY_PREFIX, secretsEqual } from './api-keys';
 import { ADMIN, Caller } from './caller';
@@ -13,13 +13,13 @@ export class AuthService {
   constructor(
     private readonly providers: ProvidersService,
     private readonly clients: ClientsService,
-    @InjectSettings() private readonly settings: Settings,
+    @Inject(accessConfig.KEY) private readonly config: ConfigType<typeof accessConfig>,
   ) {}
 
   /** The caller a bearer key belongs to, or null for a key that is nobody's. */
   async authenticate(key: string): Promise<Caller | null> {
     if (key.length === 0 || key.length > MAX_KEY_LENGTH) return null;
-    if (secretsEqual(key, this.settings.adminApiKey)) return ADMIN;
+    if (secretsEqual(key, this.config.adminApiKey)) return ADMIN;
     if (key.startsWith(PROVIDER_KEY_PREFIX)) {
       const providerId = await this.providers.idOwningKey(hashApiKey(key));
       return providerId === null ? null : { role: 'provider', providerId };

@@ -1,4 +1,5 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
+import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import {
   InjectThrottlerOptions,
@@ -8,8 +9,7 @@ import {
   ThrottlerStorage,
 } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
-import { Settings } from '../config/settings';
-import { InjectSettings } from '../config/settings.module';
+import { httpConfig } from '../config/namespaces';
 import { AuthenticatedRequest, SENDS_MESSAGES } from './access.decorators';
 import { describeCaller } from './caller';
 import { clientAddress } from './client-address';
@@ -28,7 +28,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     @InjectThrottlerOptions() options: ThrottlerModuleOptions,
     @InjectThrottlerStorage() storage: ThrottlerStorage,
     reflector: Reflector,
-    @InjectSettings() private readonly settings: Settings,
+    @Inject(httpConfig.KEY) private readonly http: ConfigType<typeof httpConfig>,
   ) {
     super(options, storage, reflector);
   }
@@ -37,7 +37,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     const caller = (request as AuthenticatedRequest).caller;
     if (caller) return describeCaller(caller);
     const { ip, headers } = request as unknown as FastifyRequest;
-    return `ip:${clientAddress(ip, headers['x-forwarded-for'], this.settings.trustedProxyHops)}`;
+    return `ip:${clientAddress(ip, headers['x-forwarded-for'], this.http.trustedProxyHops)}`;
   }
 
   protected override generateKey(context: ExecutionContext, tracker: string): string {

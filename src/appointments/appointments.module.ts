@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { JwtModule } from '@nestjs/jwt';
 import { createSecretKey } from 'node:crypto';
 import { ClientsModule } from '../clients/clients.module';
-import { Settings } from '../config/settings';
-import { SETTINGS } from '../config/settings.module';
+import { holdsConfig } from '../config/namespaces';
 import { ProvidersModule } from '../providers/providers.module';
 import { AppointmentCancellations } from './appointment-cancellations';
 import { AppointmentsController } from './appointments.controller';
@@ -18,10 +18,10 @@ import { ValidationService } from './validation.service';
 @Module({
   imports: [
     JwtModule.registerAsync({
-      inject: [SETTINGS],
-      useFactory: (settings: Settings) => {
+      inject: [holdsConfig.KEY],
+      useFactory: (holds: ConfigType<typeof holdsConfig>) => {
         // One KeyObject, made once: given a string, jsonwebtoken rebuilds the key on every call.
-        const key = createSecretKey(Buffer.from(settings.jwtSecret, 'utf8'));
+        const key = createSecretKey(Buffer.from(holds.jwtSecret, 'utf8'));
         return {
           secretOrKeyProvider: () => key,
           signOptions: { algorithm: HOLD_TOKEN_ALGORITHM },

@@ -1,11 +1,11 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import { actsForClient, actsForProvider, assertActsForClient, assertActsForProvider, Caller } from '../access/caller';
 import { ClientsService } from '../clients/clients.service';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
-import { Settings } from '../config/settings';
-import { InjectSettings } from '../config/settings.module';
+import { holdsConfig, httpConfig } from '../config/namespaces';
 import { Hold, HoldStore } from '../holds/hold-store';
 import { MailService } from '../mail/mail.service';
 import { chainSlots, endWallTime, indexToWallTime, localDateTime, SLOT_MINUTES } from '../scheduling/slots';
@@ -46,7 +46,8 @@ export class AppointmentsService {
     private readonly mail: MailService,
     private readonly clock: Clock,
     private readonly cancellations: AppointmentCancellations,
-    @InjectSettings() private readonly settings: Settings,
+    @Inject(holdsConfig.KEY) private readonly holdSettings: ConfigType<typeof holdsConfig>,
+    @Inject(httpConfig.KEY) private readonly http: ConfigType<typeof httpConfig>,
   ) {}
 
   /**
@@ -74,7 +75,7 @@ export class AppointmentsService {
       providerId: dto.provider_id,
       date: dto.date,
       slotIndexes: slots.map((slot) => slot.index),
-      expiresAt: now + this.settings.holdTtlSeconds * 1000,
+      expiresAt: now + this.holdSettings.ttlSeconds * 1000,
     };
     if (!(await this.claimOrForget(hold))) throw slotUnavailable();
 
@@ -106,7 +107,7 @@ export class AppointmentsService {
         endTime: appointment.endTime,
         timeZone: day.timeZone,
         expiresAt: localDateTime(hold.expiresAt, day.timeZone),
-        link: `${this.settings.publicUrl}/api/validate?token=${encodeURIComponent(token)}`,
+        link: `${this.http.publicUrl}/api/validate?token=${encodeURIComponent(token)}`,
       });
       return toPendingView(appointment);
     } catch (error) {

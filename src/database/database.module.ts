@@ -1,7 +1,7 @@
 import { Global, Logger, Module } from '@nestjs/common';
 import { withRetry } from '../common/retry';
-import { Settings } from '../config/settings';
-import { SETTINGS } from '../config/settings.module';
+import { ConfigType } from '@nestjs/config';
+import { databaseConfig } from '../config/namespaces';
 import { DatabaseService } from './database.service';
 
 /** The database, migrated to the latest schema before the app serves (a few tries while it starts up). */
@@ -10,9 +10,9 @@ import { DatabaseService } from './database.service';
   providers: [
     {
       provide: DatabaseService,
-      inject: [SETTINGS],
-      useFactory: async (settings: Settings): Promise<DatabaseService> => {
-        const database = DatabaseService.open(settings.database);
+      inject: [databaseConfig.KEY],
+      useFactory: async (config: ConfigType<typeof databaseConfig>): Promise<DatabaseService> => {
+        const database = DatabaseService.open(config);
         try {
           await withRetry(() => database.migrate(), { attempts: 3, firstDelayMs: 500 }, {
             onRetry: (error) => Logger.warn(`Database not ready, retrying: ${String(error)}`, DatabaseService.name),

@@ -4,11 +4,11 @@ import { Compilable, Kysely, Migrator, PostgresDialect, sql, SqliteDialect } fro
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Pool, types as pgTypes } from 'pg';
-import { DatabaseSettings } from '../config/settings';
+import { DatabaseConfig } from '../config/namespaces';
 import { migrations } from './migrations';
 import { Database } from './schema';
 
-export type DatabaseKind = DatabaseSettings['kind'];
+export type DatabaseKind = DatabaseConfig['kind'];
 
 const PG_INT8_OID = 20;
 
@@ -37,7 +37,7 @@ export class DatabaseService implements OnApplicationShutdown {
     private readonly pool: Pool | null,
   ) {}
 
-  static open(settings: DatabaseSettings): DatabaseService {
+  static open(settings: DatabaseConfig): DatabaseService {
     if (settings.kind === 'postgres') {
       const pool = new Pool({
         connectionString: settings.url,

@@ -1,10 +1,10 @@
 import { Global, Logger, Module } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { caching, type Cache } from 'cache-manager';
 import { redisInsStore, RedisStore } from 'cache-manager-redis-yet';
 import { createClient, RedisClientType } from 'redis';
 import { Clock } from '../common/clock';
-import { Settings } from '../config/settings';
-import { SETTINGS } from '../config/settings.module';
+import { redisConfig } from '../config/namespaces';
 import { HoldStore } from './hold-store';
 import { MemoryHoldStore } from './memory-hold-store';
 import { RedisHoldStore } from './redis-hold-store';
@@ -44,16 +44,16 @@ async function connectRedis(url: string): Promise<RedisClientType> {
   providers: [
     {
       provide: CACHE_MANAGER,
-      inject: [SETTINGS],
-      useFactory: async (settings: Settings): Promise<Cache> =>
-        settings.redisUrl ? caching(redisInsStore(await connectRedis(settings.redisUrl))) : caching('memory'),
+      inject: [redisConfig.KEY],
+      useFactory: async (redis: ConfigType<typeof redisConfig>): Promise<Cache> =>
+        redis.url ? caching(redisInsStore(await connectRedis(redis.url))) : caching('memory'),
     },
     {
       provide: HoldStore,
-      inject: [SETTINGS, CACHE_MANAGER, Clock],
-      useFactory: (settings: Settings, cache: Cache, clock: Clock): HoldStore =>
-        settings.redisUrl
-          ? new RedisHoldStore((cache.store as RedisStore).client, settings.redisPrefix)
+      inject: [redisConfig.KEY, CACHE_MANAGER, Clock],
+      useFactory: (redis: ConfigType<typeof redisConfig>, cache: Cache, clock: Clock): HoldStore =>
+        redis.url
+          ? new RedisHoldStore((cache.store as RedisStore).client, redis.prefix)
           : new MemoryHoldStore(clock),
     },
   ],

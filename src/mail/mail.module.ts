@@ -1,7 +1,7 @@
 import { MailerModule } from '@nestjs-modules/mailer';
 import { Global, Module } from '@nestjs/common';
-import { Settings } from '../config/settings';
-import { SETTINGS } from '../config/settings.module';
+import { ConfigType } from '@nestjs/config';
+import { mailConfig } from '../config/namespaces';
 import { MailService } from './mail.service';
 import { createSmtpTransport } from './smtp-transport';
 
@@ -12,13 +12,13 @@ import { createSmtpTransport } from './smtp-transport';
       // The mailer's typings import `@nestjs/common/interfaces`, which Nest 12's exports map no longer
       // resolves, so its options type reads `imports` as required.
       imports: [],
-      inject: [SETTINGS],
-      useFactory: (settings: Settings) => ({
-        transport: settings.smtpUrl
+      inject: [mailConfig.KEY],
+      useFactory: (config: ConfigType<typeof mailConfig>) => ({
+        transport: config.smtpUrl
           ? // Bounded waits: a mail server that does not answer becomes a 503, not a hung request.
-            createSmtpTransport(settings.smtpUrl, settings.outboundTimeoutMs)
+            createSmtpTransport(config.smtpUrl, config.outboundTimeoutMs)
           : { streamTransport: true, buffer: true, newline: 'unix' },
-        defaults: { from: settings.mailFrom },
+        defaults: { from: config.from },
       }),
     }),
   ],

@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadSettings } from '../config/settings';
+import { validateEnvironment } from '../config/environment';
+import { mailConfig } from '../config/namespaces';
 import { MailService, ValidationMail } from './mail.service';
 
 /** What reached the SMTP server: the envelope of the session and the message as sent. */
@@ -83,8 +84,8 @@ describe(MailService.name, () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'scheduler-mail-'));
     smtp = await startRecordingSmtp();
-    const settings = loadSettings({ DATA_DIR: dataDir, SMTP_URL: smtp.url, MAIL_FROM: 'Clinic Desk <desk@clinic.example>' });
-    sut = new MailService(new MailerService({ transport: { url: settings.smtpUrl } }, undefined as never), settings);
+    const config = mailConfig(validateEnvironment({ DATA_DIR: dataDir, SMTP_URL: smtp.url, MAIL_FROM: 'Clinic Desk <desk@clinic.example>' }));
+    sut = new MailService(new MailerService({ transport: { url: config.smtpUrl } }, undefined as never), config);
   });
   afterAll(async () => {
     await smtp.stop();

@@ -1,5 +1,6 @@
 import { MailerService } from '@nestjs-modules/mailer';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import Handlebars from 'handlebars';
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -10,8 +11,7 @@ import addressparser from 'nodemailer/lib/addressparser';
 import { AppError } from '../common/app-error';
 import { OUTBOX_LOG_CONTEXT } from '../common/redacting-logger';
 import { withTimeout } from '../common/timeout';
-import { Settings } from '../config/settings';
-import { InjectSettings } from '../config/settings.module';
+import { mailConfig } from '../config/namespaces';
 
 export interface AppointmentMailFacts {
   to: string;
@@ -78,16 +78,14 @@ export class MailService {
     queueNoticeHtml: loadTemplate('queue-notice.html.hbs'),
     queueNoticeText: loadTemplate('queue-notice.text.hbs'),
   };
-  private readonly outboxDir: string;
   private readonly sender: { name: string; address: string };
   private outboxReady: Promise<unknown> | undefined;
 
   constructor(
     private readonly mailer: MailerService,
-    @InjectSettings() private readonly settings: Settings,
+    @Inject(mailConfig.KEY) private readonly config: ConfigType<typeof mailConfig>,
   ) {
-    this.outboxDir = join(settings.dataDir, 'outbox');
-    this.sender = senderOf(settings.mailFrom);
+    this.sender = senderOf(config.from);
   }
 
   async sendValidation(mail: ValidationMail): Promise<void> {
@@ -98,7 +96,7 @@ export class MailService {
       html: this.templates.validationHtml(mail),
       text: this.templates.validationText(mail),
     });
-    if (this.settings.logLinks) {
+    if (this.config.logLinks) {
       // Only in outbox mode (no SMTP_URL): a developer on a bare machine needs the link.
       this.outboxLogger.log(`Validation link for appointment ${mail.appointmentId}: ${mail.link}`);
     }
@@ -141,16 +139,16 @@ export class MailService {
       // The transport destroys a stalled connection at the same deadline; this one also covers what comes before it.
       info = (await withTimeout(
         this.mailer.sendMail({ ...message, from: this.sender, to: { name: toName, address: to }, envelope }),
-        this.settings.outboundTimeoutMs,
+        this.config.outboundTimeoutMs,
       )) as { message?: unknown };
     } catch (error) {
       this.logger.warn(`Mail could not be sent: ${error instanceof Error ? error.message : String(error)}`);
       throw new AppError('UNAVAILABLE', 'The mail server did not accept the message; nothing was changed');
     }
-    if (!this.settings.smtpUrl && Buffer.isBuffer(info.message)) {
-      this.outboxReady ??= mkdir(this.outboxDir, { recursive: true });
+    if (!this.config.smtpUrl && Buffer.isBuffer(info.message)) {
+      this.outboxReady ??= mkdir(this.config.outboxDir, { recursive: true });
       await this.outboxReady;
-      await writeFile(join(this.outboxDir, `${Date.now()}-${randomUUID()}.eml`), info.message);
+      await writeFile(join(this.config.outboxDir, `${Date.now()}-${randomUUID()}.eml`), info.message);
     }
   }
 }

@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import type { Cache } from 'cache-manager';
 import type { RedisStore } from 'cache-manager-redis-yet';
 import { AppointmentsModule } from '../appointments/appointments.module';
 import { ClientsModule } from '../clients/clients.module';
-import { Settings } from '../config/settings';
-import { SETTINGS } from '../config/settings.module';
+import { redisConfig } from '../config/namespaces';
 import { CACHE_MANAGER } from '../holds/holds.module';
 import { ProvidersModule } from '../providers/providers.module';
 import { SmsModule } from '../sms/sms.module';
@@ -27,20 +27,20 @@ import { MemoryStreamQuota, RedisStreamQuota, STREAMS_PER_KEY, StreamQuota } fro
     {
       // With REDIS_URL the streams of a key are counted in Redis, so the cap holds across processes.
       provide: StreamQuota,
-      inject: [SETTINGS, CACHE_MANAGER],
-      useFactory: (settings: Settings, cache: Cache): StreamQuota =>
-        settings.redisUrl
-          ? new RedisStreamQuota((cache.store as RedisStore).client, settings.redisPrefix, STREAMS_PER_KEY)
+      inject: [redisConfig.KEY, CACHE_MANAGER],
+      useFactory: (redis: ConfigType<typeof redisConfig>, cache: Cache): StreamQuota =>
+        redis.url
+          ? new RedisStreamQuota((cache.store as RedisStore).client, redis.prefix, STREAMS_PER_KEY)
           : new MemoryStreamQuota(STREAMS_PER_KEY),
     },
     {
       // With REDIS_URL, events travel through Redis pub/sub: published on the cache's client, received on a duplicate of it.
       provide: QueueEvents,
-      inject: [SETTINGS, CACHE_MANAGER],
-      useFactory: (settings: Settings, cache: Cache): QueueEvents => {
-        if (!settings.redisUrl) return new MemoryQueueEvents();
+      inject: [redisConfig.KEY, CACHE_MANAGER],
+      useFactory: (redis: ConfigType<typeof redisConfig>, cache: Cache): QueueEvents => {
+        if (!redis.url) return new MemoryQueueEvents();
         const client = (cache.store as RedisStore).client;
-        return new RedisQueueEvents(client, client.duplicate(), settings.redisPrefix);
+        return new RedisQueueEvents(client, client.duplicate(), redis.prefix);
       },
     },
   ],

@@ -1,23 +1,22 @@
 import { Module } from '@nestjs/common';
-import { join } from 'node:path';
-import { Settings } from '../config/settings';
-import { SETTINGS } from '../config/settings.module';
+import { ConfigType } from '@nestjs/config';
+import { smsConfig } from '../config/namespaces';
 import { OutboxSmsSender } from './outbox-sms-sender';
 import { SmsSender } from './sms-sender';
 import { SmsService } from './sms.service';
 import { parseTwilioUrl, TwilioSmsSender } from './twilio-sms-sender';
 
 /** Twilio when SMS_URL is set, else the outbox folder and the log. */
-export function createSmsSender(settings: Settings): SmsSender {
-  return settings.smsUrl
-    ? new TwilioSmsSender(parseTwilioUrl(settings.smsUrl), settings.smsApiUrl, settings.outboundTimeoutMs)
-    : new OutboxSmsSender(join(settings.dataDir, 'outbox'));
+export function createSmsSender(config: ConfigType<typeof smsConfig>): SmsSender {
+  return config.url
+    ? new TwilioSmsSender(parseTwilioUrl(config.url), config.apiUrl, config.outboundTimeoutMs)
+    : new OutboxSmsSender(config.outboxDir);
 }
 
 /** Text messages, sent in the background. */
 @Module({
   providers: [
-    { provide: SmsSender, inject: [SETTINGS], useFactory: createSmsSender },
+    { provide: SmsSender, inject: [smsConfig.KEY], useFactory: createSmsSender },
     SmsService,
   ],
   exports: [SmsService],

@@ -4,7 +4,8 @@ import { AddressInfo, createServer, Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeTwilio } from '../../test/support/fake-twilio';
-import { loadSettings } from '../config/settings';
+import { validateEnvironment } from '../config/environment';
+import { smsConfig } from '../config/namespaces';
 import { maskPhone, SmsSender, SmsSendError } from './sms-sender';
 import { createSmsSender } from './sms.module';
 import { SmsService } from './sms.service';
@@ -95,13 +96,13 @@ describe(TwilioSmsSender.name, () => {
     });
 
     it('gives up at OUTBOUND_TIMEOUT_SECONDS with a retryable error, and closes the connection', async () => {
-      const settings = loadSettings({
+      const config = smsConfig(validateEnvironment({
         DATA_DIR: mkdtempSync(join(tmpdir(), 'scheduler-sms-')),
         SMS_URL: 'twilio://AC1:token@+15005550006',
         SMS_API_URL: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
         OUTBOUND_TIMEOUT_SECONDS: '1',
-      });
-      const sut = createSmsSender(settings);
+      }));
+      const sut = createSmsSender(config);
 
       const started = Date.now();
       const error = await sut.send('+14155550129', 'x').catch((e: unknown) => e);

@@ -1,3 +1,4 @@
+import { accessConfig } from '../../src/config/namespaces';
 import { createBackend, describeBackend, TestBackend } from '../support/backend';
 import { createClient, createProvider, futureDate, publish } from '../support/factories';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -232,7 +233,7 @@ describeBackend('access matrix', () => {
     Object.assign(keys, {
       none: undefined,
       unknown: 'prv_thisKeyWasNeverIssuedToAnyoneAtAll0000000',
-      admin: sut.settings.adminApiKey,
+      admin: sut.config(accessConfig).adminApiKey,
       ownProvider: own.api_key,
       otherProvider: other.api_key,
       ownClient: ownClient.api_key,

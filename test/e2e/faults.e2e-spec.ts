@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { accessConfig } from '../../src/config/namespaces';
 import { backendKind, createBackend, describeBackend, servicesConfigured, TestBackend } from '../support/backend';
 import { createClient, createProvider, futureDate, openIndexes, publish } from '../support/factories';
 import { RawHttpConnection, RawResponse } from '../support/raw-http';
@@ -205,7 +206,7 @@ describeBackend('one key opening more event streams than the contract allows (10
     }
 
     // Another key (the administrator's) has places of its own.
-    const admin = await open(instances[0], provider.id, instances[0].settings.adminApiKey);
+    const admin = await open(instances[0], provider.id, instances[0].config(accessConfig).adminApiKey);
     streams.push(admin);
     expect(admin.status).toBe(200);
 

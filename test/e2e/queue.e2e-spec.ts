@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { accessConfig, mailConfig } from '../../src/config/namespaces';
 import { EventStreams } from '../../src/queue/event-stream';
 import { QueueEvents } from '../../src/queue/queue-events';
 import { backendKind, createBackend, describeBackend, TestBackend } from '../support/backend';
@@ -58,7 +59,7 @@ describeBackend('live queue', () => {
       clock,
       logger: logs,
     });
-    auth = { authorization: `Bearer ${sut.settings.adminApiKey}` };
+    auth = { authorization: `Bearer ${sut.config(accessConfig).adminApiKey}` };
 
     provider = await createProvider(sut.api, { name: 'Dr. Queue', time_zone: ZONE });
     other = await createProvider(sut.api, { time_zone: ZONE });
@@ -346,7 +347,7 @@ describeBackend('live queue', () => {
   });
 
   (backendKind() === 'services' ? it : it.skip)('carries a change made on one instance to a subscriber on another', async () => {
-    const second = await startTestApp(backend.env, { env: { SMTP_URL: sut.settings.smtpUrl, SMS_URL: twilio.smsUrl(), SMS_API_URL: twilio.url }, clock });
+    const second = await startTestApp(backend.env, { env: { SMTP_URL: sut.config(mailConfig).smtpUrl, SMS_URL: twilio.smsUrl(), SMS_API_URL: twilio.url }, clock });
     try {
       const fresh = await createProvider(sut.api, { time_zone: ZONE });
       const walker = await createClient(sut.api);

@@ -1,5 +1,6 @@
 import * as jwt from 'jsonwebtoken';
 import { IncomingHttpHeaders, request as httpRequest } from 'node:http';
+import { accessConfig, holdsConfig, mailConfig } from '../../src/config/namespaces';
 import { backendKind, createBackend, describeBackend, servicesConfigured, TestBackend } from '../support/backend';
 import { createClient, createProvider, futureDate, publish } from '../support/factories';
 import { FakeTwilio } from '../support/fake-twilio';
@@ -124,7 +125,7 @@ describeBackend('hold tokens under attack', () => {
   });
 
   it('answers 410 to a genuine token whose hold has expired', async () => {
-    const short = await startTestApp(backend.env, { env: { SMTP_URL: sut.settings.smtpUrl, HOLD_TTL_SECONDS: '1' } });
+    const short = await startTestApp(backend.env, { env: { SMTP_URL: sut.config(mailConfig).smtpUrl, HOLD_TTL_SECONDS: '1' } });
     try {
       const provider = await createProvider(short.api);
       const client = await createClient(short.api);
@@ -296,7 +297,7 @@ describeBackend('what the service lets out', () => {
 
     expect(logs.lines.length).toBeGreaterThan(0);
     const all = logs.lines.join('\n');
-    for (const secret of [sut.settings.adminApiKey, provider.api_key, client.api_key, token, sut.settings.jwtSecret]) {
+    for (const secret of [sut.config(accessConfig).adminApiKey, provider.api_key, client.api_key, token, sut.config(holdsConfig).jwtSecret]) {
       expect(all).not.toContain(secret);
     }
     expect(all).not.toMatch(/eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/);

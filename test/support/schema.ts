@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kysely, sql } from 'kysely';
-import { DatabaseSettings } from '../../src/config/settings';
+import { DatabaseConfig } from '../../src/config/namespaces';
 import { DatabaseService } from '../../src/database/database.service';
 
 /** What a table is made of, with the names the databases generate for keys and constraints left out. */
@@ -16,7 +16,7 @@ export interface TableShape {
 /** Bookkeeping of the migration tools, not the schema. */
 const BOOKKEEPING = new Set(['migrations', 'kysely_migration', 'kysely_migration_lock', 'sqlite_sequence']);
 
-export function databaseSettingsOf(env: Record<string, string | undefined>): DatabaseSettings {
+export function databaseSettingsOf(env: Record<string, string | undefined>): DatabaseConfig {
   const url = env.DATABASE_URL!;
   return url.startsWith('sqlite:') ? { kind: 'sqlite', path: url.slice('sqlite:'.length) } : { kind: 'postgres', url };
 }

@@ -1,11 +1,11 @@
 import { ConsoleLogger, LoggerService } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from '../../src/app.module';
 import { configureApp, createAppLogger, createHttpAdapter } from '../../src/app.setup';
 import { Clock } from '../../src/common/clock';
-import { Settings } from '../../src/config/settings';
-import { SETTINGS } from '../../src/config/settings.module';
+import { accessConfig, ConfigNamespace } from '../../src/config/namespaces';
 import { ApiClient } from './api-client';
 import { freePort } from './free-port';
 
@@ -16,7 +16,8 @@ export interface TestApp {
   api: ApiClient;
   /** Speaks without any key. */
   anonymous: ApiClient;
-  settings: Settings;
+  /** A settings namespace as the app's modules see it: `sut.config(accessConfig).adminApiKey`. */
+  config<N extends ConfigNamespace>(namespace: N): ConfigType<N>;
   close(): Promise<void>;
 }
 
@@ -46,7 +47,7 @@ export async function startTestApp(backendEnv: Record<string, string | undefined
   await configureApp(app);
   await app.listen(port, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
-  const settings = app.get<Settings>(SETTINGS);
+  const config = <N extends ConfigNamespace>(namespace: N): ConfigType<N> => app.get<ConfigType<N>>(namespace.KEY);
   const anonymous = new ApiClient(url);
-  return { app, url, api: anonymous.as(settings.adminApiKey), anonymous, settings, close: () => app.close() };
+  return { app, url, api: anonymous.as(config(accessConfig).adminApiKey), anonymous, config, close: () => app.close() };
 }
