@@ -1,10 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { ThrottlerStorage } from '@nestjs/throttler';
-import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
 import type { RedisClientType } from 'redis';
 import { withTimeout } from '../common/timeout';
 
 const COUNT_TIMEOUT_MS = 500;
+
+/** What a storage answers for one hit (the throttler exports the interface but not this record's type). */
+type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
 // A fixed window per key: the first hit starts the window, every hit counts.
 const INCREMENT = `
