@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Envelope } from 'nodemailer/lib/mailer';
 import addressparser from 'nodemailer/lib/addressparser';
 import { AppError } from '../common/app-error';
+import { Clock } from '../common/clock';
 import { OUTBOX_LOG_CONTEXT } from '../common/redacting-logger';
 import { withTimeout } from '../common/timeout';
 import { Settings } from '../config/settings';
@@ -85,6 +86,7 @@ export class MailService {
   constructor(
     private readonly mailer: MailerService,
     @InjectSettings() private readonly settings: Settings,
+    private readonly clock: Clock,
   ) {
     this.outboxDir = join(settings.dataDir, 'outbox');
     this.sender = senderOf(settings.mailFrom);
@@ -150,7 +152,7 @@ export class MailService {
     if (!this.settings.smtpUrl && Buffer.isBuffer(info.message)) {
       this.outboxReady ??= mkdir(this.outboxDir, { recursive: true });
       await this.outboxReady;
-      await writeFile(join(this.outboxDir, `${Date.now()}-${randomUUID()}.eml`), info.message);
+      await writeFile(join(this.outboxDir, `${this.clock.nowMs()}-${randomUUID()}.eml`), info.message);
     }
   }
 }
