@@ -1,13 +1,12 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
-import type { Cache } from 'cache-manager';
-import type { RedisStore } from 'cache-manager-redis-yet';
 import { ClientsModule } from '../clients/clients.module';
 import { Settings } from '../config/settings';
 import { SETTINGS } from '../config/settings.module';
-import { CACHE_MANAGER } from '../holds/holds.module';
 import { ProvidersModule } from '../providers/providers.module';
+import type { AppRedisClient } from '../redis/redis-client';
+import { REDIS_CLIENT, RedisModule } from '../redis/redis.module';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
 import { RateLimitGuard, sendsMessages } from './rate-limit.guard';
@@ -16,15 +15,15 @@ import { RedisThrottlerStorage } from './redis-throttler-storage';
 const MINUTE_MS = 60_000;
 
 /** Bearer API keys, roles and rate limits for every route. Guards run in order: who, then how often. */
-@Global()
 @Module({
   imports: [
     // Whose a key is, each asked of the module that owns the table.
     ProvidersModule,
     ClientsModule,
     ThrottlerModule.forRootAsync({
-      inject: [SETTINGS, CACHE_MANAGER],
-      useFactory: (settings: Settings, cache: Cache) => ({
+      imports: [RedisModule],
+      inject: [SETTINGS, REDIS_CLIENT],
+      useFactory: (settings: Settings, redis: AppRedisClient | null) => ({
         throttlers: [
           {
             name: 'default',
@@ -33,9 +32,8 @@ const MINUTE_MS = 60_000;
               sendsMessages(context) ? Math.max(1, Math.floor(settings.rateLimitPerMinute / 10)) : settings.rateLimitPerMinute,
           },
         ],
-        storage: settings.redisUrl
-          ? new RedisThrottlerStorage((cache.store as RedisStore).client, settings.redisPrefix)
-          : undefined,
+        // Without Redis, the throttler's own in-process storage.
+        storage: redis ? new RedisThrottlerStorage(redis, settings.redisPrefix) : undefined,
       }),
     }),
   ],

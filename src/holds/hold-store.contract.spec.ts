@@ -1,9 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { createClient, RedisClientType } from 'redis';
+import { createClient, type RedisClientOptions } from 'redis';
 import { freePort } from '../../test/support/free-port';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
+import type { RedisClientWith } from '../redis/redis-client';
+import { HOLD_SCRIPTS } from './hold-scripts';
 import { Hold, HoldStore } from './hold-store';
 import { MemoryHoldStore } from './memory-hold-store';
 import { RedisHoldStore } from './redis-hold-store';
@@ -297,11 +299,13 @@ describeRedis(
   redisUrl ? `${RedisHoldStore.name} contract` : `${RedisHoldStore.name} contract (skipped: set REDIS_URL to run it)`,
   () => {
     const runPrefix = `test:${randomUUID()}:`;
-    let client: RedisClientType;
+    type Client = RedisClientWith<typeof HOLD_SCRIPTS>;
+    const connect = (url: string, socket?: RedisClientOptions['socket']): Client => createClient({ url, scripts: HOLD_SCRIPTS, socket });
+    let client: Client;
     let stores = 0;
 
     beforeAll(async () => {
-      client = createClient({ url: redisUrl });
+      client = connect(redisUrl!);
       await client.connect();
     });
 
@@ -362,11 +366,11 @@ describeRedis(
       });
 
       describe('with a closed client', () => {
-        let closed: RedisClientType;
+        let closed: Client;
         let sut: RedisHoldStore;
 
         beforeAll(async () => {
-          closed = createClient({ url: redisUrl });
+          closed = connect(redisUrl!);
           await closed.connect();
           await closed.disconnect();
           sut = new RedisHoldStore(closed, `${runPrefix}closed:`);
@@ -381,13 +385,13 @@ describeRedis(
       });
 
       describe('with a client still trying to reach a closed port (commands wait in the offline queue)', () => {
-        let unreachable: RedisClientType;
+        let unreachable: Client;
         let sut: RedisHoldStore;
 
         beforeAll(async () => {
           // Free a moment ago, so nothing listens on it.
           const port = await freePort();
-          unreachable = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: () => 50 } });
+          unreachable = connect(`redis://127.0.0.1:${port}`, { reconnectStrategy: () => 50 });
           unreachable.on('error', () => undefined);
           unreachable.connect().catch(() => undefined);
           sut = new RedisHoldStore(unreachable, `${runPrefix}unreachable:`);
