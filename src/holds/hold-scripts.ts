@@ -1,27 +1,29 @@
 import { defineScript } from 'redis';
 
 // KEYS[1] is the hold record, KEYS[2..] its slots. All carry the same {provider:date} hash tag, so each
-// script touches a single Redis Cluster slot.
+// script touches a single Redis Cluster slot. Lifetimes are relative (PX), so the hold lasts as long as
+// the app meant whatever Redis's own clock says.
 
-// ARGV: the hold id, when it lapses (epoch ms), the hold record.
+// ARGV: the hold id, its lifetime in ms. The record is a bare marker (the hold is live and not yet
+// consumed): confirmation reads the hold itself from its appointment.
 const CLAIM = `
 for i = 2, #KEYS do
   if redis.call('EXISTS', KEYS[i]) == 1 then return 0 end
 end
 for i = 2, #KEYS do
-  redis.call('SET', KEYS[i], ARGV[1], 'PXAT', ARGV[2])
+  redis.call('SET', KEYS[i], ARGV[1], 'PX', ARGV[2])
 end
-redis.call('SET', KEYS[1], ARGV[3], 'PXAT', ARGV[2])
+redis.call('SET', KEYS[1], '', 'PX', ARGV[2])
 return 1`;
 
-// ARGV: the hold id, when the pin ends: the later of the hold's expiry and the booking's grace period.
+// ARGV: the hold id, how long its slots stay held from now on.
 const PIN = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 for i = 2, #KEYS do
   if redis.call('GET', KEYS[i]) ~= ARGV[1] then return 0 end
 end
 for i = 2, #KEYS do
-  redis.call('SET', KEYS[i], ARGV[1], 'PXAT', ARGV[2])
+  redis.call('SET', KEYS[i], ARGV[1], 'PX', ARGV[2])
 end
 return 1`;
 
@@ -42,20 +44,19 @@ function holdKeys(recordKey: string, slotKeys: readonly string[]): string[] {
 export const HOLD_SCRIPTS = {
   claimHold: defineScript({
     SCRIPT: CLAIM,
-    transformArguments: (recordKey: string, slotKeys: readonly string[], holdId: string, expiresAt: number, record: string) => [
+    transformArguments: (recordKey: string, slotKeys: readonly string[], holdId: string, ttlMs: number) => [
       ...holdKeys(recordKey, slotKeys),
       holdId,
-      String(expiresAt),
-      record,
+      String(ttlMs),
     ],
     transformReply: (claimed: number): boolean => claimed === 1,
   }),
   pinHold: defineScript({
     SCRIPT: PIN,
-    transformArguments: (recordKey: string, slotKeys: readonly string[], holdId: string, until: number) => [
+    transformArguments: (recordKey: string, slotKeys: readonly string[], holdId: string, pinMs: number) => [
       ...holdKeys(recordKey, slotKeys),
       holdId,
-      String(until),
+      String(pinMs),
     ],
     transformReply: (pinned: number): boolean => pinned === 1,
   }),

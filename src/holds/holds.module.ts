@@ -16,7 +16,7 @@ import { RedisHoldStore } from './redis-hold-store';
       provide: HoldStore,
       inject: [REDIS_CLIENT, SETTINGS, Clock],
       useFactory: (redis: AppRedisClient | null, settings: Settings, clock: Clock): HoldStore =>
-        redis ? new RedisHoldStore(redis, settings.redisPrefix) : new MemoryHoldStore(clock),
+        redis ? new RedisHoldStore(redis, settings.redisPrefix, clock) : new MemoryHoldStore(clock),
     },
   ],
   exports: [HoldStore],

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { AppError } from '../common/app-error';
+import { Clock } from '../common/clock';
 import { withTimeout } from '../common/timeout';
 import type { RedisClientWith } from '../redis/redis-client';
 import { HOLD_SCRIPTS } from './hold-scripts';
@@ -7,21 +8,23 @@ import { Hold, HoldDay, HoldStore, PinOutcome } from './hold-store';
 
 const COMMAND_TIMEOUT_MS = 2000;
 
-/** Holds in Redis: shared by every server process, claimed by one Lua script per request. */
+/**
+ * Holds in Redis: shared by every server process, claimed by one Lua script per request. Keys live
+ * for the hold's remaining time as the app's clock sees it (PX), never until an instant of Redis's clock.
+ */
 export class RedisHoldStore extends HoldStore {
   private readonly logger = new Logger(RedisHoldStore.name);
 
   constructor(
     private readonly client: RedisClientWith<typeof HOLD_SCRIPTS>,
     private readonly prefix: string,
+    private readonly clock: Clock,
   ) {
     super();
   }
 
   async claim(hold: Hold): Promise<boolean> {
-    return this.guard(
-      this.client.claimHold(this.recordKey(hold), this.slotKeys(hold), hold.holdId, hold.expiresAt, JSON.stringify(hold)),
-    );
+    return this.guard(this.client.claimHold(this.recordKey(hold), this.slotKeys(hold), hold.holdId, this.msUntil(hold.expiresAt)));
   }
 
   async heldSlots(day: HoldDay, slotIndexes: readonly number[]): Promise<Set<number>> {
@@ -31,8 +34,8 @@ export class RedisHoldStore extends HoldStore {
   }
 
   async pin(hold: Hold, pinMs: number): Promise<PinOutcome> {
-    const until = Math.max(hold.expiresAt, Date.now() + pinMs);
-    const pinned = await this.guard(this.client.pinHold(this.recordKey(hold), this.slotKeys(hold), hold.holdId, until));
+    const heldMs = Math.max(this.msUntil(hold.expiresAt), pinMs);
+    const pinned = await this.guard(this.client.pinHold(this.recordKey(hold), this.slotKeys(hold), hold.holdId, heldMs));
     return pinned ? 'held' : 'gone';
   }
 
@@ -46,6 +49,11 @@ export class RedisHoldStore extends HoldStore {
 
   async ping(): Promise<void> {
     await this.guard(this.client.ping());
+  }
+
+  /** How long from now until `instantMs`; at least 1 ms, since Redis refuses a lifetime of 0. */
+  private msUntil(instantMs: number): number {
+    return Math.max(1, instantMs - this.clock.nowMs());
   }
 
   private dayTag(day: HoldDay): string {
