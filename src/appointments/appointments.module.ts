@@ -4,6 +4,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { createSecretKey } from 'node:crypto';
 import { ClientsModule } from '../clients/clients.module';
 import { holdsConfig } from '../config/namespaces';
+import { HoldsModule } from '../holds/holds.module';
 import { ProvidersModule } from '../providers/providers.module';
 import { AppointmentCancellations } from './appointment-cancellations';
 import { AppointmentsController } from './appointments.controller';
@@ -29,6 +30,7 @@ import { ValidationService } from './validation.service';
         };
       },
     }),
+    HoldsModule,
     ProvidersModule,
     ClientsModule,
   ],

@@ -1,9 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { createClient, RedisClientType } from 'redis';
+import { createClient, type RedisClientOptions } from 'redis';
 import { freePort } from '../../test/support/free-port';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
+import type { RedisClientWith } from '../redis/redis-client';
+import { HOLD_SCRIPTS } from './hold-scripts';
 import { Hold, HoldStore } from './hold-store';
 import { MemoryHoldStore } from './memory-hold-store';
 import { RedisHoldStore } from './redis-hold-store';
@@ -297,37 +299,86 @@ describeRedis(
   redisUrl ? `${RedisHoldStore.name} contract` : `${RedisHoldStore.name} contract (skipped: set REDIS_URL to run it)`,
   () => {
     const runPrefix = `test:${randomUUID()}:`;
-    let client: RedisClientType;
+    type Client = RedisClientWith<typeof HOLD_SCRIPTS>;
+    const connect = (url: string, socket?: RedisClientOptions['socket']): Client => createClient({ url, scripts: HOLD_SCRIPTS, socket });
+    let client: Client;
     let stores = 0;
 
     beforeAll(async () => {
-      client = createClient({ url: redisUrl });
+      client = connect(redisUrl!);
       await client.connect();
     });
 
     afterAll(async () => {
       if (!client?.isOpen) return;
-      const keys: string[] = [];
-      for await (const key of client.scanIterator({ MATCH: `${runPrefix}*`, COUNT: 1000 })) keys.push(key);
+      const keys = await keysUnder(runPrefix);
       if (keys.length > 0) await client.del(keys);
       await client.quit();
     });
 
     const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-    // Each test gets its own prefix under the run's prefix, so no test sees another's keys.
+    async function keysUnder(prefix: string): Promise<string[]> {
+      const keys: string[] = [];
+      for await (const key of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) keys.push(key);
+      return keys;
+    }
+
+    // Each test gets its own prefix under the run's prefix, so no test sees another's keys. The app's
+    // clock reads 2030 while Redis lives in the present: a lifetime given as an instant of the app's
+    // clock (PXAT) would outlast every test, a relative one (PX) lapses when the test lets time pass.
+    let clock: FakeClock;
     holdStoreContract({
-      makeStore: () => new RedisHoldStore(client, `${runPrefix}${++stores}:`),
-      now: () => Date.now(),
-      passTime: sleep,
+      makeStore: () => {
+        clock = new FakeClock();
+        return new RedisHoldStore(client, `${runPrefix}${++stores}:`, clock);
+      },
+      now: () => clock.nowMs(),
+      passTime: async (ms) => {
+        await sleep(ms);
+        clock.advance(ms);
+      },
+    });
+
+    describe('what a hold leaves in Redis', () => {
+      let prefix: string;
+      let sut: RedisHoldStore;
+
+      beforeEach(() => {
+        clock = new FakeClock();
+        prefix = `${runPrefix}${++stores}:`;
+        sut = new RedisHoldStore(client, prefix, clock);
+      });
+
+      it("keeps every key for the hold's remaining time, however far the app's clock is from Redis's", async () => {
+        await expect(sut.claim({ ...DAY, holdId: randomUUID(), slotIndexes: [1, 2], expiresAt: clock.nowMs() + LONG_MS })).resolves.toBe(true);
+
+        const keys = await keysUnder(prefix);
+        expect(keys).toHaveLength(3);
+        for (const key of keys) {
+          const ttl = await client.pTTL(key);
+          expect(ttl).toBeGreaterThan(LONG_MS - 5_000);
+          expect(ttl).toBeLessThanOrEqual(LONG_MS);
+        }
+      });
+
+      it('names the hold on its slots and stores nothing else: confirmation reads the hold from its appointment', async () => {
+        const holdId = randomUUID();
+        await expect(sut.claim({ ...DAY, holdId, slotIndexes: [1, 2], expiresAt: clock.nowMs() + LONG_MS })).resolves.toBe(true);
+
+        const values = await client.mGet(await keysUnder(prefix));
+
+        expect(values.sort()).toEqual(['', holdId, holdId]);
+      });
     });
 
     describe('script cache', () => {
       it('still claims, consumes and releases after SCRIPT FLUSH (EVALSHA falls back to EVAL)', async () => {
-        const sut = new RedisHoldStore(client, `${runPrefix}flush:`);
+        const fixed = new FakeClock();
+        const sut = new RedisHoldStore(client, `${runPrefix}flush:`, fixed);
         const day = DAY;
-        const hold: Hold = { ...day, holdId: randomUUID(), slotIndexes: [1, 2], expiresAt: Date.now() + LONG_MS };
-        const other: Hold = { ...day, holdId: randomUUID(), slotIndexes: [3], expiresAt: Date.now() + LONG_MS };
+        const hold: Hold = { ...day, holdId: randomUUID(), slotIndexes: [1, 2], expiresAt: fixed.nowMs() + LONG_MS };
+        const other: Hold = { ...day, holdId: randomUUID(), slotIndexes: [3], expiresAt: fixed.nowMs() + LONG_MS };
 
         await client.scriptFlush();
         await expect(sut.claim(hold)).resolves.toBe(true);
@@ -344,12 +395,14 @@ describeRedis(
     });
 
     describe('when Redis does not answer', () => {
+      const fixed = new FakeClock();
+      const hold: Hold = { ...DAY, holdId: 'h', slotIndexes: [1], expiresAt: fixed.nowMs() + LONG_MS };
       const operations: [string, (store: HoldStore) => Promise<unknown>][] = [
-        ['claim', (store) => store.claim({ ...DAY, holdId: 'h', slotIndexes: [1], expiresAt: Date.now() + LONG_MS })],
+        ['claim', (store) => store.claim(hold)],
         ['heldSlots', (store) => store.heldSlots(DAY, [1])],
-        ['pin', (store) => store.pin({ ...DAY, holdId: 'h', slotIndexes: [1], expiresAt: Date.now() + LONG_MS }, LONG_MS)],
-        ['consume', (store) => store.consume({ ...DAY, holdId: 'h', slotIndexes: [1], expiresAt: Date.now() + LONG_MS })],
-        ['release', (store) => store.release({ ...DAY, holdId: 'h', slotIndexes: [1], expiresAt: Date.now() + LONG_MS })],
+        ['pin', (store) => store.pin(hold, LONG_MS)],
+        ['consume', (store) => store.consume(hold)],
+        ['release', (store) => store.release(hold)],
         ['ping', (store) => store.ping()],
       ];
 
@@ -362,14 +415,14 @@ describeRedis(
       });
 
       describe('with a closed client', () => {
-        let closed: RedisClientType;
+        let closed: Client;
         let sut: RedisHoldStore;
 
         beforeAll(async () => {
-          closed = createClient({ url: redisUrl });
+          closed = connect(redisUrl!);
           await closed.connect();
           await closed.disconnect();
-          sut = new RedisHoldStore(closed, `${runPrefix}closed:`);
+          sut = new RedisHoldStore(closed, `${runPrefix}closed:`, fixed);
         });
 
         it.each(operations)('%s rejects with UNAVAILABLE', async (_, operation) => {
@@ -381,16 +434,16 @@ describeRedis(
       });
 
       describe('with a client still trying to reach a closed port (commands wait in the offline queue)', () => {
-        let unreachable: RedisClientType;
+        let unreachable: Client;
         let sut: RedisHoldStore;
 
         beforeAll(async () => {
           // Free a moment ago, so nothing listens on it.
           const port = await freePort();
-          unreachable = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: () => 50 } });
+          unreachable = connect(`redis://127.0.0.1:${port}`, { reconnectStrategy: () => 50 });
           unreachable.on('error', () => undefined);
           unreachable.connect().catch(() => undefined);
-          sut = new RedisHoldStore(unreachable, `${runPrefix}unreachable:`);
+          sut = new RedisHoldStore(unreachable, `${runPrefix}unreachable:`, fixed);
         });
 
         afterAll(async () => {

@@ -7,7 +7,7 @@ export interface HoldDay {
 export interface Hold extends HoldDay {
   holdId: string;
   slotIndexes: number[];
-  /** Epoch ms after which the hold has lapsed. */
+  /** Epoch ms, by the app's Clock, after which the hold has lapsed. */
   expiresAt: number;
 }
 

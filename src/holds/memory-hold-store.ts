@@ -27,7 +27,8 @@ export class MemoryHoldStore extends HoldStore implements OnModuleDestroy {
     const slotKeys = hold.slotIndexes.map((index) => slotKey(hold, index));
     if (slotKeys.some((key) => this.read(key, now) !== undefined)) return false;
     for (const key of slotKeys) this.entries.set(key, { value: hold.holdId, expiresAt: hold.expiresAt });
-    this.entries.set(recordKey(hold), { value: JSON.stringify(hold), expiresAt: hold.expiresAt });
+    // The record only marks the hold as live and not yet consumed, as in Redis.
+    this.entries.set(recordKey(hold), { value: '', expiresAt: hold.expiresAt });
     return true;
   }
 

@@ -1,66 +1,30 @@
-import { Logger, OnApplicationShutdown } from '@nestjs/common';
-import { createHash } from 'node:crypto';
-import type { RedisClientType } from 'redis';
+import { Logger } from '@nestjs/common';
 import { AppError } from '../common/app-error';
-import { Hold, HoldDay, HoldStore, PinOutcome } from './hold-store';
+import { Clock } from '../common/clock';
 import { withTimeout } from '../common/timeout';
+import type { RedisClientWith } from '../redis/redis-client';
+import { HOLD_SCRIPTS } from './hold-scripts';
+import { Hold, HoldDay, HoldStore, PinOutcome } from './hold-store';
 
 const COMMAND_TIMEOUT_MS = 2000;
 
-// KEYS[1] is the hold record, KEYS[2..] its slots. All carry the same {provider:date} hash tag,
-// so each script touches a single Redis Cluster slot.
-const CLAIM = `
-for i = 2, #KEYS do
-  if redis.call('EXISTS', KEYS[i]) == 1 then return 0 end
-end
-for i = 2, #KEYS do
-  redis.call('SET', KEYS[i], ARGV[1], 'PXAT', ARGV[2])
-end
-redis.call('SET', KEYS[1], ARGV[3], 'PXAT', ARGV[2])
-return 1`;
-
-// ARGV[2] is when the pin ends: the later of the hold's expiry and the booking's grace period.
-const PIN = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-for i = 2, #KEYS do
-  if redis.call('GET', KEYS[i]) ~= ARGV[1] then return 0 end
-end
-for i = 2, #KEYS do
-  redis.call('SET', KEYS[i], ARGV[1], 'PXAT', ARGV[2])
-end
-return 1`;
-
-const RELEASE = `
-redis.call('DEL', KEYS[1])
-for i = 2, #KEYS do
-  if redis.call('GET', KEYS[i]) == ARGV[1] then redis.call('DEL', KEYS[i]) end
-end
-return 1`;
-
-class Script {
-  readonly sha: string;
-  constructor(readonly source: string) {
-    this.sha = createHash('sha1').update(source).digest('hex');
-  }
-}
-
-const SCRIPTS = { claim: new Script(CLAIM), pin: new Script(PIN), release: new Script(RELEASE) };
-
-/** Holds in Redis: shared by every server process, claimed by one Lua script per request. */
-export class RedisHoldStore extends HoldStore implements OnApplicationShutdown {
+/**
+ * Holds in Redis: shared by every server process, claimed by one Lua script per request. Keys live
+ * for the hold's remaining time as the app's clock sees it (PX), never until an instant of Redis's clock.
+ */
+export class RedisHoldStore extends HoldStore {
   private readonly logger = new Logger(RedisHoldStore.name);
 
   constructor(
-    private readonly client: RedisClientType,
+    private readonly client: RedisClientWith<typeof HOLD_SCRIPTS>,
     private readonly prefix: string,
+    private readonly clock: Clock,
   ) {
     super();
   }
 
   async claim(hold: Hold): Promise<boolean> {
-    const keys = [this.recordKey(hold), ...hold.slotIndexes.map((index) => this.slotKey(hold, index))];
-    const claimed = await this.run(SCRIPTS.claim, keys, [hold.holdId, String(hold.expiresAt), JSON.stringify(hold)]);
-    return claimed === 1;
+    return this.guard(this.client.claimHold(this.recordKey(hold), this.slotKeys(hold), hold.holdId, this.msUntil(hold.expiresAt)));
   }
 
   async heldSlots(day: HoldDay, slotIndexes: readonly number[]): Promise<Set<number>> {
@@ -70,9 +34,9 @@ export class RedisHoldStore extends HoldStore implements OnApplicationShutdown {
   }
 
   async pin(hold: Hold, pinMs: number): Promise<PinOutcome> {
-    const keys = [this.recordKey(hold), ...hold.slotIndexes.map((index) => this.slotKey(hold, index))];
-    const until = Math.max(hold.expiresAt, Date.now() + pinMs);
-    return (await this.run(SCRIPTS.pin, keys, [hold.holdId, String(until)])) === 1 ? 'held' : 'gone';
+    const heldMs = Math.max(this.msUntil(hold.expiresAt), pinMs);
+    const pinned = await this.guard(this.client.pinHold(this.recordKey(hold), this.slotKeys(hold), hold.holdId, heldMs));
+    return pinned ? 'held' : 'gone';
   }
 
   async consume(hold: Hold): Promise<void> {
@@ -80,16 +44,16 @@ export class RedisHoldStore extends HoldStore implements OnApplicationShutdown {
   }
 
   async release(hold: Hold): Promise<void> {
-    const keys = [this.recordKey(hold), ...hold.slotIndexes.map((index) => this.slotKey(hold, index))];
-    await this.run(SCRIPTS.release, keys, [hold.holdId]);
+    await this.guard(this.client.releaseHold(this.recordKey(hold), this.slotKeys(hold), hold.holdId));
   }
 
   async ping(): Promise<void> {
     await this.guard(this.client.ping());
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    if (this.client.isOpen) await this.client.quit().catch(() => undefined);
+  /** How long from now until `instantMs`; at least 1 ms, since Redis refuses a lifetime of 0. */
+  private msUntil(instantMs: number): number {
+    return Math.max(1, instantMs - this.clock.nowMs());
   }
 
   private dayTag(day: HoldDay): string {
@@ -100,19 +64,12 @@ export class RedisHoldStore extends HoldStore implements OnApplicationShutdown {
     return `${this.dayTag(day)}:slot:${index}`;
   }
 
-  private recordKey(hold: Hold): string {
-    return `${this.dayTag(hold)}:hold:${hold.holdId}`;
+  private slotKeys(hold: Hold): string[] {
+    return hold.slotIndexes.map((index) => this.slotKey(hold, index));
   }
 
-  /** EVALSHA, loading the script on first use (or after a Redis restart flushed the script cache). */
-  private async run(script: Script, keys: string[], args: string[]): Promise<unknown> {
-    const tail = [String(keys.length), ...keys, ...args];
-    try {
-      return await this.guard(this.client.sendCommand(['EVALSHA', script.sha, ...tail]));
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return this.guard(this.client.sendCommand(['EVAL', script.source, ...tail]));
-    }
+  private recordKey(hold: Hold): string {
+    return `${this.dayTag(hold)}:hold:${hold.holdId}`;
   }
 
   /** A Redis that does not answer must never read as "free": fail closed with 503. */
@@ -120,7 +77,6 @@ export class RedisHoldStore extends HoldStore implements OnApplicationShutdown {
     try {
       return await withTimeout(command, COMMAND_TIMEOUT_MS);
     } catch (error) {
-      if (error instanceof Error && error.message.startsWith('NOSCRIPT')) throw error;
       this.logger.warn(`Redis did not answer: ${error instanceof Error ? error.message : String(error)}`);
       throw new AppError('UNAVAILABLE', 'The hold store did not answer; nothing was changed');
     }

@@ -1,10 +1,12 @@
 import { MailerService } from '@nestjs-modules/mailer';
+import { Logger } from '@nestjs/common';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Clock } from '../common/clock';
 import { validateEnvironment } from '../config/environment';
 import { mailConfig } from '../config/namespaces';
 import { MailService, ValidationMail } from './mail.service';
@@ -85,7 +87,7 @@ describe(MailService.name, () => {
     dataDir = mkdtempSync(join(tmpdir(), 'scheduler-mail-'));
     smtp = await startRecordingSmtp();
     const config = mailConfig(validateEnvironment({ DATA_DIR: dataDir, SMTP_URL: smtp.url, MAIL_FROM: 'Clinic Desk <desk@clinic.example>' }));
-    sut = new MailService(new MailerService({ transport: { url: config.smtpUrl } }, undefined as never), config);
+    sut = new MailService(new MailerService({ transport: { url: config.smtpUrl } }, undefined as never), config, new Clock());
   });
   afterAll(async () => {
     await smtp.stop();
@@ -128,5 +130,47 @@ describe(MailService.name, () => {
     const parsed = await simpleParser(sent.raw);
     expect(parsed.to).toMatchObject({ value: [{ address: 'grace@example.com' }] });
     expect((parsed.to as { value: unknown[] }).value).toHaveLength(1);
+  });
+});
+
+describe(`${MailService.name} without SMTP_URL`, () => {
+  const clock = new (class extends Clock {
+    override now(): Date {
+      return new Date('2031-02-03T04:05:06.789Z');
+    }
+  })();
+  let dataDir: string;
+  let sut: MailService;
+
+  beforeAll(() => {
+    // Outbox mode logs the validation link for the developer; not needed here.
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    dataDir = mkdtempSync(join(tmpdir(), 'scheduler-mail-outbox-'));
+    const config = mailConfig(validateEnvironment({ DATA_DIR: dataDir }));
+    const mailer = new MailerService({ transport: { streamTransport: true, buffer: true, newline: 'unix' } }, undefined as never);
+    sut = new MailService(mailer, config, clock);
+  });
+  afterAll(() => {
+    jest.restoreAllMocks();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("writes each message to the outbox folder, named by the app's clock", async () => {
+    await sut.sendValidation({
+      to: 'grace@example.com',
+      clientName: 'Grace Hopper',
+      providerName: 'Dr. Ada Lovelace',
+      appointmentId: 41,
+      date: '2026-07-28',
+      startTime: '14:30',
+      endTime: '14:45',
+      timeZone: 'Europe/Paris',
+      link: 'http://127.0.0.1:5000/api/validate?token=abc',
+      expiresAt: '2026-07-20 11:15 (Europe/Paris)',
+    });
+
+    const files = readdirSync(join(dataDir, 'outbox'));
+    expect(files).toEqual([expect.stringMatching(new RegExp(`^${clock.nowMs()}-[0-9a-f-]{36}\\.eml$`))]);
+    expect(readFileSync(join(dataDir, 'outbox', files[0]), 'utf8')).toContain('To: Grace Hopper <grace@example.com>');
   });
 });

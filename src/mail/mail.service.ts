@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Envelope } from 'nodemailer/lib/mailer';
 import addressparser from 'nodemailer/lib/addressparser';
 import { AppError } from '../common/app-error';
+import { Clock } from '../common/clock';
 import { OUTBOX_LOG_CONTEXT } from '../common/redacting-logger';
 import { withTimeout } from '../common/timeout';
 import { mailConfig } from '../config/namespaces';
@@ -84,6 +85,7 @@ export class MailService {
   constructor(
     private readonly mailer: MailerService,
     @Inject(mailConfig.KEY) private readonly config: ConfigType<typeof mailConfig>,
+    private readonly clock: Clock,
   ) {
     this.sender = senderOf(config.from);
   }
@@ -148,7 +150,7 @@ export class MailService {
     if (!this.config.smtpUrl && Buffer.isBuffer(info.message)) {
       this.outboxReady ??= mkdir(this.config.outboxDir, { recursive: true });
       await this.outboxReady;
-      await writeFile(join(this.config.outboxDir, `${Date.now()}-${randomUUID()}.eml`), info.message);
+      await writeFile(join(this.config.outboxDir, `${this.clock.nowMs()}-${randomUUID()}.eml`), info.message);
     }
   }
 }

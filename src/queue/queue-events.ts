@@ -1,7 +1,7 @@
 import { Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import type { RedisClientType } from 'redis';
-import { QueueEntryView, QueueView } from './dto/queue.dto';
+import type { RedisClientWith } from '../redis/redis-client';
 import { withTimeout } from '../common/timeout';
+import { QueueEntryView, QueueView } from './dto/queue.dto';
 
 /** One committed change of a provider's queue of a day, as every subscriber gets it. */
 export interface QueueChange {
@@ -74,19 +74,21 @@ export class MemoryQueueEvents extends QueueEvents {
 }
 
 const PUBLISH_TIMEOUT_MS = 2000;
+const UNSUBSCRIBE_TIMEOUT_MS = 500;
 
 /**
  * With REDIS_URL: changes travel over Redis pub/sub on one channel, so every process gets every
  * change, the publisher's own included (it delivers only what comes back from Redis: one path, one
- * event). The subscription needs a connection of its own, a duplicate of the cache's client;
- * node-redis subscribes again by itself after a reconnect.
+ * event). Published on the Redis module's client, received on its subscriber connection; node-redis
+ * subscribes again by itself after a reconnect.
  */
 export class RedisQueueEvents extends QueueEvents implements OnModuleInit, OnApplicationShutdown {
   private readonly channel: string;
+  private readonly onMessage = (message: string): void => this.receive(message);
 
   constructor(
-    private readonly publisher: RedisClientType,
-    private readonly subscriber: RedisClientType,
+    private readonly publisher: RedisClientWith,
+    private readonly subscriber: RedisClientWith,
     prefix: string,
   ) {
     super();
@@ -94,15 +96,7 @@ export class RedisQueueEvents extends QueueEvents implements OnModuleInit, OnApp
   }
 
   async onModuleInit(): Promise<void> {
-    let lastWarning = 0;
-    this.subscriber.on('error', (error: Error) => {
-      if (Date.now() - lastWarning > 10_000) {
-        lastWarning = Date.now();
-        this.logger.warn(`Redis subscription error: ${error.message}`);
-      }
-    });
-    await this.subscriber.connect();
-    await this.subscriber.subscribe(this.channel, (message) => this.receive(message));
+    await this.subscriber.subscribe(this.channel, this.onMessage);
   }
 
   async publish(change: QueueChange): Promise<void> {
@@ -113,11 +107,12 @@ export class RedisQueueEvents extends QueueEvents implements OnModuleInit, OnApp
     }
   }
 
+  /** Stops listening; the Redis module closes the connection itself afterwards. */
   async onApplicationShutdown(): Promise<void> {
-    if (!this.subscriber.isOpen) return;
-    // While Redis is away QUIT cannot be sent; disconnecting also stops the reconnection attempts.
-    const closing = this.subscriber.isReady ? this.subscriber.quit() : this.subscriber.disconnect();
-    await closing.catch(() => this.subscriber.disconnect().catch(() => undefined));
+    if (!this.subscriber.isReady) return;
+    await withTimeout(this.subscriber.unsubscribe(this.channel, this.onMessage), UNSUBSCRIBE_TIMEOUT_MS).catch((error: unknown) =>
+      this.logger.warn(`Queue events not unsubscribed: ${String(error)}`),
+    );
   }
 
   private receive(message: string): void {

@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import type { Cache } from 'cache-manager';
-import type { RedisStore } from 'cache-manager-redis-yet';
 import { AppointmentsModule } from '../appointments/appointments.module';
 import { ClientsModule } from '../clients/clients.module';
 import { redisConfig } from '../config/namespaces';
-import { CACHE_MANAGER } from '../holds/holds.module';
 import { ProvidersModule } from '../providers/providers.module';
+import type { AppRedisClient } from '../redis/redis-client';
+import { REDIS_CLIENT, REDIS_SUBSCRIBER, RedisModule } from '../redis/redis.module';
 import { SmsModule } from '../sms/sms.module';
 import { EventStreams } from './event-stream';
 import { MemoryQueueEvents, QueueEvents, RedisQueueEvents } from './queue-events';
@@ -17,7 +16,7 @@ import { QueueService } from './queue.service';
 import { MemoryStreamQuota, RedisStreamQuota, STREAMS_PER_KEY, StreamQuota } from './stream-quota';
 
 @Module({
-  imports: [ProvidersModule, ClientsModule, AppointmentsModule, SmsModule],
+  imports: [RedisModule, ProvidersModule, ClientsModule, AppointmentsModule, SmsModule],
   controllers: [QueueController],
   providers: [
     QueueRepository,
@@ -27,21 +26,16 @@ import { MemoryStreamQuota, RedisStreamQuota, STREAMS_PER_KEY, StreamQuota } fro
     {
       // With REDIS_URL the streams of a key are counted in Redis, so the cap holds across processes.
       provide: StreamQuota,
-      inject: [redisConfig.KEY, CACHE_MANAGER],
-      useFactory: (redis: ConfigType<typeof redisConfig>, cache: Cache): StreamQuota =>
-        redis.url
-          ? new RedisStreamQuota((cache.store as RedisStore).client, redis.prefix, STREAMS_PER_KEY)
-          : new MemoryStreamQuota(STREAMS_PER_KEY),
+      inject: [REDIS_CLIENT, redisConfig.KEY],
+      useFactory: (redis: AppRedisClient | null, settings: ConfigType<typeof redisConfig>): StreamQuota =>
+        redis ? new RedisStreamQuota(redis, settings.prefix, STREAMS_PER_KEY) : new MemoryStreamQuota(STREAMS_PER_KEY),
     },
     {
-      // With REDIS_URL, events travel through Redis pub/sub: published on the cache's client, received on a duplicate of it.
+      // With REDIS_URL, events travel through Redis pub/sub, so every process hears every change.
       provide: QueueEvents,
-      inject: [redisConfig.KEY, CACHE_MANAGER],
-      useFactory: (redis: ConfigType<typeof redisConfig>, cache: Cache): QueueEvents => {
-        if (!redis.url) return new MemoryQueueEvents();
-        const client = (cache.store as RedisStore).client;
-        return new RedisQueueEvents(client, client.duplicate(), redis.prefix);
-      },
+      inject: [REDIS_CLIENT, REDIS_SUBSCRIBER, redisConfig.KEY],
+      useFactory: (redis: AppRedisClient | null, subscriber: AppRedisClient | null, settings: ConfigType<typeof redisConfig>): QueueEvents =>
+        redis && subscriber ? new RedisQueueEvents(redis, subscriber, settings.prefix) : new MemoryQueueEvents(),
     },
   ],
 })

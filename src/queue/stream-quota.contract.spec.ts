@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { createClient, RedisClientType } from 'redis';
+import { createClient } from 'redis';
+import type { RedisClientWith } from '../redis/redis-client';
 import { MemoryStreamQuota, RedisStreamQuota, StreamPlace, StreamQuota } from './stream-quota';
+import { STREAM_QUOTA_SCRIPTS } from './stream-quota-scripts';
 
 const LIMIT = 3;
 
@@ -60,13 +62,15 @@ describeRedis(
   () => {
     const runPrefix = `test:${randomUUID()}:`;
     const quotas: RedisStreamQuota[] = [];
-    let client: RedisClientType;
-    let otherProcess: RedisClientType;
+    type Client = RedisClientWith<typeof STREAM_QUOTA_SCRIPTS>;
+    const connect = (): Client => createClient({ url: redisUrl, scripts: STREAM_QUOTA_SCRIPTS });
+    let client: Client;
+    let otherProcess: Client;
     let prefixes = 0;
 
     beforeAll(async () => {
       Logger.overrideLogger(false);
-      client = createClient({ url: redisUrl });
+      client = connect();
       otherProcess = client.duplicate();
       await Promise.all([client.connect(), otherProcess.connect()]);
     });
@@ -81,7 +85,7 @@ describeRedis(
 
     const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
     /** A quota on `connection`; quotas made with the same `prefix` are the same deployment's processes. */
-    const quotaOn = (connection: RedisClientType, prefix: string, limit: number, leaseMs?: number) => {
+    const quotaOn = (connection: Client, prefix: string, limit: number, leaseMs?: number) => {
       const quota = new RedisStreamQuota(connection, prefix, limit, leaseMs);
       quotas.push(quota);
       return quota;
@@ -117,7 +121,7 @@ describeRedis(
     });
 
     it('lets a stream open when Redis does not answer, rather than refusing every stream', async () => {
-      const closed = createClient({ url: redisUrl }) as RedisClientType;
+      const closed = connect();
       const quota = quotaOn(closed, `${runPrefix}${++prefixes}:`, 1);
 
       const places = await Promise.all([quota.claim('provider:1'), quota.claim('provider:1')]);

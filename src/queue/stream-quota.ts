@@ -1,7 +1,9 @@
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { RedisClientType } from 'redis';
+import { throttledWarning } from '../common/log-throttle';
 import { withTimeout } from '../common/timeout';
+import type { RedisClientWith } from '../redis/redis-client';
+import { STREAM_QUOTA_SCRIPTS } from './stream-quota-scripts';
 
 /** The contract's cap: one key holds at most this many event streams open at once. */
 export const STREAMS_PER_KEY = 100;
@@ -50,26 +52,6 @@ export class MemoryStreamQuota extends StreamQuota {
 const LEASE_MS = 60_000;
 const COMMAND_TIMEOUT_MS = 500;
 
-// Milliseconds of Redis's own clock, so processes whose clocks differ agree on what has lapsed.
-const REDIS_NOW = `
-local now = redis.call('TIME')
-local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)`;
-
-// KEYS[1]: the holder's places, a sorted set of stream ids scored by when their lease ends.
-// ARGV: the new stream's id, the limit, the lease.
-const CLAIM = `${REDIS_NOW}
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ms)
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
-redis.call('ZADD', KEYS[1], ms + tonumber(ARGV[3]), ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return 1`;
-
-// ARGV: the lease, then the ids of the streams this process still has open for the holder.
-const REFRESH = `${REDIS_NOW}
-for i = 2, #ARGV do redis.call('ZADD', KEYS[1], ms + tonumber(ARGV[1]), ARGV[i]) end
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
-return 1`;
-
 /**
  * With REDIS_URL: each key's places are a sorted set in Redis, shared by every process. A place is a
  * lease that its process renews while the stream is open (every third of the lease), so the places of
@@ -78,14 +60,13 @@ return 1`;
  * the stream open (and says so in the log) rather than refusing every stream.
  */
 export class RedisStreamQuota extends StreamQuota implements OnApplicationShutdown {
-  private readonly logger = new Logger(RedisStreamQuota.name);
+  private readonly warn = throttledWarning(new Logger(RedisStreamQuota.name));
   /** The streams this process has open, by holder. */
   private readonly open = new Map<string, Set<string>>();
   private readonly heartbeat: NodeJS.Timeout;
-  private lastWarning = 0;
 
   constructor(
-    private readonly client: RedisClientType,
+    private readonly client: RedisClientWith<typeof STREAM_QUOTA_SCRIPTS>,
     private readonly prefix: string,
     limit: number,
     private readonly leaseMs = LEASE_MS,
@@ -98,8 +79,8 @@ export class RedisStreamQuota extends StreamQuota implements OnApplicationShutdo
   async claim(holder: string): Promise<StreamPlace | undefined> {
     const streamId = randomUUID();
     try {
-      const claimed = this.client.eval(CLAIM, { keys: [this.key(holder)], arguments: [streamId, String(this.limit), String(this.leaseMs)] });
-      if ((await withTimeout(claimed, COMMAND_TIMEOUT_MS)) !== 1) return undefined;
+      const claimed = this.client.claimStreamPlace(this.key(holder), streamId, this.limit, this.leaseMs);
+      if (!(await withTimeout(claimed, COMMAND_TIMEOUT_MS))) return undefined;
     } catch (error) {
       this.warn(`Event stream of ${holder} not counted, Redis did not answer: ${String(error)}`);
       return { release: () => undefined };
@@ -127,8 +108,7 @@ export class RedisStreamQuota extends StreamQuota implements OnApplicationShutdo
     await Promise.all(
       [...this.open].map(async ([holder, streams]) => {
         try {
-          const refreshed = this.client.eval(REFRESH, { keys: [this.key(holder)], arguments: [String(this.leaseMs), ...streams] });
-          await withTimeout(refreshed, COMMAND_TIMEOUT_MS);
+          await withTimeout(this.client.renewStreamPlaces(this.key(holder), this.leaseMs, [...streams]), COMMAND_TIMEOUT_MS);
         } catch (error) {
           this.warn(`Event stream places of ${holder} not renewed: ${String(error)}`);
         }
@@ -138,11 +118,5 @@ export class RedisStreamQuota extends StreamQuota implements OnApplicationShutdo
 
   private key(holder: string): string {
     return `${this.prefix}streams:${holder}`;
-  }
-
-  private warn(message: string): void {
-    if (Date.now() - this.lastWarning < 10_000) return;
-    this.lastWarning = Date.now();
-    this.logger.warn(message);
   }
 }

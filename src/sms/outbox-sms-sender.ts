@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Clock } from '../common/clock';
 import { maskPhone, SmsSender } from './sms-sender';
 
 /** The embedded default (no SMS_URL): each text goes to {DATA_DIR}/outbox/<ts>-<id>.sms.json and the log. */
@@ -11,13 +12,13 @@ export class OutboxSmsSender extends SmsSender {
 
   constructor(
     private readonly outboxDir: string,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock,
   ) {
     super();
   }
 
   async send(to: string, body: string): Promise<void> {
-    const createdAt = this.now();
+    const createdAt = this.clock.nowMs();
     this.ready ??= mkdir(this.outboxDir, { recursive: true });
     await this.ready;
     const file = join(this.outboxDir, `${createdAt}-${randomUUID()}.sms.json`);

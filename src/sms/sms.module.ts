@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
+import { Clock } from '../common/clock';
 import { smsConfig } from '../config/namespaces';
 import { OutboxSmsSender } from './outbox-sms-sender';
 import { SmsSender } from './sms-sender';
@@ -7,16 +8,16 @@ import { SmsService } from './sms.service';
 import { parseTwilioUrl, TwilioSmsSender } from './twilio-sms-sender';
 
 /** Twilio when SMS_URL is set, else the outbox folder and the log. */
-export function createSmsSender(config: ConfigType<typeof smsConfig>): SmsSender {
+export function createSmsSender(config: ConfigType<typeof smsConfig>, clock: Clock): SmsSender {
   return config.url
     ? new TwilioSmsSender(parseTwilioUrl(config.url), config.apiUrl, config.outboundTimeoutMs)
-    : new OutboxSmsSender(config.outboxDir);
+    : new OutboxSmsSender(config.outboxDir, clock);
 }
 
 /** Text messages, sent in the background. */
 @Module({
   providers: [
-    { provide: SmsSender, inject: [smsConfig.KEY], useFactory: createSmsSender },
+    { provide: SmsSender, inject: [smsConfig.KEY, Clock], useFactory: createSmsSender },
     SmsService,
   ],
   exports: [SmsService],

@@ -4,6 +4,7 @@ import { AddressInfo, createServer, Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeTwilio } from '../../test/support/fake-twilio';
+import { Clock } from '../common/clock';
 import { validateEnvironment } from '../config/environment';
 import { smsConfig } from '../config/namespaces';
 import { maskPhone, SmsSender, SmsSendError } from './sms-sender';
@@ -102,7 +103,7 @@ describe(TwilioSmsSender.name, () => {
         SMS_API_URL: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
         OUTBOUND_TIMEOUT_SECONDS: '1',
       }));
-      const sut = createSmsSender(config);
+      const sut = createSmsSender(config, new Clock());
 
       const started = Date.now();
       const error = await sut.send('+14155550129', 'x').catch((e: unknown) => e);
