@@ -3,9 +3,9 @@ import { ConfigType } from '@nestjs/config';
 import { JwtModule } from '@nestjs/jwt';
 import { createSecretKey } from 'node:crypto';
 import { ClientsModule } from '../clients/clients.module';
+import { DomainEventsModule } from '../common/domain-events.module';
 import { holdsConfig } from '../config/namespaces';
 import { ProvidersModule } from '../providers/providers.module';
-import { AppointmentCancellations } from './appointment-cancellations';
 import { AppointmentsController } from './appointments.controller';
 import { AppointmentsRepository } from './appointments.repository';
 import { AppointmentsService } from './appointments.service';
@@ -31,9 +31,10 @@ import { ValidationService } from './validation.service';
     }),
     ProvidersModule,
     ClientsModule,
+    DomainEventsModule,
   ],
   controllers: [AppointmentsController, OpenSlotsController, ValidationController],
-  providers: [AppointmentCancellations, AppointmentsRepository, AppointmentsService, HoldTokenService, OpenSlotsService, ValidationService],
-  exports: [AppointmentsService, AppointmentCancellations],
+  providers: [AppointmentsRepository, AppointmentsService, HoldTokenService, OpenSlotsService, ValidationService],
+  exports: [AppointmentsService],
 })
 export class AppointmentsModule {}

@@ -4,6 +4,7 @@ import type { Cache } from 'cache-manager';
 import type { RedisStore } from 'cache-manager-redis-yet';
 import { AppointmentsModule } from '../appointments/appointments.module';
 import { ClientsModule } from '../clients/clients.module';
+import { DomainEventsModule } from '../common/domain-events.module';
 import { redisConfig } from '../config/namespaces';
 import { CACHE_MANAGER } from '../holds/holds.module';
 import { ProvidersModule } from '../providers/providers.module';
@@ -17,7 +18,7 @@ import { QueueService } from './queue.service';
 import { MemoryStreamQuota, RedisStreamQuota, STREAMS_PER_KEY, StreamQuota } from './stream-quota';
 
 @Module({
-  imports: [ProvidersModule, ClientsModule, AppointmentsModule, SmsModule],
+  imports: [ProvidersModule, ClientsModule, AppointmentsModule, SmsModule, DomainEventsModule],
   controllers: [QueueController],
   providers: [
     QueueRepository,
