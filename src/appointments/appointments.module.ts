@@ -12,8 +12,8 @@ import { AppointmentsService } from './appointments.service';
 import { HOLD_TOKEN_ALGORITHM, HoldTokenService } from './hold-token.service';
 import { OpenSlotsController } from './open-slots.controller';
 import { OpenSlotsService } from './open-slots.service';
-import { ValidationController } from './validation.controller';
-import { ValidationService } from './validation.service';
+import { ConfirmationController } from './confirmation.controller';
+import { ConfirmationService } from './confirmation.service';
 
 @Module({
   imports: [
@@ -33,8 +33,8 @@ import { ValidationService } from './validation.service';
     ClientsModule,
     DomainEventsModule,
   ],
-  controllers: [AppointmentsController, OpenSlotsController, ValidationController],
-  providers: [AppointmentsRepository, AppointmentsService, HoldTokenService, OpenSlotsService, ValidationService],
+  controllers: [AppointmentsController, OpenSlotsController, ConfirmationController],
+  providers: [AppointmentsRepository, AppointmentsService, HoldTokenService, OpenSlotsService, ConfirmationService],
   exports: [AppointmentsService],
 })
 export class AppointmentsModule {}

@@ -27,8 +27,8 @@ export interface HoldPreview {
 }
 
 @Injectable()
-export class ValidationService {
-  private readonly logger = new Logger(ValidationService.name);
+export class ConfirmationService {
+  private readonly logger = new Logger(ConfirmationService.name);
 
   constructor(
     private readonly tokens: HoldTokenService,
