@@ -9,7 +9,7 @@ import { ProblemFilter } from './common/problem.filter';
 import { RedactingLogger } from './common/redacting-logger';
 import { guardRequestBodies } from './common/request-body';
 import { ProblemView } from './common/swagger';
-import { createValidationPipe } from './common/validation';
+import { createValidationPipe } from './common/validation-pipe';
 import { httpConfig } from './config/namespaces';
 
 /** Largest request body accepted; anything bigger is answered 413 before it is parsed. */

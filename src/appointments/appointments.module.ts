@@ -3,18 +3,18 @@ import { ConfigType } from '@nestjs/config';
 import { JwtModule } from '@nestjs/jwt';
 import { createSecretKey } from 'node:crypto';
 import { ClientsModule } from '../clients/clients.module';
+import { DomainEventsModule } from '../common/domain-events.module';
 import { holdsConfig } from '../config/namespaces';
 import { HoldsModule } from '../holds/holds.module';
 import { ProvidersModule } from '../providers/providers.module';
-import { AppointmentCancellations } from './appointment-cancellations';
 import { AppointmentsController } from './appointments.controller';
 import { AppointmentsRepository } from './appointments.repository';
 import { AppointmentsService } from './appointments.service';
 import { HOLD_TOKEN_ALGORITHM, HoldTokenService } from './hold-token.service';
 import { OpenSlotsController } from './open-slots.controller';
 import { OpenSlotsService } from './open-slots.service';
-import { ValidationController } from './validation.controller';
-import { ValidationService } from './validation.service';
+import { ConfirmationController } from './confirmation.controller';
+import { ConfirmationService } from './confirmation.service';
 
 @Module({
   imports: [
@@ -33,9 +33,10 @@ import { ValidationService } from './validation.service';
     HoldsModule,
     ProvidersModule,
     ClientsModule,
+    DomainEventsModule,
   ],
-  controllers: [AppointmentsController, OpenSlotsController, ValidationController],
-  providers: [AppointmentCancellations, AppointmentsRepository, AppointmentsService, HoldTokenService, OpenSlotsService, ValidationService],
-  exports: [AppointmentsService, AppointmentCancellations],
+  controllers: [AppointmentsController, OpenSlotsController, ConfirmationController],
+  providers: [AppointmentsRepository, AppointmentsService, HoldTokenService, OpenSlotsService, ConfirmationService],
+  exports: [AppointmentsService],
 })
 export class AppointmentsModule {}

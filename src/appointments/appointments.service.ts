@@ -5,11 +5,12 @@ import { actsForClient, actsForProvider, assertActsForClient, assertActsForProvi
 import { ClientsService } from '../clients/clients.service';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
+import { DomainEvents } from '../common/domain-events';
 import { holdsConfig, httpConfig } from '../config/namespaces';
 import { Hold, HoldStore } from '../holds/hold-store';
 import { MailService } from '../mail/mail.service';
 import { chainSlots, endWallTime, indexToWallTime, localDateTime, SLOT_MINUTES } from '../scheduling/slots';
-import { AppointmentCancellations } from './appointment-cancellations';
+import { appointmentFacts } from './appointment-facts';
 import { slotIndexesOf, toAppointmentView, toPendingView } from './appointment-view';
 import { AppointmentsRepository } from './appointments.repository';
 import {
@@ -45,7 +46,7 @@ export class AppointmentsService {
     private readonly tokens: HoldTokenService,
     private readonly mail: MailService,
     private readonly clock: Clock,
-    private readonly cancellations: AppointmentCancellations,
+    private readonly events: DomainEvents,
     @Inject(holdsConfig.KEY) private readonly holdSettings: ConfigType<typeof holdsConfig>,
     @Inject(httpConfig.KEY) private readonly http: ConfigType<typeof httpConfig>,
   ) {}
@@ -109,11 +110,12 @@ export class AppointmentsService {
         expiresAt: localDateTime(hold.expiresAt, day.timeZone),
         link: `${this.http.publicUrl}/api/validate?token=${encodeURIComponent(token)}`,
       });
-      return toPendingView(appointment);
     } catch (error) {
       await this.undoRequest(hold, appointment);
       throw error;
     }
+    await this.events.emit('appointment.requested', { ...appointmentFacts(appointment), expiresAt: hold.expiresAt });
+    return toPendingView(appointment);
   }
 
   async get(id: number, caller: Caller): Promise<AppointmentView> {
@@ -139,12 +141,13 @@ export class AppointmentsService {
   /** Cancels; the slots are open again at once. Cancelling twice answers the same. */
   async cancel(id: number, caller: Caller): Promise<AppointmentView> {
     const appointment = await this.findFor(id, caller);
-    if (appointment.status !== 'cancelled' && (await this.appointments.cancel(id, this.clock.nowMs()))) {
+    const cancelledAt = this.clock.nowMs();
+    if (appointment.status !== 'cancelled' && (await this.appointments.cancel(id, cancelledAt))) {
       await this.holds.release(holdOf(appointment)).catch((error: unknown) => {
         // The cancellation is committed; the hold lapses by itself at its expiry.
         this.logger.warn(`Hold of appointment ${id} not released: ${String(error)}`);
       });
-      await this.cancellations.cancelled(appointment);
+      await this.events.emit('appointment.cancelled', { ...appointmentFacts(appointment), cancelledAt, previousStatus: appointment.status });
     }
     return toAppointmentView(await this.find(id), this.clock.nowMs());
   }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { AppointmentsModule } from '../appointments/appointments.module';
 import { ClientsModule } from '../clients/clients.module';
+import { DomainEventsModule } from '../common/domain-events.module';
 import { redisConfig } from '../config/namespaces';
 import { ProvidersModule } from '../providers/providers.module';
 import type { AppRedisClient } from '../redis/redis-client';
@@ -16,7 +17,7 @@ import { QueueService } from './queue.service';
 import { MemoryStreamQuota, RedisStreamQuota, STREAMS_PER_KEY, StreamQuota } from './stream-quota';
 
 @Module({
-  imports: [RedisModule, ProvidersModule, ClientsModule, AppointmentsModule, SmsModule],
+  imports: [RedisModule, ProvidersModule, ClientsModule, AppointmentsModule, SmsModule, DomainEventsModule],
   controllers: [QueueController],
   providers: [
     QueueRepository,

@@ -1,11 +1,11 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Observable } from 'rxjs';
-import { AppointmentCancellations } from '../appointments/appointment-cancellations';
 import { AppointmentsService } from '../appointments/appointments.service';
 import { ClientsService } from '../clients/clients.service';
 import { actsForClient, actsForProvider, assertActsForProvider, Caller, forbidden } from '../access/caller';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
+import { DomainEventMap, DomainEvents, OnDomainEvent, QueueEntryFacts } from '../common/domain-events';
 import { ProviderEntity } from '../providers/entities/provider.entity';
 import { ProvidersService } from '../providers/providers.service';
 import { localDate } from '../scheduling/slots';
@@ -20,6 +20,10 @@ import { NewQueueEntry, QueueRepository, QueueState } from './queue.repository';
 const MINUTE_MS = 60_000;
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+function entryFacts(entry: QueueEntryEntity): QueueEntryFacts {
+  return { entryId: entry.id, providerId: entry.providerId, clientId: entry.clientId, appointmentId: entry.appointmentId, date: entry.date };
+}
 
 /** An entry as it reads outside the queue (done, no_show, left): no position, no wait. */
 function entryView(entry: QueueEntryEntity): QueueEntryView {
@@ -90,7 +94,7 @@ function entryNotFound(entryId: number): AppError {
 }
 
 @Injectable()
-export class QueueService implements OnModuleInit {
+export class QueueService {
   constructor(
     private readonly queue: QueueRepository,
     private readonly appointments: AppointmentsService,
@@ -99,15 +103,14 @@ export class QueueService implements OnModuleInit {
     private readonly events: QueueEvents,
     private readonly notifier: QueueNotifier,
     private readonly clock: Clock,
-    private readonly cancellations: AppointmentCancellations,
+    private readonly domainEvents: DomainEvents,
   ) {}
 
   /** A cancelled appointment leaves its queue: nobody calls, or texts, a client who cancelled. */
-  onModuleInit(): void {
-    this.cancellations.onCancelled(async (appointment) => {
-      const entry = await this.queue.findActiveByAppointment(appointment.id);
-      if (entry) await this.leave(entry.id, 'left');
-    });
+  @OnDomainEvent('appointment.cancelled')
+  async leaveOnCancellation(cancelled: DomainEventMap['appointment.cancelled']): Promise<void> {
+    const entry = await this.queue.findActiveByAppointment(cancelled.appointmentId);
+    if (entry) await this.leave(entry.id, 'left');
   }
 
   /** A confirmed appointment of today, or a walk-in. Checking in twice answers the same entry. */
@@ -116,6 +119,7 @@ export class QueueService implements OnModuleInit {
     const outcome = await this.queue.checkIn(entry);
     if (!outcome.created) return this.entry(outcome.entry.id, caller);
     const view = await this.announce(entry.providerId, entry.date, outcome.state, []);
+    await this.domainEvents.emit('queue.checked_in', { ...entryFacts(outcome.entry), checkedInAt: outcome.entry.checkedInAt });
     return view.entries.find((e) => e.entry_id === outcome.entry.id) ?? entryView(outcome.entry);
   }
 
@@ -147,6 +151,11 @@ export class QueueService implements OnModuleInit {
     const firstInLine = view.entries.find((e) => e.position === 1);
     if (firstInLine) notices.push({ clientId: firstInLine.client_id, kind: 'next', waitMinutes: firstInLine.expected_wait_minutes });
     this.notifier.notify(providerId, date, notices);
+    if (outcome.completed) {
+      const { calledAt, finishedAt } = outcome.completed;
+      await this.domainEvents.emit('queue.done', { ...entryFacts(outcome.completed), calledAt: calledAt!, finishedAt: finishedAt! });
+    }
+    if (outcome.called) await this.domainEvents.emit('queue.called', { ...entryFacts(outcome.called), calledAt: outcome.called.calledAt! });
     return { completed, now_serving: view.now_serving };
   }
 
@@ -207,6 +216,10 @@ export class QueueService implements OnModuleInit {
       if (outcome.changed) {
         const left = entryView(outcome.entry);
         await this.announce(entry.providerId, entry.date, outcome.state, [left]);
+        await this.domainEvents.emit(status === 'no_show' ? 'queue.no_show' : 'queue.left', {
+          ...entryFacts(outcome.entry),
+          finishedAt: outcome.entry.finishedAt!,
+        });
         return left;
       }
       entry.status = outcome.entry.status;

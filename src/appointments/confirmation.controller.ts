@@ -6,8 +6,8 @@ import { AppError } from '../common/app-error';
 import { AcceptsForm } from '../common/request-body';
 import { ApiProblems } from '../common/swagger';
 import { ConfirmationView, ValidateTokenDto } from './dto/appointment.dto';
-import { confirmedPage, errorPage, previewPage, RenderedPage } from './validation-page';
-import { ValidationService } from './validation.service';
+import { confirmedPage, errorPage, previewPage, RenderedPage } from './confirmation-page';
+import { ConfirmationService } from './confirmation.service';
 
 const HTML = 'text/html; charset=utf-8';
 
@@ -28,11 +28,12 @@ async function renderPage(reply: FastifyReply, page: () => Promise<RenderedPage>
   return rendered.html;
 }
 
+/** Confirming a held appointment. The route, tag and operation ids keep the public API's word, "validate". */
 @ApiTags('validation')
 @Public()
 @Controller('validate')
-export class ValidationController {
-  constructor(private readonly validation: ValidationService) {}
+export class ConfirmationController {
+  constructor(private readonly confirmations: ConfirmationService) {}
 
   @Get()
   @ApiOperation({
@@ -49,7 +50,7 @@ export class ValidationController {
   // still get a page that says what is wrong, never a JSON error.
   showValidationPage(@Query('token') token: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     const text = typeof token === 'string' ? token : '';
-    return renderPage(reply, async () => previewPage(await this.validation.preview(text), text));
+    return renderPage(reply, async () => previewPage(await this.confirmations.preview(text), text));
   }
 
   @Post()
@@ -78,9 +79,9 @@ export class ValidationController {
     @Headers('accept') accept: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ConfirmationView | string> {
-    if (!wantsHtml(accept)) return this.validation.confirm(dto.token);
+    if (!wantsHtml(accept)) return this.confirmations.confirm(dto.token);
     return renderPage(reply, async () => {
-      const { appointment } = await this.validation.confirm(dto.token);
+      const { appointment } = await this.confirmations.confirm(dto.token);
       return confirmedPage(appointment.date, appointment.start_time, appointment.end_time);
     });
   }

@@ -2,11 +2,13 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ClientsService } from '../clients/clients.service';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
+import { DomainEvents } from '../common/domain-events';
 import { Hold, HoldStore } from '../holds/hold-store';
 import { buildIcs } from '../mail/ics';
 import { MailService } from '../mail/mail.service';
 import { ProvidersService } from '../providers/providers.service';
 import { daySlots, parseDate } from '../scheduling/slots';
+import { appointmentFacts } from './appointment-facts';
 import { effectiveStatus, slotIndexesOf, toAppointmentView } from './appointment-view';
 import { AppointmentsRepository } from './appointments.repository';
 import { holdOf } from './appointments.service';
@@ -25,8 +27,8 @@ export interface HoldPreview {
 }
 
 @Injectable()
-export class ValidationService {
-  private readonly logger = new Logger(ValidationService.name);
+export class ConfirmationService {
+  private readonly logger = new Logger(ConfirmationService.name);
 
   constructor(
     private readonly tokens: HoldTokenService,
@@ -36,6 +38,7 @@ export class ValidationService {
     private readonly holds: HoldStore,
     private readonly mail: MailService,
     private readonly clock: Clock,
+    private readonly events: DomainEvents,
   ) {}
 
   /** What the link's page shows. Reads only: a mail scanner opening the link books nothing. */
@@ -56,6 +59,22 @@ export class ValidationService {
    */
   async confirm(token: string): Promise<ConfirmationView> {
     const appointment = await this.appointmentOf(token);
+    try {
+      return await this.book(appointment);
+    } catch (error) {
+      // Nothing sweeps lapsed holds yet: a confirmation that comes too late is where a lapse is noticed.
+      if (error instanceof AppError && error.code === 'HOLD_EXPIRED') {
+        await this.events.emit('appointment.expired', {
+          ...appointmentFacts(appointment),
+          expiresAt: appointment.expiresAt,
+          noticedAt: this.clock.nowMs(),
+        });
+      }
+      throw error;
+    }
+  }
+
+  private async book(appointment: AppointmentEntity): Promise<ConfirmationView> {
     this.assertConfirmable(appointment);
     const hold = holdOf(appointment);
     await this.readyHold(hold, appointment.id);
@@ -72,6 +91,7 @@ export class ValidationService {
       throw await this.whyNotConfirmable(appointment.id);
     }
     await this.holds.consume(hold).catch((error: unknown) => this.logger.warn(`Hold record not removed: ${String(error)}`));
+    await this.events.emit('appointment.confirmed', { ...appointmentFacts(appointment), confirmedAt });
 
     const booked = { ...appointment, status: 'confirmed' as const, confirmedAt };
     await this.sendConfirmation(booked, provider.name, provider.email, provider.timeZone);

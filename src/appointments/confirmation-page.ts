@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../common/app-error';
 import { localDateTime } from '../scheduling/slots';
-import { HoldPreview } from './validation.service';
+import { HoldPreview } from './confirmation.service';
 
 // Handlebars escapes every {{value}}: nothing a client typed can become markup.
-const template = Handlebars.compile(readFileSync(join(__dirname, 'templates', 'validate-page.hbs'), 'utf8'));
+const template = Handlebars.compile(readFileSync(join(__dirname, 'templates', 'confirmation-page.hbs'), 'utf8'));
 
 export interface RenderedPage {
   status: number;

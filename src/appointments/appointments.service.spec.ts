@@ -1,0 +1,75 @@
+import { ADMIN } from '../access/caller';
+import { client, HARNESS_TODAY, HOLD_TTL_SECONDS, ServiceHarness } from '../../test/support/service-harness';
+import { AppointmentsService } from './appointments.service';
+
+/** The slot of 10:00 wall-clock; the harness's clock starts at 09:00 in the provider's zone. */
+const TEN_AM = 40;
+
+describe(AppointmentsService.name, () => {
+  let harness: ServiceHarness;
+  let sut: AppointmentsService;
+  let providerId: number;
+  let clientId: number;
+  let rivalId: number;
+
+  beforeEach(async () => {
+    harness = await ServiceHarness.create();
+    sut = harness.appointments;
+    providerId = await harness.addProvider();
+    clientId = await harness.addClient();
+    rivalId = await harness.addClient();
+    await harness.publish(providerId, HARNESS_TODAY, '10:00', '12:00');
+  });
+
+  afterEach(() => harness.close());
+
+  const ask = (who: number, slot = TEN_AM) =>
+    sut.request({ provider_id: providerId, client_id: who, date: HARNESS_TODAY, requested_slot: slot, duration_minutes: 30 }, client(who));
+
+  describe('request', () => {
+    it('holds the slots, writes the pending appointment, mails its link and tells listeners', async () => {
+      const expiresAt = harness.clock.nowMs() + HOLD_TTL_SECONDS * 1000;
+
+      const pending = await ask(clientId);
+
+      expect(pending).toMatchObject({ status: 'pending', start_time: '10:00', end_time: '10:30', expires_at: new Date(expiresAt).toISOString() });
+      expect(await harness.appointmentsRepository.findById(pending.appointment_id)).toMatchObject({ status: 'pending', slotIndexes: '40,41' });
+      await expect(ask(rivalId, TEN_AM + 1)).rejects.toMatchObject({ code: 'SLOT_UNAVAILABLE', status: 409 });
+      expect(harness.mail.validations).toEqual([
+        expect.objectContaining({ appointmentId: pending.appointment_id, link: expect.stringMatching(/^http:\/\/scheduler\.test\/api\/validate\?token=/) }),
+      ]);
+      expect(harness.emitted('appointment.requested')).toEqual([expect.objectContaining({ appointmentId: pending.appointment_id, clientId, expiresAt })]);
+    });
+
+    it.each([
+      { step: 'the validation email cannot be sent', fail: () => jest.spyOn(harness.mail, 'sendValidation') },
+      { step: 'the pending appointment cannot be written', fail: () => jest.spyOn(harness.appointmentsRepository, 'insertPending') },
+    ])('undoes everything when $step: the hold is released and no appointment is left', async ({ fail }) => {
+      fail().mockRejectedValueOnce(new Error('the outside world said no'));
+
+      await expect(ask(clientId)).rejects.toThrow('the outside world said no');
+
+      expect(await harness.appointmentsRepository.list({ providerId })).toEqual([]);
+      expect(harness.emitted('appointment.requested')).toEqual([]);
+      // The slots are free at once, not only when the hold would have lapsed.
+      await expect(ask(rivalId)).resolves.toMatchObject({ status: 'pending', client_id: rivalId });
+    });
+  });
+
+  describe('cancel', () => {
+    it.each([
+      { status: 'pending', make: () => ask(clientId).then((pending) => pending.appointment_id) },
+      { status: 'confirmed', make: () => harness.book(providerId, clientId, TEN_AM) },
+    ])('cancels a $status appointment, opens its slots at once and tells listeners once', async ({ status, make }) => {
+      const appointmentId = await make();
+
+      await expect(sut.cancel(appointmentId, client(clientId))).resolves.toMatchObject({ id: appointmentId, status: 'cancelled' });
+      await expect(sut.cancel(appointmentId, ADMIN)).resolves.toMatchObject({ status: 'cancelled' });
+
+      await expect(harness.request(providerId, rivalId, TEN_AM)).resolves.toMatchObject({ appointmentId: expect.any(Number) });
+      expect(harness.emitted('appointment.cancelled')).toEqual([
+        expect.objectContaining({ appointmentId, previousStatus: status, cancelledAt: harness.clock.nowMs() }),
+      ]);
+    });
+  });
+});

@@ -1,0 +1,96 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
+
+/*
+ * What happened, told to whoever listens (the live queue today; the outbox, webhooks and waitlist
+ * later). Each event is emitted once its change has committed. Payloads are plain facts, not
+ * entities, so a listener never depends on another module's internals. Instants are epoch ms.
+ */
+
+/** An appointment's who, when and where, as it stood when the event happened. */
+export interface AppointmentFacts {
+  appointmentId: number;
+  providerId: number;
+  clientId: number;
+  /** The provider's local date, `YYYY-MM-DD`. */
+  date: string;
+  /** Wall-clock times in the provider's zone, `HH:mm`. */
+  startTime: string;
+  endTime: string;
+  startAt: number;
+  endAt: number;
+}
+
+/** A queue entry's who and which queue. */
+export interface QueueEntryFacts {
+  entryId: number;
+  providerId: number;
+  clientId: number;
+  /** Null for a walk-in. */
+  appointmentId: number | null;
+  /** The provider's local date of the queue, `YYYY-MM-DD`. */
+  date: string;
+}
+
+/** Every domain event by name, with its payload. */
+export interface DomainEventMap {
+  /** A hold was claimed, the pending appointment written and the validation email sent. */
+  'appointment.requested': AppointmentFacts & { expiresAt: number };
+  /** The held slots were booked. */
+  'appointment.confirmed': AppointmentFacts & { confirmedAt: number };
+  /** A pending or confirmed appointment was cancelled; its slots are open again. */
+  'appointment.cancelled': AppointmentFacts & { cancelledAt: number; previousStatus: 'pending' | 'confirmed' };
+  /**
+   * A pending appointment's hold was found lapsed (a confirmation came too late). Nothing records the
+   * lapse yet, so a link pressed twice after expiry tells it twice: listeners key on the appointment.
+   */
+  'appointment.expired': AppointmentFacts & { expiresAt: number; noticedAt: number };
+  /** A client joined a queue (an appointment's check-in or a walk-in). */
+  'queue.checked_in': QueueEntryFacts & { checkedInAt: number };
+  /** The provider called this client. */
+  'queue.called': QueueEntryFacts & { calledAt: number };
+  /** The provider finished with this client: the service took calledAt → finishedAt. */
+  'queue.done': QueueEntryFacts & { calledAt: number; finishedAt: number };
+  /** The provider marked this client as not come. */
+  'queue.no_show': QueueEntryFacts & { finishedAt: number };
+  /** The client left the queue (by itself, or because its appointment was cancelled). */
+  'queue.left': QueueEntryFacts & { finishedAt: number };
+}
+
+export type DomainEventName = keyof DomainEventMap;
+
+/** A method that can take the payload of event `K` (it may ignore what it does not need). */
+type DomainEventListener<K extends DomainEventName> = (payload: DomainEventMap[K]) => unknown;
+
+/**
+ * `@OnEvent` with the event's payload type: a listener whose parameter does not fit the event is a
+ * compile error. Listeners run in the emitter's turn; a failure is logged by the event module (its
+ * default `suppressErrors`) and never reaches the code that emitted.
+ */
+export function OnDomainEvent<K extends DomainEventName>(name: K) {
+  const decorate = OnEvent(name);
+  return <M extends DomainEventListener<K>>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<M>): void => {
+    decorate(target, key, descriptor);
+  };
+}
+
+/** The only way to emit a domain event: the name picks the payload type. */
+@Injectable()
+export class DomainEvents {
+  private readonly logger = new Logger(DomainEvents.name);
+
+  constructor(private readonly emitter: EventEmitter2) {}
+
+  /**
+   * Tells every listener and waits for them all; never throws, since the change it tells of has
+   * already happened. Call it after the commit.
+   */
+  async emit<K extends DomainEventName>(name: K, payload: DomainEventMap[K]): Promise<void> {
+    try {
+      await this.emitter.emitAsync(name, payload);
+    } catch (error) {
+      // Listeners registered through @OnDomainEvent have their failures logged already; this catches any other.
+      this.logger.warn(`A listener of ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}

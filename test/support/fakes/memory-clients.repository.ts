@@ -1,0 +1,32 @@
+import { ClientsRepository } from '../../../src/clients/clients.repository';
+import { ClientEntity } from '../../../src/clients/entities/client.entity';
+import { copy, PublicSurface } from './public-surface';
+
+/** The `clients` table in memory, with its unique email and key hash. */
+export class InMemoryClientsRepository implements PublicSurface<ClientsRepository> {
+  private readonly rows = new Map<number, ClientEntity>();
+  private lastId = 0;
+
+  async insert(client: Omit<ClientEntity, 'id'>): Promise<ClientEntity | null> {
+    if ([...this.rows.values()].some((row) => row.email === client.email)) return null;
+    const row = { ...copy(client), id: ++this.lastId };
+    this.rows.set(row.id, row);
+    return copy(row);
+  }
+
+  async idByKeyHash(apiKeyHash: string): Promise<number | null> {
+    return [...this.rows.values()].find((row) => row.apiKeyHash === apiKeyHash)?.id ?? null;
+  }
+
+  async replaceKeyHash(id: number, apiKeyHash: string): Promise<boolean> {
+    const row = this.rows.get(id);
+    if (!row) return false;
+    row.apiKeyHash = apiKeyHash;
+    return true;
+  }
+
+  async findById(id: number): Promise<ClientEntity | null> {
+    const row = this.rows.get(id);
+    return row ? copy(row) : null;
+  }
+}

@@ -1,0 +1,40 @@
+import { ProviderEntity } from '../../../src/providers/entities/provider.entity';
+import { NewProvider, ProvidersRepository } from '../../../src/providers/providers.repository';
+import { copy, PublicSurface } from './public-surface';
+
+/** The `providers` table in memory, with its unique email and key hash. */
+export class InMemoryProvidersRepository implements PublicSurface<ProvidersRepository> {
+  private readonly rows = new Map<number, ProviderEntity>();
+  private lastId = 0;
+
+  async insert(provider: NewProvider): Promise<ProviderEntity | null> {
+    if ([...this.rows.values()].some((row) => row.email === provider.email)) return null;
+    const row = { ...copy(provider), id: ++this.lastId };
+    this.rows.set(row.id, row);
+    return copy(row);
+  }
+
+  async findById(id: number): Promise<ProviderEntity | null> {
+    const row = this.rows.get(id);
+    return row ? copy(row) : null;
+  }
+
+  async idByKeyHash(apiKeyHash: string): Promise<number | null> {
+    return [...this.rows.values()].find((row) => row.apiKeyHash === apiKeyHash)?.id ?? null;
+  }
+
+  async replaceKeyHash(id: number, apiKeyHash: string): Promise<boolean> {
+    const row = this.rows.get(id);
+    if (!row) return false;
+    row.apiKeyHash = apiKeyHash;
+    return true;
+  }
+
+  async listAfter(afterId: number, limit: number): Promise<ProviderEntity[]> {
+    return [...this.rows.values()]
+      .filter((row) => row.id > afterId)
+      .sort((a, b) => a.id - b.id)
+      .slice(0, limit)
+      .map(copy);
+  }
+}

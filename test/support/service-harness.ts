@@ -1,0 +1,194 @@
+import { ConfigType } from '@nestjs/config';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { JwtModule } from '@nestjs/jwt';
+import { Test, TestingModule } from '@nestjs/testing';
+import { ADMIN, Caller } from '../../src/access/caller';
+import { AppointmentsRepository } from '../../src/appointments/appointments.repository';
+import { AppointmentsService } from '../../src/appointments/appointments.service';
+import { ConfirmationService } from '../../src/appointments/confirmation.service';
+import { HOLD_TOKEN_ALGORITHM, HoldTokenService } from '../../src/appointments/hold-token.service';
+import { OpenSlotsService } from '../../src/appointments/open-slots.service';
+import { ClientsRepository } from '../../src/clients/clients.repository';
+import { ClientsService } from '../../src/clients/clients.service';
+import { Clock } from '../../src/common/clock';
+import { DomainEventMap, DomainEventName } from '../../src/common/domain-events';
+import { DomainEventsModule } from '../../src/common/domain-events.module';
+import { holdsConfig, httpConfig } from '../../src/config/namespaces';
+import { HoldStore } from '../../src/holds/hold-store';
+import { MemoryHoldStore } from '../../src/holds/memory-hold-store';
+import { MailService } from '../../src/mail/mail.service';
+import { ProvidersRepository } from '../../src/providers/providers.repository';
+import { ProvidersService } from '../../src/providers/providers.service';
+import { ScheduleRepository } from '../../src/providers/schedule.repository';
+import { ScheduleService } from '../../src/providers/schedule.service';
+import { MemoryQueueEvents, QueueEvents } from '../../src/queue/queue-events';
+import { QueueNotifier } from '../../src/queue/queue-notifier';
+import { QueueRepository } from '../../src/queue/queue.repository';
+import { QueueService } from '../../src/queue/queue.service';
+import { CapturingLogger } from './capturing-logger';
+import { InMemoryAppointmentsRepository } from './fakes/memory-appointments.repository';
+import { InMemoryClientsRepository } from './fakes/memory-clients.repository';
+import { InMemoryProvidersRepository } from './fakes/memory-providers.repository';
+import { InMemoryQueueRepository } from './fakes/memory-queue.repository';
+import { InMemoryScheduleRepository } from './fakes/memory-schedule.repository';
+import { RecordingMailService } from './fakes/recording-mail.service';
+import { RecordingQueueNotifier } from './fakes/recording-queue-notifier';
+import { TestClock } from './test-clock';
+
+/** Monday 2030-03-04, 08:00 UTC: 09:00 in Paris, the zone of the harness's providers. */
+export const HARNESS_START = Date.parse('2030-03-04T08:00:00Z');
+export const HARNESS_ZONE = 'Europe/Paris';
+export const HARNESS_TODAY = '2030-03-04';
+export const HOLD_TTL_SECONDS = 900;
+
+const holdSettings: ConfigType<typeof holdsConfig> = {
+  ttlSeconds: HOLD_TTL_SECONDS,
+  jwtSecret: 'service-specs-secret-that-is-long-enough',
+};
+
+const httpSettings: ConfigType<typeof httpConfig> = {
+  port: 0,
+  publicUrl: 'http://scheduler.test',
+  corsOrigins: [],
+  trustedProxyHops: 0,
+};
+
+export interface EmittedEvent {
+  name: DomainEventName;
+  payload: unknown;
+}
+
+/**
+ * The real services of appointments, confirmation and the queue, wired by Nest as the app wires them
+ * (so `@OnDomainEvent` listeners are live), over in-memory fakes of our repositories, the in-memory
+ * hold store, a test clock, and recording mail and queue notices. No database, no Redis, no network.
+ */
+export class ServiceHarness {
+  readonly clock = new TestClock(HARNESS_START);
+  readonly holds = new MemoryHoldStore(this.clock);
+  readonly providersRepository = new InMemoryProvidersRepository();
+  readonly clientsRepository = new InMemoryClientsRepository();
+  readonly appointmentsRepository = new InMemoryAppointmentsRepository();
+  readonly scheduleRepository = new InMemoryScheduleRepository(this.providersRepository, this.appointmentsRepository);
+  readonly queueRepository = new InMemoryQueueRepository();
+  readonly mail = new RecordingMailService();
+  readonly notifier = new RecordingQueueNotifier();
+  readonly logger = new CapturingLogger();
+  /** Every domain event, in the order emitted. */
+  readonly events: EmittedEvent[] = [];
+
+  private moduleRef!: TestingModule;
+  /** Numbers the names and addresses of the providers and clients a spec adds. */
+  private counter = 1;
+
+  get appointments(): AppointmentsService {
+    return this.moduleRef.get(AppointmentsService);
+  }
+
+  get confirmations(): ConfirmationService {
+    return this.moduleRef.get(ConfirmationService);
+  }
+
+  get queue(): QueueService {
+    return this.moduleRef.get(QueueService);
+  }
+
+  get schedule(): ScheduleService {
+    return this.moduleRef.get(ScheduleService);
+  }
+
+  static async create(): Promise<ServiceHarness> {
+    const harness = new ServiceHarness();
+    harness.moduleRef = await Test.createTestingModule({
+      imports: [
+        DomainEventsModule,
+        JwtModule.register({
+          secret: holdSettings.jwtSecret,
+          signOptions: { algorithm: HOLD_TOKEN_ALGORITHM },
+          verifyOptions: { algorithms: [HOLD_TOKEN_ALGORITHM] },
+        }),
+      ],
+      providers: [
+        AppointmentsService,
+        ConfirmationService,
+        OpenSlotsService,
+        HoldTokenService,
+        ProvidersService,
+        ClientsService,
+        ScheduleService,
+        QueueService,
+        { provide: holdsConfig.KEY, useValue: holdSettings },
+        { provide: httpConfig.KEY, useValue: httpSettings },
+        { provide: QueueEvents, useClass: MemoryQueueEvents },
+        { provide: Clock, useValue: harness.clock },
+        { provide: HoldStore, useValue: harness.holds },
+        { provide: ProvidersRepository, useValue: harness.providersRepository },
+        { provide: ClientsRepository, useValue: harness.clientsRepository },
+        { provide: AppointmentsRepository, useValue: harness.appointmentsRepository },
+        { provide: ScheduleRepository, useValue: harness.scheduleRepository },
+        { provide: QueueRepository, useValue: harness.queueRepository },
+        { provide: MailService, useValue: harness.mail },
+        { provide: QueueNotifier, useValue: harness.notifier },
+      ],
+    }).compile();
+    harness.moduleRef.useLogger(harness.logger);
+    await harness.moduleRef.init();
+    harness.moduleRef.get(EventEmitter2, { strict: false }).onAny((name, payload) => {
+      harness.events.push({ name: name as DomainEventName, payload });
+    });
+    return harness;
+  }
+
+  async close(): Promise<void> {
+    this.holds.onModuleDestroy();
+    await this.moduleRef.close();
+  }
+
+  /** The payloads of every `name` event so far. */
+  emitted<K extends DomainEventName>(name: K): Array<DomainEventMap[K]> {
+    return this.events.filter((event) => event.name === name).map((event) => event.payload as DomainEventMap[K]);
+  }
+
+  async addProvider(): Promise<number> {
+    const n = this.counter++;
+    const created = await this.moduleRef
+      .get(ProvidersService)
+      .create({ name: `Provider ${n}`, email: `provider${n}@scheduler.test`, time_zone: HARNESS_ZONE }, ADMIN);
+    return created.id;
+  }
+
+  /** A client, with a phone or (`phone: null`) without one. */
+  async addClient(phone: string | null = null): Promise<number> {
+    const n = this.counter++;
+    const created = await this.moduleRef
+      .get(ClientsService)
+      .create({ name: `Client ${n}`, email: `client${n}@scheduler.test`, ...(phone ? { phone } : {}) }, ADMIN);
+    return created.id;
+  }
+
+  /** Opens a provider's day between two wall-clock times. */
+  async publish(providerId: number, date: string, startTime: string, endTime: string): Promise<void> {
+    await this.schedule.publish({ provider_id: providerId, date, start_time: startTime, end_time: endTime }, ADMIN);
+  }
+
+  /** Asks for a slot as the client; answers the pending appointment's id and the token its email carried. */
+  async request(providerId: number, clientId: number, slot: number, date = HARNESS_TODAY): Promise<{ appointmentId: number; token: string }> {
+    const pending = await this.appointments.request({ provider_id: providerId, client_id: clientId, date, requested_slot: slot }, client(clientId));
+    return { appointmentId: pending.appointment_id, token: this.mail.tokenFor(pending.appointment_id) };
+  }
+
+  /** A confirmed appointment: asked for, then confirmed through its link. */
+  async book(providerId: number, clientId: number, slot: number, date = HARNESS_TODAY): Promise<number> {
+    const { appointmentId, token } = await this.request(providerId, clientId, slot, date);
+    await this.confirmations.confirm(token);
+    return appointmentId;
+  }
+}
+
+export function client(clientId: number): Caller {
+  return { role: 'client', clientId };
+}
+
+export function provider(providerId: number): Caller {
+  return { role: 'provider', providerId };
+}
