@@ -152,6 +152,9 @@ describeBackend('bad input', () => {
     { name: 'provider without email', method: 'POST', path: '/api/providers', body: { name: 'A' }, status: 400, code: 'VALIDATION_FAILED', field: 'email' },
     { name: 'provider bad email', method: 'POST', path: '/api/providers', body: { name: 'A', email: 'not-an-email' }, status: 400, code: 'VALIDATION_FAILED', field: 'email' },
     { name: 'provider unknown time zone', method: 'POST', path: '/api/providers', body: { name: 'A', email: 'tz@x.co', time_zone: 'Mars/Olympus' }, status: 400, code: 'VALIDATION_FAILED', field: 'time_zone' },
+    { name: 'provider time zone null', method: 'POST', path: '/api/providers', body: { name: 'A', email: 'tzn@x.co', time_zone: null }, status: 400, code: 'VALIDATION_FAILED', field: 'time_zone', detail: 'time_zone must not be null' },
+    { name: 'provider phone null', method: 'POST', path: '/api/providers', body: { name: 'A', email: 'phn@x.co', phone: null }, status: 400, code: 'VALIDATION_FAILED', field: 'phone', detail: 'phone must not be null' },
+    { name: 'client phone null', method: 'POST', path: '/api/clients', body: { name: 'C', email: 'phn@x.co', phone: null }, status: 400, code: 'VALIDATION_FAILED', field: 'phone', detail: 'phone must not be null' },
     { name: 'provider phone not E.164', method: 'POST', path: '/api/providers', body: { name: 'A', email: 'ph@x.co', phone: '0612345678' }, status: 400, code: 'VALIDATION_FAILED', field: 'phone' },
     { name: 'provider empty name', method: 'POST', path: '/api/providers', body: { name: '', email: 'e@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
     { name: 'provider name too long', method: 'POST', path: '/api/providers', body: { name: 'n'.repeat(201), email: 'l@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
@@ -264,6 +267,11 @@ describeBackend('bad input', () => {
     await expect(createProvider(sut.api, { time_zone: 'europe/paris' })).resolves.toMatchObject({ time_zone: 'Europe/Paris' });
     const paris = await createProvider(sut.api, { time_zone: 'EUROPE/PARIS' });
     await expect(sut.api.get(`/api/providers/${paris.id}`)).resolves.toMatchObject({ body: { time_zone: 'Europe/Paris' } });
+    // Stored under the current IANA name, not the older one the runtime's ICU may prefer.
+    for (const [typed, stored] of [['Asia/Kolkata', 'Asia/Kolkata'], ['asia/calcutta', 'Asia/Kolkata'], ['Europe/Kiev', 'Europe/Kyiv'], ['America/Nuuk', 'America/Nuuk']]) {
+      const created = await createProvider(sut.api, { time_zone: typed });
+      await expect(sut.api.get(`/api/providers/${created.id}`)).resolves.toMatchObject({ body: { time_zone: stored } });
+    }
     // A name the time-zone database keeps only as a link: refused, or stored as the zone it links to.
     const old = await sut.api.post('/api/providers', { name: 'Old Zone', email: 'old-zone@x.co', time_zone: 'US/Pacific-New' });
     if (old.status === 201) expect(old.body.time_zone).toBe('America/Los_Angeles');
