@@ -175,6 +175,10 @@ describeBackend('bad input', () => {
     { name: 'client name of zero-width spaces only', method: 'POST', path: '/api/clients', body: { name: '\u200b\u200b', email: 'zw@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
     { name: 'provider name of spaces only', method: 'POST', path: '/api/providers', body: { name: '   ', email: 'sp@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
     { name: 'client name with a header in it', method: 'POST', path: '/api/clients', body: { name: 'Eve\r\nBcc: evil@evil.example', email: 'hdr@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
+    { name: 'client name with a right-to-left override', method: 'POST', path: '/api/clients', body: { name: 'Grace \u202eesoJ', email: 'rlo@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
+    { name: 'provider name with a left-to-right isolate', method: 'POST', path: '/api/providers', body: { name: 'Dr. \u2066Ada\u2069', email: 'lri@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
+    { name: 'client name with a line separator', method: 'POST', path: '/api/clients', body: { name: 'Eve\u2028Bcc: evil@evil.example', email: 'ls@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
+    { name: 'provider name of 201 emoji', method: 'POST', path: '/api/providers', body: { name: '😀'.repeat(201), email: 'emoji@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
     { name: 'client name as a number', method: 'POST', path: '/api/clients', body: { name: 42, email: 'num@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
     { name: 'provider time zone that only looks like one', method: 'POST', path: '/api/providers', body: { name: 'A', email: 'tz2@x.co', time_zone: '+01:00' }, status: 400, code: 'VALIDATION_FAILED', field: 'time_zone' },
     // Queries and paths
@@ -271,6 +275,12 @@ describeBackend('bad input', () => {
     }
     await expect(sut.api.get(`/api/appointments/${id}`)).resolves.toMatchObject({ status: 200, body: { status: 'pending' } });
     await expect(sut.api.post(`/api/appointments/${id}/cancel`)).resolves.toMatchObject({ status: 200, body: { status: 'cancelled' } });
+  });
+
+  it('counts a name in characters, not UTF-16 units: 200 emoji are a name', async () => {
+    const name = '😀'.repeat(200);
+    await expect(createClient(sut.api, { name })).resolves.toMatchObject({ name });
+    await expect(createProvider(sut.api, { name: '𠀀'.repeat(200) })).resolves.toMatchObject({ name: '𠀀'.repeat(200) });
   });
 
   it('stores time zones in their canonical spelling', async () => {

@@ -3,7 +3,7 @@ import { IsString, Matches } from 'class-validator';
 import { E164_PATTERN, IsName, IsOmittable, IsPlainEmail, MAX_EMAIL_LENGTH, MAX_NAME_LENGTH } from '../../common/validators';
 
 export class CreateClientDto {
-  @ApiProperty({ example: 'Grace Hopper', minLength: 1, maxLength: MAX_NAME_LENGTH, description: 'At least one visible character; no control characters' })
+  @ApiProperty({ example: 'Grace Hopper', minLength: 1, maxLength: MAX_NAME_LENGTH, description: 'Characters (code points), at least one visible; no control, bidirectional-control or line-separator characters' })
   @IsName()
   name: string;
 

@@ -3,7 +3,7 @@ import { IsString, Matches } from 'class-validator';
 import { E164_PATTERN, IsIanaTimeZone, IsName, IsOmittable, IsPlainEmail, MAX_EMAIL_LENGTH, MAX_NAME_LENGTH } from '../../common/validators';
 
 export class CreateProviderDto {
-  @ApiProperty({ example: 'Dr. Ada Lovelace', minLength: 1, maxLength: MAX_NAME_LENGTH, description: 'At least one visible character; no control characters' })
+  @ApiProperty({ example: 'Dr. Ada Lovelace', minLength: 1, maxLength: MAX_NAME_LENGTH, description: 'Characters (code points), at least one visible; no control, bidirectional-control or line-separator characters' })
   @IsName()
   name: string;
 
