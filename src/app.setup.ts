@@ -31,7 +31,7 @@ export function createAppLogger(inner: LoggerService = new ConsoleLogger(), leve
 export async function configureApp(app: NestFastifyApplication): Promise<NestFastifyApplication> {
   const http = app.get<ConfigType<typeof httpConfig>>(httpConfig.KEY);
   const fastify = app.getHttpAdapter().getInstance();
-  guardRequestBodies(fastify);
+  guardRequestBodies(app);
 
   // Once the server has begun to close, a request that still reaches it (one pipelined behind a request
   // in flight, or sent on a connection kept alive) gets a problem+json 503 like any other error, and each

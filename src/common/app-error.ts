@@ -31,6 +31,16 @@ export interface FieldError {
   message: string;
 }
 
+/** Most field errors one problem lists. */
+export const MAX_LISTED_ERRORS = 20;
+/** Longest field name or message, in characters, a problem repeats. */
+const MAX_ECHOED_CHARACTERS = 200;
+
+function shorten(text: string): string {
+  const characters = Array.from(text);
+  return characters.length > MAX_ECHOED_CHARACTERS ? `${characters.slice(0, MAX_ECHOED_CHARACTERS).join('')}…` : text;
+}
+
 export class AppError extends Error {
   readonly status: number;
 
@@ -44,9 +54,17 @@ export class AppError extends Error {
     this.status = ERROR_CODES[code].status;
   }
 
+  /**
+   * One problem for every invalid field, but never many times the size of the request: a body of
+   * thousands of unknown keys, or one key of 60 KB, would otherwise be echoed back in `errors` and
+   * again in `detail`.
+   */
   static validation(errors: FieldError[]): AppError {
-    const detail = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
-    return new AppError('VALIDATION_FAILED', detail || 'The request is invalid', { errors });
+    const listed = errors.slice(0, MAX_LISTED_ERRORS).map(({ field, message }) => ({ field: shorten(field), message: shorten(message) }));
+    const unlisted = errors.length - listed.length;
+    const more = unlisted > 0 ? [`… and ${unlisted.toLocaleString('en-US')} more`] : [];
+    const detail = [...listed.map((e) => `${e.field}: ${e.message}`), ...more].join('; ');
+    return new AppError('VALIDATION_FAILED', detail || 'The request is invalid', { errors: listed });
   }
 
   static field(field: string, message: string): AppError {

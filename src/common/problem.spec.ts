@@ -97,6 +97,27 @@ describe(toProblem.name, () => {
       expect(problem.detail).toContain('provider_id');
     });
 
+    it('lists at most 20 field errors, and says how many more there were', () => {
+      const errors = Array.from({ length: 7_000 }, (_, i) => ({ field: `f${i}`, message: `f${i} is not a known field` }));
+      const problem = sut(AppError.validation(errors));
+      expect(problem.errors).toEqual(errors.slice(0, 20));
+      expect(problem.detail).toBe(`${errors.slice(0, 20).map((e) => `${e.field}: ${e.message}`).join('; ')}; … and 6,980 more`);
+    });
+
+    it('lists 20 field errors in full, without a count of more', () => {
+      const errors = Array.from({ length: 20 }, (_, i) => ({ field: `f${i}`, message: 'm' }));
+      const problem = sut(AppError.validation(errors));
+      expect(problem.errors).toEqual(errors);
+      expect(problem.detail).not.toContain('more');
+    });
+
+    it('shortens a field name or message long enough to be an echo of the request', () => {
+      const field = 'k'.repeat(60_000);
+      const problem = sut(AppError.validation([{ field, message: `${field} is not a known field` }]));
+      expect(JSON.stringify(problem).length).toBeLessThan(2_000);
+      expect(problem.errors).toEqual([{ field: `${'k'.repeat(200)}…`, message: `${'k'.repeat(200)}…` }]);
+    });
+
     it('carries extra content, such as the appointment of ALREADY_CONFIRMED', () => {
       const appointment = { id: 7, status: 'confirmed' };
       const problem = sut(new AppError('ALREADY_CONFIRMED', 'Already confirmed', { appointment }));

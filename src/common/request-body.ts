@@ -1,5 +1,6 @@
-import { RouteConfig } from '@nestjs/platform-fastify';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { parse as parseQueryString } from 'node:querystring';
+import { NestFastifyApplication, RouteConfig } from '@nestjs/platform-fastify';
+import type { FastifyBodyParser, FastifyRequest } from 'fastify';
 import { AppError } from './app-error';
 import { SEND_JSON } from './problem';
 
@@ -33,12 +34,38 @@ function mediaType(header: string | undefined): string {
   return (header ?? '').split(';')[0].trim().toLowerCase();
 }
 
+/** An empty body is no body, whatever type it is labelled with. */
+const emptyIsAbsent =
+  (parse: FastifyBodyParser<Buffer>): FastifyBodyParser<Buffer> =>
+  (request, body, done) =>
+    body.length === 0 ? done(null, undefined) : parse(request, body, done);
+
+const parseForm: FastifyBodyParser<Buffer> = (_request, body, done) => {
+  const fields = parseQueryString(body.toString('utf8'));
+  // The object has no prototype, so `__proto__` is an ordinary key here, but it would replace the
+  // prototype of the object it is copied onto; refused, as in a JSON body.
+  if (Object.hasOwn(fields, '__proto__')) done(AppError.field('body', 'The form has a forbidden field name'), undefined);
+  else done(null, fields);
+};
+
 /**
- * Checks every parsed body before validation sees it: JSON (or a form, on routes marked
- * `@AcceptsForm()`), nested at most `MAX_BODY_DEPTH` deep. The validation pipe walks bodies
+ * Reads every request body, then checks it before validation sees it: JSON (or a form, on routes
+ * marked `@AcceptsForm()`), nested at most `MAX_BODY_DEPTH` deep. The validation pipe walks bodies
  * recursively, so depth must be bounded before it runs.
+ *
+ * An empty body counts as none, whatever its Content-Type: `curl -d ''` labels it a form, fetch's
+ * `body: ''` text/plain, and Fastify would otherwise refuse an empty JSON body. A route that needs a
+ * body then says which fields are required.
  */
-export function guardRequestBodies(fastify: FastifyInstance): void {
+export function guardRequestBodies(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  const { bodyLimit, onProtoPoisoning = 'error', onConstructorPoisoning = 'error' } = fastify.initialConfig;
+  const parseJson = fastify.getDefaultJsonParser(onProtoPoisoning, onConstructorPoisoning);
+  app.useBodyParser(JSON_TYPE, { bodyLimit }, emptyIsAbsent((request, body, done) => parseJson(request, body.toString('utf8'), done)));
+  app.useBodyParser(FORM_TYPE, { bodyLimit }, emptyIsAbsent(parseForm));
+  // Any other type is kept as bytes, for the check below to refuse unless it is empty.
+  app.useBodyParser(['text/plain', '*'], { bodyLimit }, emptyIsAbsent((_request, body, done) => done(null, body)));
+
   fastify.addHook('preValidation', async (request: FastifyRequest) => {
     // An unknown route is a 404 whatever its body.
     if (request.body === undefined || request.is404) return;

@@ -65,6 +65,12 @@ describe(isName.name, () => {
     '  padded  ',
     'a\u200bb',
     'n'.repeat(200),
+    // 200 characters outside the Basic Multilingual Plane: 400 UTF-16 units, 200 code points.
+    '😀'.repeat(200),
+    '𠀀'.repeat(200),
+    // A zero-width non-joiner, which Persian spelling needs.
+    'می\u200cخواهم',
+    'שרה כהן',
   ])('accepts %j', (name) => {
     expect(isName(name)).toBe(true);
   });
@@ -88,6 +94,26 @@ describe(isName.name, () => {
     ['the blank Braille pattern only', '\u2800'],
     ['no-break and ideographic spaces only', '\u00a0\u3000'],
     ['combining marks only', '\u0301\u0301'],
+    ['201 characters outside the Basic Multilingual Plane', '😀'.repeat(201)],
+    // Bidirectional controls reorder what a mail client or calendar shows around them; line and
+    // paragraph separators break lines.
+    ...[
+      ['ARABIC LETTER MARK', '\u061c'],
+      ['LEFT-TO-RIGHT MARK', '\u200e'],
+      ['RIGHT-TO-LEFT MARK', '\u200f'],
+      ['LEFT-TO-RIGHT EMBEDDING', '\u202a'],
+      ['RIGHT-TO-LEFT EMBEDDING', '\u202b'],
+      ['POP DIRECTIONAL FORMATTING', '\u202c'],
+      ['LEFT-TO-RIGHT OVERRIDE', '\u202d'],
+      ['RIGHT-TO-LEFT OVERRIDE', '\u202e'],
+      ['LEFT-TO-RIGHT ISOLATE', '\u2066'],
+      ['RIGHT-TO-LEFT ISOLATE', '\u2067'],
+      ['FIRST STRONG ISOLATE', '\u2068'],
+      ['POP DIRECTIONAL ISOLATE', '\u2069'],
+      ['LINE SEPARATOR', '\u2028'],
+      ['PARAGRAPH SEPARATOR', '\u2029'],
+    ].map(([what, character]) => [`U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} ${what}`, `Grace${character}Hopper`]),
+    ['a right-to-left override that shows "exe.pdf"', 'invoice\u202efdp.exe'],
   ])('refuses %s: %j', (_name, name) => {
     expect(isName(name)).toBe(false);
   });

@@ -33,15 +33,24 @@ export function isPlainEmailAddress(value: string): boolean {
 }
 
 /**
- * What a name field accepts: 1 to 200 characters, at least one of them visible (a letter, digit,
- * punctuation or symbol that is not one of Unicode's invisible "default ignorable" ones), and no
- * control character or lone surrogate (NUL would be refused by PostgreSQL; CR/LF belong in no header).
+ * What a name field accepts: 1 to 200 characters (code points, so `😀` is one), at least one of them
+ * visible (a letter, digit, punctuation or symbol that is not one of Unicode's invisible "default
+ * ignorable" ones), and no control character or lone surrogate (NUL would be refused by PostgreSQL;
+ * CR/LF belong in no header), no bidirectional control (U+202E would show `fdp.exe` as `exe.pdf` in a
+ * mail client or calendar) and no line or paragraph separator.
  */
 export function isName(value: string): boolean {
-  if (value.length < 1 || value.length > MAX_NAME_LENGTH) return false;
-  if (/[\p{Cc}\p{Cs}]/u.test(value)) return false;
+  // Past 400 UTF-16 units, more than 200 code points whatever they are.
+  if (value.length < 1 || value.length > 2 * MAX_NAME_LENGTH || codePointCount(value) > MAX_NAME_LENGTH) return false;
+  if (/[\p{Cc}\p{Cs}\p{Bidi_Control}\p{Zl}\p{Zp}]/u.test(value)) return false;
   // U+2800 (the blank Braille pattern) is a symbol that shows nothing.
   return /(?![\p{Default_Ignorable_Code_Point}\u2800])[\p{L}\p{N}\p{P}\p{S}]/u.test(value);
+}
+
+function codePointCount(text: string): number {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
 }
 
 /** A real calendar day as `YYYY-MM-DD` (2026-02-30 is refused). */

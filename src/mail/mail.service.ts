@@ -11,6 +11,7 @@ import addressparser from 'nodemailer/lib/addressparser';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { OUTBOX_LOG_CONTEXT } from '../common/redacting-logger';
+import { isPlainEmailAddress } from '../common/validators';
 import { withTimeout } from '../common/timeout';
 import { mailConfig } from '../config/namespaces';
 
@@ -132,8 +133,16 @@ export class MailService {
    * Addresses are handed to nodemailer as objects, which it takes as they are, and the SMTP envelope
    * is given explicitly: a recipient is never re-parsed out of text, so no address or name can turn
    * into another recipient or another header.
+   *
+   * nodemailer still rewrites an address object that is not a plain address (it drops `<`, `>` and
+   * control characters and splits at the last `@`), so such an address, which the API refuses but an
+   * older row may hold, is refused here before any connection.
    */
   private async send({ to, toName, ...message }: OutgoingMail): Promise<void> {
+    if (!isPlainEmailAddress(to)) {
+      this.logger.warn('Mail not sent: the recipient on record is not a plain email address');
+      throw AppError.field('email', 'The email address on record is not a plain address such as grace@example.com; no mail can go to it');
+    }
     // nodemailer's types allow only text in the envelope, but it takes address objects there too.
     const envelope = { from: { name: '', address: this.sender.address }, to: [{ name: '', address: to }] } as unknown as Envelope;
     let info: { message?: unknown };

@@ -598,18 +598,68 @@ describe(canonicalTimeZone.name, () => {
     expect(canonicalTimeZone(zone)).toBeNull();
   });
 
-  // Links (old names) resolve to whatever zone the runtime's database says; the answer must be a
-  // real zone that is its own canonical name, so two spellings of one zone are stored alike.
-  it.each(['US/Pacific', 'us/pacific', 'US/Pacific-New', 'Asia/Calcutta', 'Asia/Kolkata', 'Etc/UTC', 'GMT', 'Europe/Kiev', 'europe/kyiv'])(
-    '%j is refused or stored under a canonical name',
-    (zone) => {
-      const canonical = canonicalTimeZone(zone);
-      if (canonical === null) return;
-      expect(isValidTimeZone(canonical)).toBe(true);
-      expect(canonicalTimeZone(canonical)).toBe(canonical);
-      expect(canonicalTimeZone(zone.toLowerCase())).toBe(canonical);
+  // Every zone IANA has renamed since ICU named it: the old and the new spelling, in any case, are
+  // stored under the new one, whichever spelling the runtime's ICU prefers.
+  const RENAMED: [string, string][] = [
+    ['Africa/Asmera', 'Africa/Asmara'],
+    ['America/Buenos_Aires', 'America/Argentina/Buenos_Aires'],
+    ['America/Catamarca', 'America/Argentina/Catamarca'],
+    ['America/Coral_Harbour', 'America/Atikokan'],
+    ['America/Cordoba', 'America/Argentina/Cordoba'],
+    ['America/Godthab', 'America/Nuuk'],
+    ['America/Indianapolis', 'America/Indiana/Indianapolis'],
+    ['America/Jujuy', 'America/Argentina/Jujuy'],
+    ['America/Louisville', 'America/Kentucky/Louisville'],
+    ['America/Mendoza', 'America/Argentina/Mendoza'],
+    ['Asia/Calcutta', 'Asia/Kolkata'],
+    ['Asia/Katmandu', 'Asia/Kathmandu'],
+    ['Asia/Rangoon', 'Asia/Yangon'],
+    ['Asia/Saigon', 'Asia/Ho_Chi_Minh'],
+    ['Atlantic/Faeroe', 'Atlantic/Faroe'],
+    ['Europe/Kiev', 'Europe/Kyiv'],
+    ['Pacific/Enderbury', 'Pacific/Kanton'],
+    ['Pacific/Ponape', 'Pacific/Pohnpei'],
+    ['Pacific/Truk', 'Pacific/Chuuk'],
+  ];
+  it.each(RENAMED.flatMap(([old, current]) => [old, current, old.toLowerCase(), current.toLowerCase()].map((typed) => [typed, current])))(
+    'renamed zone %j → %j',
+    (typed, current) => {
+      expect(canonicalTimeZone(typed)).toBe(current);
     },
   );
+
+  // Links whose zone IANA merged with another or renamed: the zone's current name.
+  it.each([
+    ['US/Pacific', 'America/Los_Angeles'],
+    ['us/pacific', 'America/Los_Angeles'],
+    ['Europe/Uzhgorod', 'Europe/Kyiv'],
+    ['Europe/Zaporozhye', 'Europe/Kyiv'],
+    ['Pacific/Yap', 'Pacific/Chuuk'],
+    ['America/Fort_Wayne', 'America/Indiana/Indianapolis'],
+    ['America/Rosario', 'America/Argentina/Cordoba'],
+    ['Etc/UTC', 'UTC'],
+    ['GMT', 'UTC'],
+  ])('link %j → %j', (typed, current) => {
+    expect(canonicalTimeZone(typed)).toBe(current);
+  });
+
+  // Links only because IANA merged zones alike since 1970: each is still its own country's name.
+  it.each(['Europe/Bratislava', 'Arctic/Longyearbyen', 'Europe/Vatican', 'America/Marigot', 'Europe/Mariehamn'])('%j stays', (zone) => {
+    expect(canonicalTimeZone(zone)).toBe(zone);
+  });
+
+  it('answers, for every zone the runtime knows, a name that is its own canonical name and no ICU-only spelling', () => {
+    const legacy = new Set(RENAMED.map(([old]) => old));
+    for (const zone of Intl.supportedValuesOf('timeZone')) {
+      const canonical = canonicalTimeZone(zone);
+      expect({ zone, canonical, legacy: legacy.has(canonical!) }).toEqual({ zone, canonical: expect.any(String), legacy: false });
+      expect(canonicalTimeZone(canonical!)).toBe(canonical);
+    }
+  });
+
+  it('stores US/Pacific-New, a link tzdata has dropped, as Los Angeles or refuses it', () => {
+    expect([null, 'America/Los_Angeles']).toContain(canonicalTimeZone('US/Pacific-New'));
+  });
 });
 
 describe(localDateTime.name, () => {

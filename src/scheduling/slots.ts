@@ -80,13 +80,45 @@ export function isValidTimeZone(zone: string): boolean {
 }
 
 /**
- * The one spelling a time zone is stored under, as the runtime's time-zone database (ICU) names it:
- * `utc` → `UTC`, `europe/paris` → `Europe/Paris`, and a link to its zone (`US/Pacific` →
- * `America/Los_Angeles`); null for a name that is not a zone. Canonical names map to themselves.
+ * Zone ids that ICU still answers with (CLDR keeps each id it ever gave, so Node 20 resolves
+ * `Asia/Kolkata` to `Asia/Calcutta`) but that IANA has since renamed, with their current IANA names.
+ * Hand-kept because no runtime API maps one to the other: these are the ids of
+ * `Intl.supportedValuesOf('timeZone')` that IANA keeps only as a link to the renamed zone. Ids that are
+ * links only because IANA merged zones alike since 1970 (`Europe/Bratislava`, `Arctic/Longyearbyen`)
+ * are still their country's own names and stay as they are.
+ */
+const ICU_IDS_RENAMED_BY_IANA: ReadonlyMap<string, string> = new Map([
+  ['Africa/Asmera', 'Africa/Asmara'],
+  ['America/Buenos_Aires', 'America/Argentina/Buenos_Aires'],
+  ['America/Catamarca', 'America/Argentina/Catamarca'],
+  ['America/Coral_Harbour', 'America/Atikokan'],
+  ['America/Cordoba', 'America/Argentina/Cordoba'],
+  ['America/Godthab', 'America/Nuuk'],
+  ['America/Indianapolis', 'America/Indiana/Indianapolis'],
+  ['America/Jujuy', 'America/Argentina/Jujuy'],
+  ['America/Louisville', 'America/Kentucky/Louisville'],
+  ['America/Mendoza', 'America/Argentina/Mendoza'],
+  ['Asia/Calcutta', 'Asia/Kolkata'],
+  ['Asia/Katmandu', 'Asia/Kathmandu'],
+  ['Asia/Rangoon', 'Asia/Yangon'],
+  ['Asia/Saigon', 'Asia/Ho_Chi_Minh'],
+  ['Atlantic/Faeroe', 'Atlantic/Faroe'],
+  ['Europe/Kiev', 'Europe/Kyiv'],
+  ['Pacific/Enderbury', 'Pacific/Kanton'],
+  ['Pacific/Ponape', 'Pacific/Pohnpei'],
+  ['Pacific/Truk', 'Pacific/Chuuk'],
+]);
+
+/**
+ * The one spelling a time zone is stored under: its current IANA name, whatever spelling or link was
+ * typed (`utc` → `UTC`, `europe/paris` → `Europe/Paris`, `US/Pacific` → `America/Los_Angeles`,
+ * `Asia/Calcutta` → `Asia/Kolkata`) and whichever names the runtime's ICU uses; null for a name that
+ * is not a zone. Canonical names map to themselves.
  */
 export function canonicalTimeZone(zone: string): string | null {
   if (!isValidTimeZone(zone)) return null;
-  return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+  const resolved = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+  return ICU_IDS_RENAMED_BY_IANA.get(resolved) ?? resolved;
 }
 
 /**

@@ -35,6 +35,17 @@ const ROUTES_WITH_PATH_IDS: [BadRequest['method'], string][] = [
 /** Spellings that JavaScript's Number() reads as 1, none of them plain digits without a leading zero. */
 const LENIENT_IDS = ['1e0', '0x1', '1.0', '%201', '01', '+1', '1%20'];
 
+/** An empty request body as clients send one: `curl -d ''`, fetch's `body: ''`, a stream that ends at once. */
+const EMPTY_BODIES: [string, () => RequestInit][] = [
+  ['fetch body "" (text/plain;charset=UTF-8)', () => ({ body: '' })],
+  ['text/plain, Content-Length 0', () => ({ body: '', headers: { 'content-type': 'text/plain' } })],
+  ["a form, as curl -d '' sends it", () => ({ body: '', headers: { 'content-type': 'application/x-www-form-urlencoded' } })],
+  ['no content type, Content-Length 0', () => ({ headers: {} })],
+  ['application/json, Content-Length 0', () => ({ body: '', headers: { 'content-type': 'application/json' } })],
+  ['application/json, chunked with no chunk', () => ({ body: new ReadableStream({ start: (stream) => stream.close() }), duplex: 'half', headers: { 'content-type': 'application/json' } }) as RequestInit],
+  ['application/xml, Content-Length 0', () => ({ body: '', headers: { 'content-type': 'application/xml' } })],
+];
+
 /** `{"token":[[[…]]]}`, nested `levels` deep: 4 KB, and no key needed to send it. */
 const deeplyNested = (levels: number) => `{"token":${'['.repeat(levels)}${']'.repeat(levels)}}`;
 
@@ -100,6 +111,8 @@ describeBackend('bad input', () => {
     { name: 'JSON sent as a form (curl -d without -H)', method: 'POST', path: '/api/clients', raw: '{"name":"A","email":"form@x.co"}', contentType: 'application/x-www-form-urlencoded', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'Content-Type: application/json' },
     { name: 'a form on a JSON-only route', method: 'POST', path: '/api/schedule', raw: 'date=2026-07-28&start_time=09:00', contentType: 'application/x-www-form-urlencoded', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'Content-Type: application/json' },
     { name: 'a form on the validation route, which takes one from its page', method: 'POST', path: '/api/validate', raw: 'token=not.a.jwt', contentType: 'application/x-www-form-urlencoded', status: 401, code: 'TOKEN_INVALID' },
+    { name: 'a form with a __proto__ field', method: 'POST', path: '/api/validate', raw: '__proto__=x&token=not.a.jwt', contentType: 'application/x-www-form-urlencoded', status: 400, code: 'VALIDATION_FAILED', field: 'body' },
+    { name: 'a JSON body with a __proto__ field', method: 'POST', path: '/api/validate', raw: '{"__proto__":{"admin":true},"token":"x"}', status: 400, code: 'VALIDATION_FAILED', field: 'body' },
     { name: 'a token nested 2,000 levels deep', method: 'POST', path: '/api/validate', raw: deeplyNested(2_000), status: 400, code: 'VALIDATION_FAILED', field: 'body' },
     { name: 'a token nested 33 levels deep', method: 'POST', path: '/api/validate', raw: deeplyNested(32), status: 400, code: 'VALIDATION_FAILED', field: 'body' },
     { name: 'a token nested 32 levels deep, which validation judges', method: 'POST', path: '/api/validate', raw: deeplyNested(31), status: 400, code: 'VALIDATION_FAILED', field: 'token' },
@@ -139,6 +152,9 @@ describeBackend('bad input', () => {
     { name: 'provider without email', method: 'POST', path: '/api/providers', body: { name: 'A' }, status: 400, code: 'VALIDATION_FAILED', field: 'email' },
     { name: 'provider bad email', method: 'POST', path: '/api/providers', body: { name: 'A', email: 'not-an-email' }, status: 400, code: 'VALIDATION_FAILED', field: 'email' },
     { name: 'provider unknown time zone', method: 'POST', path: '/api/providers', body: { name: 'A', email: 'tz@x.co', time_zone: 'Mars/Olympus' }, status: 400, code: 'VALIDATION_FAILED', field: 'time_zone' },
+    { name: 'provider time zone null', method: 'POST', path: '/api/providers', body: { name: 'A', email: 'tzn@x.co', time_zone: null }, status: 400, code: 'VALIDATION_FAILED', field: 'time_zone', detail: 'time_zone must not be null' },
+    { name: 'provider phone null', method: 'POST', path: '/api/providers', body: { name: 'A', email: 'phn@x.co', phone: null }, status: 400, code: 'VALIDATION_FAILED', field: 'phone', detail: 'phone must not be null' },
+    { name: 'client phone null', method: 'POST', path: '/api/clients', body: { name: 'C', email: 'phn@x.co', phone: null }, status: 400, code: 'VALIDATION_FAILED', field: 'phone', detail: 'phone must not be null' },
     { name: 'provider phone not E.164', method: 'POST', path: '/api/providers', body: { name: 'A', email: 'ph@x.co', phone: '0612345678' }, status: 400, code: 'VALIDATION_FAILED', field: 'phone' },
     { name: 'provider empty name', method: 'POST', path: '/api/providers', body: { name: '', email: 'e@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
     { name: 'provider name too long', method: 'POST', path: '/api/providers', body: { name: 'n'.repeat(201), email: 'l@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
@@ -159,6 +175,10 @@ describeBackend('bad input', () => {
     { name: 'client name of zero-width spaces only', method: 'POST', path: '/api/clients', body: { name: '\u200b\u200b', email: 'zw@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
     { name: 'provider name of spaces only', method: 'POST', path: '/api/providers', body: { name: '   ', email: 'sp@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
     { name: 'client name with a header in it', method: 'POST', path: '/api/clients', body: { name: 'Eve\r\nBcc: evil@evil.example', email: 'hdr@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
+    { name: 'client name with a right-to-left override', method: 'POST', path: '/api/clients', body: { name: 'Grace \u202eesoJ', email: 'rlo@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
+    { name: 'provider name with a left-to-right isolate', method: 'POST', path: '/api/providers', body: { name: 'Dr. \u2066Ada\u2069', email: 'lri@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
+    { name: 'client name with a line separator', method: 'POST', path: '/api/clients', body: { name: 'Eve\u2028Bcc: evil@evil.example', email: 'ls@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
+    { name: 'provider name of 201 emoji', method: 'POST', path: '/api/providers', body: { name: '😀'.repeat(201), email: 'emoji@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
     { name: 'client name as a number', method: 'POST', path: '/api/clients', body: { name: 42, email: 'num@x.co' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
     { name: 'provider time zone that only looks like one', method: 'POST', path: '/api/providers', body: { name: 'A', email: 'tz2@x.co', time_zone: '+01:00' }, status: 400, code: 'VALIDATION_FAILED', field: 'time_zone' },
     // Queries and paths
@@ -234,6 +254,17 @@ describeBackend('bad input', () => {
     );
   });
 
+  it('answers a body of 7,000 unknown fields briefly: 20 of them listed and how many more, not each one twice', async () => {
+    // 62 KB, under the body limit.
+    const fields = Object.fromEntries(Array.from({ length: 7_000 }, (_, i) => [`f${i.toString(36)}`, 0]));
+    const response = await sut.api.post('/api/validate', { token: 'not.a.jwt', ...fields });
+    expect(response.status).toBe(400);
+    expect(response.body.errors).toHaveLength(20);
+    expect(response.body.errors[0]).toEqual({ field: 'f0', message: 'f0 is not a known field' });
+    expect(response.body.detail).toMatch(/; … and 6,980 more$/);
+    expect(response.text.length).toBeLessThan(4_000);
+  });
+
   it('reads no appointment id leniently: 1e0, 1.0, 0x1, 01 or " 1" never cancel appointment 1', async () => {
     const held = await sut.api.post('/api/client_schedule', request());
     expect(held.status).toBe(202);
@@ -246,11 +277,22 @@ describeBackend('bad input', () => {
     await expect(sut.api.post(`/api/appointments/${id}/cancel`)).resolves.toMatchObject({ status: 200, body: { status: 'cancelled' } });
   });
 
+  it('counts a name in characters, not UTF-16 units: 200 emoji are a name', async () => {
+    const name = '😀'.repeat(200);
+    await expect(createClient(sut.api, { name })).resolves.toMatchObject({ name });
+    await expect(createProvider(sut.api, { name: '𠀀'.repeat(200) })).resolves.toMatchObject({ name: '𠀀'.repeat(200) });
+  });
+
   it('stores time zones in their canonical spelling', async () => {
     await expect(createProvider(sut.api, { time_zone: 'utc' })).resolves.toMatchObject({ time_zone: 'UTC' });
     await expect(createProvider(sut.api, { time_zone: 'europe/paris' })).resolves.toMatchObject({ time_zone: 'Europe/Paris' });
     const paris = await createProvider(sut.api, { time_zone: 'EUROPE/PARIS' });
     await expect(sut.api.get(`/api/providers/${paris.id}`)).resolves.toMatchObject({ body: { time_zone: 'Europe/Paris' } });
+    // Stored under the current IANA name, not the older one the runtime's ICU may prefer.
+    for (const [typed, stored] of [['Asia/Kolkata', 'Asia/Kolkata'], ['asia/calcutta', 'Asia/Kolkata'], ['Europe/Kiev', 'Europe/Kyiv'], ['America/Nuuk', 'America/Nuuk']]) {
+      const created = await createProvider(sut.api, { time_zone: typed });
+      await expect(sut.api.get(`/api/providers/${created.id}`)).resolves.toMatchObject({ body: { time_zone: stored } });
+    }
     // A name the time-zone database keeps only as a link: refused, or stored as the zone it links to.
     const old = await sut.api.post('/api/providers', { name: 'Old Zone', email: 'old-zone@x.co', time_zone: 'US/Pacific-New' });
     if (old.status === 201) expect(old.body.time_zone).toBe('America/Los_Angeles');
@@ -264,5 +306,48 @@ describeBackend('bad input', () => {
     const theirToday = futureDate(0, 'Pacific/Kiritimati');
     await expect(post(futureDate(-1, 'Pacific/Kiritimati'))).resolves.toMatchObject({ status: 400, body: { errors: [{ field: 'date' }] } });
     await expect(post(theirToday)).resolves.toMatchObject({ status: 201 });
+  });
+
+  describe('what still works: a body-less POST route takes an empty body, whatever its content type', () => {
+    const postEmpty = (path: string, init: RequestInit, key = sut.settings.adminApiKey) =>
+      fetch(sut.url + path, { ...init, method: 'POST', headers: { authorization: `Bearer ${key}`, ...(init.headers as Record<string, string>) } });
+
+    it.each(EMPTY_BODIES)('cancels an appointment: %s', async (_name, init) => {
+      // A provider of its own, so that one case's failure leaves no hold in another's way.
+      const provider = await createProvider(sut.api);
+      await publish(sut.api, provider.id, date, '09:00', '09:15');
+      const held = await sut.api.post('/api/client_schedule', { ...request(), provider_id: provider.id });
+      expect(held.status).toBe(202);
+      const response = await postEmpty(`/api/appointments/${held.body.appointment_id}/cancel`, init());
+      expect({ status: response.status, body: await response.json() }).toMatchObject({ status: 200, body: { status: 'cancelled' } });
+      await expect(sut.api.get(`/api/appointments/${held.body.appointment_id}`)).resolves.toMatchObject({ body: { status: 'cancelled' } });
+    });
+
+    it.each(EMPTY_BODIES)("issues a provider's and a client's new key: %s", async (_name, init) => {
+      for (const [kind, created] of [['providers', await createProvider(sut.api)], ['clients', await createClient(sut.api)]] as const) {
+        const response = await postEmpty(`/api/${kind}/${created.id}/api_key`, init(), created.api_key);
+        const body = (await response.json()) as { api_key: string };
+        expect({ kind, status: response.status }).toEqual({ kind, status: 200 });
+        await expect(sut.api.as(body.api_key).get(`/api/${kind}/${created.id}`)).resolves.toMatchObject({ status: 200 });
+        await expect(sut.api.as(created.api_key).get(`/api/${kind}/${created.id}`)).resolves.toMatchObject({ status: 401 });
+      }
+    });
+
+    it.each(EMPTY_BODIES)('marks a no-show and lets a client leave the queue: %s', async (_name, init) => {
+      for (const [action, status] of [['no_show', 'no_show'], ['leave', 'left']]) {
+        const walkIn = await sut.api.post('/api/queue/check_in', { provider_id: providerId, client_id: (await createClient(sut.api)).id });
+        expect(walkIn.status).toBe(201);
+        const response = await postEmpty(`/api/queue/entries/${walkIn.body.entry_id}/${action}`, init());
+        expect({ action, status: response.status, body: await response.json() }).toMatchObject({ action, status: 200, body: { status } });
+      }
+    });
+
+    it.each(EMPTY_BODIES)('still says which field is required on a route that needs a body: %s', async (_name, init) => {
+      const response = await postEmpty('/api/queue/next', init());
+      expect({ status: response.status, body: await response.json() }).toMatchObject({
+        status: 400,
+        body: { code: 'VALIDATION_FAILED', errors: [{ field: 'provider_id', message: 'provider_id is required' }] },
+      });
+    });
   });
 });

@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches } from 'class-validator';
-import { E164_PATTERN, IsName, IsPlainEmail, MAX_EMAIL_LENGTH, MAX_NAME_LENGTH } from '../../common/validators';
+import { IsString, Matches } from 'class-validator';
+import { E164_PATTERN, IsName, IsOmittable, IsPlainEmail, MAX_EMAIL_LENGTH, MAX_NAME_LENGTH } from '../../common/validators';
 
 export class CreateClientDto {
-  @ApiProperty({ example: 'Grace Hopper', minLength: 1, maxLength: MAX_NAME_LENGTH, description: 'At least one visible character; no control characters' })
+  @ApiProperty({ example: 'Grace Hopper', minLength: 1, maxLength: MAX_NAME_LENGTH, description: 'Characters (code points), at least one visible; no control, bidirectional-control or line-separator characters' })
   @IsName()
   name: string;
 
@@ -11,8 +11,8 @@ export class CreateClientDto {
   @IsPlainEmail()
   email: string;
 
-  @ApiPropertyOptional({ example: '+14155550199', description: 'E.164' })
-  @IsOptional()
+  @ApiPropertyOptional({ example: '+14155550199', description: 'E.164 (leave out for none; null is refused)' })
+  @IsOmittable()
   @IsString()
   @Matches(E164_PATTERN, { message: 'phone must be in E.164 form, such as +14155550123' })
   phone?: string;

@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches } from 'class-validator';
-import { E164_PATTERN, IsIanaTimeZone, IsName, IsPlainEmail, MAX_EMAIL_LENGTH, MAX_NAME_LENGTH } from '../../common/validators';
+import { IsString, Matches } from 'class-validator';
+import { E164_PATTERN, IsIanaTimeZone, IsName, IsOmittable, IsPlainEmail, MAX_EMAIL_LENGTH, MAX_NAME_LENGTH } from '../../common/validators';
 
 export class CreateProviderDto {
-  @ApiProperty({ example: 'Dr. Ada Lovelace', minLength: 1, maxLength: MAX_NAME_LENGTH, description: 'At least one visible character; no control characters' })
+  @ApiProperty({ example: 'Dr. Ada Lovelace', minLength: 1, maxLength: MAX_NAME_LENGTH, description: 'Characters (code points), at least one visible; no control, bidirectional-control or line-separator characters' })
   @IsName()
   name: string;
 
@@ -11,14 +11,14 @@ export class CreateProviderDto {
   @IsPlainEmail()
   email: string;
 
-  @ApiPropertyOptional({ example: '+14155550123', description: 'E.164' })
-  @IsOptional()
+  @ApiPropertyOptional({ example: '+14155550123', description: 'E.164 (leave out for none; null is refused)' })
+  @IsOmittable()
   @IsString()
   @Matches(E164_PATTERN, { message: 'phone must be in E.164 form, such as +14155550123' })
   phone?: string;
 
-  @ApiPropertyOptional({ example: 'Europe/Paris', default: 'UTC', description: 'IANA time zone' })
-  @IsOptional()
+  @ApiPropertyOptional({ example: 'Europe/Paris', default: 'UTC', description: 'IANA time zone, stored under its current IANA name (leave out for UTC; null is refused)' })
+  @IsOmittable()
   @IsString()
   @IsIanaTimeZone()
   time_zone?: string;
