@@ -1,3 +1,4 @@
+import { accessConfig } from '../../src/config/namespaces';
 import { LoggerService } from '@nestjs/common';
 import { createBackend, describeBackend, TestBackend } from '../support/backend';
 import { createClient, createProvider, futureDate, publish } from '../support/factories';
@@ -309,7 +310,7 @@ describeBackend('bad input', () => {
   });
 
   describe('what still works: a body-less POST route takes an empty body, whatever its content type', () => {
-    const postEmpty = (path: string, init: RequestInit, key = sut.settings.adminApiKey) =>
+    const postEmpty = (path: string, init: RequestInit, key = sut.config(accessConfig).adminApiKey) =>
       fetch(sut.url + path, { ...init, method: 'POST', headers: { authorization: `Bearer ${key}`, ...(init.headers as Record<string, string>) } });
 
     it.each(EMPTY_BODIES)('cancels an appointment: %s', async (_name, init) => {
