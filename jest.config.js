@@ -7,10 +7,21 @@
 /** Packages published as ES modules only: compiled to CommonJS as they load (see test/support/esm-to-commonjs.js). */
 const ESM_ONLY = ['@nestjs/(?!throttler/)', 'cookie/', 'content-disposition/'];
 
+/** The @nestjs/swagger CLI plugin, with the options `nest build` gives it (see test/support/swagger-plugin.js). */
+const swaggerPlugin = require('./nest-cli.json').compilerOptions.plugins.find((plugin) => plugin.name === '@nestjs/swagger');
+
 const base = {
   moduleFileExtensions: ['js', 'json', 'ts'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
+    '^.+\\.ts$': [
+      'ts-jest',
+      {
+        diagnostics: false,
+        // The plugin reads types: ts-jest keeps a program only when it compiles whole projects.
+        tsconfig: { isolatedModules: false },
+        astTransformers: { before: [{ path: '<rootDir>/test/support/swagger-plugin.js', options: swaggerPlugin.options }] },
+      },
+    ],
     '^.+\\.js$': '<rootDir>/test/support/esm-to-commonjs.js',
   },
   transformIgnorePatterns: [`/node_modules/(?!${ESM_ONLY.join('|')})`],

@@ -47,7 +47,7 @@ export async function servedOpenApiDocument(): Promise<unknown> {
     JWT_SECRET: secret(),
     ADMIN_API_KEY: secret(),
   };
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(settings), createHttpAdapter(), {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(settings), createHttpAdapter({ trustedProxyHops: 0 }), {
     logger: createAppLogger(new ConsoleLogger(), ['error']),
   });
   try {

@@ -15,10 +15,20 @@ import { httpConfig } from './config/namespaces';
 /** Largest request body accepted; anything bigger is answered 413 before it is parsed. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
-/** The HTTP adapter of `main.ts` and the e2e tests. */
-export function createHttpAdapter(): FastifyAdapter {
-  // Fastify's own answer to a request that reaches a closing server is a bare JSON 503; configureApp answers it.
-  return new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, return503OnClosing: false });
+/**
+ * The HTTP adapter of `main.ts` and the e2e tests. Fastify fixes which proxies it trusts when it is built,
+ * so the settings it needs are given here, before the app exists.
+ */
+export function createHttpAdapter({ trustedProxyHops }: Pick<ConfigType<typeof httpConfig>, 'trustedProxyHops'>): FastifyAdapter {
+  return new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Fastify's own answer to a request that reaches a closing server is a bare JSON 503; configureApp answers it.
+    return503OnClosing: false,
+    // Behind N proxies that each append to X-Forwarded-For, `request.ip` is the address the nearest trusted one
+    // saw (entries further left are the client's own word); with none, the socket's address, whatever the header
+    // says. A function, because Fastify reads a bare hop count as "trust nothing".
+    trustProxy: trustedProxyHops > 0 ? (_address: string, hop: number) => hop < trustedProxyHops : false,
+  });
 }
 
 /** The app's logger: whatever writes the lines, nothing secret gets into them. */

@@ -6,11 +6,25 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { configureApp, createAppLogger, createHttpAdapter } from './app.setup';
 import { httpConfig } from './config/namespaces';
+import { SettingsModule } from './config/settings.module';
+
+/**
+ * The HTTP settings, read and validated through the module the app reads them with (`.env` included),
+ * before the app exists: the HTTP adapter needs them when it is built.
+ */
+async function readHttpConfig(): Promise<ConfigType<typeof httpConfig>> {
+  const context = await NestFactory.createApplicationContext(SettingsModule.forRoot(), { logger: false, abortOnError: false });
+  try {
+    return context.get<ConfigType<typeof httpConfig>>(httpConfig.KEY);
+  } finally {
+    await context.close();
+  }
+}
 
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.register(),
-    createHttpAdapter(),
+    createHttpAdapter(await readHttpConfig()),
     { logger: createAppLogger() },
   );
   await configureApp(app);

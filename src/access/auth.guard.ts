@@ -3,11 +3,10 @@ import { ConfigType } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import { InjectThrottlerStorage, ThrottlerStorage } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { accessConfig, httpConfig } from '../config/namespaces';
+import { accessConfig } from '../config/namespaces';
 import { AppError } from '../common/app-error';
 import { AuthenticatedRequest, PUBLIC_ROUTE, QUERY_TOKEN_ROUTE } from './access.decorators';
 import { AuthService } from './auth.service';
-import { clientAddress } from './client-address';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 const MINUTE_MS = 60_000;
@@ -20,7 +19,6 @@ export class AuthGuard implements CanActivate {
     private readonly auth: AuthService,
     @InjectThrottlerStorage() private readonly counters: ThrottlerStorage,
     @Inject(accessConfig.KEY) private readonly config: ConfigType<typeof accessConfig>,
-    @Inject(httpConfig.KEY) private readonly http: ConfigType<typeof httpConfig>,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -41,9 +39,8 @@ export class AuthGuard implements CanActivate {
    */
   private async refuse(context: ExecutionContext, detail: string): Promise<never> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const address = clientAddress(request.ip, request.headers['x-forwarded-for'], this.http.trustedProxyHops);
     const limit = Math.max(1, Math.floor(this.config.rateLimitPerMinute / 10));
-    const refusals = await this.counters.increment(`refused:ip:${address}`, MINUTE_MS, limit, MINUTE_MS, 'default');
+    const refusals = await this.counters.increment(`refused:ip:${request.ip}`, MINUTE_MS, limit, MINUTE_MS, 'default');
     if (refusals.isBlocked) {
       context.switchToHttp().getResponse<FastifyReply>().header('retry-after', String(refusals.timeToBlockExpire));
       throw new AppError('RATE_LIMITED', 'Too many requests without a valid API key; try again later');

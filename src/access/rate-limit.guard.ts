@@ -1,18 +1,8 @@
-import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
-import { Reflector } from '@nestjs/core';
-import {
-  InjectThrottlerOptions,
-  InjectThrottlerStorage,
-  ThrottlerGuard,
-  ThrottlerModuleOptions,
-  ThrottlerStorage,
-} from '@nestjs/throttler';
+import { ExecutionContext, Injectable } from '@nestjs/common';
+import { ThrottlerGuard } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
-import { httpConfig } from '../config/namespaces';
 import { AuthenticatedRequest, SENDS_MESSAGES } from './access.decorators';
 import { describeCaller } from './caller';
-import { clientAddress } from './client-address';
 
 export function sendsMessages(context: ExecutionContext): boolean {
   return Reflect.getMetadata(SENDS_MESSAGES, context.getHandler()) === true;
@@ -24,20 +14,11 @@ export function sendsMessages(context: ExecutionContext): boolean {
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
-  constructor(
-    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
-    @InjectThrottlerStorage() storage: ThrottlerStorage,
-    reflector: Reflector,
-    @Inject(httpConfig.KEY) private readonly http: ConfigType<typeof httpConfig>,
-  ) {
-    super(options, storage, reflector);
-  }
-
   protected override async getTracker(request: Record<string, unknown>): Promise<string> {
     const caller = (request as AuthenticatedRequest).caller;
     if (caller) return describeCaller(caller);
-    const { ip, headers } = request as unknown as FastifyRequest;
-    return `ip:${clientAddress(ip, headers['x-forwarded-for'], this.http.trustedProxyHops)}`;
+    // The client's address, or behind trusted proxies the one the nearest saw (see createHttpAdapter).
+    return `ip:${(request as unknown as FastifyRequest).ip}`;
   }
 
   protected override generateKey(context: ExecutionContext, tracker: string): string {

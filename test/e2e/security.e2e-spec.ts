@@ -216,8 +216,34 @@ describeBackend('rate limits', () => {
 
   it('counts requests with keys that are nobody\'s, by address', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 4; i++) statuses.push((await instances[0].anonymous.as(`prv_guess${i}guessguessguessguessguess`).get('/api/providers')).status);
+    for (let i = 0; i < 4; i++) {
+      // No proxy is trusted (TRUSTED_PROXY_HOPS unset): a forged X-Forwarded-For changes nothing.
+      const guess = instances[0].anonymous.as(`prv_guess${i}guessguessguessguessguess`);
+      statuses.push((await guess.get('/api/providers', { 'x-forwarded-for': `198.51.100.${i}` })).status);
+    }
     expect(statuses).toEqual([401, 401, 429, 429]);
+  });
+
+  it('behind TRUSTED_PROXY_HOPS=1, counts by the address that proxy saw, not by what the client wrote', async () => {
+    const behindProxy = await startTestApp(backend.env, { env: { RATE_LIMIT_PER_MINUTE: '20', TRUSTED_PROXY_HOPS: '1' } });
+    try {
+      // The proxy appends the address it saw; the entries before it are whatever the client sent.
+      const from = (client: string, forged: string) => ({ 'x-forwarded-for': `${forged}, ${client}` });
+      const guess = (i: number) => behindProxy.anonymous.as(`prv_proxied${i}guessguessguessguessguess`);
+      const refusals: number[] = [];
+      for (let i = 0; i < 3; i++) refusals.push((await guess(i).get('/api/providers', from('203.0.113.7', `6.6.6.${i}`))).status);
+      expect(refusals).toEqual([401, 401, 429]);
+      // Another client behind the same proxy has budgets of its own.
+      await expect(guess(3).get('/api/providers', from('203.0.113.8', '6.6.6.0'))).resolves.toMatchObject({ status: 401 });
+
+      const anonymous: number[] = [];
+      for (let i = 0; i < 21; i++) anonymous.push((await behindProxy.anonymous.get('/api/hello', from('203.0.113.9', `6.6.6.${i}`))).status);
+      expect(anonymous.slice(0, 20).every((status) => status === 200)).toBe(true);
+      expect(anonymous[20]).toBe(429);
+      await expect(behindProxy.anonymous.get('/api/hello', from('203.0.113.10', '6.6.6.0'))).resolves.toMatchObject({ status: 200 });
+    } finally {
+      await behindProxy.close();
+    }
   });
 
   // Skipped, and reported so, on the embedded run: there is no second process to share with.

@@ -5,7 +5,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from '../../src/app.module';
 import { configureApp, createAppLogger, createHttpAdapter } from '../../src/app.setup';
 import { Clock } from '../../src/common/clock';
-import { accessConfig, ConfigNamespace } from '../../src/config/namespaces';
+import { accessConfig, ConfigNamespace, httpConfig } from '../../src/config/namespaces';
 import { ApiClient } from './api-client';
 import { freePort } from './free-port';
 
@@ -41,7 +41,7 @@ export async function startTestApp(backendEnv: Record<string, string | undefined
   // The clock is a provider like any other; a test may swap in one it drives.
   if (options.clock) testing = testing.overrideProvider(Clock).useValue(options.clock);
   const moduleRef = await testing.compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), {
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(moduleRef.get<ConfigType<typeof httpConfig>>(httpConfig.KEY)), {
     logger: options.logger === false ? false : createAppLogger(options.logger ?? new ConsoleLogger(), options.logger ? undefined : ['error']),
   });
   await configureApp(app);

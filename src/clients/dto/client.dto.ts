@@ -1,17 +1,28 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Matches } from 'class-validator';
 import { E164_PATTERN, IsName, IsOmittable, IsPlainEmail, MAX_EMAIL_LENGTH, MAX_NAME_LENGTH } from '../../common/validators';
 
 export class CreateClientDto {
-  @ApiProperty({ example: 'Grace Hopper', minLength: 1, maxLength: MAX_NAME_LENGTH, description: 'Characters (code points), at least one visible; no control, bidirectional-control or line-separator characters' })
+  /**
+   * Characters (code points), at least one visible; no control, bidirectional-control or line-separator characters
+   * @example 'Grace Hopper'
+   */
+  @ApiProperty({ minLength: 1, maxLength: MAX_NAME_LENGTH })
   @IsName()
   name: string;
 
-  @ApiProperty({ example: 'grace@example.com', maxLength: MAX_EMAIL_LENGTH, description: 'A plain local@domain: no quotes, spaces or display name' })
+  /**
+   * A plain local@domain: no quotes, spaces or display name
+   * @example 'grace@example.com'
+   */
+  @ApiProperty({ maxLength: MAX_EMAIL_LENGTH })
   @IsPlainEmail()
   email: string;
 
-  @ApiPropertyOptional({ example: '+14155550199', description: 'E.164 (leave out for none; null is refused)' })
+  /**
+   * E.164 (leave out for none; null is refused)
+   * @example '+14155550199'
+   */
   @IsOmittable()
   @IsString()
   @Matches(E164_PATTERN, { message: 'phone must be in E.164 form, such as +14155550123' })
@@ -19,17 +30,22 @@ export class CreateClientDto {
 }
 
 export class ClientView {
-  @ApiProperty({ example: 7 }) id: number;
-  @ApiProperty({ example: 'Grace Hopper' }) name: string;
-  @ApiProperty({ example: 'grace@example.com' }) email: string;
-  @ApiProperty({ example: '+14155550199', nullable: true, type: String }) phone: string | null;
-  @ApiProperty({ example: '2026-07-28T08:00:00.000Z' }) created_at: string;
+  /** @example 7 */
+  id: number;
+  /** @example 'Grace Hopper' */
+  name: string;
+  /** @example 'grace@example.com' */
+  email: string;
+  /** @example '+14155550199' */
+  phone: string | null;
+  /** @example '2026-07-28T08:00:00.000Z' */
+  created_at: string;
 }
 
 export class ClientWithKeyView extends ClientView {
-  @ApiProperty({
-    example: 'cli_Qm9vZ2x5LWJvb2dseS1ib28tYm9vZ2x5LWJvb2dseQ',
-    description: 'The bearer key of this client. Shown this once; only its hash is stored.',
-  })
+  /**
+   * The bearer key of this client. Shown this once; only its hash is stored.
+   * @example 'cli_Qm9vZ2x5LWJvb2dseS1ib28tYm9vZ2x5LWJvb2dseQ'
+   */
   api_key: string;
 }

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
+import { ApiProperty, IntersectionType } from '@nestjs/swagger';
 import { IsDefined, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
 import { IsCalendarDate, IsId, IsQueryId } from '../../common/validators';
 import { QUEUE_STATUSES, QueueStatus } from '../entities/queue-entry.entity';
@@ -7,38 +7,47 @@ const isWalkIn = (dto: CheckInDto) => dto.appointment_id === undefined;
 
 /** `{"appointment_id"}` for a confirmed appointment of today, or `{"provider_id","client_id"}` for a walk-in. */
 export class CheckInDto {
-  @ApiPropertyOptional({ example: 41, description: 'A confirmed appointment of today (leave out for a walk-in)' })
+  /**
+   * A confirmed appointment of today (leave out for a walk-in)
+   * @example 41
+   */
   @ValidateIf((dto: CheckInDto) => !isWalkIn(dto) || dto.provider_id === undefined || dto.client_id === undefined)
   @IsDefined({ message: 'appointment_id is required: give appointment_id, or provider_id and client_id for a walk-in' })
   @IsId()
   appointment_id?: number;
 
-  @ApiPropertyOptional({
-    example: 124,
-    description: 'A walk-in: the provider whose queue to join. With appointment_id, it must be that appointment’s provider.',
-  })
+  /**
+   * A walk-in: the provider whose queue to join. With appointment_id, it must be that appointment’s provider.
+   * @example 124
+   */
   @ValidateIf((dto: CheckInDto) => isWalkIn(dto) || dto.provider_id !== undefined)
   @IsId()
   provider_id?: number;
 
-  @ApiPropertyOptional({ example: 7, description: 'A walk-in: the client. With appointment_id, it must be that appointment’s client.' })
+  /**
+   * A walk-in: the client. With appointment_id, it must be that appointment’s client.
+   * @example 7
+   */
   @ValidateIf((dto: CheckInDto) => isWalkIn(dto) || dto.client_id !== undefined)
   @IsId()
   client_id?: number;
 }
 
 export class CallNextDto {
-  @ApiProperty({ example: 124 })
+  /** @example 124 */
   @IsId()
   provider_id: number;
 }
 
 export class QueueQuery {
-  @ApiProperty({ example: 124 })
+  /** @example 124 */
   @IsQueryId()
   provider_id: number;
 
-  @ApiPropertyOptional({ example: '2026-07-28', description: "Default: the provider's today, in its time zone" })
+  /**
+   * Default: the provider's today, in its time zone
+   * @example '2026-07-28'
+   */
   @IsOptional()
   @IsCalendarDate()
   date?: string;
@@ -46,7 +55,10 @@ export class QueueQuery {
 
 /** An EventSource cannot send headers, so event streams also take the API key in the query. */
 export class StreamAccessQuery {
-  @ApiPropertyOptional({ example: 'prv_3q2-7wEtQnbFv6yGQk8yYb1JcHj0cX2mYV4a9xK1pZs', description: 'The API key, for EventSource' })
+  /**
+   * The API key, for EventSource
+   * @example 'prv_3q2-7wEtQnbFv6yGQk8yYb1JcHj0cX2mYV4a9xK1pZs'
+   */
   @IsOptional()
   @IsString()
   @MaxLength(256)
@@ -56,39 +68,56 @@ export class StreamAccessQuery {
 export class QueueEventsQuery extends IntersectionType(QueueQuery, StreamAccessQuery) {}
 
 export class QueueEntryView {
-  @ApiProperty({ example: 311 }) entry_id: number;
-  @ApiProperty({ example: 124 }) provider_id: number;
-  @ApiProperty({ example: 7 }) client_id: number;
-  @ApiProperty({ example: 41, nullable: true, type: Number, description: 'Null for a walk-in' }) appointment_id: number | null;
-  @ApiProperty({ example: '2026-07-28' }) date: string;
-  @ApiProperty({ enum: QUEUE_STATUSES, example: 'waiting' }) status: QueueStatus;
-  @ApiProperty({
-    example: 2,
-    nullable: true,
-    type: Number,
-    description: '1 for the next to be called, 0 while being served, null once done, no_show or left',
-  })
+  /** @example 311 */
+  entry_id: number;
+  /** @example 124 */
+  provider_id: number;
+  /** @example 7 */
+  client_id: number;
+  /**
+   * Null for a walk-in
+   * @example 41
+   */
+  appointment_id: number | null;
+  /** @example '2026-07-28' */
+  date: string;
+  /** @example 'waiting' */
+  // Listed in their lifecycle's order: a union's order is the compiler's, not the code's.
+  @ApiProperty({ enum: QUEUE_STATUSES })
+  status: QueueStatus;
+  /**
+   * 1 for the next to be called, 0 while being served, null once done, no_show or left
+   * @example 2
+   */
   position: number | null;
-  @ApiProperty({
-    example: 25,
-    nullable: true,
-    type: Number,
-    description: 'Minutes until this entry is likely called (0 while being served; null once out of the queue)',
-  })
+  /**
+   * Minutes until this entry is likely called (0 while being served; null once out of the queue)
+   * @example 25
+   */
   expected_wait_minutes: number | null;
-  @ApiProperty({
-    example: '2026-07-28T07:55:00.000Z',
-    nullable: true,
-    type: String,
-    description: 'When this entry is likely called (its call time while being served; null once out of the queue)',
-  })
+  /**
+   * When this entry is likely called (its call time while being served; null once out of the queue)
+   * @example '2026-07-28T07:55:00.000Z'
+   */
   expected_start: string | null;
-  @ApiProperty({ example: '2026-07-28T07:30:00.000Z', nullable: true, type: String, description: "The appointment's start; null for a walk-in" })
+  /**
+   * The appointment's start; null for a walk-in
+   * @example '2026-07-28T07:30:00.000Z'
+   */
   appointment_start: string | null;
-  @ApiProperty({ example: 30, description: 'The booked duration (15 for a walk-in)' }) booked_minutes: number;
-  @ApiProperty({ example: '2026-07-28T07:21:40.000Z' }) checked_in_at: string;
-  @ApiProperty({ example: '2026-07-28T07:55:12.000Z', nullable: true, type: String }) called_at: string | null;
-  @ApiProperty({ example: '2026-07-28T08:20:31.000Z', nullable: true, type: String, description: 'When it became done, no_show or left' })
+  /**
+   * The booked duration (15 for a walk-in)
+   * @example 30
+   */
+  booked_minutes: number;
+  /** @example '2026-07-28T07:21:40.000Z' */
+  checked_in_at: string;
+  /** @example '2026-07-28T07:55:12.000Z' */
+  called_at: string | null;
+  /**
+   * When it became done, no_show or left
+   * @example '2026-07-28T08:20:31.000Z'
+   */
   finished_at: string | null;
 }
 
@@ -110,27 +139,35 @@ const ENTRY_EXAMPLE: QueueEntryView = {
 };
 
 export class QueueView {
-  @ApiProperty({ example: 124 }) provider_id: number;
-  @ApiProperty({ example: '2026-07-28' }) date: string;
-  @ApiProperty({ type: QueueEntryView, nullable: true, example: ENTRY_EXAMPLE, description: 'The entry being served, if any' })
+  /** @example 124 */
+  provider_id: number;
+  /** @example '2026-07-28' */
+  date: string;
+  /** The entry being served, if any */
+  @ApiProperty({ example: ENTRY_EXAMPLE })
   now_serving: QueueEntryView | null;
-  @ApiProperty({ type: [QueueEntryView], description: 'Everyone in the queue: the one being served (position 0), then those waiting, in order' })
+  /** Everyone in the queue: the one being served (position 0), then those waiting, in order */
   entries: QueueEntryView[];
-  @ApiProperty({
-    example: 18.5,
-    description:
-      "What this provider's services have taken lately (a moving average of measured service times, in minutes); " +
-      'before any service is measured, the average booked duration of the queue (15 when empty)',
-  })
+  /**
+   * What this provider's services have taken lately (a moving average of measured service times, in minutes); before any service is measured, the average booked duration of the queue (15 when empty)
+   * @example 18.5
+   */
   average_service_minutes: number;
-  @ApiProperty({ example: 1.2, description: 'How long services take against their booking (1 = as booked); expected service time = booked × pace' })
+  /**
+   * How long services take against their booking (1 = as booked); expected service time = booked × pace
+   * @example 1.2
+   */
   pace: number;
-  @ApiProperty({ example: 17, description: 'Grows with every change of this queue; the id of its events' }) revision: number;
+  /**
+   * Grows with every change of this queue; the id of its events
+   * @example 17
+   */
+  revision: number;
 }
 
 export class NextView {
-  @ApiProperty({ type: QueueEntryView, nullable: true, example: { ...ENTRY_EXAMPLE, status: 'done', position: null, expected_wait_minutes: null, expected_start: null, finished_at: '2026-07-28T07:58:40.000Z' } })
+  @ApiProperty({ example: { ...ENTRY_EXAMPLE, status: 'done', position: null, expected_wait_minutes: null, expected_start: null, finished_at: '2026-07-28T07:58:40.000Z' } })
   completed: QueueEntryView | null;
-  @ApiProperty({ type: QueueEntryView, nullable: true, example: { ...ENTRY_EXAMPLE, entry_id: 311, client_id: 7, appointment_id: null, appointment_start: null, booked_minutes: 15 } })
+  @ApiProperty({ example: { ...ENTRY_EXAMPLE, entry_id: 311, client_id: 7, appointment_id: null, appointment_start: null, booked_minutes: 15 } })
   now_serving: QueueEntryView | null;
 }
