@@ -149,7 +149,11 @@ describe(MailService.name, () => {
   });
 
   it.each(HOSTILE_ADDRESSES)('refuses to mail %j before connecting, rather than let the mailer rewrite it into some address', async (address) => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     await expect(sut.sendValidation(validation(address))).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    // The refusal is logged for the operator, without the address.
+    expect(warn).toHaveBeenCalledWith(expect.not.stringContaining('@'));
+    warn.mockRestore();
     expect({ connections: smtp.connections, recipients: smtp.recipients, messages: smtp.sent.length }).toEqual({
       connections: 0,
       recipients: [],
