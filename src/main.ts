@@ -15,7 +15,7 @@ async function bootstrap(): Promise<void> {
   );
   await configureApp(app);
   const http = app.get<ConfigType<typeof httpConfig>>(httpConfig.KEY);
-  await app.listen(http.port, '0.0.0.0');
+  await app.listen(http.port, http.host);
   Logger.log(`Listening on ${http.publicUrl}/api (docs at /api/docs)`, 'Bootstrap');
 }
 

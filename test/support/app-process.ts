@@ -18,7 +18,7 @@ export async function startAppProcess(env: Record<string, string | undefined>, t
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, ...env, PORT: String(port), PUBLIC_URL: undefined, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json') },
+    env: { ...process.env, HOST: '127.0.0.1', ...env, PORT: String(port), PUBLIC_URL: undefined, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
