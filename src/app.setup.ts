@@ -1,11 +1,13 @@
 import helmet from '@fastify/helmet';
-import { ConsoleLogger, LoggerService, LogLevel } from '@nestjs/common';
+import { ConsoleLogger, Logger, LoggerService, LogLevel } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppError } from './common/app-error';
 import { API_PREFIX, DOCS_PATH, OPENAPI_JSON_PATH } from './common/api-paths';
-import { ProblemFilter } from './common/problem.filter';
+import { toProblem } from './common/problem';
+import { answerClientError, ProblemFilter, sendProblem } from './common/problem.filter';
 import { RedactingLogger } from './common/redacting-logger';
 import { guardRequestBodies } from './common/request-body';
 import { ProblemView } from './common/swagger';
@@ -15,10 +17,27 @@ import { httpConfig } from './config/namespaces';
 /** Largest request body accepted; anything bigger is answered 413 before it is parsed. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
+/**
+ * The whole time a client has to send a request, headers and body: a request sent by halves (slowloris)
+ * holds a connection no longer. Node's headersTimeout follows it.
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
 /** The HTTP adapter of `main.ts` and the e2e tests. */
 export function createHttpAdapter(): FastifyAdapter {
-  // Fastify's own answer to a request that reaches a closing server is a bare JSON 503; configureApp answers it.
-  return new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, return503OnClosing: false });
+  const logger = new Logger('Errors');
+  return new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    // Fastify's own answer to a request that reaches a closing server is a bare JSON 503; configureApp answers it.
+    return503OnClosing: false,
+    // The router's refusals (a path that is not valid percent-encoded UTF-8, a path part too long) come
+    // before any route, hook or filter; Fastify's own body for them quotes the path.
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => sendProblem(reply, toProblem(error), error, logger),
+    // What Node's HTTP parser refuses (a control character in a header, a bad chunk, two Content-Lengths,
+    // headers over 16 KB) never becomes a request at all.
+    clientErrorHandler: answerClientError,
+  });
 }
 
 /** The app's logger: whatever writes the lines, nothing secret gets into them. */
