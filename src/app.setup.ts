@@ -5,6 +5,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppError } from './common/app-error';
+import { HttpDrain } from './common/http-drain';
 import { API_PREFIX, DOCS_PATH, OPENAPI_JSON_PATH } from './common/api-paths';
 import { toProblem } from './common/problem';
 import { answerClientError, ProblemFilter, sendProblem } from './common/problem.filter';
@@ -46,26 +47,32 @@ export function createAppLogger(inner: LoggerService = new ConsoleLogger(), leve
   return new RedactingLogger(inner);
 }
 
-/** Everything `main.ts` and the e2e tests share: security headers, prefix, validation, errors, docs. */
+/**
+ * Everything `main.ts` and the e2e tests share: security headers, prefix, validation, errors, docs, and
+ * refusing requests while draining. Stopping is src/shutdown.ts's (Nest's own signal hooks are not used).
+ */
 export async function configureApp(app: NestFastifyApplication): Promise<NestFastifyApplication> {
   const http = app.get<ConfigType<typeof httpConfig>>(httpConfig.KEY);
   const fastify = app.getHttpAdapter().getInstance();
   guardRequestBodies(fastify);
 
-  // Once the server has begun to close, a request that still reaches it (one pipelined behind a request
-  // in flight, or sent on a connection kept alive) gets a problem+json 503 like any other error, and each
-  // connection goes as soon as it has answered everything it was asked: a client's keep-alive would
-  // otherwise hold the close (and SIGTERM) for Fastify's 72 s.
-  let closing = false;
+  // While the server drains (src/shutdown.ts), a request that still reaches it (pipelined behind one in
+  // flight, or sent on a connection kept alive) gets a problem+json 503 like any other error and is not
+  // carried out, and each connection closes with the answer to the last request received on it, so no
+  // client's keep-alive holds the stop and no answer is lost with its connection.
+  const drain = app.get(HttpDrain);
+  drain.watch(fastify.server);
+  // app.close() called on its own drains nothing, but still refuses what arrives while it runs.
   fastify.addHook('preClose', (done) => {
-    closing = true;
+    drain.begin();
     done();
   });
   fastify.addHook('onRequest', async () => {
-    if (closing) throw new AppError('UNAVAILABLE', 'The server is shutting down; try again shortly');
+    if (drain.isDraining) throw new AppError('UNAVAILABLE', 'The server is shutting down; try again shortly');
   });
-  fastify.addHook('onResponse', async () => {
-    if (closing) fastify.server.closeIdleConnections();
+  fastify.addHook('onSend', async (request, reply, payload) => {
+    if (drain.shouldCloseAfter(request.raw)) reply.header('connection', 'close');
+    return payload;
   });
 
   await app.register(helmet, {
@@ -93,7 +100,6 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
   // Also renders the errors Fastify raises itself (bad JSON, body too large, wrong content type): Nest installs
   // its exception layer as Fastify's error handler.
   app.useGlobalFilters(new ProblemFilter());
-  app.enableShutdownHooks();
 
   const config = new DocumentBuilder()
     .setTitle('Scheduler API')

@@ -6,6 +6,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { configureApp, createAppLogger, createHttpAdapter } from './app.setup';
 import { httpConfig } from './config/namespaces';
+import { stopOnSignals } from './shutdown';
 
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestFastifyApplication>(
@@ -14,6 +15,7 @@ async function bootstrap(): Promise<void> {
     { logger: createAppLogger() },
   );
   await configureApp(app);
+  stopOnSignals(app);
   const http = app.get<ConfigType<typeof httpConfig>>(httpConfig.KEY);
   await app.listen(http.port, http.host);
   Logger.log(`Listening on ${http.publicUrl}/api (docs at /api/docs)`, 'Bootstrap');

@@ -89,7 +89,10 @@ export class RedisHoldStore extends HoldStore implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.client.isOpen) await this.client.quit().catch(() => undefined);
+    if (!this.client.isOpen) return;
+    // QUIT waits for Redis's answer, for ever while Redis is away; disconnecting also ends the reconnection attempts.
+    const closing: Promise<unknown> = this.client.isReady ? this.client.quit() : this.client.disconnect();
+    await withTimeout(closing, COMMAND_TIMEOUT_MS).catch(() => this.client.disconnect().catch(() => undefined));
   }
 
   private dayTag(day: HoldDay): string {

@@ -9,6 +9,8 @@ export interface RawResponse {
 /** What a connection has received: the whole responses, and how many bytes came after the last of them. */
 export interface Received {
   responses: RawResponse[];
+  /** Interim `100 Continue` answers: the server has read the request's headers and waits for its body. */
+  continues: number;
   /** Bytes of a response cut short (or still arriving); 0 when every byte belongs to a whole response. */
   trailingBytes: number;
 }
@@ -81,6 +83,11 @@ export class RawHttpConnection {
     return responses.slice(0, count);
   }
 
+  /** Resolves once the server has said `100 Continue` to a request sent with `expect: 100-continue`. */
+  async whenContinued(timeoutMs = 10_000): Promise<void> {
+    await this.until(() => parseResponses(this.received).continues > 0, timeoutMs, '100 Continue');
+  }
+
   /** Resolves once the server has closed the connection. */
   async whenClosed(timeoutMs = 10_000): Promise<void> {
     await this.until(() => this.ended, timeoutMs, 'the connection to close');
@@ -110,13 +117,39 @@ export class RawHttpConnection {
   }
 }
 
+/** Resolves once connecting to `url` is refused: the server has stopped listening. */
+export async function whenRefusing(url: string, timeoutMs = 5000): Promise<void> {
+  const { hostname, port } = new URL(url);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const refused = await new Promise<boolean>((resolve) => {
+      const probe = connect(Number(port), hostname);
+      probe.once('connect', () => {
+        probe.destroy();
+        resolve(false);
+      });
+      probe.once('error', () => resolve(true));
+    });
+    if (refused) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`${url} still takes connections after ${timeoutMs} ms`);
+}
+
 function parseResponses(bytes: Buffer): Received {
   const responses: RawResponse[] = [];
+  let continues = 0;
   let rest = bytes;
   for (;;) {
     const headEnd = rest.indexOf('\r\n\r\n');
-    if (headEnd < 0) return { responses, trailingBytes: rest.length };
+    if (headEnd < 0) return { responses, continues, trailingBytes: rest.length };
     const [statusLine, ...headerLines] = rest.subarray(0, headEnd).toString('latin1').split('\r\n');
+    const status = Number(statusLine.split(' ')[1]);
+    if (status >= 100 && status < 200) {
+      continues += 1;
+      rest = rest.subarray(headEnd + 4);
+      continue;
+    }
     const headers: Record<string, string> = {};
     for (const line of headerLines) {
       const colon = line.indexOf(':');
@@ -125,8 +158,8 @@ function parseResponses(bytes: Buffer): Received {
     if (headers['content-length'] === undefined) throw new Error(`A response without content-length: ${statusLine}`);
     const bodyStart = headEnd + 4;
     const bodyEnd = bodyStart + Number(headers['content-length']);
-    if (rest.length < bodyEnd) return { responses, trailingBytes: rest.length };
-    responses.push({ status: Number(statusLine.split(' ')[1]), headers, body: rest.subarray(bodyStart, bodyEnd).toString('utf8') });
+    if (rest.length < bodyEnd) return { responses, continues, trailingBytes: rest.length };
+    responses.push({ status, headers, body: rest.subarray(bodyStart, bodyEnd).toString('utf8') });
     rest = rest.subarray(bodyEnd);
   }
 }
