@@ -302,6 +302,7 @@ async function main(): Promise<void> {
     ...backend.env,
     NODE_ENV: CONFIG.nodeEnv,
     NO_COLOR: '1',
+    HOST: '127.0.0.1',
     PORT: String(appPort),
     HOLD_TTL_SECONDS: '900',
     PUBLIC_URL: appBase,

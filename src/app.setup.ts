@@ -1,11 +1,14 @@
 import helmet from '@fastify/helmet';
-import { ConsoleLogger, LoggerService, LogLevel } from '@nestjs/common';
+import { ConsoleLogger, Logger, LoggerService, LogLevel } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppError } from './common/app-error';
+import { HttpDrain } from './common/http-drain';
 import { API_PREFIX, DOCS_PATH, OPENAPI_JSON_PATH } from './common/api-paths';
-import { ProblemFilter } from './common/problem.filter';
+import { toProblem } from './common/problem';
+import { answerClientError, ProblemFilter, sendProblem } from './common/problem.filter';
 import { RedactingLogger } from './common/redacting-logger';
 import { guardRequestBodies } from './common/request-body';
 import { ProblemView } from './common/swagger';
@@ -16,18 +19,32 @@ import { httpConfig } from './config/namespaces';
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
 /**
+ * The whole time a client has to send a request, headers and body: a request sent by halves (slowloris)
+ * holds a connection no longer. Node's headersTimeout follows it.
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+/**
  * The HTTP adapter of `main.ts` and the e2e tests. Fastify fixes which proxies it trusts when it is built,
  * so the settings it needs are given here, before the app exists.
  */
 export function createHttpAdapter({ trustedProxyHops }: Pick<ConfigType<typeof httpConfig>, 'trustedProxyHops'>): FastifyAdapter {
+  const logger = new Logger('Errors');
   return new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
+    requestTimeout: REQUEST_TIMEOUT_MS,
     // Fastify's own answer to a request that reaches a closing server is a bare JSON 503; configureApp answers it.
     return503OnClosing: false,
     // Behind N proxies that each append to X-Forwarded-For, `request.ip` is the address the nearest trusted one
     // saw (entries further left are the client's own word); with none, the socket's address, whatever the header
     // says. A function, because Fastify reads a bare hop count as "trust nothing".
     trustProxy: trustedProxyHops > 0 ? (_address: string, hop: number) => hop < trustedProxyHops : false,
+    // The router's refusals (a path that is not valid percent-encoded UTF-8, a path part too long) come
+    // before any route, hook or filter; Fastify's own body for them quotes the path.
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => sendProblem(reply, toProblem(error), error, logger),
+    // What Node's HTTP parser refuses (a control character in a header, a bad chunk, two Content-Lengths,
+    // headers over 16 KB) never becomes a request at all.
+    clientErrorHandler: answerClientError,
   });
 }
 
@@ -37,26 +54,32 @@ export function createAppLogger(inner: LoggerService = new ConsoleLogger(), leve
   return new RedactingLogger(inner);
 }
 
-/** Everything `main.ts` and the e2e tests share: security headers, prefix, validation, errors, docs. */
+/**
+ * Everything `main.ts` and the e2e tests share: security headers, prefix, validation, errors, docs, and
+ * refusing requests while draining. Stopping is src/shutdown.ts's (Nest's own signal hooks are not used).
+ */
 export async function configureApp(app: NestFastifyApplication): Promise<NestFastifyApplication> {
   const http = app.get<ConfigType<typeof httpConfig>>(httpConfig.KEY);
   const fastify = app.getHttpAdapter().getInstance();
   guardRequestBodies(app);
 
-  // Once the server has begun to close, a request that still reaches it (one pipelined behind a request
-  // in flight, or sent on a connection kept alive) gets a problem+json 503 like any other error, and each
-  // connection goes as soon as it has answered everything it was asked: a client's keep-alive would
-  // otherwise hold the close (and SIGTERM) for Fastify's 72 s.
-  let closing = false;
+  // While the server drains (src/shutdown.ts), a request that still reaches it (pipelined behind one in
+  // flight, or sent on a connection kept alive) gets a problem+json 503 like any other error and is not
+  // carried out, and each connection closes with the answer to the last request received on it, so no
+  // client's keep-alive holds the stop and no answer is lost with its connection.
+  const drain = app.get(HttpDrain);
+  drain.watch(fastify.server);
+  // app.close() called on its own drains nothing, but still refuses what arrives while it runs.
   fastify.addHook('preClose', (done) => {
-    closing = true;
+    drain.begin();
     done();
   });
   fastify.addHook('onRequest', async () => {
-    if (closing) throw new AppError('UNAVAILABLE', 'The server is shutting down; try again shortly');
+    if (drain.isDraining) throw new AppError('UNAVAILABLE', 'The server is shutting down; try again shortly');
   });
-  fastify.addHook('onResponse', async () => {
-    if (closing) fastify.server.closeIdleConnections();
+  fastify.addHook('onSend', async (request, reply, payload) => {
+    if (drain.shouldCloseAfter(request.raw)) reply.header('connection', 'close');
+    return payload;
   });
 
   await app.register(helmet, {
@@ -84,7 +107,6 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
   // Also renders the errors Fastify raises itself (bad JSON, body too large, wrong content type): Nest installs
   // its exception layer as Fastify's error handler.
   app.useGlobalFilters(new ProblemFilter());
-  app.enableShutdownHooks();
 
   const config = new DocumentBuilder()
     .setTitle('Scheduler API')

@@ -7,6 +7,7 @@ import { AppModule } from './app.module';
 import { configureApp, createAppLogger, createHttpAdapter } from './app.setup';
 import { httpConfig } from './config/namespaces';
 import { SettingsModule } from './config/settings.module';
+import { stopOnSignals } from './shutdown';
 
 /**
  * The HTTP settings, read and validated through the module the app reads them with (`.env` included),
@@ -28,8 +29,9 @@ async function bootstrap(): Promise<void> {
     { logger: createAppLogger() },
   );
   await configureApp(app);
+  stopOnSignals(app);
   const http = app.get<ConfigType<typeof httpConfig>>(httpConfig.KEY);
-  await app.listen(http.port, '0.0.0.0');
+  await app.listen(http.port, http.host);
   Logger.log(`Listening on ${http.publicUrl}/api (docs at /api/docs)`, 'Bootstrap');
 }
 

@@ -12,7 +12,7 @@ import {
 } from '@nestjs/common';
 import { DatabaseError } from 'pg';
 import { AppError, ERROR_CODES, ErrorCode } from './app-error';
-import { Problem, toProblem } from './problem';
+import { clientErrorProblem, Problem, toProblem } from './problem';
 
 /** The table at the end of API.md, written out again so the code is checked against the contract. */
 const CONTRACT: [ErrorCode, number][] = [
@@ -196,6 +196,19 @@ describe(toProblem.name, () => {
       expectWellFormed(problem);
     });
 
+    it("the router's refusal of a path that is not percent-encoded UTF-8 names the path and does not repeat it", () => {
+      const problem = sut(fastifyError(400, 'FST_ERR_BAD_URL', "'/api/appointments/%ff-secret' is not a valid url component"));
+      expect(problem).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', errors: [{ field: 'path', message: expect.any(String) }] });
+      expectWellFormed(problem);
+      expect(JSON.stringify(problem)).not.toContain('secret');
+    });
+
+    it("the router's refusal of a path part over its length → 414 PAYLOAD_TOO_LARGE, without the path", () => {
+      const problem = sut(fastifyError(414, 'FST_ERR_MAX_PARAM_LENGTH', `'/api/appointments/${'7'.repeat(150)}' is exceeding the max param length`));
+      expect(problem).toMatchObject({ status: 414, code: 'PAYLOAD_TOO_LARGE', title: ERROR_CODES.PAYLOAD_TOO_LARGE.title });
+      expect(JSON.stringify(problem)).not.toContain('7777');
+    });
+
     it('a handler error that merely carries a 4xx statusCode is not mistaken for a parse error', () => {
       expect(sut(fastifyError(400, undefined, 'upstream said 400'))).toMatchObject({ status: 500, code: 'INTERNAL' });
     });
@@ -289,5 +302,31 @@ describe(toProblem.name, () => {
       expect(body).not.toMatch(/\bat .*\.(ts|js):\d+/);
       expect(body).not.toContain(error.stack!.split('\n')[1].trim());
     });
+  });
+});
+
+describe(clientErrorProblem.name, () => {
+  const sut = clientErrorProblem;
+  /** An error as Node's HTTP parser raises it, with the bytes it refused in rawPacket. */
+  const parseError = (code: string, reason: string) =>
+    Object.assign(new Error(`Parse Error: ${reason}`), { code, reason, rawPacket: Buffer.from('GET /secret-path HTTP/1.1') });
+
+  it.each([
+    ['a control character in a header', parseError('HPE_INVALID_HEADER_TOKEN', 'Invalid header value char'), 400, 'VALIDATION_FAILED', 'Invalid header value char'],
+    ['a bad chunk size', parseError('HPE_INVALID_CHUNK_SIZE', 'Invalid character in chunk size'), 400, 'VALIDATION_FAILED', 'chunk size'],
+    ['two Content-Lengths', parseError('HPE_UNEXPECTED_CONTENT_LENGTH', 'Duplicate Content-Length'), 400, 'VALIDATION_FAILED', 'Duplicate Content-Length'],
+    ['headers over the limit', parseError('HPE_HEADER_OVERFLOW', 'Header overflow'), 431, 'PAYLOAD_TOO_LARGE', 'headers are too large'],
+    ['a request not received in time', Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), 408, 'VALIDATION_FAILED', 'in time'],
+  ])('%s → %i %s', (_name, error, status, code, detail) => {
+    const problem = sut(error);
+    expect(problem).toMatchObject({ status, code, title: ERROR_CODES[code as ErrorCode].title });
+    expect(problem.detail).toContain(detail);
+    expect(JSON.stringify(problem)).not.toContain('secret-path');
+  });
+
+  it('says only that the request is not HTTP when the error is not one of the parser', () => {
+    const problem = sut(Object.assign(new Error('something odd: secret-text'), { code: 'EPROTO', reason: 'secret-text' }));
+    expect(problem).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', detail: 'The request is not valid HTTP/1.1' });
+    expect(JSON.stringify(problem)).not.toContain('secret-text');
   });
 });

@@ -51,6 +51,11 @@ function problemOf(code: ErrorCode, detail: string, extra: Record<string, unknow
   };
 }
 
+/** A problem sent with an HTTP status the error table has no code of its own for (408, 414, 431). */
+function problemWithStatus(status: number, code: ErrorCode, detail: string, extra: Record<string, unknown> = {}): Problem {
+  return { ...problemOf(code, detail, extra), status };
+}
+
 export function isUnavailableError(error: unknown): boolean {
   // Duck-typed, not `instanceof Error`: errors from Node's own sockets may come from another realm.
   if (typeof error !== 'object' || error === null) return false;
@@ -67,12 +72,35 @@ function fastifyProblem(error: unknown): Problem | undefined {
   const { statusCode, code, name } = (error ?? {}) as { statusCode?: unknown; code?: unknown; name?: unknown };
   const raisedByFastify = (typeof code === 'string' && code.startsWith('FST_')) || (name === 'SyntaxError' && statusCode === 400);
   if (!raisedByFastify || typeof statusCode !== 'number' || statusCode < 400 || statusCode >= 500) return undefined;
+  // The router's own refusals, before any route is found. Their messages quote the path: never repeated.
+  if (code === 'FST_ERR_BAD_URL') {
+    const detail = 'The path is not a valid URL: a percent-encoded part does not decode to UTF-8';
+    return problemOf('VALIDATION_FAILED', detail, { errors: [{ field: 'path', message: detail }] });
+  }
+  if (code === 'FST_ERR_MAX_PARAM_LENGTH') return problemWithStatus(414, 'PAYLOAD_TOO_LARGE', 'A part of the path is too long');
   if (statusCode === 413) return problemOf('PAYLOAD_TOO_LARGE', 'The request body is too large');
   if (statusCode === 415) return problemOf('UNSUPPORTED_MEDIA_TYPE', SEND_JSON);
   if (statusCode === 404) return problemOf('NOT_FOUND', 'No such route');
   // The parser's own message may quote the body; say only what is wrong.
   const detail = 'The request body could not be parsed as JSON';
   return problemOf('VALIDATION_FAILED', detail, { errors: [{ field: 'body', message: detail }] });
+}
+
+/**
+ * The answer to a request Node's HTTP parser refused before there was a request to route (malformed
+ * HTTP, headers over the size limit) or that was not received in time. Nothing of the request is repeated.
+ */
+export function clientErrorProblem(error: unknown): Problem {
+  const { code, reason } = (error ?? {}) as { code?: unknown; reason?: unknown };
+  if (code === 'HPE_HEADER_OVERFLOW') return problemWithStatus(431, 'PAYLOAD_TOO_LARGE', 'The request headers are too large');
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    const detail = 'The request was not received in time';
+    return problemWithStatus(408, 'VALIDATION_FAILED', detail, { errors: [{ field: 'request', message: detail }] });
+  }
+  // llhttp's reason is a fixed phrase ("Invalid header value char"), never a piece of the request.
+  const what = typeof code === 'string' && code.startsWith('HPE_') && typeof reason === 'string' ? `: ${reason}` : '';
+  const detail = `The request is not valid HTTP/1.1${what}`;
+  return problemOf('VALIDATION_FAILED', detail, { errors: [{ field: 'request', message: detail }] });
 }
 
 /** Nest's HTTP exceptions (thrown by the framework, guards and pipes) by status. */

@@ -49,7 +49,7 @@ describe(validateEnvironment.name, () => {
       expect(configOf({ DATA_DIR: dataDir })).toEqual({
         database: { kind: 'sqlite', path: join(dataDir, 'scheduler.sqlite') },
         redis: { url: undefined, prefix: 'scheduler:' },
-        http: { port: 5000, publicUrl: 'http://127.0.0.1:5000', corsOrigins: [], trustedProxyHops: 0 },
+        http: { host: '0.0.0.0', port: 5000, publicUrl: 'http://127.0.0.1:5000', corsOrigins: [], trustedProxyHops: 0 },
         mail: {
           smtpUrl: undefined,
           from: 'Scheduler <no-reply@localhost>',
@@ -139,6 +139,10 @@ describe(validateEnvironment.name, () => {
       ['PUBLIC_URL', 'nope'],
       ['SMS_URL', 'http://x'],
       ['SMS_API_URL', 'ftp://api.example'],
+      ['HOST', 'http://0.0.0.0'],
+      ['HOST', '127.0.0.1:5000'],
+      ['HOST', 'two words'],
+      ['HOST', '-bad.example'],
     ])('%s=%j throws a ConfigurationError naming %s', (variable, value) => {
       const error = errorOf({ DATA_DIR: tempDataDir(), [variable]: value });
       expect(error).toBeInstanceOf(ConfigurationError);
@@ -156,6 +160,7 @@ describe(validateEnvironment.name, () => {
       ['DATABASE_URL', 'sqlite:', 'DATABASE_URL needs a file path after sqlite:'],
       ['REDIS_URL', 'http://x', 'REDIS_URL must start with redis:// or rediss://'],
       ['SMS_URL', 'http://x', 'SMS_URL must start with twilio://'],
+      ['HOST', '127.0.0.1:5000', 'HOST must be an IP address or a host name'],
     ])('%s=%j says "%s"', (variable, value, message) => {
       expect(() => sut({ DATA_DIR: tempDataDir(), [variable]: value })).toThrow(new ConfigurationError(`Invalid configuration: ${message}`));
     });
@@ -216,6 +221,17 @@ describe(validateEnvironment.name, () => {
       ['65535', 65535],
     ])('PORT=%j → %i', (value, port) => {
       expect(configOf({ DATA_DIR: tempDataDir(), PORT: value }).http.port).toBe(port);
+    });
+
+    it.each([
+      [undefined, '0.0.0.0'],
+      ['127.0.0.1', '127.0.0.1'],
+      [' ::1 ', '::1'],
+      ['::', '::'],
+      ['localhost', 'localhost'],
+      ['api.clinic.internal', 'api.clinic.internal'],
+    ])('HOST=%j → listens on %s', (value, host) => {
+      expect(configOf({ DATA_DIR: tempDataDir(), HOST: value }).http.host).toBe(host);
     });
 
     it.each([

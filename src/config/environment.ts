@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { Expose, plainToInstance, Transform } from 'class-transformer';
 import { IsInt, Max, Min, ValidateBy, ValidationArguments, validateSync } from 'class-validator';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 
 /** A bad setting: the message names the variable, and the start stops. */
@@ -77,6 +78,8 @@ export function sqlitePathOf(databaseUrl: string): string | undefined {
 }
 
 const CORS_ORIGIN = /^https?:\/\/[^/\s]+$/;
+/** A host name such as `localhost` or `api.internal`: letters, digits, dots and hyphens. */
+const HOST_NAME = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/i;
 
 /**
  * Every variable of the service, validated (README's configuration table and .env.example list them).
@@ -89,6 +92,10 @@ export class Environment {
 
   @WholeNumber(5000, 0, 65535)
   PORT!: number;
+
+  @Text('0.0.0.0')
+  @Rule('host', (value) => (isIP(value as string) !== 0 || HOST_NAME.test(value as string) ? undefined : 'must be an IP address or a host name'))
+  HOST!: string;
 
   @Expose()
   @Transform(({ value }) => resolve(text(value) ?? './data'))

@@ -37,6 +37,8 @@ export const redisConfig = namespace('redis', (env) => ({
 }));
 
 export const httpConfig = namespace('http', (env) => ({
+  /** The address to listen on: 0.0.0.0 is every IPv4 interface. */
+  host: env.HOST,
   port: env.PORT,
   /** Base of the links in emails. */
   publicUrl: withoutTrailingSlashes(env.PUBLIC_URL ?? `http://127.0.0.1:${env.PORT}`),

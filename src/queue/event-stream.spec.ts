@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import { Subject } from 'rxjs';
 import { AppError } from '../common/app-error';
+import { HttpDrain } from '../common/http-drain';
 import { EventStreams, formatEvent, ServerSentEvent } from './event-stream';
 import { MemoryStreamQuota, STREAMS_PER_KEY } from './stream-quota';
 
@@ -54,7 +55,7 @@ const queue = (revision: number): ServerSentEvent => ({ event: 'queue', id: revi
 
 describe(EventStreams.name, () => {
   it('opens a text/event-stream, keeps the headers already set, and writes each event as a frame', async () => {
-    const sut = new EventStreams(new MemoryStreamQuota(STREAMS_PER_KEY));
+    const sut = new EventStreams(new MemoryStreamQuota(STREAMS_PER_KEY), new HttpDrain());
     const response = new FakeResponse();
     const events = new Subject<ServerSentEvent>();
     await sut.serve(fakeReply(response), 'admin', Promise.resolve(events));
@@ -66,7 +67,7 @@ describe(EventStreams.name, () => {
   });
 
   it('keeps only the latest state for a client that does not read, and sends it once the client catches up', async () => {
-    const sut = new EventStreams(new MemoryStreamQuota(STREAMS_PER_KEY));
+    const sut = new EventStreams(new MemoryStreamQuota(STREAMS_PER_KEY), new HttpDrain());
     const response = new FakeResponse();
     const events = new Subject<ServerSentEvent>();
     await sut.serve(fakeReply(response), 'admin', Promise.resolve(events));
@@ -79,7 +80,7 @@ describe(EventStreams.name, () => {
   });
 
   it('a stalled client does not hold up another', async () => {
-    const sut = new EventStreams(new MemoryStreamQuota(STREAMS_PER_KEY));
+    const sut = new EventStreams(new MemoryStreamQuota(STREAMS_PER_KEY), new HttpDrain());
     const [stalled, reading] = [new FakeResponse(), new FakeResponse()];
     const events = new Subject<ServerSentEvent>();
     await sut.serve(fakeReply(stalled), 'admin', Promise.resolve(events));
@@ -90,7 +91,7 @@ describe(EventStreams.name, () => {
   });
 
   it('unsubscribes when the client goes away, and ends every stream on shutdown', async () => {
-    const sut = new EventStreams(new MemoryStreamQuota(STREAMS_PER_KEY));
+    const sut = new EventStreams(new MemoryStreamQuota(STREAMS_PER_KEY), new HttpDrain());
     const [leaving, staying] = [new FakeResponse(), new FakeResponse()];
     const [first, second] = [new Subject<ServerSentEvent>(), new Subject<ServerSentEvent>()];
     await sut.serve(fakeReply(leaving), 'admin', Promise.resolve(first));
@@ -103,7 +104,7 @@ describe(EventStreams.name, () => {
   });
 
   it('does not open a stream when the source fails (the error becomes a problem answer instead)', async () => {
-    const sut = new EventStreams(new MemoryStreamQuota(STREAMS_PER_KEY));
+    const sut = new EventStreams(new MemoryStreamQuota(STREAMS_PER_KEY), new HttpDrain());
     const response = new FakeResponse();
     await expect(sut.serve(fakeReply(response), 'admin', Promise.reject(new Error('no such provider')))).rejects.toThrow('no such provider');
     expect(response.status).toBe(0);
@@ -111,7 +112,7 @@ describe(EventStreams.name, () => {
   });
 
   it('refuses a key past its quota of streams before taking the reply over, and a closed stream frees its place', async () => {
-    const sut = new EventStreams(new MemoryStreamQuota(2));
+    const sut = new EventStreams(new MemoryStreamQuota(2), new HttpDrain());
     const [first, second, refused, later, other] = [1, 2, 3, 4, 5].map(() => new FakeResponse());
     await sut.serve(fakeReply(first), 'provider:1', Promise.resolve(new Subject<ServerSentEvent>()));
     await sut.serve(fakeReply(second), 'provider:1', Promise.resolve(new Subject<ServerSentEvent>()));
@@ -131,9 +132,26 @@ describe(EventStreams.name, () => {
     expect([later.status, sut.size]).toEqual([200, 3]);
   });
 
+  it('ends every stream as soon as the server begins to drain, and opens none after, holding no place', async () => {
+    const [quota, drain] = [new MemoryStreamQuota(1), new HttpDrain()];
+    const sut = new EventStreams(quota, drain);
+    const [open, late] = [new FakeResponse(), new FakeResponse()];
+    const events = new Subject<ServerSentEvent>();
+    await sut.serve(fakeReply(open), 'client:7', Promise.resolve(events));
+
+    drain.begin();
+
+    expect([sut.size, events.observed, open.writableEnded]).toEqual([0, false, true]);
+    await expect(sut.serve(fakeReply(late), 'client:7', Promise.resolve(new Subject<ServerSentEvent>()))).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+    });
+    expect([late.status, sut.size]).toEqual([0, 0]);
+    await expect(quota.claim('client:7')).resolves.toBeDefined();
+  });
+
   it('frees the places of the streams it ends on shutdown', async () => {
     const quota = new MemoryStreamQuota(1);
-    const sut = new EventStreams(quota);
+    const sut = new EventStreams(quota, new HttpDrain());
     await sut.serve(fakeReply(new FakeResponse()), 'client:7', Promise.resolve(new Subject<ServerSentEvent>()));
     sut.beforeApplicationShutdown();
     await expect(quota.claim('client:7')).resolves.toBeDefined();

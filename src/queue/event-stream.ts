@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { Observable, Subscription } from 'rxjs';
 import { AppError } from '../common/app-error';
+import { HttpDrain } from '../common/http-drain';
 import { StreamQuota } from './stream-quota';
 
 /** One server-sent event. Each carries a whole state, so a newer one of the same name replaces an unsent older one. */
@@ -89,13 +90,19 @@ class EventStreamConnection {
  * Serves server-sent events on Fastify. Errors found before the stream opens (validation, a missing
  * provider or entry, a key already holding its quota of streams) still reach the problem+json filter,
  * because the reply is only taken over once `source` has resolved and a place is held. Streams end
- * when the client goes (their subscriptions and places with them) and when the app shuts down.
+ * when the client goes (their subscriptions and places with them) and as soon as the server begins to
+ * drain: a stream is a request that never finishes by itself, and the drain waits for requests.
  */
 @Injectable()
 export class EventStreams implements BeforeApplicationShutdown {
   private readonly open = new Set<EventStreamConnection>();
 
-  constructor(private readonly quota: StreamQuota) {}
+  constructor(
+    private readonly quota: StreamQuota,
+    private readonly drain: HttpDrain,
+  ) {
+    drain.onDrain(() => this.closeAll());
+  }
 
   /** `holder` is whose quota the stream counts against: the caller's key. */
   async serve(reply: FastifyReply, holder: string, source: Promise<Observable<ServerSentEvent>>): Promise<void> {
@@ -104,6 +111,11 @@ export class EventStreams implements BeforeApplicationShutdown {
     if (!place) {
       reply.header('retry-after', String(QUOTA_RETRY_AFTER_SECONDS));
       throw new AppError('RATE_LIMITED', `This key already holds ${this.quota.limit} event streams open; close one first`);
+    }
+    // A stream asked for just before the drain began would otherwise open after the others were ended.
+    if (this.drain.isDraining) {
+      place.release();
+      throw new AppError('UNAVAILABLE', 'The server is shutting down; try again shortly');
     }
     reply.hijack();
     const response = reply.raw;
@@ -134,6 +146,10 @@ export class EventStreams implements BeforeApplicationShutdown {
   }
 
   beforeApplicationShutdown(): void {
+    this.closeAll();
+  }
+
+  private closeAll(): void {
     for (const connection of [...this.open]) connection.close();
   }
 }

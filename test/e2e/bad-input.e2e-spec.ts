@@ -1,8 +1,21 @@
-import { accessConfig } from '../../src/config/namespaces';
 import { LoggerService } from '@nestjs/common';
+import { accessConfig } from '../../src/config/namespaces';
 import { createBackend, describeBackend, TestBackend } from '../support/backend';
 import { createClient, createProvider, futureDate, publish } from '../support/factories';
+import { RawHttpConnection } from '../support/raw-http';
 import { startTestApp, TestApp } from '../support/test-app';
+
+/** A request sent byte for byte: HTTP that Node's parser refuses, or a path the router cannot read. */
+interface MalformedHttp {
+  name: string;
+  text: string;
+  status: number;
+  code: string;
+  /** Text of the request the answer must not repeat. */
+  secret: string;
+  /** Whether the server must hang up after answering: a connection whose framing is lost cannot go on. */
+  closes: boolean;
+}
 
 interface BadRequest {
   name: string;
@@ -230,6 +243,43 @@ describeBackend('bad input', () => {
     if (c.field) expect(response.body.errors.map((error: { field: string }) => error.field)).toContain(c.field);
     if (c.detail) expect(response.body.detail).toContain(c.detail);
     expect(response.text).not.toMatch(/QueryFailedError|SELECT |INSERT |at .*\.ts:\d+/);
+  });
+
+  // Each POST would create a provider, were it read leniently; "changed nothing" below checks that none was.
+  // Built twice, like the table above: the key exists only once the app runs.
+  const malformed = (): MalformedHttp[] => {
+    const head = (path: string, ...lines: string[]) => [`${path} HTTP/1.1`, 'Host: 127.0.0.1', ...lines].join('\r\n');
+    const auth = `Authorization: Bearer ${sut?.config(accessConfig).adminApiKey}`;
+    const provider = JSON.stringify({ name: 'Lenient', email: 'lenient@x.co' });
+    return [
+      { name: 'a path with a percent-encoded byte that is not UTF-8', text: head('GET /api/appointments/%ff-secret-path') + '\r\n\r\n', status: 400, code: 'VALIDATION_FAILED', secret: 'secret-path', closes: false },
+      { name: 'a path part over 100 characters', text: head(`GET /api/appointments/${'7'.repeat(150)}`) + '\r\n\r\n', status: 414, code: 'PAYLOAD_TOO_LARGE', secret: '7'.repeat(150), closes: false },
+      { name: 'a control character in a header', text: head('GET /api/hello', 'X-Note: secret-note\x01') + '\r\n\r\n', status: 400, code: 'VALIDATION_FAILED', secret: 'secret-note', closes: true },
+      { name: 'a chunk size that is not hexadecimal', text: head('POST /api/providers', auth, 'Content-Type: application/json', 'Transfer-Encoding: chunked') + `\r\n\r\nzz\r\n${provider}\r\n0\r\n\r\n`, status: 400, code: 'VALIDATION_FAILED', secret: 'Lenient', closes: true },
+      { name: 'two Content-Length headers', text: head('POST /api/providers', auth, 'Content-Type: application/json', `Content-Length: ${provider.length}`, 'Content-Length: 2') + `\r\n\r\n${provider}`, status: 400, code: 'VALIDATION_FAILED', secret: 'Lenient', closes: true },
+      { name: 'headers of 20 KB', text: head('GET /api/hello', `X-Padding: secret-${'p'.repeat(20 * 1024)}`) + '\r\n\r\n', status: 431, code: 'PAYLOAD_TOO_LARGE', secret: 'secret-', closes: true },
+    ];
+  };
+
+  it.each(malformed().map((c, index) => [c.name, index] as const))('%s, sent as is → problem+json that does not repeat it', async (_name, index) => {
+    const c = malformed()[index];
+    const connection = await RawHttpConnection.open(sut.url);
+    try {
+      connection.write(c.text);
+      const [response] = await connection.responses(1);
+      expect(response.headers['content-type']).toContain('application/problem+json');
+      expect({ status: response.status, problem: JSON.parse(response.body) }).toMatchObject({
+        status: c.status,
+        problem: { status: c.status, code: c.code, title: expect.any(String), type: expect.any(String), detail: expect.any(String) },
+      });
+      expect(response.body).not.toContain(c.secret);
+      if (c.closes) {
+        expect(response.headers.connection).toBe('close');
+        await connection.whenClosed(2000);
+      }
+    } finally {
+      connection.close();
+    }
   });
 
   it('changed nothing while refusing all of that', async () => {

@@ -1,8 +1,7 @@
-import { connect } from 'node:net';
 import { accessConfig } from '../../src/config/namespaces';
 import { backendKind, createBackend, describeBackend, servicesConfigured, TestBackend } from '../support/backend';
 import { createClient, createProvider, futureDate, openIndexes, publish } from '../support/factories';
-import { RawHttpConnection, RawResponse } from '../support/raw-http';
+import { RawHttpConnection, RawResponse, whenRefusing } from '../support/raw-http';
 import { SseReader } from '../support/sse-reader';
 import { StallingSmtpServer } from '../support/stalling-smtp';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -23,25 +22,6 @@ async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** Resolves once the server refuses new connections: it has begun to close. */
-async function refusesConnections(url: string, timeoutMs = 5000): Promise<void> {
-  const { hostname, port } = new URL(url);
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const refused = await new Promise<boolean>((resolve) => {
-      const probe = connect(Number(port), hostname);
-      probe.once('connect', () => {
-        probe.destroy();
-        resolve(false);
-      });
-      probe.once('error', () => resolve(true));
-    });
-    if (refused) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`${url} still takes connections after ${timeoutMs} ms`);
 }
 
 function expectUnavailableProblem(response: RawResponse): void {
@@ -148,7 +128,7 @@ describeBackend('a mail server that takes the message and never answers', () => 
 
         const started = Date.now();
         closing = sut.close();
-        await refusesConnections(sut.url);
+        await whenRefusing(sut.url);
         // Pipelined behind the stalled request, on the one connection still open: it reaches a closing server.
         connection.send('GET', '/api/hello');
         const [stalled, late] = await connection.responses(2, DEADLINE_MS + SLACK_MS);

@@ -2,9 +2,19 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort } from './free-port';
 
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
 export interface AppProcess {
   url: string;
   output: () => string;
+  /** Sends `signal` to the process, as an orchestrator would (SIGTERM to stop it). */
+  signal(signal: NodeJS.Signals): void;
+  /** Resolves when the process has exited: its status, or the signal that ended it. */
+  exited: Promise<Exit>;
+  /** SIGTERM, then SIGKILL if it is still running 5 s later. */
   stop(): Promise<void>;
 }
 
@@ -18,13 +28,13 @@ export async function startAppProcess(env: Record<string, string | undefined>, t
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, ...env, PORT: String(port), PUBLIC_URL: undefined, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json') },
+    env: { ...process.env, HOST: '127.0.0.1', ...env, PORT: String(port), PUBLIC_URL: undefined, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const url = `http://127.0.0.1:${port}`;
 
   const deadline = Date.now() + timeoutMs;
@@ -42,8 +52,10 @@ export async function startAppProcess(env: Record<string, string | undefined>, t
   return {
     url,
     output: () => output,
+    signal: (signal) => child.kill(signal),
+    exited,
     stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const forced = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;
       clearTimeout(forced);

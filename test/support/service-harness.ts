@@ -47,6 +47,7 @@ const holdSettings: ConfigType<typeof holdsConfig> = {
 };
 
 const httpSettings: ConfigType<typeof httpConfig> = {
+  host: '127.0.0.1',
   port: 0,
   publicUrl: 'http://scheduler.test',
   corsOrigins: [],

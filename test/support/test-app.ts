@@ -6,6 +6,7 @@ import { AppModule } from '../../src/app.module';
 import { configureApp, createAppLogger, createHttpAdapter } from '../../src/app.setup';
 import { Clock } from '../../src/common/clock';
 import { accessConfig, ConfigNamespace, httpConfig } from '../../src/config/namespaces';
+import { shutDown } from '../../src/shutdown';
 import { ApiClient } from './api-client';
 import { freePort } from './free-port';
 
@@ -18,6 +19,7 @@ export interface TestApp {
   anonymous: ApiClient;
   /** A settings namespace as the app's modules see it: `sut.config(accessConfig).adminApiKey`. */
   config<N extends ConfigNamespace>(namespace: N): ConfigType<N>;
+  /** Stops the app as SIGTERM stops the service: drains HTTP, then closes the modules. */
   close(): Promise<void>;
 }
 
@@ -49,5 +51,5 @@ export async function startTestApp(backendEnv: Record<string, string | undefined
   const url = `http://127.0.0.1:${port}`;
   const config = <N extends ConfigNamespace>(namespace: N): ConfigType<N> => app.get<ConfigType<N>>(namespace.KEY);
   const anonymous = new ApiClient(url);
-  return { app, url, api: anonymous.as(config(accessConfig).adminApiKey), anonymous, config, close: () => app.close() };
+  return { app, url, api: anonymous.as(config(accessConfig).adminApiKey), anonymous, config, close: () => shutDown(app) };
 }
