@@ -11,7 +11,6 @@ import 'reflect-metadata';
 import { Controller, Get, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { AddressInfo } from 'node:net';
 
 @Controller('api')
 class HelloController {
@@ -29,7 +28,7 @@ async function main(): Promise<void> {
   const app = await NestFactory.create<NestFastifyApplication>(HelloModule, new FastifyAdapter(), { logger: false });
   app.enableShutdownHooks();
   await app.listen(port, '127.0.0.1');
-  const address = app.getHttpServer().address() as AddressInfo | string | null;
+  const address = app.getHttpServer().address();
   process.stdout.write(`listening ${typeof address === 'object' && address ? address.port : port}\n`);
 }
 

@@ -99,7 +99,7 @@ function startChild(name: string, args: string[], childEnv: NodeJS.ProcessEnv): 
     });
   });
   child.on('error', (error) => record.tail.push(`(spawn error) ${error.message}`));
-  for (const stream of [child.stdout!, child.stderr!]) {
+  for (const stream of [child.stdout, child.stderr]) {
     let buffered = '';
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
@@ -131,7 +131,8 @@ async function stopChild(record: ChildRecord): Promise<void> {
 
 interface HttpAnswer {
   status: number;
-  json: any;
+  /** The parsed JSON answer, or null when the body is not JSON. */
+  json: Record<string, unknown> | null;
   text: string;
 }
 
@@ -148,11 +149,12 @@ async function http(
     signal: AbortSignal.timeout(timeoutMs),
   });
   const text = await response.text();
-  let json: unknown;
+  let json: Record<string, unknown> | null = null;
   try {
-    json = text ? JSON.parse(text) : undefined;
+    const parsed: unknown = text ? JSON.parse(text) : null;
+    if (typeof parsed === 'object' && parsed !== null) json = parsed as Record<string, unknown>;
   } catch {
-    json = undefined;
+    json = null;
   }
   return { status: response.status, json, text };
 }
@@ -224,7 +226,7 @@ for (const [signal, code] of [
 function cannon(options: autocannon.Options, onInstance?: (instance: autocannon.Instance) => void): Promise<autocannon.Result> {
   return new Promise((done, fail) => {
     const instance = autocannon({ pipelining: 1, timeout: 10, connections: CONFIG.connections, ...options }, (error, result) =>
-      error ? fail(error) : done(result),
+      error ? fail(error instanceof Error ? error : new Error(String(error))) : done(result),
     );
     onInstance?.(instance);
   });
@@ -346,10 +348,11 @@ async function main(): Promise<void> {
     body: { name: 'Bench Client', email: `bench-client-${tag}@example.com` },
   });
   if (client.status !== 201 || !client.json) throw new Error(`POST /api/clients answered ${client.status}: ${client.text.slice(0, 500)}`);
-  const providerId: number = provider.json.id;
-  const clientId: number = client.json.id;
+  const providerId = Number(provider.json.id);
+  const clientId = Number(client.json.id);
   // A client asks for its own slots: with its own key when the app issues one, else the administrator's.
-  const clientAuth = client.json.api_key ? { authorization: `Bearer ${client.json.api_key}` } : admin;
+  const clientKey = client.json.api_key;
+  const clientAuth = typeof clientKey === 'string' ? { authorization: `Bearer ${clientKey}` } : admin;
 
   let seededDates = 0;
   const holdDates: string[] = [];
@@ -380,7 +383,8 @@ async function main(): Promise<void> {
 
   const listingPath = `/api/schedule?provider_id=${encodeURIComponent(providerId)}&date=${listingDate}`;
   const listing = await http(appBase, 'GET', listingPath);
-  const listedSlots: number | undefined = Array.isArray(listing.json?.slots) ? listing.json.slots.length : undefined;
+  const slots = listing.json?.slots;
+  const listedSlots = Array.isArray(slots) ? slots.length : undefined;
   if (listing.status !== 200) throw new Error(`GET ${listingPath} answered ${listing.status}: ${listing.text.slice(0, 500)}`);
   log(`GET ${listingPath} lists ${listedSlots ?? '?'} open slots (${listing.text.length} bytes)`);
 
@@ -526,11 +530,11 @@ const watchdog = setTimeout(() => {
 }, CONFIG.overallTimeoutMs);
 watchdog.unref();
 
-main()
+void main()
   .then(
     () => 0,
     (error: unknown) => {
-      log(error instanceof StartupError ? `the app failed to start: ${error.message}` : `failed: ${error instanceof Error ? error.stack : error}`);
+      log(error instanceof StartupError ? `the app failed to start: ${error.message}` : `failed: ${error instanceof Error ? error.stack : String(error)}`);
       const app = state.children[0];
       if (app && !(error instanceof StartupError)) printTail(app, 20);
       return 1;

@@ -11,7 +11,7 @@ describe(createHttpAdapter.name, () => {
         remoteAddress: socket,
         headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor },
       });
-      return (response.json() as { ip: string }).ip;
+      return response.json<{ ip: string }>().ip;
     } finally {
       await fastify.close();
     }

@@ -88,7 +88,7 @@ export function IsSlotTime(options?: ValidationOptions): PropertyDecorator {
 /** An IANA time zone, taken in its canonical spelling (`europe/paris` becomes `Europe/Paris`). */
 export function IsIanaTimeZone(options?: ValidationOptions): PropertyDecorator {
   return applyDecorators(
-    Transform(({ value }) => (typeof value === 'string' && value.length <= 64 ? (canonicalTimeZone(value) ?? value) : value)),
+    Transform(({ value }: { value: unknown }) => (typeof value === 'string' && value.length <= 64 ? (canonicalTimeZone(value) ?? value) : value)),
     ValidateBy(
       {
         name: 'isIanaTimeZone',
@@ -147,13 +147,13 @@ export function IsId(): PropertyDecorator {
  * number; anything else (`1e3`, `0x10`, ` 1`, `1.0`) stays text and fails the integer rule.
  */
 export function QueryInteger(): PropertyDecorator {
-  return Transform(({ value }) => (typeof value === 'string' && INTEGER_TEXT.test(value) ? Number(value) : value));
+  return Transform(({ value }: { value: unknown }) => (typeof value === 'string' && INTEGER_TEXT.test(value) ? Number(value) : value));
 }
 
 /** An id in a query string: plain digits without a leading zero, read as a number. */
 export function IsQueryId(): PropertyDecorator {
   return applyDecorators(
-    Transform(({ value }) => (typeof value === 'string' ? (parseIdText(value) ?? value) : value)),
+    Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? (parseIdText(value) ?? value) : value)),
     IsId(),
   );
 }

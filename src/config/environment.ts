@@ -20,6 +20,7 @@ export const MIN_SECRET_LENGTH = 32;
 /** Trimmed text; blank reads as unset. */
 function text(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return undefined;
   const trimmed = String(value).trim();
   return trimmed === '' ? undefined : trimmed;
 }

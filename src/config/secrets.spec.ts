@@ -14,7 +14,7 @@ beforeEach(() => {
   jest.spyOn(process.stdout, 'write').mockImplementation(((chunk: unknown) => {
     printed.push(String(chunk));
     return true;
-  }) as typeof process.stdout.write);
+  }));
 });
 afterEach(() => jest.restoreAllMocks());
 

@@ -120,6 +120,7 @@ describe(buildIcs.name, () => {
       const ics = sut({ ...HOSTILE, description: HOSTILE.description.repeat(20) });
       for (const line of physicalLinesAsBytes(ics)) {
         expect(line.length).toBeLessThanOrEqual(75);
+        // eslint-disable-next-line no-control-regex -- looking for control characters is the point
         expect(line.toString('utf8')).not.toMatch(/[\x00-\x08\x0a-\x1f\x7f]/);
       }
     });

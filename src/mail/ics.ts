@@ -24,6 +24,7 @@ export function escapeIcsText(text: string): string {
     .replace(/;/g, '\\;')
     .replace(/,/g, '\\,')
     .replace(/\r\n|\r|\n/g, '\\n')
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what must go
     .replace(/[\x00-\x08\x0a-\x1f\x7f]/g, '');
 }
 

@@ -9,6 +9,7 @@ import { ProviderEntity } from './entities/provider.entity';
  * over its own tables and hands over unrun, so it runs inside the day's query. The hot paths stay
  * one round trip, and each table is still queried only by the module that owns it.
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- built over another module's tables, which this one must not name
 export type SlotIndexQuery = SelectQueryBuilder<any, any, { slot_index: number }>;
 
 @Injectable()

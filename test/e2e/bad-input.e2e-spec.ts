@@ -56,7 +56,7 @@ const EMPTY_BODIES: [string, () => RequestInit][] = [
   ["a form, as curl -d '' sends it", () => ({ body: '', headers: { 'content-type': 'application/x-www-form-urlencoded' } })],
   ['no content type, Content-Length 0', () => ({ headers: {} })],
   ['application/json, Content-Length 0', () => ({ body: '', headers: { 'content-type': 'application/json' } })],
-  ['application/json, chunked with no chunk', () => ({ body: new ReadableStream({ start: (stream) => stream.close() }), duplex: 'half', headers: { 'content-type': 'application/json' } }) as RequestInit],
+  ['application/json, chunked with no chunk', () => ({ body: new ReadableStream({ start: (stream) => stream.close() }), duplex: 'half', headers: { 'content-type': 'application/json' } })],
   ['application/xml, Content-Length 0', () => ({ body: '', headers: { 'content-type': 'application/xml' } })],
 ];
 

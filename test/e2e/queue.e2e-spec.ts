@@ -63,7 +63,7 @@ describeBackend('live queue', () => {
 
     provider = await createProvider(sut.api, { name: 'Dr. Queue', time_zone: ZONE });
     other = await createProvider(sut.api, { time_zone: ZONE });
-    for (const name of ['a', 'b', 'w1', 'w2', 'w3'] as const) clients[name] = await createClient(sut.api, { phone: PHONES[name as keyof typeof PHONES] });
+    for (const name of ['a', 'b', 'w1', 'w2', 'w3'] as const) clients[name] = await createClient(sut.api, { phone: PHONES[name] });
     clients.c = await createClient(sut.api, { name: 'Carol Without Phone' });
     clients.x = await createClient(sut.api);
     await publish(sut.api, provider.id, DAY, '09:00', '12:00');

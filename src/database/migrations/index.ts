@@ -22,7 +22,7 @@ function adoptable(typeOrmName: string, migration: Migration): Migration {
     up: async (db) => {
       if (!(await ranUnderTypeOrm(db, typeOrmName))) await migration.up(db);
     },
-    down: migration.down,
+    down: (db) => (migration.down ? migration.down(db) : Promise.resolve()),
   };
 }
 
