@@ -140,7 +140,11 @@ async function http(
   base: string,
   method: string,
   urlPath: string,
-  { body, headers = {}, timeoutMs = CONFIG.requestTimeoutMs }: { body?: unknown; headers?: Record<string, string>; timeoutMs?: number } = {},
+  {
+    body,
+    headers = {},
+    timeoutMs = CONFIG.requestTimeoutMs,
+  }: { body?: unknown; headers?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<HttpAnswer> {
   const response = await fetch(base + urlPath, {
     method,
@@ -342,7 +346,8 @@ async function main(): Promise<void> {
     headers: admin,
     body: { name: 'Bench Provider', email: `bench-provider-${tag}@example.com`, time_zone: 'UTC' },
   });
-  if (provider.status !== 201 || !provider.json) throw new Error(`POST /api/providers answered ${provider.status}: ${provider.text.slice(0, 500)}`);
+  if (provider.status !== 201 || !provider.json)
+    throw new Error(`POST /api/providers answered ${provider.status}: ${provider.text.slice(0, 500)}`);
   const client = await http(appBase, 'POST', '/api/clients', {
     headers: admin,
     body: { name: 'Bench Client', email: `bench-client-${tag}@example.com` },
@@ -449,7 +454,9 @@ async function main(): Promise<void> {
   }
   const slotsBefore = nextSlot;
   const exhaustedBefore = exhausted;
-  log(`${holdLabel}: measuring ${CONFIG.duration} s, ${CONFIG.connections} connections (${holdDates.length * CONFIG.slotsPerDate - nextSlot} free slots)`);
+  log(
+    `${holdLabel}: measuring ${CONFIG.duration} s, ${CONFIG.connections} connections (${holdDates.length * CONFIG.slotsPerDate - nextSlot} free slots)`,
+  );
   const holdResult = await cannon({ ...holdOptions(stopInstance), duration: CONFIG.duration }, (i) => (instance = i));
   rows.push({ label: holdLabel, warm: holdWarm, result: holdResult });
   const holdExhausted = exhausted - exhaustedBefore;
@@ -534,7 +541,11 @@ void main()
   .then(
     () => 0,
     (error: unknown) => {
-      log(error instanceof StartupError ? `the app failed to start: ${error.message}` : `failed: ${error instanceof Error ? error.stack : String(error)}`);
+      log(
+        error instanceof StartupError
+          ? `the app failed to start: ${error.message}`
+          : `failed: ${error instanceof Error ? error.stack : String(error)}`,
+      );
       const app = state.children[0];
       if (app && !(error instanceof StartupError)) printTail(app, 20);
       return 1;

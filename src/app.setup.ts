@@ -41,7 +41,8 @@ export function createHttpAdapter({ trustedProxyHops }: Pick<ConfigType<typeof h
     trustProxy: trustedProxyHops > 0 ? (_address: string, hop: number) => hop < trustedProxyHops : false,
     // The router's refusals (a path that is not valid percent-encoded UTF-8, a path part too long) come
     // before any route, hook or filter; Fastify's own body for them quotes the path.
-    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => sendProblem(reply, toProblem(error), error, logger),
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) =>
+      sendProblem(reply, toProblem(error), error, logger),
     // What Node's HTTP parser refuses (a control character in a header, a bad chunk, two Content-Lengths,
     // headers over 16 KB) never becomes a request at all.
     clientErrorHandler: answerClientError,

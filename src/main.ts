@@ -23,11 +23,9 @@ async function readHttpConfig(): Promise<ConfigType<typeof httpConfig>> {
 }
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.register(),
-    createHttpAdapter(await readHttpConfig()),
-    { logger: createAppLogger() },
-  );
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(), createHttpAdapter(await readHttpConfig()), {
+    logger: createAppLogger(),
+  });
   await configureApp(app);
   stopOnSignals(app);
   const http = app.get<ConfigType<typeof httpConfig>>(httpConfig.KEY);

@@ -23,7 +23,11 @@ const MINUTE_MS = 60_000;
     ThrottlerModule.forRootAsync({
       imports: [RedisModule],
       inject: [accessConfig.KEY, redisConfig.KEY, REDIS_CLIENT],
-      useFactory: (config: ConfigType<typeof accessConfig>, redisSettings: ConfigType<typeof redisConfig>, redis: AppRedisClient | null) => ({
+      useFactory: (
+        config: ConfigType<typeof accessConfig>,
+        redisSettings: ConfigType<typeof redisConfig>,
+        redis: AppRedisClient | null,
+      ) => ({
         throttlers: [
           {
             name: 'default',
@@ -37,11 +41,7 @@ const MINUTE_MS = 60_000;
       }),
     }),
   ],
-  providers: [
-    AuthService,
-    { provide: APP_GUARD, useClass: AuthGuard },
-    { provide: APP_GUARD, useClass: RateLimitGuard },
-  ],
+  providers: [AuthService, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_GUARD, useClass: RateLimitGuard }],
   exports: [AuthService],
 })
 export class AccessModule {}

@@ -1,10 +1,7 @@
 import { AppError } from '../common/app-error';
 
 /** Who is calling, as the bearer key says. */
-export type Caller =
-  | { role: 'admin' }
-  | { role: 'provider'; providerId: number }
-  | { role: 'client'; clientId: number };
+export type Caller = { role: 'admin' } | { role: 'provider'; providerId: number } | { role: 'client'; clientId: number };
 
 export const ADMIN: Caller = { role: 'admin' };
 

@@ -32,13 +32,26 @@ describe(AppointmentsService.name, () => {
 
       const pending = await ask(clientId);
 
-      expect(pending).toMatchObject({ status: 'pending', start_time: '10:00', end_time: '10:30', expires_at: new Date(expiresAt).toISOString() });
-      expect(await harness.appointmentsRepository.findById(pending.appointment_id)).toMatchObject({ status: 'pending', slotIndexes: '40,41' });
+      expect(pending).toMatchObject({
+        status: 'pending',
+        start_time: '10:00',
+        end_time: '10:30',
+        expires_at: new Date(expiresAt).toISOString(),
+      });
+      expect(await harness.appointmentsRepository.findById(pending.appointment_id)).toMatchObject({
+        status: 'pending',
+        slotIndexes: '40,41',
+      });
       await expect(ask(rivalId, TEN_AM + 1)).rejects.toMatchObject({ code: 'SLOT_UNAVAILABLE', status: 409 });
       expect(harness.mail.validations).toEqual([
-        expect.objectContaining({ appointmentId: pending.appointment_id, link: expect.stringMatching(/^http:\/\/scheduler\.test\/api\/validate\?token=/) }),
+        expect.objectContaining({
+          appointmentId: pending.appointment_id,
+          link: expect.stringMatching(/^http:\/\/scheduler\.test\/api\/validate\?token=/),
+        }),
       ]);
-      expect(harness.emitted('appointment.requested')).toEqual([expect.objectContaining({ appointmentId: pending.appointment_id, clientId, expiresAt })]);
+      expect(harness.emitted('appointment.requested')).toEqual([
+        expect.objectContaining({ appointmentId: pending.appointment_id, clientId, expiresAt }),
+      ]);
     });
 
     it.each([

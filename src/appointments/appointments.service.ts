@@ -147,7 +147,11 @@ export class AppointmentsService {
         // The cancellation is committed; the hold lapses by itself at its expiry.
         this.logger.warn(`Hold of appointment ${id} not released: ${String(error)}`);
       });
-      await this.events.emit('appointment.cancelled', { ...appointmentFacts(appointment), cancelledAt, previousStatus: appointment.status });
+      await this.events.emit('appointment.cancelled', {
+        ...appointmentFacts(appointment),
+        cancelledAt,
+        previousStatus: appointment.status,
+      });
     }
     return toAppointmentView(await this.find(id), this.clock.nowMs());
   }

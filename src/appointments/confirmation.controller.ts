@@ -38,12 +38,17 @@ export class ConfirmationController {
   @Get()
   @ApiOperation({
     summary: 'The page behind the emailed link',
-    description: 'Who: anyone with the link (the token is the credential). Shows the appointment and a button that POSTs the token. A GET changes nothing.',
+    description:
+      'Who: anyone with the link (the token is the credential). Shows the appointment and a button that POSTs the token. A GET changes nothing.',
   })
   @ApiProduces('text/html')
   @ApiResponse({ status: 200, description: 'The confirmation page', content: { 'text/html': { schema: { type: 'string' } } } })
   @ApiResponse({ status: 401, description: 'Invalid link page (TOKEN_INVALID)', content: { 'text/html': { schema: { type: 'string' } } } })
-  @ApiResponse({ status: 409, description: 'Already confirmed or cancelled page', content: { 'text/html': { schema: { type: 'string' } } } })
+  @ApiResponse({
+    status: 409,
+    description: 'Already confirmed or cancelled page',
+    content: { 'text/html': { schema: { type: 'string' } } },
+  })
   @ApiResponse({ status: 410, description: 'Expired link page (HOLD_EXPIRED)', content: { 'text/html': { schema: { type: 'string' } } } })
   @ApiQuery({ name: 'token', required: true, description: 'The token from the emailed link' })
   // A person follows this link: a missing or mangled token, or parameters a mail client appended,

@@ -52,8 +52,12 @@ describe(ConfirmationService.name, () => {
       expect(await stillHeld(appointmentId)).toBe(false);
       harness.clock.advance(HOLD_TTL_SECONDS / 60 + 1);
       await expect(harness.request(providerId, rivalId, TEN_AM)).rejects.toMatchObject({ code: 'SLOT_UNAVAILABLE' });
-      expect(harness.mail.confirmations).toEqual([expect.objectContaining({ appointmentId, ics: expect.stringContaining('BEGIN:VCALENDAR') })]);
-      expect(harness.emitted('appointment.confirmed')).toEqual([expect.objectContaining({ appointmentId, providerId, clientId, confirmedAt: now })]);
+      expect(harness.mail.confirmations).toEqual([
+        expect.objectContaining({ appointmentId, ics: expect.stringContaining('BEGIN:VCALENDAR') }),
+      ]);
+      expect(harness.emitted('appointment.confirmed')).toEqual([
+        expect.objectContaining({ appointmentId, providerId, clientId, confirmedAt: now }),
+      ]);
     });
 
     it("keeps the slots pinned while the booking commits, even past the hold's own expiry", async () => {

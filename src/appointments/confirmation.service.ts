@@ -45,10 +45,7 @@ export class ConfirmationService {
   async preview(token: string): Promise<HoldPreview> {
     const appointment = await this.appointmentOf(token);
     this.assertConfirmable(appointment);
-    const [provider, client] = await Promise.all([
-      this.providers.get(appointment.providerId),
-      this.clients.get(appointment.clientId),
-    ]);
+    const [provider, client] = await Promise.all([this.providers.get(appointment.providerId), this.clients.get(appointment.clientId)]);
     return { appointment, providerName: provider.name, clientName: client.name, timeZone: provider.timeZone };
   }
 

@@ -10,9 +10,7 @@ const EXPIRES_AT = Date.parse('2026-07-28T15:00:00.000Z');
 const HOLD_ID = '3f1c1a52-6f0e-4f7b-9a51-1c2b3d4e5f60';
 
 const makeSut = (secret = SECRET) =>
-  new HoldTokenService(
-    new JwtService({ secret, signOptions: { algorithm: 'HS256' }, verifyOptions: { algorithms: ['HS256'] } }),
-  );
+  new HoldTokenService(new JwtService({ secret, signOptions: { algorithm: 'HS256' }, verifyOptions: { algorithms: ['HS256'] } }));
 
 /** The claims of a genuine token, for crafting near-misses with jsonwebtoken. */
 const GENUINE = {
@@ -124,7 +122,10 @@ describe(HoldTokenService.name, () => {
       ['alg None, no signature', byHand({ alg: 'None', typ: 'JWT' }, GENUINE)],
       ['alg none, keeping a genuine signature', `${base64url({ alg: 'none', typ: 'JWT' })}.${genuinePayload}.${genuineSignature}`],
       ['alg HS256 with the signature removed', `${genuineHeader}.${genuinePayload}.`],
-      ['a genuine header and signature over another payload', `${genuineHeader}.${base64url({ ...GENUINE, sub: '43' })}.${genuineSignature}`],
+      [
+        'a genuine header and signature over another payload',
+        `${genuineHeader}.${base64url({ ...GENUINE, sub: '43' })}.${genuineSignature}`,
+      ],
       ['another audience', craft({ ...GENUINE, aud: 'scheduler:something-else' })],
       ['audiences that do not include ours', craft({ ...GENUINE, aud: ['scheduler:api', 'other'] })],
       ['no audience', craft(without('aud'))],

@@ -101,7 +101,12 @@ describe(toProblem.name, () => {
       const errors = Array.from({ length: 7_000 }, (_, i) => ({ field: `f${i}`, message: `f${i} is not a known field` }));
       const problem = sut(AppError.validation(errors));
       expect(problem.errors).toEqual(errors.slice(0, 20));
-      expect(problem.detail).toBe(`${errors.slice(0, 20).map((e) => `${e.field}: ${e.message}`).join('; ')}; … and 6,980 more`);
+      expect(problem.detail).toBe(
+        `${errors
+          .slice(0, 20)
+          .map((e) => `${e.field}: ${e.message}`)
+          .join('; ')}; … and 6,980 more`,
+      );
     });
 
     it('lists 20 field errors in full, without a count of more', () => {
@@ -155,12 +160,37 @@ describe(toProblem.name, () => {
     it.each([
       ['body too large', 413, 'PAYLOAD_TOO_LARGE', fastifyError(413, 'FST_ERR_CTP_BODY_TOO_LARGE', 'Request body is too large')],
       ['a bare {statusCode: 413} with its code', 413, 'PAYLOAD_TOO_LARGE', { statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE' }],
-      ['invalid JSON', 400, 'VALIDATION_FAILED', fastifyError(400, 'FST_ERR_CTP_INVALID_JSON_BODY', "Body is not valid JSON but content-type is set to 'application/json'")],
+      [
+        'invalid JSON',
+        400,
+        'VALIDATION_FAILED',
+        fastifyError(400, 'FST_ERR_CTP_INVALID_JSON_BODY', "Body is not valid JSON but content-type is set to 'application/json'"),
+      ],
       ['a bare invalid JSON error', 400, 'VALIDATION_FAILED', { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY', message: 'x' }],
-      ['empty JSON body', 400, 'VALIDATION_FAILED', fastifyError(400, 'FST_ERR_CTP_EMPTY_JSON_BODY', "Body cannot be empty when content-type is set to 'application/json'")],
-      ['a JSON syntax error', 400, 'VALIDATION_FAILED', Object.assign(new SyntaxError('Unexpected token } in JSON at position 12'), { statusCode: 400 })],
-      ['unsupported media type', 415, 'UNSUPPORTED_MEDIA_TYPE', fastifyError(415, 'FST_ERR_CTP_INVALID_MEDIA_TYPE', 'Unsupported Media Type: text/csv')],
-      ['a bare {statusCode: 415} with its code', 415, 'UNSUPPORTED_MEDIA_TYPE', { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' }],
+      [
+        'empty JSON body',
+        400,
+        'VALIDATION_FAILED',
+        fastifyError(400, 'FST_ERR_CTP_EMPTY_JSON_BODY', "Body cannot be empty when content-type is set to 'application/json'"),
+      ],
+      [
+        'a JSON syntax error',
+        400,
+        'VALIDATION_FAILED',
+        Object.assign(new SyntaxError('Unexpected token } in JSON at position 12'), { statusCode: 400 }),
+      ],
+      [
+        'unsupported media type',
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        fastifyError(415, 'FST_ERR_CTP_INVALID_MEDIA_TYPE', 'Unsupported Media Type: text/csv'),
+      ],
+      [
+        'a bare {statusCode: 415} with its code',
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' },
+      ],
       ['route not found', 404, 'NOT_FOUND', fastifyError(404, 'FST_ERR_NOT_FOUND', 'Route GET:/api/nothing not found')],
     ])('%s → %i %s', (_name, status, code, error) => {
       const problem = sut(error);
@@ -178,7 +208,10 @@ describe(toProblem.name, () => {
     });
 
     it.each([
-      ['a JSON syntax error', Object.assign(new SyntaxError('Unexpected token \'s\', "{"name": secret-body-text}" is not valid JSON'), { statusCode: 400 })],
+      [
+        'a JSON syntax error',
+        Object.assign(new SyntaxError('Unexpected token \'s\', "{"name": secret-body-text}" is not valid JSON'), { statusCode: 400 }),
+      ],
       ['invalid JSON', fastifyError(400, 'FST_ERR_CTP_INVALID_JSON_BODY', 'Unexpected token s in JSON: {"name": secret-body-text}')],
     ])('%s handed over as the cause of an HttpException (as the Fastify adapter does) says only that the JSON is bad', (_name, cause) => {
       const problem = sut(new HttpException(cause.message, 400, { cause }));
@@ -189,7 +222,12 @@ describe(toProblem.name, () => {
 
     it.each([
       ['body too large', 413, 'PAYLOAD_TOO_LARGE', fastifyError(413, 'FST_ERR_CTP_BODY_TOO_LARGE', 'Request body is too large')],
-      ['unsupported media type', 415, 'UNSUPPORTED_MEDIA_TYPE', fastifyError(415, 'FST_ERR_CTP_INVALID_MEDIA_TYPE', 'Unsupported Media Type: text/csv')],
+      [
+        'unsupported media type',
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        fastifyError(415, 'FST_ERR_CTP_INVALID_MEDIA_TYPE', 'Unsupported Media Type: text/csv'),
+      ],
     ])('%s handed over as the cause of an HttpException → %i %s', (_name, status, code, cause) => {
       const problem = sut(new HttpException(cause.message, status, { cause }));
       expect(problem).toMatchObject({ status, code });
@@ -204,7 +242,9 @@ describe(toProblem.name, () => {
     });
 
     it("the router's refusal of a path part over its length → 414 PAYLOAD_TOO_LARGE, without the path", () => {
-      const problem = sut(fastifyError(414, 'FST_ERR_MAX_PARAM_LENGTH', `'/api/appointments/${'7'.repeat(150)}' is exceeding the max param length`));
+      const problem = sut(
+        fastifyError(414, 'FST_ERR_MAX_PARAM_LENGTH', `'/api/appointments/${'7'.repeat(150)}' is exceeding the max param length`),
+      );
       expect(problem).toMatchObject({ status: 414, code: 'PAYLOAD_TOO_LARGE', title: ERROR_CODES.PAYLOAD_TOO_LARGE.title });
       expect(JSON.stringify(problem)).not.toContain('7777');
     });
@@ -290,7 +330,7 @@ describe(toProblem.name, () => {
       ['AppError with field errors', thrown(AppError.field('date', 'bad date'))],
       ['NotFoundException', thrown(new NotFoundException())],
       ['BadRequestException', thrown(new BadRequestException('bad'))],
-            ['an unavailable database', thrown(withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED'))],
+      ['an unavailable database', thrown(withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED'))],
       ['a PostgreSQL error', thrown(pgError('23505', 'duplicate'))],
       ['a plain Error', thrown(new Error('boom at /x/y.ts'))],
     ])('%s', (_name, error) => {
@@ -312,11 +352,29 @@ describe(clientErrorProblem.name, () => {
     Object.assign(new Error(`Parse Error: ${reason}`), { code, reason, rawPacket: Buffer.from('GET /secret-path HTTP/1.1') });
 
   it.each([
-    ['a control character in a header', parseError('HPE_INVALID_HEADER_TOKEN', 'Invalid header value char'), 400, 'VALIDATION_FAILED', 'Invalid header value char'],
+    [
+      'a control character in a header',
+      parseError('HPE_INVALID_HEADER_TOKEN', 'Invalid header value char'),
+      400,
+      'VALIDATION_FAILED',
+      'Invalid header value char',
+    ],
     ['a bad chunk size', parseError('HPE_INVALID_CHUNK_SIZE', 'Invalid character in chunk size'), 400, 'VALIDATION_FAILED', 'chunk size'],
-    ['two Content-Lengths', parseError('HPE_UNEXPECTED_CONTENT_LENGTH', 'Duplicate Content-Length'), 400, 'VALIDATION_FAILED', 'Duplicate Content-Length'],
+    [
+      'two Content-Lengths',
+      parseError('HPE_UNEXPECTED_CONTENT_LENGTH', 'Duplicate Content-Length'),
+      400,
+      'VALIDATION_FAILED',
+      'Duplicate Content-Length',
+    ],
     ['headers over the limit', parseError('HPE_HEADER_OVERFLOW', 'Header overflow'), 431, 'PAYLOAD_TOO_LARGE', 'headers are too large'],
-    ['a request not received in time', Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), 408, 'VALIDATION_FAILED', 'in time'],
+    [
+      'a request not received in time',
+      Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }),
+      408,
+      'VALIDATION_FAILED',
+      'in time',
+    ],
   ])('%s → %i %s', (_name, error, status, code, detail) => {
     const problem = sut(error);
     expect(problem).toMatchObject({ status, code, title: ERROR_CODES[code as ErrorCode].title });

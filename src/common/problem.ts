@@ -132,5 +132,3 @@ export function toProblem(error: unknown): Problem {
   if (isUnavailableError(error)) return problemOf('UNAVAILABLE', 'A backing service did not answer; nothing was changed');
   return fastifyProblem(error) ?? problemOf('INTERNAL', 'An unexpected error occurred');
 }
-
-

@@ -8,7 +8,11 @@ describe(redact.name, () => {
     ['a JWT', 'token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc-DEF_123 here', 'token [token] here'],
     ['a JWT without signature', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.', '[token]'],
     ['a validation link', 'http://h/api/validate?token=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc', 'http://h/api/validate?token=[redacted]'],
-    ['an access_token query', '/api/queue/events?provider_id=1&access_token=prv_abcdefghijklmnopqrstuvwxyz', '/api/queue/events?provider_id=1&access_token=[redacted]'],
+    [
+      'an access_token query',
+      '/api/queue/events?provider_id=1&access_token=prv_abcdefghijklmnopqrstuvwxyz',
+      '/api/queue/events?provider_id=1&access_token=[redacted]',
+    ],
     ['an email', 'mail to grace.hopper@example.com failed', 'mail to g***@example.com failed'],
     ['an email in angle brackets', '<ada@clinic.example.co.uk>', '<a***@clinic.example.co.uk>'],
     ['two emails', 'a@b.io, cd@ef.org', 'a***@b.io, c***@ef.org'],
@@ -16,7 +20,11 @@ describe(redact.name, () => {
     ['a short number stays', 'error +1234', 'error +1234'],
     ['plain text stays', 'Listening on http://127.0.0.1:5000/api', 'Listening on http://127.0.0.1:5000/api'],
     ['an ISO instant stays', '2026-07-28T14:30:00.000Z', '2026-07-28T14:30:00.000Z'],
-    ['a nodemailer rejection', '550 5.1.1 <grace@example.com>: Recipient address rejected', '550 5.1.1 <g***@example.com>: Recipient address rejected'],
+    [
+      'a nodemailer rejection',
+      '550 5.1.1 <grace@example.com>: Recipient address rejected',
+      '550 5.1.1 <g***@example.com>: Recipient address rejected',
+    ],
   ])('%s', (_name, input, expected) => {
     expect(redact(input)).toBe(expected);
   });

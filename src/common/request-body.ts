@@ -61,10 +61,18 @@ export function guardRequestBodies(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
   const { bodyLimit, onProtoPoisoning = 'error', onConstructorPoisoning = 'error' } = fastify.initialConfig;
   const parseJson = fastify.getDefaultJsonParser(onProtoPoisoning, onConstructorPoisoning);
-  app.useBodyParser(JSON_TYPE, { bodyLimit }, emptyIsAbsent((request, body, done) => parseJson(request, body.toString('utf8'), done)));
+  app.useBodyParser(
+    JSON_TYPE,
+    { bodyLimit },
+    emptyIsAbsent((request, body, done) => parseJson(request, body.toString('utf8'), done)),
+  );
   app.useBodyParser(FORM_TYPE, { bodyLimit }, emptyIsAbsent(parseForm));
   // Any other type is kept as bytes, for the check below to refuse unless it is empty.
-  app.useBodyParser(['text/plain', '*'], { bodyLimit }, emptyIsAbsent((_request, body, done) => done(null, body)));
+  app.useBodyParser(
+    ['text/plain', '*'],
+    { bodyLimit },
+    emptyIsAbsent((_request, body, done) => done(null, body)),
+  );
 
   fastify.addHook('preValidation', async (request: FastifyRequest) => {
     // An unknown route is a 404 whatever its body.

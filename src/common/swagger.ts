@@ -34,7 +34,15 @@ export function ApiProblems(...codes: ErrorCode[]): MethodDecorator {
             examples: Object.fromEntries(
               group.map((code) => [
                 code,
-                { value: { type: `https://scheduler.example/problems/${code.toLowerCase().replace(/_/g, '-')}`, title: ERROR_CODES[code].title, status, detail: '…', code } },
+                {
+                  value: {
+                    type: `https://scheduler.example/problems/${code.toLowerCase().replace(/_/g, '-')}`,
+                    title: ERROR_CODES[code].title,
+                    status,
+                    detail: '…',
+                    code,
+                  },
+                },
               ]),
             ),
           },

@@ -88,7 +88,9 @@ export function IsSlotTime(options?: ValidationOptions): PropertyDecorator {
 /** An IANA time zone, taken in its canonical spelling (`europe/paris` becomes `Europe/Paris`). */
 export function IsIanaTimeZone(options?: ValidationOptions): PropertyDecorator {
   return applyDecorators(
-    Transform(({ value }: { value: unknown }) => (typeof value === 'string' && value.length <= 64 ? (canonicalTimeZone(value) ?? value) : value)),
+    Transform(({ value }: { value: unknown }) =>
+      typeof value === 'string' && value.length <= 64 ? (canonicalTimeZone(value) ?? value) : value,
+    ),
     ValidateBy(
       {
         name: 'isIanaTimeZone',
@@ -108,7 +110,8 @@ export function IsPlainEmail(options?: ValidationOptions): PropertyDecorator {
       name: 'isPlainEmail',
       validator: {
         validate: (value) => typeof value === 'string' && isPlainEmailAddress(value),
-        defaultMessage: (args) => `${args?.property} must be a plain email address such as grace@example.com (no quotes, spaces or display name)`,
+        defaultMessage: (args) =>
+          `${args?.property} must be a plain email address such as grace@example.com (no quotes, spaces or display name)`,
       },
     },
     options,

@@ -95,7 +95,14 @@ describe(validateEnvironment.name, () => {
       ['empty', ''],
       ['blank', '   '],
     ])('treat an %s variable as unset', (_name, value) => {
-      const config = configOf({ DATA_DIR: tempDataDir(), PORT: value, HOLD_TTL_SECONDS: value, SMTP_URL: value, PUBLIC_URL: value, REDIS_URL: value });
+      const config = configOf({
+        DATA_DIR: tempDataDir(),
+        PORT: value,
+        HOLD_TTL_SECONDS: value,
+        SMTP_URL: value,
+        PUBLIC_URL: value,
+        REDIS_URL: value,
+      });
       expect(config.http).toMatchObject({ port: 5000, publicUrl: 'http://127.0.0.1:5000' });
       expect(config.holds.ttlSeconds).toBe(900);
       expect(config.mail.smtpUrl).toBeUndefined();
@@ -162,7 +169,9 @@ describe(validateEnvironment.name, () => {
       ['SMS_URL', 'http://x', 'SMS_URL must start with twilio://'],
       ['HOST', '127.0.0.1:5000', 'HOST must be an IP address or a host name'],
     ])('%s=%j says "%s"', (variable, value, message) => {
-      expect(() => sut({ DATA_DIR: tempDataDir(), [variable]: value })).toThrow(new ConfigurationError(`Invalid configuration: ${message}`));
+      expect(() => sut({ DATA_DIR: tempDataDir(), [variable]: value })).toThrow(
+        new ConfigurationError(`Invalid configuration: ${message}`),
+      );
     });
 
     it('names every bad variable at once', () => {
@@ -186,10 +195,18 @@ describe(validateEnvironment.name, () => {
     it.each([
       ['without JWT_SECRET', { ADMIN_API_KEY: LONG_ADMIN_KEY }, 'JWT_SECRET must be set when NODE_ENV=production'],
       ['with a blank JWT_SECRET', { JWT_SECRET: '   ', ADMIN_API_KEY: LONG_ADMIN_KEY }, 'JWT_SECRET must be set when NODE_ENV=production'],
-      ['with a short JWT_SECRET', { JWT_SECRET: 'short', ADMIN_API_KEY: LONG_ADMIN_KEY }, 'JWT_SECRET must be at least 32 characters in production'],
+      [
+        'with a short JWT_SECRET',
+        { JWT_SECRET: 'short', ADMIN_API_KEY: LONG_ADMIN_KEY },
+        'JWT_SECRET must be at least 32 characters in production',
+      ],
       ['with a 31-character JWT_SECRET', { JWT_SECRET: 'j'.repeat(31), ADMIN_API_KEY: LONG_ADMIN_KEY }, 'JWT_SECRET must be at least 32'],
       ['without ADMIN_API_KEY', { JWT_SECRET: LONG_SECRET }, 'ADMIN_API_KEY must be set when NODE_ENV=production'],
-      ['with a short ADMIN_API_KEY', { JWT_SECRET: LONG_SECRET, ADMIN_API_KEY: 'admin' }, 'ADMIN_API_KEY must be at least 32 characters in production'],
+      [
+        'with a short ADMIN_API_KEY',
+        { JWT_SECRET: LONG_SECRET, ADMIN_API_KEY: 'admin' },
+        'ADMIN_API_KEY must be at least 32 characters in production',
+      ],
     ])('%s throws a ConfigurationError: "%s"', (_name, env, message) => {
       const dataDir = tempDataDir();
       const error = errorOf({ NODE_ENV: 'production', DATA_DIR: dataDir, ...env }) as Error;
@@ -199,7 +216,9 @@ describe(validateEnvironment.name, () => {
     });
 
     it('the message never shows the short secret', () => {
-      expect((errorOf({ NODE_ENV: 'production', JWT_SECRET: 'tiny-secret', ADMIN_API_KEY: LONG_ADMIN_KEY }) as Error).message).not.toContain('tiny-secret');
+      expect(
+        (errorOf({ NODE_ENV: 'production', JWT_SECRET: 'tiny-secret', ADMIN_API_KEY: LONG_ADMIN_KEY }) as Error).message,
+      ).not.toContain('tiny-secret');
     });
 
     it('passes with both secrets of 32 characters or more', () => {
@@ -208,7 +227,10 @@ describe(validateEnvironment.name, () => {
     });
 
     it('short secrets are allowed outside production', () => {
-      expect(sut({ DATA_DIR: tempDataDir(), JWT_SECRET: 'short', ADMIN_API_KEY: 'admin' })).toMatchObject({ JWT_SECRET: 'short', ADMIN_API_KEY: 'admin' });
+      expect(sut({ DATA_DIR: tempDataDir(), JWT_SECRET: 'short', ADMIN_API_KEY: 'admin' })).toMatchObject({
+        JWT_SECRET: 'short',
+        ADMIN_API_KEY: 'admin',
+      });
     });
   });
 
@@ -289,12 +311,12 @@ describe(validateEnvironment.name, () => {
       expect(sut({ DATA_DIR: 'var/scheduler' }).DATA_DIR).toBe(resolve('var', 'scheduler'));
     });
 
-    it.each([
-      'postgres://scheduler:secret@db.example:5432/scheduler',
-      'postgresql://scheduler@localhost/scheduler?sslmode=require',
-    ])('DATABASE_URL=%s is PostgreSQL', (value) => {
-      expect(configOf({ DATA_DIR: tempDataDir(), DATABASE_URL: value }).database).toEqual({ kind: 'postgres', url: value });
-    });
+    it.each(['postgres://scheduler:secret@db.example:5432/scheduler', 'postgresql://scheduler@localhost/scheduler?sslmode=require'])(
+      'DATABASE_URL=%s is PostgreSQL',
+      (value) => {
+        expect(configOf({ DATA_DIR: tempDataDir(), DATABASE_URL: value }).database).toEqual({ kind: 'postgres', url: value });
+      },
+    );
 
     it.each([
       [{}, 'http://127.0.0.1:5000'],
@@ -350,8 +372,11 @@ describe(validateEnvironment.name, () => {
       expect(configOf({ DATA_DIR: tempDataDir(), CORS_ORIGINS: raw }).http.corsOrigins).toEqual(expected);
     });
 
-    it.each(['app.example', 'https://app.example/path', 'javascript:alert(1)', 'https://a.example,'])('refuses %s naming the variable', (raw) => {
-      expect(() => sut({ DATA_DIR: tempDataDir(), CORS_ORIGINS: raw })).toThrow(/Invalid configuration: CORS_ORIGINS must list origins/);
-    });
+    it.each(['app.example', 'https://app.example/path', 'javascript:alert(1)', 'https://a.example,'])(
+      'refuses %s naming the variable',
+      (raw) => {
+        expect(() => sut({ DATA_DIR: tempDataDir(), CORS_ORIGINS: raw })).toThrow(/Invalid configuration: CORS_ORIGINS must list origins/);
+      },
+    );
   });
 });

@@ -26,7 +26,11 @@ function text(value: unknown): string | undefined {
 }
 
 /** A variable read as trimmed text, or `fallback` when unset or blank. */
-const Text = (fallback?: string) => applyDecorators(Expose(), Transform(({ value }) => text(value) ?? fallback));
+const Text = (fallback?: string) =>
+  applyDecorators(
+    Expose(),
+    Transform(({ value }) => text(value) ?? fallback),
+  );
 
 /** A whole number written as plain digits (no sign, dot, exponent or hex), between `min` and `max`. */
 function WholeNumber(fallback: number, min: number, max: number): PropertyDecorator {
@@ -95,7 +99,9 @@ export class Environment {
   PORT!: number;
 
   @Text('0.0.0.0')
-  @Rule('host', (value) => (isIP(value as string) !== 0 || HOST_NAME.test(value as string) ? undefined : 'must be an IP address or a host name'))
+  @Rule('host', (value) =>
+    isIP(value as string) !== 0 || HOST_NAME.test(value as string) ? undefined : 'must be an IP address or a host name',
+  )
   HOST!: string;
 
   @Expose()
@@ -155,7 +161,12 @@ export class Environment {
   RATE_LIMIT_PER_MINUTE!: number;
 
   @Expose()
-  @Transform(({ value }) => text(value)?.split(',').map((origin) => origin.trim()) ?? [])
+  @Transform(
+    ({ value }) =>
+      text(value)
+        ?.split(',')
+        .map((origin) => origin.trim()) ?? [],
+  )
   @Rule('corsOrigins', (value) => {
     const bad = (value as string[]).find((origin) => origin !== '*' && !CORS_ORIGIN.test(origin));
     return bad === undefined ? undefined : `must list origins such as https://app.example, got "${bad}"`;

@@ -11,10 +11,10 @@ const LONG_ADMIN_KEY = 'a'.repeat(40);
 let printed: string[] = [];
 beforeEach(() => {
   printed = [];
-  jest.spyOn(process.stdout, 'write').mockImplementation(((chunk: unknown) => {
+  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
     printed.push(String(chunk));
     return true;
-  }));
+  });
 });
 afterEach(() => jest.restoreAllMocks());
 
@@ -68,7 +68,9 @@ describe(loadOrCreateSecrets.name, () => {
 
   it('fill in only what is missing from an existing file', () => {
     const dataDir = tempDataDir();
-    writeFileSync(join(dataDir, 'secrets.json'), JSON.stringify({ jwtSecret: 'kept-jwt-secret-from-last-time-0123456789' }), { mode: 0o600 });
+    writeFileSync(join(dataDir, 'secrets.json'), JSON.stringify({ jwtSecret: 'kept-jwt-secret-from-last-time-0123456789' }), {
+      mode: 0o600,
+    });
     const secrets = sut({ DATA_DIR: dataDir });
     expect(secrets.jwtSecret).toBe('kept-jwt-secret-from-last-time-0123456789');
     expect(secrets.adminApiKey.length).toBeGreaterThanOrEqual(32);

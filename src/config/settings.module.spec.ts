@@ -11,7 +11,7 @@ describe(SettingsModule.name, () => {
   let dataDir: string;
   beforeEach(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'scheduler-settings-module-'));
-    jest.spyOn(process.stdout, 'write').mockImplementation((() => true));
+    jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
   });
   afterEach(() => {
     jest.restoreAllMocks();

@@ -14,9 +14,13 @@ import { DatabaseService } from './database.service';
       useFactory: async (config: ConfigType<typeof databaseConfig>): Promise<DatabaseService> => {
         const database = DatabaseService.open(config);
         try {
-          await withRetry(() => database.migrate(), { attempts: 3, firstDelayMs: 500 }, {
-            onRetry: (error) => Logger.warn(`Database not ready, retrying: ${String(error)}`, DatabaseService.name),
-          });
+          await withRetry(
+            () => database.migrate(),
+            { attempts: 3, firstDelayMs: 500 },
+            {
+              onRetry: (error) => Logger.warn(`Database not ready, retrying: ${String(error)}`, DatabaseService.name),
+            },
+          );
         } catch (error) {
           await database.onApplicationShutdown();
           throw error;

@@ -46,8 +46,12 @@ export class DatabaseService implements OnApplicationShutdown {
         connectionTimeoutMillis: 3000,
         statement_timeout: 5000,
         query_timeout: 6000,
-        types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-          oid === PG_INT8_OID && format !== 'binary' ? parseInt8 : (pgTypes.getTypeParser(oid, format ?? 'text') as (value: string) => unknown)) as typeof pgTypes.getTypeParser },
+        types: {
+          getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+            oid === PG_INT8_OID && format !== 'binary'
+              ? parseInt8
+              : (pgTypes.getTypeParser(oid, format ?? 'text') as (value: string) => unknown)) as typeof pgTypes.getTypeParser,
+        },
       });
       const service = new DatabaseService('postgres', new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool);
       // An idle client that loses its server emits here; unheard, it would end the process.
@@ -96,7 +100,7 @@ export class DatabaseService implements OnApplicationShutdown {
   async migrate(): Promise<void> {
     const migrator = new Migrator({ db: this.db, provider: { getMigrations: async () => migrations(this.kind) } });
     const { error } = await migrator.migrateToLatest();
-    if (error) throw error instanceof Error ? error : new Error("Migration failed");
+    if (error) throw error instanceof Error ? error : new Error('Migration failed');
   }
 
   async ping(): Promise<void> {

@@ -49,7 +49,8 @@ describe('module dependencies', () => {
   ])('%s/ imports nothing from %j: no loop back into it', (folder, forbidden) => {
     const files = sourceFiles(join(SRC, folder)).map((path) => relative(SRC, path));
     expect(files.length).toBeGreaterThan(0);
-    for (const file of files) expect({ file, imports: importedFolders(file).filter((f) => forbidden.includes(f)) }).toEqual({ file, imports: [] });
+    for (const file of files)
+      expect({ file, imports: importedFolders(file).filter((f) => forbidden.includes(f)) }).toEqual({ file, imports: [] });
   });
 });
 

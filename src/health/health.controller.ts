@@ -29,7 +29,10 @@ export class HealthController {
   constructor(private readonly health: HealthService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Where the API documents itself', description: 'Who: anyone. Links to Swagger UI, the OpenAPI document and the health check.' })
+  @ApiOperation({
+    summary: 'Where the API documents itself',
+    description: 'Who: anyone. Links to Swagger UI, the OpenAPI document and the health check.',
+  })
   @ApiResponse({ status: 200, type: ApiIndexView })
   getApiIndex(): ApiIndexView {
     return API_INDEX;

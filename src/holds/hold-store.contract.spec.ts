@@ -108,9 +108,7 @@ function holdStoreContract(target: ContractTarget): void {
       // of its own, so whatever the order, exactly one claim per group wins and groups never collide.
       const groups = 10;
       const perGroup = 5;
-      const holds = range(0, groups - 1).flatMap((group) =>
-        range(1, perGroup).map((own) => holdOf([group * 10, group * 10 + own])),
-      );
+      const holds = range(0, groups - 1).flatMap((group) => range(1, perGroup).map((own) => holdOf([group * 10, group * 10 + own])));
       const shuffled = [...holds].sort(() => Math.random() - 0.5);
 
       const outcomes = await Promise.all(shuffled.map((hold) => sut.claim(hold)));
@@ -295,168 +293,175 @@ describe(`${MemoryHoldStore.name} contract`, () => {
 const redisUrl = process.env.REDIS_URL;
 const describeRedis = redisUrl ? describe : describe.skip;
 
-describeRedis(
-  redisUrl ? `${RedisHoldStore.name} contract` : `${RedisHoldStore.name} contract (skipped: set REDIS_URL to run it)`,
-  () => {
-    const runPrefix = `test:${randomUUID()}:`;
-    type Client = RedisClientWith<typeof HOLD_SCRIPTS>;
-    const connect = (url: string, socket?: RedisClientOptions['socket']): Client => createClient({ url, scripts: HOLD_SCRIPTS, socket });
-    let client: Client;
-    let stores = 0;
+describeRedis(redisUrl ? `${RedisHoldStore.name} contract` : `${RedisHoldStore.name} contract (skipped: set REDIS_URL to run it)`, () => {
+  const runPrefix = `test:${randomUUID()}:`;
+  type Client = RedisClientWith<typeof HOLD_SCRIPTS>;
+  const connect = (url: string, socket?: RedisClientOptions['socket']): Client => createClient({ url, scripts: HOLD_SCRIPTS, socket });
+  let client: Client;
+  let stores = 0;
 
-    beforeAll(async () => {
-      client = connect(redisUrl!);
-      await client.connect();
+  beforeAll(async () => {
+    client = connect(redisUrl!);
+    await client.connect();
+  });
+
+  afterAll(async () => {
+    if (!client?.isOpen) return;
+    const keys = await keysUnder(runPrefix);
+    if (keys.length > 0) await client.del(keys);
+    await client.quit();
+  });
+
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+  async function keysUnder(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    for await (const key of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) keys.push(key);
+    return keys;
+  }
+
+  // Each test gets its own prefix under the run's prefix, so no test sees another's keys. The app's
+  // clock reads 2030 while Redis lives in the present: a lifetime given as an instant of the app's
+  // clock (PXAT) would outlast every test, a relative one (PX) lapses when the test lets time pass.
+  let clock: FakeClock;
+  holdStoreContract({
+    makeStore: () => {
+      clock = new FakeClock();
+      return new RedisHoldStore(client, `${runPrefix}${++stores}:`, clock);
+    },
+    now: () => clock.nowMs(),
+    passTime: async (ms) => {
+      await sleep(ms);
+      clock.advance(ms);
+    },
+  });
+
+  describe('what a hold leaves in Redis', () => {
+    let prefix: string;
+    let sut: RedisHoldStore;
+
+    beforeEach(() => {
+      clock = new FakeClock();
+      prefix = `${runPrefix}${++stores}:`;
+      sut = new RedisHoldStore(client, prefix, clock);
     });
 
-    afterAll(async () => {
-      if (!client?.isOpen) return;
-      const keys = await keysUnder(runPrefix);
-      if (keys.length > 0) await client.del(keys);
-      await client.quit();
+    it("keeps every key for the hold's remaining time, however far the app's clock is from Redis's", async () => {
+      await expect(sut.claim({ ...DAY, holdId: randomUUID(), slotIndexes: [1, 2], expiresAt: clock.nowMs() + LONG_MS })).resolves.toBe(
+        true,
+      );
+
+      const keys = await keysUnder(prefix);
+      expect(keys).toHaveLength(3);
+      for (const key of keys) {
+        const ttl = await client.pTTL(key);
+        expect(ttl).toBeGreaterThan(LONG_MS - 5_000);
+        expect(ttl).toBeLessThanOrEqual(LONG_MS);
+      }
     });
 
-    const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+    it('names the hold on its slots and stores nothing else: confirmation reads the hold from its appointment', async () => {
+      const holdId = randomUUID();
+      await expect(sut.claim({ ...DAY, holdId, slotIndexes: [1, 2], expiresAt: clock.nowMs() + LONG_MS })).resolves.toBe(true);
 
-    async function keysUnder(prefix: string): Promise<string[]> {
-      const keys: string[] = [];
-      for await (const key of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) keys.push(key);
-      return keys;
-    }
+      const values = await client.mGet(await keysUnder(prefix));
 
-    // Each test gets its own prefix under the run's prefix, so no test sees another's keys. The app's
-    // clock reads 2030 while Redis lives in the present: a lifetime given as an instant of the app's
-    // clock (PXAT) would outlast every test, a relative one (PX) lapses when the test lets time pass.
-    let clock: FakeClock;
-    holdStoreContract({
-      makeStore: () => {
-        clock = new FakeClock();
-        return new RedisHoldStore(client, `${runPrefix}${++stores}:`, clock);
-      },
-      now: () => clock.nowMs(),
-      passTime: async (ms) => {
-        await sleep(ms);
-        clock.advance(ms);
-      },
+      expect(values.sort()).toEqual(['', holdId, holdId]);
+    });
+  });
+
+  describe('script cache', () => {
+    it('still claims, consumes and releases after SCRIPT FLUSH (EVALSHA falls back to EVAL)', async () => {
+      const fixed = new FakeClock();
+      const sut = new RedisHoldStore(client, `${runPrefix}flush:`, fixed);
+      const day = DAY;
+      const hold: Hold = { ...day, holdId: randomUUID(), slotIndexes: [1, 2], expiresAt: fixed.nowMs() + LONG_MS };
+      const other: Hold = { ...day, holdId: randomUUID(), slotIndexes: [3], expiresAt: fixed.nowMs() + LONG_MS };
+
+      await client.scriptFlush();
+      await expect(sut.claim(hold)).resolves.toBe(true);
+      await client.scriptFlush();
+      await expect(sut.claim({ ...hold, holdId: randomUUID() })).resolves.toBe(false);
+      await client.scriptFlush();
+      await expect(sut.pin(hold, LONG_MS)).resolves.toBe('held');
+      await expect(sut.claim(other)).resolves.toBe(true);
+      await client.scriptFlush();
+      await expect(sut.release(other)).resolves.toBeUndefined();
+
+      await expect(sut.heldSlots(day, [1, 2, 3])).resolves.toEqual(new Set([1, 2]));
+    });
+  });
+
+  describe('when Redis does not answer', () => {
+    const fixed = new FakeClock();
+    const hold: Hold = { ...DAY, holdId: 'h', slotIndexes: [1], expiresAt: fixed.nowMs() + LONG_MS };
+    const operations: [string, (store: HoldStore) => Promise<unknown>][] = [
+      ['claim', (store) => store.claim(hold)],
+      ['heldSlots', (store) => store.heldSlots(DAY, [1])],
+      ['pin', (store) => store.pin(hold, LONG_MS)],
+      ['consume', (store) => store.consume(hold)],
+      ['release', (store) => store.release(hold)],
+      ['ping', (store) => store.ping()],
+    ];
+
+    beforeAll(() => {
+      jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     });
 
-    describe('what a hold leaves in Redis', () => {
-      let prefix: string;
+    afterAll(() => {
+      jest.restoreAllMocks();
+    });
+
+    describe('with a closed client', () => {
+      let closed: Client;
       let sut: RedisHoldStore;
 
-      beforeEach(() => {
-        clock = new FakeClock();
-        prefix = `${runPrefix}${++stores}:`;
-        sut = new RedisHoldStore(client, prefix, clock);
+      beforeAll(async () => {
+        closed = connect(redisUrl!);
+        await closed.connect();
+        await closed.disconnect();
+        sut = new RedisHoldStore(closed, `${runPrefix}closed:`, fixed);
       });
 
-      it("keeps every key for the hold's remaining time, however far the app's clock is from Redis's", async () => {
-        await expect(sut.claim({ ...DAY, holdId: randomUUID(), slotIndexes: [1, 2], expiresAt: clock.nowMs() + LONG_MS })).resolves.toBe(true);
-
-        const keys = await keysUnder(prefix);
-        expect(keys).toHaveLength(3);
-        for (const key of keys) {
-          const ttl = await client.pTTL(key);
-          expect(ttl).toBeGreaterThan(LONG_MS - 5_000);
-          expect(ttl).toBeLessThanOrEqual(LONG_MS);
-        }
-      });
-
-      it('names the hold on its slots and stores nothing else: confirmation reads the hold from its appointment', async () => {
-        const holdId = randomUUID();
-        await expect(sut.claim({ ...DAY, holdId, slotIndexes: [1, 2], expiresAt: clock.nowMs() + LONG_MS })).resolves.toBe(true);
-
-        const values = await client.mGet(await keysUnder(prefix));
-
-        expect(values.sort()).toEqual(['', holdId, holdId]);
-      });
-    });
-
-    describe('script cache', () => {
-      it('still claims, consumes and releases after SCRIPT FLUSH (EVALSHA falls back to EVAL)', async () => {
-        const fixed = new FakeClock();
-        const sut = new RedisHoldStore(client, `${runPrefix}flush:`, fixed);
-        const day = DAY;
-        const hold: Hold = { ...day, holdId: randomUUID(), slotIndexes: [1, 2], expiresAt: fixed.nowMs() + LONG_MS };
-        const other: Hold = { ...day, holdId: randomUUID(), slotIndexes: [3], expiresAt: fixed.nowMs() + LONG_MS };
-
-        await client.scriptFlush();
-        await expect(sut.claim(hold)).resolves.toBe(true);
-        await client.scriptFlush();
-        await expect(sut.claim({ ...hold, holdId: randomUUID() })).resolves.toBe(false);
-        await client.scriptFlush();
-        await expect(sut.pin(hold, LONG_MS)).resolves.toBe('held');
-        await expect(sut.claim(other)).resolves.toBe(true);
-        await client.scriptFlush();
-        await expect(sut.release(other)).resolves.toBeUndefined();
-
-        await expect(sut.heldSlots(day, [1, 2, 3])).resolves.toEqual(new Set([1, 2]));
-      });
-    });
-
-    describe('when Redis does not answer', () => {
-      const fixed = new FakeClock();
-      const hold: Hold = { ...DAY, holdId: 'h', slotIndexes: [1], expiresAt: fixed.nowMs() + LONG_MS };
-      const operations: [string, (store: HoldStore) => Promise<unknown>][] = [
-        ['claim', (store) => store.claim(hold)],
-        ['heldSlots', (store) => store.heldSlots(DAY, [1])],
-        ['pin', (store) => store.pin(hold, LONG_MS)],
-        ['consume', (store) => store.consume(hold)],
-        ['release', (store) => store.release(hold)],
-        ['ping', (store) => store.ping()],
-      ];
-
-      beforeAll(() => {
-        jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-      });
-
-      afterAll(() => {
-        jest.restoreAllMocks();
-      });
-
-      describe('with a closed client', () => {
-        let closed: Client;
-        let sut: RedisHoldStore;
-
-        beforeAll(async () => {
-          closed = connect(redisUrl!);
-          await closed.connect();
-          await closed.disconnect();
-          sut = new RedisHoldStore(closed, `${runPrefix}closed:`, fixed);
-        });
-
-        it.each(operations)('%s rejects with UNAVAILABLE', async (_, operation) => {
+      it.each(operations)(
+        '%s rejects with UNAVAILABLE',
+        async (_, operation) => {
           const outcome = operation(sut);
 
           await expect(outcome).rejects.toBeInstanceOf(AppError);
           await expect(outcome).rejects.toMatchObject({ code: 'UNAVAILABLE', status: 503 });
-        }, 3000);
+        },
+        3000,
+      );
+    });
+
+    describe('with a client still trying to reach a closed port (commands wait in the offline queue)', () => {
+      let unreachable: Client;
+      let sut: RedisHoldStore;
+
+      beforeAll(async () => {
+        // Free a moment ago, so nothing listens on it.
+        const port = await freePort();
+        unreachable = connect(`redis://127.0.0.1:${port}`, { reconnectStrategy: () => 50 });
+        unreachable.on('error', () => undefined);
+        unreachable.connect().catch(() => undefined);
+        sut = new RedisHoldStore(unreachable, `${runPrefix}unreachable:`, fixed);
       });
 
-      describe('with a client still trying to reach a closed port (commands wait in the offline queue)', () => {
-        let unreachable: Client;
-        let sut: RedisHoldStore;
+      afterAll(async () => {
+        if (unreachable.isOpen) await unreachable.disconnect().catch(() => undefined);
+      });
 
-        beforeAll(async () => {
-          // Free a moment ago, so nothing listens on it.
-          const port = await freePort();
-          unreachable = connect(`redis://127.0.0.1:${port}`, { reconnectStrategy: () => 50 });
-          unreachable.on('error', () => undefined);
-          unreachable.connect().catch(() => undefined);
-          sut = new RedisHoldStore(unreachable, `${runPrefix}unreachable:`, fixed);
-        });
-
-        afterAll(async () => {
-          if (unreachable.isOpen) await unreachable.disconnect().catch(() => undefined);
-        });
-
-        it.each(operations)('%s rejects with UNAVAILABLE within the command timeout', async (_, operation) => {
+      it.each(operations)(
+        '%s rejects with UNAVAILABLE within the command timeout',
+        async (_, operation) => {
           const outcome = operation(sut);
 
           await expect(outcome).rejects.toBeInstanceOf(AppError);
           await expect(outcome).rejects.toMatchObject({ code: 'UNAVAILABLE', status: 503 });
-        }, 3000);
-      });
+        },
+        3000,
+      );
     });
-  },
-);
+  });
+});

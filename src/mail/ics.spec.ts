@@ -19,8 +19,7 @@ const property = (ics: string, name: string): string | undefined => {
   return line?.slice(line.indexOf(':') + 1);
 };
 /** RFC 5545 §3.3.11 TEXT unescaping. */
-const unescapeText = (value: string): string =>
-  value.replace(/\\([\\;,nN])/g, (_m, c: string) => (c === 'n' || c === 'N' ? '\n' : c));
+const unescapeText = (value: string): string => value.replace(/\\([\\;,nN])/g, (_m, c: string) => (c === 'n' || c === 'N' ? '\n' : c));
 
 /** Splits the UTF-8 octets of a file on CRLF, so each physical line can be checked as bytes. */
 function physicalLinesAsBytes(ics: string): Buffer[] {
@@ -127,7 +126,10 @@ describe(buildIcs.name, () => {
 
     it('writes the addresses as mailto URIs that decode to the very address given', () => {
       const ics = sut(HOSTILE);
-      for (const [name, address] of [['ORGANIZER', HOSTILE.organizerEmail!], ['ATTENDEE', HOSTILE.attendeeEmail!]]) {
+      for (const [name, address] of [
+        ['ORGANIZER', HOSTILE.organizerEmail!],
+        ['ATTENDEE', HOSTILE.attendeeEmail!],
+      ]) {
         const value = property(ics, name)!;
         expect(value).toMatch(/^mailto:[^\r\n"?]+$/);
         expect(decodeURIComponent(value.slice('mailto:'.length))).toBe(address);
@@ -222,9 +224,13 @@ describe(buildIcs.name, () => {
       let end = start + 1;
       while (physical[end].startsWith(' ')) end++;
       expect(end - start).toBeGreaterThan(1);
-      expect(physical[start] + physical.slice(start + 1, end).map((l) => l.slice(1)).join('')).toBe(
-        `DESCRIPTION:${escapeIcsText(text)}`,
-      );
+      expect(
+        physical[start] +
+          physical
+            .slice(start + 1, end)
+            .map((l) => l.slice(1))
+            .join(''),
+      ).toBe(`DESCRIPTION:${escapeIcsText(text)}`);
       expect(unescapeText(property(ics, 'DESCRIPTION')!)).toBe(text);
     });
 

@@ -11,7 +11,10 @@ export interface CalendarEvent {
 }
 
 function icsInstant(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /**
@@ -19,13 +22,15 @@ function icsInstant(ms: number): string {
  * TEXT may not carry (RFC 5545 §3.3.11; a tab may stay), are dropped.
  */
 export function escapeIcsText(text: string): string {
-  return text
-    .replace(/\\/g, '\\\\')
-    .replace(/;/g, '\\;')
-    .replace(/,/g, '\\,')
-    .replace(/\r\n|\r|\n/g, '\\n')
-    // eslint-disable-next-line no-control-regex -- control characters are exactly what must go
-    .replace(/[\x00-\x08\x0a-\x1f\x7f]/g, '');
+  return (
+    text
+      .replace(/\\/g, '\\\\')
+      .replace(/;/g, '\\;')
+      .replace(/,/g, '\\,')
+      .replace(/\r\n|\r|\n/g, '\\n')
+      // eslint-disable-next-line no-control-regex -- control characters are exactly what must go
+      .replace(/[\x00-\x08\x0a-\x1f\x7f]/g, '')
+  );
 }
 
 /** Characters a `mailto:` address may carry as they are (RFC 6068 `unreserved` and `some-delims`). */

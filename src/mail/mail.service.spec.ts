@@ -90,7 +90,11 @@ const PLAIN_ADDRESSES = ['grace@example.com', "o'brien@example.ie", 'grace+calen
 const HOSTILE_NAMES = ['Eve\r\nBcc: evil@evil.example', 'Eve <evil@evil.example>', '"Eve" <evil@evil.example>, x', 'Eve\nX-Inj: 1'];
 
 /** The header block of a raw message, unfolded, one header a line. */
-const headerLines = (raw: string): string[] => raw.split('\r\n\r\n')[0].replace(/\r\n[ \t]+/g, ' ').split('\r\n');
+const headerLines = (raw: string): string[] =>
+  raw
+    .split('\r\n\r\n')[0]
+    .replace(/\r\n[ \t]+/g, ' ')
+    .split('\r\n');
 
 describe(MailService.name, () => {
   let dataDir: string;
@@ -123,7 +127,9 @@ describe(MailService.name, () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'scheduler-mail-'));
     smtp = await startRecordingSmtp();
-    const config = mailConfig(validateEnvironment({ DATA_DIR: dataDir, SMTP_URL: smtp.url, MAIL_FROM: 'Clinic Desk <desk@clinic.example>' }));
+    const config = mailConfig(
+      validateEnvironment({ DATA_DIR: dataDir, SMTP_URL: smtp.url, MAIL_FROM: 'Clinic Desk <desk@clinic.example>' }),
+    );
     sut = new MailService(new MailerService({ transport: { url: config.smtpUrl } }, undefined as never), config, new Clock());
   });
   afterAll(async () => {
@@ -148,18 +154,21 @@ describe(MailService.name, () => {
     expect((parsed.to as { value: unknown[] }).value).toEqual([{ address, name: 'Grace Hopper' }]);
   });
 
-  it.each(HOSTILE_ADDRESSES)('refuses to mail %j before connecting, rather than let the mailer rewrite it into some address', async (address) => {
-    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    await expect(sut.sendValidation(validation(address))).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
-    // The refusal is logged for the operator, without the address.
-    expect(warn).toHaveBeenCalledWith(expect.not.stringContaining('@'));
-    warn.mockRestore();
-    expect({ connections: smtp.connections, recipients: smtp.recipients, messages: smtp.sent.length }).toEqual({
-      connections: 0,
-      recipients: [],
-      messages: 0,
-    });
-  });
+  it.each(HOSTILE_ADDRESSES)(
+    'refuses to mail %j before connecting, rather than let the mailer rewrite it into some address',
+    async (address) => {
+      const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      await expect(sut.sendValidation(validation(address))).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+      // The refusal is logged for the operator, without the address.
+      expect(warn).toHaveBeenCalledWith(expect.not.stringContaining('@'));
+      warn.mockRestore();
+      expect({ connections: smtp.connections, recipients: smtp.recipients, messages: smtp.sent.length }).toEqual({
+        connections: 0,
+        recipients: [],
+        messages: 0,
+      });
+    },
+  );
 
   it.each(HOSTILE_NAMES)('keeps the name %j a name: one recipient, one To header, no header of its own', async (name) => {
     await sut.sendValidation(validation('grace@example.com', name));

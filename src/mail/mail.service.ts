@@ -112,9 +112,7 @@ export class MailService {
       subject: `Appointment confirmed: ${mail.date} at ${mail.startTime}`,
       html: this.templates.confirmationHtml(mail),
       text: this.templates.confirmationText(mail),
-      attachments: [
-        { filename: 'appointment.ics', content: mail.ics, contentType: 'text/calendar; charset=utf-8; method=REQUEST' },
-      ],
+      attachments: [{ filename: 'appointment.ics', content: mail.ics, contentType: 'text/calendar; charset=utf-8; method=REQUEST' }],
     });
   }
 
@@ -123,7 +121,8 @@ export class MailService {
     await this.send({
       to: mail.to,
       toName: mail.clientName,
-      subject: mail.kind === 'turn' ? `It's your turn: ${mail.providerName} is ready for you` : `You're next in line for ${mail.providerName}`,
+      subject:
+        mail.kind === 'turn' ? `It's your turn: ${mail.providerName} is ready for you` : `You're next in line for ${mail.providerName}`,
       html: this.templates.queueNoticeHtml(facts),
       text: this.templates.queueNoticeText(facts),
     });

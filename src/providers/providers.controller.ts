@@ -18,7 +18,7 @@ export class ProvidersController {
   @HttpCode(201)
   @ApiOperation({
     summary: 'Register a provider (doctor, coach, advisor) with their time zone',
-    description: 'Who: the administrator. The answer carries the provider\'s API key, shown this once.',
+    description: "Who: the administrator. The answer carries the provider's API key, shown this once.",
   })
   @ApiResponse({ status: 201, type: ProviderWithKeyView })
   @ApiProblems('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'EMAIL_TAKEN', 'RATE_LIMITED')
@@ -29,7 +29,7 @@ export class ProvidersController {
   @Post(':id/api_key')
   @HttpCode(200)
   @ApiOperation({
-    summary: "Issue a new API key for a provider and revoke the old one",
+    summary: 'Issue a new API key for a provider and revoke the old one',
     description: 'Who: the administrator, or the provider itself. The new key is shown this once.',
   })
   @ApiResponse({ status: 200, type: ProviderWithKeyView })

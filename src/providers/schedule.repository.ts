@@ -54,10 +54,7 @@ export class ScheduleRepository {
       this.db
         .selectFrom('providers as p')
         .leftJoin('availability_slots as a', (join) =>
-          join
-            .onRef('a.provider_id', '=', 'p.id')
-            .on('a.date', '=', date)
-            .on('a.slot_index', 'not in', excluded),
+          join.onRef('a.provider_id', '=', 'p.id').on('a.date', '=', date).on('a.slot_index', 'not in', excluded),
         )
         .select(['p.id', 'p.name', 'p.email', 'p.phone', 'p.time_zone', 'p.created_at', 'p.api_key_hash', 'a.slot_index'])
         .where('p.id', '=', providerId)

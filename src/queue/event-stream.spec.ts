@@ -63,7 +63,9 @@ describe(EventStreams.name, () => {
     expect(response.status).toBe(200);
     expect(response.headers).toMatchObject({ 'content-type': 'text/event-stream; charset=utf-8', 'x-frame-options': 'DENY' });
     expect(response.events()).toEqual(['event: queue\nid: 1\ndata: {"revision":1}\n\n']);
-    expect(formatEvent({ event: 'entry', id: 3, data: { text: 'two\nlines' } })).toBe('event: entry\nid: 3\ndata: {"text":"two\\nlines"}\n\n');
+    expect(formatEvent({ event: 'entry', id: 3, data: { text: 'two\nlines' } })).toBe(
+      'event: entry\nid: 3\ndata: {"text":"two\\nlines"}\n\n',
+    );
   });
 
   it('keeps only the latest state for a client that does not read, and sends it once the client catches up', async () => {
@@ -106,7 +108,9 @@ describe(EventStreams.name, () => {
   it('does not open a stream when the source fails (the error becomes a problem answer instead)', async () => {
     const sut = new EventStreams(new MemoryStreamQuota(STREAMS_PER_KEY), new HttpDrain());
     const response = new FakeResponse();
-    await expect(sut.serve(fakeReply(response), 'admin', Promise.reject(new Error('no such provider')))).rejects.toThrow('no such provider');
+    await expect(sut.serve(fakeReply(response), 'admin', Promise.reject(new Error('no such provider')))).rejects.toThrow(
+      'no such provider',
+    );
     expect(response.status).toBe(0);
     expect(sut.size).toBe(0);
   });

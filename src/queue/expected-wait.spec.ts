@@ -109,7 +109,12 @@ describe(expectedTurns.name, () => {
     ],
     [
       'a provider running late: appointments already past start when their turn comes',
-      { now: at(50), pace: 1, serving: { bookedMinutes: 30, calledAt: at(40) }, waiting: [appointment(30), appointment(45), appointment(60)] },
+      {
+        now: at(50),
+        pace: 1,
+        serving: { bookedMinutes: 30, calledAt: at(40) },
+        waiting: [appointment(30), appointment(45), appointment(60)],
+      },
       [20, 35, 50],
     ],
     [
@@ -139,7 +144,12 @@ describe(expectedTurns.name, () => {
     ],
     [
       'walk-ins between appointments fill the gaps',
-      { now: at(5), pace: 1, serving: { bookedMinutes: 30, calledAt: at(0) }, waiting: [walkIn(), walkIn(), appointment(30), walkIn(), appointment(60)] },
+      {
+        now: at(5),
+        pace: 1,
+        serving: { bookedMinutes: 30, calledAt: at(0) },
+        waiting: [walkIn(), walkIn(), appointment(30), walkIn(), appointment(60)],
+      },
       [25, 40, 55, 70, 85],
     ],
     [
@@ -167,7 +177,12 @@ describe(expectedTurns.name, () => {
   });
 
   it('gives the instant of each turn, consistent with the wait', () => {
-    const turns = expectedTurns({ now: at(5), pace: 1, serving: { bookedMinutes: 15, calledAt: at(0) }, waiting: [walkIn(), appointment(60)] });
+    const turns = expectedTurns({
+      now: at(5),
+      pace: 1,
+      serving: { bookedMinutes: 15, calledAt: at(0) },
+      waiting: [walkIn(), appointment(60)],
+    });
     expect(turns).toEqual([
       { waitMinutes: 10, startsAt: at(15) },
       { waitMinutes: 55, startsAt: at(60) },
@@ -187,7 +202,12 @@ describe(expectedTurns.name, () => {
 
   it('waits grow once the provider is measured slower than booked', () => {
     const queue = (services: MeasuredService[]) =>
-      waits({ now: at(0), pace: learnPace(services), serving: { bookedMinutes: 15, calledAt: at(0) }, waiting: [walkIn(), walkIn(), walkIn()] });
+      waits({
+        now: at(0),
+        pace: learnPace(services),
+        serving: { bookedMinutes: 15, calledAt: at(0) },
+        waiting: [walkIn(), walkIn(), walkIn()],
+      });
     const before = queue([]);
     const after = queue([service(15, 30), service(15, 30), service(15, 30)]);
     expect(before).toEqual([15, 30, 45]);

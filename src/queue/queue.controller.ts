@@ -45,7 +45,17 @@ export class QueueController {
       'or the client itself.',
   })
   @ApiResponse({ status: 201, type: QueueEntryView })
-  @ApiProblems('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'RATE_LIMITED', 'PROVIDER_NOT_FOUND', 'CLIENT_NOT_FOUND', 'APPOINTMENT_NOT_FOUND', 'CHECK_IN_REFUSED', 'UNAVAILABLE')
+  @ApiProblems(
+    'VALIDATION_FAILED',
+    'UNAUTHENTICATED',
+    'FORBIDDEN',
+    'RATE_LIMITED',
+    'PROVIDER_NOT_FOUND',
+    'CLIENT_NOT_FOUND',
+    'APPOINTMENT_NOT_FOUND',
+    'CHECK_IN_REFUSED',
+    'UNAVAILABLE',
+  )
   @SendsMessages()
   checkIn(@Body() dto: CheckInDto, @CurrentCaller() caller: Caller): Promise<QueueEntryView> {
     return this.queue.checkIn(dto, caller);

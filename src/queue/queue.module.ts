@@ -35,8 +35,11 @@ import { MemoryStreamQuota, RedisStreamQuota, STREAMS_PER_KEY, StreamQuota } fro
       // With REDIS_URL, events travel through Redis pub/sub, so every process hears every change.
       provide: QueueEvents,
       inject: [REDIS_CLIENT, REDIS_SUBSCRIBER, redisConfig.KEY],
-      useFactory: (redis: AppRedisClient | null, subscriber: AppRedisClient | null, settings: ConfigType<typeof redisConfig>): QueueEvents =>
-        redis && subscriber ? new RedisQueueEvents(redis, subscriber, settings.prefix) : new MemoryQueueEvents(),
+      useFactory: (
+        redis: AppRedisClient | null,
+        subscriber: AppRedisClient | null,
+        settings: ConfigType<typeof redisConfig>,
+      ): QueueEvents => (redis && subscriber ? new RedisQueueEvents(redis, subscriber, settings.prefix) : new MemoryQueueEvents()),
     },
   ],
 })

@@ -249,7 +249,11 @@ export class QueueRepository {
 
   private async existing(db: QueueDb, entry: NewQueueEntry): Promise<QueueEntryEntity | null> {
     if (entry.appointmentId !== null) {
-      const byAppointment = await db.selectFrom('queue_entries').selectAll().where('appointment_id', '=', entry.appointmentId).executeTakeFirst();
+      const byAppointment = await db
+        .selectFrom('queue_entries')
+        .selectAll()
+        .where('appointment_id', '=', entry.appointmentId)
+        .executeTakeFirst();
       if (byAppointment) return toEntry(byAppointment);
     }
     const active = await db

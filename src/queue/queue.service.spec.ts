@@ -40,9 +40,16 @@ describe(QueueService.name, () => {
       const entry = await sut.checkIn({ appointment_id: appointmentId }, client(ann));
       await expect(sut.checkIn({ appointment_id: appointmentId }, client(ann))).resolves.toMatchObject({ entry_id: entry.entry_id });
 
-      expect(entry).toMatchObject({ status: 'waiting', position: 1, appointment_id: appointmentId, expected_start: '2030-03-04T09:00:00.000Z' });
+      expect(entry).toMatchObject({
+        status: 'waiting',
+        position: 1,
+        appointment_id: appointmentId,
+        expected_start: '2030-03-04T09:00:00.000Z',
+      });
       expect((await queueNow()).entries.map((e) => e.entry_id)).toEqual([entry.entry_id]);
-      expect(harness.emitted('queue.checked_in')).toEqual([expect.objectContaining({ entryId: entry.entry_id, appointmentId, clientId: ann })]);
+      expect(harness.emitted('queue.checked_in')).toEqual([
+        expect.objectContaining({ entryId: entry.entry_id, appointmentId, clientId: ann }),
+      ]);
     });
 
     it.each([
@@ -57,7 +64,10 @@ describe(QueueService.name, () => {
     ])('refuses an appointment that $why (CHECK_IN_REFUSED, 409), changing nothing', async ({ make }) => {
       const appointmentId = await make();
 
-      await expect(sut.checkIn({ appointment_id: appointmentId }, client(ann))).rejects.toMatchObject({ code: 'CHECK_IN_REFUSED', status: 409 });
+      await expect(sut.checkIn({ appointment_id: appointmentId }, client(ann))).rejects.toMatchObject({
+        code: 'CHECK_IN_REFUSED',
+        status: 409,
+      });
       expect((await queueNow()).entries).toEqual([]);
       expect(harness.emitted('queue.checked_in')).toEqual([]);
     });
@@ -85,7 +95,9 @@ describe(QueueService.name, () => {
           ],
         },
       ]);
-      expect(harness.emitted('queue.called')).toEqual([expect.objectContaining({ entryId: first.entry_id, calledAt: harness.clock.nowMs() })]);
+      expect(harness.emitted('queue.called')).toEqual([
+        expect.objectContaining({ entryId: first.entry_id, calledAt: harness.clock.nowMs() }),
+      ]);
     });
 
     it('finishes the one being served, learning how long it took, and calls the next', async () => {
@@ -97,7 +109,10 @@ describe(QueueService.name, () => {
 
       const outcome = await sut.next(providerId, provider(providerId));
 
-      expect(outcome).toMatchObject({ completed: { entry_id: first.entry_id, status: 'done' }, now_serving: { entry_id: second.entry_id } });
+      expect(outcome).toMatchObject({
+        completed: { entry_id: first.entry_id, status: 'done' },
+        now_serving: { entry_id: second.entry_id },
+      });
       // The moving average starts at the booked 15 minutes and moves toward the 12 measured.
       expect((await queueNow()).average_service_minutes).toBeCloseTo((1 - PACE_ALPHA) * WALK_IN_MINUTES + PACE_ALPHA * 12, 1);
       expect(harness.emitted('queue.done')).toEqual([

@@ -22,7 +22,13 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 function entryFacts(entry: QueueEntryEntity): QueueEntryFacts {
-  return { entryId: entry.id, providerId: entry.providerId, clientId: entry.clientId, appointmentId: entry.appointmentId, date: entry.date };
+  return {
+    entryId: entry.id,
+    providerId: entry.providerId,
+    clientId: entry.clientId,
+    appointmentId: entry.appointmentId,
+    date: entry.date,
+  };
 }
 
 /** An entry as it reads outside the queue (done, no_show, left): no position, no wait. */
@@ -62,17 +68,16 @@ export function queueView(providerId: number, date: string, state: QueueState, n
     expected_wait_minutes: 0,
     expected_start: iso(serving.calledAt),
   };
-  const entries = waiting.map(
-    (entry, i): QueueEntryView => ({
-      ...entryView(entry),
-      position: i + 1,
-      expected_wait_minutes: turns[i].waitMinutes,
-      expected_start: iso(turns[i].startsAt),
-    }),
-  );
+  const entries = waiting.map((entry, i): QueueEntryView => ({
+    ...entryView(entry),
+    position: i + 1,
+    expected_wait_minutes: turns[i].waitMinutes,
+    expected_start: iso(turns[i].startsAt),
+  }));
   // Before any measured service, the bookings are all there is to go by.
   const booked = state.active.map((entry) => entry.bookedMinutes);
-  const average = averageServiceMinutes(state.services) ?? (booked.length ? booked.reduce((a, b) => a + b, 0) / booked.length : WALK_IN_MINUTES);
+  const average =
+    averageServiceMinutes(state.services) ?? (booked.length ? booked.reduce((a, b) => a + b, 0) / booked.length : WALK_IN_MINUTES);
   return {
     provider_id: providerId,
     date,
@@ -321,7 +326,10 @@ export class QueueService {
   /** A walk-in is checked in by the front desk (the provider's key) or by the client itself. */
   private async walkInEntry(dto: CheckInDto, caller: Caller): Promise<NewQueueEntry> {
     if (!actsForProvider(caller, dto.provider_id!) && !actsForClient(caller, dto.client_id!)) throw forbidden();
-    const [providerLookup, clientLookup] = await Promise.allSettled([this.providers.get(dto.provider_id!), this.clients.get(dto.client_id!)]);
+    const [providerLookup, clientLookup] = await Promise.allSettled([
+      this.providers.get(dto.provider_id!),
+      this.clients.get(dto.client_id!),
+    ]);
     // Both asked at once; an unknown provider is reported before an unknown client.
     if (providerLookup.status === 'rejected') throw providerLookup.reason;
     if (clientLookup.status === 'rejected') throw clientLookup.reason;

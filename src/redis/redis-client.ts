@@ -18,11 +18,7 @@ export const REDIS_SCRIPTS = { ...HOLD_SCRIPTS, ...RATE_LIMIT_SCRIPTS, ...STREAM
  * it just those. (`Record<never, never>` rather than the library's `Record<string, never>`, which no
  * client with scripts would fit.)
  */
-export type RedisClientWith<S extends RedisScripts = Record<never, never>> = RedisClientType<
-  RedisDefaultModules,
-  Record<string, never>,
-  S
->;
+export type RedisClientWith<S extends RedisScripts = Record<never, never>> = RedisClientType<RedisDefaultModules, Record<string, never>, S>;
 
 /** The app's client: every command and every script of REDIS_SCRIPTS. */
 export type AppRedisClient = RedisClientWith<typeof REDIS_SCRIPTS>;

@@ -29,8 +29,7 @@ const day = (text: string): CalendarDate => {
   return { year, month, day: dayOfMonth };
 };
 const at = (iso: string): number => Date.parse(iso);
-const range = (from: number, toExclusive: number): number[] =>
-  Array.from({ length: Math.max(0, toExclusive - from) }, (_, i) => from + i);
+const range = (from: number, toExclusive: number): number[] => Array.from({ length: Math.max(0, toExclusive - from) }, (_, i) => from + i);
 const indexesOf = (slots: readonly Slot[] | null): number[] | null => (slots ? slots.map((slot) => slot.index) : null);
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -209,15 +208,51 @@ describe(mergeIndexes.name, () => {
     ['two overlapping windows', [...range(36, 40), ...range(38, 42)], [{ start: 36, end: 42 }]],
     ['a window inside another', [...range(36, 48), ...range(40, 42)], [{ start: 36, end: 48 }]],
     ['two touching windows', [...range(36, 40), ...range(40, 44)], [{ start: 36, end: 44 }]],
-    ['two windows with a one-slot gap', [...range(36, 40), ...range(41, 44)], [{ start: 36, end: 40 }, { start: 41, end: 44 }]],
+    [
+      'two windows with a one-slot gap',
+      [...range(36, 40), ...range(41, 44)],
+      [
+        { start: 36, end: 40 },
+        { start: 41, end: 44 },
+      ],
+    ],
     ['duplicates', [3, 3, 3], [{ start: 3, end: 4 }]],
     ['the same window twice', [...range(36, 40), ...range(36, 40)], [{ start: 36, end: 40 }]],
-    ['unsorted', [10, 2, 11, 1, 3], [{ start: 1, end: 4 }, { start: 10, end: 12 }]],
+    [
+      'unsorted',
+      [10, 2, 11, 1, 3],
+      [
+        { start: 1, end: 4 },
+        { start: 10, end: 12 },
+      ],
+    ],
     ['descending', [43, 42, 41, 40], [{ start: 40, end: 44 }]],
-    ['numbers that sort wrongly as text', [80, 9, 10], [{ start: 9, end: 11 }, { start: 80, end: 81 }]],
-    ['both ends of the day', [95, 0], [{ start: 0, end: 1 }, { start: 95, end: 96 }]],
+    [
+      'numbers that sort wrongly as text',
+      [80, 9, 10],
+      [
+        { start: 9, end: 11 },
+        { start: 80, end: 81 },
+      ],
+    ],
+    [
+      'both ends of the day',
+      [95, 0],
+      [
+        { start: 0, end: 1 },
+        { start: 95, end: 96 },
+      ],
+    ],
     ['the whole day', range(0, 96), [{ start: 0, end: 96 }]],
-    ['every other slot', [0, 2, 4], [{ start: 0, end: 1 }, { start: 2, end: 3 }, { start: 4, end: 5 }]],
+    [
+      'every other slot',
+      [0, 2, 4],
+      [
+        { start: 0, end: 1 },
+        { start: 2, end: 3 },
+        { start: 4, end: 5 },
+      ],
+    ],
   ])('merges %s', (_name, indexes, expected) => {
     expect(mergeIndexes(indexes)).toEqual(expected);
   });
@@ -385,7 +420,10 @@ describe(chainSlots.name, () => {
   const parisFall = daySlots(day('2026-10-25'), 'Europe/Paris');
   const lordHoweSpring = daySlots(day('2026-10-04'), 'Australia/Lord_Howe');
   const allOpen = () => true;
-  const closed = (...indexes: number[]) => (index: number) => !indexes.includes(index);
+  const closed =
+    (...indexes: number[]) =>
+    (index: number) =>
+      !indexes.includes(index);
 
   it.each([
     ['UTC, one slot', utc, 40, 1, allOpen, [40]],
@@ -482,23 +520,103 @@ describe(startsThatFit.name, () => {
 
 describe(toSlotView.name, () => {
   it.each([
-    ['UTC', '2026-07-28', 58, { start_time: '14:30', end_time: '14:45', start: '2026-07-28T14:30:00.000Z', end: '2026-07-28T14:45:00.000Z' }],
-    ['UTC', '2026-07-28', 0, { start_time: '00:00', end_time: '00:15', start: '2026-07-28T00:00:00.000Z', end: '2026-07-28T00:15:00.000Z' }],
-    ['UTC', '2026-07-28', 95, { start_time: '23:45', end_time: '24:00', start: '2026-07-28T23:45:00.000Z', end: '2026-07-29T00:00:00.000Z' }],
-    ['America/New_York', '2026-07-28', 58, { start_time: '14:30', end_time: '14:45', start: '2026-07-28T18:30:00.000Z', end: '2026-07-28T18:45:00.000Z' }],
-    ['America/New_York', '2026-07-28', 95, { start_time: '23:45', end_time: '24:00', start: '2026-07-29T03:45:00.000Z', end: '2026-07-29T04:00:00.000Z' }],
-    ['America/New_York', '2026-03-08', 7, { start_time: '01:45', end_time: '03:00', start: '2026-03-08T06:45:00.000Z', end: '2026-03-08T07:00:00.000Z' }],
-    ['America/New_York', '2026-03-08', 95, { start_time: '23:45', end_time: '24:00', start: '2026-03-09T03:45:00.000Z', end: '2026-03-09T04:00:00.000Z' }],
-    ['America/New_York', '2026-11-01', 3, { start_time: '00:45', end_time: '01:00', start: '2026-11-01T04:45:00.000Z', end: '2026-11-01T05:00:00.000Z' }],
-    ['America/New_York', '2026-11-01', 7, { start_time: '01:45', end_time: '02:00', start: '2026-11-01T06:45:00.000Z', end: '2026-11-01T07:00:00.000Z' }],
-    ['America/New_York', '2026-11-01', 95, { start_time: '23:45', end_time: '24:00', start: '2026-11-02T04:45:00.000Z', end: '2026-11-02T05:00:00.000Z' }],
-    ['Asia/Kolkata', '2026-03-08', 95, { start_time: '23:45', end_time: '24:00', start: '2026-03-08T18:15:00.000Z', end: '2026-03-08T18:30:00.000Z' }],
-    ['Europe/Paris', '2026-03-29', 7, { start_time: '01:45', end_time: '03:00', start: '2026-03-29T00:45:00.000Z', end: '2026-03-29T01:00:00.000Z' }],
-    ['Australia/Lord_Howe', '2026-10-04', 7, { start_time: '01:45', end_time: '02:30', start: '2026-10-03T15:15:00.000Z', end: '2026-10-03T15:30:00.000Z' }],
-    ['America/Santiago', '2026-04-04', 91, { start_time: '22:45', end_time: '23:00', start: '2026-04-05T01:45:00.000Z', end: '2026-04-05T02:00:00.000Z' }],
-    ['America/Santiago', '2026-04-04', 95, { start_time: '23:45', end_time: '24:00', start: '2026-04-05T03:45:00.000Z', end: '2026-04-05T04:00:00.000Z' }],
+    [
+      'UTC',
+      '2026-07-28',
+      58,
+      { start_time: '14:30', end_time: '14:45', start: '2026-07-28T14:30:00.000Z', end: '2026-07-28T14:45:00.000Z' },
+    ],
+    [
+      'UTC',
+      '2026-07-28',
+      0,
+      { start_time: '00:00', end_time: '00:15', start: '2026-07-28T00:00:00.000Z', end: '2026-07-28T00:15:00.000Z' },
+    ],
+    [
+      'UTC',
+      '2026-07-28',
+      95,
+      { start_time: '23:45', end_time: '24:00', start: '2026-07-28T23:45:00.000Z', end: '2026-07-29T00:00:00.000Z' },
+    ],
+    [
+      'America/New_York',
+      '2026-07-28',
+      58,
+      { start_time: '14:30', end_time: '14:45', start: '2026-07-28T18:30:00.000Z', end: '2026-07-28T18:45:00.000Z' },
+    ],
+    [
+      'America/New_York',
+      '2026-07-28',
+      95,
+      { start_time: '23:45', end_time: '24:00', start: '2026-07-29T03:45:00.000Z', end: '2026-07-29T04:00:00.000Z' },
+    ],
+    [
+      'America/New_York',
+      '2026-03-08',
+      7,
+      { start_time: '01:45', end_time: '03:00', start: '2026-03-08T06:45:00.000Z', end: '2026-03-08T07:00:00.000Z' },
+    ],
+    [
+      'America/New_York',
+      '2026-03-08',
+      95,
+      { start_time: '23:45', end_time: '24:00', start: '2026-03-09T03:45:00.000Z', end: '2026-03-09T04:00:00.000Z' },
+    ],
+    [
+      'America/New_York',
+      '2026-11-01',
+      3,
+      { start_time: '00:45', end_time: '01:00', start: '2026-11-01T04:45:00.000Z', end: '2026-11-01T05:00:00.000Z' },
+    ],
+    [
+      'America/New_York',
+      '2026-11-01',
+      7,
+      { start_time: '01:45', end_time: '02:00', start: '2026-11-01T06:45:00.000Z', end: '2026-11-01T07:00:00.000Z' },
+    ],
+    [
+      'America/New_York',
+      '2026-11-01',
+      95,
+      { start_time: '23:45', end_time: '24:00', start: '2026-11-02T04:45:00.000Z', end: '2026-11-02T05:00:00.000Z' },
+    ],
+    [
+      'Asia/Kolkata',
+      '2026-03-08',
+      95,
+      { start_time: '23:45', end_time: '24:00', start: '2026-03-08T18:15:00.000Z', end: '2026-03-08T18:30:00.000Z' },
+    ],
+    [
+      'Europe/Paris',
+      '2026-03-29',
+      7,
+      { start_time: '01:45', end_time: '03:00', start: '2026-03-29T00:45:00.000Z', end: '2026-03-29T01:00:00.000Z' },
+    ],
+    [
+      'Australia/Lord_Howe',
+      '2026-10-04',
+      7,
+      { start_time: '01:45', end_time: '02:30', start: '2026-10-03T15:15:00.000Z', end: '2026-10-03T15:30:00.000Z' },
+    ],
+    [
+      'America/Santiago',
+      '2026-04-04',
+      91,
+      { start_time: '22:45', end_time: '23:00', start: '2026-04-05T01:45:00.000Z', end: '2026-04-05T02:00:00.000Z' },
+    ],
+    [
+      'America/Santiago',
+      '2026-04-04',
+      95,
+      { start_time: '23:45', end_time: '24:00', start: '2026-04-05T03:45:00.000Z', end: '2026-04-05T04:00:00.000Z' },
+    ],
     // the next day starts at 01:00 (its midnight is skipped): this day still ends at 24:00
-    ['America/Santiago', '2026-09-05', 95, { start_time: '23:45', end_time: '24:00', start: '2026-09-06T03:45:00.000Z', end: '2026-09-06T04:00:00.000Z' }],
+    [
+      'America/Santiago',
+      '2026-09-05',
+      95,
+      { start_time: '23:45', end_time: '24:00', start: '2026-09-06T03:45:00.000Z', end: '2026-09-06T04:00:00.000Z' },
+    ],
   ])('%s %s index %i → %j', (zone, date, index, expected) => {
     const slot = daySlots(day(date), zone).find((s) => s.index === index)!;
     expect(toSlotView(slot, day(date), zone)).toEqual({ index, ...expected });

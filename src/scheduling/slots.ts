@@ -165,9 +165,7 @@ function computeDaySlots(date: CalendarDate, zone: string): Slot[] {
   const steady = offsetBefore === tz.offset(midnightAsUtc + 50 * HOUR_MS);
   const slots: Slot[] = [];
   for (let index = 0; index < SLOTS_PER_DAY; index++) {
-    const startMs = steady
-      ? midnightAsUtc + index * SLOT_MS - offsetBefore * 60_000
-      : wallClockInstant(date, index * SLOT_MINUTES, zone);
+    const startMs = steady ? midnightAsUtc + index * SLOT_MS - offsetBefore * 60_000 : wallClockInstant(date, index * SLOT_MINUTES, zone);
     if (startMs !== null) slots.push({ index, startMs, endMs: startMs + SLOT_MS });
   }
   return slots;

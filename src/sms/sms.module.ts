@@ -16,10 +16,7 @@ export function createSmsSender(config: ConfigType<typeof smsConfig>, clock: Clo
 
 /** Text messages, sent in the background. */
 @Module({
-  providers: [
-    { provide: SmsSender, inject: [smsConfig.KEY, Clock], useFactory: createSmsSender },
-    SmsService,
-  ],
+  providers: [{ provide: SmsSender, inject: [smsConfig.KEY, Clock], useFactory: createSmsSender }, SmsService],
   exports: [SmsService],
 })
 export class SmsModule {}

@@ -50,7 +50,9 @@ describe(TwilioSmsSender.name, () => {
   });
 
   it('refuses with a non-retryable error when the credentials are wrong', async () => {
-    const error = await sender({ authToken: 'wrong' }).send('+14155550126', 'x').catch((e: unknown) => e);
+    const error = await sender({ authToken: 'wrong' })
+      .send('+14155550126', 'x')
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SmsSendError);
     expect(error).toMatchObject({ retryable: false, message: expect.stringContaining('401') });
     expect(twilio.to('+14155550126')).toEqual([]);
@@ -63,7 +65,9 @@ describe(TwilioSmsSender.name, () => {
     [400, false],
   ])('a %i answer is an error, retryable: %s', async (status, retryable) => {
     twilio.failNext(status);
-    const error = await sender().send('+14155550127', 'x').catch((e: unknown) => e);
+    const error = await sender()
+      .send('+14155550127', 'x')
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'SmsSendError', retryable, message: expect.stringContaining(String(status)) });
   });
 
@@ -97,12 +101,14 @@ describe(TwilioSmsSender.name, () => {
     });
 
     it('gives up at OUTBOUND_TIMEOUT_SECONDS with a retryable error, and closes the connection', async () => {
-      const config = smsConfig(validateEnvironment({
-        DATA_DIR: mkdtempSync(join(tmpdir(), 'scheduler-sms-')),
-        SMS_URL: 'twilio://AC1:token@+15005550006',
-        SMS_API_URL: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
-        OUTBOUND_TIMEOUT_SECONDS: '1',
-      }));
+      const config = smsConfig(
+        validateEnvironment({
+          DATA_DIR: mkdtempSync(join(tmpdir(), 'scheduler-sms-')),
+          SMS_URL: 'twilio://AC1:token@+15005550006',
+          SMS_API_URL: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+          OUTBOUND_TIMEOUT_SECONDS: '1',
+        }),
+      );
       const sut = createSmsSender(config, new Clock());
 
       const started = Date.now();

@@ -63,7 +63,8 @@ export class TwilioSmsSender extends SmsSender {
     let reason = text.slice(0, 200);
     try {
       const parsed = JSON.parse(text) as { code?: unknown; message?: unknown };
-      if (typeof parsed.message === 'string') reason = `${parsed.message}${parsed.code ? ` (code ${typeof parsed.code === 'number' || typeof parsed.code === 'string' ? parsed.code : '?'})` : ''}`;
+      if (typeof parsed.message === 'string')
+        reason = `${parsed.message}${parsed.code ? ` (code ${typeof parsed.code === 'number' || typeof parsed.code === 'string' ? parsed.code : '?'})` : ''}`;
     } catch {
       // not JSON: keep the start of the text
     }

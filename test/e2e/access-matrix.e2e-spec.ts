@@ -53,7 +53,12 @@ const MATRIX: Row[] = [
     expect: [401, 401, 201, 403, 403, 403, 403],
   },
   { method: 'GET', route: '/api/providers', path: () => '/api/providers', expect: [401, 401, 200, 200, 200, 403, 403] },
-  { method: 'GET', route: '/api/providers/{id}', path: (f) => `/api/providers/${f.providerId}`, expect: [401, 401, 200, 200, 404, 404, 404] },
+  {
+    method: 'GET',
+    route: '/api/providers/{id}',
+    path: (f) => `/api/providers/${f.providerId}`,
+    expect: [401, 401, 200, 200, 404, 404, 404],
+  },
   {
     method: 'POST',
     route: '/api/providers/{id}/api_key',
@@ -126,7 +131,12 @@ const MATRIX: Row[] = [
     body: (f) => ({ provider_id: f.providerId, client_id: f.clientId }),
     expect: [401, 401, 201, 201, 403, 201, 403],
   },
-  { method: 'GET', route: '/api/queue', path: (f) => `/api/queue?provider_id=${f.providerId}`, expect: [401, 401, 200, 200, 403, 403, 403] },
+  {
+    method: 'GET',
+    route: '/api/queue',
+    path: (f) => `/api/queue?provider_id=${f.providerId}`,
+    expect: [401, 401, 200, 200, 403, 403, 403],
+  },
   {
     method: 'GET',
     route: '/api/queue/events',
@@ -212,8 +222,17 @@ describeBackend('access matrix', () => {
     await publish(sut.api, other.id, date, '08:00', '18:00');
     Object.assign(ids, { ownProvider: own.id, otherProvider: other.id, ownClient: ownClient.id, otherClient: otherClient.id });
     pairings.push({ providerId: own.id, clientId: ownClient.id, appointmentId: held.body.appointment_id });
-    for (const [provider, client, slot] of [[own, otherClient, 60], [other, ownClient, 61], [other, otherClient, 62]] as const) {
-      const pairing = await sut.api.post('/api/client_schedule', { date, provider_id: provider.id, client_id: client.id, requested_slot: slot });
+    for (const [provider, client, slot] of [
+      [own, otherClient, 60],
+      [other, ownClient, 61],
+      [other, otherClient, 62],
+    ] as const) {
+      const pairing = await sut.api.post('/api/client_schedule', {
+        date,
+        provider_id: provider.id,
+        client_id: client.id,
+        requested_slot: slot,
+      });
       expect(pairing.status).toBe(202);
       pairings.push({ providerId: provider.id, clientId: client.id, appointmentId: pairing.body.appointment_id });
     }
@@ -265,7 +284,9 @@ describeBackend('access matrix', () => {
         }
         if (row.rotates && response.status === 200) keys[row.rotates] = response.body.api_key;
       }
-      const wanted = Object.fromEntries(CALLERS.map((caller, i) => [caller, accepts(row.expect[i], got[caller]) ? got[caller] : row.expect[i]]));
+      const wanted = Object.fromEntries(
+        CALLERS.map((caller, i) => [caller, accepts(row.expect[i], got[caller]) ? got[caller] : row.expect[i]]),
+      );
       expect(got).toEqual(wanted);
     },
   );

@@ -139,14 +139,20 @@ describeBackend('booking flow', () => {
 
     const last = token.at(-2) === 'A' ? 'B' : 'A';
     const tampered = token.slice(0, -2) + last + token.at(-1);
-    await expect(sut.api.post('/api/validate', { token: tampered })).resolves.toMatchObject({ status: 401, body: { code: 'TOKEN_INVALID' } });
+    await expect(sut.api.post('/api/validate', { token: tampered })).resolves.toMatchObject({
+      status: 401,
+      body: { code: 'TOKEN_INVALID' },
+    });
     const tamperedPage = await fetch(`${sut.url}/api/validate?token=${encodeURIComponent(tampered)}`);
     expect(tamperedPage.status).toBe(401);
     expect(await tamperedPage.text()).toContain('Invalid link');
 
     const confirmed = await sut.api.post('/api/validate', { token });
     expect(confirmed.status).toBe(200);
-    expect(confirmed.body).toMatchObject({ status: 'confirmed', appointment: { status: 'confirmed', start_time: '14:30', end_time: '14:45' } });
+    expect(confirmed.body).toMatchObject({
+      status: 'confirmed',
+      appointment: { status: 'confirmed', start_time: '14:30', end_time: '14:45' },
+    });
     await expect(sut.api.post('/api/validate', { token })).resolves.toMatchObject({ status: 409, body: { code: 'ALREADY_CONFIRMED' } });
   });
 
@@ -246,7 +252,12 @@ describeBackend('booking flow', () => {
       body: { code: 'CLIENT_NOT_FOUND' },
     });
     const yesterday = futureDate(-1);
-    const pastDay = await sut.api.post('/api/schedule', { date: yesterday, start_time: '00:00', end_time: '24:00', provider_id: provider.id });
+    const pastDay = await sut.api.post('/api/schedule', {
+      date: yesterday,
+      start_time: '00:00',
+      end_time: '24:00',
+      provider_id: provider.id,
+    });
     expect(pastDay).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED', errors: [{ field: 'date' }] } });
     expect(await openIndexes(sut.api, provider.id, yesterday)).toEqual([]);
     await expect(requestSlot({ ...base, date: yesterday, requested_slot: 40 })).resolves.toMatchObject({ status: 409 });

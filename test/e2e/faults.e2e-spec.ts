@@ -27,7 +27,12 @@ async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
 function expectUnavailableProblem(response: RawResponse): void {
   expect(response.status).toBe(503);
   expect(response.headers['content-type']).toContain('application/problem+json');
-  expect(JSON.parse(response.body)).toMatchObject({ status: 503, code: 'UNAVAILABLE', type: expect.any(String), title: expect.any(String) });
+  expect(JSON.parse(response.body)).toMatchObject({
+    status: 503,
+    code: 'UNAVAILABLE',
+    type: expect.any(String),
+    title: expect.any(String),
+  });
 }
 
 describeBackend('a mail server that takes the message and never answers', () => {
@@ -172,7 +177,9 @@ describeBackend('one key opening more event streams than the contract allows (10
 
   it('answers the 101st with 429 RATE_LIMITED problem+json and Retry-After, leaves other keys alone, and takes one more once one closes', async () => {
     const provider = await createProvider(instances[0].api);
-    const opened = await Promise.all(Array.from({ length: CAP }, (_, i) => open(instances[i % instances.length], provider.id, provider.api_key)));
+    const opened = await Promise.all(
+      Array.from({ length: CAP }, (_, i) => open(instances[i % instances.length], provider.id, provider.api_key)),
+    );
     streams.push(...opened);
     expect(opened.map((stream) => stream.status)).toEqual(Array(CAP).fill(200));
     await Promise.all(opened.map((stream) => stream.until((event) => event.event === 'queue')));

@@ -66,7 +66,12 @@ describeBackend('hold expiry', () => {
     const client = await createClient(sut.api);
     const date = futureDate(51);
     await publish(sut.api, provider.id, date, '08:00', '08:15');
-    const requested = await sut.api.post('/api/client_schedule', { date, provider_id: provider.id, client_id: client.id, requested_slot: 32 });
+    const requested = await sut.api.post('/api/client_schedule', {
+      date,
+      provider_id: provider.id,
+      client_id: client.id,
+      requested_slot: 32,
+    });
     expect(requested.status).toBe(202);
     const token = new URL(validationLink(await smtp.waitFor(client.email))).searchParams.get('token')!;
     await expect(sut.api.post('/api/validate', { token })).resolves.toMatchObject({ status: 200, body: { status: 'confirmed' } });

@@ -66,7 +66,10 @@ describeBackend('a hold store that lost its holds', () => {
     await loseHolds();
     expect((await sut.anonymous.get(`/api/schedule?provider_id=${provider.id}&date=${date}`)).body.slots).toHaveLength(2);
 
-    await expect(sut.anonymous.post('/api/validate', { token: kept.token })).resolves.toMatchObject({ status: 200, body: { status: 'confirmed' } });
+    await expect(sut.anonymous.post('/api/validate', { token: kept.token })).resolves.toMatchObject({
+      status: 200,
+      body: { status: 'confirmed' },
+    });
     await request(third.id, third.email, provider.id, date, 45);
     await expect(sut.anonymous.post('/api/validate', { token: lost.token })).resolves.toMatchObject({
       status: 409,
@@ -86,7 +89,10 @@ describeBackend('a hold store that lost its holds', () => {
     const rivalHold = await request(rival.id, rival.email, provider.id, date, 41, 30);
     await loseHolds();
     const booked = await request(booker.id, booker.email, provider.id, date, 40, 45);
-    await expect(sut.anonymous.post('/api/validate', { token: booked.token })).resolves.toMatchObject({ status: 200, body: { status: 'confirmed' } });
+    await expect(sut.anonymous.post('/api/validate', { token: booked.token })).resolves.toMatchObject({
+      status: 200,
+      body: { status: 'confirmed' },
+    });
 
     // Confirming pinned the booked slots in the hold store; losing the holds drops that pin too.
     await loseHolds();

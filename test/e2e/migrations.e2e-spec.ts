@@ -64,7 +64,9 @@ describeBackend('the migrations', () => {
       const date = futureDate(40);
       await publish(sut.api, provider.id, date, '09:00', '10:00');
       await expect(
-        sut.api.as(client.api_key).post('/api/client_schedule', { date, provider_id: provider.id, client_id: client.id, requested_slot: 36 }),
+        sut.api
+          .as(client.api_key)
+          .post('/api/client_schedule', { date, provider_id: provider.id, client_id: client.id, requested_slot: 36 }),
       ).resolves.toMatchObject({ status: 202 });
       await expect(openIndexes(sut.api, provider.id, date)).resolves.toEqual([37, 38, 39]);
     } finally {

@@ -6,7 +6,17 @@ import { startTestApp, TestApp } from '../support/test-app';
 
 type Schema = { $ref?: string; properties?: Record<string, unknown>; items?: Schema; type?: string };
 
-const ENTRY = ['entry_id', 'provider_id', 'client_id', 'appointment_id', 'date', 'status', 'position', 'expected_wait_minutes', 'expected_start'];
+const ENTRY = [
+  'entry_id',
+  'provider_id',
+  'client_id',
+  'appointment_id',
+  'date',
+  'status',
+  'position',
+  'expected_wait_minutes',
+  'expected_start',
+];
 
 /**
  * Every route of the contract, with the fields its request body and its answer must document, and
@@ -16,12 +26,30 @@ const CONTRACT: { method: 'get' | 'post'; path: string; success: string; body?: 
   { method: 'get', path: '/api', success: '200', response: ['name', 'links'] },
   { method: 'get', path: '/api/hello', success: '200', response: ['message'] },
   { method: 'get', path: '/api/health', success: '200', response: ['status', 'checks'] },
-  { method: 'post', path: '/api/providers', success: '201', body: ['name', 'email', 'phone', 'time_zone'], response: ['id', 'name', 'email', 'phone', 'time_zone', 'created_at'] },
+  {
+    method: 'post',
+    path: '/api/providers',
+    success: '201',
+    body: ['name', 'email', 'phone', 'time_zone'],
+    response: ['id', 'name', 'email', 'phone', 'time_zone', 'created_at'],
+  },
   { method: 'get', path: '/api/providers/{id}', success: '200', response: ['id', 'time_zone'] },
   { method: 'get', path: '/api/providers', success: '200', response: ['items', 'next_cursor'] },
-  { method: 'post', path: '/api/clients', success: '201', body: ['name', 'email', 'phone'], response: ['id', 'name', 'email', 'phone', 'created_at'] },
+  {
+    method: 'post',
+    path: '/api/clients',
+    success: '201',
+    body: ['name', 'email', 'phone'],
+    response: ['id', 'name', 'email', 'phone', 'created_at'],
+  },
   { method: 'get', path: '/api/clients/{id}', success: '200', response: ['id', 'email'] },
-  { method: 'post', path: '/api/schedule', success: '201', body: ['date', 'start_time', 'end_time', 'provider_id'], response: ['provider_id', 'date', 'time_zone', 'slots'] },
+  {
+    method: 'post',
+    path: '/api/schedule',
+    success: '201',
+    body: ['date', 'start_time', 'end_time', 'provider_id'],
+    response: ['provider_id', 'date', 'time_zone', 'slots'],
+  },
   { method: 'get', path: '/api/schedule', success: '200', response: ['provider_id', 'date', 'time_zone', 'slots'] },
   {
     method: 'post',
@@ -32,13 +60,23 @@ const CONTRACT: { method: 'get' | 'post'; path: string; success: string; body?: 
   },
   { method: 'get', path: '/api/validate', success: '200', media: 'text/html' },
   { method: 'post', path: '/api/validate', success: '200', body: ['token'], response: ['status', 'appointment'] },
-  { method: 'get', path: '/api/appointments/{id}', success: '200', response: ['id', 'status', 'provider_id', 'client_id', 'date', 'start_time', 'end_time', 'start', 'end'] },
+  {
+    method: 'get',
+    path: '/api/appointments/{id}',
+    success: '200',
+    response: ['id', 'status', 'provider_id', 'client_id', 'date', 'start_time', 'end_time', 'start', 'end'],
+  },
   { method: 'get', path: '/api/appointments', success: '200', response: ['items'] },
   { method: 'post', path: '/api/appointments/{id}/cancel', success: '200', response: ['id', 'status'] },
   { method: 'post', path: '/api/providers/{id}/api_key', success: '200', response: ['id', 'api_key'] },
   { method: 'post', path: '/api/clients/{id}/api_key', success: '200', response: ['id', 'api_key'] },
   { method: 'post', path: '/api/queue/check_in', success: '201', body: ['appointment_id', 'provider_id', 'client_id'], response: ENTRY },
-  { method: 'get', path: '/api/queue', success: '200', response: ['provider_id', 'date', 'now_serving', 'entries', 'average_service_minutes'] },
+  {
+    method: 'get',
+    path: '/api/queue',
+    success: '200',
+    response: ['provider_id', 'date', 'now_serving', 'entries', 'average_service_minutes'],
+  },
   { method: 'get', path: '/api/queue/events', success: '200', media: 'text/event-stream' },
   { method: 'get', path: '/api/queue/entries/{entry_id}', success: '200', response: ENTRY },
   { method: 'get', path: '/api/queue/entries/{entry_id}/events', success: '200', media: 'text/event-stream' },
@@ -92,7 +130,9 @@ describeBackend('OpenAPI document', () => {
     expect(document.components.securitySchemes).toEqual({
       bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'API key', description: expect.any(String) },
     });
-    const secured = Object.values(document.paths).flatMap((operations) => Object.values(operations)).filter((operation) => operation.security);
+    const secured = Object.values(document.paths)
+      .flatMap((operations) => Object.values(operations))
+      .filter((operation) => operation.security);
     expect(secured.length).toBeGreaterThan(0);
     for (const operation of secured) expect(operation.security).toEqual([{ bearer: [] }]);
   });
@@ -127,7 +167,9 @@ describeBackend('OpenAPI document', () => {
   );
 
   it('leaves no route it serves out of the list above', () => {
-    const served = Object.entries(document.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method} ${path}`));
+    const served = Object.entries(document.paths).flatMap(([path, operations]) =>
+      Object.keys(operations).map((method) => `${method} ${path}`),
+    );
     const listed = new Set(CONTRACT.map((route) => `${route.method} ${route.path}`));
     expect(served.filter((route) => !listed.has(route))).toEqual([]);
   });

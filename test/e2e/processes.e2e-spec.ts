@@ -32,12 +32,16 @@ describeServices('two server processes sharing PostgreSQL and Redis', () => {
     const [first, second] = [await createClient(admin[0]), await createClient(admin[0])];
     const date = futureDate(100);
     await publish(admin[0], provider.id, date, '09:00', '10:00');
-    const held = await admin[0].as(first.api_key).post('/api/client_schedule', { date, provider_id: provider.id, client_id: first.id, requested_slot: 37 });
+    const held = await admin[0]
+      .as(first.api_key)
+      .post('/api/client_schedule', { date, provider_id: provider.id, client_id: first.id, requested_slot: 37 });
     expect(held.status).toBe(202);
     const listing = await admin[1].as(undefined).get(`/api/schedule?provider_id=${provider.id}&date=${date}`);
     expect(listing.body.slots.map((slot: { index: number }) => slot.index)).toEqual([36, 38, 39]);
     await expect(
-      admin[1].as(second.api_key).post('/api/client_schedule', { date, provider_id: provider.id, client_id: second.id, requested_slot: 37 }),
+      admin[1]
+        .as(second.api_key)
+        .post('/api/client_schedule', { date, provider_id: provider.id, client_id: second.id, requested_slot: 37 }),
     ).resolves.toMatchObject({ status: 409, body: { code: 'SLOT_UNAVAILABLE' } });
   });
 
@@ -47,7 +51,9 @@ describeServices('two server processes sharing PostgreSQL and Redis', () => {
     const stream = await SseReader.open(`${processes[1].url}/api/queue/events?provider_id=${provider.id}&access_token=${provider.api_key}`);
     try {
       await expect(stream.next()).resolves.toMatchObject({ event: 'queue', data: { entries: [] } });
-      await expect(admin[0].post('/api/queue/check_in', { provider_id: provider.id, client_id: walker.id })).resolves.toMatchObject({ status: 201 });
+      await expect(admin[0].post('/api/queue/check_in', { provider_id: provider.id, client_id: walker.id })).resolves.toMatchObject({
+        status: 201,
+      });
       await expect(stream.next()).resolves.toMatchObject({ event: 'queue', data: { entries: [{ client_id: walker.id, position: 1 }] } });
     } finally {
       stream.close();

@@ -72,7 +72,12 @@ describeBackend('live queue', () => {
     appointments.b = await book(clients.b, 38); // 09:30
     appointments.c = await book(clients.c, 39); // 09:45
     appointments.aTomorrow = await book(clients.a, 36, 15, NEXT_DAY);
-    const pending = await sut.api.post('/api/client_schedule', { date: DAY, provider_id: provider.id, client_id: clients.x.id, requested_slot: 44 });
+    const pending = await sut.api.post('/api/client_schedule', {
+      date: DAY,
+      provider_id: provider.id,
+      client_id: clients.x.id,
+      requested_slot: 44,
+    });
     expect(pending.status).toBe(202);
     appointments.xPending = pending.body.appointment_id;
   });
@@ -142,7 +147,10 @@ describeBackend('live queue', () => {
 
     // Walk-ins count from their check-in: 09:05 goes after A (09:00) and before B (09:30); ties keep check-in order.
     clock.set(at('09:05'));
-    await expect(walkIn(clients.w1)).resolves.toMatchObject({ status: 201, body: { appointment_id: null, position: 2, expected_wait_minutes: 30 } });
+    await expect(walkIn(clients.w1)).resolves.toMatchObject({
+      status: 201,
+      body: { appointment_id: null, position: 2, expected_wait_minutes: 30 },
+    });
     clock.set(at('09:10'));
     await walkIn(clients.w2);
     await walkIn(clients.w3);
@@ -155,7 +163,10 @@ describeBackend('live queue', () => {
 
     // Carol follows her own entry from her phone, whose EventSource passes her key in the query.
     const phone = await SseReader.open(`${sut.url}/api/queue/entries/${c.body.entry_id}/events?access_token=${clients.c.api_key}`);
-    await expect(phone.next()).resolves.toMatchObject({ event: 'entry', data: { entry_id: c.body.entry_id, position: 6, expected_wait_minutes: 90 } });
+    await expect(phone.next()).resolves.toMatchObject({
+      event: 'entry',
+      data: { entry_id: c.body.entry_id, position: 6, expected_wait_minutes: 90 },
+    });
 
     // A is called.
     const first = await next();
@@ -177,7 +188,10 @@ describeBackend('live queue', () => {
     clock.set(at('09:40'));
     twilio.failNext(500);
     const second = await next();
-    expect(second.body).toMatchObject({ completed: { entry_id: a.body.entry_id, status: 'done', position: null }, now_serving: { client_id: clients.w1.id } });
+    expect(second.body).toMatchObject({
+      completed: { entry_id: a.body.entry_id, status: 'done', position: null },
+      now_serving: { client_id: clients.w1.id },
+    });
     queue = await queueOf();
     expect(order(queue)).toEqual(['w1', 'w2', 'w3', 'b', 'c']);
     expect(waits(queue)).toEqual([0, 15, 30, 45, 60]);
@@ -207,7 +221,10 @@ describeBackend('live queue', () => {
     // W3 does not show; everyone behind moves up.
     const w3 = queue.entries.find((entry: Entry) => entry.client_id === clients.w3.id);
     const noShow = await sut.api.post(`/api/queue/entries/${w3.entry_id}/no_show`);
-    expect(noShow).toMatchObject({ status: 200, body: { entry_id: w3.entry_id, status: 'no_show', position: null, expected_wait_minutes: null } });
+    expect(noShow).toMatchObject({
+      status: 200,
+      body: { entry_id: w3.entry_id, status: 'no_show', position: null, expected_wait_minutes: null },
+    });
     expect(order(await queueOf())).toEqual(['w2', 'b', 'c']);
     await expect(phone.next()).resolves.toMatchObject({ data: { position: 2 } });
 
@@ -220,11 +237,20 @@ describeBackend('live queue', () => {
     await expect(phone.next()).resolves.toMatchObject({ data: { position: 1 } });
 
     // Carol leaves; her stream says so. The last next completes B and calls nobody.
-    await expect(sut.api.post(`/api/queue/entries/${c.body.entry_id}/leave`)).resolves.toMatchObject({ status: 200, body: { status: 'left' } });
+    await expect(sut.api.post(`/api/queue/entries/${c.body.entry_id}/leave`)).resolves.toMatchObject({
+      status: 200,
+      body: { status: 'left' },
+    });
     await expect(phone.next()).resolves.toMatchObject({ data: { entry_id: c.body.entry_id, status: 'left', position: null } });
     clock.set(at('10:45'));
-    await expect(next()).resolves.toMatchObject({ status: 200, body: { completed: { client_id: clients.b.id, status: 'done' }, now_serving: null } });
-    await expect(sut.api.get(`/api/queue/entries/${b.body.entry_id}`)).resolves.toMatchObject({ status: 200, body: { status: 'done', position: null } });
+    await expect(next()).resolves.toMatchObject({
+      status: 200,
+      body: { completed: { client_id: clients.b.id, status: 'done' }, now_serving: null },
+    });
+    await expect(sut.api.get(`/api/queue/entries/${b.body.entry_id}`)).resolves.toMatchObject({
+      status: 200,
+      body: { status: 'done', position: null },
+    });
 
     // The screen saw every state, in order, once each.
     const states: SseEvent[] = [initial];
@@ -264,8 +290,14 @@ describeBackend('live queue', () => {
 
     // Nobody is left: next is refused, and so is acting on a finished entry.
     await expect(next()).resolves.toMatchObject({ status: 409, body: { code: 'QUEUE_EMPTY' } });
-    await expect(sut.api.post(`/api/queue/entries/${a.body.entry_id}/no_show`)).resolves.toMatchObject({ status: 409, body: { code: 'ENTRY_CLOSED' } });
-    await expect(sut.api.post(`/api/queue/entries/${c.body.entry_id}/leave`)).resolves.toMatchObject({ status: 409, body: { code: 'ENTRY_CLOSED' } });
+    await expect(sut.api.post(`/api/queue/entries/${a.body.entry_id}/no_show`)).resolves.toMatchObject({
+      status: 409,
+      body: { code: 'ENTRY_CLOSED' },
+    });
+    await expect(sut.api.post(`/api/queue/entries/${c.body.entry_id}/leave`)).resolves.toMatchObject({
+      status: 409,
+      body: { code: 'ENTRY_CLOSED' },
+    });
   });
 
   it('lets simultaneous "next" calls never call the same client', async () => {
@@ -292,10 +324,25 @@ describeBackend('live queue', () => {
     const cases: [string, () => Promise<{ status: number; body: any; headers: Headers }>, number, string, string?][] = [
       ['an appointment that is not confirmed', () => checkIn({ appointment_id: appointments.xPending }), 409, 'CHECK_IN_REFUSED'],
       ['an appointment of another day', () => checkIn({ appointment_id: appointments.aTomorrow }), 409, 'CHECK_IN_REFUSED'],
-      ['an appointment with another provider', () => checkIn({ appointment_id: appointments.b, provider_id: other.id }), 409, 'CHECK_IN_REFUSED'],
-      ['an appointment of another client', () => checkIn({ appointment_id: appointments.b, client_id: clients.a.id }), 409, 'CHECK_IN_REFUSED'],
+      [
+        'an appointment with another provider',
+        () => checkIn({ appointment_id: appointments.b, provider_id: other.id }),
+        409,
+        'CHECK_IN_REFUSED',
+      ],
+      [
+        'an appointment of another client',
+        () => checkIn({ appointment_id: appointments.b, client_id: clients.a.id }),
+        409,
+        'CHECK_IN_REFUSED',
+      ],
       ['an unknown appointment', () => checkIn({ appointment_id: 2_000_000_000 }), 404, 'APPOINTMENT_NOT_FOUND'],
-      ['a walk-in of an unknown provider', () => checkIn({ provider_id: 2_000_000_000, client_id: clients.x.id }), 404, 'PROVIDER_NOT_FOUND'],
+      [
+        'a walk-in of an unknown provider',
+        () => checkIn({ provider_id: 2_000_000_000, client_id: clients.x.id }),
+        404,
+        'PROVIDER_NOT_FOUND',
+      ],
       ['a walk-in of an unknown client', () => checkIn({ provider_id: provider.id, client_id: 2_000_000_000 }), 404, 'CLIENT_NOT_FOUND'],
       ['an empty body', () => checkIn({}), 400, 'VALIDATION_FAILED', 'appointment_id'],
       ['no body', () => sut.api.post('/api/queue/check_in'), 400, 'VALIDATION_FAILED'],
@@ -305,16 +352,33 @@ describeBackend('live queue', () => {
       ['an appointment id as text', () => checkIn({ appointment_id: '12' }), 400, 'VALIDATION_FAILED', 'appointment_id'],
       ['a negative provider id', () => checkIn({ provider_id: -1, client_id: clients.x.id }), 400, 'VALIDATION_FAILED', 'provider_id'],
       ['an unknown field', () => checkIn({ appointment_id: appointments.b, priority: 1 }), 400, 'VALIDATION_FAILED', 'priority'],
-      ['malformed JSON', () => sut.api.raw('POST', '/api/queue/check_in', '{"appointment_id": ', { 'content-type': 'application/json' }), 400, 'VALIDATION_FAILED', 'body'],
+      [
+        'malformed JSON',
+        () => sut.api.raw('POST', '/api/queue/check_in', '{"appointment_id": ', { 'content-type': 'application/json' }),
+        400,
+        'VALIDATION_FAILED',
+        'body',
+      ],
       ['next without a provider', () => sut.api.post('/api/queue/next', {}), 400, 'VALIDATION_FAILED', 'provider_id'],
       ['next of an unknown provider', () => next(2_000_000_000), 404, 'PROVIDER_NOT_FOUND'],
       ['next on an empty queue', () => next(provider.id), 409, 'QUEUE_EMPTY'],
       ['an unknown entry', () => sut.api.get('/api/queue/entries/2000000000'), 404, 'NOT_FOUND'],
       ['an entry id that is not a number', () => sut.api.get('/api/queue/entries/abc'), 400, 'VALIDATION_FAILED'],
       ['a no-show of an unknown entry', () => sut.api.post('/api/queue/entries/2000000000/no_show'), 404, 'NOT_FOUND'],
-      ['leaving with an entry id past the integer range', () => sut.api.post('/api/queue/entries/99999999999999999999/leave'), 400, 'VALIDATION_FAILED'],
+      [
+        'leaving with an entry id past the integer range',
+        () => sut.api.post('/api/queue/entries/99999999999999999999/leave'),
+        400,
+        'VALIDATION_FAILED',
+      ],
       ['a queue without a provider', () => sut.api.get('/api/queue'), 400, 'VALIDATION_FAILED', 'provider_id'],
-      ['a queue of a date that does not exist', () => sut.api.get(`/api/queue?provider_id=${provider.id}&date=2026-02-30`), 400, 'VALIDATION_FAILED', 'date'],
+      [
+        'a queue of a date that does not exist',
+        () => sut.api.get(`/api/queue?provider_id=${provider.id}&date=2026-02-30`),
+        400,
+        'VALIDATION_FAILED',
+        'date',
+      ],
       ['the events of an unknown provider', () => sut.api.get('/api/queue/events?provider_id=2000000000'), 404, 'PROVIDER_NOT_FOUND'],
       ['the events of an unknown entry', () => sut.api.get('/api/queue/entries/2000000000/events'), 404, 'NOT_FOUND'],
     ];
@@ -332,16 +396,25 @@ describeBackend('live queue', () => {
     const late = await createProvider(sut.api, { time_zone: ZONE });
     const client = await createClient(sut.api, { phone: '+14155550177' });
     await publish(sut.api, late.id, DAY, '23:30', '24:00');
-    const requested = await sut.api.post('/api/client_schedule', { date: DAY, provider_id: late.id, client_id: client.id, requested_slot: 94 });
+    const requested = await sut.api.post('/api/client_schedule', {
+      date: DAY,
+      provider_id: late.id,
+      client_id: client.id,
+      requested_slot: 94,
+    });
     expect(requested.status).toBe(202);
     const mail = await smtp.waitFor(client.email, (m) => linkAppointmentId(m) === requested.body.appointment_id);
-    await expect(sut.api.post('/api/validate', { token: new URL(validationLink(mail)).searchParams.get('token')! })).resolves.toMatchObject({ status: 200 });
+    await expect(sut.api.post('/api/validate', { token: new URL(validationLink(mail)).searchParams.get('token')! })).resolves.toMatchObject(
+      { status: 200 },
+    );
     const entry = await checkIn({ appointment_id: requested.body.appointment_id });
     expect(entry).toMatchObject({ status: 201, body: { status: 'waiting', position: 1 } });
 
-    await expect(sut.anonymous.as(client.api_key).post(`/api/appointments/${requested.body.appointment_id}/cancel`)).resolves.toMatchObject({
-      status: 200,
-    });
+    await expect(sut.anonymous.as(client.api_key).post(`/api/appointments/${requested.body.appointment_id}/cancel`)).resolves.toMatchObject(
+      {
+        status: 200,
+      },
+    );
 
     await expect(sut.api.get(`/api/queue/entries/${entry.body.entry_id}`)).resolves.toMatchObject({ body: { status: 'left' } });
     expect((await queueOf(late.id)).entries).toEqual([]);
@@ -349,7 +422,10 @@ describeBackend('live queue', () => {
   });
 
   (backendKind() === 'services' ? it : it.skip)('carries a change made on one instance to a subscriber on another', async () => {
-    const second = await startTestApp(backend.env, { env: { SMTP_URL: sut.config(mailConfig).smtpUrl, SMS_URL: twilio.smsUrl(), SMS_API_URL: twilio.url }, clock });
+    const second = await startTestApp(backend.env, {
+      env: { SMTP_URL: sut.config(mailConfig).smtpUrl, SMS_URL: twilio.smsUrl(), SMS_API_URL: twilio.url },
+      clock,
+    });
     try {
       const fresh = await createProvider(sut.api, { time_zone: ZONE });
       const walker = await createClient(sut.api);

@@ -26,7 +26,10 @@ function rawGet(baseUrl: string, path: string): Promise<{ status: number; header
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function decode(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
-  const [header, payload] = token.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')));
+  const [header, payload] = token
+    .split('.')
+    .slice(0, 2)
+    .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')));
   return { header, payload };
 }
 
@@ -76,7 +79,10 @@ describeBackend('hold tokens under attack', () => {
       ['another hold id', jwt.sign({ ...payload, jti: '00000000-0000-0000-0000-000000000000' }, secret ?? 'x', { algorithm: 'HS256' })],
       ['a payload edited without re-signing', `${unsigned(decode(real).header, { ...payload, sub: '999' })}.${real.split('.')[2]}`],
       // Signed with our secret, claims out of range: once a 500 from the database's integer column.
-      ['our signature over a sub past the integer range', jwt.sign({ ...payload, sub: '2147483648' }, secret ?? 'x', { algorithm: 'HS256' })],
+      [
+        'our signature over a sub past the integer range',
+        jwt.sign({ ...payload, sub: '2147483648' }, secret ?? 'x', { algorithm: 'HS256' }),
+      ],
       ['our signature over a 10-digit sub', jwt.sign({ ...payload, sub: '9999999999' }, secret ?? 'x', { algorithm: 'HS256' })],
       ['our signature over a sub of zero', jwt.sign({ ...payload, sub: '0' }, secret ?? 'x', { algorithm: 'HS256' })],
       ['our signature over a negative exp', jwt.sign({ ...payload, exp: -1 }, secret ?? 'x', { algorithm: 'HS256' })],
@@ -109,7 +115,7 @@ describeBackend('hold tokens under attack', () => {
     ['no token', '/api/validate'],
     ['an empty token', '/api/validate?token='],
     ['a token given twice', '/api/validate?token=a&token=b'],
-    ['a mail tracker\'s parameters', '/api/validate?token=not.a.token&utm_source=newsletter'],
+    ["a mail tracker's parameters", '/api/validate?token=not.a.token&utm_source=newsletter'],
   ])('shows a person who follows a link with %s a page, not JSON', async (_name, path) => {
     const page = await fetch(sut.url + path);
     expect(page.status).toBe(401);
@@ -119,9 +125,17 @@ describeBackend('hold tokens under attack', () => {
 
   it('works once: the real token confirms, and a reuse is 409', async () => {
     expect(decode(token).header).toMatchObject({ alg: 'HS256' });
-    expect(decode(token).payload).toMatchObject({ aud: 'scheduler:hold-validation', iss: 'scheduler', jti: expect.any(String), exp: expect.any(Number) });
+    expect(decode(token).payload).toMatchObject({
+      aud: 'scheduler:hold-validation',
+      iss: 'scheduler',
+      jti: expect.any(String),
+      exp: expect.any(Number),
+    });
     await expect(sut.anonymous.post('/api/validate', { token })).resolves.toMatchObject({ status: 200 });
-    await expect(sut.anonymous.post('/api/validate', { token })).resolves.toMatchObject({ status: 409, body: { code: 'ALREADY_CONFIRMED' } });
+    await expect(sut.anonymous.post('/api/validate', { token })).resolves.toMatchObject({
+      status: 409,
+      body: { code: 'ALREADY_CONFIRMED' },
+    });
   });
 
   it('answers 410 to a genuine token whose hold has expired', async () => {
@@ -131,11 +145,19 @@ describeBackend('hold tokens under attack', () => {
       const client = await createClient(short.api);
       const date = futureDate(96);
       await publish(short.api, provider.id, date, '09:00', '09:15');
-      const held = await short.api.post('/api/client_schedule', { date, provider_id: provider.id, client_id: client.id, requested_slot: 36 });
+      const held = await short.api.post('/api/client_schedule', {
+        date,
+        provider_id: provider.id,
+        client_id: client.id,
+        requested_slot: 36,
+      });
       const mail = await smtp.waitFor(client.email, (m) => linkAppointmentId(m) === held.body.appointment_id);
       await sleep(1200);
       const expired = new URL(validationLink(mail)).searchParams.get('token')!;
-      await expect(short.anonymous.post('/api/validate', { token: expired })).resolves.toMatchObject({ status: 410, body: { code: 'HOLD_EXPIRED' } });
+      await expect(short.anonymous.post('/api/validate', { token: expired })).resolves.toMatchObject({
+        status: 410,
+        body: { code: 'HOLD_EXPIRED' },
+      });
     } finally {
       await short.close();
     }
@@ -203,7 +225,9 @@ describeBackend('rate limits', () => {
     const api = instances[0].anonymous.as(client.api_key);
     const statuses: number[] = [];
     for (let slot = 36; slot < 40; slot++) {
-      statuses.push((await api.post('/api/client_schedule', { date, provider_id: provider.id, client_id: client.id, requested_slot: slot })).status);
+      statuses.push(
+        (await api.post('/api/client_schedule', { date, provider_id: provider.id, client_id: client.id, requested_slot: slot })).status,
+      );
     }
     expect(statuses).toEqual([202, 202, 429, 429]);
   });
@@ -214,7 +238,7 @@ describeBackend('rate limits', () => {
     expect(statuses.filter((status) => status === 429).length).toBe(2);
   });
 
-  it('counts requests with keys that are nobody\'s, by address', async () => {
+  it("counts requests with keys that are nobody's, by address", async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) {
       // No proxy is trusted (TRUSTED_PROXY_HOPS unset): a forged X-Forwarded-For changes nothing.
@@ -237,7 +261,8 @@ describeBackend('rate limits', () => {
       await expect(guess(3).get('/api/providers', from('203.0.113.8', '6.6.6.0'))).resolves.toMatchObject({ status: 401 });
 
       const anonymous: number[] = [];
-      for (let i = 0; i < 21; i++) anonymous.push((await behindProxy.anonymous.get('/api/hello', from('203.0.113.9', `6.6.6.${i}`))).status);
+      for (let i = 0; i < 21; i++)
+        anonymous.push((await behindProxy.anonymous.get('/api/hello', from('203.0.113.9', `6.6.6.${i}`))).status);
       expect(anonymous.slice(0, 20).every((status) => status === 200)).toBe(true);
       expect(anonymous[20]).toBe(429);
       await expect(behindProxy.anonymous.get('/api/hello', from('203.0.113.10', '6.6.6.0'))).resolves.toMatchObject({ status: 200 });
@@ -317,13 +342,21 @@ describeBackend('what the service lets out', () => {
     twilio.invalidNumbers.add('+14155550188');
     await sut.api.post('/api/client_schedule', { date, provider_id: provider.id, client_id: refused.id, requested_slot: 38 });
     await logged(/Recipient address rejected/);
-    await expect(sut.api.post('/api/queue/check_in', { provider_id: provider.id, client_id: refused.id })).resolves.toMatchObject({ status: 201 });
+    await expect(sut.api.post('/api/queue/check_in', { provider_id: provider.id, client_id: refused.id })).resolves.toMatchObject({
+      status: 201,
+    });
     await expect(sut.api.post('/api/queue/next', { provider_id: provider.id })).resolves.toMatchObject({ status: 200 });
     await logged(/is not a valid phone number/);
 
     expect(logs.lines.length).toBeGreaterThan(0);
     const all = logs.lines.join('\n');
-    for (const secret of [sut.config(accessConfig).adminApiKey, provider.api_key, client.api_key, token, sut.config(holdsConfig).jwtSecret]) {
+    for (const secret of [
+      sut.config(accessConfig).adminApiKey,
+      provider.api_key,
+      client.api_key,
+      token,
+      sut.config(holdsConfig).jwtSecret,
+    ]) {
       expect(all).not.toContain(secret);
     }
     expect(all).not.toMatch(/eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/);

@@ -33,7 +33,12 @@ const refusedAt = (host: string, port: number) =>
 function expectUnavailable(response: RawResponse): void {
   expect(response.status).toBe(503);
   expect(response.headers['content-type']).toContain('application/problem+json');
-  expect(JSON.parse(response.body)).toMatchObject({ status: 503, code: 'UNAVAILABLE', type: expect.any(String), title: expect.any(String) });
+  expect(JSON.parse(response.body)).toMatchObject({
+    status: 503,
+    code: 'UNAVAILABLE',
+    type: expect.any(String),
+    title: expect.any(String),
+  });
 }
 
 /**

@@ -43,7 +43,10 @@ describeBackend('a mail server that refuses', () => {
     await publish(sut.api, provider.id, date, '09:00', '09:30');
 
     smtp.refuse = true;
-    const refused = await within(15_000, sut.api.post('/api/client_schedule', { date, provider_id: provider.id, client_id: client.id, requested_slot: 36 }));
+    const refused = await within(
+      15_000,
+      sut.api.post('/api/client_schedule', { date, provider_id: provider.id, client_id: client.id, requested_slot: 36 }),
+    );
     expect(refused).toMatchObject({ status: 503, body: { code: 'UNAVAILABLE' } });
     expect(await openIndexes(sut.api, provider.id, date)).toEqual([36, 37]);
     await expect(sut.api.get(`/api/appointments?client_id=${client.id}`)).resolves.toMatchObject({ body: { items: [] } });
@@ -89,7 +92,10 @@ describeServices('Redis or PostgreSQL going down', () => {
     await redisProxy.cut();
     const listing = await within(5000, sut.api.get(`/api/schedule?provider_id=${providerId}&date=${date}`));
     expect(listing).toMatchObject({ status: 503, body: { code: 'UNAVAILABLE' } });
-    const request = await within(5000, sut.api.post('/api/client_schedule', { date, provider_id: providerId, client_id: clientId, requested_slot: 36 }));
+    const request = await within(
+      5000,
+      sut.api.post('/api/client_schedule', { date, provider_id: providerId, client_id: clientId, requested_slot: 36 }),
+    );
     expect(request).toMatchObject({ status: 503, body: { code: 'UNAVAILABLE' } });
     const health = await within(5000, sut.api.get('/api/health'));
     expect(health).toMatchObject({ status: 503, body: { status: 'unavailable', checks: { database: 'ok', hold_store: 'down' } } });

@@ -28,7 +28,14 @@ export async function startAppProcess(env: Record<string, string | undefined>, t
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, HOST: '127.0.0.1', ...env, PORT: String(port), PUBLIC_URL: undefined, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json') },
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      ...env,
+      PORT: String(port),
+      PUBLIC_URL: undefined,
+      TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -40,7 +47,10 @@ export async function startAppProcess(env: Record<string, string | undefined>, t
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the app process exited (${child.exitCode}):\n${output}`);
-    const healthy = await fetch(`${url}/api/health`).then((response) => response.ok, () => false);
+    const healthy = await fetch(`${url}/api/health`).then(
+      (response) => response.ok,
+      () => false,
+    );
     if (healthy) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');

@@ -9,8 +9,7 @@ export function backendKind(): BackendKind {
 }
 
 /** `describe`, or `describe.skip` on the services run when PostgreSQL and Redis are not configured. */
-export const describeBackend: jest.Describe =
-  backendKind() === 'services' && !servicesConfigured() ? describe.skip : describe;
+export const describeBackend: jest.Describe = backendKind() === 'services' && !servicesConfigured() ? describe.skip : describe;
 
 /**
  * A fresh backend for one spec file: a new SQLite file, or a new PostgreSQL database (on the server of

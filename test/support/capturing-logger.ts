@@ -31,7 +31,10 @@ export class CapturingLogger implements LoggerService {
 
   private keep(level: LogLevel, message: unknown, rest: unknown[]): void {
     const parts = [message, ...rest];
-    this.entries.push({ level, text: parts.map((part) => (part instanceof Error ? `${part.message} ${part.stack}` : String(part))).join(' ') });
+    this.entries.push({
+      level,
+      text: parts.map((part) => (part instanceof Error ? `${part.message} ${part.stack}` : String(part))).join(' '),
+    });
     this.console?.[level](message, ...rest);
   }
 }

@@ -101,7 +101,8 @@ export class RawHttpConnection {
     const deadline = Date.now() + timeoutMs;
     while (!done()) {
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`No ${what} within ${timeoutMs} ms (${parseResponses(this.received).responses.length} responses so far)`);
+      if (left <= 0)
+        throw new Error(`No ${what} within ${timeoutMs} ms (${parseResponses(this.received).responses.length} responses so far)`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.waiters.push(() => {

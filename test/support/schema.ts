@@ -40,26 +40,49 @@ export function describeSchema(database: DatabaseService): Promise<Record<string
 const normalize = (text: string) => text.replace(/["`]/g, '').replace(/\s+/g, ' ').trim().toLowerCase();
 
 async function describeSqlite(db: Kysely<any>): Promise<Record<string, TableShape>> {
-  const { rows: tables } = await sql<{ name: string; sql: string }>`SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name`.execute(db);
+  const { rows: tables } = await sql<{
+    name: string;
+    sql: string;
+  }>`SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name`.execute(db);
   const shapes: Record<string, TableShape> = {};
   for (const table of tables.filter((t) => !BOOKKEEPING.has(t.name))) {
     const name = table.name;
-    const { rows: columns } = await sql<{ name: string; type: string; notnull: number; pk: number }>`SELECT * FROM pragma_table_info(${name})`.execute(db);
-    const { rows: indexes } = await sql<{ name: string; unique: number; origin: string }>`SELECT * FROM pragma_index_list(${name})`.execute(db);
-    const { rows: foreignKeys } = await sql<{ id: number; table: string; from: string; to: string }>`SELECT * FROM pragma_foreign_key_list(${name})`.execute(db);
-    const { rows: indexSql } = await sql<{ name: string; sql: string | null }>`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ${table.name}`.execute(db);
+    const { rows: columns } = await sql<{
+      name: string;
+      type: string;
+      notnull: number;
+      pk: number;
+    }>`SELECT * FROM pragma_table_info(${name})`.execute(db);
+    const { rows: indexes } = await sql<{ name: string; unique: number; origin: string }>`SELECT * FROM pragma_index_list(${name})`.execute(
+      db,
+    );
+    const { rows: foreignKeys } = await sql<{
+      id: number;
+      table: string;
+      from: string;
+      to: string;
+    }>`SELECT * FROM pragma_foreign_key_list(${name})`.execute(db);
+    const { rows: indexSql } = await sql<{
+      name: string;
+      sql: string | null;
+    }>`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ${table.name}`.execute(db);
     const autoincrement = /autoincrement/i.test(table.sql);
     const shape: TableShape = {
       columns: columns.map(
         (c) => `${c.name} ${c.type.toLowerCase()}${c.notnull ? ' not null' : ''}${c.pk === 1 && autoincrement ? ' autoincrement' : ''}`,
       ),
-      primaryKey: columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name),
+      primaryKey: columns
+        .filter((c) => c.pk > 0)
+        .sort((a, b) => a.pk - b.pk)
+        .map((c) => c.name),
       unique: [],
       foreignKeys: foreignKeys.map((fk) => `${fk.from} → ${fk.table}(${fk.to})`).sort(),
       indexes: [],
     };
     for (const index of indexes) {
-      const { rows: indexColumns } = await sql<{ name: string }>`SELECT name FROM pragma_index_info(${index.name}) ORDER BY seqno`.execute(db);
+      const { rows: indexColumns } = await sql<{ name: string }>`SELECT name FROM pragma_index_info(${index.name}) ORDER BY seqno`.execute(
+        db,
+      );
       const columnList = indexColumns.map((c) => c.name).join(', ');
       if (index.origin === 'u') shape.unique.push(columnList);
       if (index.origin === 'c') {
@@ -75,10 +98,18 @@ async function describeSqlite(db: Kysely<any>): Promise<Record<string, TableShap
 }
 
 async function describePostgres(db: Kysely<any>): Promise<Record<string, TableShape>> {
-  const { rows: tables } = await sql<{ name: string }>`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`.execute(db);
+  const { rows: tables } = await sql<{
+    name: string;
+  }>`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`.execute(db);
   const shapes: Record<string, TableShape> = {};
   for (const { name } of tables.filter((t) => !BOOKKEEPING.has(t.name))) {
-    const { rows: columns } = await sql<{ column_name: string; data_type: string; length: number | null; is_nullable: string; column_default: string | null }>`
+    const { rows: columns } = await sql<{
+      column_name: string;
+      data_type: string;
+      length: number | null;
+      is_nullable: string;
+      column_default: string | null;
+    }>`
       SELECT column_name, data_type, character_maximum_length AS length, is_nullable, column_default
       FROM information_schema.columns WHERE table_schema = 'public' AND table_name = ${name} ORDER BY ordinal_position`.execute(db);
     const { rows: constraints } = await sql<{ type: string; columns: string; target: string | null; target_columns: string | null }>`
@@ -101,7 +132,10 @@ async function describePostgres(db: Kysely<any>): Promise<Record<string, TableSh
         return `${c.column_name} ${c.data_type}${c.length ? `(${c.length})` : ''}${c.is_nullable === 'NO' ? ' not null' : ''}${serial}`;
       }),
       primaryKey: constraints.find((c) => c.type === 'p')?.columns.split(', ') ?? [],
-      unique: constraints.filter((c) => c.type === 'u').map((c) => c.columns).sort(),
+      unique: constraints
+        .filter((c) => c.type === 'u')
+        .map((c) => c.columns)
+        .sort(),
       foreignKeys: constraints
         .filter((c) => c.type === 'f')
         .map((c) => `${c.columns} → ${c.target}(${c.target_columns})`)

@@ -173,8 +173,16 @@ export class ServiceHarness {
   }
 
   /** Asks for a slot as the client; answers the pending appointment's id and the token its email carried. */
-  async request(providerId: number, clientId: number, slot: number, date = HARNESS_TODAY): Promise<{ appointmentId: number; token: string }> {
-    const pending = await this.appointments.request({ provider_id: providerId, client_id: clientId, date, requested_slot: slot }, client(clientId));
+  async request(
+    providerId: number,
+    clientId: number,
+    slot: number,
+    date = HARNESS_TODAY,
+  ): Promise<{ appointmentId: number; token: string }> {
+    const pending = await this.appointments.request(
+      { provider_id: providerId, client_id: clientId, date, requested_slot: slot },
+      client(clientId),
+    );
     return { appointmentId: pending.appointment_id, token: this.mail.tokenFor(pending.appointment_id) };
   }
 

@@ -43,9 +43,13 @@ export async function startTestApp(backendEnv: Record<string, string | undefined
   // The clock is a provider like any other; a test may swap in one it drives.
   if (options.clock) testing = testing.overrideProvider(Clock).useValue(options.clock);
   const moduleRef = await testing.compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(moduleRef.get<ConfigType<typeof httpConfig>>(httpConfig.KEY)), {
-    logger: options.logger === false ? false : createAppLogger(options.logger ?? new ConsoleLogger(), options.logger ? undefined : ['error']),
-  });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(
+    createHttpAdapter(moduleRef.get<ConfigType<typeof httpConfig>>(httpConfig.KEY)),
+    {
+      logger:
+        options.logger === false ? false : createAppLogger(options.logger ?? new ConsoleLogger(), options.logger ? undefined : ['error']),
+    },
+  );
   await configureApp(app);
   await app.listen(port, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;

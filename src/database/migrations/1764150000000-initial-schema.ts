@@ -73,11 +73,7 @@ export function initialSchema(kind: DatabaseKind): Migration {
         .addForeignKeyConstraint('booked_slots_provider_fk', ['provider_id'], 'providers', ['id'])
         .addForeignKeyConstraint('booked_slots_appointment_fk', ['appointment_id'], 'appointments', ['id'])
         .execute();
-      await db.schema
-        .createIndex('booked_slots_provider_date')
-        .on('booked_slots')
-        .columns(['provider_id', 'date', 'slot_index'])
-        .execute();
+      await db.schema.createIndex('booked_slots_provider_date').on('booked_slots').columns(['provider_id', 'date', 'slot_index']).execute();
       await db.schema.createIndex('booked_slots_appointment').on('booked_slots').column('appointment_id').execute();
     },
 

@@ -43,17 +43,9 @@ export function queue(kind: DatabaseKind): Migration {
         .unique()
         .where(sql<boolean>`status IN ('waiting', 'called')`)
         .execute();
-      await db.schema
-        .createIndex('queue_entries_day')
-        .on('queue_entries')
-        .columns(['provider_id', 'date', 'status', 'queue_at'])
-        .execute();
+      await db.schema.createIndex('queue_entries_day').on('queue_entries').columns(['provider_id', 'date', 'status', 'queue_at']).execute();
       // The provider's latest measured services, which the expected service time learns from.
-      await db.schema
-        .createIndex('queue_entries_services')
-        .on('queue_entries')
-        .columns(['provider_id', 'status', 'finished_at'])
-        .execute();
+      await db.schema.createIndex('queue_entries_services').on('queue_entries').columns(['provider_id', 'status', 'finished_at']).execute();
     },
 
     async down(db: Kysely<any>): Promise<void> {

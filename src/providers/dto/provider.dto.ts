@@ -1,6 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, Matches } from 'class-validator';
-import { E164_PATTERN, IsIanaTimeZone, IsName, IsOmittable, IsPlainEmail, MAX_EMAIL_LENGTH, MAX_NAME_LENGTH } from '../../common/validators';
+import {
+  E164_PATTERN,
+  IsIanaTimeZone,
+  IsName,
+  IsOmittable,
+  IsPlainEmail,
+  MAX_EMAIL_LENGTH,
+  MAX_NAME_LENGTH,
+} from '../../common/validators';
 
 export class CreateProviderDto {
   /**

@@ -166,8 +166,19 @@ export class QueueView {
 }
 
 export class NextView {
-  @ApiProperty({ example: { ...ENTRY_EXAMPLE, status: 'done', position: null, expected_wait_minutes: null, expected_start: null, finished_at: '2026-07-28T07:58:40.000Z' } })
+  @ApiProperty({
+    example: {
+      ...ENTRY_EXAMPLE,
+      status: 'done',
+      position: null,
+      expected_wait_minutes: null,
+      expected_start: null,
+      finished_at: '2026-07-28T07:58:40.000Z',
+    },
+  })
   completed: QueueEntryView | null;
-  @ApiProperty({ example: { ...ENTRY_EXAMPLE, entry_id: 311, client_id: 7, appointment_id: null, appointment_start: null, booked_minutes: 15 } })
+  @ApiProperty({
+    example: { ...ENTRY_EXAMPLE, entry_id: 311, client_id: 7, appointment_id: null, appointment_start: null, booked_minutes: 15 },
+  })
   now_serving: QueueEntryView | null;
 }

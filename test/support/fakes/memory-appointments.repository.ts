@@ -56,7 +56,11 @@ export class InMemoryAppointmentsRepository implements PublicSurface<Appointment
   }
 
   bookedSlotIndexes(providerId: number, date: string): SlotIndexQuery {
-    const query = inertQueries.selectFrom('booked_slots').select('slot_index').where('provider_id', '=', providerId).where('date', '=', date);
+    const query = inertQueries
+      .selectFrom('booked_slots')
+      .select('slot_index')
+      .where('provider_id', '=', providerId)
+      .where('date', '=', date);
     this.slotQueries.set(query, { providerId, date });
     return query;
   }
@@ -86,7 +90,13 @@ export class InMemoryAppointmentsRepository implements PublicSurface<Appointment
     if (keys.some((key) => this.booked.has(key))) return 'slot-taken';
     Object.assign(row, { status: 'confirmed', confirmedAt });
     slots.forEach((slot, i) =>
-      this.booked.set(keys[i], { providerId: appointment.providerId, startsAt: slot.startsAt, date: appointment.date, slotIndex: slot.slotIndex, appointmentId: appointment.id }),
+      this.booked.set(keys[i], {
+        providerId: appointment.providerId,
+        startsAt: slot.startsAt,
+        date: appointment.date,
+        slotIndex: slot.slotIndex,
+        appointmentId: appointment.id,
+      }),
     );
     return 'booked';
   }

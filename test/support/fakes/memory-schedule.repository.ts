@@ -24,7 +24,11 @@ export class InMemoryScheduleRepository implements PublicSurface<ScheduleReposit
     return [...(this.published.get(`${providerId}:${date}`) ?? [])].sort((a, b) => a - b);
   }
 
-  async providerDay(providerId: number, date: string, excluded: SlotIndexQuery): Promise<{ provider: ProviderEntity; published: number[] } | null> {
+  async providerDay(
+    providerId: number,
+    date: string,
+    excluded: SlotIndexQuery,
+  ): Promise<{ provider: ProviderEntity; published: number[] } | null> {
     const provider = await this.providers.findById(providerId);
     if (!provider) return null;
     const left = new Set(this.appointments.slotIndexesSelectedBy(excluded));
