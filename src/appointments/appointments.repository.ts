@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Kysely, Selectable } from 'kysely';
 import { DatabaseService } from '../database/database.service';
-import type { SlotIndexQuery } from '../providers/schedule.repository';
 import { isUniqueViolation } from '../database/errors';
 import { AppointmentsTable, Database } from '../database/schema';
 import { AppointmentEntity } from './entities/appointment.entity';
@@ -83,9 +82,12 @@ export class AppointmentsRepository {
     return row ? toAppointment(row) : null;
   }
 
-  /** The slots of a provider's day that confirmed appointments took, as a query for the schedule to run within its own. */
-  bookedSlotIndexes(providerId: number, date: string): SlotIndexQuery {
-    return this.db.selectFrom('booked_slots').select('slot_index').where('provider_id', '=', providerId).where('date', '=', date);
+  /** The slots of a provider's day that confirmed appointments took. */
+  async bookedSlotIndexes(providerId: number, date: string): Promise<number[]> {
+    const rows = await this.database.fetch(
+      this.db.selectFrom('booked_slots').select('slot_index').where('provider_id', '=', providerId).where('date', '=', date),
+    );
+    return rows.map((row) => row.slot_index);
   }
 
   async list(filter: AppointmentFilter): Promise<AppointmentEntity[]> {

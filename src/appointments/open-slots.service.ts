@@ -7,6 +7,12 @@ import { AppointmentsRepository } from './appointments.repository';
 
 const EVERY_SLOT_INDEX = Array.from({ length: SLOTS_PER_DAY }, (_, index) => index);
 
+/** A provider's day as a request sees it: what the schedule offers less what is booked. */
+export interface BookableDay extends ProviderDay {
+  /** Offered by the schedule and not taken by a confirmed appointment. */
+  bookable: Set<number>;
+}
+
 /** What can be asked for: the provider's published slots less those booked (ours) and held (the hold store's). */
 @Injectable()
 export class OpenSlotsService {
@@ -17,11 +23,17 @@ export class OpenSlotsService {
   ) {}
 
   /**
-   * The provider's day with the slots no confirmed appointment has taken. The booked slots are our
-   * query, run inside the schedule's: one round trip for a hot path.
+   * The provider's day with the slots no confirmed appointment has taken. Each module asks its own
+   * tables (the schedule its published slots, we our booked ones), both at once, and the booked are
+   * subtracted here.
    */
-  bookableDay(providerId: number, date: string): Promise<ProviderDay> {
-    return this.schedule.providerDay(providerId, date, this.appointments.bookedSlotIndexes(providerId, date));
+  async bookableDay(providerId: number, date: string): Promise<BookableDay> {
+    const [day, booked] = await Promise.all([
+      this.schedule.providerDay(providerId, date),
+      this.appointments.bookedSlotIndexes(providerId, date),
+    ]);
+    const taken = new Set(booked);
+    return { ...day, bookable: new Set([...day.offered].filter((index) => !taken.has(index))) };
   }
 
   async list(query: OpenSlotsQuery): Promise<ScheduleView> {

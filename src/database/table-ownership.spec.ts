@@ -71,4 +71,22 @@ describe('table ownership', () => {
     expect(use.tables.length).toBeGreaterThan(0);
     for (const table of use.tables) expect({ table, owner: OWNER[table as keyof Database] }).toEqual({ table, owner: use.module });
   });
+
+  it.each(uses.map((use) => [use.path, use] as const))('%s names no other module’s table in its SQL', (path, use) => {
+    const othersTables = Object.entries(OWNER)
+      .filter(([, owner]) => owner !== use.module)
+      .map(([table]) => table);
+    // Table names reach SQL only as string literals (Kysely's 'table as t', 'table.column', sql`…`); import paths are not SQL.
+    const code = readFileSync(join(SRC, path), 'utf8').replace(/from '[^']*'/g, '');
+    const literals = [...code.matchAll(/'[^'\n]*'|"[^"\n]*"|`[^`]*`/g)].map((match) => match[0]);
+    const named = othersTables.filter((table) => literals.some((literal) => new RegExp(`\\b${table}\\b`).test(literal)));
+    expect({ path, named }).toEqual({ path, named: [] });
+  });
+
+  it.each(uses.map((use) => [use.path, use] as const))('%s takes no query or type from another feature module', (path, use) => {
+    // A query handed over unrun would let one module's SQL run over another's tables.
+    const features = new Set(Object.values(OWNER));
+    const foreign = importedFolders(path).filter((folder) => features.has(folder) && folder !== use.module);
+    expect({ path, foreign }).toEqual({ path, foreign: [] });
+  });
 });

@@ -1,16 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { Kysely, SelectQueryBuilder } from 'kysely';
+import { Kysely } from 'kysely';
 import { DatabaseService } from '../database/database.service';
 import { Database } from '../database/schema';
 import { ProviderEntity } from './entities/provider.entity';
-
-/**
- * Slot indexes to leave out of a day (one `slot_index` column): a query the booking side writes
- * over its own tables and hands over unrun, so it runs inside the day's query. The hot paths stay
- * one round trip, and each table is still queried only by the module that owns it.
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- built over another module's tables, which this one must not name
-export type SlotIndexQuery = SelectQueryBuilder<any, any, { slot_index: number }>;
 
 @Injectable()
 export class ScheduleRepository {
@@ -42,20 +34,14 @@ export class ScheduleRepository {
   }
 
   /**
-   * The provider and its published slots of the day but those `excluded` names, in one round trip
-   * (listings and requests are the hot paths). Null when the provider does not exist.
+   * The provider and its published slots of the day, in one round trip (listings and requests are
+   * the hot paths). Null when the provider does not exist.
    */
-  async providerDay(
-    providerId: number,
-    date: string,
-    excluded: SlotIndexQuery,
-  ): Promise<{ provider: ProviderEntity; published: number[] } | null> {
+  async providerDay(providerId: number, date: string): Promise<{ provider: ProviderEntity; published: number[] } | null> {
     const rows = await this.database.fetch(
       this.db
         .selectFrom('providers as p')
-        .leftJoin('availability_slots as a', (join) =>
-          join.onRef('a.provider_id', '=', 'p.id').on('a.date', '=', date).on('a.slot_index', 'not in', excluded),
-        )
+        .leftJoin('availability_slots as a', (join) => join.onRef('a.provider_id', '=', 'p.id').on('a.date', '=', date))
         .select(['p.id', 'p.name', 'p.email', 'p.phone', 'p.time_zone', 'p.created_at', 'p.api_key_hash', 'a.slot_index'])
         .where('p.id', '=', providerId)
         .orderBy('a.slot_index'),

@@ -5,7 +5,7 @@ import { Clock } from '../common/clock';
 import { PostScheduleDto, ScheduleView } from './dto/schedule.dto';
 import { ProviderEntity } from './entities/provider.entity';
 import { ProvidersService } from './providers.service';
-import { ScheduleRepository, SlotIndexQuery } from './schedule.repository';
+import { ScheduleRepository } from './schedule.repository';
 import {
   CalendarDate,
   daySlots,
@@ -18,14 +18,14 @@ import {
   windowIndexes,
 } from '../scheduling/slots';
 
-/** What a provider's day looks like to a request: its real slots and which of them are bookable. */
+/** A provider's day as its schedule has it: its real slots and which of them are offered. */
 export interface ProviderDay {
   provider: ProviderEntity;
   date: CalendarDate;
   timeZone: string;
   slots: readonly DaySlot[];
-  /** Published, not among the excluded, and not yet started. */
-  bookable: Set<number>;
+  /** Published and not yet started; whether one is booked is for the appointments to say. */
+  offered: Set<number>;
 }
 
 @Injectable()
@@ -69,25 +69,21 @@ export class ScheduleService {
     };
   }
 
-  /**
-   * The provider's real slots that day and which can be booked: published, not among `excluded` (a
-   * query of the module that books them, run within this one), and not yet started. 404 for an
-   * unknown provider.
-   */
-  async providerDay(providerId: number, isoDate: string, excluded: SlotIndexQuery): Promise<ProviderDay> {
-    const found = await this.schedule.providerDay(providerId, isoDate, excluded);
+  /** The provider's real slots that day and which are offered: published and not yet started. 404 for an unknown provider. */
+  async providerDay(providerId: number, isoDate: string): Promise<ProviderDay> {
+    const found = await this.schedule.providerDay(providerId, isoDate);
     if (!found) throw new AppError('PROVIDER_NOT_FOUND', `Provider ${providerId} does not exist`);
     const { provider, published } = found;
     const date = parseDate(isoDate)!;
     const now = this.clock.nowMs();
     const slots = daySlots(date, provider.timeZone);
     const startsByIndex = new Map(slots.map((slot) => [slot.index, slot.startMs]));
-    const bookable = new Set(
+    const offered = new Set(
       published.filter((index) => {
         const startMs = startsByIndex.get(index);
         return startMs !== undefined && startMs > now;
       }),
     );
-    return { provider, date, timeZone: provider.timeZone, slots, bookable };
+    return { provider, date, timeZone: provider.timeZone, slots, offered };
   }
 }

@@ -70,7 +70,7 @@ export class ServiceHarness {
   readonly providersRepository = new InMemoryProvidersRepository();
   readonly clientsRepository = new InMemoryClientsRepository();
   readonly appointmentsRepository = new InMemoryAppointmentsRepository();
-  readonly scheduleRepository = new InMemoryScheduleRepository(this.providersRepository, this.appointmentsRepository);
+  readonly scheduleRepository = new InMemoryScheduleRepository(this.providersRepository);
   readonly queueRepository = new InMemoryQueueRepository();
   readonly mail = new RecordingMailService();
   readonly notifier = new RecordingQueueNotifier();

@@ -1,4 +1,3 @@
-import { DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from 'kysely';
 import {
   AppointmentFilter,
   AppointmentsRepository,
@@ -7,19 +6,7 @@ import {
   SlotToBook,
 } from '../../../src/appointments/appointments.repository';
 import { AppointmentEntity } from '../../../src/appointments/entities/appointment.entity';
-import { BookedSlotsTable } from '../../../src/database/schema';
-import type { SlotIndexQuery } from '../../../src/providers/schedule.repository';
 import { copy, PublicSurface } from './public-surface';
-
-/** Builds queries that are never run: what `bookedSlotIndexes` hands to the schedule is only a name for a set. */
-const inertQueries = new Kysely<{ booked_slots: BookedSlotsTable }>({
-  dialect: {
-    createAdapter: () => new SqliteAdapter(),
-    createDriver: () => new DummyDriver(),
-    createIntrospector: (db) => new SqliteIntrospector(db),
-    createQueryCompiler: () => new SqliteQueryCompiler(),
-  },
-});
 
 interface BookedSlot {
   providerId: number;
@@ -37,7 +24,6 @@ interface BookedSlot {
 export class InMemoryAppointmentsRepository implements PublicSurface<AppointmentsRepository> {
   private readonly rows = new Map<number, AppointmentEntity>();
   private readonly booked = new Map<string, BookedSlot>();
-  private readonly slotQueries = new WeakMap<object, { providerId: number; date: string }>();
   private lastId = 0;
 
   async insertPending(appointment: NewAppointment): Promise<AppointmentEntity> {
@@ -55,23 +41,8 @@ export class InMemoryAppointmentsRepository implements PublicSurface<Appointment
     return row ? copy(row) : null;
   }
 
-  bookedSlotIndexes(providerId: number, date: string): SlotIndexQuery {
-    const query = inertQueries
-      .selectFrom('booked_slots')
-      .select('slot_index')
-      .where('provider_id', '=', providerId)
-      .where('date', '=', date);
-    this.slotQueries.set(query, { providerId, date });
-    return query;
-  }
-
-  /** What a query from `bookedSlotIndexes` selects, as the database would answer it now (for the in-memory schedule). */
-  slotIndexesSelectedBy(query: SlotIndexQuery): number[] {
-    const named = this.slotQueries.get(query);
-    if (!named) throw new Error('Not a query of this repository: the in-memory schedule can only run those');
-    return [...this.booked.values()]
-      .filter((slot) => slot.providerId === named.providerId && slot.date === named.date)
-      .map((slot) => slot.slotIndex);
+  async bookedSlotIndexes(providerId: number, date: string): Promise<number[]> {
+    return [...this.booked.values()].filter((slot) => slot.providerId === providerId && slot.date === date).map((slot) => slot.slotIndex);
   }
 
   async list(filter: AppointmentFilter): Promise<AppointmentEntity[]> {

@@ -1,17 +1,13 @@
 import { ProviderEntity } from '../../../src/providers/entities/provider.entity';
-import { ScheduleRepository, SlotIndexQuery } from '../../../src/providers/schedule.repository';
-import { InMemoryAppointmentsRepository } from './memory-appointments.repository';
+import { ScheduleRepository } from '../../../src/providers/schedule.repository';
 import { InMemoryProvidersRepository } from './memory-providers.repository';
 import { PublicSurface } from './public-surface';
 
-/** The `availability_slots` table in memory; the day's read leaves out what the appointments' query selects. */
+/** The `availability_slots` table in memory. */
 export class InMemoryScheduleRepository implements PublicSurface<ScheduleRepository> {
   private readonly published = new Map<string, Set<number>>();
 
-  constructor(
-    private readonly providers: InMemoryProvidersRepository,
-    private readonly appointments: InMemoryAppointmentsRepository,
-  ) {}
+  constructor(private readonly providers: InMemoryProvidersRepository) {}
 
   async publish(providerId: number, date: string, slotIndexes: number[]): Promise<void> {
     const key = `${providerId}:${date}`;
@@ -24,14 +20,9 @@ export class InMemoryScheduleRepository implements PublicSurface<ScheduleReposit
     return [...(this.published.get(`${providerId}:${date}`) ?? [])].sort((a, b) => a - b);
   }
 
-  async providerDay(
-    providerId: number,
-    date: string,
-    excluded: SlotIndexQuery,
-  ): Promise<{ provider: ProviderEntity; published: number[] } | null> {
+  async providerDay(providerId: number, date: string): Promise<{ provider: ProviderEntity; published: number[] } | null> {
     const provider = await this.providers.findById(providerId);
     if (!provider) return null;
-    const left = new Set(this.appointments.slotIndexesSelectedBy(excluded));
-    return { provider, published: (await this.publishedIndexes(providerId, date)).filter((index) => !left.has(index)) };
+    return { provider, published: await this.publishedIndexes(providerId, date) };
   }
 }
