@@ -8,7 +8,6 @@ export const ERROR_CODES = {
   CLIENT_NOT_FOUND: { status: 404, title: 'Client not found' },
   APPOINTMENT_NOT_FOUND: { status: 404, title: 'Appointment not found' },
   NOT_FOUND: { status: 404, title: 'Not found' },
-  METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
   SLOT_UNAVAILABLE: { status: 409, title: 'Slot unavailable' },
   EMAIL_TAKEN: { status: 409, title: 'Email taken' },
   ALREADY_CONFIRMED: { status: 409, title: 'Already confirmed' },

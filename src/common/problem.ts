@@ -108,7 +108,8 @@ const HTTP_EXCEPTION_CODES: Partial<Record<number, [ErrorCode, string]>> = {
   401: ['UNAUTHENTICATED', 'An API key is needed'],
   403: ['FORBIDDEN', 'This key may not do that'],
   404: ['NOT_FOUND', 'No such route'],
-  405: ['METHOD_NOT_ALLOWED', 'Method not allowed'],
+  // The router answers a known path with another method 404; the contract has no 405.
+  405: ['NOT_FOUND', 'No such route'],
   413: ['PAYLOAD_TOO_LARGE', 'The request body is too large'],
   415: ['UNSUPPORTED_MEDIA_TYPE', SEND_JSON],
   429: ['RATE_LIMITED', 'Too many requests'],

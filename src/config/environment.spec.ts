@@ -52,12 +52,12 @@ describe(validateEnvironment.name, () => {
         http: { host: '0.0.0.0', port: 5000, publicUrl: 'http://127.0.0.1:5000', corsOrigins: [], trustedProxyHops: 0 },
         mail: {
           smtpUrl: undefined,
-          from: 'Scheduler <no-reply@localhost>',
+          from: { name: 'Scheduler', address: 'no-reply@localhost' },
           outboxDir: join(dataDir, 'outbox'),
           logLinks: true,
           outboundTimeoutMs: 10_000,
         },
-        sms: { url: undefined, apiUrl: 'https://api.twilio.com', outboxDir: join(dataDir, 'outbox'), outboundTimeoutMs: 10_000 },
+        sms: { account: null, apiUrl: 'https://api.twilio.com', outboxDir: join(dataDir, 'outbox'), outboundTimeoutMs: 10_000 },
         holds: { ttlSeconds: 900, jwtSecret: SECRETS.jwtSecret },
         access: { adminApiKey: SECRETS.adminApiKey, rateLimitPerMinute: 600 },
       });
@@ -145,6 +145,25 @@ describe(validateEnvironment.name, () => {
       ['PUBLIC_URL', 'example.com'],
       ['PUBLIC_URL', 'nope'],
       ['SMS_URL', 'http://x'],
+      ['SMS_URL', 'nonsense'],
+      ['SMS_URL', 'twilio://AC123@+14155550100'],
+      ['SMS_URL', 'twilio://:secret@+14155550100'],
+      ['SMS_URL', 'twilio://AC123:secret@'],
+      ['SMS_URL', 'twilio://AC123:secret@+14155550100/extra'],
+      ['SMS_URL', 'twilio://AC123:%E0%A4%A@+14155550100'],
+      ['MAIL_FROM', 'nobody'],
+      ['MAIL_FROM', 'Scheduler'],
+      ['MAIL_FROM', 'Scheduler <>'],
+      ['MAIL_FROM', 'Scheduler <no-reply@example.com'],
+      ['MAIL_FROM', '"Scheduler" <no-reply@example.com>'],
+      ['MAIL_FROM', 'a@example.com, b@example.com'],
+      ['MAIL_FROM', 'Scheduler <a@example.com>, b@example.com'],
+      ['MAIL_FROM', 'Sched<uler <no-reply@example.com>'],
+      ['MAIL_FROM', 'Scheduler\r\nBcc: x@example.com <no-reply@example.com>'],
+      ['MAIL_FROM', 'no-reply@example.com (Scheduler)'],
+      ['MAIL_FROM', 'Team: a@example.com;'],
+      ['MAIL_FROM', 'Scheduler <no reply@example.com>'],
+      ['MAIL_FROM', 'no-reply@[127.0.0.1]'],
       ['SMS_API_URL', 'ftp://api.example'],
       ['HOST', 'http://0.0.0.0'],
       ['HOST', '127.0.0.1:5000'],
@@ -167,6 +186,9 @@ describe(validateEnvironment.name, () => {
       ['DATABASE_URL', 'sqlite:', 'DATABASE_URL needs a file path after sqlite:'],
       ['REDIS_URL', 'http://x', 'REDIS_URL must start with redis:// or rediss://'],
       ['SMS_URL', 'http://x', 'SMS_URL must start with twilio://'],
+      ['SMS_URL', 'nonsense', 'SMS_URL is not a valid URL'],
+      ['SMS_URL', 'twilio://AC123@+14155550100', 'SMS_URL must be twilio://ACCOUNT_SID:AUTH_TOKEN@FROM'],
+      ['MAIL_FROM', 'Scheduler', 'MAIL_FROM must be an address such as "Scheduler <no-reply@example.com>" or no-reply@example.com'],
       ['HOST', '127.0.0.1:5000', 'HOST must be an IP address or a host name'],
     ])('%s=%j says "%s"', (variable, value, message) => {
       expect(() => sut({ DATA_DIR: tempDataDir(), [variable]: value })).toThrow(
@@ -184,6 +206,8 @@ describe(validateEnvironment.name, () => {
       ['DATABASE_URL', 'mysql://scheduler:hunter2@db.example/x'],
       ['SMTP_URL', 'http://mailer:hunter2@mail.example'],
       ['SMS_URL', 'https://AC1:hunter2@+14155550100'],
+      ['SMS_URL', 'twilio://AC1:hunter2@+14155550100/extra'],
+      ['SMS_URL', 'twilio://AC1:hunter2%E0%A4%A@+14155550100'],
     ])('%s: the message does not repeat the URL, which may carry a password', (variable, value) => {
       const error = errorOf({ DATA_DIR: tempDataDir(), [variable]: value }) as Error;
       expect(error.message).toContain(variable);
@@ -343,11 +367,32 @@ describe(validateEnvironment.name, () => {
       ['SMTP_URL', 'smtp://user:pass@mail.example:587', 'mail.smtpUrl'],
       ['REDIS_URL', 'redis://localhost:6379', 'redis.url'],
       ['REDIS_URL', 'rediss://cache.example:6380', 'redis.url'],
-      ['SMS_URL', 'twilio://AC123:token@+14155550123', 'sms.url'],
-      ['MAIL_FROM', 'Clinic <clinic@example.com>', 'mail.from'],
       ['REDIS_PREFIX', 'test-run-7:', 'redis.prefix'],
     ])('%s=%s is kept as %s', (variable, value, path) => {
       expect(configOf({ DATA_DIR: tempDataDir(), [variable]: value })).toHaveProperty(path, value);
+    });
+
+    it.each([
+      ['twilio://AC123:secret@+14155550100', { accountSid: 'AC123', authToken: 'secret', from: '+14155550100' }],
+      ['twilio://AC123:secret@%2B14155550100', { accountSid: 'AC123', authToken: 'secret', from: '+14155550100' }],
+      ['twilio://AC123:s%40cr%3At@+14155550100', { accountSid: 'AC123', authToken: 's@cr:t', from: '+14155550100' }],
+      [' twilio://AC123:secret@MGabc ', { accountSid: 'AC123', authToken: 'secret', from: 'MGabc' }],
+      [undefined, null],
+      ['', null],
+    ])('SMS_URL=%j → sms.account %j', (value, account) => {
+      expect(configOf({ DATA_DIR: tempDataDir(), SMS_URL: value }).sms.account).toEqual(account);
+    });
+
+    it.each([
+      [undefined, { name: 'Scheduler', address: 'no-reply@localhost' }],
+      ['Clinic <clinic@example.com>', { name: 'Clinic', address: 'clinic@example.com' }],
+      ['Clinic Desk, Inc.   <desk@clinic.example>', { name: 'Clinic Desk, Inc.', address: 'desk@clinic.example' }],
+      ['Cabinet Dr Müller <praxis@müller.example>', { name: 'Cabinet Dr Müller', address: 'praxis@müller.example' }],
+      ['<desk@clinic.example>', { name: '', address: 'desk@clinic.example' }],
+      ['desk@clinic.example', { name: '', address: 'desk@clinic.example' }],
+      [' no-reply@localhost ', { name: '', address: 'no-reply@localhost' }],
+    ])('MAIL_FROM=%j → mail.from %j', (value, sender) => {
+      expect(configOf({ DATA_DIR: tempDataDir(), MAIL_FROM: value }).mail.from).toEqual(sender);
     });
 
     it('SMS_API_URL loses its trailing slashes', () => {

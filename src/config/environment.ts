@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { Expose, plainToInstance, Transform } from 'class-transformer';
-import { IsInt, Max, Min, ValidateBy, ValidationArguments, validateSync } from 'class-validator';
+import { isEmail, IsInt, Max, Min, ValidateBy, ValidationArguments, validateSync } from 'class-validator';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 
@@ -77,6 +77,71 @@ function urlProblem(value: string, protocols: string[]): string | undefined {
 const UrlOf = (...protocols: string[]) =>
   Rule('urlOf', (value) => (value === undefined ? undefined : urlProblem(value as string, protocols)));
 
+/** The Twilio account of SMS_URL. */
+export interface TwilioAccount {
+  accountSid: string;
+  authToken: string;
+  /** A phone number in E.164, or a Messaging Service SID (MG…). */
+  from: string;
+}
+
+/** What is wrong with a value, for `Rule`: the message of the error its parser throws. */
+function problemOf(parse: () => unknown): string | undefined {
+  try {
+    parse();
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/**
+ * Reads `twilio://ACCOUNT_SID:AUTH_TOKEN@FROM` (FROM may be written +1415… or %2B1415…). Throws with
+ * what is wrong, never repeating the URL, which carries the token.
+ */
+export function parseTwilioUrl(raw: string): TwilioAccount {
+  const problem = urlProblem(raw, ['twilio:']);
+  if (problem) throw new Error(problem);
+  const url = new URL(raw);
+  const shape = 'must be twilio://ACCOUNT_SID:AUTH_TOKEN@FROM';
+  let account: TwilioAccount;
+  try {
+    account = {
+      accountSid: decodeURIComponent(url.username),
+      authToken: decodeURIComponent(url.password),
+      from: decodeURIComponent(url.host),
+    };
+  } catch {
+    throw new Error(`${shape}, with valid %-escapes`);
+  }
+  if (!account.accountSid || !account.authToken || !account.from || url.pathname || url.search || url.hash) throw new Error(shape);
+  return account;
+}
+
+/** The sender of every mail. */
+export interface MailSender {
+  /** Empty when MAIL_FROM is a bare address. */
+  name: string;
+  address: string;
+}
+
+/** `Name <address>`: a display name without quotes, angle brackets, backslashes or control characters. */
+const NAMED_ADDRESS = /^([^"<>\\\p{Cc}\p{Cf}]*?)\s*<([^<>]*)>$/u;
+
+/**
+ * Reads MAIL_FROM: `Scheduler <no-reply@example.com>` or a bare `no-reply@example.com`, nothing else
+ * (no quoted name, comment, group or second address). A host without a dot (`localhost`) is allowed.
+ */
+export function parseMailFrom(raw: string): MailSender {
+  const named = NAMED_ADDRESS.exec(raw);
+  const sender = named ? { name: named[1], address: named[2] } : { name: '', address: raw };
+  const plain =
+    !/["(),:;<>[\\\]\s\p{Cc}\p{Cf}]/u.test(sender.address) &&
+    isEmail(sender.address, { allow_display_name: false, allow_ip_domain: false, require_tld: false });
+  if (!plain) throw new Error('must be an address such as "Scheduler <no-reply@example.com>" or no-reply@example.com');
+  return sender;
+}
+
 /** The file of a `sqlite:PATH` database URL (`sqlite:///abs` is `/abs`), or undefined for another URL. */
 export function sqlitePathOf(databaseUrl: string): string | undefined {
   return databaseUrl.startsWith('sqlite:') ? databaseUrl.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '') : undefined;
@@ -129,6 +194,7 @@ export class Environment {
   SMTP_URL?: string;
 
   @Text('Scheduler <no-reply@localhost>')
+  @Rule('mailFrom', (value) => problemOf(() => parseMailFrom(value as string)))
   MAIL_FROM!: string;
 
   @Text()
@@ -147,7 +213,7 @@ export class Environment {
   ADMIN_API_KEY?: string;
 
   @Text()
-  @UrlOf('twilio:')
+  @Rule('smsUrl', (value) => (value === undefined ? undefined : problemOf(() => parseTwilioUrl(value as string))))
   SMS_URL?: string;
 
   @Text('https://api.twilio.com')

@@ -1,6 +1,6 @@
 import { getConfigToken } from '@nestjs/config';
 import { join, resolve } from 'node:path';
-import { Environment, sqlitePathOf } from './environment';
+import { Environment, parseMailFrom, parseTwilioUrl, sqlitePathOf } from './environment';
 import { Secrets } from './secrets';
 
 type Build<T> = (env: Environment, secrets: Secrets) => T;
@@ -51,7 +51,8 @@ export const httpConfig = namespace('http', (env) => ({
 export const mailConfig = namespace('mail', (env) => ({
   /** Unset: messages are written to `outboxDir`. */
   smtpUrl: env.SMTP_URL,
-  from: env.MAIL_FROM,
+  /** The sender, `{ name, address }` (name empty for a bare address). */
+  from: parseMailFrom(env.MAIL_FROM),
   outboxDir: join(env.DATA_DIR, 'outbox'),
   /** Whether the validation link may be logged: only in the developer's outbox mode. */
   logLinks: !env.SMTP_URL,
@@ -60,8 +61,8 @@ export const mailConfig = namespace('mail', (env) => ({
 }));
 
 export const smsConfig = namespace('sms', (env) => ({
-  /** `twilio://SID:TOKEN@FROM`; unset: texts are written to `outboxDir`. */
-  url: env.SMS_URL,
+  /** The Twilio account of `twilio://SID:TOKEN@FROM`; null (SMS_URL unset): texts are written to `outboxDir`. */
+  account: env.SMS_URL === undefined ? null : parseTwilioUrl(env.SMS_URL),
   apiUrl: withoutTrailingSlashes(env.SMS_API_URL),
   outboxDir: join(env.DATA_DIR, 'outbox'),
   /** The whole time one call to the text-message provider may take, connection included. */

@@ -25,7 +25,7 @@ describe(SettingsModule.name, () => {
     const before = { ...process.env };
     const sut = await boot({ DATA_DIR: dataDir, PORT: '6001', MAIL_FROM: 'Desk <desk@clinic.example>', HOLD_TTL_SECONDS: '60' });
     expect(sut.get<ConfigType<typeof httpConfig>>(httpConfig.KEY)).toMatchObject({ port: 6001, publicUrl: 'http://127.0.0.1:6001' });
-    expect(sut.get<ConfigType<typeof mailConfig>>(mailConfig.KEY).from).toBe('Desk <desk@clinic.example>');
+    expect(sut.get<ConfigType<typeof mailConfig>>(mailConfig.KEY).from).toEqual({ name: 'Desk', address: 'desk@clinic.example' });
     expect(sut.get<ConfigType<typeof holdsConfig>>(holdsConfig.KEY).ttlSeconds).toBe(60);
     expect(process.env).toEqual(before);
     await sut.close();

@@ -7,7 +7,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Envelope } from 'nodemailer/lib/mailer';
-import addressparser from 'nodemailer/lib/addressparser';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { OUTBOX_LOG_CONTEXT } from '../common/redacting-logger';
@@ -54,13 +53,6 @@ interface OutgoingMail extends Omit<Parameters<MailerService['sendMail']>[0], 't
   toName: string;
 }
 
-/** The sender configured in MAIL_FROM (`Scheduler <no-reply@example.com>` or a bare address). */
-function senderOf(mailFrom: string): { name: string; address: string } {
-  const [sender] = addressparser(mailFrom, { flatten: true });
-  if (!sender?.address) throw new Error(`MAIL_FROM must be an address such as "Scheduler <no-reply@example.com>"`);
-  return { name: sender.name, address: sender.address };
-}
-
 function loadTemplate(name: string): Template {
   // Plain-text parts must not be HTML-escaped: an escaped "=" would break the link a person copies.
   const noEscape = name.endsWith('.text.hbs');
@@ -80,16 +72,13 @@ export class MailService {
     queueNoticeHtml: loadTemplate('queue-notice.html.hbs'),
     queueNoticeText: loadTemplate('queue-notice.text.hbs'),
   };
-  private readonly sender: { name: string; address: string };
   private outboxReady: Promise<unknown> | undefined;
 
   constructor(
     private readonly mailer: MailerService,
     @Inject(mailConfig.KEY) private readonly config: ConfigType<typeof mailConfig>,
     private readonly clock: Clock,
-  ) {
-    this.sender = senderOf(config.from);
-  }
+  ) {}
 
   async sendValidation(mail: ValidationMail): Promise<void> {
     await this.send({
@@ -143,12 +132,12 @@ export class MailService {
       throw AppError.field('email', 'The email address on record is not a plain address such as grace@example.com; no mail can go to it');
     }
     // nodemailer's types allow only text in the envelope, but it takes address objects there too.
-    const envelope = { from: { name: '', address: this.sender.address }, to: [{ name: '', address: to }] } as unknown as Envelope;
+    const envelope = { from: { name: '', address: this.config.from.address }, to: [{ name: '', address: to }] } as unknown as Envelope;
     let info: { message?: unknown };
     try {
       // The transport destroys a stalled connection at the same deadline; this one also covers what comes before it.
       info = (await withTimeout(
-        this.mailer.sendMail({ ...message, from: this.sender, to: { name: toName, address: to }, envelope }),
+        this.mailer.sendMail({ ...message, from: this.config.from, to: { name: toName, address: to }, envelope }),
         this.config.outboundTimeoutMs,
       )) as { message?: unknown };
     } catch (error) {

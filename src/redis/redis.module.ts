@@ -15,6 +15,7 @@ export const REDIS_SUBSCRIBER = Symbol('REDIS_SUBSCRIBER');
  * Wired here rather than through @nestjs/cache-manager, whose current major requires cache-manager 6
  * (Keyv), which cache-manager-redis-yet does not support. Keys go under `{REDIS_PREFIX}cache:`. Never
  * call its `reset()`: on Redis that is FLUSHDB, every other deployment's keys included.
+ * Nothing injects it yet: it is the design card's cache store, kept for the idempotency records that come next.
  */
 export const CACHE_MANAGER = Symbol('CACHE_MANAGER');
 

@@ -5,12 +5,12 @@ import { smsConfig } from '../config/namespaces';
 import { OutboxSmsSender } from './outbox-sms-sender';
 import { SmsSender } from './sms-sender';
 import { SmsService } from './sms.service';
-import { parseTwilioUrl, TwilioSmsSender } from './twilio-sms-sender';
+import { TwilioSmsSender } from './twilio-sms-sender';
 
 /** Twilio when SMS_URL is set, else the outbox folder and the log. */
 export function createSmsSender(config: ConfigType<typeof smsConfig>, clock: Clock): SmsSender {
-  return config.url
-    ? new TwilioSmsSender(parseTwilioUrl(config.url), config.apiUrl, config.outboundTimeoutMs)
+  return config.account
+    ? new TwilioSmsSender(config.account, config.apiUrl, config.outboundTimeoutMs)
     : new OutboxSmsSender(config.outboxDir, clock);
 }
 

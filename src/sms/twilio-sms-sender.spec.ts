@@ -10,7 +10,7 @@ import { smsConfig } from '../config/namespaces';
 import { maskPhone, SmsSender, SmsSendError } from './sms-sender';
 import { createSmsSender } from './sms.module';
 import { SmsService } from './sms.service';
-import { parseTwilioUrl, TwilioSmsSender } from './twilio-sms-sender';
+import { TwilioSmsSender } from './twilio-sms-sender';
 
 describe(TwilioSmsSender.name, () => {
   let twilio: FakeTwilio;
@@ -122,24 +122,6 @@ describe(TwilioSmsSender.name, () => {
       expect(asked.size).toBe(0);
     });
   });
-});
-
-describe(parseTwilioUrl.name, () => {
-  it.each([
-    ['twilio://AC123:secret@+14155550100', { accountSid: 'AC123', authToken: 'secret', from: '+14155550100' }],
-    ['twilio://AC123:secret@%2B14155550100', { accountSid: 'AC123', authToken: 'secret', from: '+14155550100' }],
-    ['twilio://AC123:s%40cr%3At@+14155550100', { accountSid: 'AC123', authToken: 's@cr:t', from: '+14155550100' }],
-    ['twilio://AC123:secret@MGabc', { accountSid: 'AC123', authToken: 'secret', from: 'MGabc' }],
-  ])('reads %s', (url, expected) => {
-    expect(parseTwilioUrl(url)).toEqual(expected);
-  });
-
-  it.each(['twilio://AC123@+14155550100', 'twilio://:secret@+14155550100', 'twilio://AC123:secret@', 'http://AC1:t@+1', 'nonsense'])(
-    'refuses %s',
-    (url) => {
-      expect(() => parseTwilioUrl(url)).toThrow(/SMS_URL/);
-    },
-  );
 });
 
 describe(maskPhone.name, () => {

@@ -1,31 +1,6 @@
 import { withTimeout } from '../common/timeout';
+import type { TwilioAccount } from '../config/environment';
 import { SmsSender, SmsSendError } from './sms-sender';
-
-export interface TwilioAccount {
-  accountSid: string;
-  authToken: string;
-  /** A phone number in E.164, or a Messaging Service SID (MG…). */
-  from: string;
-}
-
-/** Reads `twilio://ACCOUNT_SID:AUTH_TOKEN@FROM` (FROM may be written +1415… or %2B1415…). */
-export function parseTwilioUrl(raw: string): TwilioAccount {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new Error('Invalid configuration: SMS_URL is not a valid URL');
-  }
-  const account = {
-    accountSid: decodeURIComponent(url.username),
-    authToken: decodeURIComponent(url.password),
-    from: decodeURIComponent(url.host),
-  };
-  if (url.protocol !== 'twilio:' || !account.accountSid || !account.authToken || !account.from) {
-    throw new Error('Invalid configuration: SMS_URL must be twilio://ACCOUNT_SID:AUTH_TOKEN@FROM_NUMBER');
-  }
-  return account;
-}
 
 /**
  * Twilio's Messages API over plain HTTPS (no SDK: the REST call is one form POST, and `apiUrl` lets
