@@ -11,7 +11,8 @@ import { Hold, HoldStore } from '../holds/hold-store';
 import { MailService } from '../mail/mail.service';
 import { chainSlots, endWallTime, indexToWallTime, localDateTime, SLOT_MINUTES } from '../scheduling/slots';
 import { appointmentFacts } from './appointment-facts';
-import { slotIndexesOf, toAppointmentView, toPendingView } from './appointment-view';
+import { holdOf } from './appointment-hold';
+import { toAppointmentView, toPendingView } from './appointment-view';
 import { AppointmentsRepository } from './appointments.repository';
 import {
   AppointmentList,
@@ -23,16 +24,6 @@ import {
 import { AppointmentEntity } from './entities/appointment.entity';
 import { HoldTokenService } from './hold-token.service';
 import { OpenSlotsService } from './open-slots.service';
-
-export function holdOf(appointment: AppointmentEntity): Hold {
-  return {
-    holdId: appointment.holdId,
-    providerId: appointment.providerId,
-    date: appointment.date,
-    slotIndexes: slotIndexesOf(appointment),
-    expiresAt: appointment.expiresAt,
-  };
-}
 
 @Injectable()
 export class AppointmentsService {

@@ -1,6 +1,6 @@
 import { ADMIN } from '../access/caller';
 import { HARNESS_TODAY, HOLD_TTL_SECONDS, ServiceHarness } from '../../test/support/service-harness';
-import { holdOf } from './appointments.service';
+import { holdOf } from './appointment-hold';
 import { ConfirmationService } from './confirmation.service';
 
 /** The slot of 10:00 wall-clock; the harness's clock starts at 09:00 in the provider's zone. */

@@ -11,7 +11,7 @@ import { daySlots, parseDate } from '../scheduling/slots';
 import { appointmentFacts } from './appointment-facts';
 import { effectiveStatus, slotIndexesOf, toAppointmentView } from './appointment-view';
 import { AppointmentsRepository } from './appointments.repository';
-import { holdOf } from './appointments.service';
+import { holdOf } from './appointment-hold';
 import { ConfirmationView } from './dto/appointment.dto';
 import { AppointmentEntity } from './entities/appointment.entity';
 import { HoldTokenService } from './hold-token.service';

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { ClientsRepository } from './clients.repository';
+import { toClientView } from './client-view';
 import { ClientView, ClientWithKeyView, CreateClientDto } from './dto/client.dto';
 import { actsForClient, assertAdmin, Caller } from '../access/caller';
 import { CLIENT_KEY_PREFIX, generateApiKey, hashApiKey } from '../access/api-keys';
@@ -9,16 +10,6 @@ import { ClientEntity } from './entities/client.entity';
 
 function notFound(id: number): AppError {
   return new AppError('CLIENT_NOT_FOUND', `Client ${id} does not exist`);
-}
-
-export function toClientView(client: ClientEntity): ClientView {
-  return {
-    id: client.id,
-    name: client.name,
-    email: client.email,
-    phone: client.phone,
-    created_at: new Date(client.createdAt).toISOString(),
-  };
 }
 
 @Injectable()

@@ -6,23 +6,13 @@ import { actsForProvider, assertAdmin, Caller } from '../access/caller';
 import { generateApiKey, hashApiKey, PROVIDER_KEY_PREFIX } from '../access/api-keys';
 import { CreateProviderDto, ProviderPage, ProviderView, ProviderWithKeyView } from './dto/provider.dto';
 import { ProviderEntity } from './entities/provider.entity';
+import { toProviderView } from './provider-view';
 import { ProvidersRepository } from './providers.repository';
 
 const DEFAULT_PAGE_SIZE = 20;
 
 function notFound(id: number): AppError {
   return new AppError('PROVIDER_NOT_FOUND', `Provider ${id} does not exist`);
-}
-
-export function toProviderView(provider: ProviderEntity): ProviderView {
-  return {
-    id: provider.id,
-    name: provider.name,
-    email: provider.email,
-    phone: provider.phone,
-    time_zone: provider.timeZone,
-    created_at: new Date(provider.createdAt).toISOString(),
-  };
 }
 
 @Injectable()

@@ -12,14 +12,13 @@ import { localDate } from '../scheduling/slots';
 import { CheckInDto, NextView, QueueEntryView, QueueView } from './dto/queue.dto';
 import { QueueEntryEntity } from './entities/queue-entry.entity';
 import { ServerSentEvent } from './event-stream';
-import { averageServiceMinutes, expectedTurns, learnPace, WALK_IN_MINUTES } from './expected-wait';
+import { WALK_IN_MINUTES } from './expected-wait';
 import { QueueChange, QueueEvents } from './queue-events';
+import { entryView, queueView } from './queue-view';
 import { QueueNotice, QueueNotifier } from './queue-notifier';
 import { NewQueueEntry, QueueRepository, QueueState } from './queue.repository';
 
 const MINUTE_MS = 60_000;
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 function entryFacts(entry: QueueEntryEntity): QueueEntryFacts {
   return {
@@ -31,62 +30,8 @@ function entryFacts(entry: QueueEntryEntity): QueueEntryFacts {
   };
 }
 
-/** An entry as it reads outside the queue (done, no_show, left): no position, no wait. */
-function entryView(entry: QueueEntryEntity): QueueEntryView {
-  return {
-    entry_id: entry.id,
-    provider_id: entry.providerId,
-    client_id: entry.clientId,
-    appointment_id: entry.appointmentId,
-    date: entry.date,
-    status: entry.status,
-    position: null,
-    expected_wait_minutes: null,
-    expected_start: null,
-    appointment_start: iso(entry.appointmentStartAt),
-    booked_minutes: entry.bookedMinutes,
-    checked_in_at: iso(entry.checkedInAt)!,
-    called_at: iso(entry.calledAt),
-    finished_at: iso(entry.finishedAt),
-  };
-}
-
-/** The whole queue at one revision: positions and expected waits as of `now` (see expected-wait.ts). */
-export function queueView(providerId: number, date: string, state: QueueState, now: number): QueueView {
-  const pace = learnPace(state.services);
-  const serving = state.active.find((entry) => entry.status === 'called') ?? null;
-  const waiting = state.active.filter((entry) => entry.status === 'waiting');
-  const turns = expectedTurns({
-    now,
-    pace,
-    serving: serving && { bookedMinutes: serving.bookedMinutes, calledAt: serving.calledAt ?? now },
-    waiting: waiting.map((entry) => ({ bookedMinutes: entry.bookedMinutes, notBefore: entry.appointmentStartAt })),
-  });
-  const nowServing: QueueEntryView | null = serving && {
-    ...entryView(serving),
-    position: 0,
-    expected_wait_minutes: 0,
-    expected_start: iso(serving.calledAt),
-  };
-  const entries = waiting.map((entry, i): QueueEntryView => ({
-    ...entryView(entry),
-    position: i + 1,
-    expected_wait_minutes: turns[i].waitMinutes,
-    expected_start: iso(turns[i].startsAt),
-  }));
-  // Before any measured service, the bookings are all there is to go by.
-  const booked = state.active.map((entry) => entry.bookedMinutes);
-  const average =
-    averageServiceMinutes(state.services) ?? (booked.length ? booked.reduce((a, b) => a + b, 0) / booked.length : WALK_IN_MINUTES);
-  return {
-    provider_id: providerId,
-    date,
-    now_serving: nowServing,
-    entries: nowServing ? [nowServing, ...entries] : entries,
-    average_service_minutes: round(average, 1),
-    pace: round(pace, 3),
-    revision: state.revision,
-  };
+function entryNotFound(entryId: number): AppError {
+  return new AppError('NOT_FOUND', `Queue entry ${entryId} does not exist`);
 }
 
 /**
@@ -94,10 +39,6 @@ export function queueView(providerId: number, date: string, state: QueueState, n
  * that follow them. Every change commits first, then is announced (one event per change, to every
  * subscriber on every process), then the texts go out in the background. Methods take plain ids.
  */
-function entryNotFound(entryId: number): AppError {
-  return new AppError('NOT_FOUND', `Queue entry ${entryId} does not exist`);
-}
-
 @Injectable()
 export class QueueService {
   constructor(

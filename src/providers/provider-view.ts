@@ -1,0 +1,13 @@
+import { ProviderView } from './dto/provider.dto';
+import { ProviderEntity } from './entities/provider.entity';
+
+export function toProviderView(provider: ProviderEntity): ProviderView {
+  return {
+    id: provider.id,
+    name: provider.name,
+    email: provider.email,
+    phone: provider.phone,
+    time_zone: provider.timeZone,
+    created_at: new Date(provider.createdAt).toISOString(),
+  };
+}
