@@ -6,7 +6,6 @@ import { CommonModule } from './common/common.module';
 import { SettingsModule } from './config/settings.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
-import { MailModule } from './mail/mail.module';
 import { ProvidersModule } from './providers/providers.module';
 import { QueueModule } from './queue/queue.module';
 import { SmsModule } from './sms/sms.module';
@@ -22,7 +21,6 @@ export class AppModule {
         CommonModule,
         DatabaseModule,
         AccessModule,
-        MailModule,
         HealthModule,
         ProvidersModule,
         ClientsModule,

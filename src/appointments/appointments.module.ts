@@ -6,6 +6,7 @@ import { ClientsModule } from '../clients/clients.module';
 import { DomainEventsModule } from '../common/domain-events.module';
 import { holdsConfig } from '../config/namespaces';
 import { HoldsModule } from '../holds/holds.module';
+import { MailModule } from '../mail/mail.module';
 import { ProvidersModule } from '../providers/providers.module';
 import { AppointmentsController } from './appointments.controller';
 import { AppointmentsRepository } from './appointments.repository';
@@ -31,6 +32,7 @@ import { ConfirmationService } from './confirmation.service';
       },
     }),
     HoldsModule,
+    MailModule,
     ProvidersModule,
     ClientsModule,
     DomainEventsModule,

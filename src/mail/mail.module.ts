@@ -1,11 +1,10 @@
 import { MailerModule } from '@nestjs-modules/mailer';
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { mailConfig } from '../config/namespaces';
 import { MailService } from './mail.service';
 import { createSmtpTransport } from './smtp-transport';
 
-@Global()
 @Module({
   imports: [
     MailerModule.forRootAsync({

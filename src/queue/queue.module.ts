@@ -4,6 +4,7 @@ import { AppointmentsModule } from '../appointments/appointments.module';
 import { ClientsModule } from '../clients/clients.module';
 import { DomainEventsModule } from '../common/domain-events.module';
 import { redisConfig } from '../config/namespaces';
+import { MailModule } from '../mail/mail.module';
 import { ProvidersModule } from '../providers/providers.module';
 import type { AppRedisClient } from '../redis/redis-client';
 import { REDIS_CLIENT, REDIS_SUBSCRIBER, RedisModule } from '../redis/redis.module';
@@ -17,7 +18,7 @@ import { QueueService } from './queue.service';
 import { MemoryStreamQuota, RedisStreamQuota, STREAMS_PER_KEY, StreamQuota } from './stream-quota';
 
 @Module({
-  imports: [RedisModule, ProvidersModule, ClientsModule, AppointmentsModule, SmsModule, DomainEventsModule],
+  imports: [RedisModule, MailModule, ProvidersModule, ClientsModule, AppointmentsModule, SmsModule, DomainEventsModule],
   controllers: [QueueController],
   providers: [
     QueueRepository,
