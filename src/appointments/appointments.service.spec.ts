@@ -43,7 +43,7 @@ describe(AppointmentsService.name, () => {
         slotIndexes: '40,41',
       });
       await expect(ask(rivalId, TEN_AM + 1)).rejects.toMatchObject({ code: 'SLOT_UNAVAILABLE', status: 409 });
-      expect(harness.mail.validations).toEqual([
+      expect(harness.mail.confirmationLinks).toEqual([
         expect.objectContaining({
           appointmentId: pending.appointment_id,
           link: expect.stringMatching(/^http:\/\/scheduler\.test\/api\/validate\?token=/),
@@ -55,7 +55,7 @@ describe(AppointmentsService.name, () => {
     });
 
     it.each([
-      { step: 'the validation email cannot be sent', fail: () => jest.spyOn(harness.mail, 'sendValidation') },
+      { step: 'the confirmation link email cannot be sent', fail: () => jest.spyOn(harness.mail, 'sendConfirmationLink') },
       { step: 'the pending appointment cannot be written', fail: () => jest.spyOn(harness.appointmentsRepository, 'insertPending') },
     ])('undoes everything when $step: the hold is released and no appointment is left', async ({ fail }) => {
       fail().mockRejectedValueOnce(new Error('the outside world said no'));

@@ -43,7 +43,7 @@ export class AppointmentsService {
   ) {}
 
   /**
-   * Holds the requested slots and mails the validation link. The claim is one atomic step in the
+   * Holds the requested slots and mails the confirmation link. The claim is one atomic step in the
    * hold store; if anything after it fails, the hold and the pending row are undone before the error
    * is answered, so a failed request leaves nothing behind.
    */
@@ -89,7 +89,7 @@ export class AppointmentsService {
         createdAt: now,
       });
       const token = this.tokens.sign(appointment.id, hold.holdId, hold.expiresAt);
-      await this.mail.sendValidation({
+      await this.mail.sendConfirmationLink({
         to: client.email,
         clientName: client.name,
         providerName: day.provider.name,

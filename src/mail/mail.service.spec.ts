@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Clock } from '../common/clock';
 import { validateEnvironment } from '../config/environment';
 import { mailConfig } from '../config/namespaces';
-import { MailService, ValidationMail } from './mail.service';
+import { ConfirmationLinkMail, MailService } from './mail.service';
 
 /** What reached the SMTP server: the envelope of the session and the message as sent. */
 interface Sent {
@@ -101,7 +101,7 @@ describe(MailService.name, () => {
   let smtp: Awaited<ReturnType<typeof startRecordingSmtp>>;
   let sut: MailService;
 
-  const validation = (to: string, clientName = 'Grace Hopper'): ValidationMail => ({
+  const confirmationLink = (to: string, clientName = 'Grace Hopper'): ConfirmationLinkMail => ({
     to,
     clientName,
     providerName: 'Dr. Ada Lovelace',
@@ -139,7 +139,7 @@ describe(MailService.name, () => {
   beforeEach(() => smtp.reset());
 
   it('sends to the bare address, from the bare MAIL_FROM address, and names both in the headers', async () => {
-    await sut.sendValidation(validation('grace@example.com'));
+    await sut.sendConfirmationLink(confirmationLink('grace@example.com'));
     const sent = sentOnlyTo('grace@example.com');
     expect(sent.envelope).toEqual({ from: 'desk@clinic.example', to: ['grace@example.com'] });
     const parsed = await simpleParser(sent.raw);
@@ -148,7 +148,7 @@ describe(MailService.name, () => {
   });
 
   it.each(PLAIN_ADDRESSES)('sends %j one message, to that address alone', async (address) => {
-    await sut.sendValidation(validation(address));
+    await sut.sendConfirmationLink(confirmationLink(address));
     const sent = sentOnlyTo(address);
     const parsed = await simpleParser(sent.raw);
     expect((parsed.to as { value: unknown[] }).value).toEqual([{ address, name: 'Grace Hopper' }]);
@@ -158,7 +158,7 @@ describe(MailService.name, () => {
     'refuses to mail %j before connecting, rather than let the mailer rewrite it into some address',
     async (address) => {
       const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-      await expect(sut.sendValidation(validation(address))).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+      await expect(sut.sendConfirmationLink(confirmationLink(address))).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
       // The refusal is logged for the operator, without the address.
       expect(warn).toHaveBeenCalledWith(expect.not.stringContaining('@'));
       warn.mockRestore();
@@ -171,7 +171,7 @@ describe(MailService.name, () => {
   );
 
   it.each(HOSTILE_NAMES)('keeps the name %j a name: one recipient, one To header, no header of its own', async (name) => {
-    await sut.sendValidation(validation('grace@example.com', name));
+    await sut.sendConfirmationLink(confirmationLink('grace@example.com', name));
     const sent = sentOnlyTo('grace@example.com');
     const headers = headerLines(sent.raw);
     expect(headers.filter((line) => /^(bcc|cc|x-inj):/i.test(line))).toEqual([]);
@@ -204,7 +204,7 @@ describe(`${MailService.name} without SMTP_URL`, () => {
   });
 
   it("writes each message to the outbox folder, named by the app's clock", async () => {
-    await sut.sendValidation({
+    await sut.sendConfirmationLink({
       to: 'grace@example.com',
       clientName: 'Grace Hopper',
       providerName: 'Dr. Ada Lovelace',

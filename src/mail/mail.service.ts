@@ -25,7 +25,7 @@ export interface AppointmentMailFacts {
   timeZone: string;
 }
 
-export interface ValidationMail extends AppointmentMailFacts {
+export interface ConfirmationLinkMail extends AppointmentMailFacts {
   link: string;
   expiresAt: string;
 }
@@ -65,8 +65,8 @@ export class MailService {
   private readonly logger = new Logger(MailService.name);
   private readonly outboxLogger = new Logger(OUTBOX_LOG_CONTEXT);
   private readonly templates = {
-    validationHtml: loadTemplate('validation.html.hbs'),
-    validationText: loadTemplate('validation.text.hbs'),
+    confirmationLinkHtml: loadTemplate('validation.html.hbs'),
+    confirmationLinkText: loadTemplate('validation.text.hbs'),
     confirmationHtml: loadTemplate('confirmation.html.hbs'),
     confirmationText: loadTemplate('confirmation.text.hbs'),
     queueNoticeHtml: loadTemplate('queue-notice.html.hbs'),
@@ -80,13 +80,13 @@ export class MailService {
     private readonly clock: Clock,
   ) {}
 
-  async sendValidation(mail: ValidationMail): Promise<void> {
+  async sendConfirmationLink(mail: ConfirmationLinkMail): Promise<void> {
     await this.send({
       to: mail.to,
       toName: mail.clientName,
       subject: `Confirm your appointment on ${mail.date} at ${mail.startTime}`,
-      html: this.templates.validationHtml(mail),
-      text: this.templates.validationText(mail),
+      html: this.templates.confirmationLinkHtml(mail),
+      text: this.templates.confirmationLinkText(mail),
     });
     if (this.config.logLinks) {
       // Only in outbox mode (no SMTP_URL): a developer on a bare machine needs the link.

@@ -1,14 +1,14 @@
-import { ConfirmationMail, MailService, QueueNoticeMail, ValidationMail } from '../../../src/mail/mail.service';
+import { ConfirmationLinkMail, ConfirmationMail, MailService, QueueNoticeMail } from '../../../src/mail/mail.service';
 import { PublicSurface } from './public-surface';
 
 /** Keeps every message instead of sending it; a spec makes a send fail with jest.spyOn(...).mockRejectedValueOnce. */
 export class RecordingMailService implements PublicSurface<MailService> {
-  readonly validations: ValidationMail[] = [];
+  readonly confirmationLinks: ConfirmationLinkMail[] = [];
   readonly confirmations: ConfirmationMail[] = [];
   readonly queueNotices: QueueNoticeMail[] = [];
 
-  async sendValidation(mail: ValidationMail): Promise<void> {
-    this.validations.push(mail);
+  async sendConfirmationLink(mail: ConfirmationLinkMail): Promise<void> {
+    this.confirmationLinks.push(mail);
   }
 
   async sendConfirmation(mail: ConfirmationMail): Promise<void> {
@@ -19,10 +19,10 @@ export class RecordingMailService implements PublicSurface<MailService> {
     this.queueNotices.push(mail);
   }
 
-  /** The token of the last validation link mailed for this appointment. */
+  /** The token of the last confirmation link mailed for this appointment. */
   tokenFor(appointmentId: number): string {
-    const mail = this.validations.filter((m) => m.appointmentId === appointmentId).at(-1);
-    if (!mail) throw new Error(`No validation mail for appointment ${appointmentId}`);
+    const mail = this.confirmationLinks.filter((m) => m.appointmentId === appointmentId).at(-1);
+    if (!mail) throw new Error(`No confirmation link mailed for appointment ${appointmentId}`);
     return new URL(mail.link).searchParams.get('token')!;
   }
 }
