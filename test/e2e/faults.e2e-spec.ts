@@ -1,39 +1,16 @@
 import { accessConfig } from '../../src/config/namespaces';
 import { backendKind, createBackend, describeBackend, servicesConfigured, TestBackend } from '../support/backend';
 import { createClient, createProvider, futureDate, openIndexes, publish } from '../support/factories';
-import { RawHttpConnection, RawResponse, whenRefusing } from '../support/raw-http';
+import { RawHttpConnection, whenRefusing } from '../support/raw-http';
 import { SseReader } from '../support/sse-reader';
 import { StallingSmtpServer } from '../support/stalling-smtp';
 import { startTestApp, TestApp } from '../support/test-app';
+import { expectUnavailableProblem, within } from '../support/expectations';
 
 /** The overall deadline of a call to the mail server in these specs (OUTBOUND_TIMEOUT_SECONDS). */
 const DEADLINE_MS = 1000;
 /** What a deadline may overrun by on a busy machine: scheduling, the database, the answer itself. */
 const SLACK_MS = 2000;
-
-/** Answers within `ms` or fails: a stalled mail server must never make a request (or a shutdown) hang. */
-async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function expectUnavailableProblem(response: RawResponse): void {
-  expect(response.status).toBe(503);
-  expect(response.headers['content-type']).toContain('application/problem+json');
-  expect(JSON.parse(response.body)).toMatchObject({
-    status: 503,
-    code: 'UNAVAILABLE',
-    type: expect.any(String),
-    title: expect.any(String),
-  });
-}
 
 describeBackend('a mail server that takes the message and never answers', () => {
   let backend: TestBackend;

@@ -4,10 +4,11 @@ import { ApiClient } from '../support/api-client';
 import { AppProcess, Exit, startAppProcess } from '../support/app-process';
 import { backendKind, createBackend, describeBackend, servicesConfigured, TestBackend } from '../support/backend';
 import { createClient, createProvider, futureDate, publish } from '../support/factories';
-import { RawHttpConnection, RawResponse, requestText, whenRefusing } from '../support/raw-http';
+import { RawHttpConnection, requestText, whenRefusing } from '../support/raw-http';
 import { StallingSmtpServer } from '../support/stalling-smtp';
 import { TcpProxy } from '../support/tcp-proxy';
 import { startTestApp } from '../support/test-app';
+import { expectUnavailableProblem } from '../support/expectations';
 
 /** The contract: after SIGTERM the process exits 0 within 15 s, whatever clients, mail or Redis are doing. */
 const EXIT_WITHIN_MS = 15_000;
@@ -29,17 +30,6 @@ const refusedAt = (host: string, port: number) =>
     });
     probe.once('error', () => resolve(true));
   });
-
-function expectUnavailable(response: RawResponse): void {
-  expect(response.status).toBe(503);
-  expect(response.headers['content-type']).toContain('application/problem+json');
-  expect(JSON.parse(response.body)).toMatchObject({
-    status: 503,
-    code: 'UNAVAILABLE',
-    type: expect.any(String),
-    title: expect.any(String),
-  });
-}
 
 /**
  * The real service (src/main.ts in a process of its own) stopped by SIGTERM while clients do everything
@@ -189,7 +179,7 @@ describeBackend('SIGTERM on the server process', () => {
   it('answers every request pipelined before the signal, in order, then closes the connection', async () => {
     const [stalled, created, hello] = await pipelined.responses(3, 0);
     // The first had waited on the mail server for its deadline; the two behind it had been carried out.
-    expectUnavailable(stalled);
+    expectUnavailableProblem(stalled);
     expect(created.status).toBe(201);
     expect(JSON.parse(created.body)).toMatchObject({ email: pipelinedEmail });
     expect(hello.status).toBe(200);
@@ -203,7 +193,7 @@ describeBackend('SIGTERM on the server process', () => {
     // The 503 may be ready before the request behind it is even read: it then closes the connection, and
     // that request goes unanswered and undone, as a client of a closing connection expects.
     expect(refused.length).toBeGreaterThanOrEqual(1);
-    refused.forEach(expectUnavailable);
+    refused.forEach(expectUnavailableProblem);
     expect(refused[refused.length - 1].headers.connection).toBe('close');
     expect(keptAlive.answered.trailingBytes).toBe(0);
     expect(keptAlive.closed).toBe(true);
@@ -214,7 +204,7 @@ describeBackend('SIGTERM on the server process', () => {
       const { responses, trailingBytes } = connection.answered;
       expect(trailingBytes).toBe(0);
       expect(responses.length).toBeLessThanOrEqual(1);
-      if (responses[0]?.status !== 200 && responses.length > 0) expectUnavailable(responses[0]);
+      if (responses[0]?.status !== 200 && responses.length > 0) expectUnavailableProblem(responses[0]);
       expect(connection.closed).toBe(true);
     }
   });

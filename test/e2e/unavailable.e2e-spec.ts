@@ -3,21 +3,9 @@ import { createClient, createProvider, futureDate, openIndexes, publish } from '
 import { SmtpSink } from '../support/smtp-sink';
 import { TcpProxy } from '../support/tcp-proxy';
 import { startTestApp, TestApp } from '../support/test-app';
+import { within } from '../support/expectations';
 
 const describeServices = backendKind() === 'services' && servicesConfigured() ? describe : describe.skip;
-
-/** Answers within `ms` or fails: a backing service that is down must never make a request hang. */
-async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 describeBackend('a mail server that refuses', () => {
   let backend: TestBackend;
