@@ -5,6 +5,7 @@ import { createSecretKey } from 'node:crypto';
 import { ClientsModule } from '../clients/clients.module';
 import { DomainEventsModule } from '../common/domain-events.module';
 import { holdsConfig } from '../config/namespaces';
+import { DeliveryModule } from '../delivery/delivery.module';
 import { HoldsModule } from '../holds/holds.module';
 import { MailModule } from '../mail/mail.module';
 import { ProvidersModule } from '../providers/providers.module';
@@ -33,6 +34,7 @@ import { ConfirmationService } from './confirmation.service';
     }),
     HoldsModule,
     MailModule,
+    DeliveryModule,
     ProvidersModule,
     ClientsModule,
     DomainEventsModule,

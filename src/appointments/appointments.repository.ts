@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Kysely, Selectable } from 'kysely';
-import { DatabaseService } from '../database/database.service';
+import { DatabaseService, Transaction } from '../database/database.service';
 import { isUniqueViolation } from '../database/errors';
 import { AppointmentsTable, Database } from '../database/schema';
 import { AppointmentEntity } from './entities/appointment.entity';
@@ -50,8 +50,21 @@ export class AppointmentsRepository {
     this.db = database.tables<'appointments' | 'booked_slots'>();
   }
 
-  async insertPending(appointment: NewAppointment): Promise<AppointmentEntity> {
-    const row = await this.db
+  /** Writes the pending appointment, and whatever `also` writes, in one transaction. */
+  insertPending(
+    appointment: NewAppointment,
+    also: (tx: Transaction, inserted: AppointmentEntity) => Promise<void>,
+  ): Promise<AppointmentEntity> {
+    return this.database.transaction(async (tx) => {
+      const inserted = await this.insertPendingIn(tx, appointment);
+      await also(tx, inserted);
+      return inserted;
+    });
+  }
+
+  private async insertPendingIn(tx: Transaction, appointment: NewAppointment): Promise<AppointmentEntity> {
+    const row = await tx
+      .tables<'appointments'>()
       .insertInto('appointments')
       .values({
         provider_id: appointment.providerId,
@@ -70,11 +83,6 @@ export class AppointmentsRepository {
       .returning('id')
       .executeTakeFirstOrThrow();
     return { ...appointment, id: row.id, confirmedAt: null, cancelledAt: null };
-  }
-
-  /** Undoes a request whose validation email could not be sent. */
-  async deletePending(id: number): Promise<void> {
-    await this.db.deleteFrom('appointments').where('id', '=', id).where('status', '=', 'pending').execute();
   }
 
   async findById(id: number): Promise<AppointmentEntity | null> {
@@ -107,11 +115,18 @@ export class AppointmentsRepository {
   /**
    * Books a pending appointment in one transaction: the status moves from pending to confirmed only
    * once (a second confirmation finds nothing to update), and each slot is inserted under the
-   * (provider, slot start) primary key, which refuses a slot that is already booked.
+   * (provider, slot start) primary key, which refuses a slot that is already booked. What `also`
+   * writes (the confirmation mail, the reminders) commits with the booking.
    */
-  async book(appointment: AppointmentEntity, slots: SlotToBook[], confirmedAt: number): Promise<BookingOutcome> {
+  async book(
+    appointment: AppointmentEntity,
+    slots: SlotToBook[],
+    confirmedAt: number,
+    also: (tx: Transaction) => Promise<void>,
+  ): Promise<BookingOutcome> {
     try {
-      return await this.db.transaction().execute(async (trx) => {
+      return await this.database.transaction(async (tx) => {
+        const trx = tx.tables<'appointments' | 'booked_slots'>();
         const updated = await trx
           .updateTable('appointments')
           .set({ status: 'confirmed', confirmed_at: confirmedAt })
@@ -131,6 +146,7 @@ export class AppointmentsRepository {
             })),
           )
           .execute();
+        await also(tx);
         return 'booked';
       });
     } catch (error) {
@@ -139,9 +155,13 @@ export class AppointmentsRepository {
     }
   }
 
-  /** Cancels a pending or confirmed appointment and frees its booked slots; false when already cancelled. */
-  cancel(id: number, cancelledAt: number): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+  /**
+   * Cancels a pending or confirmed appointment and frees its booked slots; false when already
+   * cancelled. What `also` writes (dropping its reminders) commits with the cancellation.
+   */
+  cancel(id: number, cancelledAt: number, also: (tx: Transaction) => Promise<void>): Promise<boolean> {
+    return this.database.transaction(async (tx) => {
+      const trx = tx.tables<'appointments' | 'booked_slots'>();
       const updated = await trx
         .updateTable('appointments')
         .set({ status: 'cancelled', cancelled_at: cancelledAt })
@@ -150,6 +170,7 @@ export class AppointmentsRepository {
         .executeTakeFirst();
       if (updated.numUpdatedRows === 0n) return false;
       await trx.deleteFrom('booked_slots').where('appointment_id', '=', id).execute();
+      await also(tx);
       return true;
     });
   }

@@ -43,10 +43,16 @@ describe(AppointmentsService.name, () => {
         slotIndexes: '40,41',
       });
       await expect(ask(rivalId, TEN_AM + 1)).rejects.toMatchObject({ code: 'SLOT_UNAVAILABLE', status: 409 });
-      expect(harness.mail.confirmationLinks).toEqual([
+      expect(harness.outbox.messages).toEqual([
         expect.objectContaining({
+          channel: 'email',
+          kind: 'validation',
           appointmentId: pending.appointment_id,
-          link: expect.stringMatching(/^http:\/\/scheduler\.test\/api\/validate\?token=/),
+          providerId,
+          payload: expect.objectContaining({
+            to: expect.stringMatching(/@scheduler\.test$/),
+            link: expect.stringMatching(/^http:\/\/scheduler\.test\/api\/validate\?token=/),
+          }),
         }),
       ]);
       expect(harness.emitted('appointment.requested')).toEqual([
@@ -55,7 +61,7 @@ describe(AppointmentsService.name, () => {
     });
 
     it.each([
-      { step: 'the confirmation link email cannot be sent', fail: () => jest.spyOn(harness.mail, 'sendConfirmationLink') },
+      { step: 'the confirmation link email cannot be written', fail: () => jest.spyOn(harness.outbox, 'add') },
       { step: 'the pending appointment cannot be written', fail: () => jest.spyOn(harness.appointmentsRepository, 'insertPending') },
     ])('undoes everything when $step: the hold is released and no appointment is left', async ({ fail }) => {
       fail().mockRejectedValueOnce(new Error('the outside world said no'));

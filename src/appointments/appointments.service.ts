@@ -7,13 +7,14 @@ import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { DomainEvents } from '../common/domain-events';
 import { holdsConfig, httpConfig } from '../config/namespaces';
+import { Outbox } from '../delivery/outbox.service';
 import { Hold, HoldStore } from '../holds/hold-store';
 import { MailService } from '../mail/mail.service';
 import { chainSlots, endWallTime, indexToWallTime, localDateTime, SLOT_MINUTES } from '../scheduling/slots';
 import { appointmentFacts } from './appointment-facts';
 import { holdOf } from './appointment-hold';
 import { toAppointmentView, toPendingView } from './appointment-view';
-import { AppointmentsRepository } from './appointments.repository';
+import { AppointmentsRepository, NewAppointment } from './appointments.repository';
 import {
   AppointmentList,
   AppointmentView,
@@ -36,6 +37,7 @@ export class AppointmentsService {
     private readonly holds: HoldStore,
     private readonly tokens: HoldTokenService,
     private readonly mail: MailService,
+    private readonly outbox: Outbox,
     private readonly clock: Clock,
     private readonly events: DomainEvents,
     @Inject(holdsConfig.KEY) private readonly holdSettings: ConfigType<typeof holdsConfig>,
@@ -43,9 +45,9 @@ export class AppointmentsService {
   ) {}
 
   /**
-   * Holds the requested slots and mails the confirmation link. The claim is one atomic step in the
-   * hold store; if anything after it fails, the hold and the pending row are undone before the error
-   * is answered, so a failed request leaves nothing behind.
+   * Holds the requested slots, then writes the pending appointment and its confirmation-link email in
+   * one transaction; the email goes out once that commits. If the write fails, the hold is released
+   * before the error is answered, so a failed request leaves nothing behind.
    */
   async request(dto: RequestAppointmentDto, caller: Caller): Promise<PendingAppointmentView> {
     assertActsForClient(caller, dto.client_id);
@@ -71,38 +73,49 @@ export class AppointmentsService {
     };
     if (!(await this.claimOrForget(hold))) throw slotUnavailable();
 
-    let appointment: AppointmentEntity | undefined;
+    const endMs = slots[slots.length - 1].endMs;
+    const pending: NewAppointment = {
+      providerId: hold.providerId,
+      clientId: client.id,
+      date: dto.date,
+      slotIndexes: hold.slotIndexes.join(','),
+      startTime: indexToWallTime(slots[0].index),
+      endTime: endWallTime(endMs, day.date, day.timeZone),
+      startAt: slots[0].startMs,
+      endAt: endMs,
+      status: 'pending',
+      holdId: hold.holdId,
+      expiresAt: hold.expiresAt,
+      createdAt: now,
+    };
+    let appointment: AppointmentEntity;
     try {
-      const endMs = slots[slots.length - 1].endMs;
-      appointment = await this.appointments.insertPending({
-        providerId: hold.providerId,
-        clientId: client.id,
-        date: dto.date,
-        slotIndexes: hold.slotIndexes.join(','),
-        startTime: indexToWallTime(slots[0].index),
-        endTime: endWallTime(endMs, day.date, day.timeZone),
-        startAt: slots[0].startMs,
-        endAt: endMs,
-        status: 'pending',
-        holdId: hold.holdId,
-        expiresAt: hold.expiresAt,
-        createdAt: now,
-      });
-      const token = this.tokens.sign(appointment.id, hold.holdId, hold.expiresAt);
-      await this.mail.sendConfirmationLink({
-        to: client.email,
-        clientName: client.name,
-        providerName: day.provider.name,
-        appointmentId: appointment.id,
-        date: appointment.date,
-        startTime: appointment.startTime,
-        endTime: appointment.endTime,
-        timeZone: day.timeZone,
-        expiresAt: localDateTime(hold.expiresAt, day.timeZone),
-        link: `${this.http.publicUrl}/api/validate?token=${encodeURIComponent(token)}`,
+      appointment = await this.appointments.insertPending(pending, async (tx, inserted) => {
+        const token = this.tokens.sign(inserted.id, hold.holdId, hold.expiresAt);
+        const mail = this.mail.confirmationLinkMail({
+          to: client.email,
+          clientName: client.name,
+          providerName: day.provider.name,
+          appointmentId: inserted.id,
+          date: inserted.date,
+          startTime: inserted.startTime,
+          endTime: inserted.endTime,
+          timeZone: day.timeZone,
+          expiresAt: localDateTime(hold.expiresAt, day.timeZone),
+          link: `${this.http.publicUrl}/api/validate?token=${encodeURIComponent(token)}`,
+        });
+        await this.outbox.add(tx, {
+          channel: 'email',
+          kind: 'validation',
+          appointmentId: inserted.id,
+          providerId: inserted.providerId,
+          payload: mail,
+        });
       });
     } catch (error) {
-      await this.undoRequest(hold, appointment);
+      await this.holds.release(hold).catch((releaseError: unknown) => {
+        this.logger.warn(`Hold ${hold.holdId} not released after a failed request: ${String(releaseError)}; it lapses at its expiry`);
+      });
       throw error;
     }
     await this.events.emit('appointment.requested', { ...appointmentFacts(appointment), expiresAt: hold.expiresAt });
@@ -133,7 +146,7 @@ export class AppointmentsService {
   async cancel(id: number, caller: Caller): Promise<AppointmentView> {
     const appointment = await this.findFor(id, caller);
     const cancelledAt = this.clock.nowMs();
-    if (appointment.status !== 'cancelled' && (await this.appointments.cancel(id, cancelledAt))) {
+    if (appointment.status !== 'cancelled' && (await this.appointments.cancel(id, cancelledAt, async () => undefined))) {
       await this.holds.release(holdOf(appointment)).catch((error: unknown) => {
         // The cancellation is committed; the hold lapses by itself at its expiry.
         this.logger.warn(`Hold of appointment ${id} not released: ${String(error)}`);
@@ -172,16 +185,6 @@ export class AppointmentsService {
     } catch (error) {
       this.holds.release(hold).catch(() => undefined);
       throw error;
-    }
-  }
-
-  /** Each undo step is tried even if another fails; whatever cannot be undone lapses with the hold. */
-  private async undoRequest(hold: Hold, appointment: AppointmentEntity | undefined): Promise<void> {
-    const steps = [this.holds.release(hold), appointment ? this.appointments.deletePending(appointment.id) : Promise.resolve()];
-    for (const outcome of await Promise.allSettled(steps)) {
-      if (outcome.status === 'rejected') {
-        this.logger.warn(`Could not fully undo the request of hold ${hold.holdId}: ${String(outcome.reason)}; it lapses at its expiry`);
-      }
     }
   }
 }

@@ -52,8 +52,14 @@ describe(ConfirmationService.name, () => {
       expect(await stillHeld(appointmentId)).toBe(false);
       harness.clock.advance(HOLD_TTL_SECONDS / 60 + 1);
       await expect(harness.request(providerId, rivalId, TEN_AM)).rejects.toMatchObject({ code: 'SLOT_UNAVAILABLE' });
-      expect(harness.mail.confirmations).toEqual([
-        expect.objectContaining({ appointmentId, ics: expect.stringContaining('BEGIN:VCALENDAR') }),
+      expect(harness.outbox.messages.filter((message) => message.kind === 'confirmation')).toEqual([
+        expect.objectContaining({
+          channel: 'email',
+          appointmentId,
+          payload: expect.objectContaining({
+            attachments: [expect.objectContaining({ content: expect.stringContaining('BEGIN:VCALENDAR') })],
+          }),
+        }),
       ]);
       expect(harness.emitted('appointment.confirmed')).toEqual([
         expect.objectContaining({ appointmentId, providerId, clientId, confirmedAt: now }),

@@ -5,6 +5,8 @@ import { Clock } from '../common/clock';
 import { DomainEvents } from '../common/domain-events';
 import { Hold, HoldStore } from '../holds/hold-store';
 import { buildIcs } from '../mail/ics';
+import { Transaction } from '../database/database.service';
+import { Outbox } from '../delivery/outbox.service';
 import { MailService } from '../mail/mail.service';
 import { ProvidersService } from '../providers/providers.service';
 import { daySlots, parseDate } from '../scheduling/slots';
@@ -37,6 +39,7 @@ export class ConfirmationService {
     private readonly clients: ClientsService,
     private readonly holds: HoldStore,
     private readonly mail: MailService,
+    private readonly outbox: Outbox,
     private readonly clock: Clock,
     private readonly events: DomainEvents,
   ) {}
@@ -76,11 +79,14 @@ export class ConfirmationService {
     const hold = holdOf(appointment);
     await this.readyHold(hold, appointment.id);
 
-    const provider = await this.providers.get(appointment.providerId);
+    const [provider, client] = await Promise.all([this.providers.get(appointment.providerId), this.clients.get(appointment.clientId)]);
     const slotStarts = new Map(daySlots(parseDate(appointment.date)!, provider.timeZone).map((s) => [s.index, s.startMs]));
     const slots = slotIndexesOf(appointment).map((slotIndex) => ({ slotIndex, startsAt: slotStarts.get(slotIndex)! }));
     const confirmedAt = this.clock.nowMs();
-    const outcome = await this.appointments.book(appointment, slots, confirmedAt);
+    const booked = { ...appointment, status: 'confirmed' as const, confirmedAt };
+    const outcome = await this.appointments.book(appointment, slots, confirmedAt, (tx) =>
+      this.writeConfirmation(tx, booked, { name: provider.name, email: provider.email, timeZone: provider.timeZone }, client),
+    );
     if (outcome !== 'booked') {
       // Lost to a cancellation or another confirmation (or, were the hold store wiped, another booking).
       await this.holds.release(hold).catch((error: unknown) => this.logger.warn(`Hold not released: ${String(error)}`));
@@ -89,9 +95,6 @@ export class ConfirmationService {
     }
     await this.holds.consume(hold).catch((error: unknown) => this.logger.warn(`Hold record not removed: ${String(error)}`));
     await this.events.emit('appointment.confirmed', { ...appointmentFacts(appointment), confirmedAt });
-
-    const booked = { ...appointment, status: 'confirmed' as const, confirmedAt };
-    await this.sendConfirmation(booked, provider.name, provider.email, provider.timeZone);
     return { status: 'confirmed', appointment: toAppointmentView(booked, confirmedAt) };
   }
 
@@ -142,37 +145,39 @@ export class ConfirmationService {
     return new AppError('SLOT_UNAVAILABLE', 'The held slots were taken meanwhile; please choose another');
   }
 
-  private async sendConfirmation(
+  /** The confirmation email with its calendar file, written in the booking's transaction. */
+  private async writeConfirmation(
+    tx: Transaction,
     appointment: AppointmentEntity,
-    providerName: string,
-    providerEmail: string,
-    timeZone: string,
+    provider: { name: string; email: string; timeZone: string },
+    client: { name: string; email: string },
   ): Promise<void> {
-    try {
-      const client = await this.clients.get(appointment.clientId);
-      await this.mail.sendConfirmation({
-        to: client.email,
-        clientName: client.name,
-        providerName,
-        appointmentId: appointment.id,
-        date: appointment.date,
-        startTime: appointment.startTime,
-        endTime: appointment.endTime,
-        timeZone,
-        ics: buildIcs({
-          uid: `appointment-${appointment.id}@scheduler`,
-          startMs: appointment.startAt,
-          endMs: appointment.endAt,
-          stampMs: appointment.confirmedAt ?? this.clock.nowMs(),
-          summary: `Appointment with ${providerName}`,
-          description: `Appointment ${appointment.id} with ${providerName}, ${appointment.date} ${appointment.startTime}–${appointment.endTime} (${timeZone})`,
-          organizerEmail: providerEmail,
-          attendeeEmail: client.email,
-        }),
-      });
-    } catch (error) {
-      // The booking is committed; a lost confirmation mail must not turn it into an error.
-      this.logger.warn(`Confirmation mail for appointment ${appointment.id} not sent: ${String(error)}`);
-    }
+    const mail = this.mail.confirmationMail({
+      to: client.email,
+      clientName: client.name,
+      providerName: provider.name,
+      appointmentId: appointment.id,
+      date: appointment.date,
+      startTime: appointment.startTime,
+      endTime: appointment.endTime,
+      timeZone: provider.timeZone,
+      ics: buildIcs({
+        uid: `appointment-${appointment.id}@scheduler`,
+        startMs: appointment.startAt,
+        endMs: appointment.endAt,
+        stampMs: appointment.confirmedAt ?? this.clock.nowMs(),
+        summary: `Appointment with ${provider.name}`,
+        description: `Appointment ${appointment.id} with ${provider.name}, ${appointment.date} ${appointment.startTime}–${appointment.endTime} (${provider.timeZone})`,
+        organizerEmail: provider.email,
+        attendeeEmail: client.email,
+      }),
+    });
+    await this.outbox.add(tx, {
+      channel: 'email',
+      kind: 'confirmation',
+      appointmentId: appointment.id,
+      providerId: appointment.providerId,
+      payload: mail,
+    });
   }
 }

@@ -69,6 +69,17 @@ export const smsConfig = namespace('sms', (env) => ({
   outboundTimeoutMs: env.OUTBOUND_TIMEOUT_SECONDS * 1000,
 }));
 
+export const deliveryConfig = namespace('delivery', (env) => ({
+  /** Messages one process sends at once. */
+  concurrency: 8,
+  /** How often an idle worker looks for retries and reminders falling due. */
+  pollMs: 1000,
+  /** How long a claimed message is a worker's: past its send deadline, so only a dead worker loses one. */
+  leaseMs: 2 * env.OUTBOUND_TIMEOUT_SECONDS * 1000 + 5000,
+  /** On shutdown, how long the messages in hand may take before they are handed back. */
+  shutdownGraceMs: Math.min(5000, env.OUTBOUND_TIMEOUT_SECONDS * 1000),
+}));
+
 export const holdsConfig = namespace('holds', (env, secrets) => ({
   ttlSeconds: env.HOLD_TTL_SECONDS,
   /** HS256 key of the hold tokens. */
@@ -86,6 +97,7 @@ export const CONFIG_NAMESPACES: ConfigNamespace[] = [
   httpConfig,
   mailConfig,
   smsConfig,
+  deliveryConfig,
   holdsConfig,
   accessConfig,
 ];

@@ -10,6 +10,27 @@ import { Database } from './schema';
 
 export type DatabaseKind = DatabaseConfig['kind'];
 
+/** An open transaction, handed from repository to repository; each sees only the tables it owns. */
+export class Transaction {
+  private readonly committed: (() => void)[] = [];
+
+  constructor(private readonly trx: Kysely<Database>) {}
+
+  /** Runs `then` once the transaction has committed (never if it rolls back), e.g. to wake a worker. */
+  afterCommit(then: () => void): void {
+    this.committed.push(then);
+  }
+
+  /** @internal Called by DatabaseService after the commit. */
+  runAfterCommit(): void {
+    for (const then of this.committed.splice(0)) then();
+  }
+
+  tables<T extends keyof Database>(): Kysely<Pick<Database, T>> {
+    return this.trx as unknown as Kysely<Pick<Database, T>>;
+  }
+}
+
 const PG_INT8_OID = 20;
 
 /** bigint columns hold epoch milliseconds and counts: numbers, well inside 2^53. */
@@ -73,6 +94,17 @@ export class DatabaseService implements OnApplicationShutdown {
    */
   tables<T extends keyof Database>(): Kysely<Pick<Database, T>> {
     return this.db as unknown as Kysely<Pick<Database, T>>;
+  }
+
+  /**
+   * Runs `work` in one transaction: every repository given `tx` writes into it, so rows of several
+   * modules (an appointment and its outbox message) commit together or not at all.
+   */
+  async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    let tx: Transaction | undefined;
+    const result = await this.db.transaction().execute((trx) => work((tx = new Transaction(trx))));
+    tx?.runAfterCommit();
+    return result;
   }
 
   /** Whether `SELECT … FOR UPDATE` exists (PostgreSQL); SQLite's single writer needs no row locks. */

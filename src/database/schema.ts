@@ -20,6 +20,8 @@ export interface Database {
   queue_days: QueueDaysTable;
   /** queue module */
   queue_entries: QueueEntriesTable;
+  /** delivery module: every email, text and webhook call */
+  outbox_messages: OutboxMessagesTable;
 }
 
 export interface ProvidersTable {
@@ -93,4 +95,36 @@ export interface QueueEntriesTable {
   checked_in_at: number;
   called_at: number | null;
   finished_at: number | null;
+}
+
+export type DeliveryChannel = 'email' | 'sms' | 'webhook';
+export type DeliveryStatus = 'queued' | 'sent' | 'failed';
+
+export interface OutboxMessagesTable {
+  id: Generated<number>;
+  channel: DeliveryChannel;
+  /** What the message is about: validation, confirmation, reminder, queue_called, … */
+  kind: string;
+  /** The full address, phone number or URL it goes to (masked in every view and log). */
+  recipient: string;
+  /** The whole message as the channel sends it, JSON. */
+  payload: string;
+  /** The one id the message keeps across retries (the email's Message-ID, the webhook-id). */
+  message_key: string;
+  appointment_id: number | null;
+  /** Whose appointment or subscription it concerns: a provider's key sees these. */
+  provider_id: number | null;
+  status: DeliveryStatus;
+  /** Every try, the successful one included; counted when a worker claims it. */
+  attempts: number;
+  last_error: string | null;
+  /** When it was first due: a reminder's time, or its creation; retries stop 24 hours after. */
+  due_at: number;
+  next_attempt_at: number;
+  /** Past this instant it is no use any more (a reminder once the appointment started): marked failed, not sent. */
+  send_before: number | null;
+  /** A worker holds it until then; a worker that died loses it at that time. */
+  lease_until: number | null;
+  created_at: number;
+  sent_at: number | null;
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Clock } from '../common/clock';
 import { validateEnvironment } from '../config/environment';
 import { mailConfig } from '../config/namespaces';
+import { DeliveryError } from '../delivery/outbox-message';
 import { ConfirmationLinkMail, MailService } from './mail.service';
 
 /** What reached the SMTP server: the envelope of the session and the message as sent. */
@@ -40,6 +41,9 @@ async function startRecordingSmtp(): Promise<RecordingSmtp> {
     },
     onRcptTo: (address, _session, callback) => {
       recording.recipients.push(address.address);
+      // The server's verdict on a recipient, by its local part: refused for good, or for now.
+      if (address.address.startsWith('nobody@')) return callback(Object.assign(new Error('No such user'), { responseCode: 550 }));
+      if (address.address.startsWith('busy@')) return callback(Object.assign(new Error('Mailbox busy, try later'), { responseCode: 451 }));
       callback();
     },
     onData: (stream, session, callback) => {
@@ -113,6 +117,8 @@ describe(MailService.name, () => {
     link: 'http://127.0.0.1:5000/api/validate?token=abc',
     expiresAt: '2026-07-20 11:15 (Europe/Paris)',
   });
+  const KEY = '8d5e3a2c-1f0b-4c1e-9a57-2b1f8e6d4c30';
+  const send = (mail: ConfirmationLinkMail, key = KEY) => sut.deliver(sut.confirmationLinkMail(mail), key);
   /** The one message of the test, which went to `address` alone over one connection. */
   const sentOnlyTo = (address: string): Sent => {
     expect({ connections: smtp.connections, recipients: smtp.recipients, messages: smtp.sent.length }).toEqual({
@@ -139,7 +145,7 @@ describe(MailService.name, () => {
   beforeEach(() => smtp.reset());
 
   it('sends to the bare address, from the bare MAIL_FROM address, and names both in the headers', async () => {
-    await sut.sendConfirmationLink(confirmationLink('grace@example.com'));
+    await send(confirmationLink('grace@example.com'));
     const sent = sentOnlyTo('grace@example.com');
     expect(sent.envelope).toEqual({ from: 'desk@clinic.example', to: ['grace@example.com'] });
     const parsed = await simpleParser(sent.raw);
@@ -148,7 +154,7 @@ describe(MailService.name, () => {
   });
 
   it.each(PLAIN_ADDRESSES)('sends %j one message, to that address alone', async (address) => {
-    await sut.sendConfirmationLink(confirmationLink(address));
+    await send(confirmationLink(address));
     const sent = sentOnlyTo(address);
     const parsed = await simpleParser(sent.raw);
     expect((parsed.to as { value: unknown[] }).value).toEqual([{ address, name: 'Grace Hopper' }]);
@@ -157,11 +163,10 @@ describe(MailService.name, () => {
   it.each(HOSTILE_ADDRESSES)(
     'refuses to mail %j before connecting, rather than let the mailer rewrite it into some address',
     async (address) => {
-      const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-      await expect(sut.sendConfirmationLink(confirmationLink(address))).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
-      // The refusal is logged for the operator, without the address.
-      expect(warn).toHaveBeenCalledWith(expect.not.stringContaining('@'));
-      warn.mockRestore();
+      // Refused for good (no retry can change the address), in words that do not repeat it.
+      const refusal = send(confirmationLink(address));
+      await expect(refusal).rejects.toBeInstanceOf(DeliveryError);
+      await expect(refusal).rejects.toMatchObject({ permanent: true, message: expect.not.stringContaining('@') });
       expect({ connections: smtp.connections, recipients: smtp.recipients, messages: smtp.sent.length }).toEqual({
         connections: 0,
         recipients: [],
@@ -171,13 +176,60 @@ describe(MailService.name, () => {
   );
 
   it.each(HOSTILE_NAMES)('keeps the name %j a name: one recipient, one To header, no header of its own', async (name) => {
-    await sut.sendConfirmationLink(confirmationLink('grace@example.com', name));
+    await send(confirmationLink('grace@example.com', name));
     const sent = sentOnlyTo('grace@example.com');
     const headers = headerLines(sent.raw);
     expect(headers.filter((line) => /^(bcc|cc|x-inj):/i.test(line))).toEqual([]);
     const parsed = await simpleParser(sent.raw);
     expect(parsed.to).toMatchObject({ value: [{ address: 'grace@example.com' }] });
     expect((parsed.to as { value: unknown[] }).value).toHaveLength(1);
+  });
+});
+
+describe(`${MailService.name} deliver, as the outbox worker calls it`, () => {
+  let dataDir: string;
+  let smtp: Awaited<ReturnType<typeof startRecordingSmtp>>;
+  let sut: MailService;
+  const mail = (to: string) => ({
+    to,
+    toName: 'Grace Hopper',
+    subject: 'Your appointment',
+    html: '<p>Hello</p>',
+    text: 'Hello',
+  });
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'scheduler-mail-deliver-'));
+    smtp = await startRecordingSmtp();
+    const config = mailConfig(validateEnvironment({ DATA_DIR: dataDir, SMTP_URL: smtp.url, MAIL_FROM: 'desk@clinic.example' }));
+    sut = new MailService(new MailerService({ transport: { url: config.smtpUrl } }, undefined as never), config, new Clock());
+  });
+  afterAll(async () => {
+    await smtp.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  beforeEach(() => smtp.reset());
+
+  it("sends under one Message-ID made of the message's key, the same on every try", async () => {
+    await sut.deliver(mail('grace@example.com'), 'key-1');
+    await sut.deliver(mail('grace@example.com'), 'key-1');
+    const ids = await Promise.all(smtp.sent.map(async (sent) => (await simpleParser(sent.raw)).messageId));
+    expect(ids).toEqual(['<key-1@clinic.example>', '<key-1@clinic.example>']);
+  });
+
+  it.each([
+    ['a recipient the server refuses for good (550)', 'nobody@example.com', true],
+    ['a recipient the server refuses for now (451)', 'busy@example.com', false],
+  ])('%s → a DeliveryError, permanent: %s', async (_, address, permanent) => {
+    const attempt = sut.deliver(mail(address), 'key-2');
+    await expect(attempt).rejects.toBeInstanceOf(DeliveryError);
+    await expect(attempt).rejects.toMatchObject({ permanent });
+  });
+
+  it('a mail server that is not there → a DeliveryError worth retrying', async () => {
+    const config = mailConfig(validateEnvironment({ DATA_DIR: dataDir, SMTP_URL: 'smtp://127.0.0.1:1', OUTBOUND_TIMEOUT_SECONDS: '2' }));
+    const unreachable = new MailService(new MailerService({ transport: { url: config.smtpUrl } }, undefined as never), config, new Clock());
+    await expect(unreachable.deliver(mail('grace@example.com'), 'key-3')).rejects.toMatchObject({ permanent: false });
   });
 });
 
@@ -204,7 +256,7 @@ describe(`${MailService.name} without SMTP_URL`, () => {
   });
 
   it("writes each message to the outbox folder, named by the app's clock", async () => {
-    await sut.sendConfirmationLink({
+    const mail = sut.confirmationLinkMail({
       to: 'grace@example.com',
       clientName: 'Grace Hopper',
       providerName: 'Dr. Ada Lovelace',
@@ -216,6 +268,7 @@ describe(`${MailService.name} without SMTP_URL`, () => {
       link: 'http://127.0.0.1:5000/api/validate?token=abc',
       expiresAt: '2026-07-20 11:15 (Europe/Paris)',
     });
+    await sut.deliver(mail, 'key');
 
     const files = readdirSync(join(dataDir, 'outbox'));
     expect(files).toEqual([expect.stringMatching(new RegExp(`^${clock.nowMs()}-[0-9a-f-]{36}\\.eml$`))]);

@@ -7,11 +7,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Envelope } from 'nodemailer/lib/mailer';
-import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { OUTBOX_LOG_CONTEXT } from '../common/redacting-logger';
 import { isPlainEmailAddress } from '../common/validators';
 import { withTimeout } from '../common/timeout';
+import { DeliveryError, EmailPayload } from '../delivery/outbox-message';
 import { mailConfig } from '../config/namespaces';
 
 export interface AppointmentMailFacts {
@@ -47,22 +47,19 @@ export interface QueueNoticeMail {
 
 type Template = HandlebarsTemplateDelegate<object>;
 
-/** One message to one person, addressed by the mail service itself. */
-interface OutgoingMail extends Omit<Parameters<MailerService['sendMail']>[0], 'to' | 'from' | 'envelope'> {
-  to: string;
-  toName: string;
-}
-
 function loadTemplate(name: string): Template {
   // Plain-text parts must not be HTML-escaped: an escaped "=" would break the link a person copies.
   const noEscape = name.endsWith('.text.hbs');
   return Handlebars.compile(readFileSync(join(__dirname, 'templates', name), 'utf8'), { strict: true, noEscape });
 }
 
-/** The only code that sends mail. Without SMTP_URL each message is written to the outbox folder. */
+/**
+ * The only code that writes and sends mail. Messages are rendered when the change that causes them
+ * is written (they go into the outbox with it) and sent later by the outbox worker through `deliver`.
+ * Without SMTP_URL each message is written to the outbox folder.
+ */
 @Injectable()
 export class MailService {
-  private readonly logger = new Logger(MailService.name);
   private readonly outboxLogger = new Logger(OUTBOX_LOG_CONTEXT);
   private readonly templates = {
     confirmationLinkHtml: loadTemplate('validation.html.hbs'),
@@ -73,63 +70,67 @@ export class MailService {
     queueNoticeText: loadTemplate('queue-notice.text.hbs'),
   };
   private outboxReady: Promise<unknown> | undefined;
+  private readonly senderDomain: string;
 
   constructor(
     private readonly mailer: MailerService,
     @Inject(mailConfig.KEY) private readonly config: ConfigType<typeof mailConfig>,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.senderDomain = config.from.address.split('@').pop() || 'localhost';
+  }
 
-  async sendConfirmationLink(mail: ConfirmationLinkMail): Promise<void> {
-    await this.send({
+  confirmationLinkMail(mail: ConfirmationLinkMail): EmailPayload {
+    return {
       to: mail.to,
       toName: mail.clientName,
       subject: `Confirm your appointment on ${mail.date} at ${mail.startTime}`,
       html: this.templates.confirmationLinkHtml(mail),
       text: this.templates.confirmationLinkText(mail),
-    });
-    if (this.config.logLinks) {
-      // Only in outbox mode (no SMTP_URL): a developer on a bare machine needs the link.
-      this.outboxLogger.log(`Validation link for appointment ${mail.appointmentId}: ${mail.link}`);
-    }
+      link: mail.link,
+    };
   }
 
-  async sendConfirmation(mail: ConfirmationMail): Promise<void> {
-    await this.send({
+  confirmationMail(mail: ConfirmationMail): EmailPayload {
+    return {
       to: mail.to,
       toName: mail.clientName,
       subject: `Appointment confirmed: ${mail.date} at ${mail.startTime}`,
       html: this.templates.confirmationHtml(mail),
       text: this.templates.confirmationText(mail),
       attachments: [{ filename: 'appointment.ics', content: mail.ics, contentType: 'text/calendar; charset=utf-8; method=REQUEST' }],
-    });
+    };
   }
 
-  async sendQueueNotice(mail: QueueNoticeMail): Promise<void> {
+  queueNoticeMail(mail: QueueNoticeMail): EmailPayload {
     const facts = { ...mail, turn: mail.kind === 'turn' };
-    await this.send({
+    return {
       to: mail.to,
       toName: mail.clientName,
       subject:
         mail.kind === 'turn' ? `It's your turn: ${mail.providerName} is ready for you` : `You're next in line for ${mail.providerName}`,
       html: this.templates.queueNoticeHtml(facts),
       text: this.templates.queueNoticeText(facts),
-    });
+    };
   }
 
   /**
+   * Sends one rendered message under the `Message-ID` made of `messageKey`, the same on every retry.
+   * Rejects with a DeliveryError, permanent when the server refused the recipient or the message
+   * (a 5xx reply to RCPT TO or DATA), or when the address on record is not a plain one.
+   *
    * Addresses are handed to nodemailer as objects, which it takes as they are, and the SMTP envelope
    * is given explicitly: a recipient is never re-parsed out of text, so no address or name can turn
-   * into another recipient or another header.
-   *
-   * nodemailer still rewrites an address object that is not a plain address (it drops `<`, `>` and
-   * control characters and splits at the last `@`), so such an address, which the API refuses but an
-   * older row may hold, is refused here before any connection.
+   * into another recipient or another header. nodemailer still rewrites an address object that is not
+   * a plain address (it drops `<`, `>` and control characters and splits at the last `@`), so such an
+   * address, which the API refuses but an older row may hold, is refused here before any connection.
    */
-  private async send({ to, toName, ...message }: OutgoingMail): Promise<void> {
+  async deliver({ to, toName, link, ...message }: EmailPayload, messageKey: string): Promise<void> {
     if (!isPlainEmailAddress(to)) {
-      this.logger.warn('Mail not sent: the recipient on record is not a plain email address');
-      throw AppError.field('email', 'The email address on record is not a plain address such as grace@example.com; no mail can go to it');
+      throw new DeliveryError(
+        'The recipient on record is not a plain email address (local-part, at sign, domain); no mail can go to it',
+        true,
+      );
     }
     // nodemailer's types allow only text in the envelope, but it takes address objects there too.
     const envelope = { from: { name: '', address: this.config.from.address }, to: [{ name: '', address: to }] } as unknown as Envelope;
@@ -137,17 +138,36 @@ export class MailService {
     try {
       // The transport destroys a stalled connection at the same deadline; this one also covers what comes before it.
       info = (await withTimeout(
-        this.mailer.sendMail({ ...message, from: this.config.from, to: { name: toName, address: to }, envelope }),
+        this.mailer.sendMail({
+          ...message,
+          messageId: `<${messageKey}@${this.senderDomain}>`,
+          from: this.config.from,
+          to: { name: toName, address: to },
+          envelope,
+        }),
         this.config.outboundTimeoutMs,
       )) as { message?: unknown };
     } catch (error) {
-      this.logger.warn(`Mail could not be sent: ${error instanceof Error ? error.message : String(error)}`);
-      throw new AppError('UNAVAILABLE', 'The mail server did not accept the message; nothing was changed');
+      throw toDeliveryError(error);
     }
     if (!this.config.smtpUrl && Buffer.isBuffer(info.message)) {
       this.outboxReady ??= mkdir(this.config.outboxDir, { recursive: true });
       await this.outboxReady;
       await writeFile(join(this.config.outboxDir, `${this.clock.nowMs()}-${randomUUID()}.eml`), info.message);
     }
+    if (link && this.config.logLinks) {
+      // Only in outbox mode (no SMTP_URL): a developer on a bare machine needs the link.
+      this.outboxLogger.log(`Confirmation link mailed (${message.subject}): ${link}`);
+    }
   }
+}
+
+/** SMTP replies that no retry can change: the server refused this recipient or this message. */
+const REFUSING_COMMANDS = new Set(['RCPT TO', 'DATA']);
+
+function toDeliveryError(error: unknown): DeliveryError {
+  const { responseCode, command, message } = error as { responseCode?: unknown; command?: unknown; message?: unknown };
+  const text = typeof message === 'string' ? message : String(error);
+  const permanent = typeof responseCode === 'number' && responseCode >= 500 && responseCode < 600 && REFUSING_COMMANDS.has(String(command));
+  return new DeliveryError(`The mail server did not take the message: ${text}`, permanent);
 }

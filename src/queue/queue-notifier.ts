@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ClientsService } from '../clients/clients.service';
 import { withRetry } from '../common/retry';
@@ -77,14 +78,17 @@ export class QueueNotifier implements BeforeApplicationShutdown, OnApplicationSh
       }
       await withRetry(
         () =>
-          this.mail.sendQueueNotice({
-            to: client.email,
-            clientName: client.name,
-            providerName: provider.name,
-            date,
-            kind: notice.kind,
-            waitMinutes: notice.waitMinutes,
-          }),
+          this.mail.deliver(
+            this.mail.queueNoticeMail({
+              to: client.email,
+              clientName: client.name,
+              providerName: provider.name,
+              date,
+              kind: notice.kind,
+              waitMinutes: notice.waitMinutes,
+            }),
+            randomUUID(),
+          ),
         SMS_RETRY,
         { signal: this.shutdown.signal },
       ).catch((error: unknown) =>

@@ -17,6 +17,6 @@ export function createSmsSender(config: ConfigType<typeof smsConfig>, clock: Clo
 /** Text messages, sent in the background. */
 @Module({
   providers: [{ provide: SmsSender, inject: [smsConfig.KEY, Clock], useFactory: createSmsSender }, SmsService],
-  exports: [SmsService],
+  exports: [SmsService, SmsSender],
 })
 export class SmsModule {}

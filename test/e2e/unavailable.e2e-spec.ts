@@ -1,13 +1,13 @@
 import { backendKind, createBackend, describeBackend, servicesConfigured, TestBackend } from '../support/backend';
 import { createClient, createProvider, futureDate, openIndexes, publish } from '../support/factories';
-import { SmtpSink } from '../support/smtp-sink';
+import { SmtpSink, validationLink } from '../support/smtp-sink';
 import { TcpProxy } from '../support/tcp-proxy';
 import { startTestApp, TestApp } from '../support/test-app';
 import { within } from '../support/expectations';
 
 const describeServices = backendKind() === 'services' && servicesConfigured() ? describe : describe.skip;
 
-describeBackend('a mail server that refuses', () => {
+describeBackend('a mail server that refuses for a while', () => {
   let backend: TestBackend;
   let smtp: SmtpSink;
   let sut: TestApp;
@@ -24,26 +24,34 @@ describeBackend('a mail server that refuses', () => {
     await backend?.dispose();
   });
 
-  it('gets a 503, and the request leaves no hold and no appointment behind', async () => {
+  it('still holds the slot at once, and the email arrives once when the server takes mail again', async () => {
     const provider = await createProvider(sut.api);
     const client = await createClient(sut.api);
     const date = futureDate(80);
     await publish(sut.api, provider.id, date, '09:00', '09:30');
 
     smtp.refuse = true;
-    const refused = await within(
-      15_000,
+    const held = await within(
+      2_000,
       sut.api.post('/api/client_schedule', { date, provider_id: provider.id, client_id: client.id, requested_slot: 36 }),
     );
-    expect(refused).toMatchObject({ status: 503, body: { code: 'UNAVAILABLE' } });
-    expect(await openIndexes(sut.api, provider.id, date)).toEqual([36, 37]);
-    await expect(sut.api.get(`/api/appointments?client_id=${client.id}`)).resolves.toMatchObject({ body: { items: [] } });
+    expect(held).toMatchObject({ status: 202, body: { status: 'pending' } });
+    expect(await openIndexes(sut.api, provider.id, date)).toEqual([37]);
+    // Refused at least once (the first try starts at the commit, the first retry within 5 s).
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(smtp.to(client.email)).toEqual([]);
 
     smtp.refuse = false;
-    await expect(
-      sut.api.post('/api/client_schedule', { date, provider_id: provider.id, client_id: client.id, requested_slot: 36 }),
-    ).resolves.toMatchObject({ status: 202 });
-  });
+    const mail = await smtp.waitFor(client.email, () => true, 15_000);
+    await expect(sut.api.post('/api/validate', { token: new URL(validationLink(mail)).searchParams.get('token') })).resolves.toMatchObject({
+      status: 200,
+      body: { status: 'confirmed' },
+    });
+    const confirmation = await smtp.waitFor(client.email, (m) => m.subject?.startsWith('Appointment confirmed') ?? false);
+    expect(confirmation.messageId).not.toBe(mail.messageId);
+    // Once each: the refused tries sent nothing.
+    expect(smtp.to(client.email)).toHaveLength(2);
+  }, 30_000);
 });
 
 describeServices('Redis or PostgreSQL going down', () => {

@@ -13,9 +13,11 @@ import { ClientsService } from '../../src/clients/clients.service';
 import { Clock } from '../../src/common/clock';
 import { DomainEventMap, DomainEventName } from '../../src/common/domain-events';
 import { DomainEventsModule } from '../../src/common/domain-events.module';
-import { holdsConfig, httpConfig } from '../../src/config/namespaces';
+import { holdsConfig, httpConfig, mailConfig } from '../../src/config/namespaces';
 import { HoldStore } from '../../src/holds/hold-store';
 import { MemoryHoldStore } from '../../src/holds/memory-hold-store';
+import { MailerService } from '@nestjs-modules/mailer';
+import { Outbox } from '../../src/delivery/outbox.service';
 import { MailService } from '../../src/mail/mail.service';
 import { ProvidersRepository } from '../../src/providers/providers.repository';
 import { ProvidersService } from '../../src/providers/providers.service';
@@ -31,7 +33,7 @@ import { InMemoryClientsRepository } from './fakes/memory-clients.repository';
 import { InMemoryProvidersRepository } from './fakes/memory-providers.repository';
 import { InMemoryQueueRepository } from './fakes/memory-queue.repository';
 import { InMemoryScheduleRepository } from './fakes/memory-schedule.repository';
-import { RecordingMailService } from './fakes/recording-mail.service';
+import { RecordingOutbox } from './fakes/recording-outbox';
 import { RecordingQueueNotifier } from './fakes/recording-queue-notifier';
 import { TestClock } from './test-clock';
 
@@ -54,6 +56,14 @@ const httpSettings: ConfigType<typeof httpConfig> = {
   trustedProxyHops: 0,
 };
 
+const mailSettings: ConfigType<typeof mailConfig> = {
+  smtpUrl: undefined,
+  from: { name: 'Scheduler', address: 'no-reply@scheduler.test' },
+  outboxDir: '/nonexistent',
+  logLinks: false,
+  outboundTimeoutMs: 1000,
+};
+
 export interface EmittedEvent {
   name: DomainEventName;
   payload: unknown;
@@ -72,7 +82,9 @@ export class ServiceHarness {
   readonly appointmentsRepository = new InMemoryAppointmentsRepository();
   readonly scheduleRepository = new InMemoryScheduleRepository(this.providersRepository);
   readonly queueRepository = new InMemoryQueueRepository();
-  readonly mail = new RecordingMailService();
+  /** Real rendering; sending is the outbox's, which records here. */
+  readonly mail = new MailService(undefined as unknown as MailerService, mailSettings, this.clock);
+  readonly outbox = new RecordingOutbox();
   readonly notifier = new RecordingQueueNotifier();
   readonly logger = new CapturingLogger();
   /** Every domain event, in the order emitted. */
@@ -129,6 +141,7 @@ export class ServiceHarness {
         { provide: ScheduleRepository, useValue: harness.scheduleRepository },
         { provide: QueueRepository, useValue: harness.queueRepository },
         { provide: MailService, useValue: harness.mail },
+        { provide: Outbox, useValue: harness.outbox },
         { provide: QueueNotifier, useValue: harness.notifier },
       ],
     }).compile();
@@ -183,7 +196,7 @@ export class ServiceHarness {
       { provider_id: providerId, client_id: clientId, date, requested_slot: slot },
       client(clientId),
     );
-    return { appointmentId: pending.appointment_id, token: this.mail.tokenFor(pending.appointment_id) };
+    return { appointmentId: pending.appointment_id, token: this.outbox.tokenFor(pending.appointment_id) };
   }
 
   /** A confirmed appointment: asked for, then confirmed through its link. */

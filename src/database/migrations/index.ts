@@ -2,6 +2,7 @@ import { Kysely, Migration } from 'kysely';
 import { DatabaseKind } from '../database.service';
 import { initialSchema } from './1764150000000-initial-schema';
 import { apiKeys } from './1764155000000-api-keys';
+import { outbox } from './1764170000000-outbox';
 import { queue } from './1764160000000-queue';
 
 /** Every migration by name; Kysely runs them in name order and records each in `kysely_migration`. */
@@ -10,6 +11,8 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
     '1764150000000-initial-schema': adoptable('InitialSchema1764150000000', initialSchema(kind)),
     '1764155000000-api-keys': adoptable('ApiKeys1764155000000', apiKeys()),
     '1764160000000-queue': adoptable('Queue1764160000000', queue(kind)),
+    // Migrations from here on were never TypeORM's.
+    '1764170000000-outbox': outbox(kind),
   };
 }
 

@@ -6,7 +6,9 @@ import {
   SlotToBook,
 } from '../../../src/appointments/appointments.repository';
 import { AppointmentEntity } from '../../../src/appointments/entities/appointment.entity';
+import { Transaction } from '../../../src/database/database.service';
 import { copy, PublicSurface } from './public-surface';
+import { FAKE_TRANSACTION } from './recording-outbox';
 
 interface BookedSlot {
   providerId: number;
@@ -26,14 +28,16 @@ export class InMemoryAppointmentsRepository implements PublicSurface<Appointment
   private readonly booked = new Map<string, BookedSlot>();
   private lastId = 0;
 
-  async insertPending(appointment: NewAppointment): Promise<AppointmentEntity> {
-    const row: AppointmentEntity = { ...copy(appointment), id: ++this.lastId, confirmedAt: null, cancelledAt: null };
+  /** As in one transaction: when `also` fails, nothing is written. */
+  async insertPending(
+    appointment: NewAppointment,
+    also: (tx: Transaction, inserted: AppointmentEntity) => Promise<void>,
+  ): Promise<AppointmentEntity> {
+    const row: AppointmentEntity = { ...copy(appointment), id: this.lastId + 1, confirmedAt: null, cancelledAt: null };
+    await also(FAKE_TRANSACTION, copy(row));
+    this.lastId = row.id;
     this.rows.set(row.id, row);
     return copy(row);
-  }
-
-  async deletePending(id: number): Promise<void> {
-    if (this.rows.get(id)?.status === 'pending') this.rows.delete(id);
   }
 
   async findById(id: number): Promise<AppointmentEntity | null> {
@@ -54,11 +58,17 @@ export class InMemoryAppointmentsRepository implements PublicSurface<Appointment
       .map(copy);
   }
 
-  async book(appointment: AppointmentEntity, slots: SlotToBook[], confirmedAt: number): Promise<BookingOutcome> {
+  async book(
+    appointment: AppointmentEntity,
+    slots: SlotToBook[],
+    confirmedAt: number,
+    also: (tx: Transaction) => Promise<void>,
+  ): Promise<BookingOutcome> {
     const row = this.rows.get(appointment.id);
     if (!row || row.status !== 'pending') return 'not-pending';
     const keys = slots.map((slot) => `${appointment.providerId}:${slot.startsAt}`);
     if (keys.some((key) => this.booked.has(key))) return 'slot-taken';
+    await also(FAKE_TRANSACTION);
     Object.assign(row, { status: 'confirmed', confirmedAt });
     slots.forEach((slot, i) =>
       this.booked.set(keys[i], {
@@ -72,9 +82,10 @@ export class InMemoryAppointmentsRepository implements PublicSurface<Appointment
     return 'booked';
   }
 
-  async cancel(id: number, cancelledAt: number): Promise<boolean> {
+  async cancel(id: number, cancelledAt: number, also: (tx: Transaction) => Promise<void>): Promise<boolean> {
     const row = this.rows.get(id);
     if (!row || (row.status !== 'pending' && row.status !== 'confirmed')) return false;
+    await also(FAKE_TRANSACTION);
     Object.assign(row, { status: 'cancelled', cancelledAt });
     for (const [key, slot] of this.booked) if (slot.appointmentId === id) this.booked.delete(key);
     return true;

@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import { MailService } from '../mail/mail.service';
+import { SmsSender, SmsSendError } from '../sms/sms-sender';
+import { ClaimedMessage, DeliveryError, EmailPayload, SmsPayload } from './outbox-message';
+
+/** Sends a claimed message on its channel; rejects with a DeliveryError (permanent or not) when it did not go. */
+@Injectable()
+export class ChannelSenders {
+  constructor(
+    private readonly mail: MailService,
+    private readonly sms: SmsSender,
+  ) {}
+
+  async send(message: ClaimedMessage): Promise<void> {
+    switch (message.channel) {
+      case 'email':
+        return this.mail.deliver(message.payload as EmailPayload, message.messageKey);
+      case 'sms': {
+        const { to, body } = message.payload as SmsPayload;
+        try {
+          return await this.sms.send(to, body);
+        } catch (error) {
+          if (error instanceof SmsSendError) throw new DeliveryError(error.message, !error.retryable);
+          throw error;
+        }
+      }
+      default:
+        throw new DeliveryError(`No sender for the ${message.channel} channel`, true);
+    }
+  }
+}

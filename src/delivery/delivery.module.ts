@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { MailModule } from '../mail/mail.module';
+import { SmsModule } from '../sms/sms.module';
+import { ChannelSenders } from './channel-senders';
+import { OutboxRepository } from './outbox.repository';
+import { Outbox } from './outbox.service';
+import { OutboxWorker } from './outbox-worker';
+
+/** The outbox: messages written with the change that causes them, and the workers that send them. */
+@Module({
+  imports: [MailModule, SmsModule],
+  providers: [OutboxRepository, Outbox, OutboxWorker, ChannelSenders],
+  exports: [Outbox, OutboxRepository],
+})
+export class DeliveryModule {}

@@ -1,0 +1,164 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { Clock } from '../common/clock';
+import { throttledWarning } from '../common/log-throttle';
+import { deliveryConfig } from '../config/namespaces';
+import { ChannelSenders } from './channel-senders';
+import { afterFailure, ClaimedMessage, DeliveryError } from './outbox-message';
+import { OutboxRepository } from './outbox.repository';
+
+/** Tries to record a send's outcome before giving up (the message then goes again when its lease lapses). */
+const MARK_ATTEMPTS = 3;
+
+/**
+ * Sends what the outbox holds, in every server process. Up to `concurrency` messages are in hand at
+ * once; a free place is filled from the outbox as soon as it frees, when a transaction adds a message
+ * (`wake`), or at the next poll, which also finds retries and reminders falling due and messages whose
+ * worker died (their lease lapsed).
+ */
+@Injectable()
+export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  // Not 'Outbox': that context is the developer's mail-folder mode, whose lines are not redacted.
+  private readonly logger = new Logger('Delivery');
+  private readonly warnDown = throttledWarning(this.logger);
+  private readonly inHand = new Map<number, { message: ClaimedMessage; done: Promise<void> }>();
+  private running = false;
+  private loop: Promise<void> | undefined;
+  /** Whether the outbox may hold due messages that were not claimed yet. */
+  private mayHaveDue = true;
+  private wakeUp: (() => void) | undefined;
+
+  constructor(
+    private readonly outbox: OutboxRepository,
+    private readonly senders: ChannelSenders,
+    private readonly clock: Clock,
+    @Inject(deliveryConfig.KEY) private readonly config: ConfigType<typeof deliveryConfig>,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** A transaction added a message: claim it now rather than at the next poll. */
+  wake(): void {
+    this.mayHaveDue = true;
+    this.wakeUp?.();
+  }
+
+  /**
+   * Claims nothing more, gives the messages in hand a moment to finish, and hands back the rest so
+   * that another process (or this one, restarted) sends them at once rather than after the lease.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.wakeUp?.();
+    await this.loop;
+    const unfinished = [...this.inHand.values()];
+    if (unfinished.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled(unfinished.map((entry) => entry.done)),
+      new Promise((resolve) => (timer = setTimeout(resolve, this.config.shutdownGraceMs))),
+    ]);
+    clearTimeout(timer);
+    const now = this.clock.nowMs();
+    await Promise.allSettled([...this.inHand.values()].map(({ message }) => this.outbox.release(message, now)));
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const room = this.config.concurrency - this.inHand.size;
+      if (room > 0 && this.mayHaveDue) {
+        this.mayHaveDue = false;
+        const claimed = await this.claim(room);
+        for (const message of claimed) this.start(message);
+        // A full batch: there may be more due at once.
+        if (claimed.length === room) this.mayHaveDue = true;
+        if (claimed.length > 0) continue;
+      }
+      await this.pause();
+    }
+  }
+
+  private async claim(limit: number): Promise<ClaimedMessage[]> {
+    const now = this.clock.nowMs();
+    try {
+      return await this.outbox.claim(now, limit, now + this.config.leaseMs);
+    } catch (error) {
+      this.warnDown(`Outbox not readable, will retry: ${describe(error)}`);
+      return [];
+    }
+  }
+
+  /** Until woken, a place frees, or the poll interval passes (then the outbox is read again). */
+  private pause(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.mayHaveDue = true;
+        finish();
+      }, this.config.pollMs);
+      const finish = () => {
+        clearTimeout(timer);
+        this.wakeUp = undefined;
+        resolve();
+      };
+      this.wakeUp = finish;
+    });
+  }
+
+  private start(message: ClaimedMessage): void {
+    const done = this.deliver(message).finally(() => {
+      this.inHand.delete(message.id);
+      this.wake();
+    });
+    this.inHand.set(message.id, { message, done });
+  }
+
+  private async deliver(message: ClaimedMessage): Promise<void> {
+    let failure: unknown;
+    try {
+      if (message.sendBefore !== null && this.clock.nowMs() >= message.sendBefore) {
+        throw new DeliveryError(`Not sent: it was of use only until ${new Date(message.sendBefore).toISOString()}`, true);
+      }
+      await this.senders.send(message);
+    } catch (error) {
+      failure = error;
+    }
+    const now = this.clock.nowMs();
+    if (failure === undefined) {
+      await this.record(message, () => this.outbox.markSent(message, now));
+      return;
+    }
+    const outcome = afterFailure(message, failure, now, Math.random());
+    const reason = describe(failure);
+    if (outcome.status === 'failed') {
+      this.logger.error(
+        `Message ${message.id} (${message.kind}, ${message.channel}) failed for good after ${message.attempts} tries: ${reason}`,
+      );
+    } else {
+      this.logger.warn(
+        `Message ${message.id} (${message.kind}, ${message.channel}) not sent (try ${message.attempts}), retrying at ${new Date(outcome.nextAttemptAt).toISOString()}: ${reason}`,
+      );
+    }
+    await this.record(message, () => this.outbox.markFailedTry(message, reason, outcome));
+  }
+
+  private async record(message: ClaimedMessage, write: () => Promise<void>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await write();
+      } catch (error) {
+        if (attempt >= MARK_ATTEMPTS) {
+          this.warnDown(`Outcome of message ${message.id} not recorded; it goes again when its lease lapses: ${describe(error)}`);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

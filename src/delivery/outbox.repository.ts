@@ -1,0 +1,210 @@
+import { Injectable } from '@nestjs/common';
+import { Kysely, Selectable } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import { redact } from '../common/redact';
+import { DatabaseService, Transaction } from '../database/database.service';
+import { Database, OutboxMessagesTable } from '../database/schema';
+import { ClaimedMessage, DeliveryStatus, NewMessage } from './outbox-message';
+
+type OutboxDb = Kysely<Pick<Database, 'outbox_messages'>>;
+
+/** Longest error text kept on a message: enough to tell what went wrong, never a whole reply. */
+const ERROR_TEXT_LIMIT = 500;
+
+export type OutboxRow = Selectable<OutboxMessagesTable>;
+
+export interface DeliveryFilter {
+  status?: DeliveryStatus;
+  channel?: string;
+  appointmentId?: number;
+  providerId?: number;
+  /** Rows with an id below this (the listing runs newest first). */
+  beforeId?: number;
+  limit: number;
+}
+
+export interface Backlog {
+  queued: number;
+  failed: number;
+  oldestQueuedAt: number | null;
+}
+
+function toClaimed(row: OutboxRow): ClaimedMessage {
+  return {
+    id: row.id,
+    channel: row.channel,
+    kind: row.kind,
+    recipient: row.recipient,
+    payload: JSON.parse(row.payload) as unknown,
+    messageKey: row.message_key,
+    attempts: row.attempts,
+    dueAt: row.due_at,
+    sendBefore: row.send_before,
+    createdAt: row.created_at,
+  };
+}
+
+function recipientOf(message: NewMessage): string {
+  return message.payload.to;
+}
+
+/**
+ * The outbox table. Messages are added inside the caller's transaction; workers claim due ones with
+ * a lease. Every later write of a claimed message is fenced by its `attempts`: a worker whose lease
+ * lapsed (and whose message another worker claimed again) can no longer change it.
+ */
+@Injectable()
+export class OutboxRepository {
+  private readonly db: OutboxDb;
+
+  constructor(private readonly database: DatabaseService) {
+    this.db = database.tables<'outbox_messages'>();
+  }
+
+  async add(tx: Transaction, messages: NewMessage[], now: number): Promise<void> {
+    if (messages.length === 0) return;
+    await tx
+      .tables<'outbox_messages'>()
+      .insertInto('outbox_messages')
+      .values(
+        messages.map((message) => ({
+          channel: message.channel,
+          kind: message.kind,
+          recipient: recipientOf(message),
+          payload: JSON.stringify(message.payload),
+          message_key: randomUUID(),
+          appointment_id: message.appointmentId ?? null,
+          provider_id: message.providerId ?? null,
+          status: 'queued' as const,
+          attempts: 0,
+          due_at: message.dueAt ?? now,
+          next_attempt_at: message.dueAt ?? now,
+          send_before: message.sendBefore ?? null,
+          created_at: now,
+        })),
+      )
+      .execute();
+  }
+
+  /** Drops the messages of these kinds about an appointment that have not gone out (a cancelled appointment's reminders). */
+  async dropQueued(tx: Transaction, appointmentId: number, kinds: string[]): Promise<void> {
+    await tx
+      .tables<'outbox_messages'>()
+      .deleteFrom('outbox_messages')
+      .where('appointment_id', '=', appointmentId)
+      .where('kind', 'in', kinds)
+      .where('status', '=', 'queued')
+      .execute();
+  }
+
+  /**
+   * Takes up to `limit` due messages for one worker until `leaseUntil`, counting the try. On
+   * PostgreSQL the rows are locked and skipped by concurrent claims (FOR UPDATE SKIP LOCKED), so two
+   * workers never take the same message; on SQLite the one connection runs one statement at a time.
+   */
+  async claim(now: number, limit: number, leaseUntil: number): Promise<ClaimedMessage[]> {
+    const rows = await this.db
+      .updateTable('outbox_messages')
+      .set((eb) => ({ lease_until: leaseUntil, attempts: eb('attempts', '+', 1) }))
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('outbox_messages')
+          .select('id')
+          .where('status', '=', 'queued')
+          .where('next_attempt_at', '<=', now)
+          .where((where) => where.or([where('lease_until', 'is', null), where('lease_until', '<=', now)]))
+          .orderBy('next_attempt_at')
+          .orderBy('id')
+          .limit(limit)
+          .$if(this.database.locksRows, (query) => query.forUpdate().skipLocked()),
+      )
+      .returningAll()
+      .execute();
+    return rows.map(toClaimed).sort((a, b) => a.id - b.id);
+  }
+
+  async markSent(message: ClaimedMessage, now: number): Promise<void> {
+    await this.fenced(message).set({ status: 'sent', sent_at: now, lease_until: null, last_error: null, next_attempt_at: now }).execute();
+  }
+
+  async markFailedTry(
+    message: ClaimedMessage,
+    error: string,
+    outcome: { status: 'queued'; nextAttemptAt: number } | { status: 'failed' },
+  ): Promise<void> {
+    await this.fenced(message)
+      .set({
+        status: outcome.status,
+        // A server's reply may quote the address: kept as the logs keep it, masked.
+        last_error: redact(error).slice(0, ERROR_TEXT_LIMIT),
+        lease_until: null,
+        ...(outcome.status === 'queued' ? { next_attempt_at: outcome.nextAttemptAt } : {}),
+      })
+      .execute();
+  }
+
+  /** Gives a claimed message back without a verdict (shutdown): due again at once, for any worker. */
+  async release(message: ClaimedMessage, now: number): Promise<void> {
+    await this.fenced(message).set({ lease_until: null, next_attempt_at: now }).execute();
+  }
+
+  /** Queues a failed message again, with a fresh day of retries; null when it is not failed (or not there). */
+  async requeue(id: number, now: number): Promise<OutboxRow | null> {
+    const row = await this.db
+      .updateTable('outbox_messages')
+      .set({ status: 'queued', due_at: now, next_attempt_at: now, lease_until: null })
+      .where('id', '=', id)
+      .where('status', '=', 'failed')
+      .returningAll()
+      .executeTakeFirst();
+    return row ?? null;
+  }
+
+  async findById(id: number): Promise<OutboxRow | null> {
+    return (await this.db.selectFrom('outbox_messages').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+  }
+
+  /** Newest first. */
+  async list(filter: DeliveryFilter): Promise<OutboxRow[]> {
+    return this.db
+      .selectFrom('outbox_messages')
+      .selectAll()
+      .$if(filter.status !== undefined, (query) => query.where('status', '=', filter.status!))
+      .$if(filter.channel !== undefined, (query) => query.where('channel', '=', filter.channel as OutboxRow['channel']))
+      .$if(filter.appointmentId !== undefined, (query) => query.where('appointment_id', '=', filter.appointmentId!))
+      .$if(filter.providerId !== undefined, (query) => query.where('provider_id', '=', filter.providerId!))
+      .$if(filter.beforeId !== undefined, (query) => query.where('id', '<', filter.beforeId!))
+      .orderBy('id', 'desc')
+      .limit(filter.limit)
+      .execute();
+  }
+
+  /** How many wait and how many failed, and since when the oldest message that is due has waited. */
+  async backlog(now: number): Promise<Backlog> {
+    const [counts, oldest] = await Promise.all([
+      this.db
+        .selectFrom('outbox_messages')
+        .select((eb) => ['status', eb.fn.countAll<number | string>().as('count')])
+        .where('status', 'in', ['queued', 'failed'])
+        .groupBy('status')
+        .execute(),
+      this.db
+        .selectFrom('outbox_messages')
+        .select((eb) => eb.fn.min('due_at').as('due_at'))
+        .where('status', '=', 'queued')
+        .where('due_at', '<=', now)
+        .executeTakeFirst(),
+    ]);
+    const count = (status: string) => Number(counts.find((row) => row.status === status)?.count ?? 0);
+    const oldestDue = oldest?.due_at;
+    return {
+      queued: count('queued'),
+      failed: count('failed'),
+      oldestQueuedAt: oldestDue === null || oldestDue === undefined ? null : Number(oldestDue),
+    };
+  }
+
+  private fenced(message: ClaimedMessage) {
+    return this.db.updateTable('outbox_messages').where('id', '=', message.id).where('attempts', '=', message.attempts);
+  }
+}

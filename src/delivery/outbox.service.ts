@@ -1,0 +1,30 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock';
+import { Transaction } from '../database/database.service';
+import { DeliveryKind, NewMessage } from './outbox-message';
+import { OutboxRepository } from './outbox.repository';
+import { OutboxWorker } from './outbox-worker';
+
+/**
+ * The one way to send a message: add it to the outbox inside the transaction of the change that
+ * causes it. It goes out once that transaction commits (this process's worker is woken then), and
+ * never if it rolls back.
+ */
+@Injectable()
+export class Outbox {
+  constructor(
+    private readonly repository: OutboxRepository,
+    private readonly worker: OutboxWorker,
+    private readonly clock: Clock,
+  ) {}
+
+  async add(tx: Transaction, ...messages: NewMessage[]): Promise<void> {
+    await this.repository.add(tx, messages, this.clock.nowMs());
+    tx.afterCommit(() => this.worker.wake());
+  }
+
+  /** Drops an appointment's messages of these kinds that have not gone out yet, in the same transaction. */
+  async drop(tx: Transaction, appointmentId: number, kinds: DeliveryKind[]): Promise<void> {
+    await this.repository.dropQueued(tx, appointmentId, kinds);
+  }
+}
