@@ -64,7 +64,7 @@ class ControlledSenders {
   readonly started: number[] = [];
   private readonly pending = new Map<number, { resolve: () => void; reject: (error: unknown) => void }>();
   hold = false;
-  failWith: unknown;
+  failWith: Error | undefined;
 
   send(message: ClaimedMessage): Promise<void> {
     this.started.push(message.id);
@@ -158,7 +158,7 @@ describe(OutboxWorker.name, () => {
     start();
     await until(() => outbox.outcomes.has(1));
     const outcome = outbox.outcomes.get(1)!;
-    expect(outcome).toMatchObject({ status, error: (error as Error).message });
+    expect(outcome).toMatchObject({ status, error: (error).message });
     if (outcome.status === 'queued') {
       // The first retry comes within 5 s.
       expect(outcome.nextAttemptAt).toBeGreaterThanOrEqual(before + 1000);
