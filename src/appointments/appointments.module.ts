@@ -7,6 +7,7 @@ import { DomainEventsModule } from '../common/domain-events.module';
 import { holdsConfig } from '../config/namespaces';
 import { HoldsModule } from '../holds/holds.module';
 import { MailModule } from '../mail/mail.module';
+import { MetricsModule } from '../metrics/metrics.module';
 import { ProvidersModule } from '../providers/providers.module';
 import { AppointmentsController } from './appointments.controller';
 import { AppointmentsRepository } from './appointments.repository';
@@ -33,6 +34,7 @@ import { ConfirmationService } from './confirmation.service';
     }),
     HoldsModule,
     MailModule,
+    MetricsModule,
     ProvidersModule,
     ClientsModule,
     DomainEventsModule,

@@ -9,6 +9,7 @@ import { DomainEvents } from '../common/domain-events';
 import { holdsConfig, httpConfig } from '../config/namespaces';
 import { Hold, HoldStore } from '../holds/hold-store';
 import { MailService } from '../mail/mail.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { chainSlots, endWallTime, indexToWallTime, localDateTime, SLOT_MINUTES } from '../scheduling/slots';
 import { appointmentFacts } from './appointment-facts';
 import { holdOf } from './appointment-hold';
@@ -38,6 +39,7 @@ export class AppointmentsService {
     private readonly mail: MailService,
     private readonly clock: Clock,
     private readonly events: DomainEvents,
+    private readonly metrics: MetricsService,
     @Inject(holdsConfig.KEY) private readonly holdSettings: ConfigType<typeof holdsConfig>,
     @Inject(httpConfig.KEY) private readonly http: ConfigType<typeof httpConfig>,
   ) {}
@@ -70,6 +72,7 @@ export class AppointmentsService {
       expiresAt: now + this.holdSettings.ttlSeconds * 1000,
     };
     if (!(await this.claimOrForget(hold))) throw slotUnavailable();
+    this.metrics.holdClaimed();
 
     let appointment: AppointmentEntity | undefined;
     try {

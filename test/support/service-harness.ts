@@ -17,6 +17,7 @@ import { holdsConfig, httpConfig } from '../../src/config/namespaces';
 import { HoldStore } from '../../src/holds/hold-store';
 import { MemoryHoldStore } from '../../src/holds/memory-hold-store';
 import { MailService } from '../../src/mail/mail.service';
+import { MetricsService } from '../../src/metrics/metrics.service';
 import { ProvidersRepository } from '../../src/providers/providers.repository';
 import { ProvidersService } from '../../src/providers/providers.service';
 import { ScheduleRepository } from '../../src/providers/schedule.repository';
@@ -94,6 +95,10 @@ export class ServiceHarness {
     return this.moduleRef.get(QueueService);
   }
 
+  get metrics(): MetricsService {
+    return this.moduleRef.get(MetricsService);
+  }
+
   get schedule(): ScheduleService {
     return this.moduleRef.get(ScheduleService);
   }
@@ -118,6 +123,7 @@ export class ServiceHarness {
         ClientsService,
         ScheduleService,
         QueueService,
+        MetricsService,
         { provide: holdsConfig.KEY, useValue: holdSettings },
         { provide: httpConfig.KEY, useValue: httpSettings },
         { provide: QueueEvents, useClass: MemoryQueueEvents },
