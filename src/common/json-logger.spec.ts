@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { createAppLogger } from '../app.setup';
 import { JsonLogger } from './json-logger';
-import { OUTBOX_LOG_CONTEXT } from './redacting-logger';
+import { OUTBOX_LOG_CONTEXT, RedactingLogger } from './redacting-logger';
 import { requestContext } from './request-context';
 
 const EMAIL = 'grace.hopper@example.com';
@@ -15,7 +15,7 @@ const LEAKY = `550 <${EMAIL}> rejected; key ${KEY}; link /api/validate?token=${T
 /** The app's logger in production (pino under the redaction), writing to a list instead of stdout. */
 function jsonAppLogger() {
   const lines: string[] = [];
-  const sut = createAppLogger(new JsonLogger({ write: (line: string) => lines.push(line) }));
+  const sut = createAppLogger(new JsonLogger({ write: (line: string) => lines.push(line) })) as RedactingLogger;
   const records = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
   return { sut, lines, records };
 }
