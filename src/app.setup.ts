@@ -4,16 +4,21 @@ import { ConfigType } from '@nestjs/config';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { secretsEqual } from './access/api-keys';
 import { AppError } from './common/app-error';
 import { HttpDrain } from './common/http-drain';
-import { API_PREFIX, DOCS_PATH, OPENAPI_JSON_PATH } from './common/api-paths';
+import { API_PREFIX, DOCS_PATH, HEALTH_LIVE_PATH, OPENAPI_JSON_PATH } from './common/api-paths';
 import { toProblem } from './common/problem';
 import { answerClientError, ProblemFilter, sendProblem } from './common/problem.filter';
 import { RedactingLogger } from './common/redacting-logger';
+import { requestContext, requestIdFrom } from './common/request-context';
 import { guardRequestBodies } from './common/request-body';
 import { ProblemView } from './common/swagger';
 import { createValidationPipe } from './common/validation-pipe';
-import { httpConfig } from './config/namespaces';
+import { accessConfig, httpConfig, logConfig } from './config/namespaces';
+import { MetricsService } from './metrics/metrics.service';
 
 /** Largest request body accepted; anything bigger is answered 413 before it is parsed. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -46,6 +51,9 @@ export function createHttpAdapter({ trustedProxyHops }: Pick<ConfigType<typeof h
     // What Node's HTTP parser refuses (a control character in a header, a bad chunk, two Content-Lengths,
     // headers over 16 KB) never becomes a request at all.
     clientErrorHandler: answerClientError,
+    // The caller's (or its proxy's) X-Request-Id when it is a sane token, so one id follows a request
+    // across services; otherwise a new one. Answered in X-Request-Id and written on the request's log lines.
+    genReqId: (request: IncomingMessage) => requestIdFrom(request.headers['x-request-id']),
   });
 }
 
@@ -56,6 +64,48 @@ export function createAppLogger(inner: LoggerService = new ConsoleLogger(), leve
 }
 
 /**
+ * Each request's id, log line and timing. Its id is answered in X-Request-Id and is the async context of
+ * its work, so every line logged meanwhile carries it (`req_id`); once answered, one line at info level
+ * (method, path without the query string, route, status, duration) and one observation of the duration
+ * histogram. Nothing here reads the body.
+ */
+function observeRequests(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  const { json } = app.get<ConfigType<typeof logConfig>>(logConfig.KEY);
+  const metrics = app.get(MetricsService);
+  const access = app.get<ConfigType<typeof accessConfig>>(accessConfig.KEY);
+  const secrets = [access.adminApiKey, access.metricsToken].filter((secret) => secret !== undefined);
+  const logger = new Logger('HTTP');
+  fastify.addHook('onRequest', (request, reply, done) => {
+    // The administrator's key and the metrics token have no shape the redaction knows: sent as the id,
+    // either would be written on every line of the request.
+    if (request.id === request.headers['x-request-id'] && secrets.some((secret) => secretsEqual(request.id, secret))) {
+      request.id = randomUUID();
+    }
+    reply.header('x-request-id', request.id);
+    // The rest of the request's handling (hooks, body parsing, guards, handler) runs in this context.
+    requestContext.run(request.id, done);
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    // The route's pattern (`/api/providers/:id`); undefined when no route matched.
+    const route = request.routeOptions.url;
+    const status = reply.statusCode;
+    const ms = reply.elapsedTime;
+    metrics.observeRequest(request.method, route, status, ms / 1000);
+    // The query string may carry a token (?token=, ?access_token=): only the path is logged.
+    const queryAt = request.url.indexOf('?');
+    const path = queryAt === -1 ? request.url : request.url.slice(0, queryAt);
+    const line = `${request.method} ${path} ${status} ${ms.toFixed(1)} ms`;
+    requestContext.run(request.id, () => {
+      if (json)
+        logger.log(line, { method: request.method, route: route ?? null, url: path, status, duration_ms: Math.round(ms * 10) / 10 });
+      else logger.log(line);
+    });
+    done();
+  });
+}
+
+/**
  * Everything `main.ts` and the e2e tests share: security headers, prefix, validation, errors, docs, and
  * refusing requests while draining. Stopping is src/shutdown.ts's (Nest's own signal hooks are not used).
  */
@@ -63,6 +113,7 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
   const http = app.get<ConfigType<typeof httpConfig>>(httpConfig.KEY);
   const fastify = app.getHttpAdapter().getInstance();
   guardRequestBodies(app);
+  observeRequests(app);
 
   // While the server drains (src/shutdown.ts), a request that still reaches it (pipelined behind one in
   // flight, or sent on a connection kept alive) gets a problem+json 503 like any other error and is not
@@ -75,8 +126,12 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
     drain.begin();
     done();
   });
-  fastify.addHook('onRequest', async () => {
-    if (drain.isDraining) throw new AppError('UNAVAILABLE', 'The server is shutting down; try again shortly');
+  // Liveness is answered while draining too: the process is alive, and an orchestrator that read 503 as
+  // dead would kill it before the requests in flight are answered.
+  fastify.addHook('onRequest', async (request) => {
+    if (drain.isDraining && request.routeOptions.url !== HEALTH_LIVE_PATH) {
+      throw new AppError('UNAVAILABLE', 'The server is shutting down; try again shortly');
+    }
   });
   fastify.addHook('onSend', async (request, reply, payload) => {
     if (drain.shouldCloseAfter(request.raw)) reply.header('connection', 'close');

@@ -5,7 +5,8 @@ import { InjectThrottlerStorage, ThrottlerStorage } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { accessConfig } from '../config/namespaces';
 import { AppError } from '../common/app-error';
-import { AuthenticatedRequest, PUBLIC_ROUTE, QUERY_TOKEN_ROUTE } from './access.decorators';
+import { AuthenticatedRequest, METRICS_TOKEN_ROUTE, PUBLIC_ROUTE, QUERY_TOKEN_ROUTE } from './access.decorators';
+import { secretsEqual } from './api-keys';
 import { AuthService } from './auth.service';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -27,6 +28,10 @@ export class AuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<FastifyRequest & AuthenticatedRequest>();
     const key = this.keyOf(request, this.reflector.getAllAndOverride<boolean>(QUERY_TOKEN_ROUTE, targets));
     if (!key) return this.refuse(context, 'Send an API key: Authorization: Bearer <key>');
+    if (this.reflector.getAllAndOverride<boolean>(METRICS_TOKEN_ROUTE, targets) && this.isMetricsToken(key)) {
+      request.viaMetricsToken = true;
+      return true;
+    }
     const caller = await this.auth.authenticate(key);
     if (!caller) return this.refuse(context, 'This API key is not valid');
     request.caller = caller;
@@ -46,6 +51,11 @@ export class AuthGuard implements CanActivate {
       throw new AppError('RATE_LIMITED', 'Too many requests without a valid API key; try again later');
     }
     throw new AppError('UNAUTHENTICATED', detail);
+  }
+
+  private isMetricsToken(key: string): boolean {
+    const token = this.config.metricsToken;
+    return token !== undefined && secretsEqual(key, token);
   }
 
   private keyOf(request: FastifyRequest, acceptsQueryToken: boolean): string | undefined {

@@ -8,6 +8,7 @@ import { holdsConfig } from '../config/namespaces';
 import { DeliveryModule } from '../delivery/delivery.module';
 import { HoldsModule } from '../holds/holds.module';
 import { MailModule } from '../mail/mail.module';
+import { MetricsModule } from '../metrics/metrics.module';
 import { ProvidersModule } from '../providers/providers.module';
 import { AppointmentsController } from './appointments.controller';
 import { AppointmentsRepository } from './appointments.repository';
@@ -35,6 +36,7 @@ import { ConfirmationService } from './confirmation.service';
     HoldsModule,
     MailModule,
     DeliveryModule,
+    MetricsModule,
     ProvidersModule,
     ClientsModule,
     DomainEventsModule,

@@ -58,6 +58,8 @@ describe(AppointmentsService.name, () => {
       expect(harness.emitted('appointment.requested')).toEqual([
         expect.objectContaining({ appointmentId: pending.appointment_id, clientId, expiresAt }),
       ]);
+      // The rival's request claimed nothing.
+      await expect(harness.metrics.scrape({ caller: ADMIN })).resolves.toMatch(/^scheduler_holds_claimed_total 1$/m);
     });
 
     it.each([

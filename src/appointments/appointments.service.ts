@@ -10,6 +10,7 @@ import { holdsConfig, httpConfig } from '../config/namespaces';
 import { Outbox } from '../delivery/outbox.service';
 import { Hold, HoldStore } from '../holds/hold-store';
 import { MailService } from '../mail/mail.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { chainSlots, endWallTime, indexToWallTime, localDateTime, SLOT_MINUTES } from '../scheduling/slots';
 import { appointmentFacts } from './appointment-facts';
 import { holdOf } from './appointment-hold';
@@ -40,6 +41,7 @@ export class AppointmentsService {
     private readonly outbox: Outbox,
     private readonly clock: Clock,
     private readonly events: DomainEvents,
+    private readonly metrics: MetricsService,
     @Inject(holdsConfig.KEY) private readonly holdSettings: ConfigType<typeof holdsConfig>,
     @Inject(httpConfig.KEY) private readonly http: ConfigType<typeof httpConfig>,
   ) {}
@@ -72,6 +74,7 @@ export class AppointmentsService {
       expiresAt: now + this.holdSettings.ttlSeconds * 1000,
     };
     if (!(await this.claimOrForget(hold))) throw slotUnavailable();
+    this.metrics.holdClaimed();
 
     const endMs = slots[slots.length - 1].endMs;
     const pending: NewAppointment = {

@@ -45,14 +45,32 @@ export class RedactingLogger implements LoggerService {
     return cleanPart(message);
   }
 
-  /** After the message come a stack or an Error, and the context: an Error there says as much as one in front. */
+  /**
+   * After the message come a stack or an Error, fields (a plain object, which the JSON logger writes as
+   * fields of the line), and the context: each is cleaned as the message is.
+   */
   private cleanRest(rest: unknown[]): unknown[] {
     return rest.map(cleanPart);
   }
 }
 
-function cleanPart(part: unknown): unknown {
+/** Fields nested deeper than this are dropped rather than walked: a log line's fields are flat. */
+const MAX_FIELD_DEPTH = 3;
+
+function cleanPart(part: unknown, depth = 0): unknown {
   if (typeof part === 'string') return redact(part);
   if (part instanceof Error) return redact(part.stack ?? part.message);
+  if (Array.isArray(part)) return depth >= MAX_FIELD_DEPTH ? '[…]' : part.map((item) => cleanPart(item, depth + 1));
+  if (isPlainObject(part)) {
+    if (depth >= MAX_FIELD_DEPTH) return '[…]';
+    // Keys are cleaned too: a map keyed by email address would otherwise show them.
+    return Object.fromEntries(Object.entries(part).map(([key, value]) => [redact(key), cleanPart(value, depth + 1)]));
+  }
   return part;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  return prototype === Object.prototype || prototype === null;
 }

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigurationError, validateEnvironment } from './environment';
-import { accessConfig, databaseConfig, holdsConfig, httpConfig, mailConfig, redisConfig, smsConfig } from './namespaces';
+import { accessConfig, databaseConfig, holdsConfig, httpConfig, logConfig, mailConfig, redisConfig, smsConfig } from './namespaces';
 
 const LONG_SECRET = 'j'.repeat(32);
 const LONG_ADMIN_KEY = 'a'.repeat(40);
@@ -19,6 +19,7 @@ function configOf(raw: Record<string, string | undefined>) {
     sms: smsConfig(env),
     holds: holdsConfig(env, SECRETS),
     access: accessConfig(env, SECRETS),
+    log: logConfig(env),
   };
 }
 
@@ -59,7 +60,13 @@ describe(validateEnvironment.name, () => {
         },
         sms: { account: null, apiUrl: 'https://api.twilio.com', outboxDir: join(dataDir, 'outbox'), outboundTimeoutMs: 10_000 },
         holds: { ttlSeconds: 900, jwtSecret: SECRETS.jwtSecret },
-        access: { adminApiKey: SECRETS.adminApiKey, rateLimitPerMinute: 600 },
+        access: {
+          adminApiKey: SECRETS.adminApiKey,
+          adminApiKeySource: join(dataDir, 'secrets.json'),
+          rateLimitPerMinute: 600,
+          metricsToken: undefined,
+        },
+        log: { json: false },
       });
       expect(sut({ DATA_DIR: dataDir })).toMatchObject({ NODE_ENV: 'development', JWT_SECRET: undefined, ADMIN_API_KEY: undefined });
     });
@@ -136,6 +143,7 @@ describe(validateEnvironment.name, () => {
       ['DATABASE_URL', 'http://db.example/x'],
       ['DATABASE_URL', 'not a url'],
       ['DATABASE_URL', 'sqlite:'],
+      ['METRICS_TOKEN', 'two words'],
       ['REDIS_URL', 'http://x'],
       ['REDIS_URL', 'localhost:6379'],
       ['REDIS_URL', 'nope'],
@@ -248,6 +256,15 @@ describe(validateEnvironment.name, () => {
     it('passes with both secrets of 32 characters or more', () => {
       const env = sut({ NODE_ENV: 'production', DATA_DIR: tempDataDir(), JWT_SECRET: ` ${LONG_SECRET} `, ADMIN_API_KEY: LONG_ADMIN_KEY });
       expect(env).toMatchObject({ NODE_ENV: 'production', JWT_SECRET: LONG_SECRET, ADMIN_API_KEY: LONG_ADMIN_KEY });
+    });
+
+    it('a METRICS_TOKEN, when set, must be 32 characters or more', () => {
+      const production = { NODE_ENV: 'production', DATA_DIR: tempDataDir(), JWT_SECRET: LONG_SECRET, ADMIN_API_KEY: LONG_ADMIN_KEY };
+      expect((errorOf({ ...production, METRICS_TOKEN: 'scrape-me' }) as Error).message).toBe(
+        'Invalid configuration: METRICS_TOKEN must be at least 32 characters in production',
+      );
+      expect(configOf({ ...production, METRICS_TOKEN: 'm'.repeat(32) }).access.metricsToken).toBe('m'.repeat(32));
+      expect(configOf(production).log.json).toBe(true);
     });
 
     it('short secrets are allowed outside production', () => {

@@ -241,6 +241,16 @@ export class Environment {
 
   @WholeNumber(0, 0, 10)
   TRUSTED_PROXY_HOPS!: number;
+
+  @Text()
+  @Rule('metricsToken', (value, env) => {
+    if (value === undefined) return undefined;
+    // Sent as `Authorization: Bearer <token>`: a space would split it.
+    if (/\s/.test(value as string)) return 'must not contain spaces';
+    const short = env.NODE_ENV === 'production' && (value as string).length < MIN_SECRET_LENGTH;
+    return short ? `must be at least ${MIN_SECRET_LENGTH} characters in production` : undefined;
+  })
+  METRICS_TOKEN?: string;
 }
 
 /** Outside production a secret may be anything or unset (then generated); in production it must be set and long. */

@@ -88,7 +88,16 @@ export const holdsConfig = namespace('holds', (env, secrets) => ({
 
 export const accessConfig = namespace('access', (env, secrets) => ({
   adminApiKey: secrets.adminApiKey,
+  /** Where the administrator's key is kept, for the start-up banner (never the key itself). */
+  adminApiKeySource: env.ADMIN_API_KEY === undefined ? join(env.DATA_DIR, 'secrets.json') : 'the ADMIN_API_KEY setting',
   rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+  /** A bearer token that may read /api/metrics besides the administrator's key; undefined: none. */
+  metricsToken: env.METRICS_TOKEN,
+}));
+
+export const logConfig = namespace('log', (env) => ({
+  /** One JSON object a line (pino) in production; readable lines elsewhere. */
+  json: env.NODE_ENV === 'production',
 }));
 
 export const CONFIG_NAMESPACES: ConfigNamespace[] = [
@@ -100,4 +109,5 @@ export const CONFIG_NAMESPACES: ConfigNamespace[] = [
   deliveryConfig,
   holdsConfig,
   accessConfig,
+  logConfig,
 ];

@@ -1,35 +1,85 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
+import { AppError } from '../common/app-error';
+import { HttpDrain } from '../common/http-drain';
+import { withTimeout } from '../common/timeout';
 import { DatabaseService } from '../database/database.service';
 import { HoldStore } from '../holds/hold-store';
-import { withTimeout } from '../common/timeout';
+import { HealthCheck, HealthChecks } from './health-checks';
 
 const CHECK_TIMEOUT_MS = 2000;
 
 export class HealthView {
   @ApiProperty({ enum: ['ok', 'unavailable'], example: 'ok' }) status: 'ok' | 'unavailable';
-  @ApiProperty({ example: { database: 'ok', hold_store: 'ok' } }) checks: Record<string, 'ok' | 'down'>;
+  @ApiProperty({
+    example: { database: 'ok', hold_store: 'ok' },
+    description: "Each check's result: `ok`, `down`, or the figures it reports",
+  })
+  checks: Record<string, unknown>;
 }
 
-async function probe(check: () => Promise<void>): Promise<'ok' | 'down'> {
-  try {
-    await withTimeout(check(), CHECK_TIMEOUT_MS);
-    return 'ok';
-  } catch {
-    return 'down';
-  }
+export class LiveView {
+  @ApiProperty({ enum: ['ok'], example: 'ok' }) status: 'ok';
 }
 
 @Injectable()
-export class HealthService {
+export class HealthService implements OnModuleInit, OnApplicationBootstrap {
+  private started = false;
+  /** Checks in progress, by kind: probes that arrive meanwhile share their answer instead of asking again. */
+  private readonly running = new Map<boolean, Promise<HealthView>>();
+
   constructor(
+    private readonly checks: HealthChecks,
     private readonly database: DatabaseService,
     private readonly holds: HoldStore,
+    private readonly drain: HttpDrain,
   ) {}
 
-  async check(): Promise<HealthView> {
-    const [database, holdStore] = await Promise.all([probe(() => this.database.ping()), probe(() => this.holds.ping())]);
-    const checks = { database, hold_store: holdStore };
-    return { status: database === 'ok' && holdStore === 'ok' ? 'ok' : 'unavailable', checks };
+  onModuleInit(): void {
+    this.checks.add({ name: 'database', critical: true, check: () => this.database.ping().then(() => 'ok') });
+    this.checks.add({ name: 'hold_store', critical: true, check: () => this.holds.ping().then(() => 'ok') });
+  }
+
+  /** Every module has started (the database migrated, connections made). */
+  onApplicationBootstrap(): void {
+    this.started = true;
+  }
+
+  /** Every check; `unavailable` when a critical one is down. */
+  check(): Promise<HealthView> {
+    return this.shared(false);
+  }
+
+  /**
+   * Whether this process should get traffic: started, not draining, and every critical check ok.
+   * Starting or draining: 503 problem+json, as the drain answers every request that reaches it.
+   */
+  async ready(): Promise<HealthView> {
+    if (!this.started) throw new AppError('UNAVAILABLE', 'The server is starting; try again shortly');
+    if (this.drain.isDraining) throw new AppError('UNAVAILABLE', 'The server is shutting down; try again shortly');
+    return this.shared(true);
+  }
+
+  private shared(criticalOnly: boolean): Promise<HealthView> {
+    let running = this.running.get(criticalOnly);
+    if (!running) {
+      running = this.run(this.checks.list(criticalOnly)).finally(() => this.running.delete(criticalOnly));
+      this.running.set(criticalOnly, running);
+    }
+    return running;
+  }
+
+  private async run(checks: readonly HealthCheck[]): Promise<HealthView> {
+    const results = await Promise.all(checks.map((check) => probe(check)));
+    const down = checks.some((check, i) => check.critical && results[i] === 'down');
+    return { status: down ? 'unavailable' : 'ok', checks: Object.fromEntries(checks.map((check, i) => [check.name, results[i]])) };
+  }
+}
+
+async function probe(check: HealthCheck): Promise<unknown> {
+  try {
+    return await withTimeout(check.check(), CHECK_TIMEOUT_MS);
+  } catch {
+    return 'down';
   }
 }

@@ -25,6 +25,12 @@ export interface NextOutcome {
   state: QueueState;
 }
 
+export interface WaitingCount {
+  providerId: number;
+  date: string;
+  waiting: number;
+}
+
 export type LeaveOutcome = { changed: true; entry: QueueEntryEntity; state: QueueState } | { changed: false; entry: QueueEntryEntity };
 
 /** Thrown inside a transaction to undo it and answer `value` instead. */
@@ -77,6 +83,20 @@ export class QueueRepository {
       .where('status', 'in', ACTIVE_STATUSES)
       .executeTakeFirst();
     return row ? toEntry(row) : null;
+  }
+
+  /** How many wait (checked in, not yet called) in each provider's queue of each day from `fromDate` on. */
+  async waitingCounts(fromDate: string): Promise<WaitingCount[]> {
+    const rows = await this.db
+      .selectFrom('queue_entries')
+      .select(['provider_id', 'date'])
+      .select((eb) => eb.fn.countAll<number | string>().as('waiting'))
+      .where('status', '=', 'waiting')
+      .where('date', '>=', fromDate)
+      .groupBy(['provider_id', 'date'])
+      .execute();
+    // PostgreSQL counts in bigint, which pg hands over as text.
+    return rows.map((row) => ({ providerId: row.provider_id, date: row.date, waiting: Number(row.waiting) }));
   }
 
   async findEntry(id: number): Promise<QueueEntryEntity | null> {

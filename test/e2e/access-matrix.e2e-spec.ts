@@ -45,6 +45,10 @@ const MATRIX: Row[] = [
   { method: 'GET', route: '/api', path: () => '/api', expect: ANYONE_200 },
   { method: 'GET', route: '/api/hello', path: () => '/api/hello', expect: ANYONE_200 },
   { method: 'GET', route: '/api/health', path: () => '/api/health', expect: ANYONE_200 },
+  { method: 'GET', route: '/api/health/live', path: () => '/api/health/live', expect: ANYONE_200 },
+  { method: 'GET', route: '/api/health/ready', path: () => '/api/health/ready', expect: ANYONE_200 },
+  // The administrator, or METRICS_TOKEN (test/e2e/operations.e2e-spec.ts), which is no caller's key.
+  { method: 'GET', route: '/api/metrics', path: () => '/api/metrics', expect: [401, 401, 200, 403, 403, 403, 403] },
   {
     method: 'POST',
     route: '/api/providers',

@@ -26,6 +26,9 @@ const CONTRACT: { method: 'get' | 'post'; path: string; success: string; body?: 
   { method: 'get', path: '/api', success: '200', response: ['name', 'links'] },
   { method: 'get', path: '/api/hello', success: '200', response: ['message'] },
   { method: 'get', path: '/api/health', success: '200', response: ['status', 'checks'] },
+  { method: 'get', path: '/api/health/live', success: '200', response: ['status'] },
+  { method: 'get', path: '/api/health/ready', success: '200', response: ['status', 'checks'] },
+  { method: 'get', path: '/api/metrics', success: '200', media: 'text/plain' },
   {
     method: 'post',
     path: '/api/providers',

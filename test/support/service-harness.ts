@@ -19,6 +19,7 @@ import { MemoryHoldStore } from '../../src/holds/memory-hold-store';
 import { MailerService } from '@nestjs-modules/mailer';
 import { Outbox } from '../../src/delivery/outbox.service';
 import { MailService } from '../../src/mail/mail.service';
+import { MetricsService } from '../../src/metrics/metrics.service';
 import { ProvidersRepository } from '../../src/providers/providers.repository';
 import { ProvidersService } from '../../src/providers/providers.service';
 import { ScheduleRepository } from '../../src/providers/schedule.repository';
@@ -106,6 +107,10 @@ export class ServiceHarness {
     return this.moduleRef.get(QueueService);
   }
 
+  get metrics(): MetricsService {
+    return this.moduleRef.get(MetricsService);
+  }
+
   get schedule(): ScheduleService {
     return this.moduleRef.get(ScheduleService);
   }
@@ -130,6 +135,7 @@ export class ServiceHarness {
         ClientsService,
         ScheduleService,
         QueueService,
+        MetricsService,
         { provide: holdsConfig.KEY, useValue: holdSettings },
         { provide: httpConfig.KEY, useValue: httpSettings },
         { provide: QueueEvents, useClass: MemoryQueueEvents },

@@ -1,6 +1,14 @@
 import { ACTIVE_STATUSES, QueueEntryEntity } from '../../../src/queue/entities/queue-entry.entity';
 import { MeasuredService, PACE_SAMPLES } from '../../../src/queue/expected-wait';
-import { CheckInOutcome, LeaveOutcome, NewQueueEntry, NextOutcome, QueueRepository, QueueState } from '../../../src/queue/queue.repository';
+import {
+  CheckInOutcome,
+  LeaveOutcome,
+  NewQueueEntry,
+  NextOutcome,
+  QueueRepository,
+  QueueState,
+  WaitingCount,
+} from '../../../src/queue/queue.repository';
 import { copy, PublicSurface } from './public-surface';
 
 const isActive = (entry: QueueEntryEntity) => ACTIVE_STATUSES.includes(entry.status);
@@ -18,6 +26,17 @@ export class InMemoryQueueRepository implements PublicSurface<QueueRepository> {
   async findActiveByAppointment(appointmentId: number): Promise<QueueEntryEntity | null> {
     const entry = [...this.entries.values()].find((e) => e.appointmentId === appointmentId && isActive(e));
     return entry ? copy(entry) : null;
+  }
+
+  async waitingCounts(fromDate: string): Promise<WaitingCount[]> {
+    const counts = new Map<string, WaitingCount>();
+    for (const entry of this.entries.values()) {
+      if (entry.status !== 'waiting' || entry.date < fromDate) continue;
+      const key = dayKey(entry.providerId, entry.date);
+      const count = counts.get(key) ?? { providerId: entry.providerId, date: entry.date, waiting: 0 };
+      counts.set(key, { ...count, waiting: count.waiting + 1 });
+    }
+    return [...counts.values()];
   }
 
   async findEntry(id: number): Promise<QueueEntryEntity | null> {
