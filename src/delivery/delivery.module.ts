@@ -1,15 +1,17 @@
 import { Module } from '@nestjs/common';
 import { MailModule } from '../mail/mail.module';
+import { MetricsModule } from '../metrics/metrics.module';
 import { SmsModule } from '../sms/sms.module';
 import { ChannelSenders } from './channel-senders';
+import { DeliveryMetrics } from './delivery-metrics';
 import { OutboxRepository } from './outbox.repository';
 import { Outbox } from './outbox.service';
 import { OutboxWorker } from './outbox-worker';
 
 /** The outbox: messages written with the change that causes them, and the workers that send them. */
 @Module({
-  imports: [MailModule, SmsModule],
-  providers: [OutboxRepository, Outbox, OutboxWorker, ChannelSenders],
+  imports: [MailModule, SmsModule, MetricsModule],
+  providers: [OutboxRepository, Outbox, OutboxWorker, ChannelSenders, DeliveryMetrics],
   exports: [Outbox, OutboxRepository],
 })
 export class DeliveryModule {}

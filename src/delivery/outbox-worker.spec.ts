@@ -158,7 +158,7 @@ describe(OutboxWorker.name, () => {
     start();
     await until(() => outbox.outcomes.has(1));
     const outcome = outbox.outcomes.get(1)!;
-    expect(outcome).toMatchObject({ status, error: (error).message });
+    expect(outcome).toMatchObject({ status, error: error.message });
     if (outcome.status === 'queued') {
       // The first retry comes within 5 s.
       expect(outcome.nextAttemptAt).toBeGreaterThanOrEqual(before + 1000);

@@ -4,6 +4,7 @@ import { Clock } from '../common/clock';
 import { throttledWarning } from '../common/log-throttle';
 import { deliveryConfig } from '../config/namespaces';
 import { ChannelSenders } from './channel-senders';
+import { DeliveryMetrics } from './delivery-metrics';
 import { afterFailure, ClaimedMessage, DeliveryError } from './outbox-message';
 import { OutboxRepository } from './outbox.repository';
 
@@ -33,6 +34,7 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly senders: ChannelSenders,
     private readonly clock: Clock,
     @Inject(deliveryConfig.KEY) private readonly config: ConfigType<typeof deliveryConfig>,
+    private readonly metrics?: DeliveryMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -127,11 +129,13 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
     }
     const now = this.clock.nowMs();
     if (failure === undefined) {
+      this.metrics?.tried(message.channel, 'sent');
       await this.record(message, () => this.outbox.markSent(message, now));
       return;
     }
     const outcome = afterFailure(message, failure, now, Math.random());
     const reason = describe(failure);
+    this.metrics?.tried(message.channel, outcome.status === 'failed' ? 'failed' : 'retry');
     if (outcome.status === 'failed') {
       this.logger.error(
         `Message ${message.id} (${message.kind}, ${message.channel}) failed for good after ${message.attempts} tries: ${reason}`,

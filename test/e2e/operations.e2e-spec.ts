@@ -256,6 +256,33 @@ describeBackend('operations: logs, health checks and metrics', () => {
       expect(text).not.toContain(`route="/api/providers/${provider.id}"`);
       expect(text).not.toContain('/api/unknown/');
     });
+
+    it('shows the outbox: what waits, what failed, and the tries of this process by outcome', async () => {
+      const scrape = async () => (await sut.api.get('/api/metrics')).text;
+      const provider = await createProvider(sut.api);
+      const client = await createClient(sut.api);
+      const date = futureDate(14);
+      await publish(sut.api, provider.id, date, '09:00', '10:00');
+      const sentBefore = sample(await scrape(), 'scheduler_outbox_tries_total{channel="email",outcome="sent"}') ?? 0;
+      const request = await sut.api.post('/api/client_schedule', {
+        date,
+        provider_id: provider.id,
+        client_id: client.id,
+        requested_slot: 36,
+      });
+      expect(request.status).toBe(202);
+
+      // The validation email leaves at once; its try is counted when it is marked sent.
+      let text = await scrape();
+      for (let i = 0; i < 50 && (sample(text, 'scheduler_outbox_tries_total{channel="email",outcome="sent"}') ?? 0) <= sentBefore; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        text = await scrape();
+      }
+      expect(sample(text, 'scheduler_outbox_tries_total{channel="email",outcome="sent"}')).toBe(sentBefore + 1);
+      expect(sample(text, 'scheduler_outbox_messages{status="queued"}')).toEqual(expect.any(Number));
+      expect(sample(text, 'scheduler_outbox_messages{status="failed"}')).toEqual(expect.any(Number));
+      expect(sample(text, 'scheduler_outbox_oldest_due_seconds')).toBeGreaterThanOrEqual(0);
+    });
   });
 
   describe('beside a load balancer', () => {
