@@ -54,4 +54,11 @@ export class ClientsRepository {
     const [row] = await this.database.fetch(this.db.selectFrom('clients').selectAll().where('id', '=', id));
     return row ? toClient(row) : null;
   }
+
+  /** The clients among these ids that exist, in one query. */
+  async findByIds(ids: number[]): Promise<ClientEntity[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.selectFrom('clients').selectAll().where('id', 'in', ids).execute();
+    return rows.map(toClient);
+  }
 }

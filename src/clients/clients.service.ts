@@ -52,6 +52,12 @@ export class ClientsService {
     return client;
   }
 
+  /** The clients among these ids that exist (read at once), by id. */
+  async getMany(ids: number[]): Promise<Map<number, ClientEntity>> {
+    const clients = await this.clients.findByIds([...new Set(ids)]);
+    return new Map(clients.map((client) => [client.id, client]));
+  }
+
   /** The administrator or the client itself; to anyone else the client does not exist. */
   async view(id: number, caller: Caller): Promise<ClientView> {
     if (!actsForClient(caller, id)) throw notFound(id);

@@ -142,7 +142,8 @@ export class QueueController {
     description:
       'The client being served is done (its service time is recorded and the provider’s pace learns from it); the first ' +
       'waiting is called and gets a text that it is their turn, and the one then first in line a text that they are next ' +
-      '(an email for a client without a phone). Texts go out in the background. 409 QUEUE_EMPTY when nobody is in the queue. ' +
+      '(an email for a client without a phone). They are written with the call and sent once it has committed; the answer ' +
+      'does not wait for them. 409 QUEUE_EMPTY when nobody is in the queue. ' +
       'Who: the administrator or the provider.',
   })
   @ApiResponse({ status: 200, type: NextView })

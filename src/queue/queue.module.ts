@@ -4,28 +4,26 @@ import { AppointmentsModule } from '../appointments/appointments.module';
 import { ClientsModule } from '../clients/clients.module';
 import { DomainEventsModule } from '../common/domain-events.module';
 import { redisConfig } from '../config/namespaces';
+import { DeliveryModule } from '../delivery/delivery.module';
 import { MailModule } from '../mail/mail.module';
 import { MetricsModule } from '../metrics/metrics.module';
 import { ProvidersModule } from '../providers/providers.module';
 import type { AppRedisClient } from '../redis/redis-client';
 import { REDIS_CLIENT, REDIS_SUBSCRIBER, RedisModule } from '../redis/redis.module';
-import { SmsModule } from '../sms/sms.module';
 import { EventStreams } from './event-stream';
 import { MemoryQueueEvents, QueueEvents, RedisQueueEvents } from './queue-events';
 import { QueueMetrics } from './queue-metrics';
-import { QueueNotifier } from './queue-notifier';
 import { QueueController } from './queue.controller';
 import { QueueRepository } from './queue.repository';
 import { QueueService } from './queue.service';
 import { MemoryStreamQuota, RedisStreamQuota, STREAMS_PER_KEY, StreamQuota } from './stream-quota';
 
 @Module({
-  imports: [RedisModule, MailModule, MetricsModule, ProvidersModule, ClientsModule, AppointmentsModule, SmsModule, DomainEventsModule],
+  imports: [RedisModule, MailModule, MetricsModule, ProvidersModule, ClientsModule, AppointmentsModule, DeliveryModule, DomainEventsModule],
   controllers: [QueueController],
   providers: [
     QueueRepository,
     QueueService,
-    QueueNotifier,
     QueueMetrics,
     EventStreams,
     {

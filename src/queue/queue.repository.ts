@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Kysely, Selectable } from 'kysely';
-import { DatabaseService } from '../database/database.service';
+import { DatabaseService, Transaction } from '../database/database.service';
 import { isUniqueViolation } from '../database/errors';
 import { Database, QueueEntriesTable } from '../database/schema';
 import { ACTIVE_STATUSES, QueueEntryEntity } from './entities/queue-entry.entity';
@@ -166,9 +166,19 @@ export class QueueRepository {
     }
   }
 
-  /** Done for the one being served (its service time is its called_at → finished_at), called for the first waiting. Null when nobody is in the queue. */
-  callNext(providerId: number, date: string, now: number): Promise<NextOutcome | null> {
-    return this.change(providerId, date, async (trx, revision) => {
+  /**
+   * Done for the one being served (its service time is its called_at → finished_at), called for the
+   * first waiting. Null when nobody is in the queue. What `also` writes, given the queue as this
+   * change leaves it, commits with the change (the texts and emails it causes); if it throws,
+   * nothing changes.
+   */
+  callNext(
+    providerId: number,
+    date: string,
+    now: number,
+    also: (tx: Transaction, outcome: NextOutcome) => Promise<void>,
+  ): Promise<NextOutcome | null> {
+    return this.change(providerId, date, async (trx, revision, tx) => {
       const rows = await this.activeQuery(trx, providerId, date)
         .$if(this.database.locksRows, (query) => query.forUpdate())
         .execute();
@@ -195,7 +205,9 @@ export class QueueRepository {
           .execute();
         called = { ...first, status: 'called', calledAt: now };
       }
-      return { completed, called, state: await this.read(trx, providerId, date, revision) };
+      const outcome = { completed, called, state: await this.read(trx, providerId, date, revision) };
+      await also(tx, outcome);
+      return outcome;
     });
   }
 
@@ -215,9 +227,14 @@ export class QueueRepository {
   }
 
   /** Runs `work` as the next revision of the queue, holding its lock; a Rollback undoes it. */
-  private async change<T>(providerId: number, date: string, work: (trx: QueueDb, revision: number) => Promise<T>): Promise<T> {
+  private async change<T>(
+    providerId: number,
+    date: string,
+    work: (trx: QueueDb, revision: number, tx: Transaction) => Promise<T>,
+  ): Promise<T> {
     try {
-      return await this.db.transaction().execute(async (trx) => {
+      return await this.database.transaction(async (tx) => {
+        const trx = tx.tables<'queue_days' | 'queue_entries'>();
         const { revision } = await trx
           .insertInto('queue_days')
           .values({ provider_id: providerId, date, revision: 1 })
@@ -226,7 +243,7 @@ export class QueueRepository {
           )
           .returning('revision')
           .executeTakeFirstOrThrow();
-        return work(trx, revision);
+        return work(trx, revision, tx);
       });
     } catch (error) {
       if (error instanceof Rollback) return error.value as T;

@@ -74,29 +74,73 @@ describe(QueueService.name, () => {
   });
 
   describe('next', () => {
-    it('calls the first in line, tells them it is their turn and the next one that they are next', async () => {
+    const notices = () => harness.outbox.messages.filter((message) => message.kind.startsWith('queue_'));
+
+    it('calls the first in line and writes, with the call, a text that it is their turn and an email to the next that they are next', async () => {
       const first = await walkIn(ann);
       const second = await walkIn(bob);
 
       const called = await sut.next(providerId, provider(providerId));
 
       expect(called).toMatchObject({ completed: null, now_serving: { entry_id: first.entry_id, status: 'called', position: 0 } });
-      expect((await queueNow()).entries.map((e) => [e.entry_id, e.position])).toEqual([
+      const queue = await queueNow();
+      expect(queue.entries.map((e) => [e.entry_id, e.position])).toEqual([
         [first.entry_id, 0],
         [second.entry_id, 1],
       ]);
-      expect(harness.notifier.sent).toEqual([
+      // The called client first; Ann has a phone, Bob has none.
+      expect(notices()).toEqual([
         {
+          channel: 'sms',
+          kind: 'queue_called',
+          appointmentId: null,
           providerId,
-          date: HARNESS_TODAY,
-          notices: [
-            { clientId: ann, kind: 'turn', waitMinutes: 0 },
-            { clientId: bob, kind: 'next', waitMinutes: expect.any(Number) },
-          ],
+          // Of no use after half an hour: then marked failed, not sent.
+          sendBefore: harness.clock.nowMs() + 30 * 60_000,
+          payload: { to: '+14155550101', body: "It's your turn: Provider 1 is ready for you now." },
+        },
+        {
+          channel: 'email',
+          kind: 'queue_next',
+          appointmentId: null,
+          providerId,
+          // Of no use after half an hour: then marked failed, not sent.
+          sendBefore: harness.clock.nowMs() + 30 * 60_000,
+          payload: expect.objectContaining({
+            to: 'client3@scheduler.test',
+            toName: 'Client 3',
+            subject: "You're next in line for Provider 1",
+          }),
         },
       ]);
+      const mail = harness.outbox.emails('queue_next')[0];
+      expect(mail.text).toContain(`about ${queue.entries[1].expected_wait_minutes} min`);
       expect(harness.emitted('queue.called')).toEqual([
         expect.objectContaining({ entryId: first.entry_id, calledAt: harness.clock.nowMs() }),
+      ]);
+    });
+
+    it('names the appointment of a booked client, and texts them how long to expect', async () => {
+      const carol = await harness.addClient('+14155550103');
+      const appointmentId = await harness.book(providerId, carol, TEN_AM);
+      await sut.checkIn({ appointment_id: appointmentId }, client(carol));
+      await walkIn(ann); // at 09:00, ahead of Carol's 10:00
+
+      await sut.next(providerId, provider(providerId));
+
+      const wait = (await queueNow()).entries[1].expected_wait_minutes;
+      expect(wait).toBeGreaterThan(50); // never before 10:00
+      expect(notices()).toEqual([
+        expect.objectContaining({ kind: 'queue_called', appointmentId: null, payload: expect.objectContaining({ to: '+14155550101' }) }),
+        {
+          channel: 'sms',
+          kind: 'queue_next',
+          appointmentId,
+          providerId,
+          // Of no use after half an hour: then marked failed, not sent.
+          sendBefore: harness.clock.nowMs() + 30 * 60_000,
+          payload: { to: '+14155550103', body: `You're next for Provider 1 (about ${wait} min). Please stay close to the waiting room.` },
+        },
       ]);
     });
 
@@ -118,11 +162,55 @@ describe(QueueService.name, () => {
       expect(harness.emitted('queue.done')).toEqual([
         expect.objectContaining({ entryId: first.entry_id, calledAt, finishedAt: harness.clock.nowMs() }),
       ]);
+      // Bob was told he was next, then that it is his turn; nobody is left to be next.
+      expect(notices().map((message) => [message.kind, message.payload.to])).toEqual([
+        ['queue_called', '+14155550101'],
+        ['queue_next', 'client3@scheduler.test'],
+        ['queue_called', 'client3@scheduler.test'],
+      ]);
     });
 
-    it('answers QUEUE_EMPTY (409) when nobody is in line', async () => {
+    it('answers QUEUE_EMPTY (409) when nobody is in line, writing nothing', async () => {
       await expect(sut.next(providerId, provider(providerId))).rejects.toMatchObject({ code: 'QUEUE_EMPTY', status: 409 });
-      expect(harness.notifier.sent).toEqual([]);
+      expect(notices()).toEqual([]);
+    });
+
+    it('calls nobody when its notices cannot be written: the call and its messages commit together', async () => {
+      const first = await walkIn(ann);
+      jest.spyOn(harness.outbox, 'add').mockRejectedValueOnce(new Error('outbox down'));
+
+      await expect(sut.next(providerId, provider(providerId))).rejects.toThrow('outbox down');
+
+      expect((await queueNow()).entries).toEqual([expect.objectContaining({ entry_id: first.entry_id, status: 'waiting', position: 1 })]);
+      expect(harness.emitted('queue.called')).toEqual([]);
+      await expect(sut.next(providerId, provider(providerId))).resolves.toMatchObject({ now_serving: { entry_id: first.entry_id } });
+      expect(notices()).toEqual([
+        expect.objectContaining({ kind: 'queue_called', payload: expect.objectContaining({ to: '+14155550101' }) }),
+      ]);
+    });
+
+    it('calls again, telling the right people, when someone checks in ahead while the clients are read', async () => {
+      const first = await walkIn(ann);
+      const read = harness.clientsRepository.findByIds.bind(harness.clientsRepository);
+      // Bob walks in after the queue was read, before the call: he is next, and was not read.
+      const findByIds = jest.spyOn(harness.clientsRepository, 'findByIds').mockImplementationOnce(async (ids) => {
+        const clients = await read(ids);
+        await walkIn(bob);
+        return clients;
+      });
+
+      await sut.next(providerId, provider(providerId));
+
+      expect(findByIds).toHaveBeenCalledTimes(2);
+      expect((await queueNow()).entries.map((e) => [e.client_id, e.status, e.position])).toEqual([
+        [ann, 'called', 0],
+        [bob, 'waiting', 1],
+      ]);
+      expect(harness.emitted('queue.called')).toEqual([expect.objectContaining({ entryId: first.entry_id })]);
+      expect(notices().map((message) => [message.kind, message.payload.to])).toEqual([
+        ['queue_called', '+14155550101'],
+        ['queue_next', 'client3@scheduler.test'],
+      ]);
     });
   });
 

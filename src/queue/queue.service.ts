@@ -1,11 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import { AppointmentsService } from '../appointments/appointments.service';
+import { ClientEntity } from '../clients/entities/client.entity';
 import { ClientsService } from '../clients/clients.service';
 import { actsForClient, actsForProvider, assertActsForProvider, Caller, forbidden } from '../access/caller';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { DomainEventMap, DomainEvents, OnDomainEvent, QueueEntryFacts } from '../common/domain-events';
+import { NewMessage } from '../delivery/outbox-message';
+import { Outbox } from '../delivery/outbox.service';
+import { MailService } from '../mail/mail.service';
 import { ProviderEntity } from '../providers/entities/provider.entity';
 import { ProvidersService } from '../providers/providers.service';
 import { localDate } from '../scheduling/slots';
@@ -15,10 +19,21 @@ import { ServerSentEvent } from './event-stream';
 import { WALK_IN_MINUTES } from './expected-wait';
 import { QueueChange, QueueEvents } from './queue-events';
 import { entryView, queueView } from './queue-view';
-import { QueueNotice, QueueNotifier } from './queue-notifier';
-import { NewQueueEntry, QueueRepository, QueueState } from './queue.repository';
+import { callNotices, noticeText, QueueNotice } from './queue-notices';
+import { NewQueueEntry, NextOutcome, QueueRepository, QueueState } from './queue.repository';
 
 const MINUTE_MS = 60_000;
+/** Tries of a call whose notices found the queue moved under them (see callNext). */
+/** A "your turn" or "you're next" notice that could not go out by then is of no use: it is marked failed, not sent. */
+const QUEUE_NOTICE_USEFUL_MS = 30 * 60_000;
+const CALL_ATTEMPTS = 3;
+
+/** A notice is due to a client whose record was not read before the transaction: the queue moved meanwhile. */
+class RecipientsMoved extends Error {
+  constructor() {
+    super('The queue changed while the next client was being called');
+  }
+}
 
 function entryFacts(entry: QueueEntryEntity): QueueEntryFacts {
   return {
@@ -37,7 +52,8 @@ function entryNotFound(entryId: number): AppError {
 /**
  * The live queue: check-ins, calling the next client, no-shows and departures, and the event streams
  * that follow them. Every change commits first, then is announced (one event per change, to every
- * subscriber on every process), then the texts go out in the background. Methods take plain ids.
+ * subscriber on every process). The texts and emails a call causes are outbox messages written in the
+ * call's own transaction, which the delivery workers send. Methods take plain ids.
  */
 @Injectable()
 export class QueueService {
@@ -47,7 +63,8 @@ export class QueueService {
     private readonly providers: ProvidersService,
     private readonly clients: ClientsService,
     private readonly events: QueueEvents,
-    private readonly notifier: QueueNotifier,
+    private readonly outbox: Outbox,
+    private readonly mail: MailService,
     private readonly clock: Clock,
     private readonly domainEvents: DomainEvents,
   ) {}
@@ -82,21 +99,18 @@ export class QueueService {
     return (await this.entryAtRevision(entryId)).view;
   }
 
-  /** The one being served is done (its service time recorded), the first waiting is called. */
+  /**
+   * The one being served is done (its service time recorded), the first waiting is called; the called
+   * client is told it is their turn and the one then first in line that they are next.
+   */
   async next(providerId: number, caller: Caller): Promise<NextView> {
     assertActsForProvider(caller, providerId);
     const provider = await this.providers.get(providerId);
     const date = this.today(provider);
-    const outcome = await this.queue.callNext(providerId, date, this.clock.nowMs());
+    const outcome = await this.callNext(provider, date);
     if (!outcome) throw new AppError('QUEUE_EMPTY', `Nobody is in the queue of provider ${providerId} on ${date}`);
     const completed = outcome.completed && entryView(outcome.completed);
     const view = await this.announce(providerId, date, outcome.state, completed ? [completed] : []);
-
-    const notices: QueueNotice[] = [];
-    if (view.now_serving) notices.push({ clientId: view.now_serving.client_id, kind: 'turn', waitMinutes: 0 });
-    const firstInLine = view.entries.find((e) => e.position === 1);
-    if (firstInLine) notices.push({ clientId: firstInLine.client_id, kind: 'next', waitMinutes: firstInLine.expected_wait_minutes });
-    this.notifier.notify(providerId, date, notices);
     if (outcome.completed) {
       const { calledAt, finishedAt } = outcome.completed;
       await this.domainEvents.emit('queue.done', { ...entryFacts(outcome.completed), calledAt: calledAt!, finishedAt: finishedAt! });
@@ -205,6 +219,58 @@ export class QueueService {
       );
       return stop;
     });
+  }
+
+  /**
+   * Calls the next client and writes the notices of the call in its transaction, from the queue as the
+   * call leaves it. Whom they go to is read before the transaction (the clients of everyone in the queue,
+   * in one query), so that the transaction, which holds the queue's lock, reads nothing more. Should the
+   * queue have moved meanwhile so that a notice is due to someone not read (a check-in ahead of the
+   * others), the call is undone and made again.
+   */
+  private async callNext(provider: ProviderEntity, date: string): Promise<NextOutcome | null> {
+    for (let attempt = 1; ; attempt++) {
+      const before = await this.queue.state(provider.id, date);
+      const clients = await this.clients.getMany(before.active.map((entry) => entry.clientId));
+      const now = this.clock.nowMs();
+      try {
+        return await this.queue.callNext(provider.id, date, now, async (tx, outcome) => {
+          const notices = callNotices(queueView(provider.id, date, outcome.state, now));
+          const messages = notices.map((notice) => {
+            const client = clients.get(notice.clientId);
+            if (!client) throw new RecipientsMoved();
+            return this.noticeMessage(notice, client, provider, date, now);
+          });
+          await this.outbox.add(tx, ...messages);
+        });
+      } catch (error) {
+        if (!(error instanceof RecipientsMoved)) throw error;
+        if (attempt >= CALL_ATTEMPTS) throw new AppError('UNAVAILABLE', `The queue of provider ${provider.id} kept changing; try again`);
+      }
+    }
+  }
+
+  /** A text when the client has a phone, else an email. */
+  private noticeMessage(notice: QueueNotice, client: ClientEntity, provider: ProviderEntity, date: string, now: number): NewMessage {
+    const about = {
+      kind: notice.kind === 'turn' ? ('queue_called' as const) : ('queue_next' as const),
+      appointmentId: notice.appointmentId,
+      providerId: provider.id,
+      sendBefore: now + QUEUE_NOTICE_USEFUL_MS,
+    };
+    if (client.phone) return { ...about, channel: 'sms', payload: { to: client.phone, body: noticeText(notice, provider.name) } };
+    return {
+      ...about,
+      channel: 'email',
+      payload: this.mail.queueNoticeMail({
+        to: client.email,
+        clientName: client.name,
+        providerName: provider.name,
+        date,
+        kind: notice.kind,
+        waitMinutes: notice.waitMinutes,
+      }),
+    };
   }
 
   /** Publishes the queue as of a committed change; answers the view it published. */

@@ -4,7 +4,6 @@ import { Clock } from '../common/clock';
 import { smsConfig } from '../config/namespaces';
 import { OutboxSmsSender } from './outbox-sms-sender';
 import { SmsSender } from './sms-sender';
-import { SmsService } from './sms.service';
 import { TwilioSmsSender } from './twilio-sms-sender';
 
 /** Twilio when SMS_URL is set, else the outbox folder and the log. */
@@ -14,9 +13,9 @@ export function createSmsSender(config: ConfigType<typeof smsConfig>, clock: Clo
     : new OutboxSmsSender(config.outboxDir, clock);
 }
 
-/** Text messages, sent in the background. */
+/** The text-message transport; the outbox's workers send through it (and retry). */
 @Module({
-  providers: [{ provide: SmsSender, inject: [smsConfig.KEY, Clock], useFactory: createSmsSender }, SmsService],
-  exports: [SmsService, SmsSender],
+  providers: [{ provide: SmsSender, inject: [smsConfig.KEY, Clock], useFactory: createSmsSender }],
+  exports: [SmsSender],
 })
 export class SmsModule {}

@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import { mkdtempSync } from 'node:fs';
 import { AddressInfo, createServer, Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,9 +6,8 @@ import { FakeTwilio } from '../../test/support/fake-twilio';
 import { Clock } from '../common/clock';
 import { validateEnvironment } from '../config/environment';
 import { smsConfig } from '../config/namespaces';
-import { maskPhone, SmsSender, SmsSendError } from './sms-sender';
+import { maskPhone, SmsSendError } from './sms-sender';
 import { createSmsSender } from './sms.module';
-import { SmsService } from './sms.service';
 import { TwilioSmsSender } from './twilio-sms-sender';
 
 describe(TwilioSmsSender.name, () => {
@@ -132,68 +130,5 @@ describe(maskPhone.name, () => {
     ['+123456', '*******'],
   ])('%s → %s', (phone, masked) => {
     expect(maskPhone(phone)).toBe(masked);
-  });
-});
-
-describe(SmsService.name, () => {
-  beforeAll(() => Logger.overrideLogger(false));
-
-  class FlakySender extends SmsSender {
-    readonly attempts: number[] = [];
-    constructor(private readonly outcomes: (Error | undefined)[]) {
-      super();
-    }
-    async send(): Promise<void> {
-      this.attempts.push(Date.now());
-      const outcome = this.outcomes.shift();
-      if (outcome) throw outcome;
-    }
-  }
-
-  it('retries a failed send with growing waits and delivers', async () => {
-    const flaky = new FlakySender([new SmsSendError('500', true), new SmsSendError('503', true), undefined]);
-    const sut = new SmsService(flaky);
-    await expect(sut.send('+14155550123', 'x')).resolves.toBe(true);
-    expect(flaky.attempts).toHaveLength(3);
-    const [first, second, third] = flaky.attempts;
-    expect(second - first).toBeGreaterThanOrEqual(190);
-    expect(third - second).toBeGreaterThanOrEqual(390);
-  });
-
-  it('gives up after three attempts, without throwing', async () => {
-    const flaky = new FlakySender([new SmsSendError('a', true), new SmsSendError('b', true), new SmsSendError('c', true), undefined]);
-    const sut = new SmsService(flaky);
-    await expect(sut.send('+14155550123', 'x')).resolves.toBe(false);
-    expect(flaky.attempts).toHaveLength(3);
-  });
-
-  it('does not retry a message the provider refused', async () => {
-    const flaky = new FlakySender([new SmsSendError('400 invalid To', false), undefined]);
-    const sut = new SmsService(flaky);
-    await expect(sut.send('+14155550123', 'x')).resolves.toBe(false);
-    expect(flaky.attempts).toHaveLength(1);
-  });
-
-  it('returns before the provider answers', async () => {
-    let release!: () => void;
-    const slow = new (class extends SmsSender {
-      send = () => new Promise<void>((resolve) => (release = resolve));
-    })();
-    const sut = new SmsService(slow);
-    const started = Date.now();
-    const delivery = sut.send('+14155550123', 'x');
-    expect(Date.now() - started).toBeLessThan(50);
-    release();
-    await expect(delivery).resolves.toBe(true);
-  });
-
-  it('stops retrying when the app shuts down', async () => {
-    const flaky = new FlakySender([new SmsSendError('a', true), undefined]);
-    const sut = new SmsService(flaky);
-    const delivery = sut.send('+14155550123', 'x');
-    await new Promise((resolve) => setImmediate(resolve));
-    sut.onApplicationShutdown();
-    await expect(delivery).resolves.toBe(false);
-    expect(flaky.attempts).toHaveLength(1);
   });
 });

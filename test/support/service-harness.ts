@@ -25,7 +25,6 @@ import { ProvidersService } from '../../src/providers/providers.service';
 import { ScheduleRepository } from '../../src/providers/schedule.repository';
 import { ScheduleService } from '../../src/providers/schedule.service';
 import { MemoryQueueEvents, QueueEvents } from '../../src/queue/queue-events';
-import { QueueNotifier } from '../../src/queue/queue-notifier';
 import { QueueRepository } from '../../src/queue/queue.repository';
 import { QueueService } from '../../src/queue/queue.service';
 import { CapturingLogger } from './capturing-logger';
@@ -35,7 +34,6 @@ import { InMemoryProvidersRepository } from './fakes/memory-providers.repository
 import { InMemoryQueueRepository } from './fakes/memory-queue.repository';
 import { InMemoryScheduleRepository } from './fakes/memory-schedule.repository';
 import { RecordingOutbox } from './fakes/recording-outbox';
-import { RecordingQueueNotifier } from './fakes/recording-queue-notifier';
 import { TestClock } from './test-clock';
 
 /** Monday 2030-03-04, 08:00 UTC: 09:00 in Paris, the zone of the harness's providers. */
@@ -73,7 +71,7 @@ export interface EmittedEvent {
 /**
  * The real services of appointments, confirmation and the queue, wired by Nest as the app wires them
  * (so `@OnDomainEvent` listeners are live), over in-memory fakes of our repositories, the in-memory
- * hold store, a test clock, and recording mail and queue notices. No database, no Redis, no network.
+ * hold store, a test clock, and an outbox that records the messages (mail, texts) written. No database, no Redis, no network.
  */
 export class ServiceHarness {
   readonly clock = new TestClock(HARNESS_START);
@@ -86,7 +84,6 @@ export class ServiceHarness {
   /** Real rendering; sending is the outbox's, which records here. */
   readonly mail = new MailService(undefined as unknown as MailerService, mailSettings, this.clock);
   readonly outbox = new RecordingOutbox();
-  readonly notifier = new RecordingQueueNotifier();
   readonly logger = new CapturingLogger();
   /** Every domain event, in the order emitted. */
   readonly events: EmittedEvent[] = [];
@@ -148,7 +145,6 @@ export class ServiceHarness {
         { provide: QueueRepository, useValue: harness.queueRepository },
         { provide: MailService, useValue: harness.mail },
         { provide: Outbox, useValue: harness.outbox },
-        { provide: QueueNotifier, useValue: harness.notifier },
       ],
     }).compile();
     harness.moduleRef.useLogger(harness.logger);

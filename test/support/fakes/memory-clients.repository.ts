@@ -29,4 +29,8 @@ export class InMemoryClientsRepository implements PublicSurface<ClientsRepositor
     const row = this.rows.get(id);
     return row ? copy(row) : null;
   }
+
+  async findByIds(ids: number[]): Promise<ClientEntity[]> {
+    return ids.flatMap((id) => (this.rows.has(id) ? [copy(this.rows.get(id)!)] : []));
+  }
 }

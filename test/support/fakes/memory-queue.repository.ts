@@ -1,3 +1,4 @@
+import { Transaction } from '../../../src/database/database.service';
 import { ACTIVE_STATUSES, QueueEntryEntity } from '../../../src/queue/entities/queue-entry.entity';
 import { MeasuredService, PACE_SAMPLES } from '../../../src/queue/expected-wait';
 import {
@@ -10,6 +11,7 @@ import {
   WaitingCount,
 } from '../../../src/queue/queue.repository';
 import { copy, PublicSurface } from './public-surface';
+import { FAKE_TRANSACTION } from './recording-outbox';
 
 const isActive = (entry: QueueEntryEntity) => ACTIVE_STATUSES.includes(entry.status);
 
@@ -57,9 +59,16 @@ export class InMemoryQueueRepository implements PublicSurface<QueueRepository> {
     return { created: true, entry: copy(saved), state: this.read(entry.providerId, entry.date, revision) };
   }
 
-  async callNext(providerId: number, date: string, now: number): Promise<NextOutcome | null> {
+  /** As in one transaction: when `also` fails, nothing is changed. */
+  async callNext(
+    providerId: number,
+    date: string,
+    now: number,
+    also: (tx: Transaction, outcome: NextOutcome) => Promise<void>,
+  ): Promise<NextOutcome | null> {
     const active = this.active(providerId, date);
     if (active.length === 0) return null;
+    const before = { revision: this.revisions.get(dayKey(providerId, date)), entries: active.map(copy) };
     const revision = this.bump(providerId, date);
     let completed: QueueEntryEntity | null = null;
     for (const serving of active.filter((entry) => entry.status === 'called')) {
@@ -68,7 +77,16 @@ export class InMemoryQueueRepository implements PublicSurface<QueueRepository> {
     }
     const first = active.find((entry) => entry.status === 'waiting');
     if (first) Object.assign(first, { status: 'called', calledAt: now });
-    return { completed, called: first ? copy(first) : null, state: this.read(providerId, date, revision) };
+    const outcome = { completed, called: first ? copy(first) : null, state: this.read(providerId, date, revision) };
+    try {
+      await also(FAKE_TRANSACTION, structuredClone(outcome));
+    } catch (error) {
+      for (const entry of before.entries) this.entries.set(entry.id, entry);
+      if (before.revision === undefined) this.revisions.delete(dayKey(providerId, date));
+      else this.revisions.set(dayKey(providerId, date), before.revision);
+      throw error;
+    }
+    return outcome;
   }
 
   async leave(entry: QueueEntryEntity, status: 'no_show' | 'left', now: number): Promise<LeaveOutcome> {
