@@ -7,6 +7,21 @@ import type { DeliveryChannel, DeliveryKind, DeliveryStatus } from '../outbox-me
 // Listed in their lifecycle's order: a union's order is the compiler's, not the code's.
 export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['queued', 'sent', 'failed'];
 export const DELIVERY_CHANNELS: readonly DeliveryChannel[] = ['email', 'sms', 'webhook'];
+export const DELIVERY_KINDS = [
+  'validation',
+  'confirmation',
+  'cancellation',
+  'reschedule',
+  'reminder',
+  'hold_reminder',
+  'queue_called',
+  'queue_next',
+  'waitlist_offer',
+  'webhook',
+] as const satisfies readonly DeliveryKind[];
+// Every kind listed: a kind added to DeliveryKind and not here does not compile.
+const everyKindListed: Exclude<DeliveryKind, (typeof DELIVERY_KINDS)[number]> extends never ? true : never = true;
+void everyKindListed;
 
 export class ListDeliveriesQuery extends PageQuery {
   /** @example 'failed' */
@@ -37,6 +52,7 @@ export class DeliveryView {
    * What the message is about
    * @example 'validation'
    */
+  @ApiProperty({ enum: DELIVERY_KINDS })
   kind: DeliveryKind;
   /** @example 41 */
   appointment_id: number | null;
