@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   CHECK_IN_REFUSED: { status: 409, title: 'Check-in refused' },
   QUEUE_EMPTY: { status: 409, title: 'Queue empty' },
   ENTRY_CLOSED: { status: 409, title: 'Queue entry closed' },
+  NOT_RETRYABLE: { status: 409, title: 'Not retryable' },
   HOLD_EXPIRED: { status: 410, title: 'Hold expired' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },

@@ -3,6 +3,10 @@ import { MailModule } from '../mail/mail.module';
 import { MetricsModule } from '../metrics/metrics.module';
 import { SmsModule } from '../sms/sms.module';
 import { ChannelSenders } from './channel-senders';
+import { HealthModule } from '../health/health.module';
+import { DeliveriesController } from './deliveries.controller';
+import { DeliveriesService } from './deliveries.service';
+import { DeliveryHealth } from './delivery-health';
 import { DeliveryMetrics } from './delivery-metrics';
 import { OutboxRepository } from './outbox.repository';
 import { Outbox } from './outbox.service';
@@ -10,8 +14,9 @@ import { OutboxWorker } from './outbox-worker';
 
 /** The outbox: messages written with the change that causes them, and the workers that send them. */
 @Module({
-  imports: [MailModule, SmsModule, MetricsModule],
-  providers: [OutboxRepository, Outbox, OutboxWorker, ChannelSenders, DeliveryMetrics],
-  exports: [Outbox, OutboxRepository],
+  imports: [MailModule, SmsModule, MetricsModule, HealthModule],
+  controllers: [DeliveriesController],
+  providers: [OutboxRepository, Outbox, OutboxWorker, ChannelSenders, DeliveriesService, DeliveryMetrics, DeliveryHealth],
+  exports: [Outbox, OutboxRepository, DeliveriesService],
 })
 export class DeliveryModule {}

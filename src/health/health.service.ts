@@ -12,8 +12,9 @@ const CHECK_TIMEOUT_MS = 2000;
 export class HealthView {
   @ApiProperty({ enum: ['ok', 'unavailable'], example: 'ok' }) status: 'ok' | 'unavailable';
   @ApiProperty({
-    example: { database: 'ok', hold_store: 'ok' },
-    description: "Each check's result: `ok`, `down`, or the figures it reports",
+    example: { database: 'ok', hold_store: 'ok', delivery: { queued: 2, failed: 0, oldest_queued_seconds: 1 } },
+    description:
+      "Each check's result: `ok` or `down` for the database and the hold store, which decide the status; `delivery` is the outbox's backlog (null when it cannot be read), which never does",
   })
   checks: Record<string, unknown>;
 }

@@ -12,6 +12,8 @@ interface Fixture {
   appointmentId: number;
   /** A walk-in of the own client in the own provider's queue today. */
   entryId: number;
+  /** The validation email of `appointmentId`: sent (or on its way), so not retryable. */
+  deliveryId: number;
   date: string;
   nextSlot: () => number;
   unique: () => string;
@@ -180,6 +182,20 @@ const MATRIX: Row[] = [
     path: (f) => `/api/queue/entries/${f.entryId}/leave`,
     expect: [401, 401, DONE_OR_CLOSED, DONE_OR_CLOSED, 404, DONE_OR_CLOSED, 404],
   },
+  { method: 'GET', route: '/api/deliveries', path: () => '/api/deliveries', expect: [401, 401, 200, 200, 200, 403, 403] },
+  {
+    method: 'GET',
+    route: '/api/deliveries',
+    path: (f) => `/api/deliveries?appointment_id=${f.appointmentId}`,
+    expect: [401, 401, 200, 200, 200, 403, 403],
+  },
+  {
+    method: 'POST',
+    route: '/api/deliveries/{id}/retry',
+    path: (f) => `/api/deliveries/${f.deliveryId}/retry`,
+    // The administrator alone; this one is not failed, so even it gets 409 NOT_RETRYABLE.
+    expect: [401, 401, 409, 403, 403, 403, 403],
+  },
 ];
 
 const CODES: Record<number, string[]> = {
@@ -190,7 +206,7 @@ const CODES: Record<number, string[]> = {
 
 /** A row's test name: its method and path, with 1 for every id. */
 function rowName(row: Row): string {
-  return `${row.method} ${row.path({ providerId: 1, clientId: 1, appointmentId: 1, entryId: 1, date: 'D', nextSlot: () => 0, unique: () => '' })}`;
+  return `${row.method} ${row.path({ providerId: 1, clientId: 1, appointmentId: 1, entryId: 1, deliveryId: 1, date: 'D', nextSlot: () => 0, unique: () => '' })}`;
 }
 
 function accepts(expected: Status, actual: number): boolean {
@@ -242,6 +258,8 @@ describeBackend('access matrix', () => {
     }
     const walkIn = await sut.api.post('/api/queue/check_in', { provider_id: own.id, client_id: ownClient.id });
     expect(walkIn.status).toBe(201);
+    const deliveries = await sut.api.get(`/api/deliveries?appointment_id=${held.body.appointment_id}`);
+    expect(deliveries.body.items).toHaveLength(1);
     let slot = 33;
     let counter = 0;
     fixture = {
@@ -249,6 +267,7 @@ describeBackend('access matrix', () => {
       clientId: ownClient.id,
       appointmentId: held.body.appointment_id,
       entryId: walkIn.body.entry_id,
+      deliveryId: deliveries.body.items[0].id,
       date,
       nextSlot: () => slot++,
       unique: () => `${Date.now()}-${counter++}`,

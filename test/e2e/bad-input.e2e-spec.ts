@@ -45,6 +45,7 @@ const ROUTES_WITH_PATH_IDS: [BadRequest['method'], string][] = [
   ['GET', '/api/queue/entries/:id/events'],
   ['POST', '/api/queue/entries/:id/no_show'],
   ['POST', '/api/queue/entries/:id/leave'],
+  ['POST', '/api/deliveries/:id/retry'],
 ];
 /** Spellings that JavaScript's Number() reads as 1, none of them plain digits without a leading zero. */
 const LENIENT_IDS = ['1e0', '0x1', '1.0', '%201', '01', '+1', '1%20'];

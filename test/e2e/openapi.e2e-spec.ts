@@ -18,6 +18,20 @@ const ENTRY = [
   'expected_start',
 ];
 
+const DELIVERY = [
+  'id',
+  'channel',
+  'kind',
+  'appointment_id',
+  'recipient',
+  'status',
+  'attempts',
+  'last_error',
+  'next_attempt_at',
+  'created_at',
+  'sent_at',
+];
+
 /**
  * Every route of the contract, with the fields its request body and its answer must document, and
  * the media type of its answer when it is not JSON.
@@ -86,6 +100,8 @@ const CONTRACT: { method: 'get' | 'post'; path: string; success: string; body?: 
   { method: 'post', path: '/api/queue/next', success: '200', body: ['provider_id'], response: ['completed', 'now_serving'] },
   { method: 'post', path: '/api/queue/entries/{entry_id}/no_show', success: '200', response: ENTRY },
   { method: 'post', path: '/api/queue/entries/{entry_id}/leave', success: '200', response: ENTRY },
+  { method: 'get', path: '/api/deliveries', success: '200', response: ['items', 'next_cursor'] },
+  { method: 'post', path: '/api/deliveries/{id}/retry', success: '200', response: DELIVERY },
 ];
 
 describeBackend('OpenAPI document', () => {
