@@ -17,6 +17,9 @@ import { OpenSlotsController } from './open-slots.controller';
 import { OpenSlotsService } from './open-slots.service';
 import { ConfirmationController } from './confirmation.controller';
 import { ConfirmationService } from './confirmation.service';
+import { AppointmentReminders } from './appointment-reminders';
+import { HoldExpiryService } from './hold-expiry.service';
+import { HoldSweeper } from './hold-sweeper';
 
 @Module({
   imports: [
@@ -40,7 +43,16 @@ import { ConfirmationService } from './confirmation.service';
     DomainEventsModule,
   ],
   controllers: [AppointmentsController, OpenSlotsController, ConfirmationController],
-  providers: [AppointmentsRepository, AppointmentsService, HoldTokenService, OpenSlotsService, ConfirmationService],
+  providers: [
+    AppointmentsRepository,
+    AppointmentsService,
+    HoldTokenService,
+    OpenSlotsService,
+    ConfirmationService,
+    AppointmentReminders,
+    HoldExpiryService,
+    HoldSweeper,
+  ],
   exports: [AppointmentsService],
 })
 export class AppointmentsModule {}
