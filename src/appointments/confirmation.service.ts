@@ -67,8 +67,13 @@ export class ConfirmationService {
     try {
       return await this.book(appointment);
     } catch (error) {
-      // A link pressed too late records the lapse, unless the sweeper (on any process) did first.
-      if (error instanceof AppError && error.code === 'HOLD_EXPIRED') await this.expiry.expire(appointment.id);
+      // A link pressed too late records the lapse, unless the sweeper (on any process) did first;
+      // if it cannot now, the sweeper will, and the answer is still 410.
+      if (error instanceof AppError && error.code === 'HOLD_EXPIRED') {
+        await this.expiry.expire(appointment.id).catch((expireError: unknown) => {
+          this.logger.warn(`Lapse of appointment ${appointment.id} not recorded, left to the sweeper: ${String(expireError)}`);
+        });
+      }
       throw error;
     }
   }

@@ -88,6 +88,18 @@ describe(HoldExpiryService.name, () => {
     });
   });
 
+  it('leaves the lapse to the sweep when a late link cannot record it: the answer is still 410', async () => {
+    const { appointmentId, token } = await harness.request(providerId, clientId, TEN_AM);
+    harness.clock.advance(TTL_MINUTES + 1);
+    jest.spyOn(harness.appointmentsRepository, 'expire').mockRejectedValueOnce(new Error('connection reset'));
+
+    await expect(harness.confirmations.confirm(token)).rejects.toMatchObject({ code: 'HOLD_EXPIRED', status: 410 });
+    expect(expiredIds()).toEqual([]);
+    await sut.sweep();
+
+    expect(expiredIds()).toEqual([appointmentId]);
+  });
+
   describe('an expired appointment', () => {
     it('reads expired, with its expiry, singly and in lists, before and after it is marked', async () => {
       const { appointmentId } = await harness.request(providerId, clientId, TEN_AM);
