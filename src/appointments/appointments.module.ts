@@ -18,6 +18,9 @@ import { OpenSlotsController } from './open-slots.controller';
 import { OpenSlotsService } from './open-slots.service';
 import { ConfirmationController } from './confirmation.controller';
 import { ConfirmationService } from './confirmation.service';
+import { AppointmentReminders } from './appointment-reminders';
+import { HoldExpiryService } from './hold-expiry.service';
+import { HoldSweeper } from './hold-sweeper';
 
 @Module({
   imports: [
@@ -42,7 +45,16 @@ import { ConfirmationService } from './confirmation.service';
     DomainEventsModule,
   ],
   controllers: [AppointmentsController, OpenSlotsController, ConfirmationController],
-  providers: [AppointmentsRepository, AppointmentsService, HoldTokenService, OpenSlotsService, ConfirmationService],
+  providers: [
+    AppointmentsRepository,
+    AppointmentsService,
+    HoldTokenService,
+    OpenSlotsService,
+    ConfirmationService,
+    AppointmentReminders,
+    HoldExpiryService,
+    HoldSweeper,
+  ],
   exports: [AppointmentsService],
 })
 export class AppointmentsModule {}

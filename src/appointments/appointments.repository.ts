@@ -156,8 +156,9 @@ export class AppointmentsRepository {
   }
 
   /**
-   * Cancels a pending or confirmed appointment and frees its booked slots; false when already
-   * cancelled. What `also` writes (dropping its reminders) commits with the cancellation.
+   * Cancels a confirmed appointment, or a pending one whose hold has not lapsed by `cancelledAt`, and
+   * frees its booked slots; false when it is cancelled or expired already. What `also` writes
+   * (dropping its reminders) commits with the cancellation.
    */
   cancel(id: number, cancelledAt: number, also: (tx: Transaction) => Promise<void>): Promise<boolean> {
     return this.database.transaction(async (tx) => {
@@ -166,12 +167,71 @@ export class AppointmentsRepository {
         .updateTable('appointments')
         .set({ status: 'cancelled', cancelled_at: cancelledAt })
         .where('id', '=', id)
-        .where('status', 'in', ['pending', 'confirmed'])
+        .where((eb) => eb.or([eb('status', '=', 'confirmed'), eb.and([eb('status', '=', 'pending'), eb('expires_at', '>', cancelledAt)])]))
         .executeTakeFirst();
       if (updated.numUpdatedRows === 0n) return false;
       await trx.deleteFrom('booked_slots').where('appointment_id', '=', id).execute();
       await also(tx);
       return true;
+    });
+  }
+
+  /**
+   * Marks up to `limit` pending appointments whose hold lapsed by `now` as expired, and answers those
+   * this call changed. The status is checked again on the row being updated, so when processes sweep
+   * at once each row is answered to one of them only: each lapse is told once. On PostgreSQL rows
+   * another sweep holds are skipped rather than waited for. What `also` writes commits with the marks.
+   */
+  expireLapsed(
+    now: number,
+    limit: number,
+    also: (tx: Transaction, expired: AppointmentEntity[]) => Promise<void>,
+  ): Promise<AppointmentEntity[]> {
+    return this.markExpired(now, { limit }, also);
+  }
+
+  /** Marks this appointment expired if it is pending and its hold lapsed by `now`; null when this call changed nothing. */
+  async expire(
+    id: number,
+    now: number,
+    also: (tx: Transaction, expired: AppointmentEntity[]) => Promise<void>,
+  ): Promise<AppointmentEntity | null> {
+    const [expired] = await this.markExpired(now, { id }, also);
+    return expired ?? null;
+  }
+
+  private markExpired(
+    now: number,
+    which: { id: number } | { limit: number },
+    also: (tx: Transaction, expired: AppointmentEntity[]) => Promise<void>,
+  ): Promise<AppointmentEntity[]> {
+    return this.database.transaction(async (tx) => {
+      const lapsed = tx
+        .tables<'appointments'>()
+        .updateTable('appointments')
+        .set({ status: 'expired' })
+        .where('status', '=', 'pending')
+        .where('expires_at', '<=', now);
+      const rows = await (
+        'id' in which
+          ? lapsed.where('id', '=', which.id)
+          : lapsed.where('id', 'in', (eb) =>
+              eb
+                .selectFrom('appointments')
+                .select('id')
+                .where('status', '=', 'pending')
+                .where('expires_at', '<=', now)
+                .orderBy('expires_at')
+                .orderBy('id')
+                .limit(which.limit)
+                .$if(this.database.locksRows, (query) => query.forUpdate().skipLocked()),
+            )
+      )
+        .returningAll()
+        .execute();
+      const expired = rows.map(toAppointment).sort((a, b) => a.expiresAt - b.expiresAt || a.id - b.id);
+      if (expired.length > 0) await also(tx, expired);
+      return expired;
     });
   }
 }

@@ -13,8 +13,9 @@ import { MailService } from '../mail/mail.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { chainSlots, endWallTime, indexToWallTime, localDateTime, SLOT_MINUTES } from '../scheduling/slots';
 import { appointmentFacts } from './appointment-facts';
+import { AppointmentReminders } from './appointment-reminders';
 import { holdOf } from './appointment-hold';
-import { toAppointmentView, toPendingView } from './appointment-view';
+import { effectiveStatus, toAppointmentView, toPendingView } from './appointment-view';
 import { AppointmentsRepository, NewAppointment } from './appointments.repository';
 import {
   AppointmentList,
@@ -39,6 +40,7 @@ export class AppointmentsService {
     private readonly tokens: HoldTokenService,
     private readonly mail: MailService,
     private readonly outbox: Outbox,
+    private readonly reminders: AppointmentReminders,
     private readonly clock: Clock,
     private readonly events: DomainEvents,
     private readonly metrics: MetricsService,
@@ -47,8 +49,9 @@ export class AppointmentsService {
   ) {}
 
   /**
-   * Holds the requested slots, then writes the pending appointment and its confirmation-link email in
-   * one transaction; the email goes out once that commits. If the write fails, the hold is released
+   * Holds the requested slots, then writes the pending appointment, its confirmation-link email and
+   * (for a hold long enough) the reminder carrying the same link, in one transaction; the email goes
+   * out once that commits. If the write fails, the hold is released
    * before the error is answered, so a failed request leaves nothing behind.
    */
   async request(dto: RequestAppointmentDto, caller: Caller): Promise<PendingAppointmentView> {
@@ -95,7 +98,7 @@ export class AppointmentsService {
     try {
       appointment = await this.appointments.insertPending(pending, async (tx, inserted) => {
         const token = this.tokens.sign(inserted.id, hold.holdId, hold.expiresAt);
-        const mail = this.mail.confirmationLinkMail({
+        const facts = {
           to: client.email,
           clientName: client.name,
           providerName: day.provider.name,
@@ -106,14 +109,15 @@ export class AppointmentsService {
           timeZone: day.timeZone,
           expiresAt: localDateTime(hold.expiresAt, day.timeZone),
           link: `${this.http.publicUrl}/api/validate?token=${encodeURIComponent(token)}`,
-        });
+        };
         await this.outbox.add(tx, {
           channel: 'email',
           kind: 'validation',
           appointmentId: inserted.id,
           providerId: inserted.providerId,
-          payload: mail,
+          payload: this.mail.confirmationLinkMail(facts),
         });
+        await this.reminders.planHoldReminder(tx, inserted, facts);
       });
     } catch (error) {
       await this.holds.release(hold).catch((releaseError: unknown) => {
@@ -145,20 +149,24 @@ export class AppointmentsService {
     return { items: rows.map((row) => toAppointmentView(row, now)) };
   }
 
-  /** Cancels; the slots are open again at once. Cancelling twice answers the same. */
+  /**
+   * Cancels a pending or confirmed appointment; the slots are open again at once, and its reminders
+   * not sent yet are dropped with it. Cancelling twice answers the same; a hold that lapsed stays
+   * expired (there is nothing left to cancel).
+   */
   async cancel(id: number, caller: Caller): Promise<AppointmentView> {
     const appointment = await this.findFor(id, caller);
     const cancelledAt = this.clock.nowMs();
-    if (appointment.status !== 'cancelled' && (await this.appointments.cancel(id, cancelledAt, async () => undefined))) {
+    const previousStatus = effectiveStatus(appointment, cancelledAt);
+    if (
+      (previousStatus === 'pending' || previousStatus === 'confirmed') &&
+      (await this.appointments.cancel(id, cancelledAt, (tx) => this.reminders.drop(tx, id)))
+    ) {
       await this.holds.release(holdOf(appointment)).catch((error: unknown) => {
         // The cancellation is committed; the hold lapses by itself at its expiry.
         this.logger.warn(`Hold of appointment ${id} not released: ${String(error)}`);
       });
-      await this.events.emit('appointment.cancelled', {
-        ...appointmentFacts(appointment),
-        cancelledAt,
-        previousStatus: appointment.status,
-      });
+      await this.events.emit('appointment.cancelled', { ...appointmentFacts(appointment), cancelledAt, previousStatus });
     }
     return toAppointmentView(await this.find(id), this.clock.nowMs());
   }

@@ -98,7 +98,7 @@ describe(ConfirmationService.name, () => {
         arrange: async () => harness.clock.advance(HOLD_TTL_SECONDS / 60),
         code: 'HOLD_EXPIRED',
         status: 410,
-        stays: 'pending',
+        stays: 'expired',
       },
       {
         why: "the token's claims were swapped for another appointment's",

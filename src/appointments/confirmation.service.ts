@@ -11,6 +11,8 @@ import { MailService } from '../mail/mail.service';
 import { ProvidersService } from '../providers/providers.service';
 import { daySlots, parseDate } from '../scheduling/slots';
 import { appointmentFacts } from './appointment-facts';
+import { AppointmentReminders } from './appointment-reminders';
+import { HoldExpiryService } from './hold-expiry.service';
 import { effectiveStatus, slotIndexesOf, toAppointmentView } from './appointment-view';
 import { AppointmentsRepository } from './appointments.repository';
 import { holdOf } from './appointment-hold';
@@ -40,6 +42,8 @@ export class ConfirmationService {
     private readonly holds: HoldStore,
     private readonly mail: MailService,
     private readonly outbox: Outbox,
+    private readonly reminders: AppointmentReminders,
+    private readonly expiry: HoldExpiryService,
     private readonly clock: Clock,
     private readonly events: DomainEvents,
   ) {}
@@ -53,7 +57,8 @@ export class ConfirmationService {
   }
 
   /**
-   * Books the held slots exactly once, then mails the confirmation with a calendar file. The database
+   * Books the held slots exactly once, then mails the confirmation with a calendar file and plans the
+   * reminders (the hold's reminder is dropped). The database
    * decides "once": the appointment moves from pending to confirmed in the booking transaction. If
    * that transaction fails, the hold is still there and the same link can be pressed again.
    */
@@ -62,12 +67,11 @@ export class ConfirmationService {
     try {
       return await this.book(appointment);
     } catch (error) {
-      // Nothing sweeps lapsed holds yet: a confirmation that comes too late is where a lapse is noticed.
+      // A link pressed too late records the lapse, unless the sweeper (on any process) did first;
+      // if it cannot now, the sweeper will, and the answer is still 410.
       if (error instanceof AppError && error.code === 'HOLD_EXPIRED') {
-        await this.events.emit('appointment.expired', {
-          ...appointmentFacts(appointment),
-          expiresAt: appointment.expiresAt,
-          noticedAt: this.clock.nowMs(),
+        await this.expiry.expire(appointment.id).catch((expireError: unknown) => {
+          this.logger.warn(`Lapse of appointment ${appointment.id} not recorded, left to the sweeper: ${String(expireError)}`);
         });
       }
       throw error;
@@ -84,9 +88,11 @@ export class ConfirmationService {
     const slots = slotIndexesOf(appointment).map((slotIndex) => ({ slotIndex, startsAt: slotStarts.get(slotIndex)! }));
     const confirmedAt = this.clock.nowMs();
     const booked = { ...appointment, status: 'confirmed' as const, confirmedAt };
-    const outcome = await this.appointments.book(appointment, slots, confirmedAt, (tx) =>
-      this.writeConfirmation(tx, booked, { name: provider.name, email: provider.email, timeZone: provider.timeZone }, client),
-    );
+    const outcome = await this.appointments.book(appointment, slots, confirmedAt, async (tx) => {
+      await this.writeConfirmation(tx, booked, { name: provider.name, email: provider.email, timeZone: provider.timeZone }, client);
+      await this.reminders.dropHoldReminder(tx, appointment.id);
+      await this.reminders.plan(tx, booked, { provider, client });
+    });
     if (outcome !== 'booked') {
       // Lost to a cancellation or another confirmation (or, were the hold store wiped, another booking).
       await this.holds.release(hold).catch((error: unknown) => this.logger.warn(`Hold not released: ${String(error)}`));

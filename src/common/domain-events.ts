@@ -41,8 +41,9 @@ export interface DomainEventMap {
   /** A pending or confirmed appointment was cancelled; its slots are open again. */
   'appointment.cancelled': AppointmentFacts & { cancelledAt: number; previousStatus: 'pending' | 'confirmed' };
   /**
-   * A pending appointment's hold was found lapsed (a confirmation came too late). Nothing records the
-   * lapse yet, so a link pressed twice after expiry tells it twice: listeners key on the appointment.
+   * A pending appointment's hold lapsed and it was marked `expired`: by the sweeper (every few seconds,
+   * in every process) or by its link pressed too late, whichever came first. Told once per
+   * appointment, by the process whose update marked it; `noticedAt` is when that was.
    */
   'appointment.expired': AppointmentFacts & { expiresAt: number; noticedAt: number };
   /** A client joined a queue (an appointment's check-in or a walk-in). */

@@ -2,7 +2,17 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigurationError, validateEnvironment } from './environment';
-import { accessConfig, databaseConfig, holdsConfig, httpConfig, logConfig, mailConfig, redisConfig, smsConfig } from './namespaces';
+import {
+  accessConfig,
+  databaseConfig,
+  holdsConfig,
+  httpConfig,
+  logConfig,
+  mailConfig,
+  redisConfig,
+  remindersConfig,
+  smsConfig,
+} from './namespaces';
 
 const LONG_SECRET = 'j'.repeat(32);
 const LONG_ADMIN_KEY = 'a'.repeat(40);
@@ -18,6 +28,7 @@ function configOf(raw: Record<string, string | undefined>) {
     mail: mailConfig(env),
     sms: smsConfig(env),
     holds: holdsConfig(env, SECRETS),
+    reminders: remindersConfig(env),
     access: accessConfig(env, SECRETS),
     log: logConfig(env),
   };
@@ -59,7 +70,8 @@ describe(validateEnvironment.name, () => {
           outboundTimeoutMs: 10_000,
         },
         sms: { account: null, apiUrl: 'https://api.twilio.com', outboxDir: join(dataDir, 'outbox'), outboundTimeoutMs: 10_000 },
-        holds: { ttlSeconds: 900, jwtSecret: SECRETS.jwtSecret },
+        holds: { ttlSeconds: 900, reminderSeconds: 300, sweepIntervalMs: 5000, sweepBatchSize: 100, jwtSecret: SECRETS.jwtSecret },
+        reminders: { leadMinutes: [1440, 60] },
         access: {
           adminApiKey: SECRETS.adminApiKey,
           adminApiKeySource: join(dataDir, 'secrets.json'),
@@ -106,12 +118,15 @@ describe(validateEnvironment.name, () => {
         DATA_DIR: tempDataDir(),
         PORT: value,
         HOLD_TTL_SECONDS: value,
+        REMINDER_MINUTES: value,
+        HOLD_REMINDER_SECONDS: value,
         SMTP_URL: value,
         PUBLIC_URL: value,
         REDIS_URL: value,
       });
       expect(config.http).toMatchObject({ port: 5000, publicUrl: 'http://127.0.0.1:5000' });
-      expect(config.holds.ttlSeconds).toBe(900);
+      expect(config.holds).toMatchObject({ ttlSeconds: 900, reminderSeconds: 300 });
+      expect(config.reminders.leadMinutes).toEqual([1440, 60]);
       expect(config.mail.smtpUrl).toBeUndefined();
       expect(config.redis.url).toBeUndefined();
     });
@@ -173,6 +188,19 @@ describe(validateEnvironment.name, () => {
       ['MAIL_FROM', 'Scheduler <no reply@example.com>'],
       ['MAIL_FROM', 'no-reply@[127.0.0.1]'],
       ['SMS_API_URL', 'ftp://api.example'],
+      ['REMINDER_MINUTES', '0'],
+      ['REMINDER_MINUTES', '-60'],
+      ['REMINDER_MINUTES', '1.5'],
+      ['REMINDER_MINUTES', '1e3'],
+      ['REMINDER_MINUTES', '60,'],
+      ['REMINDER_MINUTES', '60;30'],
+      ['REMINDER_MINUTES', 'an hour'],
+      ['REMINDER_MINUTES', '43201'],
+      ['REMINDER_MINUTES', 'none,60'],
+      ['REMINDER_MINUTES', '1,2,3,4,5,6,7,8,9,10,11'],
+      ['HOLD_REMINDER_SECONDS', '-1'],
+      ['HOLD_REMINDER_SECONDS', '86401'],
+      ['HOLD_REMINDER_SECONDS', '5m'],
       ['HOST', 'http://0.0.0.0'],
       ['HOST', '127.0.0.1:5000'],
       ['HOST', 'two words'],
@@ -198,6 +226,13 @@ describe(validateEnvironment.name, () => {
       ['SMS_URL', 'twilio://AC123@+14155550100', 'SMS_URL must be twilio://ACCOUNT_SID:AUTH_TOKEN@FROM'],
       ['MAIL_FROM', 'Scheduler', 'MAIL_FROM must be an address such as "Scheduler <no-reply@example.com>" or no-reply@example.com'],
       ['HOST', '127.0.0.1:5000', 'HOST must be an IP address or a host name'],
+      [
+        'REMINDER_MINUTES',
+        '1440,0',
+        'REMINDER_MINUTES must be "none" or comma-separated whole minutes from 1 to 43200 (such as 1440,60), got "0" in "1440,0"',
+      ],
+      ['REMINDER_MINUTES', '1,2,3,4,5,6,7,8,9,10,11', 'REMINDER_MINUTES lists 11 lead times; at most 10'],
+      ['HOLD_REMINDER_SECONDS', '86401', 'HOLD_REMINDER_SECONDS must be between 0 and 86400, got 86401'],
     ])('%s=%j says "%s"', (variable, value, message) => {
       expect(() => sut({ DATA_DIR: tempDataDir(), [variable]: value })).toThrow(
         new ConfigurationError(`Invalid configuration: ${message}`),
@@ -303,6 +338,29 @@ describe(validateEnvironment.name, () => {
       ['86400', 86_400],
     ])('HOLD_TTL_SECONDS=%j → %i', (value, seconds) => {
       expect(configOf({ DATA_DIR: tempDataDir(), HOLD_TTL_SECONDS: value }).holds.ttlSeconds).toBe(seconds);
+    });
+
+    it.each([
+      [undefined, [1440, 60]],
+      ['60', [60]],
+      ['60,1440', [1440, 60]],
+      [' 1440 , 60 ,15 ', [1440, 60, 15]],
+      ['60,60,1440,60', [1440, 60]],
+      ['43200,1', [43_200, 1]],
+      ['none', []],
+      ['NONE', []],
+      [' none ', []],
+    ])('REMINDER_MINUTES=%j → lead times %j, earliest reminder first, each once', (value, leads) => {
+      expect(configOf({ DATA_DIR: tempDataDir(), REMINDER_MINUTES: value }).reminders.leadMinutes).toEqual(leads);
+    });
+
+    it.each([
+      [undefined, 300],
+      ['0', 0],
+      ['30', 30],
+      ['86400', 86_400],
+    ])('HOLD_REMINDER_SECONDS=%j → %i', (value, seconds) => {
+      expect(configOf({ DATA_DIR: tempDataDir(), HOLD_REMINDER_SECONDS: value }).holds.reminderSeconds).toBe(seconds);
     });
 
     it.each([

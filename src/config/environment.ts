@@ -147,6 +147,29 @@ export function sqlitePathOf(databaseUrl: string): string | undefined {
   return databaseUrl.startsWith('sqlite:') ? databaseUrl.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '') : undefined;
 }
 
+/** The longest reminder lead time: 30 days, as far ahead as a lead time is of use. */
+export const MAX_REMINDER_MINUTES = 43_200;
+/** More lead times than this is a typo, not a plan. */
+const MAX_REMINDERS = 10;
+
+/**
+ * Reads REMINDER_MINUTES: `none`, or comma-separated whole minutes (1 to 30 days) before an
+ * appointment's start, duplicates dropped, earliest reminder first. Throws with what is wrong.
+ */
+export function parseReminderMinutes(raw: string): number[] {
+  if (raw.toLowerCase() === 'none') return [];
+  const parts = raw.split(',').map((part) => part.trim());
+  const bad = parts.find((part) => !/^\d+$/.test(part) || Number(part) < 1 || Number(part) > MAX_REMINDER_MINUTES);
+  if (bad !== undefined) {
+    throw new Error(
+      `must be "none" or comma-separated whole minutes from 1 to ${MAX_REMINDER_MINUTES} (such as 1440,60), got "${bad}" in "${raw}"`,
+    );
+  }
+  const leads = [...new Set(parts.map(Number))].sort((a, b) => b - a);
+  if (leads.length > MAX_REMINDERS) throw new Error(`lists ${leads.length} lead times; at most ${MAX_REMINDERS}`);
+  return leads;
+}
+
 const CORS_ORIGIN = /^https?:\/\/[^/\s]+$/;
 /** A host name such as `localhost` or `api.internal`: letters, digits, dots and hyphens. */
 const HOST_NAME = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/i;
@@ -203,6 +226,13 @@ export class Environment {
 
   @WholeNumber(900, 1, 86_400)
   HOLD_TTL_SECONDS!: number;
+
+  @Text('1440,60')
+  @Rule('reminderMinutes', (value) => problemOf(() => parseReminderMinutes(value as string)))
+  REMINDER_MINUTES!: string;
+
+  @WholeNumber(300, 0, 86_400)
+  HOLD_REMINDER_SECONDS!: number;
 
   @Text()
   @Rule('productionSecret', productionSecretProblem)

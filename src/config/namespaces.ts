@@ -1,6 +1,6 @@
 import { getConfigToken } from '@nestjs/config';
 import { join, resolve } from 'node:path';
-import { Environment, parseMailFrom, parseTwilioUrl, sqlitePathOf } from './environment';
+import { Environment, parseMailFrom, parseReminderMinutes, parseTwilioUrl, sqlitePathOf } from './environment';
 import { Secrets } from './secrets';
 
 type Build<T> = (env: Environment, secrets: Secrets) => T;
@@ -82,8 +82,19 @@ export const deliveryConfig = namespace('delivery', (env) => ({
 
 export const holdsConfig = namespace('holds', (env, secrets) => ({
   ttlSeconds: env.HOLD_TTL_SECONDS,
+  /** How long before its expiry a pending hold gets its one reminder email; 0: none. */
+  reminderSeconds: env.HOLD_REMINDER_SECONDS,
+  /** How often each process marks the lapsed holds expired (a cheap indexed query). */
+  sweepIntervalMs: 5000,
+  /** Most appointments one sweep marks; a full batch is followed by another at once. */
+  sweepBatchSize: 100,
   /** HS256 key of the hold tokens. */
   jwtSecret: secrets.jwtSecret,
+}));
+
+export const remindersConfig = namespace('reminders', (env) => ({
+  /** Minutes before a confirmed appointment's start at which its client is reminded, earliest first; empty: none. */
+  leadMinutes: parseReminderMinutes(env.REMINDER_MINUTES),
 }));
 
 export const accessConfig = namespace('access', (env, secrets) => ({
@@ -108,6 +119,7 @@ export const CONFIG_NAMESPACES: ConfigNamespace[] = [
   smsConfig,
   deliveryConfig,
   holdsConfig,
+  remindersConfig,
   accessConfig,
   logConfig,
 ];

@@ -60,7 +60,8 @@ export interface AppointmentsTable {
   end_time: string;
   start_at: number;
   end_at: number;
-  status: 'pending' | 'confirmed' | 'cancelled';
+  /** `expired`: a pending hold that lapsed, marked by the sweeper (or by a link pressed too late). */
+  status: 'pending' | 'confirmed' | 'cancelled' | 'expired';
   hold_id: string;
   expires_at: number;
   created_at: number;

@@ -34,6 +34,11 @@ export interface ConfirmationMail extends AppointmentMailFacts {
   ics: string;
 }
 
+/** A confirmed appointment's reminder, `leadMinutes` before it starts. */
+export interface ReminderMail extends AppointmentMailFacts {
+  leadMinutes: number;
+}
+
 /** The live queue's notice to a client without a phone: it is their turn, or they are next. */
 export interface QueueNoticeMail {
   to: string;
@@ -66,6 +71,10 @@ export class MailService {
     confirmationLinkText: loadTemplate('validation.text.hbs'),
     confirmationHtml: loadTemplate('confirmation.html.hbs'),
     confirmationText: loadTemplate('confirmation.text.hbs'),
+    holdReminderHtml: loadTemplate('hold-reminder.html.hbs'),
+    holdReminderText: loadTemplate('hold-reminder.text.hbs'),
+    reminderHtml: loadTemplate('reminder.html.hbs'),
+    reminderText: loadTemplate('reminder.text.hbs'),
     queueNoticeHtml: loadTemplate('queue-notice.html.hbs'),
     queueNoticeText: loadTemplate('queue-notice.text.hbs'),
   };
@@ -99,6 +108,29 @@ export class MailService {
       html: this.templates.confirmationHtml(mail),
       text: this.templates.confirmationText(mail),
       attachments: [{ filename: 'appointment.ics', content: mail.ics, contentType: 'text/calendar; charset=utf-8; method=REQUEST' }],
+    };
+  }
+
+  /** The nudge to a hold still pending shortly before it lapses: the same link as the first mail. */
+  holdReminderMail(mail: ConfirmationLinkMail): EmailPayload {
+    return {
+      to: mail.to,
+      toName: mail.clientName,
+      subject: `Still to confirm: your appointment on ${mail.date} at ${mail.startTime}`,
+      html: this.templates.holdReminderHtml(mail),
+      text: this.templates.holdReminderText(mail),
+      link: mail.link,
+    };
+  }
+
+  reminderMail(mail: ReminderMail): EmailPayload {
+    const facts = { ...mail, startsIn: durationInWords(mail.leadMinutes) };
+    return {
+      to: mail.to,
+      toName: mail.clientName,
+      subject: `Reminder: your appointment on ${mail.date} at ${mail.startTime}`,
+      html: this.templates.reminderHtml(facts),
+      text: this.templates.reminderText(facts),
     };
   }
 
@@ -160,6 +192,12 @@ export class MailService {
       this.outboxLogger.log(`Confirmation link mailed (${message.subject}): ${link}`);
     }
   }
+}
+
+/** A lead time as a person says it: "2 days", "1 hour", "90 minutes". */
+export function durationInWords(minutes: number): string {
+  const [count, unit] = minutes % 1440 === 0 ? [minutes / 1440, 'day'] : minutes % 60 === 0 ? [minutes / 60, 'hour'] : [minutes, 'minute'];
+  return `${count} ${unit}${count === 1 ? '' : 's'}`;
 }
 
 /** SMTP replies that no retry can change: the server refused this recipient or this message. */

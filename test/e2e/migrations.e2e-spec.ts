@@ -2,14 +2,27 @@ import { sql } from 'kysely';
 import { DatabaseService } from '../../src/database/database.service';
 import { createBackend, describeBackend, TestBackend } from '../support/backend';
 import { createClient, createProvider, futureDate, openIndexes, publish } from '../support/factories';
-import { databaseSettingsOf, describeSchema, runSqlFile } from '../support/schema';
+import { databaseSettingsOf, describeSchema, runSqlFile, TableShape } from '../support/schema';
 import { startTestApp } from '../support/test-app';
 
 /** Tables of the migrations written after TypeORM was gone. */
 const SINCE_TYPEORM = ['outbox_messages'];
+/** Indexes those migrations added to older tables, by table. */
+const INDEXES_SINCE_TYPEORM: Record<string, string[]> = { appointments: ['appointments_pending_expiry'] };
 
-const without = (schema: Record<string, unknown>, tables: string[]) =>
-  Object.fromEntries(Object.entries(schema).filter(([table]) => !tables.includes(table)));
+/** The schema as TypeORM left it: without the tables and indexes added since. */
+const without = (schema: Record<string, TableShape>, tables: string[]) =>
+  Object.fromEntries(
+    Object.entries(schema)
+      .filter(([table]) => !tables.includes(table))
+      .map(([table, shape]) => {
+        const added = INDEXES_SINCE_TYPEORM[table] ?? [];
+        return [table, { ...shape, indexes: shape.indexes.filter((index) => !added.includes(index.split(' ')[0])) }];
+      }),
+  );
+
+/** The sweep's index: pending appointments by expiry. */
+const SWEEP_INDEX = /^appointments_pending_expiry \(expires_at, id\) where .*status.* = .*'pending'/;
 
 /**
  * The Kysely migrations make the schema the TypeORM migrations made (test/fixtures holds what those
@@ -53,6 +66,7 @@ describeBackend('the migrations', () => {
     const made = await describeSchema(migrated);
     expect(without(made, SINCE_TYPEORM)).toEqual(expected);
     expect(Object.keys(made).filter((table) => !(table in expected))).toEqual(SINCE_TYPEORM);
+    expect(made.appointments.indexes).toContainEqual(expect.stringMatching(SWEEP_INDEX));
   });
 
   it('take over a database made by a TypeORM release: nothing runs twice, and the app works on it', async () => {
@@ -64,12 +78,14 @@ describeBackend('the migrations', () => {
     const after = await describeSchema(database);
     expect(without(after, SINCE_TYPEORM)).toEqual(before);
     expect(Object.keys(after).filter((table) => !(table in before))).toEqual(SINCE_TYPEORM);
+    expect(after.appointments.indexes).toContainEqual(expect.stringMatching(SWEEP_INDEX));
     const { rows } = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(database.tables<never>());
     expect(rows.map((row) => row.name)).toEqual([
       '1764150000000-initial-schema',
       '1764155000000-api-keys',
       '1764160000000-queue',
       '1764170000000-outbox',
+      '1764180000000-expiry-sweep',
     ]);
 
     const sut = await startTestApp(backend.env, { logger: false });

@@ -5,7 +5,9 @@ import { Test, TestingModule } from '@nestjs/testing';
 import { ADMIN, Caller } from '../../src/access/caller';
 import { AppointmentsRepository } from '../../src/appointments/appointments.repository';
 import { AppointmentsService } from '../../src/appointments/appointments.service';
+import { AppointmentReminders } from '../../src/appointments/appointment-reminders';
 import { ConfirmationService } from '../../src/appointments/confirmation.service';
+import { HoldExpiryService } from '../../src/appointments/hold-expiry.service';
 import { HOLD_TOKEN_ALGORITHM, HoldTokenService } from '../../src/appointments/hold-token.service';
 import { OpenSlotsService } from '../../src/appointments/open-slots.service';
 import { ClientsRepository } from '../../src/clients/clients.repository';
@@ -13,7 +15,7 @@ import { ClientsService } from '../../src/clients/clients.service';
 import { Clock } from '../../src/common/clock';
 import { DomainEventMap, DomainEventName } from '../../src/common/domain-events';
 import { DomainEventsModule } from '../../src/common/domain-events.module';
-import { holdsConfig, httpConfig, mailConfig } from '../../src/config/namespaces';
+import { holdsConfig, httpConfig, mailConfig, remindersConfig } from '../../src/config/namespaces';
 import { HoldStore } from '../../src/holds/hold-store';
 import { MemoryHoldStore } from '../../src/holds/memory-hold-store';
 import { MailerService } from '@nestjs-modules/mailer';
@@ -44,8 +46,17 @@ export const HOLD_TTL_SECONDS = 900;
 
 const holdSettings: ConfigType<typeof holdsConfig> = {
   ttlSeconds: HOLD_TTL_SECONDS,
+  reminderSeconds: 300,
+  sweepIntervalMs: 5000,
+  sweepBatchSize: 100,
   jwtSecret: 'service-specs-secret-that-is-long-enough',
 };
+
+/** Settings a spec may change: the reminders' lead times and the hold's reminder. */
+export interface HarnessSettings {
+  reminderMinutes?: number[];
+  holdReminderSeconds?: number;
+}
 
 const httpSettings: ConfigType<typeof httpConfig> = {
   host: '127.0.0.1',
@@ -100,6 +111,15 @@ export class ServiceHarness {
     return this.moduleRef.get(ConfirmationService);
   }
 
+  get reminders(): AppointmentReminders {
+    return this.moduleRef.get(AppointmentReminders);
+  }
+
+  /** What the sweeper runs every few seconds in the app (the loop itself is not started here). */
+  get holdExpiry(): HoldExpiryService {
+    return this.moduleRef.get(HoldExpiryService);
+  }
+
   get queue(): QueueService {
     return this.moduleRef.get(QueueService);
   }
@@ -112,7 +132,7 @@ export class ServiceHarness {
     return this.moduleRef.get(ScheduleService);
   }
 
-  static async create(): Promise<ServiceHarness> {
+  static async create(settings: HarnessSettings = {}): Promise<ServiceHarness> {
     const harness = new ServiceHarness();
     harness.moduleRef = await Test.createTestingModule({
       imports: [
@@ -133,7 +153,10 @@ export class ServiceHarness {
         ScheduleService,
         QueueService,
         MetricsService,
-        { provide: holdsConfig.KEY, useValue: holdSettings },
+        AppointmentReminders,
+        HoldExpiryService,
+        { provide: holdsConfig.KEY, useValue: { ...holdSettings, reminderSeconds: settings.holdReminderSeconds ?? 300 } },
+        { provide: remindersConfig.KEY, useValue: { leadMinutes: settings.reminderMinutes ?? [1440, 60] } },
         { provide: httpConfig.KEY, useValue: httpSettings },
         { provide: QueueEvents, useClass: MemoryQueueEvents },
         { provide: Clock, useValue: harness.clock },

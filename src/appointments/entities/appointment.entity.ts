@@ -1,4 +1,5 @@
-export type StoredAppointmentStatus = 'pending' | 'confirmed' | 'cancelled';
+/** `expired`: a lapsed hold, once marked (until then it is stored `pending` and reads `expired`). */
+export type StoredAppointmentStatus = 'pending' | 'confirmed' | 'cancelled' | 'expired';
 
 /** An appointment as the appointments module works with it (a row of `appointments`). */
 export interface AppointmentEntity {

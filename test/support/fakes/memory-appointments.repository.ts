@@ -84,10 +84,42 @@ export class InMemoryAppointmentsRepository implements PublicSurface<Appointment
 
   async cancel(id: number, cancelledAt: number, also: (tx: Transaction) => Promise<void>): Promise<boolean> {
     const row = this.rows.get(id);
-    if (!row || (row.status !== 'pending' && row.status !== 'confirmed')) return false;
+    if (!row || !(row.status === 'confirmed' || (row.status === 'pending' && row.expiresAt > cancelledAt))) return false;
     await also(FAKE_TRANSACTION);
     Object.assign(row, { status: 'cancelled', cancelledAt });
     for (const [key, slot] of this.booked) if (slot.appointmentId === id) this.booked.delete(key);
     return true;
+  }
+
+  async expireLapsed(
+    now: number,
+    limit: number,
+    also: (tx: Transaction, expired: AppointmentEntity[]) => Promise<void>,
+  ): Promise<AppointmentEntity[]> {
+    const lapsed = [...this.rows.values()]
+      .filter((row) => row.status === 'pending' && row.expiresAt <= now)
+      .sort((a, b) => a.expiresAt - b.expiresAt || a.id - b.id)
+      .slice(0, limit);
+    return this.markExpired(lapsed, also);
+  }
+
+  async expire(
+    id: number,
+    now: number,
+    also: (tx: Transaction, expired: AppointmentEntity[]) => Promise<void>,
+  ): Promise<AppointmentEntity | null> {
+    const row = this.rows.get(id);
+    const [expired] = await this.markExpired(row && row.status === 'pending' && row.expiresAt <= now ? [row] : [], also);
+    return expired ?? null;
+  }
+
+  private async markExpired(
+    rows: AppointmentEntity[],
+    also: (tx: Transaction, expired: AppointmentEntity[]) => Promise<void>,
+  ): Promise<AppointmentEntity[]> {
+    const expired = rows.map((row) => ({ ...copy(row), status: 'expired' as const }));
+    if (expired.length > 0) await also(FAKE_TRANSACTION, expired.map(copy));
+    for (const row of rows) row.status = 'expired';
+    return expired;
   }
 }
