@@ -29,6 +29,21 @@ describe(redact.name, () => {
     expect(redact(input)).toBe(expected);
   });
 
+  // Addresses the API takes (isPlainEmailAddress): RFC 5322 atext, UTF-8 local parts, international domains.
+  it.each([
+    'anna@bücher.de',
+    'anna@例え.jp',
+    'john.smith/work@example.com',
+    'hans#mueller@example.de',
+    "o'neil@example.com",
+    'müller.hans@example.de',
+  ])('leaves no more than the first character of %s, in an SMTP rejection as anywhere', (address) => {
+    const local = address.slice(0, address.lastIndexOf('@'));
+    const line = redact(`550 5.1.1 <${address}>: Recipient address rejected`);
+    expect(line).not.toContain(address);
+    expect(line).not.toContain(local.slice(0, 2));
+  });
+
   it('is idempotent', () => {
     const once = redact('Bearer x grace@example.com eyJa.eyJb.c prv_abcdefghijklmnopqrstuvwxyz');
     expect(redact(once)).toBe(once);
