@@ -29,6 +29,30 @@ describe(redact.name, () => {
     expect(redact(input)).toBe(expected);
   });
 
+  // Addresses the API takes (isPlainEmailAddress): RFC 5322 atext, UTF-8 local parts, international domains.
+  it.each([
+    'anna@bücher.de',
+    'anna@例え.jp',
+    'john.smith/work@example.com',
+    'hans#mueller@example.de',
+    "o'neil@example.com",
+    'müller.hans@example.de',
+  ])('leaves no more than the first character of %s, in an SMTP rejection as anywhere', (address) => {
+    const local = address.slice(0, address.lastIndexOf('@'));
+    const line = redact(`550 5.1.1 <${address}>: Recipient address rejected`);
+    expect(line).not.toContain(address);
+    expect(line).not.toContain(local.slice(0, 2));
+  });
+
+  it('scans a long line in linear time (a request path of dots before an at sign, logged by every request)', () => {
+    const path = `GET /api/${'a.'.repeat(8000)}@ 404 1.0 ms`;
+    const started = performance.now();
+    redact(path);
+    redact(path.replaceAll('.', '-'));
+    redact(`GET /api/${'eyJ-'.repeat(4000)} 404 1.0 ms`);
+    expect(performance.now() - started).toBeLessThan(50);
+  });
+
   it('is idempotent', () => {
     const once = redact('Bearer x grace@example.com eyJa.eyJb.c prv_abcdefghijklmnopqrstuvwxyz');
     expect(redact(once)).toBe(once);

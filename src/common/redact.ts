@@ -2,9 +2,11 @@
 const RULES: [RegExp, string | ((...groups: string[]) => string)][] = [
   [/\bBearer\s+\S+/gi, 'Bearer [redacted]'],
   [/\b(access_token|token)=([^&\s"']+)/gi, '$1=[redacted]'],
-  [/\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, '[token]'],
+  [/(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, '[token]'],
   [/\b(prv|cli)_[A-Za-z0-9_-]{16,}/g, '$1_[redacted]'],
-  [/\b([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})\b/g, '$1***@$2'],
+  // Any local part the API takes (RFC 5322 atext, UTF-8), up to the delimiters around an address; any domain, international too.
+  // It starts only where a run of such characters starts: a long run without a domain after it is scanned once, not once per character.
+  [/(?<![^\s@<>"(),:;[\]\\])([^\s@<>"(),:;[\]\\])[^\s@<>"(),:;[\]\\]*@((?:[\p{L}\p{N}-]+\.)+\p{L}[\p{L}\p{N}-]+)/gu, '$1***@$2'],
   [/\+(\d{2})\d{3,11}(\d{2})\b/g, '+$1*****$2'],
 ];
 

@@ -76,8 +76,11 @@ export const deliveryConfig = namespace('delivery', (env) => ({
   pollMs: 1000,
   /** How long a claimed message is a worker's: past its send deadline, so only a dead worker loses one. */
   leaseMs: 2 * env.OUTBOUND_TIMEOUT_SECONDS * 1000 + 5000,
-  /** On shutdown, how long the messages in hand may take before they are handed back. */
-  shutdownGraceMs: Math.min(5000, env.OUTBOUND_TIMEOUT_SECONDS * 1000),
+  /**
+   * On shutdown, how long the messages in hand may take before they are handed back: well inside the 3 s
+   * the modules get to close (CLOSE_TIMEOUT_MS in src/shutdown.ts), or the process exits before it hands them back.
+   */
+  shutdownGraceMs: Math.min(1500, env.OUTBOUND_TIMEOUT_SECONDS * 1000),
 }));
 
 export const holdsConfig = namespace('holds', (env, secrets) => ({

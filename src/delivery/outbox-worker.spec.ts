@@ -19,6 +19,8 @@ class FakeOutbox {
   readonly outcomes = new Map<number, Outcome>();
   claims = 0;
   failClaims = false;
+  /** When set, a claim reads the table as it is now but answers only once this settles (a slow query). */
+  claimGate: Promise<void> | undefined;
 
   add(id: number, extra: Partial<ClaimedMessage> = {}): void {
     this.due.push({
@@ -39,6 +41,12 @@ class FakeOutbox {
   async claim(_now: number, limit: number): Promise<ClaimedMessage[]> {
     this.claims++;
     if (this.failClaims) throw new Error('database down');
+    if (this.claimGate) {
+      // Its snapshot is taken now: what is added meanwhile is not seen by this claim.
+      const seen = this.due.splice(0, limit);
+      await this.claimGate;
+      return seen.map((message) => ({ ...message, attempts: message.attempts + 1 }));
+    }
     return this.due.splice(0, limit).map((message) => ({ ...message, attempts: message.attempts + 1 }));
   }
 
@@ -132,6 +140,20 @@ describe(OutboxWorker.name, () => {
     sut.wake();
     await until(() => outbox.outcomes.get(2)?.status === 'sent');
     expect(senders.started).toEqual([1, 2]);
+  });
+
+  it('claims again at once when woken while a claim that found nothing was running (a commit it could not see)', async () => {
+    let answer!: () => void;
+    outbox.claimGate = new Promise((resolve) => (answer = resolve));
+    start();
+    await until(() => outbox.claims === 1);
+    // A transaction commits a message while the claim's query runs, and wakes the worker.
+    outbox.add(1);
+    sut.wake();
+    outbox.claimGate = undefined;
+    answer();
+    // pollMs is a minute: only the wake can get it sent.
+    await until(() => outbox.outcomes.get(1)?.status === 'sent');
   });
 
   it('keeps at most `concurrency` messages in hand, and takes the next as soon as one finishes', async () => {

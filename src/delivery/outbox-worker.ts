@@ -77,7 +77,8 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
         for (const message of claimed) this.start(message);
         // A full batch: there may be more due at once.
         if (claimed.length === room) this.mayHaveDue = true;
-        if (claimed.length > 0) continue;
+        // Something claimed, or a wake came while the claim ran (a commit its query may not have seen): look again.
+        if (claimed.length > 0 || this.mayHaveDue) continue;
       }
       await this.pause();
     }
