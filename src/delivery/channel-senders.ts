@@ -12,11 +12,17 @@ export class ChannelSenders {
   ) {}
 
   async send(message: ClaimedMessage): Promise<void> {
+    let payload: unknown;
+    try {
+      payload = JSON.parse(message.payload);
+    } catch {
+      throw new DeliveryError('The stored message is not valid JSON; it cannot be sent', true);
+    }
     switch (message.channel) {
       case 'email':
-        return this.mail.deliver(message.payload as EmailPayload, message.messageKey);
+        return this.mail.deliver(payload as EmailPayload, message.messageKey);
       case 'sms': {
-        const { to, body } = message.payload as SmsPayload;
+        const { to, body } = payload as SmsPayload;
         try {
           return await this.sms.send(to, body);
         } catch (error) {

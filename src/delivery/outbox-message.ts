@@ -52,7 +52,8 @@ export interface ClaimedMessage {
   channel: DeliveryChannel;
   kind: string;
   recipient: string;
-  payload: unknown;
+  /** As stored (JSON): parsed by the sender, so that a row that does not parse fails alone. */
+  payload: string;
   messageKey: string;
   attempts: number;
   dueAt: number;

@@ -28,7 +28,7 @@ class FakeOutbox {
       channel: 'email',
       kind: 'validation',
       recipient: `client${id}@example.com`,
-      payload: {},
+      payload: '{}',
       messageKey: `key-${id}`,
       attempts: 0,
       dueAt: Date.now(),
@@ -222,5 +222,25 @@ describe(OutboxWorker.name, () => {
     sut.wake();
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(outbox.claims).toBe(claims);
+  });
+});
+
+describe(ChannelSenders.name, () => {
+  it('refuses for good, alone, a stored message that does not parse', async () => {
+    const sut = new ChannelSenders(undefined as never, undefined as never);
+    const attempt = sut.send({
+      id: 1,
+      channel: 'email',
+      kind: 'validation',
+      recipient: 'grace@example.com',
+      payload: '{"to":',
+      messageKey: 'key',
+      attempts: 1,
+      dueAt: 0,
+      sendBefore: null,
+      createdAt: 0,
+    });
+    await expect(attempt).rejects.toBeInstanceOf(DeliveryError);
+    await expect(attempt).rejects.toMatchObject({ permanent: true });
   });
 });

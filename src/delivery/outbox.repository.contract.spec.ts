@@ -57,7 +57,7 @@ function outboxContract(target: ContractTarget): void {
       const [claimed] = await sut.claim(T0, 10, T0 + LEASE_MS);
 
       expect(claimed).toMatchObject({ channel: 'email', kind: 'validation', recipient: 'grace@example.com', attempts: 1, dueAt: T0 });
-      expect(claimed.payload).toMatchObject({ to: 'grace@example.com', subject: 'Confirm' });
+      expect(JSON.parse(claimed.payload)).toMatchObject({ to: 'grace@example.com', subject: 'Confirm' });
       expect(claimed.messageKey).toMatch(/^[0-9a-f-]{36}$/);
       await expect(row(claimed.id)).resolves.toMatchObject({ status: 'queued', attempts: 1, lease_until: T0 + LEASE_MS });
       // Leased: nobody else takes it while the lease runs.

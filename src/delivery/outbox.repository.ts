@@ -35,7 +35,7 @@ function toClaimed(row: OutboxRow): ClaimedMessage {
     channel: row.channel,
     kind: row.kind,
     recipient: row.recipient,
-    payload: JSON.parse(row.payload) as unknown,
+    payload: row.payload,
     messageKey: row.message_key,
     attempts: row.attempts,
     dueAt: row.due_at,

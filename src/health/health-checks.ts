@@ -9,7 +9,7 @@ export interface HealthCheck {
    * `/api/health/ready` answer 503. Only critical checks run for readiness, which should stay cheap.
    */
   critical: boolean;
-  /** What `checks[name]` shows: `'ok'` for a plain probe, or figures. Rejecting, or no answer within 2 s: `'down'`. */
+  /** What `checks[name]` shows: `'ok'` for a plain probe, or figures. Rejecting, or no answer within 2 s: `'down'` for a critical check, null for figures. */
   check(): Promise<unknown>;
 }
 

@@ -81,6 +81,7 @@ async function probe(check: HealthCheck): Promise<unknown> {
   try {
     return await withTimeout(check.check(), CHECK_TIMEOUT_MS);
   } catch {
-    return 'down';
+    // A critical check is down; figures that cannot be read are no figures.
+    return check.critical ? 'down' : null;
   }
 }

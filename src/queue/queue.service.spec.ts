@@ -95,8 +95,6 @@ describe(QueueService.name, () => {
           kind: 'queue_called',
           appointmentId: null,
           providerId,
-          // Of no use after half an hour: then marked failed, not sent.
-          sendBefore: harness.clock.nowMs() + 30 * 60_000,
           payload: { to: '+14155550101', body: "It's your turn: Provider 1 is ready for you now." },
         },
         {
@@ -104,8 +102,6 @@ describe(QueueService.name, () => {
           kind: 'queue_next',
           appointmentId: null,
           providerId,
-          // Of no use after half an hour: then marked failed, not sent.
-          sendBefore: harness.clock.nowMs() + 30 * 60_000,
           payload: expect.objectContaining({
             to: 'client3@scheduler.test',
             toName: 'Client 3',
@@ -137,8 +133,6 @@ describe(QueueService.name, () => {
           kind: 'queue_next',
           appointmentId,
           providerId,
-          // Of no use after half an hour: then marked failed, not sent.
-          sendBefore: harness.clock.nowMs() + 30 * 60_000,
           payload: { to: '+14155550103', body: `You're next for Provider 1 (about ${wait} min). Please stay close to the waiting room.` },
         },
       ]);

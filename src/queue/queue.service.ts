@@ -24,8 +24,6 @@ import { NewQueueEntry, NextOutcome, QueueRepository, QueueState } from './queue
 
 const MINUTE_MS = 60_000;
 /** Tries of a call whose notices found the queue moved under them (see callNext). */
-/** A "your turn" or "you're next" notice that could not go out by then is of no use: it is marked failed, not sent. */
-const QUEUE_NOTICE_USEFUL_MS = 30 * 60_000;
 const CALL_ATTEMPTS = 3;
 
 /** A notice is due to a client whose record was not read before the transaction: the queue moved meanwhile. */
@@ -239,7 +237,7 @@ export class QueueService {
           const messages = notices.map((notice) => {
             const client = clients.get(notice.clientId);
             if (!client) throw new RecipientsMoved();
-            return this.noticeMessage(notice, client, provider, date, now);
+            return this.noticeMessage(notice, client, provider, date);
           });
           await this.outbox.add(tx, ...messages);
         });
@@ -251,12 +249,11 @@ export class QueueService {
   }
 
   /** A text when the client has a phone, else an email. */
-  private noticeMessage(notice: QueueNotice, client: ClientEntity, provider: ProviderEntity, date: string, now: number): NewMessage {
+  private noticeMessage(notice: QueueNotice, client: ClientEntity, provider: ProviderEntity, date: string): NewMessage {
     const about = {
       kind: notice.kind === 'turn' ? ('queue_called' as const) : ('queue_next' as const),
       appointmentId: notice.appointmentId,
       providerId: provider.id,
-      sendBefore: now + QUEUE_NOTICE_USEFUL_MS,
     };
     if (client.phone) return { ...about, channel: 'sms', payload: { to: client.phone, body: noticeText(notice, provider.name) } };
     return {
