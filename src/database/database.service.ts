@@ -77,6 +77,9 @@ export class DatabaseService implements OnApplicationShutdown {
       const service = new DatabaseService('postgres', new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool);
       // An idle client that loses its server emits here; unheard, it would end the process.
       pool.on('error', (error) => service.logger.warn(`PostgreSQL connection lost: ${error.message}`));
+      // A client lent out between two statements (inside a transaction) has no listener of the pool's: its
+      // connection's loss would be an unheard 'error' event and end the process. The statement fails instead.
+      pool.on('connect', (client) => client.on('error', (error) => service.logger.warn(`PostgreSQL connection lost: ${error.message}`)));
       return service;
     }
     if (settings.path !== ':memory:') mkdirSync(dirname(settings.path), { recursive: true });
