@@ -259,7 +259,8 @@ describeBackend('access matrix', () => {
     const walkIn = await sut.api.post('/api/queue/check_in', { provider_id: own.id, client_id: ownClient.id });
     expect(walkIn.status).toBe(201);
     const deliveries = await sut.api.get(`/api/deliveries?appointment_id=${held.body.appointment_id}`);
-    expect(deliveries.body.items).toHaveLength(1);
+    // Its validation email and the hold's reminder.
+    expect(deliveries.body.items.map((item: { kind: string }) => item.kind).sort()).toEqual(['hold_reminder', 'validation']);
     let slot = 33;
     let counter = 0;
     fixture = {
@@ -267,7 +268,7 @@ describeBackend('access matrix', () => {
       clientId: ownClient.id,
       appointmentId: held.body.appointment_id,
       entryId: walkIn.body.entry_id,
-      deliveryId: deliveries.body.items[0].id,
+      deliveryId: deliveries.body.items.find((item: { kind: string }) => item.kind === 'validation').id,
       date,
       nextSlot: () => slot++,
       unique: () => `${Date.now()}-${counter++}`,
