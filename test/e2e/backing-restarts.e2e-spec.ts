@@ -6,7 +6,7 @@ import { within } from '../support/expectations';
 import { openIndexes } from '../support/factories';
 import { createServicesBackend } from '../support/fresh-backend';
 import { FaultySmtp } from '../support/faulty-smtp';
-import { eventually, outboxRows, slotRequests, tokenIn, withDatabase } from '../support/outbox-load';
+import { eventually, outboxRows, slotRequests, tokenIn, withDatabase, ONLY_REQUESTED_MAIL } from '../support/outbox-load';
 import { PrivatePostgres, PrivateRedis } from '../support/private-servers';
 
 /** Redis and PostgreSQL exist on the services run only; the embedded run has neither to restart. */
@@ -76,7 +76,7 @@ describeServices('PostgreSQL restarted under load', () => {
     backend = await createServicesBackend({ label: 'e2e', serverUrl: postgres.url, redisUrl: process.env.REDIS_URL! });
     smtp = new FaultySmtp();
     await smtp.start();
-    sut = await startAppProcess({ ...backend.env, SMTP_URL: smtp.url(), OUTBOUND_TIMEOUT_SECONDS: '2' });
+    sut = await startAppProcess({ ...backend.env, ...ONLY_REQUESTED_MAIL, SMTP_URL: smtp.url(), OUTBOUND_TIMEOUT_SECONDS: '2' });
     api = new ApiClient(sut.url, backend.env.ADMIN_API_KEY);
   }, 90_000);
 

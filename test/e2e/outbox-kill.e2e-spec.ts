@@ -3,7 +3,7 @@ import { AppProcess, startAppProcess } from '../support/app-process';
 import { backendKind, createBackend, describeBackend, servicesConfigured, TestBackend } from '../support/backend';
 import { within } from '../support/expectations';
 import { FaultySmtp } from '../support/faulty-smtp';
-import { eventually, keyOf, outboxRows, requestHolds, slotRequests, tokenIn } from '../support/outbox-load';
+import { eventually, keyOf, outboxRows, requestHolds, slotRequests, tokenIn, ONLY_REQUESTED_MAIL } from '../support/outbox-load';
 
 const describeServices = backendKind() === 'services' && servicesConfigured() ? describe : describe.skip;
 
@@ -57,7 +57,7 @@ describeBackend('kill -9 of the server process', () => {
     backend = await createBackend();
     smtp = new FaultySmtp();
     await smtp.start();
-    env = { ...backend.env, SMTP_URL: smtp.url(), OUTBOUND_TIMEOUT_SECONDS: String(OUTBOUND_TIMEOUT_SECONDS) };
+    env = { ...backend.env, ...ONLY_REQUESTED_MAIL, SMTP_URL: smtp.url(), OUTBOUND_TIMEOUT_SECONDS: String(OUTBOUND_TIMEOUT_SECONDS) };
     await start();
   }, 60_000);
 
@@ -141,7 +141,7 @@ describeServices('two server processes sharing the outbox', () => {
     await smtp.start();
     // The default send deadline (10 s): a send abandoned on a busy machine and tried again is at-least-once
     // at work, not two workers taking one message, which is what this test is about.
-    env = { ...backend.env, OUTBOUND_TIMEOUT_SECONDS: '10' };
+    env = { ...backend.env, ...ONLY_REQUESTED_MAIL, OUTBOUND_TIMEOUT_SECONDS: '10' };
     // Each process logs in to the mail server under its own name, so the sink tells who sent what.
     processes = await Promise.all(['a', 'b'].map((user) => startAppProcess({ ...env, SMTP_URL: smtp.url(user) })));
   }, 60_000);

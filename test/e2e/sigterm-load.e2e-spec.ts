@@ -3,7 +3,7 @@ import { ApiClient } from '../support/api-client';
 import { AppProcess, Exit, startAppProcess } from '../support/app-process';
 import { createBackend, describeBackend, TestBackend } from '../support/backend';
 import { FaultySmtp } from '../support/faulty-smtp';
-import { eventually, keyOf, outboxRows, SlotRequest, slotRequests } from '../support/outbox-load';
+import { eventually, keyOf, outboxRows, SlotRequest, slotRequests, ONLY_REQUESTED_MAIL } from '../support/outbox-load';
 
 const EXIT_WITHIN_MS = 15_000;
 const LOOPS = 6;
@@ -63,7 +63,7 @@ describeBackend('SIGTERM under load', () => {
     backend = await createBackend();
     smtp = new FaultySmtp();
     await smtp.start();
-    env = { ...backend.env, SMTP_URL: smtp.url(), OUTBOUND_TIMEOUT_SECONDS: '2' };
+    env = { ...backend.env, ...ONLY_REQUESTED_MAIL, SMTP_URL: smtp.url(), OUTBOUND_TIMEOUT_SECONDS: '2' };
     sut = await startAppProcess(env);
   }, 60_000);
 

@@ -112,3 +112,6 @@ export async function eventually(
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
+
+/** Settings under which the outbox holds only the emails a spec asked for: no hold reminders, no reminders due later. */
+export const ONLY_REQUESTED_MAIL = { HOLD_REMINDER_SECONDS: '0', REMINDER_MINUTES: 'none' };
