@@ -1,0 +1,103 @@
+import { CacheBus } from './cache-bus';
+
+export interface LocalCacheOptions {
+  /** The most entries kept; past it the oldest go first. */
+  maxEntries: number;
+  /** No entry is served older than this, whatever the bus says: the bound when an invalidation is lost. */
+  maxAgeMs: number;
+  /** "Now", in epoch ms (the app's clock, so tests can move it). */
+  nowMs: () => number;
+}
+
+/** What a load found: the value and, when it goes stale by itself at a known instant, that instant. */
+export interface Loaded<V> {
+  value: V;
+  validUntilMs?: number;
+}
+
+interface Entry<V> {
+  value: V;
+  expiresAtMs: number;
+}
+
+/**
+ * A per-process cache of answers that writers invalidate through the `CacheBus` (on every process).
+ * An answer loaded while an invalidation arrived is used once but not kept, so no entry outlives the
+ * change that made it stale; concurrent misses of one key share one load. Hand-written rather than an
+ * LRU library because that generation check is the point of it.
+ */
+export class LocalCache<V> {
+  private readonly entries = new Map<string, Entry<V>>();
+  private readonly loading = new Map<string, { generation: number; promise: Promise<V> }>();
+  /** Bumped by every invalidation: a load that started under an older generation is not stored. */
+  private generation = 0;
+
+  constructor(
+    private readonly bus: CacheBus,
+    private readonly name: string,
+    private readonly options: LocalCacheOptions,
+  ) {
+    bus.register(name, (keys) => this.drop(keys));
+  }
+
+  async get(key: string, load: () => Promise<Loaded<V>>): Promise<V> {
+    if (!this.bus.live) return (await load()).value;
+    const entry = this.entries.get(key);
+    if (entry !== undefined) {
+      if (this.options.nowMs() < entry.expiresAtMs) return entry.value;
+      this.entries.delete(key);
+    }
+    const pending = this.loading.get(key);
+    if (pending !== undefined && pending.generation === this.generation) return pending.promise;
+    const generation = this.generation;
+    const promise = this.loadAndKeep(key, generation, load);
+    this.loading.set(key, { generation, promise });
+    return promise;
+  }
+
+  /** Drops `keys` on every process (this one at once). */
+  invalidate(...keys: string[]): Promise<void> {
+    return this.bus.invalidate(this.name, keys);
+  }
+
+  /** How many entries are kept (for tests and metrics). */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private async loadAndKeep(key: string, generation: number, load: () => Promise<Loaded<V>>): Promise<V> {
+    const startedMs = this.options.nowMs();
+    try {
+      const { value, validUntilMs } = await load();
+      if (generation === this.generation && this.bus.live) {
+        const expiresAtMs = Math.min(startedMs + this.options.maxAgeMs, validUntilMs ?? Infinity);
+        if (expiresAtMs > this.options.nowMs()) this.keep(key, { value, expiresAtMs });
+      }
+      return value;
+    } finally {
+      if (this.loading.get(key)?.generation === generation) this.loading.delete(key);
+    }
+  }
+
+  private keep(key: string, entry: Entry<V>): void {
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    if (this.entries.size > this.options.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) this.entries.delete(oldest.value);
+    }
+  }
+
+  private drop(keys: readonly string[] | 'all'): void {
+    this.generation += 1;
+    if (keys === 'all') {
+      this.entries.clear();
+      this.loading.clear();
+      return;
+    }
+    for (const key of keys) {
+      this.entries.delete(key);
+      this.loading.delete(key);
+    }
+  }
+}
