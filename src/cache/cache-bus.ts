@@ -57,6 +57,8 @@ interface InvalidationMessage {
 const PUBLISH_TIMEOUT_MS = 1000;
 /** How often a bus that is not live probes again (a lost probe, or an error that did not drop the connection). */
 const REPROBE_MS = 1000;
+/** node-redis events after which messages may have been missed. */
+const DOWN_EVENTS = ['error', 'reconnecting', 'end'] as const;
 
 /**
  * Invalidations over Redis pub/sub. The bus is live from the moment this process hears its own probe on
@@ -89,8 +91,7 @@ export class RedisCacheBus extends CacheBus implements OnModuleInit, OnApplicati
 
   async onModuleInit(): Promise<void> {
     this.subscriber.on('ready', this.onReady);
-    this.subscriber.on('end', this.onDown);
-    this.subscriber.on('error', this.onDown);
+    for (const event of DOWN_EVENTS) this.subscriber.on(event, this.onDown);
     await this.subscriber.subscribe(this.channel, this.onMessage);
     await this.probe();
     this.reprobe = setInterval(() => {
@@ -101,8 +102,7 @@ export class RedisCacheBus extends CacheBus implements OnModuleInit, OnApplicati
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.reprobe);
     this.subscriber.off('ready', this.onReady);
-    this.subscriber.off('end', this.onDown);
-    this.subscriber.off('error', this.onDown);
+    for (const event of DOWN_EVENTS) this.subscriber.off(event, this.onDown);
     this.subscribed = false;
     if (!this.subscriber.isReady) return;
     await withTimeout(this.subscriber.unsubscribe(this.channel, this.onMessage), PUBLISH_TIMEOUT_MS).catch(() => undefined);
