@@ -1,4 +1,3 @@
-import helmet from '@fastify/helmet';
 import { ConsoleLogger, Logger, LoggerService, LogLevel } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -13,6 +12,7 @@ import { API_PREFIX, DOCS_PATH, HEALTH_LIVE_PATH, OPENAPI_JSON_PATH } from './co
 import { toProblem } from './common/problem';
 import { answerClientError, ProblemFilter, sendProblem } from './common/problem.filter';
 import { RedactingLogger } from './common/redacting-logger';
+import { securityHeaders } from './common/security-headers';
 import { requestContext, requestIdFrom } from './common/request-context';
 import { guardRequestBodies } from './common/request-body';
 import { ProblemView } from './common/swagger';
@@ -28,6 +28,23 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
  * holds a connection no longer. Node's headersTimeout follows it.
  */
 export const REQUEST_TIMEOUT_MS = 30_000;
+
+/** Security headers of every answer. Swagger UI and the validation page use inline styles and scripts of their own origin. */
+const SECURITY_HEADERS = securityHeaders({
+  contentSecurityPolicy: {
+    directives: {
+      defaultSrc: ["'self'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      scriptSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:'],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+      // The service may be reached over plain HTTP (a front desk on the LAN); upgrading would break its pages.
+      upgradeInsecureRequests: null,
+    },
+  },
+  crossOriginEmbedderPolicy: false,
+});
 
 /**
  * The HTTP adapter of `main.ts` and the e2e tests. Fastify fixes which proxies it trusts when it is built,
@@ -64,27 +81,49 @@ export function createAppLogger(inner: LoggerService = new ConsoleLogger(), leve
 }
 
 /**
- * Each request's id, log line and timing. Its id is answered in X-Request-Id and is the async context of
- * its work, so every line logged meanwhile carries it (`req_id`); once answered, one line at info level
- * (method, path without the query string, route, status, duration) and one observation of the duration
- * histogram. Nothing here reads the body.
+ * Each request's id, headers, log line and timing. Its id is answered in X-Request-Id and is the async
+ * context of its work, so every line logged meanwhile carries it (`req_id`); once answered, one line at
+ * info level (method, path without the query string, route, status, duration) and one observation of the
+ * duration histogram. While the server drains (src/shutdown.ts), a request that still reaches it
+ * (pipelined behind one in flight, or sent on a connection kept alive) gets a problem+json 503 like any
+ * other error and is not carried out, and each connection closes with the answer to the last request
+ * received on it, so no client's keep-alive holds the stop and no answer is lost with its connection.
+ * One hook per stage, each a plain callback: every request pays for them.
  */
 function observeRequests(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
   const { json } = app.get<ConfigType<typeof logConfig>>(logConfig.KEY);
   const metrics = app.get(MetricsService);
   const access = app.get<ConfigType<typeof accessConfig>>(accessConfig.KEY);
+  const drain = app.get(HttpDrain);
   const secrets = [access.adminApiKey, access.metricsToken].filter((secret) => secret !== undefined);
   const logger = new Logger('HTTP');
+  drain.watch(fastify.server);
+  // app.close() called on its own drains nothing, but still refuses what arrives while it runs.
+  fastify.addHook('preClose', (done) => {
+    drain.begin();
+    done();
+  });
   fastify.addHook('onRequest', (request, reply, done) => {
     // The administrator's key and the metrics token have no shape the redaction knows: sent as the id,
     // either would be written on every line of the request.
     if (request.id === request.headers['x-request-id'] && secrets.some((secret) => secretsEqual(request.id, secret))) {
       request.id = randomUUID();
     }
+    reply.headers(SECURITY_HEADERS);
     reply.header('x-request-id', request.id);
+    // Liveness is answered while draining too: the process is alive, and an orchestrator that read 503
+    // as dead would kill it before the requests in flight are answered.
+    const refusal =
+      drain.isDraining && request.routeOptions.url !== HEALTH_LIVE_PATH
+        ? new AppError('UNAVAILABLE', 'The server is shutting down; try again shortly')
+        : undefined;
     // The rest of the request's handling (hooks, body parsing, guards, handler) runs in this context.
-    requestContext.run(request.id, done);
+    requestContext.run(request.id, () => done(refusal));
+  });
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    if (drain.isDraining && drain.shouldCloseAfter(request.raw)) reply.header('connection', 'close');
+    done(null, payload);
   });
   fastify.addHook('onResponse', (request, reply, done) => {
     // The route's pattern (`/api/providers/:id`); undefined when no route matched.
@@ -111,49 +150,9 @@ function observeRequests(app: NestFastifyApplication): void {
  */
 export async function configureApp(app: NestFastifyApplication): Promise<NestFastifyApplication> {
   const http = app.get<ConfigType<typeof httpConfig>>(httpConfig.KEY);
-  const fastify = app.getHttpAdapter().getInstance();
   guardRequestBodies(app);
   observeRequests(app);
 
-  // While the server drains (src/shutdown.ts), a request that still reaches it (pipelined behind one in
-  // flight, or sent on a connection kept alive) gets a problem+json 503 like any other error and is not
-  // carried out, and each connection closes with the answer to the last request received on it, so no
-  // client's keep-alive holds the stop and no answer is lost with its connection.
-  const drain = app.get(HttpDrain);
-  drain.watch(fastify.server);
-  // app.close() called on its own drains nothing, but still refuses what arrives while it runs.
-  fastify.addHook('preClose', (done) => {
-    drain.begin();
-    done();
-  });
-  // Liveness is answered while draining too: the process is alive, and an orchestrator that read 503 as
-  // dead would kill it before the requests in flight are answered.
-  fastify.addHook('onRequest', async (request) => {
-    if (drain.isDraining && request.routeOptions.url !== HEALTH_LIVE_PATH) {
-      throw new AppError('UNAVAILABLE', 'The server is shutting down; try again shortly');
-    }
-  });
-  fastify.addHook('onSend', async (request, reply, payload) => {
-    if (drain.shouldCloseAfter(request.raw)) reply.header('connection', 'close');
-    return payload;
-  });
-
-  await app.register(helmet, {
-    // Swagger UI and the validation page use inline styles and scripts of their own origin.
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        scriptSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        // The service may be reached over plain HTTP (a front desk on the LAN); upgrading would break its pages.
-        upgradeInsecureRequests: null,
-      },
-    },
-    crossOriginEmbedderPolicy: false,
-  });
   if (http.corsOrigins.length > 0) {
     app.enableCors({ origin: http.corsOrigins.includes('*') ? true : http.corsOrigins, maxAge: 600 });
   }
