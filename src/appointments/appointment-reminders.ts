@@ -56,9 +56,18 @@ export class AppointmentReminders {
     @Inject(holdsConfig.KEY) private readonly holdSettings: ConfigType<typeof holdsConfig>,
   ) {}
 
-  /** A confirmed appointment's reminders: an email per lead time still ahead, and a text too when the client has a phone. */
+  /** A confirmed appointment's reminders, written in `tx`. */
   async plan(tx: Transaction, appointment: AppointmentEntity, people: ReminderPeople): Promise<void> {
-    const messages = reminderTimes(appointment.startAt, this.settings.leadMinutes, this.clock.nowMs()).flatMap(
+    const messages = this.remindersOf(appointment, people);
+    if (messages.length > 0) await this.outbox.add(tx, ...messages);
+  }
+
+  /**
+   * A confirmed appointment's reminders: an email per lead time still ahead, and a text too when the
+   * client has a phone. For a caller that adds them to the outbox with its own messages, in one statement.
+   */
+  remindersOf(appointment: AppointmentEntity, people: ReminderPeople): NewMessage[] {
+    return reminderTimes(appointment.startAt, this.settings.leadMinutes, this.clock.nowMs()).flatMap(
       ({ leadMinutes, dueAt }): NewMessage[] => {
         const about = { kind: 'reminder' as const, appointmentId: appointment.id, providerId: appointment.providerId, dueAt };
         const email: NewMessage = {
@@ -84,7 +93,6 @@ export class AppointmentReminders {
         return [email, { ...about, channel: 'sms', sendBefore: appointment.startAt, payload: { to: people.client.phone, body } }];
       },
     );
-    if (messages.length > 0) await this.outbox.add(tx, ...messages);
   }
 
   /** Drops the reminders and the hold reminder not sent yet (a cancellation). */
@@ -99,10 +107,10 @@ export class AppointmentReminders {
   }
 
   /** A pending hold's one reminder, carrying the link of its first mail, if the hold lasts long enough for one. */
-  async planHoldReminder(tx: Transaction, appointment: AppointmentEntity, mail: ConfirmationLinkMail): Promise<void> {
+  holdReminderOf(appointment: AppointmentEntity, mail: ConfirmationLinkMail): NewMessage[] {
     const dueAt = holdReminderDueAt(appointment.createdAt, appointment.expiresAt, this.holdSettings.reminderSeconds);
-    if (dueAt === null) return;
-    await this.outbox.add(tx, {
+    if (dueAt === null) return [];
+    const reminder: NewMessage = {
       channel: 'email',
       kind: 'hold_reminder',
       appointmentId: appointment.id,
@@ -110,7 +118,8 @@ export class AppointmentReminders {
       dueAt,
       sendBefore: appointment.expiresAt,
       payload: this.mail.holdReminderMail(mail),
-    });
+    };
+    return [reminder];
   }
 
   /** A confirmed hold needs no nudge: its reminder goes, in the booking's transaction. */

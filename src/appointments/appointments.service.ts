@@ -110,14 +110,18 @@ export class AppointmentsService {
           expiresAt: localDateTime(hold.expiresAt, day.timeZone),
           link: `${this.http.publicUrl}/api/validate?token=${encodeURIComponent(token)}`,
         };
-        await this.outbox.add(tx, {
-          channel: 'email',
-          kind: 'validation',
-          appointmentId: inserted.id,
-          providerId: inserted.providerId,
-          payload: this.mail.confirmationLinkMail(facts),
-        });
-        await this.reminders.planHoldReminder(tx, inserted, facts);
+        // The link and its reminder in one statement: the request's transaction is its hot path.
+        await this.outbox.add(
+          tx,
+          {
+            channel: 'email',
+            kind: 'validation',
+            appointmentId: inserted.id,
+            providerId: inserted.providerId,
+            payload: this.mail.confirmationLinkMail(facts),
+          },
+          ...this.reminders.holdReminderOf(inserted, facts),
+        );
       });
     } catch (error) {
       await this.holds.release(hold).catch((releaseError: unknown) => {

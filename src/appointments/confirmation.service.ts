@@ -5,7 +5,7 @@ import { Clock } from '../common/clock';
 import { DomainEvents } from '../common/domain-events';
 import { Hold, HoldStore } from '../holds/hold-store';
 import { buildIcs } from '../mail/ics';
-import { Transaction } from '../database/database.service';
+import { NewMessage } from '../delivery/outbox-message';
 import { Outbox } from '../delivery/outbox.service';
 import { MailService } from '../mail/mail.service';
 import { ProvidersService } from '../providers/providers.service';
@@ -89,9 +89,13 @@ export class ConfirmationService {
     const confirmedAt = this.clock.nowMs();
     const booked = { ...appointment, status: 'confirmed' as const, confirmedAt };
     const outcome = await this.appointments.book(appointment, slots, confirmedAt, async (tx) => {
-      await this.writeConfirmation(tx, booked, { name: provider.name, email: provider.email, timeZone: provider.timeZone }, client);
       await this.reminders.dropHoldReminder(tx, appointment.id);
-      await this.reminders.plan(tx, booked, { provider, client });
+      // The confirmation and the reminders in one statement.
+      await this.outbox.add(
+        tx,
+        this.confirmationMessage(booked, { name: provider.name, email: provider.email, timeZone: provider.timeZone }, client),
+        ...this.reminders.remindersOf(booked, { provider, client }),
+      );
     });
     if (outcome !== 'booked') {
       // Lost to a cancellation or another confirmation (or, were the hold store wiped, another booking).
@@ -99,7 +103,7 @@ export class ConfirmationService {
       if (outcome === 'slot-taken') throw new AppError('SLOT_UNAVAILABLE', 'Another appointment was booked on these slots meanwhile');
       throw await this.whyNotConfirmable(appointment.id);
     }
-    await this.holds.consume(hold).catch((error: unknown) => this.logger.warn(`Hold record not removed: ${String(error)}`));
+    // The hold's record is left to lapse: the booking is what says "confirmed", and a round trip to remove it buys nothing.
     await this.events.emit('appointment.confirmed', { ...appointmentFacts(appointment), confirmedAt });
     return { status: 'confirmed', appointment: toAppointmentView(booked, confirmedAt) };
   }
@@ -151,13 +155,12 @@ export class ConfirmationService {
     return new AppError('SLOT_UNAVAILABLE', 'The held slots were taken meanwhile; please choose another');
   }
 
-  /** The confirmation email with its calendar file, written in the booking's transaction. */
-  private async writeConfirmation(
-    tx: Transaction,
+  /** The confirmation email with its calendar file, for the booking's transaction. */
+  private confirmationMessage(
     appointment: AppointmentEntity,
     provider: { name: string; email: string; timeZone: string },
     client: { name: string; email: string },
-  ): Promise<void> {
+  ): NewMessage {
     const mail = this.mail.confirmationMail({
       to: client.email,
       clientName: client.name,
@@ -178,12 +181,6 @@ export class ConfirmationService {
         attendeeEmail: client.email,
       }),
     });
-    await this.outbox.add(tx, {
-      channel: 'email',
-      kind: 'confirmation',
-      appointmentId: appointment.id,
-      providerId: appointment.providerId,
-      payload: mail,
-    });
+    return { channel: 'email', kind: 'confirmation', appointmentId: appointment.id, providerId: appointment.providerId, payload: mail };
   }
 }
