@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { JwtModule } from '@nestjs/jwt';
 import { createSecretKey } from 'node:crypto';
+import { CacheModule } from '../cache/cache.module';
 import { ClientsModule } from '../clients/clients.module';
 import { DomainEventsModule } from '../common/domain-events.module';
 import { holdsConfig } from '../config/namespaces';
@@ -21,6 +22,7 @@ import { ConfirmationService } from './confirmation.service';
 import { AppointmentReminders } from './appointment-reminders';
 import { HoldExpiryService } from './hold-expiry.service';
 import { HoldSweeper } from './hold-sweeper';
+import { SlotHolds } from './slot-holds';
 
 @Module({
   imports: [
@@ -37,6 +39,7 @@ import { HoldSweeper } from './hold-sweeper';
       },
     }),
     HoldsModule,
+    CacheModule,
     MailModule,
     DeliveryModule,
     MetricsModule,
@@ -50,6 +53,7 @@ import { HoldSweeper } from './hold-sweeper';
     AppointmentsService,
     HoldTokenService,
     OpenSlotsService,
+    SlotHolds,
     ConfirmationService,
     AppointmentReminders,
     HoldExpiryService,

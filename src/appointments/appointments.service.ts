@@ -8,7 +8,7 @@ import { Clock } from '../common/clock';
 import { DomainEvents } from '../common/domain-events';
 import { holdsConfig, httpConfig } from '../config/namespaces';
 import { Outbox } from '../delivery/outbox.service';
-import { Hold, HoldStore } from '../holds/hold-store';
+import { Hold } from '../holds/hold-store';
 import { MailService } from '../mail/mail.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { chainSlots, endWallTime, indexToWallTime, localDateTime, SLOT_MINUTES } from '../scheduling/slots';
@@ -26,6 +26,7 @@ import {
 } from './dto/appointment.dto';
 import { AppointmentEntity } from './entities/appointment.entity';
 import { HoldTokenService } from './hold-token.service';
+import { SlotHolds } from './slot-holds';
 import { OpenSlotsService } from './open-slots.service';
 
 @Injectable()
@@ -36,7 +37,7 @@ export class AppointmentsService {
     private readonly appointments: AppointmentsRepository,
     private readonly openSlots: OpenSlotsService,
     private readonly clients: ClientsService,
-    private readonly holds: HoldStore,
+    private readonly holds: SlotHolds,
     private readonly tokens: HoldTokenService,
     private readonly mail: MailService,
     private readonly outbox: Outbox,

@@ -3,7 +3,7 @@ import { ClientsService } from '../clients/clients.service';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { DomainEvents } from '../common/domain-events';
-import { Hold, HoldStore } from '../holds/hold-store';
+import { Hold } from '../holds/hold-store';
 import { buildIcs } from '../mail/ics';
 import { NewMessage } from '../delivery/outbox-message';
 import { Outbox } from '../delivery/outbox.service';
@@ -19,6 +19,7 @@ import { holdOf } from './appointment-hold';
 import { ConfirmationView } from './dto/appointment.dto';
 import { AppointmentEntity } from './entities/appointment.entity';
 import { HoldTokenService } from './hold-token.service';
+import { SlotHolds } from './slot-holds';
 
 /** How long a consumed hold keeps its slots while the booking commits. */
 const BOOKING_PIN_MS = 60_000;
@@ -39,7 +40,7 @@ export class ConfirmationService {
     private readonly appointments: AppointmentsRepository,
     private readonly providers: ProvidersService,
     private readonly clients: ClientsService,
-    private readonly holds: HoldStore,
+    private readonly holds: SlotHolds,
     private readonly mail: MailService,
     private readonly outbox: Outbox,
     private readonly reminders: AppointmentReminders,

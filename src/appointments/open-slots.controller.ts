@@ -1,4 +1,4 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { Controller, Get, Header, Query } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Public } from '../access/access.decorators';
 import { ApiProblems } from '../common/swagger';
@@ -21,7 +21,9 @@ export class OpenSlotsController {
   @Public()
   @ApiResponse({ status: 200, type: ScheduleView })
   @ApiProblems('VALIDATION_FAILED', 'PROVIDER_NOT_FOUND', 'RATE_LIMITED', 'UNAVAILABLE')
-  getOpenSlots(@Query() query: OpenSlotsQuery): Promise<ScheduleView> {
-    return this.openSlots.list(query);
+  // The answer is a ScheduleView serialised once per cached day (OpenSlotsService), sent as it is.
+  @Header('Content-Type', 'application/json; charset=utf-8')
+  getOpenSlots(@Query() query: OpenSlotsQuery): Promise<Buffer> {
+    return this.openSlots.listing(query);
   }
 }

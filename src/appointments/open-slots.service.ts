@@ -1,31 +1,78 @@
 import { Injectable } from '@nestjs/common';
-import { HoldStore } from '../holds/hold-store';
+import { Counter } from 'prom-client';
+import { CacheBus } from '../cache/cache-bus';
+import { LocalCache, Loaded } from '../cache/local-cache';
+import { Clock } from '../common/clock';
+import { OnDomainEvent } from '../common/domain-events';
+import { HoldDay, HoldStore } from '../holds/hold-store';
+import { MetricsService } from '../metrics/metrics.service';
 import { OpenSlotsQuery, ScheduleView } from '../providers/dto/schedule.dto';
 import { ProviderDay, ScheduleService } from '../providers/schedule.service';
-import { SLOT_MINUTES, SLOTS_PER_DAY, startsThatFit } from '../scheduling/slots';
+import { DaySlot, SLOT_MINUTES, SLOTS_PER_DAY, startsThatFit } from '../scheduling/slots';
 import { AppointmentsRepository } from './appointments.repository';
+import { openDayKey, openIndexes, openUntil } from './open-day';
 
 const EVERY_SLOT_INDEX = Array.from({ length: SLOTS_PER_DAY }, (_, index) => index);
 
-/** A provider's day as a request sees it: what the schedule offers less what is booked. */
+/** No day is listed from the cache older than this, whatever the bus says: the bound on a lost invalidation. */
+const LISTING_MAX_AGE_MS = 1000;
+/** Provider-days each process keeps (a few KB each). */
+const LISTING_MAX_DAYS = 10_000;
+
+/** A provider's day as the request path sees it: what the schedule offers less what is booked. */
 export interface BookableDay extends ProviderDay {
   /** Offered by the schedule and not taken by a confirmed appointment. */
   bookable: Set<number>;
 }
 
-/** What can be asked for: the provider's published slots less those booked (ours) and held (the hold store's). */
+/** A provider's day as its listing shows it, with the answers made from it so far. */
+interface OpenDay {
+  providerId: number;
+  date: string;
+  timeZone: string;
+  slots: readonly DaySlot[];
+  open: ReadonlySet<number>;
+  /** The JSON answer for each number of consecutive slots asked, made on the first ask. */
+  answers: Map<number, Buffer>;
+}
+
+/**
+ * What can be asked for: the provider's published slots less those booked (ours) and held (the hold
+ * store's). Listings are served from a per-process cache of each provider-day, dropped on every
+ * process after each change to that day (the events below, and SlotHolds for the hold store), and
+ * kept no longer than the instant the day would change by itself (openUntil) or LISTING_MAX_AGE_MS.
+ */
 @Injectable()
 export class OpenSlotsService {
+  private readonly days: LocalCache<OpenDay>;
+  private readonly listings: Counter<'outcome'>;
+
   constructor(
     private readonly schedule: ScheduleService,
     private readonly appointments: AppointmentsRepository,
     private readonly holds: HoldStore,
-  ) {}
+    private readonly clock: Clock,
+    private readonly bus: CacheBus,
+    metrics: MetricsService,
+  ) {
+    this.days = new LocalCache<OpenDay>(bus, 'open-slots', {
+      maxEntries: LISTING_MAX_DAYS,
+      maxAgeMs: LISTING_MAX_AGE_MS,
+      nowMs: () => clock.nowMs(),
+    });
+    this.listings = metrics.addCounter({
+      name: 'scheduler_listing_cache_total',
+      help:
+        "Open-slot listings by where their provider-day came from: this process's cache (hit), a load (miss), " +
+        'or a load because invalidations from other processes might be missed (bypass)',
+      labelNames: ['outcome'],
+    });
+  }
 
   /**
-   * The provider's day with the slots no confirmed appointment has taken. Each module asks its own
-   * tables (the schedule its published slots, we our booked ones), both at once, and the booked are
-   * subtracted here.
+   * The provider's day with the slots no confirmed appointment has taken, read fresh (the request path
+   * decides on it). Each module asks its own tables (the schedule its published slots, we our booked
+   * ones), both at once, and the booked are subtracted here.
    */
   async bookableDay(providerId: number, date: string): Promise<BookableDay> {
     const [day, booked] = await Promise.all([
@@ -36,19 +83,54 @@ export class OpenSlotsService {
     return { ...day, bookable: new Set([...day.offered].filter((index) => !taken.has(index))) };
   }
 
-  async list(query: OpenSlotsQuery): Promise<ScheduleView> {
+  /** The listing as its JSON answer, made once per cached version of the day and duration asked. */
+  async listing(query: OpenSlotsQuery): Promise<Buffer> {
     const slotCount = (query.duration_minutes ?? SLOT_MINUTES) / SLOT_MINUTES;
+    let loaded = false;
+    const day = await this.days.get(openDayKey(query.provider_id, query.date), () => {
+      loaded = true;
+      return this.loadOpenDay(query.provider_id, query.date);
+    });
+    this.listings.inc({ outcome: !this.bus.live ? 'bypass' : loaded ? 'miss' : 'hit' });
+    return answerOf(day, slotCount);
+  }
+
+  /** Drops the day's listing here at once and on the other processes; called once a change to it is done. */
+  @OnDomainEvent('schedule.published')
+  @OnDomainEvent('appointment.confirmed')
+  @OnDomainEvent('appointment.cancelled')
+  @OnDomainEvent('appointment.expired')
+  async forgetDay(day: HoldDay): Promise<void> {
+    await this.days.invalidate(openDayKey(day.providerId, day.date));
+  }
+
+  private async loadOpenDay(providerId: number, date: string): Promise<Loaded<OpenDay>> {
+    // Read before the day is: no slot that starts after this instant can have been left out as started.
+    const nowMs = this.clock.nowMs();
     // The database and the hold store are asked at once: the listing waits for the slower, not both.
-    const [day, held] = await Promise.all([
-      this.bookableDay(query.provider_id, query.date),
-      this.holds.heldSlots({ providerId: query.provider_id, date: query.date }, EVERY_SLOT_INDEX),
+    const [day, heldUntil] = await Promise.all([
+      this.bookableDay(providerId, date),
+      this.holds.heldUntil({ providerId, date }, EVERY_SLOT_INDEX),
     ]);
-    const open = new Set(day.slots.filter((slot) => day.bookable.has(slot.index) && !held.has(slot.index)).map((slot) => slot.index));
+    const facts = { slots: day.slots, bookable: day.bookable, heldUntil, nowMs };
     return {
-      provider_id: query.provider_id,
-      date: query.date,
-      time_zone: day.timeZone,
-      slots: startsThatFit(day.slots, open, slotCount).map((slot) => slot.view),
+      value: { providerId, date, timeZone: day.timeZone, slots: day.slots, open: openIndexes(facts), answers: new Map() },
+      validUntilMs: openUntil(facts),
     };
   }
+}
+
+function answerOf(day: OpenDay, slotCount: number): Buffer {
+  let answer = day.answers.get(slotCount);
+  if (answer === undefined) {
+    const view: ScheduleView = {
+      provider_id: day.providerId,
+      date: day.date,
+      time_zone: day.timeZone,
+      slots: startsThatFit(day.slots, day.open, slotCount).map((slot) => slot.view),
+    };
+    answer = Buffer.from(JSON.stringify(view));
+    day.answers.set(slotCount, answer);
+  }
+  return answer;
 }

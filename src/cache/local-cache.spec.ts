@@ -1,125 +1,165 @@
-import { CacheBus, LocalCacheBus } from './cache-bus';
-import { LocalCache } from './local-cache';
+import { CacheBus } from './cache-bus';
+import { LocalCache, Loaded } from './local-cache';
 
-/** A bus whose liveness the test sets, delivering like the local one. */
-class SwitchableBus extends LocalCacheBus {
-  isLive = true;
+/** A bus on one process whose subscription the test can take down and bring back. */
+class SwitchableBus extends CacheBus {
+  private up = true;
 
-  override get live(): boolean {
-    return this.isLive;
+  get live(): boolean {
+    return this.up;
   }
 
-  dropAll(): void {
-    this.dropEverything();
+  goDown(): void {
+    this.up = false;
+    for (const handler of this.handlers.values()) handler('all');
   }
+
+  comeBack(): void {
+    for (const handler of this.handlers.values()) handler('all');
+    this.up = true;
+  }
+
+  protected async broadcast(): Promise<void> {}
 }
 
-function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((done) => (resolve = done));
-  return { promise, resolve };
+/** A load the test finishes when it wants, so it can make an invalidation arrive meanwhile. */
+function deferred<V>(): { load: () => Promise<Loaded<V>>; finish: (loaded: Loaded<V>) => void; fail: (error: Error) => void } {
+  let finish!: (loaded: Loaded<V>) => void;
+  let fail!: (error: Error) => void;
+  const promise = new Promise<Loaded<V>>((resolve, reject) => {
+    finish = resolve;
+    fail = reject;
+  });
+  return { load: () => promise, finish, fail };
 }
+
+const MAX_AGE_MS = 1000;
 
 describe(LocalCache.name, () => {
   let now: number;
   let bus: SwitchableBus;
   let sut: LocalCache<string>;
   let loads: number;
-  const load = (value: string, validUntilMs?: number) => async () => {
-    loads += 1;
-    return { value, validUntilMs };
-  };
 
   beforeEach(() => {
     now = 1_000_000;
     loads = 0;
     bus = new SwitchableBus();
-    sut = new LocalCache<string>(bus, 'test', { maxEntries: 3, maxAgeMs: 1000, nowMs: () => now });
+    sut = new LocalCache<string>(bus, 'things', { maxEntries: 3, maxAgeMs: MAX_AGE_MS, nowMs: () => now });
   });
 
-  it('serves a kept answer without loading again', async () => {
-    await expect(sut.get('a', load('first'))).resolves.toBe('first');
-    await expect(sut.get('a', load('second'))).resolves.toBe('first');
-    expect(loads).toBe(1);
+  /** A load that counts itself and answers `value`. */
+  const loading = (value: string, validUntilMs?: number) => async (): Promise<Loaded<string>> => {
+    loads += 1;
+    return { value, validUntilMs };
+  };
+
+  it('serves a loaded value without loading again until it is maxAgeMs old', async () => {
+    await expect(sut.get('a', loading('first'))).resolves.toBe('first');
+    now += MAX_AGE_MS - 1;
+    await expect(sut.get('a', loading('second'))).resolves.toBe('first');
+    now += 1;
+    await expect(sut.get('a', loading('third'))).resolves.toBe('third');
+    expect(loads).toBe(2);
   });
 
   it.each([
-    { name: 'max age reached', validUntil: undefined, after: 1000, reloads: true },
-    { name: 'just under max age', validUntil: undefined, after: 999, reloads: false },
-    { name: 'valid-until reached first', validUntil: 1_000_300, after: 300, reloads: true },
-    { name: 'before valid-until', validUntil: 1_000_300, after: 299, reloads: false },
-  ])('expires by itself: $name', async ({ validUntil, after, reloads }) => {
-    await sut.get('a', load('first', validUntil));
-    now += after;
-    await expect(sut.get('a', load('second'))).resolves.toBe(reloads ? 'second' : 'first');
+    { case: 'before maxAgeMs', validFor: 300, servedUntil: 300 },
+    { case: 'after maxAgeMs (maxAgeMs wins)', validFor: 5000, servedUntil: MAX_AGE_MS },
+  ])('stops serving at validUntilMs $case', async ({ validFor, servedUntil }) => {
+    await sut.get('a', loading('first', now + validFor));
+    const loadedAt = now;
+    now = loadedAt + servedUntil - 1;
+    await expect(sut.get('a', loading('second'))).resolves.toBe('first');
+    now = loadedAt + servedUntil;
+    await expect(sut.get('a', loading('third'))).resolves.toBe('third');
   });
 
-  it('does not keep an answer that is already past its valid-until', async () => {
-    await sut.get('a', load('first', now));
-    await expect(sut.get('a', load('second'))).resolves.toBe('second');
+  it('does not keep a value whose validUntilMs has already passed', async () => {
+    await expect(sut.get('a', loading('first', now))).resolves.toBe('first');
+    await expect(sut.get('a', loading('second'))).resolves.toBe('second');
+    expect(sut.size).toBe(1);
   });
 
-  it('drops the invalidated keys only', async () => {
-    await sut.get('a', load('a1'));
-    await sut.get('b', load('b1'));
+  it('drops only the invalidated keys, at once', async () => {
+    await sut.get('a', loading('a1'));
+    await sut.get('b', loading('b1'));
     await sut.invalidate('a');
-    await expect(sut.get('a', load('a2'))).resolves.toBe('a2');
-    await expect(sut.get('b', load('b2'))).resolves.toBe('b1');
+    await expect(sut.get('a', loading('a2'))).resolves.toBe('a2');
+    await expect(sut.get('b', loading('b2'))).resolves.toBe('b1');
   });
 
-  it('uses but does not keep an answer loaded while an invalidation arrived', async () => {
-    const gate = deferred<void>();
-    const racing = sut.get('a', async () => {
-      await gate.promise;
-      return { value: 'stale' };
-    });
+  it('shares one load between concurrent misses of a key', async () => {
+    const slow = deferred<string>();
+    const answers = [sut.get('a', slow.load), sut.get('a', loading('unused')), sut.get('a', loading('unused'))];
+    slow.finish({ value: 'shared' });
+    await expect(Promise.all(answers)).resolves.toEqual(['shared', 'shared', 'shared']);
+    expect(loads).toBe(0);
+  });
+
+  it('answers a load that raced an invalidation of its key to its callers, but does not keep it', async () => {
+    const slow = deferred<string>();
+    const raced = sut.get('a', slow.load);
     await sut.invalidate('a');
-    gate.resolve();
-    await expect(racing).resolves.toBe('stale');
-    await expect(sut.get('a', load('fresh'))).resolves.toBe('fresh');
+    // Asked after the invalidation: not given the load that started before it.
+    await expect(sut.get('a', loading('after'))).resolves.toBe('after');
+    slow.finish({ value: 'before' });
+    await expect(raced).resolves.toBe('before');
+    await expect(sut.get('a', loading('later'))).resolves.toBe('after');
   });
 
-  it('shares one load between concurrent misses, but not with a request that came after an invalidation', async () => {
-    const gate = deferred<void>();
-    let calls = 0;
-    const slow = async () => {
-      const call = (calls += 1);
-      await gate.promise;
-      return { value: `v${call}` };
-    };
-    const first = sut.get('a', slow);
-    const second = sut.get('a', slow);
-    await sut.invalidate('a');
-    const third = sut.get('a', slow);
-    gate.resolve();
-    await expect(Promise.all([first, second, third])).resolves.toEqual(['v1', 'v1', 'v2']);
+  it('keeps a load during which only another key was invalidated', async () => {
+    const slow = deferred<string>();
+    const pending = sut.get('a', slow.load);
+    await sut.invalidate('b');
+    slow.finish({ value: 'kept' });
+    await expect(pending).resolves.toBe('kept');
+    await expect(sut.get('a', loading('reloaded'))).resolves.toBe('kept');
+    expect(loads).toBe(0);
   });
 
-  it('serves nothing kept while the bus is not live, and keeps nothing then', async () => {
-    await sut.get('a', load('kept'));
-    bus.isLive = false;
-    await expect(sut.get('a', load('live-read'))).resolves.toBe('live-read');
-    await expect(sut.get('b', load('b1'))).resolves.toBe('b1');
-    bus.isLive = true;
-    await expect(sut.get('b', load('b2'))).resolves.toBe('b2');
+  it.each([
+    {
+      case: 'rejects',
+      load: () => Promise.reject(new Error('database down')),
+    },
+    {
+      case: 'throws before returning a promise',
+      load: (): Promise<Loaded<string>> => {
+        throw new Error('database down');
+      },
+    },
+  ])('keeps nothing from a load that $case, and the next miss loads again', async ({ load }) => {
+    await expect(sut.get('a', load)).rejects.toThrow('database down');
+    await expect(sut.get('a', loading('recovered'))).resolves.toBe('recovered');
+    expect(loads).toBe(1);
   });
 
-  it('empties on a gap in the messages', async () => {
-    await sut.get('a', load('a1'));
-    bus.dropAll();
-    await expect(sut.get('a', load('a2'))).resolves.toBe('a2');
+  it('serves nothing and keeps nothing while the bus is not live, and starts empty when it is back', async () => {
+    await sut.get('a', loading('before'));
+    bus.goDown();
+    await expect(sut.get('a', loading('down1'))).resolves.toBe('down1');
+    await expect(sut.get('a', loading('down2'))).resolves.toBe('down2');
+    expect(sut.size).toBe(0);
+    bus.comeBack();
+    await expect(sut.get('a', loading('up1'))).resolves.toBe('up1');
+    await expect(sut.get('a', loading('up2'))).resolves.toBe('up1');
   });
 
-  it('keeps at most maxEntries, dropping the oldest', async () => {
-    for (const key of ['a', 'b', 'c', 'd']) await sut.get(key, load(`${key}1`));
+  it('does not keep a load during which the bus went down and came back (messages may have been missed)', async () => {
+    const slow = deferred<string>();
+    const pending = sut.get('a', slow.load);
+    bus.goDown();
+    bus.comeBack();
+    slow.finish({ value: 'from before the gap' });
+    await expect(pending).resolves.toBe('from before the gap');
+    await expect(sut.get('a', loading('fresh'))).resolves.toBe('fresh');
+  });
+
+  it('keeps at most maxEntries, dropping the oldest first', async () => {
+    for (const key of ['a', 'b', 'c', 'd']) await sut.get(key, loading(`${key}1`));
     expect(sut.size).toBe(3);
-    await expect(sut.get('a', load('a2'))).resolves.toBe('a2');
-    await expect(sut.get('d', load('d2'))).resolves.toBe('d1');
-  });
-
-  it('refuses a second cache of the same name on one bus', () => {
-    const shared: CacheBus = new LocalCacheBus();
-    new LocalCache<string>(shared, 'x', { maxEntries: 1, maxAgeMs: 1, nowMs: () => 0 });
-    expect(() => new LocalCache<string>(shared, 'x', { maxEntries: 1, maxAgeMs: 1, nowMs: () => 0 })).toThrow(/twice/);
+    await expect(sut.get('a', loading('a2'))).resolves.toBe('a2');
+    await expect(sut.get('d', loading('d2'))).resolves.toBe('d1');
   });
 });

@@ -20,17 +20,24 @@ interface Entry<V> {
   expiresAtMs: number;
 }
 
+/** One load in flight, shared by every miss of its key meanwhile. */
+interface Flight<V> {
+  promise: Promise<V>;
+}
+
 /**
  * A per-process cache of answers that writers invalidate through the `CacheBus` (on every process).
- * An answer loaded while an invalidation arrived is used once but not kept, so no entry outlives the
- * change that made it stale; concurrent misses of one key share one load. Hand-written rather than an
- * LRU library because that generation check is the point of it.
+ * An answer loaded while an invalidation of its key arrived is used once but not kept, so no entry
+ * outlives the change that made it stale; concurrent misses of one key share one load. Hand-written
+ * rather than an LRU library because that check is the point of it.
  */
 export class LocalCache<V> {
   private readonly entries = new Map<string, Entry<V>>();
-  private readonly loading = new Map<string, { generation: number; promise: Promise<V> }>();
-  /** Bumped by every invalidation: a load that started under an older generation is not stored. */
-  private generation = 0;
+  /**
+   * The load in flight for each key. An invalidation of the key removes it, so a load that raced the
+   * invalidation finds itself no longer current and is not stored; loads of other keys are unaffected.
+   */
+  private readonly loading = new Map<string, Flight<V>>();
 
   constructor(
     private readonly bus: CacheBus,
@@ -48,11 +55,12 @@ export class LocalCache<V> {
       this.entries.delete(key);
     }
     const pending = this.loading.get(key);
-    if (pending !== undefined && pending.generation === this.generation) return pending.promise;
-    const generation = this.generation;
-    const promise = this.loadAndKeep(key, generation, load);
-    this.loading.set(key, { generation, promise });
-    return promise;
+    if (pending !== undefined) return pending.promise;
+    // Registered before the load starts: a load that throws at once must find itself current to clear it.
+    const flight = {} as Flight<V>;
+    this.loading.set(key, flight);
+    flight.promise = this.loadAndKeep(key, flight, load);
+    return flight.promise;
   }
 
   /** Drops `keys` on every process (this one at once). */
@@ -65,17 +73,17 @@ export class LocalCache<V> {
     return this.entries.size;
   }
 
-  private async loadAndKeep(key: string, generation: number, load: () => Promise<Loaded<V>>): Promise<V> {
+  private async loadAndKeep(key: string, flight: Flight<V>, load: () => Promise<Loaded<V>>): Promise<V> {
     const startedMs = this.options.nowMs();
     try {
       const { value, validUntilMs } = await load();
-      if (generation === this.generation && this.bus.live) {
+      if (this.loading.get(key) === flight && this.bus.live) {
         const expiresAtMs = Math.min(startedMs + this.options.maxAgeMs, validUntilMs ?? Infinity);
         if (expiresAtMs > this.options.nowMs()) this.keep(key, { value, expiresAtMs });
       }
       return value;
     } finally {
-      if (this.loading.get(key)?.generation === generation) this.loading.delete(key);
+      if (this.loading.get(key) === flight) this.loading.delete(key);
     }
   }
 
@@ -89,7 +97,6 @@ export class LocalCache<V> {
   }
 
   private drop(keys: readonly string[] | 'all'): void {
-    this.generation += 1;
     if (keys === 'all') {
       this.entries.clear();
       this.loading.clear();

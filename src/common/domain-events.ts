@@ -34,6 +34,8 @@ export interface QueueEntryFacts {
 
 /** Every domain event by name, with its payload. */
 export interface DomainEventMap {
+  /** A provider published availability for a date (new slots, or none when the window was already there). */
+  'schedule.published': { providerId: number; date: string };
   /** A hold was claimed, the pending appointment written and the validation email sent. */
   'appointment.requested': AppointmentFacts & { expiresAt: number };
   /** The held slots were booked. */

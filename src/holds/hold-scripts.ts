@@ -35,6 +35,15 @@ for i = 2, #KEYS do
 end
 return 1`;
 
+// KEYS are slots only, no ARGV. Each slot's remaining lifetime in ms (PTTL: -2 when not held), so a listing learns in one round
+// trip which slots are held and when each is free again.
+const LIFETIMES = `
+local remaining = {}
+for i = 1, #KEYS do
+  remaining[i] = redis.call('PTTL', KEYS[i])
+end
+return remaining`;
+
 /** EVALSHA's key count and keys: the record, then the slots (their number varies, so it is sent each time). */
 function holdKeys(recordKey: string, slotKeys: readonly string[]): string[] {
   return [String(1 + slotKeys.length), recordKey, ...slotKeys];
@@ -59,6 +68,11 @@ export const HOLD_SCRIPTS = {
       String(pinMs),
     ],
     transformReply: (pinned: number): boolean => pinned === 1,
+  }),
+  slotLifetimes: defineScript({
+    SCRIPT: LIFETIMES,
+    transformArguments: (slotKeys: readonly string[]) => [String(slotKeys.length), ...slotKeys],
+    transformReply: (remaining: number[]): number[] => remaining,
   }),
   releaseHold: defineScript({
     SCRIPT: RELEASE,

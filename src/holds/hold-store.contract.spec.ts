@@ -6,7 +6,7 @@ import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
 import type { RedisClientWith } from '../redis/redis-client';
 import { HOLD_SCRIPTS } from './hold-scripts';
-import { Hold, HoldStore } from './hold-store';
+import { Hold, HoldDay, HoldStore } from './hold-store';
 import { MemoryHoldStore } from './memory-hold-store';
 import { RedisHoldStore } from './redis-hold-store';
 
@@ -36,6 +36,13 @@ const LONG_MS = 60_000;
 const SHORT_MS = 300;
 const LAPSE_MS = 500;
 const DAY = { providerId: 1, date: '2030-01-07' };
+/** Redis counts a lifetime on its own clock: the instant it reports may be this much early, never late. */
+const REPORTED_EARLY_MS = 1000;
+
+/** Which of `slotIndexes` are held, leaving out until when. */
+async function heldSlots(store: HoldStore, day: HoldDay, slotIndexes: readonly number[]): Promise<Set<number>> {
+  return new Set((await store.heldUntil(day, slotIndexes)).keys());
+}
 
 /** The promises of HoldStore, written once and run against every implementation. */
 function holdStoreContract(target: ContractTarget): void {
@@ -65,7 +72,7 @@ function holdStoreContract(target: ContractTarget): void {
     it('claims free slots, and heldSlots reports exactly them', async () => {
       await expect(sut.claim(holdOf([4, 5, 6]))).resolves.toBe(true);
 
-      await expect(sut.heldSlots(DAY, range(0, 10))).resolves.toEqual(new Set([4, 5, 6]));
+      await expect(heldSlots(sut, DAY, range(0, 10))).resolves.toEqual(new Set([4, 5, 6]));
     });
 
     it('refuses a claim that overlaps by one slot, and changes nothing', async () => {
@@ -75,7 +82,7 @@ function holdStoreContract(target: ContractTarget): void {
 
       await expect(sut.claim(second)).resolves.toBe(false);
 
-      await expect(sut.heldSlots(DAY, range(0, 6))).resolves.toEqual(new Set([1, 2, 3]));
+      await expect(heldSlots(sut, DAY, range(0, 6))).resolves.toEqual(new Set([1, 2, 3]));
       await expect(sut.pin(second, LONG_MS)).resolves.toBe('gone');
       await expect(sut.pin(first, LONG_MS)).resolves.toBe('held');
     });
@@ -88,9 +95,9 @@ function holdStoreContract(target: ContractTarget): void {
       await expect(sut.claim(holdOf([1, 2], other))).resolves.toBe(true);
       await expect(sut.claim(holdOf([2, 3], nextDay))).resolves.toBe(true);
 
-      await expect(sut.heldSlots(DAY, range(0, 4))).resolves.toEqual(new Set([1, 2]));
-      await expect(sut.heldSlots(other, range(0, 4))).resolves.toEqual(new Set([1, 2]));
-      await expect(sut.heldSlots(nextDay, range(0, 4))).resolves.toEqual(new Set([2, 3]));
+      await expect(heldSlots(sut, DAY, range(0, 4))).resolves.toEqual(new Set([1, 2]));
+      await expect(heldSlots(sut, other, range(0, 4))).resolves.toEqual(new Set([1, 2]));
+      await expect(heldSlots(sut, nextDay, range(0, 4))).resolves.toEqual(new Set([2, 3]));
     });
 
     it('is all-or-nothing: a refused claim holds none of its free slots', async () => {
@@ -98,9 +105,9 @@ function holdStoreContract(target: ContractTarget): void {
 
       await expect(sut.claim(holdOf([1, 2, 3, 4]))).resolves.toBe(false);
 
-      await expect(sut.heldSlots(DAY, [1, 2, 3, 4])).resolves.toEqual(new Set([3]));
+      await expect(heldSlots(sut, DAY, [1, 2, 3, 4])).resolves.toEqual(new Set([3]));
       await expect(sut.claim(holdOf([1, 2, 4]))).resolves.toBe(true);
-      await expect(sut.heldSlots(DAY, [1, 2, 3, 4])).resolves.toEqual(new Set([1, 2, 3, 4]));
+      await expect(heldSlots(sut, DAY, [1, 2, 3, 4])).resolves.toEqual(new Set([1, 2, 3, 4]));
     });
 
     it('lets exactly one of each group of overlapping concurrent claims win', async () => {
@@ -119,7 +126,7 @@ function holdStoreContract(target: ContractTarget): void {
       expect(new Set(winners.map((hold) => hold.slotIndexes[0]))).toEqual(new Set(range(0, groups - 1).map((g) => g * 10)));
       const winnerSlots = winners.flatMap((hold) => hold.slotIndexes);
       expect(new Set(winnerSlots).size).toBe(winnerSlots.length);
-      await expect(sut.heldSlots(DAY, range(0, groups * 10))).resolves.toEqual(new Set(winnerSlots));
+      await expect(heldSlots(sut, DAY, range(0, groups * 10))).resolves.toEqual(new Set(winnerSlots));
       // Each winner owns all of its slots, and no loser left a hold behind.
       for (const winner of winners) await expect(sut.pin(winner, LONG_MS)).resolves.toBe('held');
       for (const loser of losers) await expect(sut.pin(loser, LONG_MS)).resolves.toBe('gone');
@@ -129,13 +136,13 @@ function holdStoreContract(target: ContractTarget): void {
   describe('expiry', () => {
     it('frees the slots when the hold lapses, and a new claim takes them', async () => {
       await expect(sut.claim(holdOf([7, 8], { ttlMs: SHORT_MS }))).resolves.toBe(true);
-      await expect(sut.heldSlots(DAY, [7, 8])).resolves.toEqual(new Set([7, 8]));
+      await expect(heldSlots(sut, DAY, [7, 8])).resolves.toEqual(new Set([7, 8]));
 
       await target.passTime(LAPSE_MS);
 
-      await expect(sut.heldSlots(DAY, [7, 8])).resolves.toEqual(new Set());
+      await expect(heldSlots(sut, DAY, [7, 8])).resolves.toEqual(new Set());
       await expect(sut.claim(holdOf([8, 9]))).resolves.toBe(true);
-      await expect(sut.heldSlots(DAY, [7, 8, 9])).resolves.toEqual(new Set([8, 9]));
+      await expect(heldSlots(sut, DAY, [7, 8, 9])).resolves.toEqual(new Set([8, 9]));
     });
   });
 
@@ -147,7 +154,7 @@ function holdStoreContract(target: ContractTarget): void {
       await expect(sut.pin(hold, LONG_MS)).resolves.toBe('held');
 
       await target.passTime(LAPSE_MS);
-      await expect(sut.heldSlots(DAY, [1, 2])).resolves.toEqual(new Set([1, 2]));
+      await expect(heldSlots(sut, DAY, [1, 2])).resolves.toEqual(new Set([1, 2]));
       await expect(sut.claim(holdOf([2, 3]))).resolves.toBe(false);
     });
 
@@ -158,7 +165,7 @@ function holdStoreContract(target: ContractTarget): void {
       await expect(sut.pin(hold, SHORT_MS)).resolves.toBe('held');
 
       await target.passTime(LAPSE_MS);
-      await expect(sut.heldSlots(DAY, [1, 2])).resolves.toEqual(new Set([1, 2]));
+      await expect(heldSlots(sut, DAY, [1, 2])).resolves.toEqual(new Set([1, 2]));
       await expect(sut.pin(hold, LONG_MS)).resolves.toBe('held');
     });
 
@@ -169,7 +176,7 @@ function holdStoreContract(target: ContractTarget): void {
       await expect(sut.pin(hold, SHORT_MS)).resolves.toBe('held');
 
       await target.passTime(LAPSE_MS);
-      await expect(sut.heldSlots(DAY, [1, 2])).resolves.toEqual(new Set());
+      await expect(heldSlots(sut, DAY, [1, 2])).resolves.toEqual(new Set());
       await expect(sut.claim(holdOf([1, 2]))).resolves.toBe(true);
     });
 
@@ -182,7 +189,7 @@ function holdStoreContract(target: ContractTarget): void {
       await expect(sut.consume(hold)).resolves.toBeUndefined();
 
       await expect(sut.pin(hold, LONG_MS)).resolves.toBe('gone');
-      await expect(sut.heldSlots(DAY, [1, 2])).resolves.toEqual(new Set([1, 2]));
+      await expect(heldSlots(sut, DAY, [1, 2])).resolves.toEqual(new Set([1, 2]));
       await expect(sut.claim(holdOf([2]))).resolves.toBe(false);
     });
 
@@ -193,7 +200,7 @@ function holdStoreContract(target: ContractTarget): void {
 
       await expect(sut.pin(hold, LONG_MS)).resolves.toBe('gone');
 
-      await expect(sut.heldSlots(DAY, [1, 2])).resolves.toEqual(new Set());
+      await expect(heldSlots(sut, DAY, [1, 2])).resolves.toEqual(new Set());
     });
 
     it("answers 'gone' after the hold was released", async () => {
@@ -203,7 +210,7 @@ function holdStoreContract(target: ContractTarget): void {
 
       await expect(sut.pin(hold, LONG_MS)).resolves.toBe('gone');
 
-      await expect(sut.heldSlots(DAY, [1, 2])).resolves.toEqual(new Set());
+      await expect(heldSlots(sut, DAY, [1, 2])).resolves.toEqual(new Set());
     });
   });
 
@@ -214,7 +221,7 @@ function holdStoreContract(target: ContractTarget): void {
 
       await expect(sut.release(hold)).resolves.toBeUndefined();
 
-      await expect(sut.heldSlots(DAY, [1, 2])).resolves.toEqual(new Set());
+      await expect(heldSlots(sut, DAY, [1, 2])).resolves.toEqual(new Set());
       await expect(sut.claim(holdOf([1, 2]))).resolves.toBe(true);
     });
 
@@ -227,7 +234,7 @@ function holdStoreContract(target: ContractTarget): void {
 
       await expect(sut.release(lapsed)).resolves.toBeUndefined();
 
-      await expect(sut.heldSlots(DAY, [1, 2, 3])).resolves.toEqual(new Set([2, 3]));
+      await expect(heldSlots(sut, DAY, [1, 2, 3])).resolves.toEqual(new Set([2, 3]));
       await expect(sut.pin(successor, LONG_MS)).resolves.toBe('held');
     });
 
@@ -239,7 +246,7 @@ function holdStoreContract(target: ContractTarget): void {
 
       await expect(sut.release({ ...mine, slotIndexes: [1, 2, 3] })).resolves.toBeUndefined();
 
-      await expect(sut.heldSlots(DAY, [1, 2, 3])).resolves.toEqual(new Set([3]));
+      await expect(heldSlots(sut, DAY, [1, 2, 3])).resolves.toEqual(new Set([3]));
       await expect(sut.pin(theirs, LONG_MS)).resolves.toBe('held');
     });
 
@@ -252,20 +259,53 @@ function holdStoreContract(target: ContractTarget): void {
       await expect(sut.release(hold)).resolves.toBeUndefined();
       await expect(sut.release(hold)).resolves.toBeUndefined();
 
-      await expect(sut.heldSlots(DAY, [1, 2, 5])).resolves.toEqual(new Set([5]));
+      await expect(heldSlots(sut, DAY, [1, 2, 5])).resolves.toEqual(new Set([5]));
       const next = holdOf([1, 2]);
       await expect(sut.claim(next)).resolves.toBe(true);
       await expect(sut.release(hold)).resolves.toBeUndefined();
-      await expect(sut.heldSlots(DAY, [1, 2, 5])).resolves.toEqual(new Set([1, 2, 5]));
+      await expect(heldSlots(sut, DAY, [1, 2, 5])).resolves.toEqual(new Set([1, 2, 5]));
       await expect(sut.pin(next, LONG_MS)).resolves.toBe('held');
     });
   });
 
-  describe('heldSlots', () => {
-    it('answers an empty set for an empty list', async () => {
+  describe('heldUntil', () => {
+    /** The instants `heldUntil` reports for `slotIndexes`, each checked to lie just before (or at) `expected`. */
+    async function expectHeldUntil(slotIndexes: number[], expected: Record<number, number>): Promise<void> {
+      const held = await sut.heldUntil(DAY, slotIndexes);
+      expect([...held.keys()].sort((a, b) => a - b)).toEqual(Object.keys(expected).map(Number));
+      for (const [index, until] of Object.entries(expected)) {
+        expect(held.get(Number(index))).toBeLessThanOrEqual(until);
+        expect(held.get(Number(index))).toBeGreaterThan(until - REPORTED_EARLY_MS);
+      }
+    }
+
+    it('answers an empty map for an empty list', async () => {
       await expect(sut.claim(holdOf([1]))).resolves.toBe(true);
 
-      await expect(sut.heldSlots(DAY, [])).resolves.toEqual(new Set());
+      await expect(sut.heldUntil(DAY, [])).resolves.toEqual(new Map());
+    });
+
+    it("reports each held slot with its hold's lapse, and nothing for free slots", async () => {
+      const first = holdOf([1, 2]);
+      const second = holdOf([4], { ttlMs: 2 * LONG_MS });
+      await expect(sut.claim(first)).resolves.toBe(true);
+      await expect(sut.claim(second)).resolves.toBe(true);
+
+      await expectHeldUntil(range(0, 5), { 1: first.expiresAt, 2: first.expiresAt, 4: second.expiresAt });
+    });
+
+    it('reports the end of a pin that outlasts its hold, and nothing once a release or a lapse freed the slots', async () => {
+      const pinned = holdOf([1, 2], { ttlMs: SHORT_MS });
+      const released = holdOf([3]);
+      const lapsing = holdOf([4], { ttlMs: SHORT_MS });
+      for (const hold of [pinned, released, lapsing]) await expect(sut.claim(hold)).resolves.toBe(true);
+      const pinEnd = target.now() + LONG_MS;
+      await expect(sut.pin(pinned, LONG_MS)).resolves.toBe('held');
+      await expect(sut.release(released)).resolves.toBeUndefined();
+
+      await expectHeldUntil(range(1, 4), { 1: pinEnd, 2: pinEnd, 4: lapsing.expiresAt });
+      await target.passTime(LAPSE_MS);
+      await expectHeldUntil(range(1, 4), { 1: pinEnd, 2: pinEnd });
     });
   });
 
@@ -388,7 +428,7 @@ describeRedis(redisUrl ? `${RedisHoldStore.name} contract` : `${RedisHoldStore.n
       await client.scriptFlush();
       await expect(sut.release(other)).resolves.toBeUndefined();
 
-      await expect(sut.heldSlots(day, [1, 2, 3])).resolves.toEqual(new Set([1, 2]));
+      await expect(heldSlots(sut, day, [1, 2, 3])).resolves.toEqual(new Set([1, 2]));
     });
   });
 
@@ -397,7 +437,7 @@ describeRedis(redisUrl ? `${RedisHoldStore.name} contract` : `${RedisHoldStore.n
     const hold: Hold = { ...DAY, holdId: 'h', slotIndexes: [1], expiresAt: fixed.nowMs() + LONG_MS };
     const operations: [string, (store: HoldStore) => Promise<unknown>][] = [
       ['claim', (store) => store.claim(hold)],
-      ['heldSlots', (store) => store.heldSlots(DAY, [1])],
+      ['heldUntil', (store) => store.heldUntil(DAY, [1])],
       ['pin', (store) => store.pin(hold, LONG_MS)],
       ['consume', (store) => store.consume(hold)],
       ['release', (store) => store.release(hold)],

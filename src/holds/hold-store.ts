@@ -22,8 +22,11 @@ export abstract class HoldStore {
   /** Holds every slot of `hold` or none: false when any of them is already held. */
   abstract claim(hold: Hold): Promise<boolean>;
 
-  /** Which of `slotIndexes` are held right now (one round trip). */
-  abstract heldSlots(day: HoldDay, slotIndexes: readonly number[]): Promise<Set<number>>;
+  /**
+   * Which of `slotIndexes` are held right now, each with the instant (epoch ms, by the app's Clock) it
+   * stops being held unless something changes: its hold's lapse, or the end of a pin. One round trip.
+   */
+  abstract heldUntil(day: HoldDay, slotIndexes: readonly number[]): Promise<Map<number, number>>;
 
   /**
    * Readies a live hold for booking: checks it still owns its slots and keeps them held at least

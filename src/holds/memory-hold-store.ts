@@ -32,9 +32,14 @@ export class MemoryHoldStore extends HoldStore implements OnModuleDestroy {
     return true;
   }
 
-  async heldSlots(day: HoldDay, slotIndexes: readonly number[]): Promise<Set<number>> {
+  async heldUntil(day: HoldDay, slotIndexes: readonly number[]): Promise<Map<number, number>> {
     const now = this.clock.nowMs();
-    return new Set(slotIndexes.filter((index) => this.read(slotKey(day, index), now) !== undefined));
+    const held = new Map<number, number>();
+    for (const index of slotIndexes) {
+      const entry = this.liveEntry(slotKey(day, index), now);
+      if (entry) held.set(index, entry.expiresAt);
+    }
+    return held;
   }
 
   async pin(hold: Hold, pinMs: number): Promise<PinOutcome> {
@@ -67,13 +72,17 @@ export class MemoryHoldStore extends HoldStore implements OnModuleDestroy {
   }
 
   private read(key: string, now: number): string | undefined {
+    return this.liveEntry(key, now)?.value;
+  }
+
+  private liveEntry(key: string, now: number): Entry | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     if (entry.expiresAt <= now) {
       this.entries.delete(key);
       return undefined;
     }
-    return entry.value;
+    return entry;
   }
 
   private sweep(): void {

@@ -7,6 +7,9 @@ import { HOLD_SCRIPTS } from './hold-scripts';
 import { Hold, HoldDay, HoldStore, PinOutcome } from './hold-store';
 
 const COMMAND_TIMEOUT_MS = 2000;
+/** PTTL's answers for a key that does not exist and for one that never expires. */
+const KEY_MISSING = -2;
+const NO_EXPIRY = -1;
 
 /**
  * Holds in Redis: shared by every server process, claimed by one Lua script per request. Keys live
@@ -27,10 +30,18 @@ export class RedisHoldStore extends HoldStore {
     return this.guard(this.client.claimHold(this.recordKey(hold), this.slotKeys(hold), hold.holdId, this.msUntil(hold.expiresAt)));
   }
 
-  async heldSlots(day: HoldDay, slotIndexes: readonly number[]): Promise<Set<number>> {
-    if (slotIndexes.length === 0) return new Set();
-    const values = await this.guard(this.client.mGet(slotIndexes.map((index) => this.slotKey(day, index))));
-    return new Set(slotIndexes.filter((_, i) => values[i] !== null));
+  async heldUntil(day: HoldDay, slotIndexes: readonly number[]): Promise<Map<number, number>> {
+    const held = new Map<number, number>();
+    if (slotIndexes.length === 0) return held;
+    // Redis counts what is left from when it reads; counted from before the question, the instant errs early.
+    const askedAt = this.clock.nowMs();
+    const remaining = await this.guard(this.client.slotLifetimes(slotIndexes.map((index) => this.slotKey(day, index))));
+    slotIndexes.forEach((index, i) => {
+      const ms = remaining[i];
+      if (ms === KEY_MISSING) return;
+      held.set(index, ms === NO_EXPIRY ? Infinity : askedAt + ms);
+    });
+    return held;
   }
 
   async pin(hold: Hold, pinMs: number): Promise<PinOutcome> {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { assertActsForProvider, Caller } from '../access/caller';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
+import { DomainEvents } from '../common/domain-events';
 import { PostScheduleDto, ScheduleView } from './dto/schedule.dto';
 import { ProviderEntity } from './entities/provider.entity';
 import { ProvidersService } from './providers.service';
@@ -34,6 +35,7 @@ export class ScheduleService {
     private readonly providers: ProvidersService,
     private readonly schedule: ScheduleRepository,
     private readonly clock: Clock,
+    private readonly events: DomainEvents,
   ) {}
 
   async publish(dto: PostScheduleDto, caller: Caller): Promise<ScheduleView> {
@@ -56,6 +58,7 @@ export class ScheduleService {
       dto.date,
       windowSlots.map((slot) => slot.index),
     );
+    await this.events.emit('schedule.published', { providerId: provider.id, date: dto.date });
     const published = await this.schedule.publishedIndexes(provider.id, dto.date);
     return {
       provider_id: provider.id,

@@ -10,6 +10,8 @@ import { ConfirmationService } from '../../src/appointments/confirmation.service
 import { HoldExpiryService } from '../../src/appointments/hold-expiry.service';
 import { HOLD_TOKEN_ALGORITHM, HoldTokenService } from '../../src/appointments/hold-token.service';
 import { OpenSlotsService } from '../../src/appointments/open-slots.service';
+import { SlotHolds } from '../../src/appointments/slot-holds';
+import { CacheBus, LocalCacheBus } from '../../src/cache/cache-bus';
 import { ClientsRepository } from '../../src/clients/clients.repository';
 import { ClientsService } from '../../src/clients/clients.service';
 import { Clock } from '../../src/common/clock';
@@ -128,6 +130,10 @@ export class ServiceHarness {
     return this.moduleRef.get(MetricsService);
   }
 
+  get openSlots(): OpenSlotsService {
+    return this.moduleRef.get(OpenSlotsService);
+  }
+
   get schedule(): ScheduleService {
     return this.moduleRef.get(ScheduleService);
   }
@@ -147,6 +153,7 @@ export class ServiceHarness {
         AppointmentsService,
         ConfirmationService,
         OpenSlotsService,
+        SlotHolds,
         HoldTokenService,
         ProvidersService,
         ClientsService,
@@ -161,6 +168,7 @@ export class ServiceHarness {
         { provide: QueueEvents, useClass: MemoryQueueEvents },
         { provide: Clock, useValue: harness.clock },
         { provide: HoldStore, useValue: harness.holds },
+        { provide: CacheBus, useClass: LocalCacheBus },
         { provide: ProvidersRepository, useValue: harness.providersRepository },
         { provide: ClientsRepository, useValue: harness.clientsRepository },
         { provide: AppointmentsRepository, useValue: harness.appointmentsRepository },
