@@ -84,7 +84,7 @@ describe(OpenSlotsService.name, () => {
     const { appointmentId, token } = await harness.request(providerId, clientId, TEN_AM);
     // Lost as a Redis restart loses it: nothing tells the listing.
     await harness.holds.release(holdOf((await harness.appointmentsRepository.findById(appointmentId))!));
-    await sut.forgetDay({ providerId, date: HARNESS_TODAY });
+    sut.forgetDay({ providerId, date: HARNESS_TODAY });
     expect(await cached()).toEqual([40, 41, 42, 43]);
 
     await harness.confirmations.confirm(token);

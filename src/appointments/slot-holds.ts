@@ -17,7 +17,7 @@ export class SlotHolds {
   /** Holds every slot of `hold` or none (HoldStore.claim). */
   async claim(hold: Hold): Promise<boolean> {
     const claimed = await this.holds.claim(hold);
-    if (claimed) await this.openSlots.forgetDay(hold);
+    if (claimed) this.openSlots.forgetDay(hold);
     return claimed;
   }
 
@@ -26,7 +26,7 @@ export class SlotHolds {
     try {
       await this.holds.release(hold);
     } finally {
-      await this.openSlots.forgetDay(hold);
+      this.openSlots.forgetDay(hold);
     }
   }
 
