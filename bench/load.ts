@@ -12,6 +12,8 @@ export interface Measured {
   durationS: number;
   /** Successful operations (2xx answers, committed INSERTs) per second of the run. */
   okPerSec: number;
+  /** The busiest second's answers: what a longer run may keep up, once warm. */
+  peakPerSec: number;
   ok: number;
   non2xx: number;
   errors: number;
@@ -50,6 +52,7 @@ export function measuredOf(result: autocannon.Result): Measured {
   return {
     durationS,
     okPerSec: ok / durationS,
+    peakPerSec: Math.max(result.requests.max, ok / durationS),
     ok,
     non2xx: result.non2xx,
     errors: result.errors,
@@ -142,6 +145,7 @@ export class InsertCeiling {
     return {
       durationS: elapsedS,
       okPerSec: latencies.length / elapsedS,
+      peakPerSec: latencies.length / elapsedS,
       ok: latencies.length,
       non2xx: 0,
       errors,

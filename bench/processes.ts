@@ -17,7 +17,9 @@ export interface ChildRecord {
   exitPromise: Promise<void>;
   tail: string[];
   lines: number;
-  problems: string[];
+  /** Warning and error lines, counted by what they say (request ids and times left out). */
+  problems: Map<string, number>;
+  problemLines: number;
 }
 
 /** Every child started, for clean-up. */
@@ -34,7 +36,8 @@ export function startChild(name: string, args: string[], childEnv: NodeJS.Proces
     exitPromise: Promise.resolve(),
     tail: [],
     lines: 0,
-    problems: [],
+    problems: new Map(),
+    problemLines: 0,
   };
   record.exitPromise = new Promise((done) => {
     child.on('exit', (code, signal) => {
@@ -57,12 +60,29 @@ export function startChild(name: string, args: string[], childEnv: NodeJS.Proces
         record.lines += 1;
         record.tail.push(line);
         if (record.tail.length > 60) record.tail.shift();
-        if (/\b(ERROR|WARN|FATAL)\b|Error:|UnhandledPromiseRejection/.test(line)) record.problems.push(line);
+        if (/\b(ERROR|WARN|FATAL)\b|"level":"(warn|error|fatal)"|Error:|UnhandledPromiseRejection/.test(line)) {
+          record.problemLines += 1;
+          const key = problemKey(line);
+          if (record.problems.has(key) || record.problems.size < 100) record.problems.set(key, (record.problems.get(key) ?? 0) + 1);
+        }
       }
     });
   }
   children.push(record);
   return record;
+}
+
+/** What a log line says, without what differs between two lines saying the same (time, pid, request id). */
+function problemKey(line: string): string {
+  if (line.startsWith('{')) {
+    try {
+      const { level, context, msg } = JSON.parse(line) as { level?: string; context?: string; msg?: string };
+      return `${level}${context ? ` [${context}]` : ''}: ${msg}`.slice(0, 400);
+    } catch {
+      // not JSON after all
+    }
+  }
+  return line.replace(/^\[Nest\]\s+\d+\s+-\s+[^A-Z]*\s+/, '').slice(0, 400);
 }
 
 export async function stopChild(record: ChildRecord): Promise<void> {

@@ -32,7 +32,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createServicesBackend, ServicesBackend } from '../test/support/fresh-backend';
 import { freePort } from '../test/support/free-port';
-import { CONFIG, fmt, http, inParallel, isoDate, log, messageOf, seconds, StartupError } from './config';
+import { CONFIG, fmt, http, inParallel, isoDate, log, messageOf, seconds, sleep, StartupError } from './config';
 import { cannon, InsertCeiling, Measured, measuredOf, measureHttp } from './load';
 import { OutboxReader } from './outbox';
 import { children, printTail, startChild, stopChild, waitFor } from './processes';
@@ -215,9 +215,9 @@ async function main(): Promise<void> {
     await slots.ensure(Math.max(3000, Math.ceil(earlierRate * CONFIG.warmup * 2) + 4 * connections));
     log(`${label}: warm-up ${CONFIG.warmup} s`);
     const warm = await run(CONFIG.warmup);
-    holdRates.set(connections, warm.okPerSec);
-    const needed = Math.ceil(warm.okPerSec * CONFIG.duration * 2) + 4 * connections;
-    if (slots.free < needed) log(`${label}: warm-up ran at ${fmt(warm.okPerSec)} req/s; publishing dates for ${needed} free slots`);
+    holdRates.set(connections, warm.peakPerSec);
+    const needed = Math.ceil(warm.peakPerSec * CONFIG.duration * 2) + 4 * connections;
+    if (slots.free < needed) log(`${label}: warm-up peaked at ${fmt(warm.peakPerSec)} req/s; publishing dates for ${needed} free slots`);
     await slots.ensure(needed);
     const [takenBefore, exhaustedBefore] = [slots.taken, exhausted];
     log(`${label}: measuring ${CONFIG.duration} s (${slots.free} free slots)`);
@@ -226,12 +226,7 @@ async function main(): Promise<void> {
     holdsUnanswered += warm.unanswered + result.unanswered;
     expectedMails += warm.ok + result.ok;
     await settleOutbox(label);
-    const notes = [
-      accounting(slots.taken - takenBefore, exhausted - exhaustedBefore, result, 'slots'),
-      `validation links mailed to the load client so far: ${tokens.found}; holds answered 202 ${holdsAccepted} + unanswered ` +
-        `${holdsUnanswered} (warm-ups and holds made for confirmations included): ` +
-        (tokens.found === holdsAccepted + holdsUnanswered ? 'they match' : 'THEY DIFFER'),
-    ];
+    const notes = [accounting(slots.taken - takenBefore, exhausted - exhaustedBefore, result, 'slots')];
     return { route: 'hold', connections, warm, result, notes };
   }
 
@@ -286,8 +281,8 @@ async function main(): Promise<void> {
     await ensureTokens(Math.ceil(expectedRate * CONFIG.warmup * 1.5) + 4 * connections, label);
     log(`${label}: warm-up ${CONFIG.warmup} s (${tokens.left} tokens)`);
     const warm = await run(CONFIG.warmup);
-    confirmRates.set(connections, warm.okPerSec);
-    await ensureTokens(Math.ceil(warm.okPerSec * CONFIG.duration * 1.5) + 4 * connections, label);
+    confirmRates.set(connections, warm.peakPerSec);
+    await ensureTokens(Math.ceil(warm.peakPerSec * CONFIG.duration * 1.5) + 4 * connections, label);
     const [leftBefore, exhaustedBefore] = [tokens.left, exhausted];
     log(`${label}: measuring ${CONFIG.duration} s (${tokens.left} tokens)`);
     const result = await run(CONFIG.duration);
@@ -311,7 +306,13 @@ async function main(): Promise<void> {
     rows.push(await confirmRow(connections));
   }
 
-  // --- Report.
+  // --- Report. Every hold served, answered or not, mails its link: wait for the last ones before comparing.
+  const mailedHolds = holdsAccepted + holdsUnanswered;
+  const mailDeadline = Date.now() + 15_000;
+  while (tokens.found < mailedHolds && Date.now() < mailDeadline) {
+    await outbox.scan();
+    if (tokens.found < mailedHolds) await sleep(200);
+  }
   const context = [
     `history provider: ${history.days} published days, ${history.holdsAccepted} holds accepted of ${history.holdsAsked} asked, ` +
       `${history.bookings} of them confirmed through their mailed links (${history.holdsAccepted - history.bookings} live holds), ` +
@@ -319,16 +320,17 @@ async function main(): Promise<void> {
       ([...history.refused].length ? `; refused: ${[...history.refused].map(([s, n]) => `${s}: ${n}`).join(', ')}` : '') +
       (history.cutShort ? `; CUT SHORT: the API did not seed it all within ${CONFIG.seedBudgetMs / 1000} s` : ''),
     ...listed.map((line) => `listing ${line}`),
-    `load client: ${holdsAccepted} holds answered 202 (${extraHolds} of them made up front for confirmations) and ` +
-      `${holdsUnanswered} unanswered at the end of a run; ${tokens.found} validation links read from its mails, ${tokens.left} unused`,
+    `load client: ${holdsAccepted} holds answered 202 (${extraHolds} of them made up front for confirmations) + ${holdsUnanswered} ` +
+      `unanswered at the end of a run = ${mailedHolds}; ${tokens.found} validation links read from its mails ` +
+      `(${tokens.found === mailedHolds ? 'they match' : 'THEY DIFFER'}), ${tokens.left} unused`,
     `outbox: ${outbox.mails} mails read, at least ${expectedMails} expected (a validation mail per accepted hold, a confirmation per booking)`,
     ...[...holdAnswers].map(([status, body]) => `a ${status} answer to a hold request: ${body}`),
     ...[app, hello].filter((r) => r.exited).map((r) => `NOTE: ${r.name} exited during the run (code ${r.exitCode}, signal ${r.signal})`),
-    `scheduler log: ${app.lines} lines, ${app.problems.length} warning/error lines`,
+    `scheduler log: ${app.lines} lines, ${app.problemLines} warning/error lines`,
   ];
-  const distinct = [...new Set(app.problems.map((l) => l.replace(/^\[Nest\]\s+\d+\s+-\s+[^A-Z]*\s+/, '')))];
-  context.push(...distinct.slice(0, 10).map((problem) => `  ${problem.slice(0, 400)}`));
-  if (distinct.length > 10) context.push(`  … and ${distinct.length - 10} more distinct lines`);
+  const problems = [...app.problems].sort(([, a], [, b]) => b - a);
+  context.push(...problems.slice(0, 10).map(([problem, count]) => `  ${count} × ${problem}`));
+  if (problems.length > 10) context.push(`  … and ${problems.length - 10} more distinct lines`);
   context.push(`(bench took ${seconds(started)})`, '');
   printReport(rows, context);
 }
