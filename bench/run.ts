@@ -94,6 +94,8 @@ function accounting(handedOut: number, repeated: number, result: Measured, what:
   );
 }
 
+const statusCounts = (counts: Map<number, number>) => [...counts].map(([status, count]) => `${status}: ${count}`).join(', ');
+
 async function main(): Promise<void> {
   const started = Date.now();
   const mainJs = join(ROOT, 'dist', 'main.js');
@@ -232,6 +234,7 @@ async function main(): Promise<void> {
 
   // --- Confirmations: each request a distinct token of a pending hold, read from the outbox.
   let extraHolds = 0;
+  const extraRefused = new Map<number, number>();
   async function ensureTokens(count: number, label: string): Promise<void> {
     await settleOutbox(`the runs before ${label}`);
     const short = count - tokens.left;
@@ -243,6 +246,7 @@ async function main(): Promise<void> {
     await inParallel(wanted, 32, async (slot) => {
       const answer = await api.post('/api/client_schedule', { ...slot, client_id: loadClient.id }, loadClient.auth);
       if (answer.status === 202) accepted += 1;
+      else extraRefused.set(answer.status, (extraRefused.get(answer.status) ?? 0) + 1);
     });
     extraHolds += accepted;
     holdsAccepted += accepted;
@@ -317,12 +321,13 @@ async function main(): Promise<void> {
     `history provider: ${history.days} published days, ${history.holdsAccepted} holds accepted of ${history.holdsAsked} asked, ` +
       `${history.bookings} of them confirmed through their mailed links (${history.holdsAccepted - history.bookings} live holds), ` +
       `seeded through the API in ${(history.tookMs / 1000).toFixed(1)} s` +
-      ([...history.refused].length ? `; refused: ${[...history.refused].map(([s, n]) => `${s}: ${n}`).join(', ')}` : '') +
+      (history.refused.size ? `; refused: ${statusCounts(history.refused)}` : '') +
       (history.cutShort ? `; CUT SHORT: the API did not seed it all within ${CONFIG.seedBudgetMs / 1000} s` : ''),
     ...listed.map((line) => `listing ${line}`),
     `load client: ${holdsAccepted} holds answered 202 (${extraHolds} of them made up front for confirmations) + ${holdsUnanswered} ` +
       `unanswered at the end of a run = ${mailedHolds}; ${tokens.found} validation links read from its mails ` +
-      `(${tokens.found === mailedHolds ? 'they match' : 'THEY DIFFER'}), ${tokens.left} unused`,
+      `(${tokens.found === mailedHolds ? 'they match' : 'THEY DIFFER'}), ${tokens.left} unused` +
+      (extraRefused.size ? `; holds made up front refused: ${statusCounts(extraRefused)}` : ''),
     `outbox: ${outbox.mails} mails read, at least ${expectedMails} expected (a validation mail per accepted hold, a confirmation per booking)`,
     ...[...holdAnswers].map(([status, body]) => `a ${status} answer to a hold request: ${body}`),
     ...[app, hello].filter((r) => r.exited).map((r) => `NOTE: ${r.name} exited during the run (code ${r.exitCode}, signal ${r.signal})`),
