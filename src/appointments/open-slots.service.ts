@@ -67,8 +67,8 @@ export class OpenSlotsService {
     this.listings = metrics.addCounter({
       name: 'scheduler_listing_cache_total',
       help:
-        "Open-slot listings by where their provider-day came from: this process's cache (hit), a load (miss), " +
-        'or a load because invalidations from other processes might be missed (bypass)',
+        "Open-slot listings by where their provider-day came from: this process's cache or a load already under way " +
+        '(hit), a load of their own (miss), or a load because invalidations from other processes might be missed (bypass)',
       labelNames: ['outcome'],
     });
   }
