@@ -16,8 +16,12 @@ const EVERY_SLOT_INDEX = Array.from({ length: SLOTS_PER_DAY }, (_, index) => ind
 
 /** No day is listed from the cache older than this, whatever the bus says: the bound on a lost invalidation. */
 const LISTING_MAX_AGE_MS = 1000;
-/** Provider-days each process keeps (a few KB each). */
-const LISTING_MAX_DAYS = 10_000;
+/**
+ * Provider-days each process keeps: a day is a few KB per duration asked (up to ~100 KB for a fully open
+ * day asked in every duration), and an entry lives at most LISTING_MAX_AGE_MS, so only days asked more
+ * often than that gain from being kept.
+ */
+const LISTING_MAX_DAYS = 1000;
 
 /** A provider's day as the request path sees it: what the schedule offers less what is booked. */
 export interface BookableDay extends ProviderDay {
@@ -63,8 +67,8 @@ export class OpenSlotsService {
     this.listings = metrics.addCounter({
       name: 'scheduler_listing_cache_total',
       help:
-        "Open-slot listings by where their provider-day came from: this process's cache (hit), a load (miss), " +
-        'or a load because invalidations from other processes might be missed (bypass)',
+        "Open-slot listings by where their provider-day came from: this process's cache or a load already under way " +
+        '(hit), a load of their own (miss), or a load because invalidations from other processes might be missed (bypass)',
       labelNames: ['outcome'],
     });
   }

@@ -106,10 +106,9 @@ describeBackend('the open-slot listing cache, on one process', () => {
     });
     expect(await openIndexes(sut.anonymous, provider.id, date, 15)).toEqual([36, 37, 38, 39]);
     expect(await openIndexes(sut.anonymous, provider.id, date, 60)).toEqual([36]);
-    await expect(sut.anonymous.get(`/api/schedule?provider_id=999999&date=${date}`)).resolves.toMatchObject({
-      status: 404,
-      body: { code: 'PROVIDER_NOT_FOUND' },
-    });
+    const unknown = await sut.anonymous.get(`/api/schedule?provider_id=999999&date=${date}`);
+    expect(unknown).toMatchObject({ status: 404, body: { code: 'PROVIDER_NOT_FOUND' } });
+    expect(unknown.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   });
 });
 
