@@ -7,6 +7,7 @@ import { accessConfig, redisConfig } from '../config/namespaces';
 import { ProvidersModule } from '../providers/providers.module';
 import type { AppRedisClient } from '../redis/redis-client';
 import { REDIS_CLIENT, RedisModule } from '../redis/redis.module';
+import { ApiKeysModule } from './api-keys.module';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
 import { RateLimitGuard, sendsMessages } from './rate-limit.guard';
@@ -17,9 +18,10 @@ const MINUTE_MS = 60_000;
 /** Bearer API keys, roles and rate limits for every route. Guards run in order: who, then how often. */
 @Module({
   imports: [
-    // Whose a key is, each asked of the module that owns the table.
+    // Whose a key is, each asked of the module that owns the table, and kept per process.
     ProvidersModule,
     ClientsModule,
+    ApiKeysModule,
     ThrottlerModule.forRootAsync({
       imports: [RedisModule],
       inject: [accessConfig.KEY, redisConfig.KEY, REDIS_CLIENT],

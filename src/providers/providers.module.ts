@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ApiKeysModule } from '../access/api-keys.module';
 import { ProvidersController } from './providers.controller';
 import { ProvidersRepository } from './providers.repository';
 import { ProvidersService } from './providers.service';
@@ -7,6 +8,7 @@ import { ScheduleRepository } from './schedule.repository';
 import { ScheduleService } from './schedule.service';
 
 @Module({
+  imports: [ApiKeysModule],
   controllers: [ProvidersController, ScheduleController],
   providers: [ProvidersRepository, ProvidersService, ScheduleRepository, ScheduleService],
   exports: [ProvidersService, ScheduleService],
