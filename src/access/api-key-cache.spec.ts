@@ -143,6 +143,12 @@ describe('API keys rotated through the services', () => {
     await expect(sut.authenticate(rotated.api_key)).resolves.toEqual({ role: 'provider', providerId: provider.id });
   });
 
+  it("knows the administrator's key, and nothing like it", async () => {
+    await expect(sut.authenticate(config.adminApiKey)).resolves.toEqual(ADMIN);
+    await expect(sut.authenticate(`${config.adminApiKey} `)).resolves.toBeNull();
+    await expect(sut.authenticate(config.adminApiKey.slice(0, -1))).resolves.toBeNull();
+  });
+
   it("does the same for a client's key", async () => {
     const client = await clients.create({ name: 'Grace', email: 'grace@example.com' }, ADMIN);
     await expect(sut.authenticate(client.api_key)).resolves.toEqual({ role: 'client', clientId: client.id });
