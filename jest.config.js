@@ -5,7 +5,7 @@
  *  - e2e-services: the same specs on PostgreSQL and Redis, when DATABASE_URL and REDIS_URL are set
  */
 /** Packages published as ES modules only: compiled to CommonJS as they load (see test/support/esm-to-commonjs.js). */
-const ESM_ONLY = ['@nestjs/(?!throttler/)', 'cookie/', 'content-disposition/'];
+const ESM_ONLY = ['@nestjs/', 'cookie/', 'content-disposition/'];
 
 /** The @nestjs/swagger CLI plugin, with the options `nest build` gives it (see test/support/swagger-plugin.js). */
 const swaggerPlugin = require('./nest-cli.json').compilerOptions.plugins.find((plugin) => plugin.name === '@nestjs/swagger');

@@ -5,6 +5,7 @@ export const PUBLIC_ROUTE = 'access:public';
 export const QUERY_TOKEN_ROUTE = 'access:query-token';
 export const SENDS_MESSAGES = 'access:sends-messages';
 export const METRICS_TOKEN_ROUTE = 'access:metrics-token';
+export const NOT_RATE_LIMITED = 'access:not-rate-limited';
 
 /** Open to all: no API key needed. */
 export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
@@ -17,6 +18,9 @@ export const AcceptsMetricsToken = () => SetMetadata(METRICS_TOKEN_ROUTE, true);
 
 /** The route sends mail or text messages: it gets a tenth of the rate limit. */
 export const SendsMessages = () => SetMetadata(SENDS_MESSAGES, true);
+
+/** Not counted against any rate limit (the health routes, which a load balancer probes from one address). */
+export const NotRateLimited = () => SetMetadata(NOT_RATE_LIMITED, true);
 
 export interface AuthenticatedRequest {
   caller?: Caller;

@@ -9,8 +9,13 @@ export function generateApiKey(prefix: string): string {
   return prefix + randomBytes(32).toString('base64url');
 }
 
+/** The SHA-256 of a key: what is stored (as hex), and what the administrator's key is compared by. */
+export function apiKeyDigest(key: string): Buffer {
+  return createHash('sha256').update(key, 'utf8').digest();
+}
+
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  return apiKeyDigest(key).toString('hex');
 }
 
 /** Constant-time comparison of two secrets of any length (their digests are compared). */

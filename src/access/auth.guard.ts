@@ -1,34 +1,34 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { Reflector } from '@nestjs/core';
-import { InjectThrottlerStorage, ThrottlerStorage } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { accessConfig } from '../config/namespaces';
 import { AppError } from '../common/app-error';
-import { AuthenticatedRequest, METRICS_TOKEN_ROUTE, PUBLIC_ROUTE, QUERY_TOKEN_ROUTE } from './access.decorators';
+import { AuthenticatedRequest } from './access.decorators';
 import { secretsEqual } from './api-keys';
 import { AuthService } from './auth.service';
+import { messageLimit } from './rate-limit.guard';
+import { RateLimiter } from './rate-limiter';
+import { RouteRules } from './route-rules';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
-const MINUTE_MS = 60_000;
 
 /** Every route needs a bearer key unless it is marked @Public(). The caller goes on the request. */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
-    private readonly reflector: Reflector,
+    private readonly routes: RouteRules,
     private readonly auth: AuthService,
-    @InjectThrottlerStorage() private readonly counters: ThrottlerStorage,
+    private readonly limiter: RateLimiter,
     @Inject(accessConfig.KEY) private readonly config: ConfigType<typeof accessConfig>,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
+    const rule = this.routes.of(context);
+    if (rule.isPublic) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest & AuthenticatedRequest>();
-    const key = this.keyOf(request, this.reflector.getAllAndOverride<boolean>(QUERY_TOKEN_ROUTE, targets));
+    const key = this.keyOf(request, rule.acceptsQueryToken);
     if (!key) return this.refuse(context, 'Send an API key: Authorization: Bearer <key>');
-    if (this.reflector.getAllAndOverride<boolean>(METRICS_TOKEN_ROUTE, targets) && this.isMetricsToken(key)) {
+    if (rule.acceptsMetricsToken && this.isMetricsToken(key)) {
       request.viaMetricsToken = true;
       return true;
     }
@@ -44,10 +44,9 @@ export class AuthGuard implements CanActivate {
    */
   private async refuse(context: ExecutionContext, detail: string): Promise<never> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const limit = Math.max(1, Math.floor(this.config.rateLimitPerMinute / 10));
-    const refusals = await this.counters.increment(`refused:ip:${request.ip}`, MINUTE_MS, limit, MINUTE_MS, 'default');
-    if (refusals.isBlocked) {
-      context.switchToHttp().getResponse<FastifyReply>().header('retry-after', String(refusals.timeToBlockExpire));
+    const refusals = await this.limiter.hit(`refused:ip:${request.ip}`, messageLimit(this.config.rateLimitPerMinute));
+    if (!refusals.admitted) {
+      context.switchToHttp().getResponse<FastifyReply>().header('retry-after', String(refusals.resetSeconds));
       throw new AppError('RATE_LIMITED', 'Too many requests without a valid API key; try again later');
     }
     throw new AppError('UNAUTHENTICATED', detail);

@@ -1,27 +1,60 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
-import { ThrottlerGuard } from '@nestjs/throttler';
-import type { FastifyRequest } from 'fastify';
-import { AuthenticatedRequest, SENDS_MESSAGES } from './access.decorators';
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../common/app-error';
+import { accessConfig } from '../config/namespaces';
+import { AuthenticatedRequest } from './access.decorators';
 import { describeCaller } from './caller';
+import { RateLimiter, Verdict } from './rate-limiter';
+import { RouteRules } from './route-rules';
 
-export function sendsMessages(context: ExecutionContext): boolean {
-  return Reflect.getMetadata(SENDS_MESSAGES, context.getHandler()) === true;
+/** The budget of the routes that send mail or texts: a tenth of the rest, at least one. */
+export function messageLimit(requestLimit: number): number {
+  return Math.max(1, Math.floor(requestLimit / 10));
 }
 
 /**
  * One budget per key across all routes (per address when anonymous), and a separate, tighter one
  * for the routes that send mail or texts. Runs after the AuthGuard, so a key is always a real one.
+ * Answers carry x-ratelimit-limit, -remaining and -reset (seconds); past the limit, 429 RATE_LIMITED
+ * with Retry-After.
  */
 @Injectable()
-export class RateLimitGuard extends ThrottlerGuard {
-  protected override async getTracker(request: Record<string, unknown>): Promise<string> {
-    const caller = (request as AuthenticatedRequest).caller;
-    if (caller) return describeCaller(caller);
-    // The client's address, or behind trusted proxies the one the nearest saw (see createHttpAdapter).
-    return `ip:${(request as unknown as FastifyRequest).ip}`;
+export class RateLimitGuard implements CanActivate {
+  private readonly requestLimit: number;
+  private readonly messageLimit: number;
+
+  constructor(
+    private readonly routes: RouteRules,
+    private readonly limiter: RateLimiter,
+    @Inject(accessConfig.KEY) config: ConfigType<typeof accessConfig>,
+  ) {
+    this.requestLimit = config.rateLimitPerMinute;
+    this.messageLimit = messageLimit(config.rateLimitPerMinute);
   }
 
-  protected override generateKey(context: ExecutionContext, tracker: string): string {
-    return `${sendsMessages(context) ? 'messages' : 'requests'}:${tracker}`;
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const rule = this.routes.of(context);
+    if (!rule.rateLimited) return true;
+    const http = context.switchToHttp();
+    const request = http.getRequest<FastifyRequest & AuthenticatedRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    // The client's address, or behind trusted proxies the one the nearest saw (see createHttpAdapter).
+    const tracker = request.caller ? describeCaller(request.caller) : `ip:${request.ip}`;
+    const verdict = rule.sendsMessages
+      ? this.limiter.hit(`messages:${tracker}`, this.messageLimit)
+      : this.limiter.hit(`requests:${tracker}`, this.requestLimit);
+    return verdict instanceof Promise ? verdict.then((settled) => answer(reply, settled)) : answer(reply, verdict);
   }
+}
+
+function answer(reply: FastifyReply, verdict: Verdict): true {
+  if (!verdict.admitted) {
+    reply.header('retry-after', String(verdict.resetSeconds));
+    throw new AppError('RATE_LIMITED', 'Too many requests');
+  }
+  reply.header('x-ratelimit-limit', String(verdict.limit));
+  reply.header('x-ratelimit-remaining', String(verdict.remaining));
+  reply.header('x-ratelimit-reset', String(verdict.resetSeconds));
+  return true;
 }

@@ -44,10 +44,24 @@ export class ClientsRepository {
     return row?.id ?? null;
   }
 
-  /** Replaces the key hash: the old key stops working at once. */
-  async replaceKeyHash(id: number, apiKeyHash: string): Promise<boolean> {
-    const result = await this.db.updateTable('clients').set({ api_key_hash: apiKeyHash }).where('id', '=', id).executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+  /**
+   * Replaces the key hash and answers the one it replaced (null when there was none), or undefined when
+   * there is no such client. The row is locked between the read and the write, so of two rotations at
+   * once each answers the hash the other did not.
+   */
+  async replaceKeyHash(id: number, apiKeyHash: string): Promise<{ previous: string | null } | undefined> {
+    return this.database.transaction(async (tx) => {
+      const db = tx.tables<'clients'>();
+      const row = await db
+        .selectFrom('clients')
+        .select('api_key_hash')
+        .where('id', '=', id)
+        .$if(this.database.locksRows, (query) => query.forUpdate())
+        .executeTakeFirst();
+      if (row === undefined) return undefined;
+      await db.updateTable('clients').set({ api_key_hash: apiKeyHash }).where('id', '=', id).execute();
+      return { previous: row.api_key_hash };
+    });
   }
 
   async findById(id: number): Promise<ClientEntity | null> {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ApiKeyCache } from '../access/api-key-cache';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { ClientsRepository } from './clients.repository';
@@ -17,6 +18,7 @@ export class ClientsService {
   constructor(
     private readonly clients: ClientsRepository,
     private readonly clock: Clock,
+    private readonly apiKeys: ApiKeyCache,
   ) {}
 
   async create(dto: CreateClientDto, caller: Caller): Promise<ClientWithKeyView> {
@@ -37,7 +39,9 @@ export class ClientsService {
   async rotateKey(id: number, caller: Caller): Promise<ClientWithKeyView> {
     if (!actsForClient(caller, id)) throw notFound(id);
     const apiKey = generateApiKey(CLIENT_KEY_PREFIX);
-    if (!(await this.clients.replaceKeyHash(id, hashApiKey(apiKey)))) throw notFound(id);
+    const replaced = await this.clients.replaceKeyHash(id, hashApiKey(apiKey));
+    if (replaced === undefined) throw notFound(id);
+    if (replaced.previous !== null) await this.apiKeys.revoke(replaced.previous);
     return { ...toClientView(await this.get(id)), api_key: apiKey };
   }
 

@@ -1,8 +1,7 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { SkipThrottle } from '@nestjs/throttler';
 import { ApiOperation, ApiProperty, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Public } from '../access/access.decorators';
+import { NotRateLimited, Public } from '../access/access.decorators';
 import { DOCS_PATH, HEALTH_PATH, OPENAPI_JSON_PATH } from '../common/api-paths';
 import { ProblemView } from '../common/swagger';
 import { HealthService, HealthView, LiveView } from './health.service';
@@ -50,7 +49,7 @@ export class HealthController {
   // Health routes are not rate limited: a load balancer or orchestrator probes them from one address, and
   // counting a probe would cost as much as answering it. Concurrent probes share one check instead.
   @Get('health')
-  @SkipThrottle()
+  @NotRateLimited()
   @ApiOperation({ summary: 'Whether the database and the hold store answer' })
   @ApiResponse({ status: 200, type: HealthView })
   @ApiResponse({ status: 503, type: HealthView, description: 'A backing service does not answer' })
@@ -61,7 +60,7 @@ export class HealthController {
   }
 
   @Get('health/live')
-  @SkipThrottle()
+  @NotRateLimited()
   @ApiOperation({
     summary: 'Liveness: the process runs and answers',
     description: 'Who: anyone. 200 as long as the process answers HTTP, draining included; it checks nothing else.',
@@ -72,7 +71,7 @@ export class HealthController {
   }
 
   @Get('health/ready')
-  @SkipThrottle()
+  @NotRateLimited()
   @ApiOperation({
     summary: 'Readiness: whether this process should get traffic',
     description:

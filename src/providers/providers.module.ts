@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ApiKeysModule } from '../access/api-keys.module';
 import { DomainEventsModule } from '../common/domain-events.module';
 import { ProvidersController } from './providers.controller';
 import { ProvidersRepository } from './providers.repository';
@@ -8,7 +9,7 @@ import { ScheduleRepository } from './schedule.repository';
 import { ScheduleService } from './schedule.service';
 
 @Module({
-  imports: [DomainEventsModule],
+  imports: [ApiKeysModule, DomainEventsModule],
   controllers: [ProvidersController, ScheduleController],
   providers: [ProvidersRepository, ProvidersService, ScheduleRepository, ScheduleService],
   exports: [ProvidersService, ScheduleService],

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ApiKeyCache } from '../access/api-key-cache';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { decodeCursor, encodeCursor } from '../common/pagination';
@@ -20,6 +21,7 @@ export class ProvidersService {
   constructor(
     private readonly providers: ProvidersRepository,
     private readonly clock: Clock,
+    private readonly apiKeys: ApiKeyCache,
   ) {}
 
   async create(dto: CreateProviderDto, caller: Caller): Promise<ProviderWithKeyView> {
@@ -41,7 +43,9 @@ export class ProvidersService {
   async rotateKey(id: number, caller: Caller): Promise<ProviderWithKeyView> {
     if (!actsForProvider(caller, id)) throw notFound(id);
     const apiKey = generateApiKey(PROVIDER_KEY_PREFIX);
-    if (!(await this.providers.replaceKeyHash(id, hashApiKey(apiKey)))) throw notFound(id);
+    const replaced = await this.providers.replaceKeyHash(id, hashApiKey(apiKey));
+    if (replaced === undefined) throw notFound(id);
+    if (replaced.previous !== null) await this.apiKeys.revoke(replaced.previous);
     return { ...toProviderView(await this.get(id)), api_key: apiKey };
   }
 

@@ -107,8 +107,8 @@ describeRedis(redisUrl ? `${RedisModule.name} on Redis` : `${RedisModule.name} o
   it("gives the client every feature's scripts", async () => {
     const key = `${prefix}rate:probe`;
 
-    await expect(client.countHit(key, 60_000)).resolves.toEqual({ hits: 1, windowLeftMs: expect.any(Number) });
-    await expect(client.countHit(key, 60_000)).resolves.toMatchObject({ hits: 2 });
+    await expect(client.takeLease(key, 1, 10, 60_000)).resolves.toEqual({ granted: 1, counted: 1, windowLeftMs: expect.any(Number) });
+    await expect(client.takeLease(key, 1, 10, 60_000)).resolves.toMatchObject({ counted: 2 });
     expect([client.claimHold, client.pinHold, client.releaseHold, client.claimStreamPlace, client.renewStreamPlaces]).toEqual(
       Array(5).fill(expect.any(Function)),
     );

@@ -69,4 +69,59 @@ describeServices('two server processes sharing PostgreSQL and Redis', () => {
     expect(statuses.filter((status) => status === 200)).toHaveLength(40);
     expect(statuses.slice(40)).toEqual([429, 429, 429, 429]);
   });
+
+  it('never admits more than the limit in a window to both processes hit at once', async () => {
+    const provider = await createProvider(admin[0]);
+    const burst = (perProcess: number) =>
+      Promise.all(Array.from({ length: 2 * perProcess }, (_, i) => admin[i % 2].as(provider.api_key).get(`/api/providers/${provider.id}`)));
+
+    const first = await burst(60);
+    const second = await burst(10);
+
+    const admitted = [...first, ...second].filter((response) => response.status === 200).length;
+    // Each process is asked for more than the whole limit, so neither ends the burst holding hits it took.
+    expect(admitted).toBe(40);
+    const refused = [...first, ...second].filter((response) => response.status !== 200);
+    expect(new Set(refused.map((response) => response.status))).toEqual(new Set([429]));
+    expect(refused.every((response) => Number(response.headers.get('retry-after')) > 0)).toBe(true);
+  });
+
+  /** Polls `path` with `key` on `process` until it answers 401, for at most `withinMs`: the statuses seen. */
+  async function untilRefused(api: ApiClient, key: string, path: string, withinMs: number): Promise<number[]> {
+    const deadline = Date.now() + withinMs;
+    const statuses: number[] = [];
+    for (;;) {
+      statuses.push((await api.as(key).get(path)).status);
+      if (statuses[statuses.length - 1] === 401 || Date.now() >= deadline) return statuses;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  it("stops a rotated provider's key on the other process within a second, though it was just used there", async () => {
+    const provider = await createProvider(admin[0]);
+    const path = `/api/providers/${provider.id}`;
+    await expect(admin[1].as(provider.api_key).get(path)).resolves.toMatchObject({ status: 200 });
+    await expect(admin[1].as(provider.api_key).get(path)).resolves.toMatchObject({ status: 200 });
+
+    const rotated = await admin[0].as(provider.api_key).post(`/api/providers/${provider.id}/api_key`);
+    expect(rotated.status).toBe(200);
+    const statuses = await untilRefused(admin[1], provider.api_key, path, 1000);
+
+    expect(statuses[statuses.length - 1]).toBe(401);
+    await expect(admin[1].as(rotated.body.api_key).get(path)).resolves.toMatchObject({ status: 200 });
+  });
+
+  it("stops a rotated client's key on the other process within a second, though it was just used there", async () => {
+    const client = await createClient(admin[0]);
+    const path = `/api/clients/${client.id}`;
+    await expect(admin[1].as(client.api_key).get(path)).resolves.toMatchObject({ status: 200 });
+    await expect(admin[1].as(client.api_key).get(path)).resolves.toMatchObject({ status: 200 });
+
+    const rotated = await admin[0].post(`/api/clients/${client.id}/api_key`);
+    expect(rotated.status).toBe(200);
+    const statuses = await untilRefused(admin[1], client.api_key, path, 1000);
+
+    expect(statuses[statuses.length - 1]).toBe(401);
+    await expect(admin[1].as(rotated.body.api_key).get(path)).resolves.toMatchObject({ status: 200 });
+  });
 });

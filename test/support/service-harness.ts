@@ -3,6 +3,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { JwtModule } from '@nestjs/jwt';
 import { Test, TestingModule } from '@nestjs/testing';
 import { ADMIN, Caller } from '../../src/access/caller';
+import { ApiKeyCache } from '../../src/access/api-key-cache';
 import { AppointmentsRepository } from '../../src/appointments/appointments.repository';
 import { AppointmentsService } from '../../src/appointments/appointments.service';
 import { AppointmentReminders } from '../../src/appointments/appointment-reminders';
@@ -167,6 +168,7 @@ export class ServiceHarness {
         { provide: httpConfig.KEY, useValue: httpSettings },
         { provide: QueueEvents, useClass: MemoryQueueEvents },
         { provide: Clock, useValue: harness.clock },
+        { provide: ApiKeyCache, useValue: new ApiKeyCache(new LocalCacheBus()) },
         { provide: HoldStore, useValue: harness.holds },
         { provide: CacheBus, useClass: LocalCacheBus },
         { provide: ProvidersRepository, useValue: harness.providersRepository },

@@ -18,11 +18,12 @@ export class InMemoryClientsRepository implements PublicSurface<ClientsRepositor
     return [...this.rows.values()].find((row) => row.apiKeyHash === apiKeyHash)?.id ?? null;
   }
 
-  async replaceKeyHash(id: number, apiKeyHash: string): Promise<boolean> {
+  async replaceKeyHash(id: number, apiKeyHash: string): Promise<{ previous: string | null } | undefined> {
     const row = this.rows.get(id);
-    if (!row) return false;
+    if (!row) return undefined;
+    const previous = row.apiKeyHash;
     row.apiKeyHash = apiKeyHash;
-    return true;
+    return { previous };
   }
 
   async findById(id: number): Promise<ClientEntity | null> {
