@@ -35,12 +35,12 @@ const waits = (parts: Partial<QueueSnapshot>) => expectedWait(snapshot(parts)).t
 
 /**
  * Before anything is measured, a service is lognormal with a mean of its booked minutes: σ = 0.45 and
- * a location as unsure as three services would leave it (0.45 ÷ √3), so one service's minutes are
- * booked × exp(−σ²/2 + z·√(σ² + σ²/3)). These are its median, 9 % and 91 % quantiles.
+ * a location as unsure as ten services would leave it (0.45 ÷ √10), so one service's minutes are
+ * booked × exp(−σ²/2 + z·√(σ² + σ²/10)). These are its median, 10 % and 90 % quantiles.
  */
 const PRIOR_SIGMA = 0.45;
-const unmeasured = (booked: number, z: number) => booked * Math.exp(-(PRIOR_SIGMA ** 2) / 2 + z * Math.sqrt((4 / 3) * PRIOR_SIGMA ** 2));
-const Z91 = 1.3408;
+const unmeasured = (booked: number, z: number) => booked * Math.exp(-(PRIOR_SIGMA ** 2) / 2 + z * Math.sqrt(1.1 * PRIOR_SIGMA ** 2));
+const Z90 = 1.2816;
 
 describe(expectedWait.name, () => {
   describe('waits and ranges of whole queues', () => {
@@ -52,7 +52,7 @@ describe(expectedWait.name, () => {
         { waiting: [walkIn(), walkIn()] },
         [
           [0, 0, 0],
-          [unmeasured(15, -Z91), unmeasured(15, 0), unmeasured(15, Z91)],
+          [unmeasured(15, -Z90), unmeasured(15, 0), unmeasured(15, Z90)],
         ],
       ],
       [
@@ -60,13 +60,13 @@ describe(expectedWait.name, () => {
         { waiting: [walkIn(45), walkIn()] },
         [
           [0, 0, 0],
-          [unmeasured(45, -Z91), unmeasured(45, 0), unmeasured(45, Z91)],
+          [unmeasured(45, -Z90), unmeasured(45, 0), unmeasured(45, Z90)],
         ],
       ],
       [
         'a service just started: all of it is ahead',
         { serving: serving(0), waiting: [walkIn()] },
-        [[unmeasured(15, -Z91), unmeasured(15, 0), unmeasured(15, Z91)]],
+        [[unmeasured(15, -Z90), unmeasured(15, 0), unmeasured(15, Z90)]],
       ],
       ['never before the appointment, even when the provider is free earlier', { waiting: [appointment(30)] }, [[30, 30, 30]]],
       [
@@ -75,7 +75,7 @@ describe(expectedWait.name, () => {
         [
           [0, 0, 0],
           [60, 60, 60],
-          [75, 75, 75 + unmeasured(15, Z91) - 15],
+          [75, 75, 75 + unmeasured(15, Z90) - 15],
         ],
       ],
       [
@@ -83,7 +83,7 @@ describe(expectedWait.name, () => {
         { waiting: [appointment(45, 30), walkIn()] },
         [
           [45, 45, 45],
-          [45 + unmeasured(30, -Z91), 45 + unmeasured(30, 0), 45 + unmeasured(30, Z91)],
+          [45 + unmeasured(30, -Z90), 45 + unmeasured(30, 0), 45 + unmeasured(30, Z90)],
         ],
       ],
     ])('%s', (_name, parts, expected) => {
@@ -165,17 +165,26 @@ describe(expectedWait.name, () => {
 
     it.each<[string, MeasuredService[], number, number]>([
       ['nothing measured: as booked', [], 1, 1],
-      ['one service twice as long moves it a little', servicesTaking(15, [30]), 1.1, 1.4],
-      ['thirty services twice as long: most of the way', servicesTaking(15, Array(30).fill(30)), 1.75, 2],
-      ['the whole window twice as long: nearly there', servicesTaking(15, Array(PACE_SAMPLES).fill(30)), 1.93, 2],
-      ['a ratio, not minutes: 45 booked, 54 taken, thirty times', servicesTaking(45, Array(30).fill(54)), 1.12, 1.22],
-      ['a faster provider', servicesTaking(30, Array(30).fill(20)), 0.64, 0.72],
-      ['a forgotten "next" over lunch counts as 4× at most', servicesTaking(15, Array(30).fill(600)), 3.3, 4],
+      ['one service twice as long moves it a little', servicesTaking(15, [30]), 1.03, 1.15],
+      ['thirty services twice as long: most of the way', servicesTaking(15, Array(30).fill(30)), 1.6, 1.8],
+      ['the whole window twice as long: nearly there', servicesTaking(15, Array(PACE_SAMPLES).fill(30)), 1.88, 2],
+      ['a ratio, not minutes: 45 booked, 54 taken, thirty times', servicesTaking(45, Array(30).fill(54)), 1.1, 1.2],
+      ['a faster provider', servicesTaking(30, Array(30).fill(20)), 0.7, 0.8],
       ['"next" pressed twice (under a minute) is no measurement', servicesTaking(15, Array(30).fill(0.5)), 1, 1],
     ])('%s', (_name, history, low, high) => {
       const pace = paceOf(history);
       expect(pace).toBeGreaterThanOrEqual(low);
       expect(pace).toBeLessThanOrEqual(high);
+    });
+
+    it('counts a forgotten "next" over lunch as 4× its booking at most', () => {
+      // Called every quarter hour whatever they took, so that only the last one's length differs.
+      const lastTaking = (minutes: number) =>
+        Array.from({ length: 30 }, (_v, i) => ({ bookedMinutes: 15, calledAt: at(15 * (i - 30)), finishedAt: at(15 * (i - 29)) })).map(
+          (s, i) => (i === 29 ? { ...s, finishedAt: s.calledAt + minutes * MINUTE } : s),
+        );
+      expect(paceOf(lastTaking(600))).toBeCloseTo(paceOf(lastTaking(60)), 10);
+      expect(paceOf(lastTaking(60))).toBeGreaterThan(paceOf(lastTaking(45)));
     });
 
     it('a slower provider makes every wait longer', () => {

@@ -2,49 +2,53 @@
  * How long a client in a provider's queue is likely to wait, and a range that holds the real wait
  * about 80 % of the time. A pure module with one entry point, `expectedWait(snapshot)`, used by the
  * queue view and by the ETA bench (bench/eta/) alike; no clock of its own, and the same answer for
- * the same snapshot (its random draws come from a fixed seed).
+ * the same snapshot (its random draws come from a fixed seed). The README's "The expected wait" has
+ * the method's figures.
  *
- * Service times. A service lasts booked × a ratio, and ln(ratio) is taken as normal (service times
- * are lognormal: skewed right, most near the median, a few much longer). What the provider's measured
- * services (called → done, the latest PACE_SAMPLES of them; under a minute is a double press, ratios
- * clamped to [¼, 4]) say about that ratio:
- *   - spread σ: the 10–90 % spread of ln(ratio) ÷ 2.563, shrunk towards 0.45 by PRIOR_WEIGHT
- *     pseudo-services while few are measured;
- *   - location μ by time of day: a recency-weighted mean of ln(ratio) (half-life HALF_LIFE services),
+ * Service times. A service lasts booked × a ratio; ln(ratio) = a location μ that depends on the time
+ * of day + a deviation. What the provider's measured services (called → done, the latest PACE_SAMPLES;
+ * under a minute is a double press, ratios clamped to [¼, 4]) say about them:
+ *   - location by time of day: a recency-weighted mean of ln(ratio) (half-life HALF_LIFE services),
  *     shrunk towards −σ²/2 by PRIOR_WEIGHT pseudo-services — a mean ratio of 1, "as booked", until
- *     services are measured. A kernel average over time of day (bandwidth BANDWIDTH_HOURS) is used as
- *     far as it varies more than its own noise (empirical Bayes: trust = τ² ÷ (τ² + noise), τ² the
- *     hour-to-hour variance the data show beyond noise), so a provider who slows down every afternoon
- *     is expected to, and a steady one keeps the plain mean;
+ *     services are measured. A kernel average over time of day (bandwidth BANDWIDTH_HOURS) replaces
+ *     the plain mean as far as it varies more than its own noise (empirical Bayes: trust = τ² ÷ (τ² +
+ *     noise), τ² the variance across the day that the data show beyond noise), so a provider who slows
+ *     down every afternoon is expected to, and a steady one keeps the plain mean;
  *   - today's offset: the mean residual of the current working session (services less than four
- *     hours apart), trusted the same way as far as whole sessions differ from one another.
+ *     hours apart), trusted the same way, as far as whole sessions differ from one another;
+ *   - deviations: the measured residuals themselves (their quantiles), blended with a normal of
+ *     spread σ (the 10–90 % spread ÷ 2.563, shrunk towards 0.45) while few are measured.
  *
- * Waits. PATHS sample paths of the queue: the service under way lasts what a lognormal lasts given it
- * has already lasted that long (its residual given survival, never zero after an overrun), then each
- * waiting entry is called when the one before is done and not before its appointment's start, its
- * service drawn at the pace of the hour it starts. The location's own uncertainty shifts each path
- * as a whole. An entry's expected wait is the median of its paths (the estimate with the least mean
- * absolute error, which a mean overshoots on skewed times), its range the 9 % and 91 % quantiles.
+ * Waits. PATHS sample paths of the queue: the service under way lasts what the distribution says
+ * given that it has already lasted that long (its residual given survival: never zero after an
+ * overrun, and longer the longer it overruns where long services are common), then each waiting
+ * entry is called when the one before is done and not before its appointment's start, its service
+ * drawn at the location of the hour it starts; the location's own uncertainty shifts each path as a
+ * whole. An entry's expected wait is the median of its paths (the estimate with the least mean
+ * absolute error; a mean overshoots on skewed times), its range their 10 % and 90 % quantiles.
  */
-import { standardNormalCdf, standardNormalQuantile } from './normal-distribution';
+import { standardNormalQuantile } from './normal-distribution';
 import { mulberry32 } from './seeded-random';
+
+// Jest runs modules in a vm context where every lookup of a global (Math) is ~70× slower.
+const { abs, exp, floor, log, max, min, round, sqrt } = Math;
 
 export const WALK_IN_MINUTES = 15;
 /** The latest measured services the estimate learns from (the repository reads this many). */
-export const PACE_SAMPLES = 150;
+export const PACE_SAMPLES = 300;
 /** A service shorter than this is "next" pressed twice, not a measurement. */
 export const MIN_MEASURED_MS = 60_000;
 /** The weight of the latest service in the displayed average service time. */
 export const AVERAGE_ALPHA = 0.3;
 
-const PRIOR_WEIGHT = 3;
+const PRIOR_WEIGHT = 10;
 const PRIOR_SIGMA = 0.45;
-const HALF_LIFE = 60;
+const HALF_LIFE = 150;
 const BANDWIDTH_HOURS = 1.5;
 const SESSION_GAP_MS = 4 * 3_600_000;
 const PATHS = 400;
-/** The model's 10–90 %, a point wider each side: it held 74 % on the bench's heavy-tailed days. */
-const RANGE_QUANTILES = [0.09, 0.91] as const;
+/** The range: the 10 % and 90 % quantiles of an entry's paths. */
+const RANGE_QUANTILES = [0.1, 0.9] as const;
 const RATIO_BOUNDS = [0.25, 4] as const;
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -104,38 +108,40 @@ export interface ExpectedWait {
 export function expectedWait(snapshot: QueueSnapshot): ExpectedWait {
   const { now, serving, waiting } = snapshot;
   const usable = measured(snapshot.history).slice(-PACE_SAMPLES);
-  const model = learnModel(usable, now);
+  const model = learnModelOnce(usable, now);
   const waits = waiting.map(() => new Float64Array(PATHS));
   const shifts = draws(0).normals;
   const rests = draws(1).uniforms;
-  const lengths = waiting.map((_entry, j) => draws(2 + j).normals);
+  const lengths = waiting.map((_entry, j) => draws(2 + j));
+  const servingMu = serving ? model.mu(serving.calledAt) : 0;
+  // Where the service under way is, in quantile terms, once it has lasted `elapsed`: it can only end later.
+  const elapsed = serving ? max(0, now - serving.calledAt) / MINUTE_MS : 0;
+  const survived = serving && elapsed > 0 ? model.quantileAt(log(elapsed / serving.bookedMinutes) - servingMu) : 0;
   for (let k = 0; k < PATHS; k++) {
     const shift = model.uncertainty * shifts[k];
     let free = now;
     if (serving) {
-      const elapsed = Math.max(0, now - serving.calledAt) / MINUTE_MS;
-      const mu = model.mu(serving.calledAt) + shift;
-      const survived = elapsed > 0 ? standardNormalCdf((Math.log(elapsed / serving.bookedMinutes) - mu) / model.sigma) : 0;
-      const u = Math.min(1 - 1e-12, survived + (1 - survived) * rests[k]);
-      const length = serving.bookedMinutes * Math.exp(mu + model.sigma * standardNormalQuantile(u));
-      free = now + Math.max(0, length - elapsed) * MINUTE_MS;
+      const u = min(1 - 1e-12, survived + (1 - survived) * rests[k]);
+      const length = serving.bookedMinutes * exp(servingMu + model.deviation(u, standardNormalQuantile(u), true));
+      free = now + max(0, length - elapsed) * MINUTE_MS;
     }
     for (let j = 0; j < waiting.length; j++) {
       const entry = waiting[j];
-      const start = Math.max(free, entry.notBefore ?? free);
+      const start = max(free, entry.notBefore ?? free);
       waits[j][k] = start - now;
-      free = start + entry.bookedMinutes * Math.exp(model.mu(start) + shift + model.sigma * lengths[j][k]) * MINUTE_MS;
+      const deviation = model.deviation(lengths[j].uniforms[k], lengths[j].normals[k], false);
+      free = start + entry.bookedMinutes * exp(model.mu(start) + shift + deviation) * MINUTE_MS;
     }
   }
   const turns = waits.map((samples): ExpectedTurn => {
     samples.sort();
     const median = quantileOfSorted(samples, 0.5);
-    const waitMinutes = Math.round(median / MINUTE_MS);
-    const low = Math.round(quantileOfSorted(samples, RANGE_QUANTILES[0]) / MINUTE_MS);
-    const high = Math.round(quantileOfSorted(samples, RANGE_QUANTILES[1]) / MINUTE_MS);
-    return { waitMinutes, rangeMinutes: [Math.min(low, waitMinutes), Math.max(high, waitMinutes)], startsAt: now + median };
+    const waitMinutes = round(median / MINUTE_MS);
+    const low = round(quantileOfSorted(samples, RANGE_QUANTILES[0]) / MINUTE_MS);
+    const high = round(quantileOfSorted(samples, RANGE_QUANTILES[1]) / MINUTE_MS);
+    return { waitMinutes, rangeMinutes: [min(low, waitMinutes), max(high, waitMinutes)], startsAt: now + median };
   });
-  return { turns, pace: Math.exp(model.mu(now) + (model.sigma * model.sigma) / 2), averageServiceMinutes: averageMinutes(usable) };
+  return { turns, pace: exp(model.mu(now) + (model.sigma * model.sigma) / 2), averageServiceMinutes: averageMinutes(usable) };
 }
 
 interface ServiceModel {
@@ -145,6 +151,14 @@ interface ServiceModel {
   sigma: number;
   /** How unsure the location is (its standard error). */
   uncertainty: number;
+  /**
+   * ln(measured ÷ booked) − mu at quantile u (z = Φ⁻¹(u)): the measured deviations' own quantile,
+   * blended with a normal one while few are measured. `widened` adds the location's uncertainty to
+   * the normal part (for the service under way, whose paths take no shift of their own).
+   */
+  deviation(u: number, z: number, widened: boolean): number;
+  /** The u at which deviation(u) reaches `value` (0 below every deviation, 1 above). */
+  quantileAt(value: number): number;
 }
 
 function measured(services: readonly MeasuredService[]): MeasuredService[] {
@@ -153,13 +167,13 @@ function measured(services: readonly MeasuredService[]): MeasuredService[] {
 
 function logRatio(service: MeasuredService): number {
   const ratio = (service.finishedAt - service.calledAt) / MINUTE_MS / service.bookedMinutes;
-  return Math.log(Math.min(RATIO_BOUNDS[1], Math.max(RATIO_BOUNDS[0], ratio)));
+  return log(min(RATIO_BOUNDS[1], max(RATIO_BOUNDS[0], ratio)));
 }
 
 function quantileOfSorted(sorted: ArrayLike<number>, q: number): number {
   const position = (sorted.length - 1) * q;
-  const below = Math.floor(position);
-  const above = Math.min(sorted.length - 1, below + 1);
+  const below = floor(position);
+  const above = min(sorted.length - 1, below + 1);
   return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
 }
 
@@ -176,19 +190,19 @@ function signalVariance(means: readonly number[], noise: readonly number[], weig
   const mean = means.reduce((a, m, i) => a + weights[i] * m, 0) / total;
   const spread = means.reduce((a, m, i) => a + weights[i] * (m - mean) ** 2, 0) / total;
   const explained = noise.reduce((a, v, i) => a + weights[i] * v, 0) / total;
-  return Math.max(0, spread - explained);
+  return max(0, spread - explained);
 }
 
-const gridIndex = (at: number) => Math.round((((at % DAY_MS) + DAY_MS) % DAY_MS) / GRID_MS) % GRID;
+const gridIndex = (at: number) => round((((at % DAY_MS) + DAY_MS) % DAY_MS) / GRID_MS) % GRID;
 const KERNEL = Array.from({ length: GRID }, (_v, d) => {
-  const hours = (Math.min(d, GRID - d) * GRID_MS) / HOUR_MS;
-  return Math.exp(-0.5 * (hours / BANDWIDTH_HOURS) ** 2);
+  const hours = (min(d, GRID - d) * GRID_MS) / HOUR_MS;
+  return exp(-0.5 * (hours / BANDWIDTH_HOURS) ** 2);
 });
 
-function learnModel(services: readonly MeasuredService[], now: number): ServiceModel {
+function learnModel(services: readonly MeasuredService[], inSession: boolean): ServiceModel {
   const logs = services.map(logRatio);
   const n = logs.length;
-  const shrunkSigma = (spread: number) => Math.sqrt((n * spread * spread + PRIOR_WEIGHT * PRIOR_SIGMA ** 2) / (n + PRIOR_WEIGHT));
+  const shrunkSigma = (spread: number) => sqrt((n * spread * spread + PRIOR_WEIGHT * PRIOR_SIGMA ** 2) / (n + PRIOR_WEIGHT));
   const rawSigma = shrunkSigma(n < 2 ? PRIOR_SIGMA : robustSpread(logs));
   // "As booked" means booked on average: the median of a lognormal whose mean is 1.
   const prior = -(rawSigma * rawSigma) / 2;
@@ -214,7 +228,7 @@ function learnModel(services: readonly MeasuredService[], now: number): ServiceM
     let weight = 0;
     let squares = 0;
     for (const b of occupied) {
-      const w = KERNEL[Math.abs(g - b)];
+      const w = KERNEL[abs(g - b)];
       sum += w * binSum[b];
       weight += w * binWeight[b];
       squares += w * w * binSquares[b];
@@ -230,7 +244,7 @@ function learnModel(services: readonly MeasuredService[], now: number): ServiceM
   const profile = kernel.map((value, g) => overall + (hourly / (hourly + kernelNoise[g])) * (value - overall));
   const usual = (at: number) => {
     const position = ((((at % DAY_MS) + DAY_MS) % DAY_MS) / GRID_MS) % GRID;
-    const below = Math.floor(position);
+    const below = floor(position);
     return profile[below] + (profile[(below + 1) % GRID] - profile[below]) * (position - below);
   };
 
@@ -248,9 +262,46 @@ function learnModel(services: readonly MeasuredService[], now: number): ServiceM
     sessions.map((group) => (sigma * sigma) / group.length),
     sessions.map((group) => group.length),
   );
-  const current = n > 0 && now - services[n - 1].finishedAt < SESSION_GAP_MS ? sessions[sessions.length - 1] : [];
+  const current = inSession ? sessions[sessions.length - 1] : [];
   const offset = current.length > 0 ? (daily / (daily + (sigma * sigma) / current.length)) * sessionMeans[sessionMeans.length - 1] : 0;
-  return { mu: (at) => usual(at) + offset, sigma, uncertainty: sigma / Math.sqrt(recencyTotal + PRIOR_WEIGHT) };
+  const uncertainty = sigma / sqrt(recencyTotal + PRIOR_WEIGHT);
+  const measuredShare = n / (n + PRIOR_WEIGHT);
+  const sortedResiduals = residuals.slice().sort((a, b) => a - b);
+  const deviation = (u: number, z: number, widened: boolean) => {
+    const normal = (widened ? sqrt(sigma * sigma + uncertainty * uncertainty) : sigma) * z;
+    return n === 0 ? normal : measuredShare * quantileOfSorted(sortedResiduals, u) + (1 - measuredShare) * normal;
+  };
+  const quantileAt = (value: number) => {
+    let low = 0;
+    let high = 1;
+    for (let i = 0; i < 40; i++) {
+      const middle = (low + high) / 2;
+      if (deviation(middle, standardNormalQuantile(middle), true) < value) low = middle;
+      else high = middle;
+    }
+    return low;
+  };
+  return { mu: (at) => usual(at) + offset, sigma, uncertainty, deviation, quantileAt };
+}
+
+/**
+ * The last model learned and what it was learned from: views of one queue are built many times
+ * between two finished services, and the history is the same each time.
+ */
+let learned: { services: MeasuredService[]; inSession: boolean; model: ServiceModel } | null = null;
+
+function learnModelOnce(services: readonly MeasuredService[], now: number): ServiceModel {
+  const inSession = services.length > 0 && now - services[services.length - 1].finishedAt < SESSION_GAP_MS;
+  const same =
+    learned !== null &&
+    learned.inSession === inSession &&
+    learned.services.length === services.length &&
+    learned.services.every(
+      (s, i) =>
+        s.bookedMinutes === services[i].bookedMinutes && s.calledAt === services[i].calledAt && s.finishedAt === services[i].finishedAt,
+    );
+  if (!same) learned = { services: services.map((s) => ({ ...s })), inSession, model: learnModel(services, inSession) };
+  return learned!.model;
 }
 
 function averageMinutes(usable: readonly MeasuredService[]): number | null {
@@ -272,7 +323,7 @@ function draws(dimension: number): { uniforms: Float64Array; normals: Float64Arr
     const uniforms = new Float64Array(PATHS);
     for (let k = 0; k < PATHS; k++) uniforms[k] = (k + random()) / PATHS;
     for (let k = PATHS - 1; k > 0; k--) {
-      const j = Math.floor(random() * (k + 1));
+      const j = floor(random() * (k + 1));
       [uniforms[k], uniforms[j]] = [uniforms[j], uniforms[k]];
     }
     dimensions.push({ uniforms, normals: uniforms.map(standardNormalQuantile) });

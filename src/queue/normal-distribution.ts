@@ -1,27 +1,10 @@
 /**
- * The standard normal distribution's CDF and quantile, for the lognormal service times of
- * expected-wait.ts. Hand-written: two textbook approximations are all the queue needs.
+ * The standard normal quantile, for the lognormal service times of expected-wait.ts. Hand-written:
+ * one textbook approximation is all the queue needs.
  */
 
-/** Φ(x), from the complementary error function of Numerical Recipes (erfcc: relative error < 1.2e-7). */
-export function standardNormalCdf(x: number): number {
-  const z = Math.abs(x) / Math.SQRT2;
-  const t = 1 / (1 + 0.5 * z);
-  const erfc =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t *
-          (1.00002368 +
-            t *
-              (0.37409196 +
-                t *
-                  (0.09678418 +
-                    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? 1 - erfc / 2 : erfc / 2;
-}
+// Jest runs modules in a vm context where every lookup of a global (Math) is ~70× slower.
+const { log, sqrt } = Math;
 
 const A = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
 const B = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
@@ -35,8 +18,8 @@ export function standardNormalQuantile(p: number): number {
   if (p >= 1) return Infinity;
   const tail = (q: number) =>
     (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5]) / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1);
-  if (p < TAIL) return tail(Math.sqrt(-2 * Math.log(p)));
-  if (p > 1 - TAIL) return -tail(Math.sqrt(-2 * Math.log(1 - p)));
+  if (p < TAIL) return tail(sqrt(-2 * log(p)));
+  if (p > 1 - TAIL) return -tail(sqrt(-2 * log(1 - p)));
   const q = p - 0.5;
   const r = q * q;
   return (
