@@ -1,217 +1,250 @@
-import {
-  averageServiceMinutes,
-  expectedServiceMinutes,
-  expectedTurns,
-  learnPace,
-  MeasuredService,
-  PACE_ALPHA,
-  QueueTiming,
-  WaitingEntry,
-} from './expected-wait';
+import { AVERAGE_ALPHA, expectedWait, MeasuredService, PACE_SAMPLES, QueueSnapshot, ServingEntry, WaitingEntry } from './expected-wait';
+import { mulberry32 } from './seeded-random';
 
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
 /** 09:00 on some day, as epoch ms; times below are minutes after it. */
 const NINE = Date.parse('2026-07-28T09:00:00.000Z');
 const at = (minutes: number) => NINE + minutes * MINUTE;
 
 const walkIn = (bookedMinutes = 15): WaitingEntry => ({ bookedMinutes, notBefore: null });
 const appointment = (startMinutes: number, bookedMinutes = 15): WaitingEntry => ({ bookedMinutes, notBefore: at(startMinutes) });
+const serving = (calledAtMinutes: number, bookedMinutes = 15): ServingEntry => ({ bookedMinutes, calledAt: at(calledAtMinutes) });
 /** A service booked for `booked` minutes that really took `took`, finished at minute `endedAt`. */
 const service = (booked: number, took: number, endedAt = 0): MeasuredService => ({
   bookedMinutes: booked,
   calledAt: at(endedAt) - took * MINUTE,
   finishedAt: at(endedAt),
 });
-const ewma = (ratios: number[]) => ratios.reduce((pace, ratio) => (1 - PACE_ALPHA) * pace + PACE_ALPHA * ratio, 1);
+/** Services back to back, ending just before 09:00, each `took` minutes. */
+const servicesTaking = (booked: number, took: readonly number[]) => {
+  let end = -1;
+  return took
+    .map((minutes) => {
+      const s = service(booked, minutes, end);
+      end -= minutes;
+      return s;
+    })
+    .reverse();
+};
+/** Box–Muller: a standard normal from two uniforms. */
+const standardNormal = (random: () => number) => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+const snapshot = (parts: Partial<QueueSnapshot>): QueueSnapshot => ({ now: at(0), history: [], serving: null, waiting: [], ...parts });
+const waits = (parts: Partial<QueueSnapshot>) => expectedWait(snapshot(parts)).turns.map((turn) => turn.waitMinutes);
 
-describe(learnPace.name, () => {
-  it.each<[string, MeasuredService[], number]>([
-    ['no service yet: exactly as booked', [], 1],
-    ['one service as long as booked', [service(15, 15)], 1],
-    ['one service twice as long as booked', [service(15, 30)], 1.3],
-    ['one service half as long as booked', [service(30, 15)], 0.85],
-    ['a ratio, not minutes: 45 booked, 54 taken', [service(45, 54)], ewma([1.2])],
-    ['three long services in a row', [service(15, 30), service(15, 30), service(15, 30)], ewma([2, 2, 2])],
-    ['long then as booked', [service(15, 30), service(15, 15)], ewma([2, 1])],
-    ['order matters: the latest weighs most', [service(15, 15), service(15, 30)], ewma([1, 2])],
-    ['a faster provider', [service(30, 20), service(30, 20), service(30, 20), service(30, 20)], ewma([2 / 3, 2 / 3, 2 / 3, 2 / 3])],
-    ['mixed lengths, the same 20 % overrun', [service(15, 18), service(60, 72), service(30, 36)], ewma([1.2, 1.2, 1.2])],
-    ['a forgotten "next" over lunch counts as 4× at most', [service(15, 180)], ewma([4])],
-    ['a service of a minute counts, at ¼ at least', [service(15, 1)], ewma([0.25])],
-    ['"next" pressed twice (under a minute) is no measurement', [service(15, 30), service(15, 0.5)], ewma([2])],
-    ['a zero-length service is no measurement', [service(15, 0)], 1],
-  ])('%s', (_name, services, expected) => {
-    expect(learnPace(services)).toBeCloseTo(expected, 10);
-  });
+/**
+ * Before anything is measured, a service is lognormal with a mean of its booked minutes: σ = 0.45 and
+ * a location as unsure as ten services would leave it (0.45 ÷ √10), so one service's minutes are
+ * booked × exp(−σ²/2 + z·√(σ² + σ²/10)). These are its median, 10 % and 90 % quantiles.
+ */
+const PRIOR_SIGMA = 0.45;
+const unmeasured = (booked: number, z: number) => booked * Math.exp(-(PRIOR_SIGMA ** 2) / 2 + z * Math.sqrt(1.1 * PRIOR_SIGMA ** 2));
+const Z90 = 1.2816;
 
-  it('adapts after each service and converges on the real ratio', () => {
-    const history: MeasuredService[] = [];
-    const paces = [learnPace(history)];
-    for (let i = 0; i < 20; i++) {
-      history.push(service(15, 30, i * 30));
-      paces.push(learnPace(history));
-    }
-    for (let i = 1; i < paces.length; i++) expect(paces[i]).toBeGreaterThan(paces[i - 1]);
-    expect(paces[1]).toBeCloseTo(1.3, 10);
-    expect(paces[2]).toBeCloseTo(1.51, 10);
-    expect(paces[20]).toBeGreaterThan(1.999);
-    expect(paces[20]).toBeLessThan(2);
-  });
-});
-
-describe(averageServiceMinutes.name, () => {
-  it.each<[string, MeasuredService[], number | null]>([
-    ['nothing measured yet', [], null],
-    ['only a double press', [service(15, 0.2)], null],
-    ['one service as booked', [service(15, 15)], 15],
-    ['one 30-minute service booked for 15', [service(15, 30)], 0.7 * 15 + 0.3 * 30],
-    ['two services', [service(30, 30), service(15, 45)], 0.7 * 30 + 0.3 * 45],
-    ['a double press between two services is skipped', [service(30, 30), service(15, 0.3), service(15, 45)], 0.7 * 30 + 0.3 * 45],
-  ])('%s', (_name, services, expected) => {
-    const average = averageServiceMinutes(services);
-    if (expected === null) expect(average).toBeNull();
-    else expect(average).toBeCloseTo(expected, 10);
-  });
-});
-
-describe(expectedServiceMinutes.name, () => {
-  it.each([
-    [15, 1, 15],
-    [30, 1, 30],
-    [15, 1.4, 21],
-    [60, 0.5, 30],
-  ])('%i booked minutes at pace %d → %d', (booked, pace, expected) => {
-    expect(expectedServiceMinutes(booked, pace)).toBeCloseTo(expected, 10);
-  });
-});
-
-describe(expectedTurns.name, () => {
-  const waits = (timing: QueueTiming) => expectedTurns(timing).map((turn) => turn.waitMinutes);
-
-  it.each<[string, QueueTiming, number[]]>([
-    ['an empty queue', { now: at(0), pace: 1, serving: null, waiting: [] }, []],
-    ['nobody served, a walk-in is called at once', { now: at(0), pace: 1, serving: null, waiting: [walkIn()] }, [0]],
-    ['walk-ins back to back', { now: at(0), pace: 1, serving: null, waiting: [walkIn(), walkIn(), walkIn()] }, [0, 15, 30]],
-    [
-      'what is left of the current service comes first',
-      { now: at(10), pace: 1, serving: { bookedMinutes: 30, calledAt: at(0) }, waiting: [walkIn(), walkIn()] },
-      [20, 35],
-    ],
-    [
-      'a service just started: all of it is left',
-      { now: at(0), pace: 1, serving: { bookedMinutes: 15, calledAt: at(0) }, waiting: [walkIn()] },
-      [15],
-    ],
-    [
-      'a provider running late: the current service overran, the next is due now',
-      { now: at(40), pace: 1, serving: { bookedMinutes: 15, calledAt: at(0) }, waiting: [appointment(15), appointment(30)] },
-      [0, 15],
-    ],
-    [
-      'a provider running late: appointments already past start when their turn comes',
-      {
-        now: at(50),
-        pace: 1,
-        serving: { bookedMinutes: 30, calledAt: at(40) },
-        waiting: [appointment(30), appointment(45), appointment(60)],
-      },
-      [20, 35, 50],
-    ],
-    [
-      'a provider slower than booked stretches every service',
-      { now: at(0), pace: 1.4, serving: { bookedMinutes: 15, calledAt: at(0) }, waiting: [walkIn(), walkIn(), walkIn()] },
-      [21, 42, 63],
-    ],
-    [
-      'a provider faster than booked shortens them',
-      { now: at(0), pace: 0.8, serving: { bookedMinutes: 30, calledAt: at(0) }, waiting: [walkIn(30), walkIn(30)] },
-      [24, 48],
-    ],
-    [
-      'never before the entry’s own appointment, even when the provider is free earlier',
-      { now: at(0), pace: 1, serving: null, waiting: [appointment(30)] },
-      [30],
-    ],
-    [
-      'a faster provider still waits for the appointment’s start',
-      { now: at(0), pace: 0.5, serving: { bookedMinutes: 30, calledAt: at(0) }, waiting: [appointment(30), appointment(45)] },
-      [30, 45],
-    ],
-    [
-      'an idle gap before an appointment does not push the ones after it further',
-      { now: at(0), pace: 1, serving: null, waiting: [walkIn(), appointment(60), appointment(75)] },
-      [0, 60, 75],
-    ],
-    [
-      'walk-ins between appointments fill the gaps',
-      {
-        now: at(5),
-        pace: 1,
-        serving: { bookedMinutes: 30, calledAt: at(0) },
-        waiting: [walkIn(), walkIn(), appointment(30), walkIn(), appointment(60)],
-      },
-      [25, 40, 55, 70, 85],
-    ],
-    [
-      'a walk-in after a late appointment waits for it',
-      { now: at(0), pace: 1, serving: null, waiting: [appointment(45, 30), walkIn()] },
-      [45, 75],
-    ],
-    [
-      'mixed lengths at the same pace',
-      { now: at(0), pace: 1.2, serving: { bookedMinutes: 60, calledAt: at(0) }, waiting: [walkIn(15), appointment(0, 45), walkIn(15)] },
-      [72, 90, 144],
-    ],
-    [
-      'the current service overran at a slow pace: still nothing is left of it',
-      { now: at(100), pace: 2, serving: { bookedMinutes: 30, calledAt: at(0) }, waiting: [walkIn()] },
-      [0],
-    ],
-    [
-      'waits are whole minutes, rounded',
-      { now: at(0) + 20_000, pace: 1, serving: { bookedMinutes: 15, calledAt: at(0) }, waiting: [walkIn()] },
-      [15],
-    ],
-  ])('%s', (_name, timing, expected) => {
-    expect(waits(timing)).toEqual(expected);
-  });
-
-  it('gives the instant of each turn, consistent with the wait', () => {
-    const turns = expectedTurns({
-      now: at(5),
-      pace: 1,
-      serving: { bookedMinutes: 15, calledAt: at(0) },
-      waiting: [walkIn(), appointment(60)],
-    });
-    expect(turns).toEqual([
-      { waitMinutes: 10, startsAt: at(15) },
-      { waitMinutes: 55, startsAt: at(60) },
-    ]);
-  });
-
-  it('waits shrink as the current service goes on, and never below zero', () => {
-    const timing = (minute: number): QueueTiming => ({
-      now: at(minute),
-      pace: 1,
-      serving: { bookedMinutes: 30, calledAt: at(0) },
-      waiting: [walkIn(), walkIn()],
-    });
-    const first = [0, 10, 20, 30, 40].map((minute) => waits(timing(minute))[0]);
-    expect(first).toEqual([30, 20, 10, 0, 0]);
-  });
-
-  it('waits grow once the provider is measured slower than booked', () => {
-    const queue = (services: MeasuredService[]) =>
-      waits({
-        now: at(0),
-        pace: learnPace(services),
-        serving: { bookedMinutes: 15, calledAt: at(0) },
-        waiting: [walkIn(), walkIn(), walkIn()],
+describe(expectedWait.name, () => {
+  describe('waits and ranges of whole queues', () => {
+    it.each<[string, Partial<QueueSnapshot>, number[][]]>([
+      ['an empty queue', {}, []],
+      ['nobody served: the first walk-in is called at once', { waiting: [walkIn()] }, [[0, 0, 0]]],
+      [
+        'nothing measured yet: one service ahead is lognormal around its booking',
+        { waiting: [walkIn(), walkIn()] },
+        [
+          [0, 0, 0],
+          [unmeasured(15, -Z90), unmeasured(15, 0), unmeasured(15, Z90)],
+        ],
+      ],
+      [
+        'a 45-minute booking ahead takes three times as long',
+        { waiting: [walkIn(45), walkIn()] },
+        [
+          [0, 0, 0],
+          [unmeasured(45, -Z90), unmeasured(45, 0), unmeasured(45, Z90)],
+        ],
+      ],
+      [
+        'a service just started: all of it is ahead',
+        { serving: serving(0), waiting: [walkIn()] },
+        [[unmeasured(15, -Z90), unmeasured(15, 0), unmeasured(15, Z90)]],
+      ],
+      ['never before the appointment, even when the provider is free earlier', { waiting: [appointment(30)] }, [[30, 30, 30]]],
+      [
+        'an idle gap before an appointment does not push the ones after it',
+        { waiting: [walkIn(), appointment(60), appointment(75)] },
+        [
+          [0, 0, 0],
+          [60, 60, 60],
+          [75, 75, 75 + unmeasured(15, Z90) - 15],
+        ],
+      ],
+      [
+        'a walk-in after a late appointment waits for it and its service',
+        { waiting: [appointment(45, 30), walkIn()] },
+        [
+          [45, 45, 45],
+          [45 + unmeasured(30, -Z90), 45 + unmeasured(30, 0), 45 + unmeasured(30, Z90)],
+        ],
+      ],
+    ])('%s', (_name, parts, expected) => {
+      const turns = expectedWait(snapshot(parts)).turns;
+      expect(turns).toHaveLength(expected.length);
+      turns.forEach((turn, i) => {
+        const [low, wait, high] = expected[i];
+        // Quantiles of 400 sample paths, in whole minutes: within a minute (or 4 %) of the exact ones.
+        const near = (value: number, exact: number) => expect(Math.abs(value - exact)).toBeLessThanOrEqual(Math.max(1, 0.04 * exact));
+        near(turn.waitMinutes, wait);
+        near(turn.rangeMinutes[0], low);
+        near(turn.rangeMinutes[1], high);
       });
-    const before = queue([]);
-    const after = queue([service(15, 30), service(15, 30), service(15, 30)]);
-    expect(before).toEqual([15, 30, 45]);
-    after.forEach((wait, i) => expect(wait).toBeGreaterThan(before[i]));
-    expect(after).toEqual([Math.round(15 * ewma([2, 2, 2])), Math.round(30 * ewma([2, 2, 2])), Math.round(45 * ewma([2, 2, 2]))]);
+    });
+  });
+
+  describe('what holds of every answer', () => {
+    const random = mulberry32(2026);
+    const queues: [string, QueueSnapshot][] = Array.from({ length: 40 }, (_v, q) => {
+      const history = servicesTaking(
+        15,
+        Array.from({ length: q * 4 }, () => 15 * Math.exp(0.5 * standardNormal(random))),
+      );
+      const waiting = Array.from({ length: 1 + (q % 8) }, (_w, i) => (i % 3 === 2 ? appointment(20 * i, 30) : walkIn()));
+      const now = at(Math.floor(random() * 60));
+      return [`queue ${q}`, { now, history, serving: q % 2 ? serving(-Math.floor(random() * 50)) : null, waiting }];
+    });
+
+    it.each(queues)('%s: low ≤ wait ≤ high, later in line waits no less, never before the appointment', (_name, queue) => {
+      const { turns } = expectedWait(queue);
+      expect(turns).toHaveLength(queue.waiting.length);
+      turns.forEach((turn, i) => {
+        expect(turn.rangeMinutes[0]).toBeLessThanOrEqual(turn.waitMinutes);
+        expect(turn.waitMinutes).toBeLessThanOrEqual(turn.rangeMinutes[1]);
+        expect(turn.rangeMinutes[0]).toBeGreaterThanOrEqual(0);
+        expect(turn.waitMinutes).toBe(Math.round((turn.startsAt - queue.now) / MINUTE));
+        const notBefore = queue.waiting[i].notBefore;
+        if (notBefore !== null) expect(turn.startsAt).toBeGreaterThanOrEqual(notBefore);
+        if (i > 0) expect(turn.startsAt).toBeGreaterThanOrEqual(turns[i - 1].startsAt);
+      });
+    });
+
+    it('answers the same snapshot the same way', () => {
+      const [, queue] = queues[13];
+      expect(expectedWait(queue)).toEqual(expectedWait(queue));
+    });
+  });
+
+  describe('the service under way', () => {
+    const firstInLine = (elapsed: number, history: MeasuredService[] = []) =>
+      expectedWait(snapshot({ now: at(elapsed), history, serving: serving(0), waiting: [walkIn()] })).turns[0];
+
+    it('its expected end moves later the longer it lasts, and something is always left of it', () => {
+      const elapsed = [0, 5, 10, 15, 20, 30, 45, 60, 90];
+      const ends = elapsed.map((minutes) => minutes + firstInLine(minutes).waitMinutes);
+      for (let i = 1; i < ends.length; i++) expect(ends[i]).toBeGreaterThanOrEqual(ends[i - 1]);
+      elapsed.forEach((minutes) => expect(firstInLine(minutes).waitMinutes).toBeGreaterThan(0));
+    });
+
+    it.each([
+      ['just started', 0, 10, 17],
+      ['a third in', 5, 6, 12],
+      ['past its booking', 20, 4, 10],
+      ['twice its booking', 30, 4, 12],
+    ])('%s (%i minutes in): the rest is between %i and %i minutes', (_name, elapsed, low, high) => {
+      const wait = firstInLine(elapsed).waitMinutes;
+      expect(wait).toBeGreaterThanOrEqual(low);
+      expect(wait).toBeLessThanOrEqual(high);
+    });
+
+    it('what is left shrinks while a service is young', () => {
+      expect(firstInLine(0).waitMinutes).toBeGreaterThan(firstInLine(5).waitMinutes);
+      expect(firstInLine(5).waitMinutes).toBeGreaterThan(firstInLine(10).waitMinutes);
+    });
+  });
+
+  describe('learning the pace', () => {
+    const paceOf = (history: MeasuredService[], now = at(0)) => expectedWait(snapshot({ now, history })).pace;
+
+    it.each<[string, MeasuredService[], number, number]>([
+      ['nothing measured: as booked', [], 1, 1],
+      ['one service twice as long moves it a little', servicesTaking(15, [30]), 1.03, 1.15],
+      ['thirty services twice as long: most of the way', servicesTaking(15, Array(30).fill(30)), 1.6, 1.8],
+      ['the whole window twice as long: nearly there', servicesTaking(15, Array(PACE_SAMPLES).fill(30)), 1.88, 2],
+      ['a ratio, not minutes: 45 booked, 54 taken, thirty times', servicesTaking(45, Array(30).fill(54)), 1.1, 1.2],
+      ['a faster provider', servicesTaking(30, Array(30).fill(20)), 0.7, 0.8],
+      ['"next" pressed twice (under a minute) is no measurement', servicesTaking(15, Array(30).fill(0.5)), 1, 1],
+    ])('%s', (_name, history, low, high) => {
+      const pace = paceOf(history);
+      expect(pace).toBeGreaterThanOrEqual(low);
+      expect(pace).toBeLessThanOrEqual(high);
+    });
+
+    it('counts a forgotten "next" over lunch as 4× its booking at most', () => {
+      // Called every quarter hour whatever they took, so that only the last one's length differs.
+      const lastTaking = (minutes: number) =>
+        Array.from({ length: 30 }, (_v, i) => ({ bookedMinutes: 15, calledAt: at(15 * (i - 30)), finishedAt: at(15 * (i - 29)) })).map(
+          (s, i) => (i === 29 ? { ...s, finishedAt: s.calledAt + minutes * MINUTE } : s),
+        );
+      expect(paceOf(lastTaking(600))).toBeCloseTo(paceOf(lastTaking(60)), 10);
+      expect(paceOf(lastTaking(60))).toBeGreaterThan(paceOf(lastTaking(45)));
+    });
+
+    it('a slower provider makes every wait longer', () => {
+      const queue = { serving: serving(0), waiting: [walkIn(), walkIn(), walkIn()] };
+      const before = waits(queue);
+      const after = waits({ ...queue, history: servicesTaking(15, Array(20).fill(25)) });
+      after.forEach((wait, i) => expect(wait).toBeGreaterThan(before[i]));
+    });
+
+    it('follows a provider who is quick in the morning and slow in the afternoon, every day', () => {
+      const random = mulberry32(7);
+      const history: MeasuredService[] = [];
+      for (let day = -5; day < 0; day++) {
+        let t = NINE + day * DAY;
+        for (let i = 0; i < 30; i++) {
+          const booked = 15;
+          const ratio = (t - (NINE + day * DAY) < 4 * HOUR ? 0.7 : 1.5) * Math.exp(0.2 * standardNormal(random));
+          history.push({ bookedMinutes: booked, calledAt: t, finishedAt: t + booked * ratio * MINUTE });
+          t += booked * ratio * MINUTE;
+        }
+      }
+      // Really 0.7 until 13:00 and 1.5 after: the kernel smooths the step over an hour or two.
+      expect(paceOf(history, at(60))).toBeLessThan(0.85);
+      expect(paceOf(history, at(7 * 60))).toBeGreaterThan(1.3);
+    });
+
+    it('moves with a day unlike the others, as far as days differ', () => {
+      const random = mulberry32(11);
+      const history: MeasuredService[] = [];
+      const dayRatios = [0.8, 1.25, 0.9, 1.3, 1.0];
+      dayRatios.forEach((ratio, d) => {
+        let t = NINE + (d - dayRatios.length) * DAY;
+        for (let i = 0; i < 25; i++) {
+          const took = 15 * ratio * Math.exp(0.1 * standardNormal(random));
+          history.push({ bookedMinutes: 15, calledAt: t, finishedAt: t + took * MINUTE });
+          t += took * MINUTE;
+        }
+      });
+      const usual = paceOf(history);
+      const today = [...history, ...Array.from({ length: 6 }, (_v, i) => service(15, 24, 24 * (i + 1)))];
+      expect(paceOf(today, at(6 * 24 + 1))).toBeGreaterThan(usual + 0.25);
+    });
+  });
+
+  describe('the average service time shown', () => {
+    it.each<[string, MeasuredService[], number | null]>([
+      ['nothing measured yet', [], null],
+      ['only a double press', [service(15, 0.2)], null],
+      ['one service as booked', [service(15, 15)], 15],
+      ['one 30-minute service booked for 15', [service(15, 30)], (1 - AVERAGE_ALPHA) * 15 + AVERAGE_ALPHA * 30],
+      ['two services', [service(30, 30), service(15, 45)], (1 - AVERAGE_ALPHA) * 30 + AVERAGE_ALPHA * 45],
+      [
+        'a double press between two services is skipped',
+        [service(30, 30), service(15, 0.3), service(15, 45)],
+        (1 - AVERAGE_ALPHA) * 30 + AVERAGE_ALPHA * 45,
+      ],
+    ])('%s', (_name, history, expected) => {
+      const { averageServiceMinutes } = expectedWait(snapshot({ history }));
+      if (expected === null) expect(averageServiceMinutes).toBeNull();
+      else expect(averageServiceMinutes).toBeCloseTo(expected, 10);
+    });
   });
 });

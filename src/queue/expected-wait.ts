@@ -1,39 +1,63 @@
 /**
- * How long a client in a provider's queue is likely to wait. Pure functions, no clock of their own.
+ * How long a client in a provider's queue is likely to wait, and a range that holds the real wait
+ * about 80 % of the time. A pure module with one entry point, `expectedWait(snapshot)`, used by the
+ * queue view and by the ETA bench (bench/eta/) alike; no clock of its own, and the same answer for
+ * the same snapshot (its random draws come from a fixed seed). The README's "The expected wait" has
+ * the method's figures.
  *
- * The expected service time of an entry is its booked duration (15 minutes for a walk-in) times the
- * provider's *pace*: an exponentially weighted moving average of measured/booked over the provider's
- * latest services, oldest first,
+ * Service times. A service lasts booked × a ratio; ln(ratio) = a location μ that depends on the time
+ * of day + a deviation. What the provider's measured services (called → done, the latest PACE_SAMPLES;
+ * under a minute is a double press, ratios clamped to [¼, 4]) say about them:
+ *   - location by time of day: a recency-weighted mean of ln(ratio) (half-life HALF_LIFE services),
+ *     shrunk towards −σ²/2 by PRIOR_WEIGHT pseudo-services — a mean ratio of 1, "as booked", until
+ *     services are measured. A kernel average over time of day (bandwidth BANDWIDTH_HOURS) replaces
+ *     the plain mean as far as it varies more than its own noise (empirical Bayes: trust = τ² ÷ (τ² +
+ *     noise), τ² the variance across the day that the data show beyond noise), so a provider who slows
+ *     down every afternoon is expected to, and a steady one keeps the plain mean;
+ *   - today's offset: the mean residual of the current working session (services less than four
+ *     hours apart), trusted the same way, as far as whole sessions differ from one another;
+ *   - deviations: the measured residuals themselves (their quantiles), blended with a normal of
+ *     spread σ (the 10–90 % spread ÷ 2.563, shrunk towards 0.45) while few are measured.
  *
- *     pace₀ = 1                                   (no measurement yet: exactly as booked)
- *     paceₙ = (1 − α)·paceₙ₋₁ + α·clamp(actualₙ / bookedₙ, ¼, 4)      α = 0.3
- *
- * so the booked durations are where the estimate starts, and each measured service moves it 30 % of
- * the way towards what this provider really takes. A ratio rather than minutes, because a provider's
- * day mixes 15-minute and hour-long appointments: one who overruns every booking by a fifth is
- * expected to overrun the next one by a fifth, whatever its length. A measured service is the time
- * from `called` to `done` (the next call); one under a minute is a double press of "next", not a
- * measurement, and is ignored. Only the latest PACE_SAMPLES services count (0.7²⁰ < 0.1 %).
- *
- * The expected wait of the n-th waiting entry is then
- *
- *     what is left of the current service  (its expected service time − time since it was called, ≥ 0)
- *   + the expected service time of everyone ahead,
- *
- * where no entry is expected to be called before its own appointment's start (the provider may be
- * idle until then).
+ * Waits. PATHS sample paths of the queue: the service under way lasts what the distribution says
+ * given that it has already lasted that long (its residual given survival: never zero after an
+ * overrun, and longer the longer it overruns where long services are common), then each waiting
+ * entry is called when the one before is done and not before its appointment's start, its service
+ * drawn at the location of the hour it starts; the location's own uncertainty shifts each path as a
+ * whole. An entry's expected wait is the median of its paths (the estimate with the least mean
+ * absolute error; a mean overshoots on skewed times), its range their 10 % and 90 % quantiles.
  */
+import { standardNormalQuantile } from './normal-distribution';
+import { mulberry32 } from './seeded-random';
 
-export const PACE_ALPHA = 0.3;
+// Jest runs modules in a vm context where every lookup of a global (Math) is ~70× slower.
+const { abs, exp, floor, log, max, min, round, sqrt } = Math;
+
 export const WALK_IN_MINUTES = 15;
-/** The latest measured services the pace is learned from. */
-export const PACE_SAMPLES = 20;
+/** The latest measured services the estimate learns from (the repository reads this many). */
+export const PACE_SAMPLES = 300;
 /** A service shorter than this is "next" pressed twice, not a measurement. */
 export const MIN_MEASURED_MS = 60_000;
+/** The weight of the latest service in the displayed average service time. */
+export const AVERAGE_ALPHA = 0.3;
+
+const PRIOR_WEIGHT = 10;
+const PRIOR_SIGMA = 0.45;
+const HALF_LIFE = 150;
+const BANDWIDTH_HOURS = 1.5;
+const SESSION_GAP_MS = 4 * 3_600_000;
+const PATHS = 400;
+/** The range: the 10 % and 90 % quantiles of an entry's paths. */
+const RANGE_QUANTILES = [0.1, 0.9] as const;
 const RATIO_BOUNDS = [0.25, 4] as const;
 const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+/** Time of day in quarter hours. */
+const GRID = 96;
+const GRID_MS = DAY_MS / GRID;
 
-/** A finished service: booked for `bookedMinutes`, called at `calledAt`, done at `finishedAt`. */
+/** A finished service: booked for `bookedMinutes`, called at `calledAt`, done at `finishedAt` (epoch ms). */
 export interface MeasuredService {
   bookedMinutes: number;
   calledAt: number;
@@ -52,63 +76,257 @@ export interface WaitingEntry {
   notBefore: number | null;
 }
 
-export interface QueueTiming {
+/** What the service knows of a provider's queue at `now`. */
+export interface QueueSnapshot {
   now: number;
-  pace: number;
+  /** The provider's latest measured services, oldest first (the latest PACE_SAMPLES are used). */
+  history: readonly MeasuredService[];
   serving: ServingEntry | null;
   /** In queue order: the first is called next. */
   waiting: readonly WaitingEntry[];
 }
 
 export interface ExpectedTurn {
-  /** Whole minutes from now until the entry is likely called. */
+  /** Whole minutes from now until the entry is likely called (the median of its wait). */
   waitMinutes: number;
-  /** The instant it is likely called (epoch ms). */
+  /** Whole minutes [low, high] that hold the wait about 80 % of the time; low ≤ waitMinutes ≤ high. */
+  rangeMinutes: [number, number];
+  /** The instant it is likely called (epoch ms); never before its appointment's start. */
   startsAt: number;
+}
+
+export interface ExpectedWait {
+  /** One per waiting entry, in queue order. */
+  turns: ExpectedTurn[];
+  /** Expected measured ÷ booked of a service starting now (1 = as booked). */
+  pace: number;
+  /** What services have taken lately: a moving average of measured minutes (α = 0.3); null before any. */
+  averageServiceMinutes: number | null;
+}
+
+/** When each waiting entry is likely called, with an 80 % range, in queue order. */
+export function expectedWait(snapshot: QueueSnapshot): ExpectedWait {
+  const { now, serving, waiting } = snapshot;
+  const usable = measured(snapshot.history).slice(-PACE_SAMPLES);
+  const model = learnModelOnce(usable, now);
+  const waits = waiting.map(() => new Float64Array(PATHS));
+  const shifts = draws(0).normals;
+  const rests = draws(1).uniforms;
+  const lengths = waiting.map((_entry, j) => draws(2 + j));
+  const servingMu = serving ? model.mu(serving.calledAt) : 0;
+  // Where the service under way is, in quantile terms, once it has lasted `elapsed`: it can only end later.
+  const elapsed = serving ? max(0, now - serving.calledAt) / MINUTE_MS : 0;
+  const survived = serving && elapsed > 0 ? model.quantileAt(log(elapsed / serving.bookedMinutes) - servingMu) : 0;
+  for (let k = 0; k < PATHS; k++) {
+    const shift = model.uncertainty * shifts[k];
+    let free = now;
+    if (serving) {
+      const u = min(1 - 1e-12, survived + (1 - survived) * rests[k]);
+      const length = serving.bookedMinutes * exp(servingMu + model.deviation(u, standardNormalQuantile(u), true));
+      free = now + max(0, length - elapsed) * MINUTE_MS;
+    }
+    for (let j = 0; j < waiting.length; j++) {
+      const entry = waiting[j];
+      const start = max(free, entry.notBefore ?? free);
+      waits[j][k] = start - now;
+      const deviation = model.deviation(lengths[j].uniforms[k], lengths[j].normals[k], false);
+      free = start + entry.bookedMinutes * exp(model.mu(start) + shift + deviation) * MINUTE_MS;
+    }
+  }
+  const turns = waits.map((samples): ExpectedTurn => {
+    samples.sort();
+    const median = quantileOfSorted(samples, 0.5);
+    const waitMinutes = round(median / MINUTE_MS);
+    const low = round(quantileOfSorted(samples, RANGE_QUANTILES[0]) / MINUTE_MS);
+    const high = round(quantileOfSorted(samples, RANGE_QUANTILES[1]) / MINUTE_MS);
+    return { waitMinutes, rangeMinutes: [min(low, waitMinutes), max(high, waitMinutes)], startsAt: now + median };
+  });
+  return { turns, pace: exp(model.mu(now) + (model.sigma * model.sigma) / 2), averageServiceMinutes: averageMinutes(usable) };
+}
+
+interface ServiceModel {
+  /** Location of ln(measured ÷ booked) for a service starting at `at` (epoch ms). */
+  mu(at: number): number;
+  /** Spread of ln(measured ÷ booked) around it. */
+  sigma: number;
+  /** How unsure the location is (its standard error). */
+  uncertainty: number;
+  /**
+   * ln(measured ÷ booked) − mu at quantile u (z = Φ⁻¹(u)): the measured deviations' own quantile,
+   * blended with a normal one while few are measured. `widened` adds the location's uncertainty to
+   * the normal part (for the service under way, whose paths take no shift of their own).
+   */
+  deviation(u: number, z: number, widened: boolean): number;
+  /** The u at which deviation(u) reaches `value` (0 below every deviation, 1 above). */
+  quantileAt(value: number): number;
 }
 
 function measured(services: readonly MeasuredService[]): MeasuredService[] {
   return services.filter((s) => s.bookedMinutes > 0 && s.finishedAt - s.calledAt >= MIN_MEASURED_MS);
 }
 
-/** The provider's pace (1 = as booked) learned from its services, given oldest first. */
-export function learnPace(services: readonly MeasuredService[]): number {
-  return measured(services).reduce((pace, service) => {
-    const ratio = (service.finishedAt - service.calledAt) / MINUTE_MS / service.bookedMinutes;
-    const bounded = Math.min(RATIO_BOUNDS[1], Math.max(RATIO_BOUNDS[0], ratio));
-    return (1 - PACE_ALPHA) * pace + PACE_ALPHA * bounded;
-  }, 1);
+function logRatio(service: MeasuredService): number {
+  const ratio = (service.finishedAt - service.calledAt) / MINUTE_MS / service.bookedMinutes;
+  return log(min(RATIO_BOUNDS[1], max(RATIO_BOUNDS[0], ratio)));
+}
+
+function quantileOfSorted(sorted: ArrayLike<number>, q: number): number {
+  const position = (sorted.length - 1) * q;
+  const below = floor(position);
+  const above = min(sorted.length - 1, below + 1);
+  return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
+}
+
+/** The 10–90 % spread of normal values ÷ that of a standard normal. */
+function robustSpread(values: readonly number[]): number {
+  const sorted = values.slice().sort((a, b) => a - b);
+  return (quantileOfSorted(sorted, 0.9) - quantileOfSorted(sorted, 0.1)) / 2.5631;
+}
+
+/** The variance between group means beyond what their own noise explains (never below zero). */
+function signalVariance(means: readonly number[], noise: readonly number[], weights: readonly number[]): number {
+  const total = weights.reduce((a, b) => a + b, 0);
+  if (total === 0 || means.length < 2) return 0;
+  const mean = means.reduce((a, m, i) => a + weights[i] * m, 0) / total;
+  const spread = means.reduce((a, m, i) => a + weights[i] * (m - mean) ** 2, 0) / total;
+  const explained = noise.reduce((a, v, i) => a + weights[i] * v, 0) / total;
+  return max(0, spread - explained);
+}
+
+const gridIndex = (at: number) => round((((at % DAY_MS) + DAY_MS) % DAY_MS) / GRID_MS) % GRID;
+const KERNEL = Array.from({ length: GRID }, (_v, d) => {
+  const hours = (min(d, GRID - d) * GRID_MS) / HOUR_MS;
+  return exp(-0.5 * (hours / BANDWIDTH_HOURS) ** 2);
+});
+
+function learnModel(services: readonly MeasuredService[], inSession: boolean): ServiceModel {
+  const logs = services.map(logRatio);
+  const n = logs.length;
+  const shrunkSigma = (spread: number) => sqrt((n * spread * spread + PRIOR_WEIGHT * PRIOR_SIGMA ** 2) / (n + PRIOR_WEIGHT));
+  const rawSigma = shrunkSigma(n < 2 ? PRIOR_SIGMA : robustSpread(logs));
+  // "As booked" means booked on average: the median of a lognormal whose mean is 1.
+  const prior = -(rawSigma * rawSigma) / 2;
+  const recency = logs.map((_l, i) => 0.5 ** ((n - 1 - i) / HALF_LIFE));
+  const recencyTotal = recency.reduce((a, b) => a + b, 0);
+  const overall = (recency.reduce((a, r, i) => a + r * logs[i], 0) + PRIOR_WEIGHT * prior) / (recencyTotal + PRIOR_WEIGHT);
+
+  // By time of day: quarter-hour bins, smoothed with a Gaussian kernel around the clock.
+  const bins = services.map((s) => gridIndex(s.calledAt));
+  const binSum = new Float64Array(GRID);
+  const binWeight = new Float64Array(GRID);
+  const binSquares = new Float64Array(GRID);
+  bins.forEach((b, i) => {
+    binSum[b] += recency[i] * logs[i];
+    binWeight[b] += recency[i];
+    binSquares[b] += recency[i] ** 2;
+  });
+  const occupied = [...new Set(bins)];
+  const kernel = new Float64Array(GRID);
+  const kernelNoise = new Float64Array(GRID);
+  for (let g = 0; g < GRID; g++) {
+    let sum = 0;
+    let weight = 0;
+    let squares = 0;
+    for (const b of occupied) {
+      const w = KERNEL[abs(g - b)];
+      sum += w * binSum[b];
+      weight += w * binWeight[b];
+      squares += w * w * binSquares[b];
+    }
+    kernel[g] = weight > 0 ? sum / weight : overall;
+    kernelNoise[g] = weight > 0 ? (rawSigma * rawSigma * squares) / (weight * weight) : Infinity;
+  }
+  const hourly = signalVariance(
+    bins.map((b) => kernel[b]),
+    bins.map((b) => kernelNoise[b]),
+    recency,
+  );
+  const profile = kernel.map((value, g) => overall + (hourly / (hourly + kernelNoise[g])) * (value - overall));
+  const usual = (at: number) => {
+    const position = ((((at % DAY_MS) + DAY_MS) % DAY_MS) / GRID_MS) % GRID;
+    const below = floor(position);
+    return profile[below] + (profile[(below + 1) % GRID] - profile[below]) * (position - below);
+  };
+
+  // Today against the usual: working sessions are services less than SESSION_GAP_MS apart.
+  const residuals = services.map((s, i) => logs[i] - usual(s.calledAt));
+  const sigma = shrunkSigma(n < 2 ? PRIOR_SIGMA : robustSpread(residuals));
+  const sessions: number[][] = [];
+  services.forEach((s, i) => {
+    if (i === 0 || s.calledAt - services[i - 1].finishedAt >= SESSION_GAP_MS) sessions.push([]);
+    sessions[sessions.length - 1].push(residuals[i]);
+  });
+  const sessionMeans = sessions.map((group) => group.reduce((a, b) => a + b, 0) / group.length);
+  const daily = signalVariance(
+    sessionMeans,
+    sessions.map((group) => (sigma * sigma) / group.length),
+    sessions.map((group) => group.length),
+  );
+  const current = inSession ? sessions[sessions.length - 1] : [];
+  const offset = current.length > 0 ? (daily / (daily + (sigma * sigma) / current.length)) * sessionMeans[sessionMeans.length - 1] : 0;
+  const uncertainty = sigma / sqrt(recencyTotal + PRIOR_WEIGHT);
+  const measuredShare = n / (n + PRIOR_WEIGHT);
+  const sortedResiduals = residuals.slice().sort((a, b) => a - b);
+  const deviation = (u: number, z: number, widened: boolean) => {
+    const normal = (widened ? sqrt(sigma * sigma + uncertainty * uncertainty) : sigma) * z;
+    return n === 0 ? normal : measuredShare * quantileOfSorted(sortedResiduals, u) + (1 - measuredShare) * normal;
+  };
+  const quantileAt = (value: number) => {
+    let low = 0;
+    let high = 1;
+    for (let i = 0; i < 40; i++) {
+      const middle = (low + high) / 2;
+      if (deviation(middle, standardNormalQuantile(middle), true) < value) low = middle;
+      else high = middle;
+    }
+    return low;
+  };
+  return { mu: (at) => usual(at) + offset, sigma, uncertainty, deviation, quantileAt };
 }
 
 /**
- * What the provider's services have taken lately, in minutes: the same moving average over the
- * measured minutes, starting from the first one's booked duration. Null before any measurement.
+ * The last model learned and what it was learned from: views of one queue are built many times
+ * between two finished services, and the history is the same each time.
  */
-export function averageServiceMinutes(services: readonly MeasuredService[]): number | null {
-  const usable = measured(services);
+let learned: { services: MeasuredService[]; inSession: boolean; model: ServiceModel } | null = null;
+
+function learnModelOnce(services: readonly MeasuredService[], now: number): ServiceModel {
+  const inSession = services.length > 0 && now - services[services.length - 1].finishedAt < SESSION_GAP_MS;
+  const same =
+    learned !== null &&
+    learned.inSession === inSession &&
+    learned.services.length === services.length &&
+    learned.services.every(
+      (s, i) =>
+        s.bookedMinutes === services[i].bookedMinutes && s.calledAt === services[i].calledAt && s.finishedAt === services[i].finishedAt,
+    );
+  if (!same) learned = { services: services.map((s) => ({ ...s })), inSession, model: learnModel(services, inSession) };
+  return learned!.model;
+}
+
+function averageMinutes(usable: readonly MeasuredService[]): number | null {
   if (usable.length === 0) return null;
   return usable.reduce(
-    (average, service) => (1 - PACE_ALPHA) * average + PACE_ALPHA * ((service.finishedAt - service.calledAt) / MINUTE_MS),
+    (average, service) => (1 - AVERAGE_ALPHA) * average + AVERAGE_ALPHA * ((service.finishedAt - service.calledAt) / MINUTE_MS),
     usable[0].bookedMinutes,
   );
 }
 
-/** The minutes an entry booked for `bookedMinutes` is expected to take with this provider. */
-export function expectedServiceMinutes(bookedMinutes: number, pace: number): number {
-  return bookedMinutes * pace;
-}
-
-/** When each waiting entry is likely called, in queue order. */
-export function expectedTurns(timing: QueueTiming): ExpectedTurn[] {
-  const { now, pace, serving } = timing;
-  let free = now;
-  if (serving) {
-    const expectedEnd = serving.calledAt + expectedServiceMinutes(serving.bookedMinutes, pace) * MINUTE_MS;
-    free = Math.max(now, expectedEnd);
+/**
+ * The path draws of one dimension (the location's shift, the current service, each waiting entry):
+ * a jittered Latin hypercube of PATHS uniforms and their standard normals, the same on every call.
+ */
+const dimensions: { uniforms: Float64Array; normals: Float64Array }[] = [];
+function draws(dimension: number): { uniforms: Float64Array; normals: Float64Array } {
+  while (dimensions.length <= dimension) {
+    const random = mulberry32(0x5eed + dimensions.length);
+    const uniforms = new Float64Array(PATHS);
+    for (let k = 0; k < PATHS; k++) uniforms[k] = (k + random()) / PATHS;
+    for (let k = PATHS - 1; k > 0; k--) {
+      const j = floor(random() * (k + 1));
+      [uniforms[k], uniforms[j]] = [uniforms[j], uniforms[k]];
+    }
+    dimensions.push({ uniforms, normals: uniforms.map(standardNormalQuantile) });
   }
-  return timing.waiting.map((entry) => {
-    const startsAt = Math.max(free, entry.notBefore ?? free);
-    free = startsAt + expectedServiceMinutes(entry.bookedMinutes, pace) * MINUTE_MS;
-    return { waitMinutes: Math.round((startsAt - now) / MINUTE_MS), startsAt };
-  });
+  return dimensions[dimension];
 }

@@ -1,6 +1,6 @@
 import { QueueEntryView, QueueView } from './dto/queue.dto';
 import { QueueEntryEntity } from './entities/queue-entry.entity';
-import { averageServiceMinutes, expectedTurns, learnPace, WALK_IN_MINUTES } from './expected-wait';
+import { expectedWait, WALK_IN_MINUTES } from './expected-wait';
 import { QueueState } from './queue.repository';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -17,6 +17,7 @@ export function entryView(entry: QueueEntryEntity): QueueEntryView {
     status: entry.status,
     position: null,
     expected_wait_minutes: null,
+    expected_wait_range_minutes: null,
     expected_start: null,
     appointment_start: iso(entry.appointmentStartAt),
     booked_minutes: entry.bookedMinutes,
@@ -28,12 +29,11 @@ export function entryView(entry: QueueEntryEntity): QueueEntryView {
 
 /** The whole queue at one revision: positions and expected waits as of `now` (see expected-wait.ts). */
 export function queueView(providerId: number, date: string, state: QueueState, now: number): QueueView {
-  const pace = learnPace(state.services);
   const serving = state.active.find((entry) => entry.status === 'called') ?? null;
   const waiting = state.active.filter((entry) => entry.status === 'waiting');
-  const turns = expectedTurns({
+  const estimate = expectedWait({
     now,
-    pace,
+    history: state.services,
     serving: serving && { bookedMinutes: serving.bookedMinutes, calledAt: serving.calledAt ?? now },
     waiting: waiting.map((entry) => ({ bookedMinutes: entry.bookedMinutes, notBefore: entry.appointmentStartAt })),
   });
@@ -41,25 +41,26 @@ export function queueView(providerId: number, date: string, state: QueueState, n
     ...entryView(serving),
     position: 0,
     expected_wait_minutes: 0,
+    expected_wait_range_minutes: [0, 0],
     expected_start: iso(serving.calledAt),
   };
   const entries = waiting.map((entry, i): QueueEntryView => ({
     ...entryView(entry),
     position: i + 1,
-    expected_wait_minutes: turns[i].waitMinutes,
-    expected_start: iso(turns[i].startsAt),
+    expected_wait_minutes: estimate.turns[i].waitMinutes,
+    expected_wait_range_minutes: estimate.turns[i].rangeMinutes,
+    expected_start: iso(estimate.turns[i].startsAt),
   }));
   // Before any measured service, the bookings are all there is to go by.
   const booked = state.active.map((entry) => entry.bookedMinutes);
-  const average =
-    averageServiceMinutes(state.services) ?? (booked.length ? booked.reduce((a, b) => a + b, 0) / booked.length : WALK_IN_MINUTES);
+  const average = estimate.averageServiceMinutes ?? (booked.length ? booked.reduce((a, b) => a + b, 0) / booked.length : WALK_IN_MINUTES);
   return {
     provider_id: providerId,
     date,
     now_serving: nowServing,
     entries: nowServing ? [nowServing, ...entries] : entries,
     average_service_minutes: round(average, 1),
-    pace: round(pace, 3),
+    pace: round(estimate.pace, 3),
     revision: state.revision,
   };
 }

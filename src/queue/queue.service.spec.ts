@@ -1,6 +1,6 @@
 import { ADMIN } from '../access/caller';
 import { client, HARNESS_TODAY, provider, ServiceHarness } from '../../test/support/service-harness';
-import { PACE_ALPHA, WALK_IN_MINUTES } from './expected-wait';
+import { AVERAGE_ALPHA, WALK_IN_MINUTES } from './expected-wait';
 import { QueueService } from './queue.service';
 
 /** Slots of 10:00 and 10:15 wall-clock; the harness's clock starts at 09:00 in the provider's zone. */
@@ -152,7 +152,7 @@ describe(QueueService.name, () => {
         now_serving: { entry_id: second.entry_id },
       });
       // The moving average starts at the booked 15 minutes and moves toward the 12 measured.
-      expect((await queueNow()).average_service_minutes).toBeCloseTo((1 - PACE_ALPHA) * WALK_IN_MINUTES + PACE_ALPHA * 12, 1);
+      expect((await queueNow()).average_service_minutes).toBeCloseTo((1 - AVERAGE_ALPHA) * WALK_IN_MINUTES + AVERAGE_ALPHA * 12, 1);
       expect(harness.emitted('queue.done')).toEqual([
         expect.objectContaining({ entryId: first.entry_id, calledAt, finishedAt: harness.clock.nowMs() }),
       ]);

@@ -15,6 +15,7 @@ const ENTRY = [
   'status',
   'position',
   'expected_wait_minutes',
+  'expected_wait_range_minutes',
   'expected_start',
 ];
 

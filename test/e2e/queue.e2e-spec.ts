@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { accessConfig, mailConfig } from '../../src/config/namespaces';
 import { EventStreams } from '../../src/queue/event-stream';
+import { expectedWait, MeasuredService, ServingEntry, WaitingEntry } from '../../src/queue/expected-wait';
 import { QueueEvents } from '../../src/queue/queue-events';
 import { backendKind, createBackend, describeBackend, TestBackend } from '../support/backend';
 import { CapturingLogger } from '../support/capturing-logger';
@@ -28,7 +29,14 @@ async function until(condition: () => boolean, timeoutMs = 2000): Promise<void> 
 }
 
 type Client = Awaited<ReturnType<typeof createClient>>;
-type Entry = { entry_id: number; client_id: number; status: string; position: number | null; expected_wait_minutes: number | null };
+type Entry = {
+  entry_id: number;
+  client_id: number;
+  status: string;
+  position: number | null;
+  expected_wait_minutes: number | null;
+  expected_wait_range_minutes: [number, number] | null;
+};
 
 /**
  * A provider's day in the live queue, as the front desk, the provider, a waiting-room screen and the
@@ -113,6 +121,19 @@ describeBackend('live queue', () => {
   const queueOf = async (providerId = provider.id) => (await sut.api.get(`/api/queue?provider_id=${providerId}`)).body;
   const order = (queue: { entries: Entry[] }) => queue.entries.map((entry) => nameOf(entry.client_id));
   const waits = (queue: { entries: Entry[] }) => queue.entries.map((entry) => entry.expected_wait_minutes);
+  const ranges = (queue: { entries: Entry[] }) => queue.entries.map((entry) => entry.expected_wait_range_minutes);
+  /**
+   * What the documented method (src/queue/expected-wait.ts, unit-tested on its own) expects of this
+   * queue at `time`: the waits of the one being served (0), then of those waiting, and their ranges.
+   */
+  const expected = (time: string, waiting: WaitingEntry[], serving: ServingEntry | null = null, history: MeasuredService[] = []) => {
+    const { turns, pace } = expectedWait({ now: at(time), history, serving, waiting });
+    const head = serving ? [[0, [0, 0] as [number, number]] as const] : [];
+    const rows = [...head, ...turns.map((turn) => [turn.waitMinutes, turn.rangeMinutes] as const)];
+    return { waits: rows.map(([wait]) => wait), ranges: rows.map(([, range]) => range), pace };
+  };
+  const walkInEntry: WaitingEntry = { bookedMinutes: 15, notBefore: null };
+  const appointmentAt = (time: string, bookedMinutes = 15): WaitingEntry => ({ bookedMinutes, notBefore: at(time) });
   const nameOf = (clientId: number) => Object.entries(clients).find(([, client]) => client.id === clientId)?.[0];
   const walkIn = (client: Client, providerId = provider.id) => checkIn({ provider_id: providerId, client_id: client.id });
 
@@ -148,11 +169,15 @@ describeBackend('live queue', () => {
     await expect(walkIn(clients.a)).resolves.toMatchObject({ body: { entry_id: a.body.entry_id } });
 
     // Walk-ins count from their check-in: 09:05 goes after A (09:00) and before B (09:30); ties keep check-in order.
+    // A (09:00, 30 minutes) is due; W1 waits for what A's service is expected to take.
     clock.set(at('09:05'));
+    const afterA = expected('09:05', [appointmentAt('09:00', 30), walkInEntry, appointmentAt('09:30')]);
     await expect(walkIn(clients.w1)).resolves.toMatchObject({
       status: 201,
-      body: { appointment_id: null, position: 2, expected_wait_minutes: 30 },
+      body: { appointment_id: null, position: 2, expected_wait_minutes: afterA.waits[1], expected_wait_range_minutes: afterA.ranges[1] },
     });
+    expect(afterA.waits[1]).toBeGreaterThan(15);
+    expect(afterA.waits[1]).toBeLessThanOrEqual(30); // the median of a skewed 30 minutes
     clock.set(at('09:10'));
     await walkIn(clients.w2);
     await walkIn(clients.w3);
@@ -160,14 +185,22 @@ describeBackend('live queue', () => {
     let queue = await queueOf();
     expect(order(queue)).toEqual(['a', 'w1', 'w2', 'w3', 'b', 'c']);
     expect(queue.entries.map((entry: Entry) => entry.position)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(waits(queue)).toEqual([0, 30, 45, 60, 75, 90]);
+    const lineUp = [appointmentAt('09:00', 30), walkInEntry, walkInEntry, walkInEntry, appointmentAt('09:30'), appointmentAt('09:45')];
+    const checkedIn = expected('09:10', lineUp);
+    expect(waits(queue)).toEqual(checkedIn.waits);
+    expect(ranges(queue)).toEqual(checkedIn.ranges);
+    queue.entries.forEach((entry: Entry) => {
+      const [low, high] = entry.expected_wait_range_minutes!;
+      expect(low).toBeLessThanOrEqual(entry.expected_wait_minutes!);
+      expect(entry.expected_wait_minutes).toBeLessThanOrEqual(high);
+    });
     expect(queue).toMatchObject({ now_serving: null, average_service_minutes: expect.any(Number), pace: 1 });
 
     // Carol follows her own entry from her phone, whose EventSource passes her key in the query.
     const phone = await SseReader.open(`${sut.url}/api/queue/entries/${c.body.entry_id}/events?access_token=${clients.c.api_key}`);
     await expect(phone.next()).resolves.toMatchObject({
       event: 'entry',
-      data: { entry_id: c.body.entry_id, position: 6, expected_wait_minutes: 90 },
+      data: { entry_id: c.body.entry_id, position: 6, expected_wait_minutes: checkedIn.waits[5] },
     });
 
     // A is called.
@@ -177,19 +210,26 @@ describeBackend('live queue', () => {
     queue = await queueOf();
     expect(order(queue)).toEqual(['a', 'w1', 'w2', 'w3', 'b', 'c']);
     expect(queue.entries.map((entry: Entry) => entry.position)).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(waits(queue)).toEqual([0, 30, 45, 60, 75, 90]);
+    const servingA = { bookedMinutes: 30, calledAt: at('09:10') };
+    const aCalled = expected('09:10', lineUp.slice(1), servingA);
+    expect(waits(queue)).toEqual(aCalled.waits);
+    expect(ranges(queue)).toEqual(aCalled.ranges);
     await expect(twilio.waitFor(PHONES.a)).resolves.toMatchObject({ from: '+15005550006', body: expect.stringMatching(/your turn/i) });
-    await expect(twilio.waitFor(PHONES.w1)).resolves.toMatchObject({ body: expect.stringMatching(/next.*about 30 min/i) });
+    await expect(twilio.waitFor(PHONES.w1)).resolves.toMatchObject({
+      body: expect.stringMatching(new RegExp(`next.*about ${aCalled.waits[1]} min`, 'i')),
+    });
     // Both texts were outbox messages about the provider, naming A's appointment (W1 walked in).
     expect((await outboxRowsOf(sut.app, provider.id)).filter((row) => row.kind.startsWith('queue_'))).toEqual([
       expect.objectContaining({ kind: 'queue_called', channel: 'sms', recipient: PHONES.a, appointment_id: appointments.a }),
       expect.objectContaining({ kind: 'queue_next', channel: 'sms', recipient: PHONES.w1, appointment_id: null }),
     ]);
-    await expect(phone.next()).resolves.toMatchObject({ data: { position: 5, expected_wait_minutes: 90 } });
+    await expect(phone.next()).resolves.toMatchObject({ data: { position: 5, expected_wait_minutes: aCalled.waits[5] } });
 
     // Ten minutes into A's service, what is left of it shrinks every wait.
     clock.set(at('09:20'));
-    expect(waits(await queueOf())).toEqual([0, 20, 35, 50, 65, 80]);
+    const tenMinutesIn = expected('09:20', lineUp.slice(1), servingA);
+    expect(waits(await queueOf())).toEqual(tenMinutesIn.waits);
+    tenMinutesIn.waits.slice(1, 4).forEach((wait, i) => expect(wait).toBeLessThan(aCalled.waits[i + 1]));
 
     // A took its 30 booked minutes; W1 is called (queue-notices.e2e-spec.ts follows texts through Twilio's failures).
     clock.set(at('09:40'));
@@ -200,24 +240,37 @@ describeBackend('live queue', () => {
     });
     queue = await queueOf();
     expect(order(queue)).toEqual(['w1', 'w2', 'w3', 'b', 'c']);
-    expect(waits(queue)).toEqual([0, 15, 30, 45, 60]);
-    expect(queue.pace).toBe(1);
+    const tookA: MeasuredService[] = [{ bookedMinutes: 30, calledAt: at('09:10'), finishedAt: at('09:40') }];
+    const servingW1 = { bookedMinutes: 15, calledAt: at('09:40') };
+    const w1Called = expected('09:40', lineUp.slice(2), servingW1, tookA);
+    expect(waits(queue)).toEqual(w1Called.waits);
+    // A took what it booked: the pace stays about 1.
+    expect(queue.pace).toBeCloseTo(1, 1);
     const turn = await twilio.waitFor(PHONES.w1, (message) => /your turn/i.test(message.body));
     expect(turn.body).toContain('Dr. Queue');
-    await expect(twilio.waitFor(PHONES.w2)).resolves.toMatchObject({ body: expect.stringMatching(/next.*about 15 min/i) });
-    await expect(phone.next()).resolves.toMatchObject({ data: { position: 4, expected_wait_minutes: 60 } });
+    await expect(twilio.waitFor(PHONES.w2)).resolves.toMatchObject({
+      body: expect.stringMatching(new RegExp(`next.*about ${w1Called.waits[1]} min`, 'i')),
+    });
+    await expect(phone.next()).resolves.toMatchObject({ data: { position: 4, expected_wait_minutes: w1Called.waits[4] } });
 
-    // W1, a walk-in booked as 15 minutes, takes 35: the pace moves from 1 to 0.7 + 0.3 × 35/15 = 1.4.
+    // W1, a walk-in booked as 15 minutes, takes 35: the pace rises, and every wait behind with it.
     clock.set(at('10:15'));
     await next();
     queue = await queueOf();
     expect(order(queue)).toEqual(['w2', 'w3', 'b', 'c']);
-    expect(queue.pace).toBeCloseTo(1.4, 3);
+    const tookW1 = [...tookA, { bookedMinutes: 15, calledAt: at('09:40'), finishedAt: at('10:15') }];
+    const w2Called = expected('10:15', lineUp.slice(3), { bookedMinutes: 15, calledAt: at('10:15') }, tookW1);
+    expect(queue.pace).toBeCloseTo(w2Called.pace, 3);
+    expect(queue.pace).toBeGreaterThan(1.05);
     expect(queue.average_service_minutes).toBeCloseTo(31.5, 1); // 0.7 × 30 + 0.3 × 35
-    // At pace 1 these were 15, 30, 45 right after a call; now every 15 booked minutes are expected to take 21.
-    expect(waits(queue)).toEqual([0, 21, 42, 63]);
-    await expect(twilio.waitFor(PHONES.w3)).resolves.toMatchObject({ body: expect.stringMatching(/about 21 min/) });
-    await expect(phone.next()).resolves.toMatchObject({ data: { position: 3, expected_wait_minutes: 63 } });
+    expect(waits(queue)).toEqual(w2Called.waits);
+    expect(ranges(queue)).toEqual(w2Called.ranges);
+    // At 09:40 the line had the same shape (a 15-minute service just begun, 15-minute services behind it): now each waits longer.
+    w2Called.waits.slice(1).forEach((wait, k) => expect(wait).toBeGreaterThan(w1Called.waits[k + 1]));
+    await expect(twilio.waitFor(PHONES.w3)).resolves.toMatchObject({
+      body: expect.stringMatching(new RegExp(`about ${w2Called.waits[1]} min`)),
+    });
+    await expect(phone.next()).resolves.toMatchObject({ data: { position: 3, expected_wait_minutes: w2Called.waits[3] } });
 
     // W3 does not show; everyone behind moves up.
     const w3 = queue.entries.find((entry: Entry) => entry.client_id === clients.w3.id);

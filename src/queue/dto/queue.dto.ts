@@ -96,6 +96,12 @@ export class QueueEntryView {
    */
   expected_wait_minutes: number | null;
   /**
+   * Minutes [low, high] that hold the real wait about 80 % of the time, around expected_wait_minutes ([0, 0] while being served; null once out of the queue)
+   * @example [15, 38]
+   */
+  @ApiProperty({ type: [Number], nullable: true, minItems: 2, maxItems: 2, example: [15, 38] })
+  expected_wait_range_minutes: [number, number] | null;
+  /**
    * When this entry is likely called (its call time while being served; null once out of the queue)
    * @example '2026-07-28T07:55:00.000Z'
    */
@@ -130,6 +136,7 @@ const ENTRY_EXAMPLE: QueueEntryView = {
   status: 'called',
   position: 0,
   expected_wait_minutes: 0,
+  expected_wait_range_minutes: [0, 0],
   expected_start: '2026-07-28T07:31:02.000Z',
   appointment_start: '2026-07-28T07:30:00.000Z',
   booked_minutes: 30,
@@ -154,7 +161,7 @@ export class QueueView {
    */
   average_service_minutes: number;
   /**
-   * How long services take against their booking (1 = as booked); expected service time = booked × pace
+   * How long a service starting now is expected to take against its booking (1 = as booked): expected service time = booked × pace (learned by time of day from the provider's measured services, see the README)
    * @example 1.2
    */
   pace: number;
@@ -172,6 +179,7 @@ export class NextView {
       status: 'done',
       position: null,
       expected_wait_minutes: null,
+      expected_wait_range_minutes: null,
       expected_start: null,
       finished_at: '2026-07-28T07:58:40.000Z',
     },
