@@ -4,11 +4,12 @@
  *
  * The shared counter of a key's window counts every hit handed out to any process (spent or not). A
  * lease takes `leaseGrant(counted, want, limit)` hits in one atomic step, so the counter never passes the
- * limit and no window ever admits more than `limit` requests. The price: hits a process holds unspent
- * are lost to the others. A process may refuse early by at most the unspent leases the other processes
- * hold, each at most a quarter of what was left of the window when it was taken (and at most MAX_LEASE);
- * unspent hits lapse with their window. Near the limit leases shrink to one hit, so the last hits are
- * counted one by one.
+ * limit; a process spends a lease only until the window's end as it reckoned it before asking (so never
+ * after Redis's), hence no window ever admits more than `limit` requests. The price: hits a process holds
+ * unspent are lost to the others. A process may refuse early by at most the unspent leases the other
+ * processes hold — one per key each, at most a quarter of what was left of the window when it was taken
+ * (and at most MAX_LEASE) — and unspent hits lapse with their window. Near the limit leases shrink to one
+ * hit, so the last hits are counted one by one.
  */
 
 /** A lease takes at most this share of what is left of the window (1/4). */
