@@ -1,5 +1,6 @@
 import { Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { throttledWarning } from '../common/log-throttle';
 import { withTimeout } from '../common/timeout';
 import type { RedisClientWith } from '../redis/redis-client';
 
@@ -48,33 +49,41 @@ export class LocalCacheBus extends CacheBus {
 interface InvalidationMessage {
   /** The process that sent it, which has applied it already. */
   from: string;
-  cache?: string;
-  keys?: string[];
-  /** A process's own probe that its subscription is up. */
-  probe?: string;
+  cache: string;
+  keys: string[];
 }
 
 const PUBLISH_TIMEOUT_MS = 1000;
-/** How often a bus that is not live probes again (a lost probe, or an error that did not drop the connection). */
-const REPROBE_MS = 1000;
+/** How often a process sends itself a probe through Redis. */
+const HEARTBEAT_MS = 20;
+/**
+ * The bus is live only while a probe sent this recently has come back: a link that stalls without
+ * dropping (no error, no answer) is noticed within this, the contract's bound on a stale listing.
+ */
+const LIVENESS_MS = 100;
 /** node-redis events after which messages may have been missed. */
 const DOWN_EVENTS = ['error', 'reconnecting', 'end'] as const;
 
 /**
- * Invalidations over Redis pub/sub. The bus is live from the moment this process hears its own probe on
- * the channel (the subscription is up) until the subscriber connection drops; at the drop every cache is
- * emptied, and until the next probe comes back nothing is served from them.
+ * Invalidations over Redis pub/sub. Every HEARTBEAT_MS the process publishes a probe on a channel of its
+ * own, through the same Redis, and notes when the latest one that came back was sent: Redis hands a
+ * subscriber its messages in order, so once that probe is back, every invalidation published before it
+ * was sent has arrived. The bus is live while that instant is under LIVENESS_MS old. When a probe comes
+ * back after a gap (a stall, a reconnection, a blocked event loop), every cache is emptied first.
  */
 export class RedisCacheBus extends CacheBus implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('CacheBus');
+  private readonly warn = throttledWarning(this.logger);
   private readonly channel: string;
   private readonly processId = randomUUID();
-  private pendingProbe: string | undefined;
-  private subscribed = false;
+  private readonly probeChannel: string;
+  /** performance.now() when the latest probe that came back was sent. */
+  private heardUpTo = -Infinity;
+  private probeInFlight = false;
+  private heartbeat: NodeJS.Timeout | undefined;
   private readonly onMessage = (raw: string): void => this.receive(raw);
-  private readonly onReady = (): void => void this.probe();
+  private readonly onProbe = (raw: string): void => this.probeCameBack(Number(raw));
   private readonly onDown = (): void => this.goDown();
-  private reprobe: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly publisher: RedisClientWith,
@@ -83,56 +92,67 @@ export class RedisCacheBus extends CacheBus implements OnModuleInit, OnApplicati
   ) {
     super();
     this.channel = `${prefix}cache:invalidate`;
+    this.probeChannel = `${prefix}cache:probe:${this.processId}`;
   }
 
   get live(): boolean {
-    return this.subscribed;
+    return performance.now() - this.heardUpTo <= LIVENESS_MS;
   }
 
   async onModuleInit(): Promise<void> {
-    this.subscriber.on('ready', this.onReady);
     for (const event of DOWN_EVENTS) this.subscriber.on(event, this.onDown);
     await this.subscriber.subscribe(this.channel, this.onMessage);
-    await this.probe();
-    this.reprobe = setInterval(() => {
-      if (!this.subscribed && this.subscriber.isReady) void this.probe();
-    }, REPROBE_MS).unref();
+    await this.subscriber.subscribe(this.probeChannel, this.onProbe);
+    this.sendProbe();
+    this.heartbeat = setInterval(() => this.sendProbe(), HEARTBEAT_MS).unref();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.reprobe);
-    this.subscriber.off('ready', this.onReady);
+    clearInterval(this.heartbeat);
     for (const event of DOWN_EVENTS) this.subscriber.off(event, this.onDown);
-    this.subscribed = false;
+    this.heardUpTo = -Infinity;
     if (!this.subscriber.isReady) return;
-    await withTimeout(this.subscriber.unsubscribe(this.channel, this.onMessage), PUBLISH_TIMEOUT_MS).catch(() => undefined);
+    await withTimeout(
+      Promise.all([
+        this.subscriber.unsubscribe(this.channel, this.onMessage),
+        this.subscriber.unsubscribe(this.probeChannel, this.onProbe),
+      ]),
+      PUBLISH_TIMEOUT_MS,
+    ).catch(() => undefined);
   }
 
   protected async broadcast(cache: string, keys: readonly string[]): Promise<void> {
-    await this.send({ from: this.processId, cache, keys: [...keys] });
-  }
-
-  /** node-redis subscribes again by itself after a reconnect; the probe coming back says it has. */
-  private async probe(): Promise<void> {
-    const probe = randomUUID();
-    this.pendingProbe = probe;
-    await this.send({ from: this.processId, probe });
-  }
-
-  private goDown(): void {
-    if (!this.subscribed) return;
-    this.subscribed = false;
-    this.pendingProbe = undefined;
-    this.dropEverything();
-  }
-
-  private async send(message: InvalidationMessage): Promise<void> {
+    const message: InvalidationMessage = { from: this.processId, cache, keys: [...keys] };
     try {
       await withTimeout(this.publisher.publish(this.channel, JSON.stringify(message)), PUBLISH_TIMEOUT_MS);
     } catch (error) {
-      // Other processes' entries then age out (each cache bounds an entry's age).
-      this.logger.warn(`Cache invalidation not published: ${error instanceof Error ? error.message : String(error)}`);
+      // The other processes stop serving from their caches within LIVENESS_MS if Redis is gone for them
+      // too; if only this process lost it, their entries still age out (each cache bounds an entry's age).
+      this.warn(`Cache invalidation not published: ${error instanceof Error ? error.message : String(error)}`);
     }
+  }
+
+  /** One probe at a time: a stalled link must not pile them up. */
+  private sendProbe(): void {
+    if (this.probeInFlight || !this.publisher.isReady) return;
+    this.probeInFlight = true;
+    this.publisher
+      .publish(this.probeChannel, String(performance.now()))
+      .catch(() => undefined)
+      .finally(() => (this.probeInFlight = false));
+  }
+
+  private probeCameBack(sentAt: number): void {
+    if (!Number.isFinite(sentAt) || sentAt <= this.heardUpTo) return;
+    // Whatever was published while this process was not hearing is unknown: start empty.
+    if (!this.live) this.dropEverything();
+    this.heardUpTo = sentAt;
+  }
+
+  private goDown(): void {
+    if (this.heardUpTo === -Infinity) return;
+    this.heardUpTo = -Infinity;
+    this.dropEverything();
   }
 
   private receive(raw: string): void {
@@ -143,15 +163,7 @@ export class RedisCacheBus extends CacheBus implements OnModuleInit, OnApplicati
       this.logger.warn('An unreadable cache invalidation was ignored');
       return;
     }
-    if (message.from === this.processId) {
-      if (message.probe !== undefined && message.probe === this.pendingProbe) {
-        this.pendingProbe = undefined;
-        // Whatever changed while the subscription was down is unknown: start empty.
-        this.dropEverything();
-        this.subscribed = true;
-      }
-      return;
-    }
-    if (message.cache !== undefined && Array.isArray(message.keys)) this.handlers.get(message.cache)?.(message.keys);
+    if (message.from === this.processId || !Array.isArray(message.keys)) return;
+    this.handlers.get(message.cache)?.(message.keys);
   }
 }
