@@ -172,6 +172,14 @@ describe(LeasedRateLimiter.name, () => {
 
       expect(sut.size).toBe(1);
     });
+
+    it('keeps a bounded number of keys however many addresses call within one window, still refusing an exhausted key', async () => {
+      await hits(3, 3);
+      for (let i = 0; i < 100_000; i++) await settle(sut.hit(`refused:ip:2001:db8::${i.toString(16)}`, 6));
+
+      expect(sut.size).toBeLessThanOrEqual(10_000);
+      await expect(settle(sut.hit(KEY, 3))).resolves.toMatchObject({ admitted: false });
+    });
   });
 
   describe('hits waiting for a lease', () => {
