@@ -43,8 +43,7 @@ export class RouteRules {
       isPublic: says(PUBLIC_ROUTE),
       acceptsQueryToken: says(QUERY_TOKEN_ROUTE),
       acceptsMetricsToken: says(METRICS_TOKEN_ROUTE),
-      // As before: only the handler's own mark gives it the tighter budget.
-      sendsMessages: this.reflector.get<boolean | undefined>(SENDS_MESSAGES, handler as () => void) === true,
+      sendsMessages: says(SENDS_MESSAGES),
       rateLimited: !says(NOT_RATE_LIMITED),
     };
   }
