@@ -34,6 +34,8 @@ export class RedisLeaseCounter implements LeaseCounter {
 
 /** A Redis that stalls (connection open, no answer) must not hold every request up. */
 const LEASE_TIMEOUT_MS = 500;
+/** Keys a process keeps leases of: many callers (addresses of one IPv6 network) must not grow its memory. */
+export const MAX_LEASED_KEYS = 10_000;
 
 interface KeyLease {
   /** Hits taken from the shared counter and not spent yet. */
@@ -120,6 +122,7 @@ export class LeasedRateLimiter extends RateLimiter {
   }
 
   private newLease(key: string, now: number): KeyLease {
+    if (this.leases.size >= MAX_LEASED_KEYS) this.makeRoom(now);
     const lease = { tokens: 0, windowEndsAt: 0, counted: 0, exhausted: false, granted: 0, takenAt: now, pending: undefined, waiting: 0 };
     this.leases.set(key, lease);
     return lease;
@@ -142,6 +145,22 @@ export class LeasedRateLimiter extends RateLimiter {
     } catch (error) {
       this.warn(`Rate limit not counted, Redis did not answer: ${error instanceof Error ? error.message : String(error)}`);
       return false;
+    }
+  }
+
+  /**
+   * Past MAX_LEASED_KEYS: ended windows go, then the oldest idle leases that hold no hits (their hits are
+   * counted in Redis already: dropping one costs that key one more round trip), then, if callers still
+   * crowd in, the oldest idle ones that do, whose unspent hits are then refused early like other processes'.
+   */
+  private makeRoom(now: number): void {
+    this.sweep(now);
+    const target = Math.floor(MAX_LEASED_KEYS * 0.9);
+    for (const spentOnly of [true, false]) {
+      for (const [key, lease] of this.leases) {
+        if (this.leases.size <= target) return;
+        if (lease.pending === undefined && lease.waiting === 0 && (!spentOnly || lease.tokens === 0)) this.leases.delete(key);
+      }
     }
   }
 
