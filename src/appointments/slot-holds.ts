@@ -34,9 +34,4 @@ export class SlotHolds {
   pin(hold: Hold, pinMs: number): Promise<PinOutcome> {
     return this.holds.pin(hold, pinMs);
   }
-
-  /** The hold was booked: its record goes, its slots stay pinned. */
-  consume(hold: Hold): Promise<void> {
-    return this.holds.consume(hold);
-  }
 }

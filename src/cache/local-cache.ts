@@ -90,9 +90,11 @@ export class LocalCache<V> {
   private keep(key: string, entry: Entry<V>): void {
     this.entries.delete(key);
     this.entries.set(key, entry);
-    if (this.entries.size > this.options.maxEntries) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
+    // The oldest entries come first: those past their time go now rather than wait to be asked for.
+    const now = this.options.nowMs();
+    for (const [oldestKey, oldest] of this.entries) {
+      if (this.entries.size <= this.options.maxEntries && oldest.expiresAtMs > now) break;
+      this.entries.delete(oldestKey);
     }
   }
 

@@ -32,8 +32,9 @@ export class JsonLogger extends ConsoleLogger {
         timestamp: pino.stdTimeFunctions.isoTime,
       },
       // Lines are gathered and written every 100 ms or 4 KB (a write a line cost a system call a request);
-      // pino flushes what is left when the process exits, however it exits short of SIGKILL.
-      destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 100 }),
+      // pino flushes what is left when the process exits, however it exits short of SIGKILL. Past 16 MB
+      // unwritten (standard output no longer read), lines are dropped rather than grow the heap.
+      destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096, maxLength: 16 * 1024 * 1024, periodicFlush: 100 }),
     );
   }
 

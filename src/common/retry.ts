@@ -32,9 +32,9 @@ export async function withRetry<T>(work: (attempt: number) => Promise<T>, policy
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
+    // Not unref'd: a start-up retry may be all the process has to do, and must not let it end quietly
+    // (status 0) before the last attempt fails; a shutdown ends the wait through the signal.
     const timer = setTimeout(done, ms);
-    // A pending retry must not keep the process alive on its own.
-    timer.unref();
     signal?.addEventListener('abort', done, { once: true });
     function done() {
       clearTimeout(timer);
