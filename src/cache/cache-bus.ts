@@ -2,7 +2,7 @@ import { Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { throttledWarning } from '../common/log-throttle';
 import { withTimeout } from '../common/timeout';
-import type { RedisClientWith } from '../redis/redis-client';
+import { closeRedisClient, type RedisClientWith } from '../redis/redis-client';
 
 /** What a cache does when told some of its entries are stale: `'all'` after a gap in the messages. */
 export type InvalidationHandler = (keys: readonly string[] | 'all') => void;
@@ -68,8 +68,8 @@ const DOWN_EVENTS = ['error', 'reconnecting', 'end'] as const;
  * Invalidations over Redis pub/sub. Every HEARTBEAT_MS the process publishes a probe on a channel of its
  * own, through the same Redis, and notes when the latest one that came back was sent: Redis hands a
  * subscriber its messages in order, so once that probe is back, every invalidation published before it
- * was sent has arrived. The bus is live while that instant is under LIVENESS_MS old. When a probe comes
- * back after a gap (a stall, a reconnection, a blocked event loop), every cache is emptied first.
+ * was sent has arrived. The bus is live while that instant is under LIVENESS_MS old. When the subscriber
+ * connection drops (messages may be lost), every cache is emptied, and again when the first probe is back.
  */
 export class RedisCacheBus extends CacheBus implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('CacheBus');
@@ -85,6 +85,7 @@ export class RedisCacheBus extends CacheBus implements OnModuleInit, OnApplicati
   private readonly onProbe = (raw: string): void => this.probeCameBack(Number(raw));
   private readonly onDown = (): void => this.goDown();
 
+  /** `publisher`: a connection of the bus's own, closed with it; `subscriber`: the app's pub/sub connection. */
   constructor(
     private readonly publisher: RedisClientWith,
     private readonly subscriber: RedisClientWith,
@@ -111,6 +112,7 @@ export class RedisCacheBus extends CacheBus implements OnModuleInit, OnApplicati
     clearInterval(this.heartbeat);
     for (const event of DOWN_EVENTS) this.subscriber.off(event, this.onDown);
     this.heardUpTo = -Infinity;
+    await closeRedisClient(this.publisher, 'cache publisher');
     if (!this.subscriber.isReady) return;
     await withTimeout(
       Promise.all([
@@ -142,10 +144,14 @@ export class RedisCacheBus extends CacheBus implements OnModuleInit, OnApplicati
       .finally(() => (this.probeInFlight = false));
   }
 
+  /**
+   * A probe back after a gap (a stall, a busy event loop) needs no emptying: a connection that stalls
+   * without dropping loses nothing, and every invalidation published before the probe has been applied
+   * by now. A connection that drops may have lost messages: goDown empties the caches then.
+   */
   private probeCameBack(sentAt: number): void {
     if (!Number.isFinite(sentAt) || sentAt <= this.heardUpTo) return;
-    // Whatever was published while this process was not hearing is unknown: start empty.
-    if (!this.live) this.dropEverything();
+    if (this.heardUpTo === -Infinity) this.dropEverything();
     this.heardUpTo = sentAt;
   }
 

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { redisConfig } from '../config/namespaces';
-import type { AppRedisClient } from '../redis/redis-client';
+import { AppRedisClient, connectRedisClient } from '../redis/redis-client';
 import { REDIS_CLIENT, REDIS_SUBSCRIBER, RedisModule } from '../redis/redis.module';
 import { CacheBus, LocalCacheBus, RedisCacheBus } from './cache-bus';
 
@@ -12,8 +12,16 @@ import { CacheBus, LocalCacheBus, RedisCacheBus } from './cache-bus';
     {
       provide: CacheBus,
       inject: [REDIS_CLIENT, REDIS_SUBSCRIBER, redisConfig.KEY],
-      useFactory: (client: AppRedisClient | null, subscriber: AppRedisClient | null, config: ConfigType<typeof redisConfig>): CacheBus =>
-        client && subscriber ? new RedisCacheBus(client, subscriber, config.prefix) : new LocalCacheBus(),
+      useFactory: async (
+        client: AppRedisClient | null,
+        subscriber: AppRedisClient | null,
+        config: ConfigType<typeof redisConfig>,
+      ): Promise<CacheBus> =>
+        // A connection of its own to publish on: the probes must not queue behind the hot paths' commands,
+        // or a busy process would read its own backlog as a lost subscription and stop using its caches.
+        client && subscriber
+          ? new RedisCacheBus(await connectRedisClient(client.duplicate(), 'cache publisher'), subscriber, config.prefix)
+          : new LocalCacheBus(),
     },
   ],
   exports: [CacheBus],
