@@ -5,7 +5,10 @@ import { isUniqueViolation } from '../database/errors';
 import { AppointmentsTable, Database } from '../database/schema';
 import { AppointmentEntity } from './entities/appointment.entity';
 
-export type NewAppointment = Omit<AppointmentEntity, 'id' | 'confirmedAt' | 'cancelledAt'>;
+export type NewAppointment = Omit<
+  AppointmentEntity,
+  'id' | 'confirmedAt' | 'cancelledAt' | 'rescheduledAt' | 'cancellationReason' | 'revision'
+>;
 
 export interface SlotToBook {
   slotIndex: number;
@@ -39,6 +42,9 @@ function toAppointment(row: Selectable<AppointmentsTable>): AppointmentEntity {
     createdAt: row.created_at,
     confirmedAt: row.confirmed_at,
     cancelledAt: row.cancelled_at,
+    rescheduledAt: row.rescheduled_at,
+    cancellationReason: row.cancellation_reason,
+    revision: row.revision,
   };
 }
 
@@ -82,7 +88,7 @@ export class AppointmentsRepository {
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    return { ...appointment, id: row.id, confirmedAt: null, cancelledAt: null };
+    return { ...appointment, id: row.id, confirmedAt: null, cancelledAt: null, rescheduledAt: null, cancellationReason: null, revision: 0 };
   }
 
   async findById(id: number): Promise<AppointmentEntity | null> {

@@ -25,7 +25,7 @@ const LISTING_MAX_DAYS = 1000;
 
 /** A provider's day as the request path sees it: what the schedule offers less what is booked. */
 export interface BookableDay extends ProviderDay {
-  /** Offered by the schedule and not taken by a confirmed appointment. */
+  /** Inside the open hours, not started, and not taken by a confirmed appointment. */
   bookable: Set<number>;
 }
 
@@ -84,7 +84,11 @@ export class OpenSlotsService {
       this.appointments.bookedSlotIndexes(providerId, date),
     ]);
     const taken = new Set(booked);
-    return { ...day, bookable: new Set([...day.offered].filter((index) => !taken.has(index))) };
+    const now = this.clock.nowMs();
+    const bookable = new Set(
+      day.slots.filter((slot) => day.hours.has(slot.index) && slot.startMs > now && !taken.has(slot.index)).map((slot) => slot.index),
+    );
+    return { ...day, bookable };
   }
 
   /** The listing as its JSON answer, made once per cached version of the day and duration asked. */

@@ -8,8 +8,12 @@ import type { Generated } from 'kysely';
 export interface Database {
   /** providers module */
   providers: ProvidersTable;
-  /** providers module: the published schedule */
+  /** providers module: the slots of each date that has its own hours (an override) */
   availability_slots: AvailabilitySlotsTable;
+  /** providers module: a row marks a date whose hours are its `availability_slots` (none: the day off) */
+  date_overrides: DateOverridesTable;
+  /** providers module: the hours that repeat every week */
+  weekly_hours: WeeklyHoursTable;
   /** clients module */
   clients: ClientsTable;
   /** appointments module */
@@ -33,6 +37,11 @@ export interface ProvidersTable {
   created_at: number;
   /** SHA-256 of the bearer key; the key itself is shown once and never stored. */
   api_key_hash: string | null;
+  minimum_notice_minutes: Generated<number>;
+  booking_horizon_days: Generated<number>;
+  buffer_minutes: Generated<number>;
+  /** Null: no cap. */
+  max_active_per_client: number | null;
 }
 
 export interface ClientsTable {
@@ -48,6 +57,20 @@ export interface AvailabilitySlotsTable {
   provider_id: number;
   date: string;
   slot_index: number;
+}
+
+export interface DateOverridesTable {
+  provider_id: number;
+  date: string;
+}
+
+export interface WeeklyHoursTable {
+  provider_id: number;
+  /** 1 (Monday) to 7 (Sunday), ISO 8601. */
+  weekday: number;
+  /** Minutes from local midnight, on the 15-minute grid; `end_minute` may be 1440. */
+  start_minute: number;
+  end_minute: number;
 }
 
 export interface AppointmentsTable {
@@ -67,6 +90,10 @@ export interface AppointmentsTable {
   created_at: number;
   confirmed_at: number | null;
   cancelled_at: number | null;
+  rescheduled_at: number | null;
+  cancellation_reason: string | null;
+  /** Raised by every reschedule and cancellation: the `.ics` SEQUENCE, and the version a manage link is signed for. */
+  revision: Generated<number>;
 }
 
 export interface BookedSlotsTable {

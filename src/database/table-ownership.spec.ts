@@ -6,6 +6,8 @@ import { Database } from './schema';
 const OWNER: Record<keyof Database, string> = {
   providers: 'providers',
   availability_slots: 'providers',
+  date_overrides: 'providers',
+  weekly_hours: 'providers',
   clients: 'clients',
   appointments: 'appointments',
   booked_slots: 'appointments',

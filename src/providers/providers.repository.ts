@@ -5,7 +5,8 @@ import { isUniqueViolation } from '../database/errors';
 import { Database, ProvidersTable } from '../database/schema';
 import { ProviderEntity } from './entities/provider.entity';
 
-export type NewProvider = Omit<ProviderEntity, 'id'>;
+/** A provider starts with the default booking rules (the columns' defaults). */
+export type NewProvider = Omit<ProviderEntity, 'id' | 'rules'>;
 
 export function toProvider(row: Selectable<ProvidersTable>): ProviderEntity {
   return {
@@ -16,6 +17,12 @@ export function toProvider(row: Selectable<ProvidersTable>): ProviderEntity {
     timeZone: row.time_zone,
     createdAt: row.created_at,
     apiKeyHash: row.api_key_hash,
+    rules: {
+      minimumNoticeMinutes: row.minimum_notice_minutes,
+      bookingHorizonDays: row.booking_horizon_days,
+      bufferMinutes: row.buffer_minutes,
+      maxActivePerClient: row.max_active_per_client,
+    },
   };
 }
 

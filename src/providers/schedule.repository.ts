@@ -3,6 +3,7 @@ import { Kysely } from 'kysely';
 import { DatabaseService } from '../database/database.service';
 import { Database } from '../database/schema';
 import { ProviderEntity } from './entities/provider.entity';
+import { toProvider } from './providers.repository';
 
 @Injectable()
 export class ScheduleRepository {
@@ -42,21 +43,26 @@ export class ScheduleRepository {
       this.db
         .selectFrom('providers as p')
         .leftJoin('availability_slots as a', (join) => join.onRef('a.provider_id', '=', 'p.id').on('a.date', '=', date))
-        .select(['p.id', 'p.name', 'p.email', 'p.phone', 'p.time_zone', 'p.created_at', 'p.api_key_hash', 'a.slot_index'])
+        .select([
+          'p.id',
+          'p.name',
+          'p.email',
+          'p.phone',
+          'p.time_zone',
+          'p.created_at',
+          'p.api_key_hash',
+          'p.minimum_notice_minutes',
+          'p.booking_horizon_days',
+          'p.buffer_minutes',
+          'p.max_active_per_client',
+          'a.slot_index',
+        ])
         .where('p.id', '=', providerId)
         .orderBy('a.slot_index'),
     );
     if (rows.length === 0) return null;
     const [first] = rows;
-    const provider: ProviderEntity = {
-      id: first.id,
-      name: first.name,
-      email: first.email,
-      phone: first.phone,
-      timeZone: first.time_zone,
-      createdAt: first.created_at,
-      apiKeyHash: first.api_key_hash,
-    };
+    const provider = toProvider(first);
     const published = rows.filter((row) => row.slot_index !== null).map((row) => row.slot_index as number);
     return { provider, published };
   }

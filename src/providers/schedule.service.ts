@@ -19,14 +19,17 @@ import {
   windowIndexes,
 } from '../scheduling/slots';
 
-/** A provider's day as its schedule has it: its real slots and which of them are offered. */
+/** A provider's day as its schedule has it: its real slots and which of them are inside its open hours. */
 export interface ProviderDay {
   provider: ProviderEntity;
   date: CalendarDate;
   timeZone: string;
   slots: readonly DaySlot[];
-  /** Published and not yet started; whether one is booked is for the appointments to say. */
-  offered: Set<number>;
+  /**
+   * The real slots inside the date's open hours, whatever the time now; whether one may be booked
+   * (started, too soon, too far, taken) is for the appointments to say.
+   */
+  hours: ReadonlySet<number>;
 }
 
 @Injectable()
@@ -72,21 +75,15 @@ export class ScheduleService {
     };
   }
 
-  /** The provider's real slots that day and which are offered: published and not yet started. 404 for an unknown provider. */
+  /** The provider's real slots that day and which are inside its open hours. 404 for an unknown provider. */
   async providerDay(providerId: number, isoDate: string): Promise<ProviderDay> {
     const found = await this.schedule.providerDay(providerId, isoDate);
     if (!found) throw new AppError('PROVIDER_NOT_FOUND', `Provider ${providerId} does not exist`);
     const { provider, published } = found;
     const date = parseDate(isoDate)!;
-    const now = this.clock.nowMs();
     const slots = daySlots(date, provider.timeZone);
-    const startsByIndex = new Map(slots.map((slot) => [slot.index, slot.startMs]));
-    const offered = new Set(
-      published.filter((index) => {
-        const startMs = startsByIndex.get(index);
-        return startMs !== undefined && startMs > now;
-      }),
-    );
-    return { provider, date, timeZone: provider.timeZone, slots, offered };
+    const open = new Set(published);
+    const hours = new Set(slots.filter((slot) => open.has(slot.index)).map((slot) => slot.index));
+    return { provider, date, timeZone: provider.timeZone, slots, hours };
   }
 }

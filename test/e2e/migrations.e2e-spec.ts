@@ -6,18 +6,31 @@ import { databaseSettingsOf, describeSchema, runSqlFile, TableShape } from '../s
 import { startTestApp } from '../support/test-app';
 
 /** Tables of the migrations written after TypeORM was gone. */
-const SINCE_TYPEORM = ['outbox_messages'];
+const SINCE_TYPEORM = ['date_overrides', 'outbox_messages', 'weekly_hours'];
 /** Indexes those migrations added to older tables, by table. */
-const INDEXES_SINCE_TYPEORM: Record<string, string[]> = { appointments: ['appointments_pending_expiry'] };
+const INDEXES_SINCE_TYPEORM: Record<string, string[]> = { appointments: ['appointments_pending_expiry', 'appointments_client_start'] };
+/** Columns those migrations added to older tables, by table. */
+const COLUMNS_SINCE_TYPEORM: Record<string, string[]> = {
+  providers: ['minimum_notice_minutes', 'booking_horizon_days', 'buffer_minutes', 'max_active_per_client'],
+  appointments: ['rescheduled_at', 'cancellation_reason', 'revision'],
+};
 
-/** The schema as TypeORM left it: without the tables and indexes added since. */
+/** The schema as TypeORM left it: without the tables, columns and indexes added since. */
 const without = (schema: Record<string, TableShape>, tables: string[]) =>
   Object.fromEntries(
     Object.entries(schema)
       .filter(([table]) => !tables.includes(table))
       .map(([table, shape]) => {
-        const added = INDEXES_SINCE_TYPEORM[table] ?? [];
-        return [table, { ...shape, indexes: shape.indexes.filter((index) => !added.includes(index.split(' ')[0])) }];
+        const addedIndexes = INDEXES_SINCE_TYPEORM[table] ?? [];
+        const addedColumns = COLUMNS_SINCE_TYPEORM[table] ?? [];
+        return [
+          table,
+          {
+            ...shape,
+            columns: shape.columns.filter((column) => !addedColumns.includes(column.split(' ')[0])),
+            indexes: shape.indexes.filter((index) => !addedIndexes.includes(index.split(' ')[0])),
+          },
+        ];
       }),
   );
 
@@ -86,6 +99,7 @@ describeBackend('the migrations', () => {
       '1764160000000-queue',
       '1764170000000-outbox',
       '1764180000000-expiry-sweep',
+      '1764190000000-availability',
     ]);
 
     const sut = await startTestApp(backend.env, { logger: false });

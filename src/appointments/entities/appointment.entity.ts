@@ -21,4 +21,8 @@ export interface AppointmentEntity {
   createdAt: number;
   confirmedAt: number | null;
   cancelledAt: number | null;
+  rescheduledAt: number | null;
+  cancellationReason: string | null;
+  /** Raised by every reschedule and cancellation: the `.ics` SEQUENCE, and the version a manage link is signed for. */
+  revision: number;
 }

@@ -4,6 +4,7 @@ import { initialSchema } from './1764150000000-initial-schema';
 import { apiKeys } from './1764155000000-api-keys';
 import { outbox } from './1764170000000-outbox';
 import { expirySweep } from './1764180000000-expiry-sweep';
+import { availability } from './1764190000000-availability';
 import { queue } from './1764160000000-queue';
 
 /** Every migration by name; Kysely runs them in name order and records each in `kysely_migration`. */
@@ -15,6 +16,7 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
     // Migrations from here on were never TypeORM's.
     '1764170000000-outbox': outbox(kind),
     '1764180000000-expiry-sweep': expirySweep(),
+    '1764190000000-availability': availability(),
   };
 }
 

@@ -7,4 +7,24 @@ export interface ProviderEntity {
   createdAt: number;
   /** SHA-256 of the bearer key; the key itself is shown once and never stored. */
   apiKeyHash: string | null;
+  rules: BookingRules;
 }
+
+/** What a provider allows a booking to be (see the contract's "Booking rules"). */
+export interface BookingRules {
+  /** A booking starts at least this long after it is asked for. */
+  minimumNoticeMinutes: number;
+  /** Dates up to this many days after the provider's today can be booked. */
+  bookingHorizonDays: number;
+  /** Free time kept before and after every held or booked appointment. */
+  bufferMinutes: number;
+  /** Upcoming pending and confirmed appointments one client may have with this provider; null: no cap. */
+  maxActivePerClient: number | null;
+}
+
+export const DEFAULT_BOOKING_RULES: BookingRules = {
+  minimumNoticeMinutes: 0,
+  bookingHorizonDays: 365,
+  bufferMinutes: 0,
+  maxActivePerClient: null,
+};

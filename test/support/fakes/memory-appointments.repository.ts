@@ -33,7 +33,15 @@ export class InMemoryAppointmentsRepository implements PublicSurface<Appointment
     appointment: NewAppointment,
     also: (tx: Transaction, inserted: AppointmentEntity) => Promise<void>,
   ): Promise<AppointmentEntity> {
-    const row: AppointmentEntity = { ...copy(appointment), id: this.lastId + 1, confirmedAt: null, cancelledAt: null };
+    const row: AppointmentEntity = {
+      ...copy(appointment),
+      id: this.lastId + 1,
+      confirmedAt: null,
+      cancelledAt: null,
+      rescheduledAt: null,
+      cancellationReason: null,
+      revision: 0,
+    };
     await also(FAKE_TRANSACTION, copy(row));
     this.lastId = row.id;
     this.rows.set(row.id, row);

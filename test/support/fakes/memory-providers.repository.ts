@@ -1,4 +1,4 @@
-import { ProviderEntity } from '../../../src/providers/entities/provider.entity';
+import { DEFAULT_BOOKING_RULES, ProviderEntity } from '../../../src/providers/entities/provider.entity';
 import { NewProvider, ProvidersRepository } from '../../../src/providers/providers.repository';
 import { copy, PublicSurface } from './public-surface';
 
@@ -9,7 +9,7 @@ export class InMemoryProvidersRepository implements PublicSurface<ProvidersRepos
 
   async insert(provider: NewProvider): Promise<ProviderEntity | null> {
     if ([...this.rows.values()].some((row) => row.email === provider.email)) return null;
-    const row = { ...copy(provider), id: ++this.lastId };
+    const row: ProviderEntity = { ...copy(provider), id: ++this.lastId, rules: { ...DEFAULT_BOOKING_RULES } };
     this.rows.set(row.id, row);
     return copy(row);
   }
