@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InMemoryClientsRepository } from '../../test/support/fakes/memory-clients.repository';
 import { InMemoryProvidersRepository } from '../../test/support/fakes/memory-providers.repository';
 import { CacheBus, LocalCacheBus, RedisCacheBus } from '../cache/cache-bus';
 import { ClientsRepository } from '../clients/clients.repository';
 import { ClientsService } from '../clients/clients.service';
 import { Clock } from '../common/clock';
+import { DomainEvents } from '../common/domain-events';
 import { ProvidersRepository } from '../providers/providers.repository';
 import { ProvidersService } from '../providers/providers.service';
 import { AppRedisClient, createRedisClient } from '../redis/redis-client';
@@ -125,7 +127,12 @@ describe('API keys rotated through the services', () => {
     const cache = new ApiKeyCache(new LocalCacheBus());
     providersRepository = new InMemoryProvidersRepository();
     clientsRepository = new InMemoryClientsRepository();
-    providers = new ProvidersService(providersRepository as unknown as ProvidersRepository, new Clock(), cache);
+    providers = new ProvidersService(
+      providersRepository as unknown as ProvidersRepository,
+      new Clock(),
+      cache,
+      new DomainEvents(new EventEmitter2()),
+    );
     clients = new ClientsService(clientsRepository as unknown as ClientsRepository, new Clock(), cache);
     sut = new AuthService(providers, clients, cache, config);
   });

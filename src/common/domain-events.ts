@@ -34,8 +34,13 @@ export interface QueueEntryFacts {
 
 /** Every domain event by name, with its payload. */
 export interface DomainEventMap {
-  /** A provider published availability for a date (new slots, or none when the window was already there). */
+  /** A date's own hours changed: a window posted to it, its override set or removed (slots added, or none). */
   'schedule.published': { providerId: number; date: string };
+  /**
+   * A provider's weekly hours or booking rules changed: any of its dates may open or close otherwise
+   * (a date's own hours, its override, are told by `schedule.published`).
+   */
+  'schedule.hours_changed': { providerId: number };
   /** A hold was claimed, the pending appointment written and the validation email sent. */
   'appointment.requested': AppointmentFacts & { expiresAt: number };
   /** The held slots were booked. */

@@ -9,5 +9,9 @@ export function toProviderView(provider: ProviderEntity): ProviderView {
     phone: provider.phone,
     time_zone: provider.timeZone,
     created_at: new Date(provider.createdAt).toISOString(),
+    minimum_notice_minutes: provider.rules.minimumNoticeMinutes,
+    booking_horizon_days: provider.rules.bookingHorizonDays,
+    buffer_minutes: provider.rules.bufferMinutes,
+    max_active_per_client: provider.rules.maxActivePerClient,
   };
 }

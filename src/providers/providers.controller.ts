@@ -1,11 +1,11 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentCaller } from '../access/access.decorators';
 import { Caller } from '../access/caller';
 import { IdParamPipe } from '../common/id-param.pipe';
 import { PageQuery } from '../common/pagination';
 import { ApiProblems } from '../common/swagger';
-import { CreateProviderDto, ProviderPage, ProviderView, ProviderWithKeyView } from './dto/provider.dto';
+import { CreateProviderDto, ProviderPage, ProviderView, ProviderWithKeyView, UpdateProviderDto } from './dto/provider.dto';
 import { ProvidersService } from './providers.service';
 
 @ApiTags('providers')
@@ -44,6 +44,25 @@ export class ProvidersController {
   @ApiProblems('VALIDATION_FAILED', 'UNAUTHENTICATED', 'PROVIDER_NOT_FOUND', 'RATE_LIMITED')
   getProvider(@Param('id', IdParamPipe) id: number, @CurrentCaller() caller: Caller): Promise<ProviderView> {
     return this.providers.view(id, caller);
+  }
+
+  @Patch(':id')
+  @ApiOperation({
+    summary: "Change a provider's name, email, phone or booking rules",
+    description:
+      'Who: the administrator, or the provider itself; to any other key the provider does not exist (404). ' +
+      'Only the fields given change, all of them or none. The booking rules (minimum notice, booking horizon, ' +
+      "buffers, a cap on a client's upcoming appointments) apply to requests from then on; appointments already " +
+      'held or booked stay.',
+  })
+  @ApiResponse({ status: 200, type: ProviderView })
+  @ApiProblems('VALIDATION_FAILED', 'UNAUTHENTICATED', 'PROVIDER_NOT_FOUND', 'EMAIL_TAKEN', 'RATE_LIMITED')
+  updateProvider(
+    @Param('id', IdParamPipe) id: number,
+    @Body() dto: UpdateProviderDto,
+    @CurrentCaller() caller: Caller,
+  ): Promise<ProviderView> {
+    return this.providers.update(id, dto, caller);
   }
 
   @Get()

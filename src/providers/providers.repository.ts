@@ -3,10 +3,13 @@ import { Kysely, Selectable } from 'kysely';
 import { DatabaseService } from '../database/database.service';
 import { isUniqueViolation } from '../database/errors';
 import { Database, ProvidersTable } from '../database/schema';
-import { ProviderEntity } from './entities/provider.entity';
+import { BookingRules, ProviderEntity } from './entities/provider.entity';
 
 /** A provider starts with the default booking rules (the columns' defaults). */
 export type NewProvider = Omit<ProviderEntity, 'id' | 'rules'>;
+
+/** What a change of a provider may set; fields left out stay as they are. */
+export type ProviderChanges = Partial<Pick<ProviderEntity, 'name' | 'email' | 'phone'> & BookingRules>;
 
 export function toProvider(row: Selectable<ProvidersTable>): ProviderEntity {
   return {
@@ -52,6 +55,31 @@ export class ProvidersRepository {
       return toProvider(row);
     } catch (error) {
       if (isUniqueViolation(error)) return null;
+      throw error;
+    }
+  }
+
+  /**
+   * Changes the given fields in one statement (all or nothing). Answers the provider as changed, null
+   * when there is no such provider, or 'EMAIL_TAKEN' when the new email is another provider's.
+   */
+  async update(id: number, changes: ProviderChanges): Promise<ProviderEntity | null | 'EMAIL_TAKEN'> {
+    const columns = {
+      name: changes.name,
+      email: changes.email,
+      phone: changes.phone,
+      minimum_notice_minutes: changes.minimumNoticeMinutes,
+      booking_horizon_days: changes.bookingHorizonDays,
+      buffer_minutes: changes.bufferMinutes,
+      max_active_per_client: changes.maxActivePerClient,
+    };
+    const set = Object.fromEntries(Object.entries(columns).filter(([, value]) => value !== undefined)) as Partial<typeof columns>;
+    if (Object.keys(set).length === 0) return this.findById(id);
+    try {
+      const row = await this.db.updateTable('providers').set(set).where('id', '=', id).returningAll().executeTakeFirst();
+      return row ? toProvider(row) : null;
+    } catch (error) {
+      if (isUniqueViolation(error)) return 'EMAIL_TAKEN';
       throw error;
     }
   }

@@ -2,13 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { ApiKeyCache } from '../access/api-key-cache';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
+import { DomainEvents } from '../common/domain-events';
 import { decodeCursor, encodeCursor } from '../common/pagination';
 import { actsForProvider, assertAdmin, Caller } from '../access/caller';
 import { generateApiKey, hashApiKey, PROVIDER_KEY_PREFIX } from '../access/api-keys';
-import { CreateProviderDto, ProviderPage, ProviderView, ProviderWithKeyView } from './dto/provider.dto';
+import { CreateProviderDto, ProviderPage, ProviderView, ProviderWithKeyView, UpdateProviderDto } from './dto/provider.dto';
 import { ProviderEntity } from './entities/provider.entity';
 import { toProviderView } from './provider-view';
-import { ProvidersRepository } from './providers.repository';
+import { ProviderChanges, ProvidersRepository } from './providers.repository';
 
 const DEFAULT_PAGE_SIZE = 20;
 
@@ -22,6 +23,7 @@ export class ProvidersService {
     private readonly providers: ProvidersRepository,
     private readonly clock: Clock,
     private readonly apiKeys: ApiKeyCache,
+    private readonly events: DomainEvents,
   ) {}
 
   async create(dto: CreateProviderDto, caller: Caller): Promise<ProviderWithKeyView> {
@@ -37,6 +39,29 @@ export class ProvidersService {
     });
     if (!created) throw new AppError('EMAIL_TAKEN', 'A provider with this email is already registered');
     return { ...toProviderView(created), api_key: apiKey };
+  }
+
+  /**
+   * Changes the provider's name, email, phone and booking rules: the fields given, all at once or none.
+   * A change of the rules is told as `schedule.hours_changed` (what may be booked changes).
+   */
+  async update(id: number, dto: UpdateProviderDto, caller: Caller): Promise<ProviderView> {
+    if (!actsForProvider(caller, id)) throw notFound(id);
+    const changes: ProviderChanges = {
+      name: dto.name?.trim(),
+      email: dto.email?.trim().toLowerCase(),
+      phone: dto.phone,
+      minimumNoticeMinutes: dto.minimum_notice_minutes,
+      bookingHorizonDays: dto.booking_horizon_days,
+      bufferMinutes: dto.buffer_minutes,
+      maxActivePerClient: dto.max_active_per_client,
+    };
+    const updated = await this.providers.update(id, changes);
+    if (updated === null) throw notFound(id);
+    if (updated === 'EMAIL_TAKEN') throw new AppError('EMAIL_TAKEN', 'A provider with this email is already registered');
+    const rulesGiven = [changes.minimumNoticeMinutes, changes.bookingHorizonDays, changes.bufferMinutes, changes.maxActivePerClient];
+    if (rulesGiven.some((value) => value !== undefined)) await this.events.emit('schedule.hours_changed', { providerId: id });
+    return toProviderView(updated);
   }
 
   /** A new key for the provider; the old one is revoked at once. */

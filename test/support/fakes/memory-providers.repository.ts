@@ -1,5 +1,5 @@
 import { DEFAULT_BOOKING_RULES, ProviderEntity } from '../../../src/providers/entities/provider.entity';
-import { NewProvider, ProvidersRepository } from '../../../src/providers/providers.repository';
+import { NewProvider, ProviderChanges, ProvidersRepository } from '../../../src/providers/providers.repository';
 import { copy, PublicSurface } from './public-surface';
 
 /** The `providers` table in memory, with its unique email and key hash. */
@@ -11,6 +11,18 @@ export class InMemoryProvidersRepository implements PublicSurface<ProvidersRepos
     if ([...this.rows.values()].some((row) => row.email === provider.email)) return null;
     const row: ProviderEntity = { ...copy(provider), id: ++this.lastId, rules: { ...DEFAULT_BOOKING_RULES } };
     this.rows.set(row.id, row);
+    return copy(row);
+  }
+
+  async update(id: number, changes: ProviderChanges): Promise<ProviderEntity | null | 'EMAIL_TAKEN'> {
+    const row = this.rows.get(id);
+    if (!row) return null;
+    const { name, email, phone, ...rules } = changes;
+    if (email !== undefined && [...this.rows.values()].some((other) => other.id !== id && other.email === email)) return 'EMAIL_TAKEN';
+    const defined = <T extends object>(fields: T) =>
+      Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
+    Object.assign(row, defined({ name, email, phone }));
+    Object.assign(row.rules, defined(rules));
     return copy(row);
   }
 
