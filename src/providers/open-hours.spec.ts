@@ -7,6 +7,7 @@ import {
   MinuteWindow,
   parseWindows,
   realSlotsAmong,
+  refuseDayBeforeToday,
   toWallTimeWindow,
   windowsToIndexes,
 } from './open-hours';
@@ -209,5 +210,36 @@ describe('parseWindows', () => {
       { field: 'hours.2.end_time', message: 'end_time must be after start_time' },
     ]);
     expect(windows[1]).toEqual({ weekday: 2, startMinute: 540, endMinute: 600 });
+  });
+
+  it('names the fields alone when the window is the body itself', () => {
+    expect(parseWindows([{ start_time: '10:00', end_time: '09:00' }]).errors).toEqual([
+      { field: 'end_time', message: 'end_time must be after start_time' },
+    ]);
+  });
+});
+
+describe('refuseDayBeforeToday', () => {
+  // 2027-03-01 23:30 UTC: already 2027-03-02 in Paris and Kiritimati, still 2027-03-01 in New York.
+  const now = Date.parse('2027-03-01T23:30:00Z');
+
+  it.each<[string, string, boolean]>([
+    ['2027-03-01', 'UTC', true],
+    ['2027-02-28', 'UTC', false],
+    ['2027-03-02', 'UTC', true],
+    ['2027-03-01', 'Europe/Paris', false],
+    ['2027-03-02', 'Europe/Paris', true],
+    ['2027-03-01', 'Pacific/Kiritimati', false],
+    ['2027-03-01', 'America/New_York', true],
+    ['2027-02-28', 'America/New_York', false],
+    ['2026-12-31', 'UTC', false],
+    ['2028-01-01', 'UTC', true],
+  ])('%s in %s is taken: %s', (date, zone, taken) => {
+    const check = () => refuseDayBeforeToday(date, zone, now);
+    if (taken) expect(check).not.toThrow();
+    else
+      expect(check).toThrow(
+        expect.objectContaining({ code: 'VALIDATION_FAILED', extra: { errors: [expect.objectContaining({ field: 'date' })] } }),
+      );
   });
 });

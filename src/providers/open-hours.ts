@@ -1,5 +1,5 @@
-import { FieldError } from '../common/app-error';
-import { CalendarDate, DaySlot, mergeIndexes, parseWallTime, SLOT_MINUTES, wallTimeLabel } from '../scheduling/slots';
+import { AppError, FieldError } from '../common/app-error';
+import { CalendarDate, DaySlot, localDate, mergeIndexes, parseWallTime, SLOT_MINUTES, wallTimeLabel } from '../scheduling/slots';
 
 /*
  * The open hours of a provider's dates, as plain rules: weekly windows (a weekday's hours, every week)
@@ -78,24 +78,36 @@ export function toWallTimeWindow(window: MinuteWindow): WallTimeWindow {
 }
 
 /**
- * Windows as minutes, or every field that breaks the rule that a window ends after it starts (the
- * grid itself is checked with the body). `path` names the list in the errors: `hours.2.end_time`.
+ * Windows as minutes, with every field that breaks the rule that a window ends after it starts (the
+ * grid itself is checked with the body). `path` names the list in the errors (`hours.2.end_time`);
+ * without it the window is the body itself (`end_time`).
  */
 export function parseWindows<W extends WallTimeWindow>(
   windows: readonly W[],
-  path: string,
+  path?: string,
 ): { windows: (MinuteWindow & Omit<W, keyof WallTimeWindow>)[]; errors: FieldError[] } {
   const errors: FieldError[] = [];
   const parsed = windows.map((window, index) => {
+    const field = (name: string) => (path === undefined ? name : `${path}.${index}.${name}`);
     const { start_time, end_time, ...rest } = window;
     const startMinute = parseWallTime(start_time)!;
     const endMinute = parseWallTime(end_time)!;
     if (startMinute >= DAY_MINUTES) {
-      errors.push({ field: `${path}.${index}.start_time`, message: 'start_time must be before 24:00' });
+      errors.push({ field: field('start_time'), message: 'start_time must be before 24:00' });
     } else if (endMinute <= startMinute) {
-      errors.push({ field: `${path}.${index}.end_time`, message: 'end_time must be after start_time' });
+      errors.push({ field: field('end_time'), message: 'end_time must be after start_time' });
     }
     return { ...rest, startMinute, endMinute };
   });
   return { windows: parsed, errors };
+}
+
+/**
+ * Refuses a date before the provider's today in its zone: hours set for a day that is over could never
+ * be booked (and used to be taken and list nothing).
+ */
+export function refuseDayBeforeToday(date: string, timeZone: string, nowMs: number): void {
+  const today = localDate(nowMs, timeZone);
+  // Both are YYYY-MM-DD, so text order is date order.
+  if (date < today) throw AppError.field('date', `date must not be before the provider's today (${today}, ${timeZone})`);
 }

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { ApiKeysModule } from '../access/api-keys.module';
 import { DomainEventsModule } from '../common/domain-events.module';
+import { HoursController } from './hours.controller';
+import { HoursService } from './hours.service';
 import { ProvidersController } from './providers.controller';
 import { ProvidersRepository } from './providers.repository';
 import { ProvidersService } from './providers.service';
@@ -10,8 +12,8 @@ import { ScheduleService } from './schedule.service';
 
 @Module({
   imports: [ApiKeysModule, DomainEventsModule],
-  controllers: [ProvidersController, ScheduleController],
-  providers: [ProvidersRepository, ProvidersService, ScheduleRepository, ScheduleService],
+  controllers: [ProvidersController, HoursController, ScheduleController],
+  providers: [ProvidersRepository, ProvidersService, ScheduleRepository, ScheduleService, HoursService],
   exports: [ProvidersService, ScheduleService],
 })
 export class ProvidersModule {}

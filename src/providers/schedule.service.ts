@@ -5,19 +5,18 @@ import { Clock } from '../common/clock';
 import { DomainEvents } from '../common/domain-events';
 import { PostScheduleDto, ScheduleView } from './dto/schedule.dto';
 import { ProviderEntity } from './entities/provider.entity';
+import {
+  indexesToWindows,
+  isoWeekday,
+  parseWindows,
+  realSlotsAmong,
+  refuseDayBeforeToday,
+  toWallTimeWindow,
+  windowsToIndexes,
+} from './open-hours';
 import { ProvidersService } from './providers.service';
 import { ScheduleRepository } from './schedule.repository';
-import {
-  CalendarDate,
-  daySlots,
-  indexToWallTime,
-  localDate,
-  mergeIndexes,
-  parseDate,
-  parseWallTime,
-  DaySlot,
-  windowIndexes,
-} from '../scheduling/slots';
+import { CalendarDate, daySlots, parseDate, DaySlot } from '../scheduling/slots';
 
 /** A provider's day as its schedule has it: its real slots and which of them are inside its open hours. */
 export interface ProviderDay {
@@ -26,8 +25,9 @@ export interface ProviderDay {
   timeZone: string;
   slots: readonly DaySlot[];
   /**
-   * The real slots inside the date's open hours, whatever the time now; whether one may be booked
-   * (started, too soon, too far, taken) is for the appointments to say.
+   * The real slots inside the date's open hours (its override when it has one, else its weekday's
+   * weekly hours), whatever the time now; whether one may be booked (started, too soon, too far,
+   * taken) is for the appointments to say.
    */
   hours: ReadonlySet<number>;
 }
@@ -41,49 +41,43 @@ export class ScheduleService {
     private readonly events: DomainEvents,
   ) {}
 
+  /**
+   * Adds a window to the date's hours (the seed's POST /api/schedule). A date still on its weekly hours
+   * first gets an override holding them, so the window adds to what the date had.
+   */
   async publish(dto: PostScheduleDto, caller: Caller): Promise<ScheduleView> {
     assertActsForProvider(caller, dto.provider_id);
-    const startMinutes = parseWallTime(dto.start_time)!;
-    const endMinutes = parseWallTime(dto.end_time)!;
-    if (endMinutes <= startMinutes) throw AppError.field('end_time', 'end_time must be after start_time');
-    if (startMinutes >= 24 * 60) throw AppError.field('start_time', 'start_time must be before 24:00');
+    const { windows, errors } = parseWindows([dto]);
+    if (errors.length > 0) throw AppError.validation(errors);
     const provider = await this.providers.get(dto.provider_id);
-    const today = localDate(this.clock.nowMs(), provider.timeZone);
-    // Both are YYYY-MM-DD, so text order is date order. A past day could never be booked.
-    if (dto.date < today) throw AppError.field('date', `date must not be before the provider's today (${today}, ${provider.timeZone})`);
+    refuseDayBeforeToday(dto.date, provider.timeZone, this.clock.nowMs());
     const date = parseDate(dto.date)!;
 
-    const wanted = new Set(windowIndexes(startMinutes, endMinutes));
-    // Wall-clock times that a daylight-saving jump skips that day are not slots.
-    const windowSlots = daySlots(date, provider.timeZone).filter((slot) => wanted.has(slot.index));
-    await this.schedule.publish(
-      provider.id,
-      dto.date,
-      windowSlots.map((slot) => slot.index),
-    );
+    // Stored as written; wall times a daylight-saving jump skips that day are left out when read.
+    const windowIndexes = windowsToIndexes(windows);
+    const dayIndexes = await this.schedule.addToDate(provider.id, dto.date, isoWeekday(date), windowIndexes);
+    if (dayIndexes === null) throw new AppError('PROVIDER_NOT_FOUND', `Provider ${provider.id} does not exist`);
     await this.events.emit('schedule.published', { providerId: provider.id, date: dto.date });
-    const published = await this.schedule.publishedIndexes(provider.id, dto.date);
     return {
       provider_id: provider.id,
       date: dto.date,
       time_zone: provider.timeZone,
-      slots: windowSlots.map((slot) => slot.view),
-      windows: mergeIndexes(published).map((range) => ({
-        start_time: indexToWallTime(range.start),
-        end_time: indexToWallTime(range.end),
-      })),
+      slots: realSlotsAmong(daySlots(date, provider.timeZone), windowIndexes).map((slot) => slot.view),
+      windows: indexesToWindows(dayIndexes).map(toWallTimeWindow),
     };
   }
 
-  /** The provider's real slots that day and which are inside its open hours. 404 for an unknown provider. */
+  /**
+   * The provider's real slots that day and which are inside its open hours: one query, whatever the
+   * provider's history. 404 for an unknown provider.
+   */
   async providerDay(providerId: number, isoDate: string): Promise<ProviderDay> {
-    const found = await this.schedule.providerDay(providerId, isoDate);
-    if (!found) throw new AppError('PROVIDER_NOT_FOUND', `Provider ${providerId} does not exist`);
-    const { provider, published } = found;
     const date = parseDate(isoDate)!;
+    const found = await this.schedule.providerDay(providerId, isoDate, isoWeekday(date));
+    if (!found) throw new AppError('PROVIDER_NOT_FOUND', `Provider ${providerId} does not exist`);
+    const { provider, overrideIndexes, weeklyWindows } = found;
     const slots = daySlots(date, provider.timeZone);
-    const open = new Set(published);
-    const hours = new Set(slots.filter((slot) => open.has(slot.index)).map((slot) => slot.index));
-    return { provider, date, timeZone: provider.timeZone, slots, hours };
+    const open = realSlotsAmong(slots, overrideIndexes ?? windowsToIndexes(weeklyWindows));
+    return { provider, date, timeZone: provider.timeZone, slots, hours: new Set(open.map((slot) => slot.index)) };
   }
 }
