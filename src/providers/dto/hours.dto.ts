@@ -1,5 +1,6 @@
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsInt, Max, Min, ValidateNested } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsInt, Max, Min } from 'class-validator';
+import { IsListOf } from '../../common/list-validator';
 import { IsSlotTime } from '../../common/validators';
 import { SLOTS_PER_DAY } from '../../scheduling/slots';
 import { SlotView, WindowView } from './schedule.dto';
@@ -30,14 +31,9 @@ export class WeeklyWindowDto {
 }
 
 export class PutWeeklyHoursDto {
-  /**
-   * Every window of the week (an empty list clears the weekly hours); windows of one weekday that touch or
-   * overlap merge. At most one window per slot of the week.
-   */
-  @IsArray()
-  @ArrayMaxSize(7 * SLOTS_PER_DAY)
-  @ValidateNested({ each: true })
-  @Type(() => WeeklyWindowDto)
+  /** Every window of the week (an empty list clears the weekly hours); windows of one weekday that touch or overlap merge */
+  @ApiProperty({ type: [WeeklyWindowDto], maxItems: 7 * SLOTS_PER_DAY })
+  @IsListOf(WeeklyWindowDto, 7 * SLOTS_PER_DAY)
   hours: WeeklyWindowDto[];
 }
 
@@ -68,10 +64,8 @@ export class DayWindowDto {
 
 export class PutDateOverrideDto {
   /** The date's hours, replacing its weekly hours (an empty list: the day off); windows that touch or overlap merge */
-  @IsArray()
-  @ArrayMaxSize(SLOTS_PER_DAY)
-  @ValidateNested({ each: true })
-  @Type(() => DayWindowDto)
+  @ApiProperty({ type: [DayWindowDto], maxItems: SLOTS_PER_DAY })
+  @IsListOf(DayWindowDto, SLOTS_PER_DAY)
   windows: DayWindowDto[];
 }
 

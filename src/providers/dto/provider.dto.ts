@@ -154,8 +154,8 @@ export class ProviderView {
    */
   buffer_minutes: number;
   /**
-   * Upcoming appointments one client may have with this provider; null: no limit
-   * @example null
+   * Upcoming appointments one client may have with this provider; null (the default): no limit
+   * @example 3
    */
   max_active_per_client: number | null;
 }

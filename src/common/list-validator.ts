@@ -1,0 +1,42 @@
+import { applyDecorators } from '@nestjs/common';
+import { plainToInstance, Transform } from 'class-transformer';
+import { ValidateBy, ValidateNested } from 'class-validator';
+
+/**
+ * What a list field holds when the body gave something else (an object, a string): an empty list that
+ * remembers it was none, so that the field gets one error ("must be a list") instead of its value being
+ * validated as if it were an item.
+ */
+class NotAList extends Array<never> {}
+
+function isPlainObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A list of at most `maxItems` bodies of type `item`, each validated as that DTO: errors name the item
+ * and its field (`hours.2.end_time`). Hand-written because `@IsArray` + `@ValidateNested` + `@Type`
+ * also validate a lone object as if it were an item, answering "hours.start_time is required" beside
+ * "hours must be an array".
+ */
+export function IsListOf(item: new () => object, maxItems: number): PropertyDecorator {
+  return applyDecorators(
+    Transform(({ value }: { value: unknown }) => {
+      if (value === undefined || value === null) return value;
+      if (!Array.isArray(value)) return new NotAList();
+      // A list inside the list is refused as any other item that is not an object, not walked into.
+      return value.map((entry: unknown) => (isPlainObject(entry) ? plainToInstance(item, entry) : Array.isArray(entry) ? 'a list' : entry));
+    }),
+    ValidateBy({
+      name: 'isListOf',
+      validator: {
+        validate: (value) => Array.isArray(value) && !(value instanceof NotAList) && value.length <= maxItems,
+        defaultMessage: (args) =>
+          Array.isArray(args?.value) && !(args.value instanceof NotAList)
+            ? `${args.property} must hold at most ${maxItems} items`
+            : `${args?.property} must be a list`,
+      },
+    }),
+    ValidateNested({ each: true }),
+  );
+}
