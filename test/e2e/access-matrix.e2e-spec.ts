@@ -15,12 +15,14 @@ interface Fixture {
   /** The validation email of `appointmentId`: sent (or on its way), so not retryable. */
   deliveryId: number;
   date: string;
+  /** A date of the own provider with no hours of its own. */
+  spareDate: string;
   nextSlot: () => number;
   unique: () => string;
 }
 
 interface Row {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** The route as the OpenAPI document names it. */
   route: string;
   path: (f: Fixture) => string;
@@ -71,6 +73,46 @@ const MATRIX: Row[] = [
     path: (f) => `/api/providers/${f.providerId}/api_key`,
     expect: [401, 401, 200, 200, 404, 404, 404],
     rotates: 'ownProvider',
+  },
+  {
+    method: 'PATCH',
+    route: '/api/providers/{id}',
+    path: (f) => `/api/providers/${f.providerId}`,
+    body: () => ({ buffer_minutes: 0 }),
+    expect: [401, 401, 200, 200, 404, 404, 404],
+  },
+  {
+    method: 'GET',
+    route: '/api/providers/{id}/weekly_hours',
+    path: (f) => `/api/providers/${f.providerId}/weekly_hours`,
+    expect: [401, 401, 200, 200, 404, 404, 404],
+  },
+  {
+    method: 'PUT',
+    route: '/api/providers/{id}/weekly_hours',
+    path: (f) => `/api/providers/${f.providerId}/weekly_hours`,
+    body: () => ({ hours: [{ weekday: 1, start_time: '08:00', end_time: '18:00' }] }),
+    expect: [401, 401, 200, 200, 404, 404, 404],
+  },
+  {
+    method: 'GET',
+    route: '/api/providers/{id}/dates/{date}',
+    path: (f) => `/api/providers/${f.providerId}/dates/${f.date}`,
+    expect: [401, 401, 200, 200, 404, 404, 404],
+  },
+  {
+    method: 'PUT',
+    route: '/api/providers/{id}/dates/{date}',
+    path: (f) => `/api/providers/${f.providerId}/dates/${f.date}`,
+    // The hours the date already has: the rows after this one still find them.
+    body: () => ({ windows: [{ start_time: '08:00', end_time: '18:00' }] }),
+    expect: [401, 401, 200, 200, 404, 404, 404],
+  },
+  {
+    method: 'DELETE',
+    route: '/api/providers/{id}/dates/{date}',
+    path: (f) => `/api/providers/${f.providerId}/dates/${f.spareDate}`,
+    expect: [401, 401, 204, 204, 404, 404, 404],
   },
   {
     method: 'POST',
@@ -206,7 +248,7 @@ const CODES: Record<number, string[]> = {
 
 /** A row's test name: its method and path, with 1 for every id. */
 function rowName(row: Row): string {
-  return `${row.method} ${row.path({ providerId: 1, clientId: 1, appointmentId: 1, entryId: 1, deliveryId: 1, date: 'D', nextSlot: () => 0, unique: () => '' })}`;
+  return `${row.method} ${row.path({ providerId: 1, clientId: 1, appointmentId: 1, entryId: 1, deliveryId: 1, date: 'D', spareDate: 'S', nextSlot: () => 0, unique: () => '' })}`;
 }
 
 function accepts(expected: Status, actual: number): boolean {
@@ -270,6 +312,7 @@ describeBackend('access matrix', () => {
       entryId: walkIn.body.entry_id,
       deliveryId: deliveries.body.items.find((item: { kind: string }) => item.kind === 'validation').id,
       date,
+      spareDate: futureDate(91),
       nextSlot: () => slot++,
       unique: () => `${Date.now()}-${counter++}`,
     };
@@ -300,7 +343,7 @@ describeBackend('access matrix', () => {
           got[caller] = await streamStatus(sut.url + row.path(fixture), keys[caller]);
           continue;
         }
-        const response = row.body ? await api.post(row.path(fixture), row.body(fixture)) : await api.request(row.method, row.path(fixture));
+        const response = await api.request(row.method, row.path(fixture), row.body?.(fixture));
         got[caller] = response.status;
         const isProblem = (response.headers.get('content-type') ?? '').includes('problem+json');
         if (isProblem && CODES[response.status] && accepts(row.expect[i], response.status)) {
@@ -323,9 +366,7 @@ describeBackend('access matrix', () => {
     const row = MATRIX[index];
     const path = row.path(fixture);
     const withQueryKey = `${path}${path.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(keys.admin!)}`;
-    const response = row.body
-      ? await sut.anonymous.post(withQueryKey, row.body(fixture))
-      : await sut.anonymous.request(row.method, withQueryKey);
+    const response = await sut.anonymous.request(row.method, withQueryKey, row.body?.(fixture));
     expect(response).toMatchObject({ status: 401, body: { code: 'UNAUTHENTICATED' } });
   });
 

@@ -19,7 +19,7 @@ interface MalformedHttp {
 
 interface BadRequest {
   name: string;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   /** A JSON value, or a raw string sent as is. */
   body?: unknown;
@@ -36,7 +36,13 @@ interface BadRequest {
 /** Every route that takes an id in its path. */
 const ROUTES_WITH_PATH_IDS: [BadRequest['method'], string][] = [
   ['GET', '/api/providers/:id'],
+  ['PATCH', '/api/providers/:id'],
   ['POST', '/api/providers/:id/api_key'],
+  ['GET', '/api/providers/:id/weekly_hours'],
+  ['PUT', '/api/providers/:id/weekly_hours'],
+  ['GET', '/api/providers/:id/dates/2030-01-07'],
+  ['PUT', '/api/providers/:id/dates/2030-01-07'],
+  ['DELETE', '/api/providers/:id/dates/2030-01-07'],
   ['GET', '/api/clients/:id'],
   ['POST', '/api/clients/:id/api_key'],
   ['GET', '/api/appointments/:id'],
@@ -116,6 +122,120 @@ describeBackend('bad input', () => {
   // the provider, client and date it refers to exist.
   const schedule = () => ({ date, start_time: '09:00', end_time: '10:00', provider_id: providerId });
   const request = () => ({ date, provider_id: providerId, client_id: clientId, requested_slot: 36 });
+
+  const weeklyHours = () => `/api/providers/${providerId}/weekly_hours`;
+  const dates = (day: string) => `/api/providers/${providerId}/dates/${day}`;
+  const weeklyWindow = (fields: Record<string, unknown> = {}) => ({ weekday: 1, start_time: '09:00', end_time: '10:00', ...fields });
+  const weeklyHoursCases = (): BadRequest[] =>
+    (
+      [
+        ['weekday 0', [weeklyWindow({ weekday: 0 })], 'hours.0.weekday'],
+        ['weekday 8', [weeklyWindow({ weekday: 8 })], 'hours.0.weekday'],
+        ['weekday as text', [weeklyWindow({ weekday: '1' })], 'hours.0.weekday'],
+        ['weekday 1.5', [weeklyWindow({ weekday: 1.5 })], 'hours.0.weekday'],
+        ['weekday missing', [{ start_time: '09:00', end_time: '10:00' }], 'hours.0.weekday'],
+        ['a window off the 15-minute grid', [weeklyWindow({ start_time: '09:10' })], 'hours.0.start_time'],
+        ['a window ending off the grid', [weeklyWindow({ end_time: '10:20' })], 'hours.0.end_time'],
+        ['a window ending past 24:00', [weeklyWindow({ end_time: '24:15' })], 'hours.0.end_time'],
+        ['a window ending before it starts', [weeklyWindow({ start_time: '10:00', end_time: '09:00' })], 'hours.0.end_time'],
+        ['a window ending as it starts', [weeklyWindow({ start_time: '10:00', end_time: '10:00' })], 'hours.0.end_time'],
+        ['a window starting at 24:00', [weeklyWindow({ start_time: '24:00', end_time: '24:00' })], 'hours.0.start_time'],
+        [
+          'the second window ending before it starts',
+          [weeklyWindow(), weeklyWindow({ start_time: '12:00', end_time: '11:00' })],
+          'hours.1.end_time',
+        ],
+        ['an unknown field in a window', [weeklyWindow({ day: 'monday' })], 'hours.0.day'],
+        ['a window that is a number', [1], 'hours.0'],
+        ['a window that is a list', [[weeklyWindow()]], 'hours.0'],
+        ['a null window', [null], 'hours.0'],
+        ['hours as text', 'monday 9 to 5', 'hours'],
+        ['hours as an object', weeklyWindow(), 'hours'],
+        ['hours null', null, 'hours'],
+        ['more windows than slots in a week', Array.from({ length: 673 }, () => weeklyWindow()), 'hours'],
+      ] as const
+    ).map(([name, hours, field]) => ({
+      name: `weekly hours: ${name}`,
+      method: 'PUT',
+      path: weeklyHours(),
+      body: { hours },
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field,
+    }));
+  const dateOverrideCases = (): BadRequest[] => [
+    ...(
+      [
+        ['a window off the 15-minute grid', [{ start_time: '10:05', end_time: '11:00' }], 'windows.0.start_time'],
+        ['a window ending before it starts', [{ start_time: '11:00', end_time: '10:00' }], 'windows.0.end_time'],
+        ['a window in 12-hour time', [{ start_time: '9:00 AM', end_time: '10:00' }], 'windows.0.start_time'],
+        ['windows missing', undefined, 'windows'],
+        ['more windows than slots in a day', Array.from({ length: 97 }, () => ({ start_time: '09:00', end_time: '10:00' })), 'windows'],
+      ] as const
+    ).map(([name, windows, field]): BadRequest => ({
+      name: `date override: ${name}`,
+      method: 'PUT',
+      path: dates(futureDate(71)),
+      body: windows === undefined ? {} : { windows },
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field,
+    })),
+    ...(
+      [
+        ['PUT', 'an impossible date', '2027-02-30'],
+        ['PUT', 'a date in another format', '28-07-2027'],
+        ['PUT', 'a word for a date', 'tomorrow'],
+        ['PUT', 'a month 13', '2027-13-01'],
+        ['PUT', "a date before the provider's today", futureDate(-1)],
+        ['PUT', 'a date years ago', '2020-01-06'],
+        ['GET', 'an impossible date', '2027-02-29'],
+        ['GET', 'a date with a time', '2027-03-01T00:00'],
+        ['DELETE', 'an impossible date', '2027-04-31'],
+        ['DELETE', 'a percent-encoded date', '2027%2D03%2D01x'],
+      ] as const
+    ).map(([method, name, day]): BadRequest => ({
+      name: `${method} date override: ${name} in the path`,
+      method,
+      path: dates(day),
+      body: method === 'PUT' ? { windows: [{ start_time: '09:00', end_time: '10:00' }] } : undefined,
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field: 'date',
+    })),
+  ];
+  const bookingRuleCases = (): BadRequest[] =>
+    (
+      [
+        ['buffer off the 15-minute step', { buffer_minutes: 10 }, 'buffer_minutes'],
+        ['buffer over 120', { buffer_minutes: 135 }, 'buffer_minutes'],
+        ['buffer below 0', { buffer_minutes: -15 }, 'buffer_minutes'],
+        ['buffer null', { buffer_minutes: null }, 'buffer_minutes'],
+        ['horizon 0', { booking_horizon_days: 0 }, 'booking_horizon_days'],
+        ['horizon 731', { booking_horizon_days: 731 }, 'booking_horizon_days'],
+        ['horizon as text', { booking_horizon_days: '60' }, 'booking_horizon_days'],
+        ['notice below 0', { minimum_notice_minutes: -1 }, 'minimum_notice_minutes'],
+        ['notice over 30 days', { minimum_notice_minutes: 43_201 }, 'minimum_notice_minutes'],
+        ['notice a fraction', { minimum_notice_minutes: 1.5 }, 'minimum_notice_minutes'],
+        ['notice huge', { minimum_notice_minutes: 1e308 }, 'minimum_notice_minutes'],
+        ['cap 0', { max_active_per_client: 0 }, 'max_active_per_client'],
+        ['cap 1001', { max_active_per_client: 1001 }, 'max_active_per_client'],
+        ['a bad email', { email: 'not-an-email' }, 'email'],
+        ['a null name', { name: null }, 'name'],
+        ['a phone not in E.164', { phone: '555-0123' }, 'phone'],
+        ['a time zone (not changeable)', { time_zone: 'Europe/Paris' }, 'time_zone'],
+        ['an API key', { api_key: 'prv_x' }, 'api_key'],
+      ] as const
+    ).map(([name, fields, field]) => ({
+      name: `PATCH provider: ${name}`,
+      method: 'PATCH',
+      path: `/api/providers/${providerId}`,
+      // A valid change beside the bad one: it must not be written either.
+      body: { name: 'Changed By A Refused Patch', ...fields },
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field,
+    }));
 
   const cases = (): BadRequest[] => [
     // Body shape
@@ -802,6 +922,10 @@ describeBackend('bad input', () => {
       code: 'VALIDATION_FAILED',
       field: 'time_zone',
     },
+    // Weekly hours, date overrides and booking rules
+    ...weeklyHoursCases(),
+    ...dateOverrideCases(),
+    ...bookingRuleCases(),
     // Queries and paths
     {
       name: 'listing without provider',
@@ -1091,6 +1215,15 @@ describeBackend('bad input', () => {
   it('changed nothing while refusing all of that', async () => {
     const providers = await sut.api.get('/api/providers?limit=100');
     expect(providers.body.items).toHaveLength(1);
+    expect(providers.body.items[0]).toMatchObject({
+      name: 'Dr. Test',
+      minimum_notice_minutes: 0,
+      booking_horizon_days: 365,
+      buffer_minutes: 0,
+      max_active_per_client: null,
+    });
+    await expect(sut.api.get(weeklyHours())).resolves.toMatchObject({ status: 200, body: { hours: [] } });
+    await expect(sut.api.get(dates(futureDate(71)))).resolves.toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
     const appointments = await sut.api.get(`/api/appointments?provider_id=${providerId}`);
     expect(appointments.body.items).toHaveLength(0);
     const open = await sut.api.get(`/api/schedule?provider_id=${providerId}&date=${date}`);

@@ -37,7 +37,18 @@ const DELIVERY = [
  * Every route of the contract, with the fields its request body and its answer must document, and
  * the media type of its answer when it is not JSON.
  */
-const CONTRACT: { method: 'get' | 'post'; path: string; success: string; body?: string[]; response?: string[]; media?: string }[] = [
+const RULES = ['minimum_notice_minutes', 'booking_horizon_days', 'buffer_minutes', 'max_active_per_client'];
+
+const CONTRACT: {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  path: string;
+  success: string;
+  body?: string[];
+  response?: string[];
+  media?: string;
+  /** The success answer has no body. */
+  empty?: true;
+}[] = [
   { method: 'get', path: '/api', success: '200', response: ['name', 'links'] },
   { method: 'get', path: '/api/hello', success: '200', response: ['message'] },
   { method: 'get', path: '/api/health', success: '200', response: ['status', 'checks'] },
@@ -49,9 +60,38 @@ const CONTRACT: { method: 'get' | 'post'; path: string; success: string; body?: 
     path: '/api/providers',
     success: '201',
     body: ['name', 'email', 'phone', 'time_zone'],
-    response: ['id', 'name', 'email', 'phone', 'time_zone', 'created_at'],
+    response: ['id', 'name', 'email', 'phone', 'time_zone', 'created_at', ...RULES],
   },
-  { method: 'get', path: '/api/providers/{id}', success: '200', response: ['id', 'time_zone'] },
+  { method: 'get', path: '/api/providers/{id}', success: '200', response: ['id', 'time_zone', ...RULES] },
+  {
+    method: 'patch',
+    path: '/api/providers/{id}',
+    success: '200',
+    body: ['name', 'email', 'phone', ...RULES],
+    response: ['id', 'name', 'email', 'phone', 'time_zone', ...RULES],
+  },
+  { method: 'get', path: '/api/providers/{id}/weekly_hours', success: '200', response: ['provider_id', 'time_zone', 'hours'] },
+  {
+    method: 'put',
+    path: '/api/providers/{id}/weekly_hours',
+    success: '200',
+    body: ['hours'],
+    response: ['provider_id', 'time_zone', 'hours'],
+  },
+  {
+    method: 'get',
+    path: '/api/providers/{id}/dates/{date}',
+    success: '200',
+    response: ['provider_id', 'date', 'time_zone', 'windows', 'slots'],
+  },
+  {
+    method: 'put',
+    path: '/api/providers/{id}/dates/{date}',
+    success: '200',
+    body: ['windows'],
+    response: ['provider_id', 'date', 'time_zone', 'windows', 'slots'],
+  },
+  { method: 'delete', path: '/api/providers/{id}/dates/{date}', success: '204', empty: true },
   { method: 'get', path: '/api/providers', success: '200', response: ['items', 'next_cursor'] },
   {
     method: 'post',
@@ -174,7 +214,8 @@ describeBackend('OpenAPI document', () => {
       expect(operation.summary).toEqual(expect.any(String));
       const success = operation.responses[route.success];
       expect(success).toBeDefined();
-      expect(Object.keys(success.content ?? {})).toContain(route.media ?? 'application/json');
+      if (route.empty) expect(success.content).toBeUndefined();
+      else expect(Object.keys(success.content ?? {})).toContain(route.media ?? 'application/json');
       if (route.body) {
         const schema = resolve(operation.requestBody.content['application/json'].schema);
         expect(Object.keys(schema.properties ?? {})).toEqual(expect.arrayContaining(route.body));
