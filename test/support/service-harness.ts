@@ -26,6 +26,7 @@ import { Outbox } from '../../src/delivery/outbox.service';
 import { MailService } from '../../src/mail/mail.service';
 import { MetricsService } from '../../src/metrics/metrics.service';
 import { ProvidersRepository } from '../../src/providers/providers.repository';
+import { HoursService } from '../../src/providers/hours.service';
 import { ProvidersService } from '../../src/providers/providers.service';
 import { ScheduleRepository } from '../../src/providers/schedule.repository';
 import { ScheduleService } from '../../src/providers/schedule.service';
@@ -139,6 +140,14 @@ export class ServiceHarness {
     return this.moduleRef.get(ScheduleService);
   }
 
+  get hours(): HoursService {
+    return this.moduleRef.get(HoursService);
+  }
+
+  get providers(): ProvidersService {
+    return this.moduleRef.get(ProvidersService);
+  }
+
   static async create(settings: HarnessSettings = {}): Promise<ServiceHarness> {
     const harness = new ServiceHarness();
     harness.moduleRef = await Test.createTestingModule({
@@ -159,6 +168,7 @@ export class ServiceHarness {
         ProvidersService,
         ClientsService,
         ScheduleService,
+        HoursService,
         QueueService,
         MetricsService,
         AppointmentReminders,
