@@ -17,6 +17,14 @@ export interface SlotToBook {
 
 export type BookingOutcome = 'booked' | 'not-pending' | 'slot-taken';
 
+/** A slot a confirmed appointment took. */
+export interface BookedSlot {
+  date: string;
+  slotIndex: number;
+  startsAt: number;
+  appointmentId: number;
+}
+
 export interface AppointmentFilter {
   providerId?: number;
   clientId?: number;
@@ -102,6 +110,22 @@ export class AppointmentsRepository {
       this.db.selectFrom('booked_slots').select('slot_index').where('provider_id', '=', providerId).where('date', '=', date),
     );
     return rows.map((row) => row.slot_index);
+  }
+
+  /**
+   * The slots confirmed appointments took on these dates of a provider (a day, and the days a buffer
+   * reaches): an index look-up by provider and date, whatever the history.
+   */
+  async bookedSlots(providerId: number, dates: readonly string[]): Promise<BookedSlot[]> {
+    if (dates.length === 0) return [];
+    const rows = await this.database.fetch(
+      this.db
+        .selectFrom('booked_slots')
+        .select(['date', 'slot_index', 'starts_at', 'appointment_id'])
+        .where('provider_id', '=', providerId)
+        .where('date', 'in', [...dates]),
+    );
+    return rows.map((row) => ({ date: row.date, slotIndex: row.slot_index, startsAt: row.starts_at, appointmentId: row.appointment_id }));
   }
 
   async list(filter: AppointmentFilter): Promise<AppointmentEntity[]> {

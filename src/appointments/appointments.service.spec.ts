@@ -77,6 +77,37 @@ describe(AppointmentsService.name, () => {
     });
   });
 
+  describe('request under booking rules', () => {
+    it('answers an unknown client before a booking rule, and the rule before anything is held', async () => {
+      harness.providersRepository.setRules(providerId, { bookingHorizonDays: 1 });
+      const farAhead = { provider_id: providerId, date: '2030-03-07', requested_slot: TEN_AM };
+
+      await expect(sut.request({ ...farAhead, client_id: 999 }, ADMIN)).rejects.toMatchObject({ code: 'CLIENT_NOT_FOUND' });
+      await expect(sut.request({ ...farAhead, client_id: clientId }, client(clientId))).rejects.toMatchObject({
+        code: 'TOO_FAR_AHEAD',
+        status: 422,
+      });
+      await expect(
+        sut.request({ provider_id: 999, client_id: 999, date: HARNESS_TODAY, requested_slot: TEN_AM }, ADMIN),
+      ).rejects.toMatchObject({
+        code: 'PROVIDER_NOT_FOUND',
+      });
+      await expect(harness.metrics.scrape({ caller: ADMIN })).resolves.toMatch(/^scheduler_holds_claimed_total 0$/m);
+    });
+
+    it('is refused by the hold store when a rival claimed its buffer after the slots were read', async () => {
+      harness.providersRepository.setRules(providerId, { bufferMinutes: 15 });
+      await ask(rivalId, TEN_AM);
+      // The read saw nothing held, as if it had happened before the rival's claim.
+      jest.spyOn(harness.holds, 'holders').mockResolvedValueOnce(new Map());
+
+      await expect(ask(clientId, TEN_AM + 2)).rejects.toMatchObject({ code: 'SLOT_UNAVAILABLE' });
+
+      expect((await harness.appointmentsRepository.list({ providerId })).map((row) => row.clientId)).toEqual([rivalId]);
+      await expect(ask(clientId, TEN_AM + 3)).resolves.toMatchObject({ status: 'pending', start_time: '10:45' });
+    });
+  });
+
   describe('cancel', () => {
     it.each([
       { status: 'pending', make: () => ask(clientId).then((pending) => pending.appointment_id) },

@@ -11,7 +11,8 @@ import { Outbox } from '../delivery/outbox.service';
 import { Hold } from '../holds/hold-store';
 import { MailService } from '../mail/mail.service';
 import { MetricsService } from '../metrics/metrics.service';
-import { chainSlots, endWallTime, indexToWallTime, localDateTime, SLOT_MINUTES } from '../scheduling/slots';
+import { SlotRef } from '../scheduling/availability';
+import { endWallTime, indexToWallTime, localDateTime, SLOT_MINUTES } from '../scheduling/slots';
 import { appointmentFacts } from './appointment-facts';
 import { AppointmentReminders } from './appointment-reminders';
 import { holdOf } from './appointment-hold';
@@ -59,15 +60,14 @@ export class AppointmentsService {
     assertActsForClient(caller, dto.client_id);
     const slotCount = (dto.duration_minutes ?? SLOT_MINUTES) / SLOT_MINUTES;
     const [dayLookup, clientLookup] = await Promise.allSettled([
-      this.openSlots.bookableDay(dto.provider_id, dto.date),
+      this.openSlots.takeableSlots({ providerId: dto.provider_id, date: dto.date, startIndex: dto.requested_slot, slotCount }),
       this.clients.get(dto.client_id),
     ]);
-    // Both asked at once; an unknown provider is reported before an unknown client.
-    if (dayLookup.status === 'rejected') throw dayLookup.reason;
+    // Both asked at once; an unknown provider is reported before an unknown client, and both before a booking rule.
+    if (dayLookup.status === 'rejected' && !isRuleRefusal(dayLookup.reason)) throw dayLookup.reason;
     if (clientLookup.status === 'rejected') throw clientLookup.reason;
-    const [day, client] = [dayLookup.value, clientLookup.value];
-    const slots = chainSlots(day.slots, dto.requested_slot, slotCount, (index) => day.bookable.has(index));
-    if (!slots) throw slotUnavailable();
+    if (dayLookup.status === 'rejected') throw dayLookup.reason;
+    const [{ day, slots, mustBeFree }, client] = [dayLookup.value, clientLookup.value];
 
     const now = this.clock.nowMs();
     const hold: Hold = {
@@ -77,7 +77,8 @@ export class AppointmentsService {
       slotIndexes: slots.map((slot) => slot.index),
       expiresAt: now + this.holdSettings.ttlSeconds * 1000,
     };
-    if (!(await this.claimOrForget(hold))) throw slotUnavailable();
+    // The hold store has the last word: a rival's hold on these slots or their buffer, claimed since the read, refuses it.
+    if (!(await this.claimOrForget(hold, mustBeFree))) throw slotUnavailable();
     this.metrics.holdClaimed();
 
     const endMs = slots[slots.length - 1].endMs;
@@ -195,9 +196,9 @@ export class AppointmentsService {
    * A claim that timed out may still run when Redis catches up; the release queued behind it (owner-
    * checked, so harmless if the claim never ran) keeps the slots from staying held for nobody.
    */
-  private async claimOrForget(hold: Hold): Promise<boolean> {
+  private async claimOrForget(hold: Hold, mustBeFree: readonly SlotRef[]): Promise<boolean> {
     try {
-      return await this.holds.claim(hold);
+      return await this.holds.claim(hold, mustBeFree);
     } catch (error) {
       this.holds.release(hold).catch(() => undefined);
       throw error;
@@ -210,5 +211,13 @@ function appointmentNotFound(id: number): AppError {
 }
 
 function slotUnavailable(): AppError {
-  return new AppError('SLOT_UNAVAILABLE', 'That slot is not open: it is held, booked, not published or already past');
+  return new AppError(
+    'SLOT_UNAVAILABLE',
+    "That slot is not open: it is held, booked, inside another appointment's buffer, outside the open hours or already past",
+  );
+}
+
+/** The booking rules' refusals, answered after an unknown client. */
+function isRuleRefusal(error: unknown): boolean {
+  return error instanceof AppError && (error.code === 'SLOT_UNAVAILABLE' || error.code === 'TOO_SOON' || error.code === 'TOO_FAR_AHEAD');
 }

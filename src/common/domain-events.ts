@@ -36,6 +36,8 @@ export interface QueueEntryFacts {
 export interface DomainEventMap {
   /** A provider published availability for a date (new slots, or none when the window was already there). */
   'schedule.published': { providerId: number; date: string };
+  /** A provider's weekly hours or booking rules changed: any of its dates may list differently. */
+  'schedule.hours_changed': { providerId: number };
   /** A hold was claimed, the pending appointment written and the validation email sent. */
   'appointment.requested': AppointmentFacts & { expiresAt: number };
   /** The held slots were booked. */

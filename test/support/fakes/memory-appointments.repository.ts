@@ -1,6 +1,7 @@
 import {
   AppointmentFilter,
   AppointmentsRepository,
+  BookedSlot as BookedSlotRow,
   BookingOutcome,
   NewAppointment,
   SlotToBook,
@@ -55,6 +56,12 @@ export class InMemoryAppointmentsRepository implements PublicSurface<Appointment
 
   async bookedSlotIndexes(providerId: number, date: string): Promise<number[]> {
     return [...this.booked.values()].filter((slot) => slot.providerId === providerId && slot.date === date).map((slot) => slot.slotIndex);
+  }
+
+  async bookedSlots(providerId: number, dates: readonly string[]): Promise<BookedSlotRow[]> {
+    return [...this.booked.values()]
+      .filter((slot) => slot.providerId === providerId && dates.includes(slot.date))
+      .map(({ date, slotIndex, startsAt, appointmentId }) => ({ date, slotIndex, startsAt, appointmentId }));
   }
 
   async list(filter: AppointmentFilter): Promise<AppointmentEntity[]> {
