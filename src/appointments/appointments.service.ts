@@ -11,13 +11,14 @@ import { Outbox } from '../delivery/outbox.service';
 import { Hold } from '../holds/hold-store';
 import { MailService } from '../mail/mail.service';
 import { MetricsService } from '../metrics/metrics.service';
+import { BookingRules } from '../providers/entities/provider.entity';
 import { SlotRef } from '../scheduling/availability';
 import { endWallTime, indexToWallTime, localDateTime, SLOT_MINUTES } from '../scheduling/slots';
 import { appointmentFacts } from './appointment-facts';
 import { AppointmentReminders } from './appointment-reminders';
 import { holdOf } from './appointment-hold';
 import { effectiveStatus, toAppointmentView, toPendingView } from './appointment-view';
-import { AppointmentsRepository, NewAppointment } from './appointments.repository';
+import { AppointmentsRepository, NewAppointment, PendingLimits } from './appointments.repository';
 import {
   AppointmentList,
   AppointmentView,
@@ -53,8 +54,10 @@ export class AppointmentsService {
   /**
    * Holds the requested slots, then writes the pending appointment, its confirmation-link email and
    * (for a hold long enough) the reminder carrying the same link, in one transaction; the email goes
-   * out once that commits. If the write fails, the hold is released
-   * before the error is answered, so a failed request leaves nothing behind.
+   * out once that commits. The booking rules are checked on fresh reads before the claim (the same
+   * function the listing uses), the buffer with the claim, and the client's caps in the transaction.
+   * If the write fails or a cap refuses it, the hold is released before the error is answered, so a
+   * failed request leaves nothing behind.
    */
   async request(dto: RequestAppointmentDto, caller: Caller): Promise<PendingAppointmentView> {
     assertActsForClient(caller, dto.client_id);
@@ -98,33 +101,37 @@ export class AppointmentsService {
     };
     let appointment: AppointmentEntity;
     try {
-      appointment = await this.appointments.insertPending(pending, async (tx, inserted) => {
-        const token = this.tokens.sign(inserted.id, hold.holdId, hold.expiresAt);
-        const facts = {
-          to: client.email,
-          clientName: client.name,
-          providerName: day.provider.name,
-          appointmentId: inserted.id,
-          date: inserted.date,
-          startTime: inserted.startTime,
-          endTime: inserted.endTime,
-          timeZone: day.timeZone,
-          expiresAt: localDateTime(hold.expiresAt, day.timeZone),
-          link: `${this.http.publicUrl}/api/validate?token=${encodeURIComponent(token)}`,
-        };
-        // The link and its reminder in one statement: the request's transaction is its hot path.
-        await this.outbox.add(
-          tx,
-          {
-            channel: 'email',
-            kind: 'validation',
+      appointment = await this.appointments.insertPending(
+        pending,
+        async (tx, inserted) => {
+          const token = this.tokens.sign(inserted.id, hold.holdId, hold.expiresAt);
+          const facts = {
+            to: client.email,
+            clientName: client.name,
+            providerName: day.provider.name,
             appointmentId: inserted.id,
-            providerId: inserted.providerId,
-            payload: this.mail.confirmationLinkMail(facts),
-          },
-          ...this.reminders.holdReminderOf(inserted, facts),
-        );
-      });
+            date: inserted.date,
+            startTime: inserted.startTime,
+            endTime: inserted.endTime,
+            timeZone: day.timeZone,
+            expiresAt: localDateTime(hold.expiresAt, day.timeZone),
+            link: `${this.http.publicUrl}/api/validate?token=${encodeURIComponent(token)}`,
+          };
+          // The link and its reminder in one statement: the request's transaction is its hot path.
+          await this.outbox.add(
+            tx,
+            {
+              channel: 'email',
+              kind: 'validation',
+              appointmentId: inserted.id,
+              providerId: inserted.providerId,
+              payload: this.mail.confirmationLinkMail(facts),
+            },
+            ...this.reminders.holdReminderOf(inserted, facts),
+          );
+        },
+        this.limitsFor(day.provider.rules),
+      );
     } catch (error) {
       await this.holds.release(hold).catch((releaseError: unknown) => {
         this.logger.warn(`Hold ${hold.holdId} not released after a failed request: ${String(releaseError)}; it lapses at its expiry`);
@@ -190,6 +197,11 @@ export class AppointmentsService {
       throw appointmentNotFound(id);
     }
     return appointment;
+  }
+
+  /** The caps a new pending appointment with this provider must stay within (checked as it is written). */
+  private limitsFor(rules: BookingRules): PendingLimits {
+    return { activeWithProvider: rules.maxActivePerClient, pendingAcrossProviders: this.holdSettings.maxPendingPerClient };
   }
 
   /**

@@ -50,6 +50,7 @@ export const HOLD_TTL_SECONDS = 900;
 const holdSettings: ConfigType<typeof holdsConfig> = {
   ttlSeconds: HOLD_TTL_SECONDS,
   reminderSeconds: 300,
+  maxPendingPerClient: 5,
   sweepIntervalMs: 5000,
   sweepBatchSize: 100,
   jwtSecret: 'service-specs-secret-that-is-long-enough',
