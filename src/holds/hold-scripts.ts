@@ -40,15 +40,6 @@ for i = 2, #KEYS do
 end
 return 1`;
 
-// KEYS are slots only, no ARGV. Each slot's remaining lifetime in ms (PTTL: -2 when not held), so a listing learns in one round
-// trip which slots are held and when each is free again.
-const LIFETIMES = `
-local remaining = {}
-for i = 1, #KEYS do
-  remaining[i] = redis.call('PTTL', KEYS[i])
-end
-return remaining`;
-
 // KEYS are slots only, no ARGV. For each slot its holder and remaining lifetime in ms, flattened (a
 // slot not held: false and -2), so a read learns in one round trip who holds what and until when.
 const HOLDERS = `
@@ -89,11 +80,6 @@ export const HOLD_SCRIPTS = {
       String(pinMs),
     ],
     transformReply: (pinned: number): boolean => pinned === 1,
-  }),
-  slotLifetimes: defineScript({
-    SCRIPT: LIFETIMES,
-    transformArguments: (slotKeys: readonly string[]) => [String(slotKeys.length), ...slotKeys],
-    transformReply: (remaining: number[]): number[] => remaining,
   }),
   releaseHold: defineScript({
     SCRIPT: RELEASE,

@@ -39,9 +39,9 @@ const DAY = { providerId: 1, date: '2030-01-07' };
 /** Redis counts a lifetime on its own clock: the instant it reports may be this much early, never late. */
 const REPORTED_EARLY_MS = 1000;
 
-/** Which of `slotIndexes` are held, leaving out until when. */
+/** Which of `slotIndexes` are held, leaving out by whom and until when. */
 async function heldSlots(store: HoldStore, day: HoldDay, slotIndexes: readonly number[]): Promise<Set<number>> {
-  return new Set((await store.heldUntil(day, slotIndexes)).keys());
+  return new Set((await store.holders(day, slotIndexes)).keys());
 }
 
 /** The promises of HoldStore, written once and run against every implementation. */
@@ -411,22 +411,16 @@ function holdStoreContract(target: ContractTarget): void {
     });
   });
 
-  describe('heldUntil', () => {
-    /** The instants `heldUntil` reports for `slotIndexes`, each checked to lie just before (or at) `expected`. */
+  describe('holders: until when', () => {
+    /** The instants `holders` reports for `slotIndexes`, each checked to lie just before (or at) `expected`. */
     async function expectHeldUntil(slotIndexes: number[], expected: Record<number, number>): Promise<void> {
-      const held = await sut.heldUntil(DAY, slotIndexes);
+      const held = await sut.holders(DAY, slotIndexes);
       expect([...held.keys()].sort((a, b) => a - b)).toEqual(Object.keys(expected).map(Number));
       for (const [index, until] of Object.entries(expected)) {
-        expect(held.get(Number(index))).toBeLessThanOrEqual(until);
-        expect(held.get(Number(index))).toBeGreaterThan(until - REPORTED_EARLY_MS);
+        expect(held.get(Number(index))?.until).toBeLessThanOrEqual(until);
+        expect(held.get(Number(index))?.until).toBeGreaterThan(until - REPORTED_EARLY_MS);
       }
     }
-
-    it('answers an empty map for an empty list', async () => {
-      await expect(sut.claim(holdOf([1]))).resolves.toBe(true);
-
-      await expect(sut.heldUntil(DAY, [])).resolves.toEqual(new Map());
-    });
 
     it("reports each held slot with its hold's lapse, and nothing for free slots", async () => {
       const first = holdOf([1, 2]);
@@ -580,7 +574,7 @@ describeRedis(redisUrl ? `${RedisHoldStore.name} contract` : `${RedisHoldStore.n
     const hold: Hold = { ...DAY, holdId: 'h', slotIndexes: [1], expiresAt: fixed.nowMs() + LONG_MS };
     const operations: [string, (store: HoldStore) => Promise<unknown>][] = [
       ['claim', (store) => store.claim(hold)],
-      ['heldUntil', (store) => store.heldUntil(DAY, [1])],
+      ['holders', (store) => store.holders(DAY, [1])],
       ['pin', (store) => store.pin(hold, LONG_MS)],
       ['consume', (store) => store.consume(hold)],
       ['release', (store) => store.release(hold)],

@@ -40,12 +40,6 @@ export abstract class HoldStore {
   abstract holders(day: HoldDay, slotIndexes: readonly number[]): Promise<Map<number, SlotHolder>>;
 
   /**
-   * Which of `slotIndexes` are held right now, each with the instant (epoch ms, by the app's Clock) it
-   * stops being held unless something changes: its hold's lapse, or the end of a pin. One round trip.
-   */
-  abstract heldUntil(day: HoldDay, slotIndexes: readonly number[]): Promise<Map<number, number>>;
-
-  /**
    * Readies a live hold for booking: checks it still owns its slots and keeps them held at least
    * `pinMs` more (never less than the hold itself), so nobody claims them while the booking commits.
    * The hold stays, so a booking that failed can be tried again. 'gone' when it lapsed or was released.

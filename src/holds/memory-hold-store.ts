@@ -38,16 +38,6 @@ export class MemoryHoldStore extends HoldStore implements OnModuleDestroy {
     return true;
   }
 
-  async heldUntil(day: HoldDay, slotIndexes: readonly number[]): Promise<Map<number, number>> {
-    const now = this.clock.nowMs();
-    const held = new Map<number, number>();
-    for (const index of slotIndexes) {
-      const entry = this.liveEntry(slotKey(day, index), now);
-      if (entry) held.set(index, entry.expiresAt);
-    }
-    return held;
-  }
-
   async holders(day: HoldDay, slotIndexes: readonly number[]): Promise<Map<number, SlotHolder>> {
     const now = this.clock.nowMs();
     const held = new Map<number, SlotHolder>();

@@ -37,27 +37,13 @@ export class RedisHoldStore extends HoldStore {
   async holders(day: HoldDay, slotIndexes: readonly number[]): Promise<Map<number, SlotHolder>> {
     const held = new Map<number, SlotHolder>();
     if (slotIndexes.length === 0) return held;
-    // As in heldUntil: counted from before the question, the instant errs early.
+    // Redis counts what is left from when it reads; counted from before the question, the instant errs early.
     const askedAt = this.clock.nowMs();
     const found = await this.guard(this.client.slotHolders(slotIndexes.map((index) => this.slotKey(day, index))));
     slotIndexes.forEach((index, i) => {
       const [holdId, ms] = [found[2 * i], Number(found[2 * i + 1])];
       if (typeof holdId !== 'string' || ms === KEY_MISSING) return;
       held.set(index, { holdId, until: ms === NO_EXPIRY ? Infinity : askedAt + ms });
-    });
-    return held;
-  }
-
-  async heldUntil(day: HoldDay, slotIndexes: readonly number[]): Promise<Map<number, number>> {
-    const held = new Map<number, number>();
-    if (slotIndexes.length === 0) return held;
-    // Redis counts what is left from when it reads; counted from before the question, the instant errs early.
-    const askedAt = this.clock.nowMs();
-    const remaining = await this.guard(this.client.slotLifetimes(slotIndexes.map((index) => this.slotKey(day, index))));
-    slotIndexes.forEach((index, i) => {
-      const ms = remaining[i];
-      if (ms === KEY_MISSING) return;
-      held.set(index, ms === NO_EXPIRY ? Infinity : askedAt + ms);
     });
     return held;
   }
