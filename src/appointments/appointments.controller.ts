@@ -25,7 +25,11 @@ export class AppointmentsController {
     summary: 'Ask for a slot',
     description:
       'Who: the administrator, or the client itself (client_id must be its own). Holds the slots for ' +
-      'HOLD_TTL_SECONDS and emails the client a validation link. The token is only in the email.',
+      'HOLD_TTL_SECONDS and emails the client a validation link. The token is only in the email. ' +
+      "The provider's booking rules are checked here, not only in the listing: a start sooner than its " +
+      'minimum notice is 422 TOO_SOON, a date past its horizon 422 TOO_FAR_AHEAD, a slot inside the buffer ' +
+      'around another appointment 409 SLOT_UNAVAILABLE, and a client at max_active_per_client with this ' +
+      'provider or with MAX_PENDING_PER_CLIENT pending holds 409 LIMIT_REACHED.',
   })
   @ApiResponse({ status: 202, type: PendingAppointmentView })
   @ApiProblems(
@@ -35,6 +39,9 @@ export class AppointmentsController {
     'PROVIDER_NOT_FOUND',
     'CLIENT_NOT_FOUND',
     'SLOT_UNAVAILABLE',
+    'LIMIT_REACHED',
+    'TOO_SOON',
+    'TOO_FAR_AHEAD',
     'RATE_LIMITED',
     'UNAVAILABLE',
   )

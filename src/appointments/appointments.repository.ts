@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Kysely, Selectable } from 'kysely';
+import { Kysely, Selectable, sql } from 'kysely';
+import { AppError } from '../common/app-error';
 import { DatabaseService, Transaction } from '../database/database.service';
 import { isUniqueViolation } from '../database/errors';
 import { AppointmentsTable, Database } from '../database/schema';
@@ -17,6 +18,14 @@ export interface SlotToBook {
 
 export type BookingOutcome = 'booked' | 'not-pending' | 'slot-taken';
 
+/** A slot a confirmed appointment took. */
+export interface BookedSlot {
+  date: string;
+  slotIndex: number;
+  startsAt: number;
+  appointmentId: number;
+}
+
 export interface AppointmentFilter {
   providerId?: number;
   clientId?: number;
@@ -24,6 +33,23 @@ export interface AppointmentFilter {
 }
 
 const LIST_LIMIT = 500;
+
+/** The caps a new pending appointment must stay within, counted with it. */
+export interface PendingLimits {
+  /** Upcoming appointments (pending not lapsed, confirmed not started) one client may have with this provider; null: none. */
+  activeWithProvider: number | null;
+  /** Pending holds not lapsed one client may have across providers. */
+  pendingAcrossProviders: number;
+}
+
+/** Names the per-client lock of the caps among PostgreSQL's advisory locks (any fixed number no other lock uses). */
+const CLIENT_CAPS_LOCK = 1_100_001;
+/**
+ * The longest a hold lasts (HOLD_TTL_SECONDS at most). A pending appointment is requested before its
+ * start, so a live one starts after now minus this: the caps count only the client's appointments
+ * starting since, an index range on (client_id, start_at) that does not grow with the client's history.
+ */
+const LONGEST_HOLD_MS = 86_400_000;
 
 function toAppointment(row: Selectable<AppointmentsTable>): AppointmentEntity {
   return {
@@ -56,16 +82,66 @@ export class AppointmentsRepository {
     this.db = database.tables<'appointments' | 'booked_slots'>();
   }
 
-  /** Writes the pending appointment, and whatever `also` writes, in one transaction. */
+  /**
+   * Writes the pending appointment, and whatever `also` writes, in one transaction. With `limits`, the
+   * client's caps are counted in the same transaction, one request of a client at a time (a PostgreSQL
+   * advisory lock on the client until the commit; SQLite has a single writer), so concurrent requests
+   * cannot all pass a count taken before any of them is written: one over a cap is 409 LIMIT_REACHED.
+   */
   insertPending(
     appointment: NewAppointment,
     also: (tx: Transaction, inserted: AppointmentEntity) => Promise<void>,
+    limits?: PendingLimits,
   ): Promise<AppointmentEntity> {
     return this.database.transaction(async (tx) => {
+      if (limits) await this.assertWithinLimits(tx, appointment, limits);
       const inserted = await this.insertPendingIn(tx, appointment);
       await also(tx, inserted);
       return inserted;
     });
+  }
+
+  private async assertWithinLimits(tx: Transaction, appointment: NewAppointment, limits: PendingLimits): Promise<void> {
+    const trx = tx.tables<'appointments'>();
+    if (this.database.locksRows) {
+      await sql`SELECT pg_advisory_xact_lock(${CLIENT_CAPS_LOCK}::integer, ${appointment.clientId}::integer)`.execute(trx);
+    }
+    const now = appointment.createdAt;
+    const counts = await trx
+      .selectFrom('appointments')
+      .select((eb) => {
+        const livePending = eb.and([eb('status', '=', 'pending'), eb('expires_at', '>', now)]);
+        const upcoming = eb.or([livePending, eb.and([eb('status', '=', 'confirmed'), eb('start_at', '>', now)])]);
+        return [
+          eb.fn.sum<number | string | null>(eb.case().when(livePending).then(1).else(0).end()).as('pending'),
+          eb.fn
+            .sum<number | string | null>(
+              eb
+                .case()
+                .when(eb.and([eb('provider_id', '=', appointment.providerId), upcoming]))
+                .then(1)
+                .else(0)
+                .end(),
+            )
+            .as('active'),
+        ];
+      })
+      .where('client_id', '=', appointment.clientId)
+      .where('start_at', '>', now - LONGEST_HOLD_MS)
+      .executeTakeFirstOrThrow();
+    const [pending, active] = [Number(counts.pending ?? 0), Number(counts.active ?? 0)];
+    if (pending >= limits.pendingAcrossProviders) {
+      throw new AppError(
+        'LIMIT_REACHED',
+        `This client already has ${pending} pending requests awaiting their emailed link (the most allowed)`,
+      );
+    }
+    if (limits.activeWithProvider !== null && active >= limits.activeWithProvider) {
+      throw new AppError(
+        'LIMIT_REACHED',
+        `This client already has ${active} upcoming appointments with this provider (the most it allows)`,
+      );
+    }
   }
 
   private async insertPendingIn(tx: Transaction, appointment: NewAppointment): Promise<AppointmentEntity> {
@@ -102,6 +178,22 @@ export class AppointmentsRepository {
       this.db.selectFrom('booked_slots').select('slot_index').where('provider_id', '=', providerId).where('date', '=', date),
     );
     return rows.map((row) => row.slot_index);
+  }
+
+  /**
+   * The slots confirmed appointments took on these dates of a provider (a day, and the days a buffer
+   * reaches): an index look-up by provider and date, whatever the history.
+   */
+  async bookedSlots(providerId: number, dates: readonly string[]): Promise<BookedSlot[]> {
+    if (dates.length === 0) return [];
+    const rows = await this.database.fetch(
+      this.db
+        .selectFrom('booked_slots')
+        .select(['date', 'slot_index', 'starts_at', 'appointment_id'])
+        .where('provider_id', '=', providerId)
+        .where('date', 'in', [...dates]),
+    );
+    return rows.map((row) => ({ date: row.date, slotIndex: row.slot_index, startsAt: row.starts_at, appointmentId: row.appointment_id }));
   }
 
   async list(filter: AppointmentFilter): Promise<AppointmentEntity[]> {

@@ -11,12 +11,14 @@ import { Outbox } from '../delivery/outbox.service';
 import { Hold } from '../holds/hold-store';
 import { MailService } from '../mail/mail.service';
 import { MetricsService } from '../metrics/metrics.service';
-import { chainSlots, endWallTime, indexToWallTime, localDateTime, SLOT_MINUTES } from '../scheduling/slots';
+import { BookingRules } from '../providers/entities/provider.entity';
+import { SlotRef } from '../scheduling/availability';
+import { endWallTime, indexToWallTime, localDateTime, SLOT_MINUTES } from '../scheduling/slots';
 import { appointmentFacts } from './appointment-facts';
 import { AppointmentReminders } from './appointment-reminders';
 import { holdOf } from './appointment-hold';
 import { effectiveStatus, toAppointmentView, toPendingView } from './appointment-view';
-import { AppointmentsRepository, NewAppointment } from './appointments.repository';
+import { AppointmentsRepository, NewAppointment, PendingLimits } from './appointments.repository';
 import {
   AppointmentList,
   AppointmentView,
@@ -52,22 +54,23 @@ export class AppointmentsService {
   /**
    * Holds the requested slots, then writes the pending appointment, its confirmation-link email and
    * (for a hold long enough) the reminder carrying the same link, in one transaction; the email goes
-   * out once that commits. If the write fails, the hold is released
-   * before the error is answered, so a failed request leaves nothing behind.
+   * out once that commits. The booking rules are checked on fresh reads before the claim (the same
+   * function the listing uses), the buffer with the claim, and the client's caps in the transaction.
+   * If the write fails or a cap refuses it, the hold is released before the error is answered, so a
+   * failed request leaves nothing behind.
    */
   async request(dto: RequestAppointmentDto, caller: Caller): Promise<PendingAppointmentView> {
     assertActsForClient(caller, dto.client_id);
     const slotCount = (dto.duration_minutes ?? SLOT_MINUTES) / SLOT_MINUTES;
     const [dayLookup, clientLookup] = await Promise.allSettled([
-      this.openSlots.bookableDay(dto.provider_id, dto.date),
+      this.openSlots.takeableSlots({ providerId: dto.provider_id, date: dto.date, startIndex: dto.requested_slot, slotCount }),
       this.clients.get(dto.client_id),
     ]);
-    // Both asked at once; an unknown provider is reported before an unknown client.
-    if (dayLookup.status === 'rejected') throw dayLookup.reason;
+    // Both asked at once; an unknown provider is reported before an unknown client, and both before a booking rule.
+    if (dayLookup.status === 'rejected' && !isRuleRefusal(dayLookup.reason)) throw dayLookup.reason;
     if (clientLookup.status === 'rejected') throw clientLookup.reason;
-    const [day, client] = [dayLookup.value, clientLookup.value];
-    const slots = chainSlots(day.slots, dto.requested_slot, slotCount, (index) => day.bookable.has(index));
-    if (!slots) throw slotUnavailable();
+    if (dayLookup.status === 'rejected') throw dayLookup.reason;
+    const [{ day, slots, mustBeFree }, client] = [dayLookup.value, clientLookup.value];
 
     const now = this.clock.nowMs();
     const hold: Hold = {
@@ -77,7 +80,8 @@ export class AppointmentsService {
       slotIndexes: slots.map((slot) => slot.index),
       expiresAt: now + this.holdSettings.ttlSeconds * 1000,
     };
-    if (!(await this.claimOrForget(hold))) throw slotUnavailable();
+    // The hold store has the last word: a rival's hold on these slots or their buffer, claimed since the read, refuses it.
+    if (!(await this.claimOrForget(hold, mustBeFree))) throw slotUnavailable();
     this.metrics.holdClaimed();
 
     const endMs = slots[slots.length - 1].endMs;
@@ -97,33 +101,37 @@ export class AppointmentsService {
     };
     let appointment: AppointmentEntity;
     try {
-      appointment = await this.appointments.insertPending(pending, async (tx, inserted) => {
-        const token = this.tokens.sign(inserted.id, hold.holdId, hold.expiresAt);
-        const facts = {
-          to: client.email,
-          clientName: client.name,
-          providerName: day.provider.name,
-          appointmentId: inserted.id,
-          date: inserted.date,
-          startTime: inserted.startTime,
-          endTime: inserted.endTime,
-          timeZone: day.timeZone,
-          expiresAt: localDateTime(hold.expiresAt, day.timeZone),
-          link: `${this.http.publicUrl}/api/validate?token=${encodeURIComponent(token)}`,
-        };
-        // The link and its reminder in one statement: the request's transaction is its hot path.
-        await this.outbox.add(
-          tx,
-          {
-            channel: 'email',
-            kind: 'validation',
+      appointment = await this.appointments.insertPending(
+        pending,
+        async (tx, inserted) => {
+          const token = this.tokens.sign(inserted.id, hold.holdId, hold.expiresAt);
+          const facts = {
+            to: client.email,
+            clientName: client.name,
+            providerName: day.provider.name,
             appointmentId: inserted.id,
-            providerId: inserted.providerId,
-            payload: this.mail.confirmationLinkMail(facts),
-          },
-          ...this.reminders.holdReminderOf(inserted, facts),
-        );
-      });
+            date: inserted.date,
+            startTime: inserted.startTime,
+            endTime: inserted.endTime,
+            timeZone: day.timeZone,
+            expiresAt: localDateTime(hold.expiresAt, day.timeZone),
+            link: `${this.http.publicUrl}/api/validate?token=${encodeURIComponent(token)}`,
+          };
+          // The link and its reminder in one statement: the request's transaction is its hot path.
+          await this.outbox.add(
+            tx,
+            {
+              channel: 'email',
+              kind: 'validation',
+              appointmentId: inserted.id,
+              providerId: inserted.providerId,
+              payload: this.mail.confirmationLinkMail(facts),
+            },
+            ...this.reminders.holdReminderOf(inserted, facts),
+          );
+        },
+        this.limitsFor(day.provider.rules),
+      );
     } catch (error) {
       await this.holds.release(hold).catch((releaseError: unknown) => {
         this.logger.warn(`Hold ${hold.holdId} not released after a failed request: ${String(releaseError)}; it lapses at its expiry`);
@@ -191,13 +199,18 @@ export class AppointmentsService {
     return appointment;
   }
 
+  /** The caps a new pending appointment with this provider must stay within (checked as it is written). */
+  private limitsFor(rules: BookingRules): PendingLimits {
+    return { activeWithProvider: rules.maxActivePerClient, pendingAcrossProviders: this.holdSettings.maxPendingPerClient };
+  }
+
   /**
    * A claim that timed out may still run when Redis catches up; the release queued behind it (owner-
    * checked, so harmless if the claim never ran) keeps the slots from staying held for nobody.
    */
-  private async claimOrForget(hold: Hold): Promise<boolean> {
+  private async claimOrForget(hold: Hold, mustBeFree: readonly SlotRef[]): Promise<boolean> {
     try {
-      return await this.holds.claim(hold);
+      return await this.holds.claim(hold, mustBeFree);
     } catch (error) {
       this.holds.release(hold).catch(() => undefined);
       throw error;
@@ -210,5 +223,13 @@ function appointmentNotFound(id: number): AppError {
 }
 
 function slotUnavailable(): AppError {
-  return new AppError('SLOT_UNAVAILABLE', 'That slot is not open: it is held, booked, not published or already past');
+  return new AppError(
+    'SLOT_UNAVAILABLE',
+    "That slot is not open: it is held, booked, inside another appointment's buffer, outside the open hours or already past",
+  );
+}
+
+/** The booking rules' refusals, answered after an unknown client. */
+function isRuleRefusal(error: unknown): boolean {
+  return error instanceof AppError && (error.code === 'SLOT_UNAVAILABLE' || error.code === 'TOO_SOON' || error.code === 'TOO_FAR_AHEAD');
 }

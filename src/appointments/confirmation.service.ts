@@ -9,6 +9,7 @@ import { NewMessage } from '../delivery/outbox-message';
 import { Outbox } from '../delivery/outbox.service';
 import { MailService } from '../mail/mail.service';
 import { ProvidersService } from '../providers/providers.service';
+import { bufferSlots } from '../scheduling/availability';
 import { daySlots, parseDate } from '../scheduling/slots';
 import { appointmentFacts } from './appointment-facts';
 import { AppointmentReminders } from './appointment-reminders';
@@ -82,7 +83,7 @@ export class ConfirmationService {
   private async book(appointment: AppointmentEntity): Promise<ConfirmationView> {
     this.assertConfirmable(appointment);
     const hold = holdOf(appointment);
-    await this.readyHold(hold, appointment.id);
+    await this.readyHold(hold, appointment);
 
     const [provider, client] = await Promise.all([this.providers.get(appointment.providerId), this.clients.get(appointment.clientId)]);
     const slotStarts = new Map(daySlots(parseDate(appointment.date)!, provider.timeZone).map((s) => [s.index, s.startMs]));
@@ -112,12 +113,15 @@ export class ConfirmationService {
   /**
    * The hold must still own its slots, pinned while the booking commits. A lapse is ruled out before
    * this is called, so a hold the store no longer has was lost (a Redis restart, a cancellation racing
-   * this confirmation): its slots are claimed again for it if they are still free.
+   * this confirmation): its slots are claimed again for it if they and their buffer are still free of
+   * other holds.
    */
-  private async readyHold(hold: Hold, appointmentId: number): Promise<void> {
+  private async readyHold(hold: Hold, appointment: AppointmentEntity): Promise<void> {
     if ((await this.holds.pin(hold, BOOKING_PIN_MS)) === 'held') return;
-    const reclaimed = await this.holds.claim({ ...hold, expiresAt: Math.max(hold.expiresAt, this.clock.nowMs() + BOOKING_PIN_MS) });
-    if (!reclaimed) throw await this.whyNotConfirmable(appointmentId);
+    const provider = await this.providers.get(appointment.providerId);
+    const buffer = bufferSlots(appointment.date, provider.timeZone, appointment.startAt, appointment.endAt, provider.rules.bufferMinutes);
+    const reclaimed = await this.holds.claim({ ...hold, expiresAt: Math.max(hold.expiresAt, this.clock.nowMs() + BOOKING_PIN_MS) }, buffer);
+    if (!reclaimed) throw await this.whyNotConfirmable(appointment.id);
   }
 
   private async appointmentOf(token: string): Promise<AppointmentEntity> {

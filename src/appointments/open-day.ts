@@ -1,40 +1,30 @@
-import { Slot } from '../scheduling/slots';
+import { shiftDate } from '../scheduling/availability';
+import { SLOTS_PER_DAY } from '../scheduling/slots';
 
 /** The listing cache's key of a provider's day: every change to that day drops it. */
 export function openDayKey(providerId: number, date: string): string {
   return `${providerId}:${date}`;
 }
 
-/** What a provider's day's listing is made of, read at one instant. */
-export interface OpenDayFacts {
-  /** Every real slot of the day, in order. */
-  slots: readonly Slot[];
-  /** Published, not started at `nowMs`, and not booked. */
-  bookable: ReadonlySet<number>;
-  /** The held slots, each with the instant it stops being held (a lapse, or the end of a pin). */
-  heldUntil: ReadonlyMap<number, number>;
-  nowMs: number;
-}
-
-/** The slots the listing offers: bookable and not held. */
-export function openIndexes({ slots, bookable, heldUntil }: OpenDayFacts): Set<number> {
-  return new Set(slots.filter((slot) => bookable.has(slot.index) && !heldUntil.has(slot.index)).map((slot) => slot.index));
+/** The prefix of every listing key of one provider (a change to its weekly hours or rules drops them all). */
+export function providerDaysPrefix(providerId: number): string {
+  return `${providerId}:`;
 }
 
 /**
- * The first instant at which the listing changes with nobody writing anything: the start of the next
- * open slot (a slot that has started is not offered), or the lapse of a hold on a bookable slot that
- * has not started by then. Undefined when the day has neither.
+ * Slots this close to midnight, by index, may lie within a buffer of the adjacent date's slots: the
+ * largest buffer (120 minutes) plus the largest daylight-saving shift (an hour), so 3 hours.
  */
-export function openUntil(facts: OpenDayFacts): number | undefined {
-  const { slots, bookable, heldUntil, nowMs } = facts;
-  let until = Infinity;
-  for (const slot of slots) {
-    if (!bookable.has(slot.index) || slot.startMs <= nowMs) continue;
-    const freedAt = heldUntil.get(slot.index);
-    // Open now: it changes when it starts. Held: when the hold ends, if the slot is still to come then.
-    const changesAt = freedAt === undefined ? slot.startMs : freedAt < slot.startMs ? freedAt : undefined;
-    if (changesAt !== undefined && changesAt < until) until = changesAt;
-  }
-  return until === Infinity ? undefined : until;
+const NEAR_MIDNIGHT_SLOTS = 12;
+
+/**
+ * The dates whose listing a change to the slots [firstIndex, endIndex) of `date` can change: the date
+ * itself, and the date before or after when the slots lie close enough to midnight for a buffer to reach
+ * across it. Without the slots (not known), all three.
+ */
+export function datesTouched(date: string, firstIndex?: number, endIndex?: number): string[] {
+  const dates = [date];
+  if (firstIndex === undefined || firstIndex < NEAR_MIDNIGHT_SLOTS) dates.push(shiftDate(date, -1));
+  if (endIndex === undefined || endIndex > SLOTS_PER_DAY - NEAR_MIDNIGHT_SLOTS) dates.push(shiftDate(date, 1));
+  return dates;
 }

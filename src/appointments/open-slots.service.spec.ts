@@ -139,4 +139,89 @@ describe(OpenSlotsService.name, () => {
     harness.clock.set(tenAm);
     expect(await listed()).toEqual([41, 42, 43]);
   });
+
+  describe('with booking rules', () => {
+    const TOMORROW = '2030-03-05';
+
+    /** The open slot indexes of another date. */
+    async function listedOn(date: string): Promise<number[]> {
+      const answer = await sut.listing({ provider_id: providerId, date });
+      return (JSON.parse(answer.toString('utf8')) as { slots: { index: number }[] }).slots.map((slot) => slot.index);
+    }
+
+    const take = (startIndex: number, slotCount = 1, exceptAppointment?: { id: number; holdId: string }) =>
+      sut.takeableSlots({ providerId, date: HARNESS_TODAY, startIndex, slotCount, exceptAppointment });
+
+    it('stops listing a slot the instant the notice closes it, as a request is refused from then on', async () => {
+      harness.providersRepository.setRules(providerId, { minimumNoticeMinutes: 60 });
+      expect(await cached()).toEqual([40, 41, 42, 43]);
+      await expect(take(TEN_AM)).resolves.toMatchObject({ slots: [expect.objectContaining({ index: TEN_AM })] });
+
+      harness.clock.set(HARNESS_START + 1);
+
+      expect(await listed()).toEqual([41, 42, 43]);
+      await expect(take(TEN_AM)).rejects.toMatchObject({ code: 'TOO_SOON', status: 422 });
+    });
+
+    it('keeps the buffer around a hold from being listed or requested, and answers the buffer slots to claim', async () => {
+      harness.providersRepository.setRules(providerId, { bufferMinutes: 15 });
+      await expect(take(QUARTER_PAST_TEN)).resolves.toMatchObject({
+        mustBeFree: [
+          { date: HARNESS_TODAY, index: TEN_AM },
+          { date: HARNESS_TODAY, index: 42 },
+        ],
+      });
+      await harness.request(providerId, clientId, QUARTER_PAST_TEN);
+
+      expect(await listed()).toEqual([43]);
+      await expect(take(42)).rejects.toMatchObject({ code: 'SLOT_UNAVAILABLE' });
+      await expect(take(43)).resolves.toMatchObject({ slots: [expect.objectContaining({ index: 43 })] });
+    });
+
+    it('lets the appointment being moved overlap its own times and buffer, and no other', async () => {
+      harness.providersRepository.setRules(providerId, { bufferMinutes: 15 });
+      const appointmentId = await harness.book(providerId, clientId, TEN_AM);
+      const { holdId } = (await harness.appointmentsRepository.findById(appointmentId))!;
+
+      await expect(take(QUARTER_PAST_TEN, 2)).rejects.toMatchObject({ code: 'SLOT_UNAVAILABLE' });
+      await expect(take(QUARTER_PAST_TEN, 2, { id: appointmentId, holdId })).resolves.toMatchObject({
+        slots: [expect.objectContaining({ index: 41 }), expect.objectContaining({ index: 42 })],
+        day: expect.objectContaining({ bookable: new Set([40, 41, 42, 43]) }),
+      });
+      await expect(take(QUARTER_PAST_TEN, 2, { id: appointmentId + 1, holdId: 'another' })).rejects.toMatchObject({
+        code: 'SLOT_UNAVAILABLE',
+      });
+    });
+
+    it('drops the next day’s listing at once when a hold’s buffer reaches across midnight', async () => {
+      harness.providersRepository.setRules(providerId, { bufferMinutes: 30 });
+      await harness.publish(providerId, HARNESS_TODAY, '22:00', '24:00');
+      await harness.publish(providerId, TOMORROW, '00:00', '01:00');
+      await listedOn(TOMORROW);
+      expect(await listedOn(TOMORROW)).toEqual([0, 1, 2, 3]);
+
+      await harness.request(providerId, clientId, 95);
+
+      expect(await listedOn(TOMORROW)).toEqual([2, 3]);
+    });
+
+    it('drops every listed day of the provider, and of no other, when its hours or rules change', async () => {
+      const otherId = await harness.addProvider();
+      await harness.publish(providerId, TOMORROW, '10:00', '11:00');
+      await harness.publish(otherId, HARNESS_TODAY, '10:00', '11:00');
+      const listOther = async () => {
+        const answer = await sut.listing({ provider_id: otherId, date: HARNESS_TODAY });
+        return (JSON.parse(answer.toString('utf8')) as { slots: unknown[] }).slots.length;
+      };
+      expect([await listed(), await listedOn(TOMORROW), await listOther()]).toEqual([[40, 41, 42, 43], [40, 41, 42, 43], 4]);
+      harness.providersRepository.setRules(providerId, { minimumNoticeMinutes: 3 * 1440 });
+      harness.providersRepository.setRules(otherId, { minimumNoticeMinutes: 3 * 1440 });
+      const loadsBefore = loads.mock.calls.length;
+
+      await harness.domainEvents.emit('schedule.hours_changed', { providerId });
+
+      expect([await listed(), await listedOn(TOMORROW), await listOther()]).toEqual([[], [], 4]);
+      expect(loads.mock.calls.length - loadsBefore).toBe(2);
+    });
+  });
 });

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Hold, HoldStore, PinOutcome } from '../holds/hold-store';
+import { SlotRef } from '../scheduling/availability';
 import { OpenSlotsService } from './open-slots.service';
 
 /**
@@ -14,10 +15,20 @@ export class SlotHolds {
     private readonly openSlots: OpenSlotsService,
   ) {}
 
-  /** Holds every slot of `hold` or none (HoldStore.claim). */
-  async claim(hold: Hold): Promise<boolean> {
-    const claimed = await this.holds.claim(hold);
-    if (claimed) this.openSlots.forgetDay(hold);
+  /**
+   * Holds every slot of `hold` or none, atomically: each slot free or already this hold id's, and no
+   * slot of `mustBeFree` (the buffer around it, from OpenSlotsService.takeableSlots) held by another
+   * hold (HoldStore.claim). The listings of the day and of any date its buffer reaches are dropped.
+   */
+  async claim(hold: Hold, mustBeFree: readonly SlotRef[] = []): Promise<boolean> {
+    const claimed = await this.holds.claim(hold, mustBeFree);
+    if (claimed) {
+      this.openSlots.forgetDay(hold);
+      this.openSlots.forgetDates(
+        hold.providerId,
+        mustBeFree.map((ref) => ref.date),
+      );
+    }
     return claimed;
   }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createClient } from 'redis';
 import type { RedisClientWith } from '../redis/redis-client';
-import { InvalidationHandler, RedisCacheBus } from './cache-bus';
+import { InvalidationHandler, RedisCacheBus, Stale } from './cache-bus';
 
 const redisUrl = process.env.REDIS_URL;
 const describeRedis = redisUrl ? describe : describe.skip;
@@ -27,10 +27,10 @@ describeRedis(redisUrl ? RedisCacheBus.name : `${RedisCacheBus.name} (skipped: s
   }
 
   /** A bus as one process has it, and what its "listing" cache was told. */
-  async function processBus(): Promise<{ bus: RedisCacheBus; subscriber: RedisClientWith; heard: (readonly string[] | 'all')[] }> {
+  async function processBus(): Promise<{ bus: RedisCacheBus; subscriber: RedisClientWith; heard: Stale[] }> {
     const subscriber = await connected();
     const bus = new RedisCacheBus(await connected(), subscriber, prefix);
-    const heard: (readonly string[] | 'all')[] = [];
+    const heard: Stale[] = [];
     const handler: InvalidationHandler = (keys) => heard.push(keys);
     bus.register('listing', handler);
     await bus.onModuleInit();
@@ -62,6 +62,21 @@ describeRedis(redisUrl ? RedisCacheBus.name : `${RedisCacheBus.name} (skipped: s
     // The publisher applied it before publishing and ignores its own echo.
     await new Promise((done) => setTimeout(done, 50));
     expect(a.heard).toHaveLength(1);
+  });
+
+  it('tells the other process a prefix that went stale', async () => {
+    const a = await processBus();
+    const b = await processBus();
+    buses.push(a.bus, b.bus);
+    await until(() => a.bus.live && b.bus.live, 'both buses live');
+    a.heard.length = 0;
+    b.heard.length = 0;
+
+    await a.bus.invalidatePrefix('listing', '1:');
+
+    expect(a.heard).toEqual([{ prefix: '1:' }]);
+    await until(() => b.heard.length > 0, 'the message on the other process');
+    expect(b.heard).toEqual([{ prefix: '1:' }]);
   });
 
   it('stops being live when its subscription drops, empties its caches, and is live again after reconnecting', async () => {

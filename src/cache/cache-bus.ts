@@ -4,8 +4,16 @@ import { throttledWarning } from '../common/log-throttle';
 import { withTimeout } from '../common/timeout';
 import { closeRedisClient, type RedisClientWith } from '../redis/redis-client';
 
-/** What a cache does when told some of its entries are stale: `'all'` after a gap in the messages. */
-export type InvalidationHandler = (keys: readonly string[] | 'all') => void;
+/** Every key that starts with `prefix` (every day of one provider, say). */
+export interface KeyPrefix {
+  prefix: string;
+}
+
+/** Which entries went stale: these keys, those under a prefix, or `'all'` after a gap in the messages. */
+export type Stale = readonly string[] | KeyPrefix | 'all';
+
+/** What a cache does when told some of its entries are stale. */
+export type InvalidationHandler = (stale: Stale) => void;
 
 /**
  * Tells every process's caches which entries a change made stale. A writer calls `invalidate` after its
@@ -30,7 +38,13 @@ export abstract class CacheBus {
     await this.broadcast(cache, keys);
   }
 
-  protected abstract broadcast(cache: string, keys: readonly string[]): Promise<void>;
+  /** Drops every key of `cache` under `prefix`, here at once, then everywhere else. Never throws. */
+  async invalidatePrefix(cache: string, prefix: string): Promise<void> {
+    this.handlers.get(cache)?.({ prefix });
+    await this.broadcast(cache, { prefix });
+  }
+
+  protected abstract broadcast(cache: string, stale: readonly string[] | KeyPrefix): Promise<void>;
 
   protected dropEverything(): void {
     for (const handler of this.handlers.values()) handler('all');
@@ -50,7 +64,9 @@ interface InvalidationMessage {
   /** The process that sent it, which has applied it already. */
   from: string;
   cache: string;
-  keys: string[];
+  /** The stale keys; or, without them, every key under `prefix`. */
+  keys?: string[];
+  prefix?: string;
 }
 
 const PUBLISH_TIMEOUT_MS = 1000;
@@ -123,8 +139,10 @@ export class RedisCacheBus extends CacheBus implements OnModuleInit, OnApplicati
     ).catch(() => undefined);
   }
 
-  protected async broadcast(cache: string, keys: readonly string[]): Promise<void> {
-    const message: InvalidationMessage = { from: this.processId, cache, keys: [...keys] };
+  protected async broadcast(cache: string, stale: readonly string[] | KeyPrefix): Promise<void> {
+    const message: InvalidationMessage = isKeyPrefix(stale)
+      ? { from: this.processId, cache, prefix: stale.prefix }
+      : { from: this.processId, cache, keys: [...stale] };
     try {
       await withTimeout(this.publisher.publish(this.channel, JSON.stringify(message)), PUBLISH_TIMEOUT_MS);
     } catch (error) {
@@ -169,7 +187,12 @@ export class RedisCacheBus extends CacheBus implements OnModuleInit, OnApplicati
       this.logger.warn('An unreadable cache invalidation was ignored');
       return;
     }
-    if (message.from === this.processId || !Array.isArray(message.keys)) return;
-    this.handlers.get(message.cache)?.(message.keys);
+    if (message.from === this.processId) return;
+    if (Array.isArray(message.keys)) this.handlers.get(message.cache)?.(message.keys);
+    else if (typeof message.prefix === 'string') this.handlers.get(message.cache)?.({ prefix: message.prefix });
   }
+}
+
+export function isKeyPrefix(stale: Stale): stale is KeyPrefix {
+  return typeof stale === 'object' && 'prefix' in stale;
 }

@@ -89,6 +89,25 @@ describe(LocalCache.name, () => {
     await expect(sut.get('b', loading('b2'))).resolves.toBe('b1');
   });
 
+  it('drops every key under an invalidated prefix, and no other, at once', async () => {
+    await sut.get('1:2030-03-04', loading('one-a'));
+    await sut.get('1:2030-03-05', loading('one-b'));
+    await sut.get('12:2030-03-04', loading('twelve'));
+    await sut.invalidatePrefix('1:');
+    await expect(sut.get('1:2030-03-04', loading('one-a2'))).resolves.toBe('one-a2');
+    await expect(sut.get('1:2030-03-05', loading('one-b2'))).resolves.toBe('one-b2');
+    await expect(sut.get('12:2030-03-04', loading('twelve2'))).resolves.toBe('twelve');
+  });
+
+  it('does not keep a load that raced an invalidation of its prefix', async () => {
+    const slow = deferred<string>();
+    const raced = sut.get('1:2030-03-04', slow.load);
+    await sut.invalidatePrefix('1:');
+    slow.finish({ value: 'before' });
+    await expect(raced).resolves.toBe('before');
+    await expect(sut.get('1:2030-03-04', loading('after'))).resolves.toBe('after');
+  });
+
   it('shares one load between concurrent misses of a key', async () => {
     const slow = deferred<string>();
     const answers = [sut.get('a', slow.load), sut.get('a', loading('unused')), sut.get('a', loading('unused'))];

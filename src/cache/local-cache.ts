@@ -1,4 +1,4 @@
-import { CacheBus } from './cache-bus';
+import { CacheBus, isKeyPrefix, Stale } from './cache-bus';
 
 export interface LocalCacheOptions {
   /** The most entries kept; past it the oldest go first. */
@@ -68,6 +68,11 @@ export class LocalCache<V> {
     return this.bus.invalidate(this.name, keys);
   }
 
+  /** Drops every key starting with `prefix` on every process (this one at once). */
+  invalidatePrefix(prefix: string): Promise<void> {
+    return this.bus.invalidatePrefix(this.name, prefix);
+  }
+
   /** How many entries are kept (for tests and metrics). */
   get size(): number {
     return this.entries.size;
@@ -98,12 +103,16 @@ export class LocalCache<V> {
     }
   }
 
-  private drop(keys: readonly string[] | 'all'): void {
-    if (keys === 'all') {
+  private drop(stale: Stale): void {
+    if (stale === 'all') {
       this.entries.clear();
       this.loading.clear();
       return;
     }
+    // A walk over every entry, bounded by maxEntries; prefixes are for rare, wide changes.
+    const keys = isKeyPrefix(stale)
+      ? [...this.entries.keys(), ...this.loading.keys()].filter((key) => key.startsWith(stale.prefix))
+      : stale;
     for (const key of keys) {
       this.entries.delete(key);
       this.loading.delete(key);

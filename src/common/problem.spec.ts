@@ -33,9 +33,12 @@ const CONTRACT: [ErrorCode, number][] = [
   ['ENTRY_CLOSED', 409],
   // Not in the contract's table, where no 409 fits: retrying a delivery that is queued or sent.
   ['NOT_RETRYABLE', 409],
+  ['LIMIT_REACHED', 409],
   ['HOLD_EXPIRED', 410],
   ['PAYLOAD_TOO_LARGE', 413],
   ['UNSUPPORTED_MEDIA_TYPE', 415],
+  ['TOO_SOON', 422],
+  ['TOO_FAR_AHEAD', 422],
   ['RATE_LIMITED', 429],
   ['INTERNAL', 500],
   ['UNAVAILABLE', 503],

@@ -70,7 +70,14 @@ describe(validateEnvironment.name, () => {
           outboundTimeoutMs: 10_000,
         },
         sms: { account: null, apiUrl: 'https://api.twilio.com', outboxDir: join(dataDir, 'outbox'), outboundTimeoutMs: 10_000 },
-        holds: { ttlSeconds: 900, reminderSeconds: 300, sweepIntervalMs: 5000, sweepBatchSize: 100, jwtSecret: SECRETS.jwtSecret },
+        holds: {
+          ttlSeconds: 900,
+          reminderSeconds: 300,
+          maxPendingPerClient: 5,
+          sweepIntervalMs: 5000,
+          sweepBatchSize: 100,
+          jwtSecret: SECRETS.jwtSecret,
+        },
         reminders: { leadMinutes: [1440, 60] },
         access: {
           adminApiKey: SECRETS.adminApiKey,
@@ -120,12 +127,13 @@ describe(validateEnvironment.name, () => {
         HOLD_TTL_SECONDS: value,
         REMINDER_MINUTES: value,
         HOLD_REMINDER_SECONDS: value,
+        MAX_PENDING_PER_CLIENT: value,
         SMTP_URL: value,
         PUBLIC_URL: value,
         REDIS_URL: value,
       });
       expect(config.http).toMatchObject({ port: 5000, publicUrl: 'http://127.0.0.1:5000' });
-      expect(config.holds).toMatchObject({ ttlSeconds: 900, reminderSeconds: 300 });
+      expect(config.holds).toMatchObject({ ttlSeconds: 900, reminderSeconds: 300, maxPendingPerClient: 5 });
       expect(config.reminders.leadMinutes).toEqual([1440, 60]);
       expect(config.mail.smtpUrl).toBeUndefined();
       expect(config.redis.url).toBeUndefined();
@@ -201,6 +209,11 @@ describe(validateEnvironment.name, () => {
       ['HOLD_REMINDER_SECONDS', '-1'],
       ['HOLD_REMINDER_SECONDS', '86401'],
       ['HOLD_REMINDER_SECONDS', '5m'],
+      ['MAX_PENDING_PER_CLIENT', '0'],
+      ['MAX_PENDING_PER_CLIENT', '1000001'],
+      ['MAX_PENDING_PER_CLIENT', '-5'],
+      ['MAX_PENDING_PER_CLIENT', 'five'],
+      ['MAX_PENDING_PER_CLIENT', '5.5'],
       ['HOST', 'http://0.0.0.0'],
       ['HOST', '127.0.0.1:5000'],
       ['HOST', 'two words'],
@@ -233,6 +246,7 @@ describe(validateEnvironment.name, () => {
       ],
       ['REMINDER_MINUTES', '1,2,3,4,5,6,7,8,9,10,11', 'REMINDER_MINUTES lists 11 lead times; at most 10'],
       ['HOLD_REMINDER_SECONDS', '86401', 'HOLD_REMINDER_SECONDS must be between 0 and 86400, got 86401'],
+      ['MAX_PENDING_PER_CLIENT', '0', 'MAX_PENDING_PER_CLIENT must be between 1 and 1000000, got 0'],
     ])('%s=%j says "%s"', (variable, value, message) => {
       expect(() => sut({ DATA_DIR: tempDataDir(), [variable]: value })).toThrow(
         new ConfigurationError(`Invalid configuration: ${message}`),
@@ -361,6 +375,14 @@ describe(validateEnvironment.name, () => {
       ['86400', 86_400],
     ])('HOLD_REMINDER_SECONDS=%j → %i', (value, seconds) => {
       expect(configOf({ DATA_DIR: tempDataDir(), HOLD_REMINDER_SECONDS: value }).holds.reminderSeconds).toBe(seconds);
+    });
+
+    it.each([
+      [undefined, 5],
+      ['1', 1],
+      ['1000000', 1_000_000],
+    ])('MAX_PENDING_PER_CLIENT=%j → %i pending holds per client', (value, cap) => {
+      expect(configOf({ DATA_DIR: tempDataDir(), MAX_PENDING_PER_CLIENT: value }).holds.maxPendingPerClient).toBe(cap);
     });
 
     it.each([

@@ -234,6 +234,9 @@ export class Environment {
   @WholeNumber(300, 0, 86_400)
   HOLD_REMINDER_SECONDS!: number;
 
+  @WholeNumber(5, 1, 1_000_000)
+  MAX_PENDING_PER_CLIENT!: number;
+
   @Text()
   @Rule('productionSecret', productionSecretProblem)
   JWT_SECRET?: string;

@@ -87,6 +87,8 @@ export const holdsConfig = namespace('holds', (env, secrets) => ({
   ttlSeconds: env.HOLD_TTL_SECONDS,
   /** How long before its expiry a pending hold gets its one reminder email; 0: none. */
   reminderSeconds: env.HOLD_REMINDER_SECONDS,
+  /** Pending holds one client may have at once, across providers. */
+  maxPendingPerClient: env.MAX_PENDING_PER_CLIENT,
   /** How often each process marks the lapsed holds expired (a cheap indexed query). */
   sweepIntervalMs: 5000,
   /** Most appointments one sweep marks; a full batch is followed by another at once. */

@@ -39,9 +39,9 @@ const DAY = { providerId: 1, date: '2030-01-07' };
 /** Redis counts a lifetime on its own clock: the instant it reports may be this much early, never late. */
 const REPORTED_EARLY_MS = 1000;
 
-/** Which of `slotIndexes` are held, leaving out until when. */
+/** Which of `slotIndexes` are held, leaving out by whom and until when. */
 async function heldSlots(store: HoldStore, day: HoldDay, slotIndexes: readonly number[]): Promise<Set<number>> {
-  return new Set((await store.heldUntil(day, slotIndexes)).keys());
+  return new Set((await store.holders(day, slotIndexes)).keys());
 }
 
 /** The promises of HoldStore, written once and run against every implementation. */
@@ -130,6 +130,149 @@ function holdStoreContract(target: ContractTarget): void {
       // Each winner owns all of its slots, and no loser left a hold behind.
       for (const winner of winners) await expect(sut.pin(winner, LONG_MS)).resolves.toBe('held');
       for (const loser of losers) await expect(sut.pin(loser, LONG_MS)).resolves.toBe('gone');
+    });
+  });
+
+  describe('claim with buffer slots that must be free', () => {
+    const NEXT_DAY = { providerId: DAY.providerId, date: '2030-01-08' };
+
+    it('refuses a claim whose buffer slot another hold owns, and changes nothing', async () => {
+      await expect(sut.claim(holdOf([10, 11]))).resolves.toBe(true);
+      const claim = holdOf([12, 13]);
+
+      await expect(
+        sut.claim(claim, [
+          { date: DAY.date, index: 11 },
+          { date: DAY.date, index: 14 },
+        ]),
+      ).resolves.toBe(false);
+
+      await expect(heldSlots(sut, DAY, range(9, 15))).resolves.toEqual(new Set([10, 11]));
+      await expect(sut.pin(claim, LONG_MS)).resolves.toBe('gone');
+    });
+
+    it('takes only its own slots, leaving its buffer slots free for nobody to hold', async () => {
+      const claim = holdOf([12, 13]);
+      await expect(
+        sut.claim(claim, [
+          { date: DAY.date, index: 11 },
+          { date: DAY.date, index: 14 },
+        ]),
+      ).resolves.toBe(true);
+
+      await expect(heldSlots(sut, DAY, range(9, 15))).resolves.toEqual(new Set([12, 13]));
+      // A later claim whose own buffer reaches the first hold is refused in turn.
+      await expect(
+        sut.claim(holdOf([15]), [
+          { date: DAY.date, index: 14 },
+          { date: DAY.date, index: 16 },
+        ]),
+      ).resolves.toBe(true);
+      await expect(
+        sut.claim(holdOf([14]), [
+          { date: DAY.date, index: 13 },
+          { date: DAY.date, index: 15 },
+        ]),
+      ).resolves.toBe(false);
+    });
+
+    it('guards buffer slots on the next date (a buffer across midnight)', async () => {
+      await expect(sut.claim(holdOf([0], NEXT_DAY))).resolves.toBe(true);
+
+      await expect(
+        sut.claim(holdOf([95]), [
+          { date: DAY.date, index: 94 },
+          { date: NEXT_DAY.date, index: 0 },
+        ]),
+      ).resolves.toBe(false);
+      await expect(
+        sut.claim(holdOf([94]), [
+          { date: DAY.date, index: 93 },
+          { date: DAY.date, index: 95 },
+        ]),
+      ).resolves.toBe(true);
+    });
+
+    it('is not kept from its buffer by a hold that lapsed', async () => {
+      await expect(sut.claim(holdOf([11], { ttlMs: SHORT_MS }))).resolves.toBe(true);
+      await target.passTime(LAPSE_MS);
+
+      await expect(sut.claim(holdOf([12]), [{ date: DAY.date, index: 11 }])).resolves.toBe(true);
+    });
+
+    it('counts slots and buffer slots its own hold id owns as free (moving onto overlapping times)', async () => {
+      const holdId = randomUUID();
+      const first = { ...holdOf([20, 21]), holdId };
+      await expect(sut.claim(first)).resolves.toBe(true);
+
+      const moved = { ...holdOf([21, 22]), holdId };
+      await expect(
+        sut.claim(moved, [
+          { date: DAY.date, index: 20 },
+          { date: DAY.date, index: 23 },
+        ]),
+      ).resolves.toBe(true);
+
+      await expect(heldSlots(sut, DAY, range(19, 24))).resolves.toEqual(new Set([20, 21, 22]));
+      await expect(sut.claim(holdOf([21]))).resolves.toBe(false);
+    });
+
+    it('keeps the longer lifetime of a slot its own hold id already held', async () => {
+      const holdId = randomUUID();
+      const long = { ...holdOf([30], { ttlMs: LONG_MS }), holdId };
+      await expect(sut.claim(long)).resolves.toBe(true);
+
+      await expect(sut.claim({ ...holdOf([30, 31], { ttlMs: SHORT_MS }), holdId })).resolves.toBe(true);
+
+      await target.passTime(LAPSE_MS);
+      await expect(heldSlots(sut, DAY, [30, 31])).resolves.toEqual(new Set([30]));
+    });
+
+    it('lets no two of many concurrent claims sit inside each other’s buffers', async () => {
+      // 30 claims of one slot each among slots 0..19, each keeping the slot either side free.
+      const claims = range(0, 29).map((i) => holdOf([(i * 7) % 20]));
+      const outcomes = await Promise.all(
+        claims.map((hold) => {
+          const [index] = hold.slotIndexes;
+          return sut.claim(
+            hold,
+            [index - 1, index + 1].filter((each) => each >= 0).map((each) => ({ date: DAY.date, index: each })),
+          );
+        }),
+      );
+
+      const won = claims
+        .filter((_, i) => outcomes[i])
+        .map((hold) => hold.slotIndexes[0])
+        .sort((a, b) => a - b);
+      expect(won.length).toBeGreaterThan(0);
+      for (let i = 1; i < won.length; i++) expect(won[i] - won[i - 1]).toBeGreaterThanOrEqual(2);
+      await expect(heldSlots(sut, DAY, range(0, 19))).resolves.toEqual(new Set(won));
+    });
+  });
+
+  describe('holders', () => {
+    it('answers an empty map for an empty list', async () => {
+      await expect(sut.claim(holdOf([1]))).resolves.toBe(true);
+
+      await expect(sut.holders(DAY, [])).resolves.toEqual(new Map());
+    });
+
+    it('reports the hold id and lapse of each held slot, and nothing for free or lapsed ones', async () => {
+      const first = holdOf([1, 2]);
+      const lapsing = holdOf([4], { ttlMs: SHORT_MS });
+      await expect(sut.claim(first)).resolves.toBe(true);
+      await expect(sut.claim(lapsing)).resolves.toBe(true);
+
+      const held = await sut.holders(DAY, range(0, 5));
+      expect([...held.keys()].sort((a, b) => a - b)).toEqual([1, 2, 4]);
+      expect(held.get(1)?.holdId).toBe(first.holdId);
+      expect(held.get(4)?.holdId).toBe(lapsing.holdId);
+      expect(held.get(2)?.until).toBeLessThanOrEqual(first.expiresAt);
+      expect(held.get(2)?.until).toBeGreaterThan(first.expiresAt - REPORTED_EARLY_MS);
+
+      await target.passTime(LAPSE_MS);
+      await expect(sut.holders(DAY, range(0, 5)).then((map) => [...map.keys()].sort((a, b) => a - b))).resolves.toEqual([1, 2]);
     });
   });
 
@@ -268,22 +411,16 @@ function holdStoreContract(target: ContractTarget): void {
     });
   });
 
-  describe('heldUntil', () => {
-    /** The instants `heldUntil` reports for `slotIndexes`, each checked to lie just before (or at) `expected`. */
+  describe('holders: until when', () => {
+    /** The instants `holders` reports for `slotIndexes`, each checked to lie just before (or at) `expected`. */
     async function expectHeldUntil(slotIndexes: number[], expected: Record<number, number>): Promise<void> {
-      const held = await sut.heldUntil(DAY, slotIndexes);
+      const held = await sut.holders(DAY, slotIndexes);
       expect([...held.keys()].sort((a, b) => a - b)).toEqual(Object.keys(expected).map(Number));
       for (const [index, until] of Object.entries(expected)) {
-        expect(held.get(Number(index))).toBeLessThanOrEqual(until);
-        expect(held.get(Number(index))).toBeGreaterThan(until - REPORTED_EARLY_MS);
+        expect(held.get(Number(index))?.until).toBeLessThanOrEqual(until);
+        expect(held.get(Number(index))?.until).toBeGreaterThan(until - REPORTED_EARLY_MS);
       }
     }
-
-    it('answers an empty map for an empty list', async () => {
-      await expect(sut.claim(holdOf([1]))).resolves.toBe(true);
-
-      await expect(sut.heldUntil(DAY, [])).resolves.toEqual(new Map());
-    });
 
     it("reports each held slot with its hold's lapse, and nothing for free slots", async () => {
       const first = holdOf([1, 2]);
@@ -437,7 +574,7 @@ describeRedis(redisUrl ? `${RedisHoldStore.name} contract` : `${RedisHoldStore.n
     const hold: Hold = { ...DAY, holdId: 'h', slotIndexes: [1], expiresAt: fixed.nowMs() + LONG_MS };
     const operations: [string, (store: HoldStore) => Promise<unknown>][] = [
       ['claim', (store) => store.claim(hold)],
-      ['heldUntil', (store) => store.heldUntil(DAY, [1])],
+      ['holders', (store) => store.holders(DAY, [1])],
       ['pin', (store) => store.pin(hold, LONG_MS)],
       ['consume', (store) => store.consume(hold)],
       ['release', (store) => store.release(hold)],

@@ -1,3 +1,5 @@
+import { SlotRef } from '../scheduling/availability';
+
 /** Which provider-day a hold belongs to: every key of one day shares a Redis hash tag. */
 export interface HoldDay {
   providerId: number;
@@ -13,20 +15,29 @@ export interface Hold extends HoldDay {
 
 export type PinOutcome = 'held' | 'gone';
 
+/** Who holds a slot, and until when. */
+export interface SlotHolder {
+  holdId: string;
+  /** Epoch ms, by the app's Clock, at which the slot stops being held unless something changes. */
+  until: number;
+}
+
 /**
  * Where slots are held while a client validates. Both implementations keep the same promises:
  * `claim` takes every slot or none in one atomic step, a hold lapses by itself at `expiresAt`,
  * and a hold only ever frees the slots it still owns.
  */
 export abstract class HoldStore {
-  /** Holds every slot of `hold` or none: false when any of them is already held. */
-  abstract claim(hold: Hold): Promise<boolean>;
-
   /**
-   * Which of `slotIndexes` are held right now, each with the instant (epoch ms, by the app's Clock) it
-   * stops being held unless something changes: its hold's lapse, or the end of a pin. One round trip.
+   * Holds every slot of `hold` or none, in one atomic step: false when any of them is held by another
+   * hold, or when any of `mustBeFree` (its buffer, possibly on the adjacent dates) is. Slots the same
+   * hold id owns already count as free (an appointment may move onto times overlapping its own) and
+   * stay held at least as long as they were.
    */
-  abstract heldUntil(day: HoldDay, slotIndexes: readonly number[]): Promise<Map<number, number>>;
+  abstract claim(hold: Hold, mustBeFree?: readonly SlotRef[]): Promise<boolean>;
+
+  /** Who holds each of `slotIndexes` that is held right now, and until when. One round trip. */
+  abstract holders(day: HoldDay, slotIndexes: readonly number[]): Promise<Map<number, SlotHolder>>;
 
   /**
    * Readies a live hold for booking: checks it still owns its slots and keeps them held at least

@@ -1,6 +1,7 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Clock } from '../common/clock';
-import { Hold, HoldDay, HoldStore, PinOutcome } from './hold-store';
+import { SlotRef } from '../scheduling/availability';
+import { Hold, HoldDay, HoldStore, PinOutcome, SlotHolder } from './hold-store';
 
 interface Entry {
   value: string;
@@ -22,22 +23,27 @@ export class MemoryHoldStore extends HoldStore implements OnModuleDestroy {
     super();
   }
 
-  async claim(hold: Hold): Promise<boolean> {
+  async claim(hold: Hold, mustBeFree: readonly SlotRef[] = []): Promise<boolean> {
     const now = this.clock.nowMs();
     const slotKeys = hold.slotIndexes.map((index) => slotKey(hold, index));
-    if (slotKeys.some((key) => this.read(key, now) !== undefined)) return false;
-    for (const key of slotKeys) this.entries.set(key, { value: hold.holdId, expiresAt: hold.expiresAt });
+    const guarded = [...slotKeys, ...mustBeFree.map((ref) => slotKey({ providerId: hold.providerId, date: ref.date }, ref.index))];
+    if (guarded.some((key) => (this.read(key, now) ?? hold.holdId) !== hold.holdId)) return false;
+    for (const key of slotKeys) {
+      // A slot this hold owns already keeps its later end (a pin outlasting the hold).
+      const ownedUntil = this.liveEntry(key, now)?.expiresAt ?? 0;
+      this.entries.set(key, { value: hold.holdId, expiresAt: Math.max(hold.expiresAt, ownedUntil) });
+    }
     // The record only marks the hold as live and not yet consumed, as in Redis.
     this.entries.set(recordKey(hold), { value: '', expiresAt: hold.expiresAt });
     return true;
   }
 
-  async heldUntil(day: HoldDay, slotIndexes: readonly number[]): Promise<Map<number, number>> {
+  async holders(day: HoldDay, slotIndexes: readonly number[]): Promise<Map<number, SlotHolder>> {
     const now = this.clock.nowMs();
-    const held = new Map<number, number>();
+    const held = new Map<number, SlotHolder>();
     for (const index of slotIndexes) {
       const entry = this.liveEntry(slotKey(day, index), now);
-      if (entry) held.set(index, entry.expiresAt);
+      if (entry) held.set(index, { holdId: entry.value, until: entry.expiresAt });
     }
     return held;
   }

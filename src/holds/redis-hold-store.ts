@@ -4,7 +4,8 @@ import { Clock } from '../common/clock';
 import { withTimeout } from '../common/timeout';
 import type { RedisClientWith } from '../redis/redis-client';
 import { HOLD_SCRIPTS } from './hold-scripts';
-import { Hold, HoldDay, HoldStore, PinOutcome } from './hold-store';
+import { SlotRef } from '../scheduling/availability';
+import { Hold, HoldDay, HoldStore, PinOutcome, SlotHolder } from './hold-store';
 
 const COMMAND_TIMEOUT_MS = 2000;
 /** PTTL's answers for a key that does not exist and for one that never expires. */
@@ -26,20 +27,23 @@ export class RedisHoldStore extends HoldStore {
     super();
   }
 
-  async claim(hold: Hold): Promise<boolean> {
-    return this.guard(this.client.claimHold(this.recordKey(hold), this.slotKeys(hold), hold.holdId, this.msUntil(hold.expiresAt)));
+  async claim(hold: Hold, mustBeFree: readonly SlotRef[] = []): Promise<boolean> {
+    const freeKeys = mustBeFree.map((ref) => this.slotKey({ providerId: hold.providerId, date: ref.date }, ref.index));
+    return this.guard(
+      this.client.claimHold(this.recordKey(hold), this.slotKeys(hold), freeKeys, hold.holdId, this.msUntil(hold.expiresAt)),
+    );
   }
 
-  async heldUntil(day: HoldDay, slotIndexes: readonly number[]): Promise<Map<number, number>> {
-    const held = new Map<number, number>();
+  async holders(day: HoldDay, slotIndexes: readonly number[]): Promise<Map<number, SlotHolder>> {
+    const held = new Map<number, SlotHolder>();
     if (slotIndexes.length === 0) return held;
     // Redis counts what is left from when it reads; counted from before the question, the instant errs early.
     const askedAt = this.clock.nowMs();
-    const remaining = await this.guard(this.client.slotLifetimes(slotIndexes.map((index) => this.slotKey(day, index))));
+    const found = await this.guard(this.client.slotHolders(slotIndexes.map((index) => this.slotKey(day, index))));
     slotIndexes.forEach((index, i) => {
-      const ms = remaining[i];
-      if (ms === KEY_MISSING) return;
-      held.set(index, ms === NO_EXPIRY ? Infinity : askedAt + ms);
+      const [holdId, ms] = [found[2 * i], Number(found[2 * i + 1])];
+      if (typeof holdId !== 'string' || ms === KEY_MISSING) return;
+      held.set(index, { holdId, until: ms === NO_EXPIRY ? Infinity : askedAt + ms });
     });
     return held;
   }
@@ -67,6 +71,11 @@ export class RedisHoldStore extends HoldStore {
     return Math.max(1, instantMs - this.clock.nowMs());
   }
 
+  /**
+   * Every key of one provider-day shares this hash tag. A claim's buffer slots on the adjacent dates
+   * carry theirs, so that claim spans tags: fine on the single Redis (or one primary) we support; a
+   * Redis Cluster would need the buffer checked apart (CROSSSLOT).
+   */
   private dayTag(day: HoldDay): string {
     return `${this.prefix}{p${day.providerId}:${day.date}}`;
   }

@@ -16,7 +16,7 @@ import { CacheBus, LocalCacheBus } from '../../src/cache/cache-bus';
 import { ClientsRepository } from '../../src/clients/clients.repository';
 import { ClientsService } from '../../src/clients/clients.service';
 import { Clock } from '../../src/common/clock';
-import { DomainEventMap, DomainEventName } from '../../src/common/domain-events';
+import { DomainEventMap, DomainEventName, DomainEvents } from '../../src/common/domain-events';
 import { DomainEventsModule } from '../../src/common/domain-events.module';
 import { holdsConfig, httpConfig, mailConfig, remindersConfig } from '../../src/config/namespaces';
 import { HoldStore } from '../../src/holds/hold-store';
@@ -51,6 +51,7 @@ export const HOLD_TTL_SECONDS = 900;
 const holdSettings: ConfigType<typeof holdsConfig> = {
   ttlSeconds: HOLD_TTL_SECONDS,
   reminderSeconds: 300,
+  maxPendingPerClient: 5,
   sweepIntervalMs: 5000,
   sweepBatchSize: 100,
   jwtSecret: 'service-specs-secret-that-is-long-enough',
@@ -146,6 +147,11 @@ export class ServiceHarness {
 
   get providers(): ProvidersService {
     return this.moduleRef.get(ProvidersService);
+  }
+
+  /** Emits as the app's modules do (listeners run before it resolves). */
+  get domainEvents(): DomainEvents {
+    return this.moduleRef.get(DomainEvents);
   }
 
   static async create(settings: HarnessSettings = {}): Promise<ServiceHarness> {

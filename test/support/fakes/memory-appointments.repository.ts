@@ -1,11 +1,14 @@
 import {
   AppointmentFilter,
   AppointmentsRepository,
+  BookedSlot as BookedSlotRow,
   BookingOutcome,
   NewAppointment,
+  PendingLimits,
   SlotToBook,
 } from '../../../src/appointments/appointments.repository';
 import { AppointmentEntity } from '../../../src/appointments/entities/appointment.entity';
+import { AppError } from '../../../src/common/app-error';
 import { Transaction } from '../../../src/database/database.service';
 import { copy, PublicSurface } from './public-surface';
 import { FAKE_TRANSACTION } from './recording-outbox';
@@ -28,11 +31,13 @@ export class InMemoryAppointmentsRepository implements PublicSurface<Appointment
   private readonly booked = new Map<string, BookedSlot>();
   private lastId = 0;
 
-  /** As in one transaction: when `also` fails, nothing is written. */
+  /** As in one transaction: when `also` fails, nothing is written. Counted and written in one turn, as under the client's lock. */
   async insertPending(
     appointment: NewAppointment,
     also: (tx: Transaction, inserted: AppointmentEntity) => Promise<void>,
+    limits?: PendingLimits,
   ): Promise<AppointmentEntity> {
+    if (limits) this.assertWithinLimits(appointment, limits);
     const row: AppointmentEntity = {
       ...copy(appointment),
       id: this.lastId + 1,
@@ -48,6 +53,19 @@ export class InMemoryAppointmentsRepository implements PublicSurface<Appointment
     return copy(row);
   }
 
+  private assertWithinLimits(appointment: NewAppointment, limits: PendingLimits): void {
+    const now = appointment.createdAt;
+    const mine = [...this.rows.values()].filter((row) => row.clientId === appointment.clientId);
+    const livePending = (row: AppointmentEntity) => row.status === 'pending' && row.expiresAt > now;
+    const pending = mine.filter(livePending).length;
+    const active = mine.filter(
+      (row) => row.providerId === appointment.providerId && (livePending(row) || (row.status === 'confirmed' && row.startAt > now)),
+    ).length;
+    if (pending >= limits.pendingAcrossProviders) throw new AppError('LIMIT_REACHED', 'pending holds');
+    if (limits.activeWithProvider !== null && active >= limits.activeWithProvider)
+      throw new AppError('LIMIT_REACHED', 'upcoming appointments');
+  }
+
   async findById(id: number): Promise<AppointmentEntity | null> {
     const row = this.rows.get(id);
     return row ? copy(row) : null;
@@ -55,6 +73,12 @@ export class InMemoryAppointmentsRepository implements PublicSurface<Appointment
 
   async bookedSlotIndexes(providerId: number, date: string): Promise<number[]> {
     return [...this.booked.values()].filter((slot) => slot.providerId === providerId && slot.date === date).map((slot) => slot.slotIndex);
+  }
+
+  async bookedSlots(providerId: number, dates: readonly string[]): Promise<BookedSlotRow[]> {
+    return [...this.booked.values()]
+      .filter((slot) => slot.providerId === providerId && dates.includes(slot.date))
+      .map(({ date, slotIndex, startsAt, appointmentId }) => ({ date, slotIndex, startsAt, appointmentId }));
   }
 
   async list(filter: AppointmentFilter): Promise<AppointmentEntity[]> {

@@ -1,4 +1,4 @@
-import { DEFAULT_BOOKING_RULES, ProviderEntity } from '../../../src/providers/entities/provider.entity';
+import { BookingRules, DEFAULT_BOOKING_RULES, ProviderEntity } from '../../../src/providers/entities/provider.entity';
 import { NewProvider, ProviderChanges, ProvidersRepository } from '../../../src/providers/providers.repository';
 import { copy, PublicSurface } from './public-surface';
 
@@ -41,6 +41,13 @@ export class InMemoryProvidersRepository implements PublicSurface<ProvidersRepos
     const previous = row.apiKeyHash;
     row.apiKeyHash = apiKeyHash;
     return { previous };
+  }
+
+  /** Test set-up: changes a provider's booking rules as its row would be changed. */
+  setRules(id: number, rules: Partial<BookingRules>): void {
+    const row = this.rows.get(id);
+    if (!row) throw new Error(`no provider ${id}`);
+    row.rules = { ...row.rules, ...rules };
   }
 
   async listAfter(afterId: number, limit: number): Promise<ProviderEntity[]> {
