@@ -3,7 +3,7 @@ import { Counter } from 'prom-client';
 import { CacheBus } from '../cache/cache-bus';
 import { LocalCache, Loaded } from '../cache/local-cache';
 import { Clock } from '../common/clock';
-import { OnDomainEvent } from '../common/domain-events';
+import { DomainEventMap, OnDomainEvent } from '../common/domain-events';
 import { HoldDay, HoldStore } from '../holds/hold-store';
 import { MetricsService } from '../metrics/metrics.service';
 import { OpenSlotsQuery, ScheduleView } from '../providers/dto/schedule.dto';
@@ -114,6 +114,13 @@ export class OpenSlotsService {
   @OnDomainEvent('appointment.expired')
   forgetDay(day: HoldDay): void {
     void this.days.invalidate(openDayKey(day.providerId, day.date));
+  }
+
+  /** A moved appointment changed two days (or one twice): the one it left and the one it took. */
+  @OnDomainEvent('appointment.rescheduled')
+  forgetBothDays(moved: DomainEventMap['appointment.rescheduled']): void {
+    this.forgetDay(moved);
+    if (moved.previousDate !== moved.date) this.forgetDay({ providerId: moved.providerId, date: moved.previousDate });
   }
 
   private async loadOpenDay(providerId: number, date: string): Promise<Loaded<OpenDay>> {
