@@ -129,6 +129,22 @@ describe(`${AppointmentsService.name} reschedule and cancel`, () => {
       ]);
     });
 
+    it('shows the move at once in the cached listings of both days', async () => {
+      const id = await booked(TEN_AM);
+      const listed = async (date: string) =>
+        (
+          JSON.parse((await harness.openSlots.listing({ provider_id: providerId, date })).toString()) as { slots: { index: number }[] }
+        ).slots.map((slot) => slot.index);
+      const [laterBefore, todayBefore] = [await listed(LATER_DATE), await listed(HARNESS_TODAY)];
+      expect(laterBefore).not.toContain(TEN_AM);
+      expect(todayBefore).toContain(ELEVEN_AM);
+
+      await sut.reschedule(id, { date: HARNESS_TODAY, requested_slot: ELEVEN_AM }, ADMIN);
+
+      expect(await listed(LATER_DATE)).toEqual([...laterBefore, TEN_AM, TEN_FIFTEEN].sort((a, b) => a - b));
+      expect(await listed(HARNESS_TODAY)).toEqual(todayBefore.filter((slot) => slot !== ELEVEN_AM && slot !== ELEVEN_AM + 1));
+    });
+
     it("mails the client the new time with an updated calendar file: the confirmation's UID, a higher SEQUENCE", async () => {
       const id = await booked(TEN_AM);
 
