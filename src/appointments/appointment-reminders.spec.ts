@@ -120,23 +120,26 @@ describe(AppointmentReminders.name, () => {
     it.each([
       { status: 'confirmed', confirm: true },
       { status: 'pending', confirm: false },
-    ])('a $status appointment loses its reminders and its hold reminder; its other mail stays', async ({ confirm }) => {
-      await setUp();
-      const clientId = await harness.addClient(PHONE);
-      const { appointmentId, token } = await harness.request(providerId, clientId, TEN_AM, LATER_DATE);
-      if (confirm) await harness.confirmations.confirm(token);
-      expect(reminders(appointmentId).length + holdReminders(appointmentId).length).toBeGreaterThan(0);
-      const other = await harness.book(providerId, clientId, ELEVEN_AM, LATER_DATE);
+    ])(
+      'a $status appointment loses its reminders and its hold reminder; its other mail stays, and its notice is added',
+      async ({ confirm }) => {
+        await setUp();
+        const clientId = await harness.addClient(PHONE);
+        const { appointmentId, token } = await harness.request(providerId, clientId, TEN_AM, LATER_DATE);
+        if (confirm) await harness.confirmations.confirm(token);
+        expect(reminders(appointmentId).length + holdReminders(appointmentId).length).toBeGreaterThan(0);
+        const other = await harness.book(providerId, clientId, ELEVEN_AM, LATER_DATE);
 
-      await harness.appointments.cancel(appointmentId, ADMIN);
+        await harness.appointments.cancel(appointmentId, ADMIN);
 
-      expect(reminders(appointmentId)).toEqual([]);
-      expect(holdReminders(appointmentId)).toEqual([]);
-      expect(harness.outbox.messages.filter((message) => message.appointmentId === appointmentId).map((message) => message.kind)).toEqual(
-        confirm ? ['validation', 'confirmation'] : ['validation'],
-      );
-      expect(reminders(other)).toHaveLength(4);
-    });
+        expect(reminders(appointmentId)).toEqual([]);
+        expect(holdReminders(appointmentId)).toEqual([]);
+        expect(harness.outbox.messages.filter((message) => message.appointmentId === appointmentId).map((message) => message.kind)).toEqual(
+          confirm ? ['validation', 'confirmation', 'cancellation'] : ['validation', 'cancellation'],
+        );
+        expect(reminders(other)).toHaveLength(4);
+      },
+    );
   });
 
   describe('replace (a reschedule)', () => {

@@ -36,6 +36,8 @@ export function toAppointmentView(appointment: AppointmentEntity, nowMs: number)
     ...(status === 'pending' || status === 'expired' ? { expires_at: iso(appointment.expiresAt) } : {}),
     ...(appointment.confirmedAt !== null ? { confirmed_at: iso(appointment.confirmedAt) } : {}),
     ...(appointment.cancelledAt !== null ? { cancelled_at: iso(appointment.cancelledAt) } : {}),
+    ...(appointment.rescheduledAt !== null ? { rescheduled_at: iso(appointment.rescheduledAt) } : {}),
+    ...(appointment.cancellationReason !== null ? { cancellation_reason: appointment.cancellationReason } : {}),
   };
 }
 

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentCaller, SendsMessages } from '../access/access.decorators';
 import { Caller } from '../access/caller';
 import { IdParamPipe } from '../common/id-param.pipe';
@@ -8,9 +8,11 @@ import { AppointmentsService } from './appointments.service';
 import {
   AppointmentList,
   AppointmentView,
+  CancelAppointmentDto,
   ListAppointmentsQuery,
   PendingAppointmentView,
   RequestAppointmentDto,
+  RescheduleAppointmentDto,
 } from './dto/appointment.dto';
 
 @ApiTags('appointments')
@@ -73,11 +75,52 @@ export class AppointmentsController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Cancel an appointment; its slots are open again at once',
-    description: 'Who: the administrator, its provider or its client.',
+    description:
+      'Who: the administrator, its provider or its client. The body is optional: a reason (1 to 500 ' +
+      'characters) is kept as cancellation_reason. The other party is told by email: the provider when ' +
+      'the client cancels, the client when its provider or the administrator does; a confirmed ' +
+      "appointment's notice carries a calendar file that takes it off the calendar (METHOD:CANCEL). " +
+      'Cancelling again answers the same and tells nobody twice.',
+  })
+  @ApiBody({ type: CancelAppointmentDto, required: false })
+  @ApiResponse({ status: 200, type: AppointmentView })
+  @ApiProblems('VALIDATION_FAILED', 'UNAUTHENTICATED', 'APPOINTMENT_NOT_FOUND', 'RATE_LIMITED', 'UNAVAILABLE')
+  @SendsMessages()
+  cancelAppointment(
+    @Param('id', IdParamPipe) id: number,
+    @Body() dto: CancelAppointmentDto,
+    @CurrentCaller() caller: Caller,
+  ): Promise<AppointmentView> {
+    return this.appointments.cancel(id, caller, dto.reason);
+  }
+
+  @Post('appointments/:id/reschedule')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Move a confirmed appointment to other slots, in one step',
+    description:
+      'Who: the administrator, its provider or its client. The new slots are taken under the same rules ' +
+      'as a request, before the old ones open again, so a refused move changes nothing. The appointment ' +
+      'stays confirmed, with its new times and rescheduled_at; its reminders follow the new time, and the ' +
+      'client is mailed an updated calendar file (the same UID, a higher SEQUENCE). Links mailed before ' +
+      'stay spent. duration_minutes left out keeps the appointment’s length.',
   })
   @ApiResponse({ status: 200, type: AppointmentView })
-  @ApiProblems('VALIDATION_FAILED', 'UNAUTHENTICATED', 'APPOINTMENT_NOT_FOUND', 'RATE_LIMITED')
-  cancelAppointment(@Param('id', IdParamPipe) id: number, @CurrentCaller() caller: Caller): Promise<AppointmentView> {
-    return this.appointments.cancel(id, caller);
+  @ApiProblems(
+    'VALIDATION_FAILED',
+    'UNAUTHENTICATED',
+    'APPOINTMENT_NOT_FOUND',
+    'SLOT_UNAVAILABLE',
+    'NOT_RESCHEDULABLE',
+    'RATE_LIMITED',
+    'UNAVAILABLE',
+  )
+  @SendsMessages()
+  rescheduleAppointment(
+    @Param('id', IdParamPipe) id: number,
+    @Body() dto: RescheduleAppointmentDto,
+    @CurrentCaller() caller: Caller,
+  ): Promise<AppointmentView> {
+    return this.appointments.reschedule(id, dto, caller);
   }
 }

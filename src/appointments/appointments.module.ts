@@ -11,6 +11,7 @@ import { HoldsModule } from '../holds/holds.module';
 import { MailModule } from '../mail/mail.module';
 import { MetricsModule } from '../metrics/metrics.module';
 import { ProvidersModule } from '../providers/providers.module';
+import { AppointmentCheckIns } from './appointment-check-ins';
 import { AppointmentsController } from './appointments.controller';
 import { AppointmentsRepository } from './appointments.repository';
 import { AppointmentsService } from './appointments.service';
@@ -51,6 +52,7 @@ import { SlotHolds } from './slot-holds';
   providers: [
     AppointmentsRepository,
     AppointmentsService,
+    AppointmentCheckIns,
     HoldTokenService,
     OpenSlotsService,
     SlotHolds,
@@ -59,6 +61,6 @@ import { SlotHolds } from './slot-holds';
     HoldExpiryService,
     HoldSweeper,
   ],
-  exports: [AppointmentsService],
+  exports: [AppointmentsService, AppointmentCheckIns],
 })
 export class AppointmentsModule {}

@@ -26,6 +26,32 @@ export interface BookedSlot {
   appointmentId: number;
 }
 
+/** Where a confirmed appointment moves to, decided on the row as it stood at `fromRevision`. */
+export interface AppointmentMove {
+  fromRevision: number;
+  date: string;
+  slotIndexes: string;
+  startTime: string;
+  endTime: string;
+  startAt: number;
+  endAt: number;
+  rescheduledAt: number;
+  slots: SlotToBook[];
+}
+
+/**
+ * `moved`: the row and its booked slots are the new ones; `changed`: the row was no longer confirmed at
+ * that revision (cancelled, or moved by another request); `slot-taken`: another appointment holds one of
+ * the new slots. Only `moved` changed anything.
+ */
+export type MoveOutcome = { outcome: 'moved'; appointment: AppointmentEntity } | { outcome: 'changed' | 'slot-taken' };
+
+/** What a cancellation records besides the status. */
+export interface Cancellation {
+  cancelledAt: number;
+  reason: string | null;
+}
+
 export interface AppointmentFilter {
   providerId?: number;
   clientId?: number;
@@ -172,14 +198,6 @@ export class AppointmentsRepository {
     return row ? toAppointment(row) : null;
   }
 
-  /** The slots of a provider's day that confirmed appointments took. */
-  async bookedSlotIndexes(providerId: number, date: string): Promise<number[]> {
-    const rows = await this.database.fetch(
-      this.db.selectFrom('booked_slots').select('slot_index').where('provider_id', '=', providerId).where('date', '=', date),
-    );
-    return rows.map((row) => row.slot_index);
-  }
-
   /**
    * The slots confirmed appointments took on these dates of a provider (a day, and the days a buffer
    * reaches): an index look-up by provider and date, whatever the history.
@@ -254,24 +272,87 @@ export class AppointmentsRepository {
   }
 
   /**
-   * Cancels a confirmed appointment, or a pending one whose hold has not lapsed by `cancelledAt`, and
-   * frees its booked slots; false when it is cancelled or expired already. What `also` writes
-   * (dropping its reminders) commits with the cancellation.
+   * Cancels a confirmed appointment, or a pending one whose hold has not lapsed by `cancelledAt`, raises
+   * its revision and frees its booked slots; null when it is cancelled or expired already. What `also`
+   * writes (dropping its reminders, the notice to the other party) commits with the cancellation.
    */
-  cancel(id: number, cancelledAt: number, also: (tx: Transaction) => Promise<void>): Promise<boolean> {
+  cancel(
+    id: number,
+    cancellation: Cancellation,
+    also: (tx: Transaction, cancelled: AppointmentEntity) => Promise<void>,
+  ): Promise<AppointmentEntity | null> {
+    const { cancelledAt, reason } = cancellation;
     return this.database.transaction(async (tx) => {
       const trx = tx.tables<'appointments' | 'booked_slots'>();
-      const updated = await trx
+      const row = await trx
         .updateTable('appointments')
-        .set({ status: 'cancelled', cancelled_at: cancelledAt })
+        .set((eb) => ({ status: 'cancelled', cancelled_at: cancelledAt, cancellation_reason: reason, revision: eb('revision', '+', 1) }))
         .where('id', '=', id)
         .where((eb) => eb.or([eb('status', '=', 'confirmed'), eb.and([eb('status', '=', 'pending'), eb('expires_at', '>', cancelledAt)])]))
+        .returningAll()
         .executeTakeFirst();
-      if (updated.numUpdatedRows === 0n) return false;
+      if (!row) return null;
       await trx.deleteFrom('booked_slots').where('appointment_id', '=', id).execute();
-      await also(tx);
-      return true;
+      const cancelled = toAppointment(row);
+      await also(tx, cancelled);
+      return cancelled;
     });
+  }
+
+  /**
+   * Moves a confirmed appointment in one transaction: the row changes only if it is still confirmed
+   * at `move.fromRevision` (compare-and-set; the revision goes up by one), its booked slots are
+   * deleted and the new ones inserted under the (provider, slot start) key, which refuses a slot
+   * another appointment has booked. What `also` writes (reminders, the client's mail) commits with the
+   * move; if it throws, nothing is changed.
+   */
+  async reschedule(
+    id: number,
+    move: AppointmentMove,
+    also: (tx: Transaction, moved: AppointmentEntity) => Promise<void>,
+  ): Promise<MoveOutcome> {
+    try {
+      return await this.database.transaction(async (tx): Promise<MoveOutcome> => {
+        const trx = tx.tables<'appointments' | 'booked_slots'>();
+        const row = await trx
+          .updateTable('appointments')
+          .set({
+            date: move.date,
+            slot_indexes: move.slotIndexes,
+            start_time: move.startTime,
+            end_time: move.endTime,
+            start_at: move.startAt,
+            end_at: move.endAt,
+            rescheduled_at: move.rescheduledAt,
+            revision: move.fromRevision + 1,
+          })
+          .where('id', '=', id)
+          .where('status', '=', 'confirmed')
+          .where('revision', '=', move.fromRevision)
+          .returningAll()
+          .executeTakeFirst();
+        if (!row) return { outcome: 'changed' };
+        const moved = toAppointment(row);
+        await trx.deleteFrom('booked_slots').where('appointment_id', '=', id).execute();
+        await trx
+          .insertInto('booked_slots')
+          .values(
+            move.slots.map((slot) => ({
+              provider_id: moved.providerId,
+              starts_at: slot.startsAt,
+              date: moved.date,
+              slot_index: slot.slotIndex,
+              appointment_id: id,
+            })),
+          )
+          .execute();
+        await also(tx, moved);
+        return { outcome: 'moved', appointment: moved };
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) return { outcome: 'slot-taken' };
+      throw error;
+    }
   }
 
   /**

@@ -11,25 +11,38 @@ import { Outbox } from '../delivery/outbox.service';
 import { Hold } from '../holds/hold-store';
 import { MailService } from '../mail/mail.service';
 import { MetricsService } from '../metrics/metrics.service';
-import { BookingRules } from '../providers/entities/provider.entity';
+import { BookingRules, ProviderEntity } from '../providers/entities/provider.entity';
+import { ProvidersService } from '../providers/providers.service';
+import { ClientEntity } from '../clients/entities/client.entity';
+import { NewMessage } from '../delivery/outbox-message';
+import { AppointmentMailFacts } from '../mail/mail.service';
 import { SlotRef } from '../scheduling/availability';
 import { endWallTime, indexToWallTime, localDateTime, SLOT_MINUTES } from '../scheduling/slots';
+import { appointmentCalendar } from './appointment-calendar';
+import { AppointmentCheckIns } from './appointment-check-ins';
 import { appointmentFacts } from './appointment-facts';
 import { AppointmentReminders } from './appointment-reminders';
 import { holdOf } from './appointment-hold';
-import { effectiveStatus, toAppointmentView, toPendingView } from './appointment-view';
-import { AppointmentsRepository, NewAppointment, PendingLimits } from './appointments.repository';
+import { effectiveStatus, slotIndexesOf, toAppointmentView, toPendingView } from './appointment-view';
+import { AppointmentMove, AppointmentsRepository, NewAppointment, PendingLimits } from './appointments.repository';
 import {
   AppointmentList,
   AppointmentView,
   ListAppointmentsQuery,
   PendingAppointmentView,
   RequestAppointmentDto,
+  RescheduleAppointmentDto,
 } from './dto/appointment.dto';
 import { AppointmentEntity } from './entities/appointment.entity';
 import { HoldTokenService } from './hold-token.service';
 import { SlotHolds } from './slot-holds';
 import { OpenSlotsService } from './open-slots.service';
+
+/**
+ * How long the slots a reschedule claims stay held in the hold store: long enough for its transaction
+ * to commit, after which the booked slots keep them; a crash in between frees them by this time.
+ */
+const MOVE_PIN_MS = 60_000;
 
 @Injectable()
 export class AppointmentsService {
@@ -39,6 +52,8 @@ export class AppointmentsService {
     private readonly appointments: AppointmentsRepository,
     private readonly openSlots: OpenSlotsService,
     private readonly clients: ClientsService,
+    private readonly providers: ProvidersService,
+    private readonly checkIns: AppointmentCheckIns,
     private readonly holds: SlotHolds,
     private readonly tokens: HoldTokenService,
     private readonly mail: MailService,
@@ -164,24 +179,118 @@ export class AppointmentsService {
 
   /**
    * Cancels a pending or confirmed appointment; the slots are open again at once, and its reminders
-   * not sent yet are dropped with it. Cancelling twice answers the same; a hold that lapsed stays
+   * not sent yet are dropped with it. The other party is told in the same transaction: the provider
+   * when its client cancels, else the client; a confirmed appointment's notice takes it off the
+   * calendar. Cancelling twice answers the same and tells nobody twice; a hold that lapsed stays
    * expired (there is nothing left to cancel).
    */
-  async cancel(id: number, caller: Caller): Promise<AppointmentView> {
+  async cancel(id: number, caller: Caller, reason?: string): Promise<AppointmentView> {
     const appointment = await this.findFor(id, caller);
     const cancelledAt = this.clock.nowMs();
-    const previousStatus = effectiveStatus(appointment, cancelledAt);
-    if (
-      (previousStatus === 'pending' || previousStatus === 'confirmed') &&
-      (await this.appointments.cancel(id, cancelledAt, (tx) => this.reminders.drop(tx, id)))
-    ) {
-      await this.holds.release(holdOf(appointment)).catch((error: unknown) => {
-        // The cancellation is committed; the hold lapses by itself at its expiry.
-        this.logger.warn(`Hold of appointment ${id} not released: ${String(error)}`);
+    const status = effectiveStatus(appointment, cancelledAt);
+    if (status === 'pending' || status === 'confirmed') {
+      // Read before the transaction: on SQLite it has the only connection.
+      const [provider, client] = await Promise.all([this.providers.get(appointment.providerId), this.clients.get(appointment.clientId)]);
+      const cancellation = { cancelledAt, reason: reason ?? null };
+      const cancelled = await this.appointments.cancel(id, cancellation, async (tx, row) => {
+        await this.reminders.drop(tx, id);
+        await this.outbox.add(tx, this.cancellationNotice(row, caller, { provider, client }));
       });
-      await this.events.emit('appointment.cancelled', { ...appointmentFacts(appointment), cancelledAt, previousStatus });
+      if (cancelled) {
+        await this.holds.release(holdOf(cancelled)).catch((error: unknown) => {
+          // The cancellation is committed; the hold lapses by itself at its expiry.
+          this.logger.warn(`Hold of appointment ${id} not released: ${String(error)}`);
+        });
+        await this.events.emit('appointment.cancelled', {
+          ...appointmentFacts(cancelled),
+          cancelledAt,
+          previousStatus: wasConfirmed(cancelled) ? 'confirmed' : 'pending',
+          cancellationReason: cancelled.cancellationReason,
+        });
+      }
     }
     return toAppointmentView(await this.find(id), this.clock.nowMs());
+  }
+
+  /**
+   * Moves a confirmed appointment to other slots in one atomic step. The new slots are claimed in the
+   * hold store under the appointment's own hold id before anything else, so a reschedule racing
+   * requests or other reschedules for them wins or loses there; then one transaction moves the row if
+   * it is still confirmed at the revision read (raising it), swaps its booked slots (the unique key has
+   * the last word), plans its reminders again for the new time and writes the client's mail with the
+   * updated calendar file. Only once that commits are the old slots let go, so the client is never
+   * left with neither; a failed move releases only what it claimed, and changes nothing.
+   */
+  async reschedule(id: number, dto: RescheduleAppointmentDto, caller: Caller): Promise<AppointmentView> {
+    const appointment = await this.findFor(id, caller);
+    const now = this.clock.nowMs();
+    assertReschedulable(appointment, now);
+    const slotCount = (dto.duration_minutes ?? slotIndexesOf(appointment).length * SLOT_MINUTES) / SLOT_MINUTES;
+    const [checkInLookup, takeableLookup, clientLookup] = await Promise.allSettled([
+      this.checkIns.hasCheckedIn(id),
+      this.openSlots.takeableSlots({
+        providerId: appointment.providerId,
+        date: dto.date,
+        startIndex: dto.requested_slot,
+        slotCount,
+        exceptAppointment: { id, holdId: appointment.holdId },
+      }),
+      this.clients.get(appointment.clientId),
+    ]);
+    // In the contract's order: what the appointment is, then where it would go.
+    if (checkInLookup.status === 'rejected') throw checkInLookup.reason;
+    if (checkInLookup.value) throw notReschedulable(id, 'it has checked in to the queue');
+    if (takeableLookup.status === 'rejected') throw takeableLookup.reason;
+    if (clientLookup.status === 'rejected') throw clientLookup.reason;
+    const [{ day, slots, mustBeFree }, client] = [takeableLookup.value, clientLookup.value];
+
+    const previous = holdOf(appointment);
+    const target: Hold = { ...previous, date: dto.date, slotIndexes: slots.map((slot) => slot.index), expiresAt: now + MOVE_PIN_MS };
+    // Slots the appointment has booked are its own already; only the others are claimed (and, on failure, released).
+    const claimed = slotsBeyond(target, previous);
+    // Buffer slots are checked only with a claim: slots the appointment keeps need no new room around them.
+    if (claimed.slotIndexes.length > 0) {
+      if (!(await this.claimOrForget(claimed, mustBeFree))) throw slotUnavailable();
+      this.metrics.holdClaimed();
+    }
+
+    const endMs = slots[slots.length - 1].endMs;
+    const move: AppointmentMove = {
+      fromRevision: appointment.revision,
+      date: dto.date,
+      slotIndexes: target.slotIndexes.join(','),
+      startTime: indexToWallTime(slots[0].index),
+      endTime: endWallTime(endMs, day.date, day.timeZone),
+      startAt: slots[0].startMs,
+      endAt: endMs,
+      rescheduledAt: now,
+      slots: slots.map((slot) => ({ slotIndex: slot.index, startsAt: slot.startMs })),
+    };
+    const people = { provider: day.provider, client };
+    let moved: AppointmentEntity;
+    try {
+      const result = await this.appointments.reschedule(id, move, async (tx, row) => {
+        // Asked again inside the move: a check-in that committed since the first look undoes it.
+        if (await this.checkIns.hasCheckedIn(id, tx)) throw notReschedulable(id, 'it has checked in to the queue');
+        await this.outbox.add(tx, this.rescheduleNotice(row, appointment, people));
+        await this.reminders.replace(tx, row, people);
+      });
+      if (result.outcome !== 'moved') throw result.outcome === 'slot-taken' ? slotUnavailable() : await this.whyNotMoved(id);
+      moved = result.appointment;
+    } catch (error) {
+      await this.releaseQuietly(claimed, 'a failed reschedule');
+      throw error;
+    }
+    await this.releaseQuietly(slotsBeyond(previous, target), 'a reschedule');
+    await this.events.emit('appointment.rescheduled', {
+      ...appointmentFacts(moved),
+      previousDate: appointment.date,
+      previousStartAt: appointment.startAt,
+      previousEndAt: appointment.endAt,
+      rescheduledAt: now,
+      revision: moved.revision,
+    });
+    return toAppointmentView(moved, this.clock.nowMs());
   }
 
   async find(id: number): Promise<AppointmentEntity> {
@@ -216,6 +325,103 @@ export class AppointmentsService {
       throw error;
     }
   }
+
+  /** Releases what `hold` still owns, if anything; a release that fails leaves the slots to lapse with the hold. */
+  private async releaseQuietly(hold: Hold, after: string): Promise<void> {
+    if (hold.slotIndexes.length === 0) return;
+    await this.holds.release(hold).catch((error: unknown) => {
+      this.logger.warn(`Slots of hold ${hold.holdId} not released after ${after}: ${String(error)}; they lapse at the hold's expiry`);
+    });
+  }
+
+  /** After a move found the row changed under it: cancelled (or another state), or moved by someone else. */
+  private async whyNotMoved(id: number): Promise<AppError> {
+    const fresh = await this.find(id);
+    if (fresh.status !== 'confirmed') return notReschedulable(id, `it is ${fresh.status}, not confirmed`);
+    return notReschedulable(id, 'another change to it committed meanwhile; read it again and retry');
+  }
+
+  /** The client's mail for a move: the new time, the old one, and the calendar file at the new revision. */
+  private rescheduleNotice(moved: AppointmentEntity, previous: AppointmentEntity, people: AppointmentPeople): NewMessage {
+    const { provider, client } = people;
+    return {
+      channel: 'email',
+      kind: 'reschedule',
+      appointmentId: moved.id,
+      providerId: moved.providerId,
+      payload: this.mail.rescheduleMail({
+        ...mailFactsOf(moved, people),
+        to: client.email,
+        previousDate: previous.date,
+        previousStartTime: previous.startTime,
+        previousEndTime: previous.endTime,
+        ics: appointmentCalendar(moved, { provider, client }, this.clock.nowMs()),
+      }),
+    };
+  }
+
+  /**
+   * The cancellation as the party that did not cancel reads it: the provider when its client
+   * cancelled, the client when the provider or the administrator did. A confirmed appointment's
+   * carries the calendar file that removes it (the same UID, the new revision).
+   */
+  private cancellationNotice(cancelled: AppointmentEntity, caller: Caller, people: AppointmentPeople): NewMessage {
+    const { provider, client } = people;
+    const recipient = caller.role === 'client' ? 'provider' : 'client';
+    return {
+      channel: 'email',
+      kind: 'cancellation',
+      appointmentId: cancelled.id,
+      providerId: cancelled.providerId,
+      payload: this.mail.cancellationMail({
+        ...mailFactsOf(cancelled, people),
+        to: recipient === 'provider' ? provider.email : client.email,
+        recipient,
+        reason: cancelled.cancellationReason,
+        ...(wasConfirmed(cancelled) ? { ics: appointmentCalendar(cancelled, { provider, client }, this.clock.nowMs(), 'CANCEL') } : {}),
+      }),
+    };
+  }
+}
+
+/** Who an appointment's mails name and go to. */
+interface AppointmentPeople {
+  provider: ProviderEntity;
+  client: ClientEntity;
+}
+
+function mailFactsOf(appointment: AppointmentEntity, { provider, client }: AppointmentPeople): Omit<AppointmentMailFacts, 'to'> {
+  return {
+    clientName: client.name,
+    providerName: provider.name,
+    appointmentId: appointment.id,
+    date: appointment.date,
+    startTime: appointment.startTime,
+    endTime: appointment.endTime,
+    timeZone: provider.timeZone,
+  };
+}
+
+/** A cancelled row was confirmed before if it was ever confirmed: its status is gone, its confirmation time stays. */
+function wasConfirmed(appointment: AppointmentEntity): boolean {
+  return appointment.confirmedAt !== null;
+}
+
+/** Only a confirmed appointment that has not started moves; whether it checked in is the queue's to say. */
+function assertReschedulable(appointment: AppointmentEntity, now: number): void {
+  const status = effectiveStatus(appointment, now);
+  if (status !== 'confirmed') throw notReschedulable(appointment.id, `it is ${status}, not confirmed`);
+  if (appointment.startAt <= now) throw notReschedulable(appointment.id, 'it has already started');
+}
+
+/** `hold` without the slots `other` has on the same date: what one holds that the other does not. */
+function slotsBeyond(hold: Hold, other: Hold): Hold {
+  const others = new Set(other.date === hold.date ? other.slotIndexes : []);
+  return { ...hold, slotIndexes: hold.slotIndexes.filter((index) => !others.has(index)) };
+}
+
+function notReschedulable(id: number, why: string): AppError {
+  return new AppError('NOT_RESCHEDULABLE', `Appointment ${id} cannot be rescheduled: ${why}`);
 }
 
 function appointmentNotFound(id: number): AppError {

@@ -4,13 +4,13 @@ import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { DomainEvents } from '../common/domain-events';
 import { Hold } from '../holds/hold-store';
-import { buildIcs } from '../mail/ics';
 import { NewMessage } from '../delivery/outbox-message';
 import { Outbox } from '../delivery/outbox.service';
 import { MailService } from '../mail/mail.service';
 import { ProvidersService } from '../providers/providers.service';
 import { bufferSlots } from '../scheduling/availability';
 import { daySlots, parseDate } from '../scheduling/slots';
+import { appointmentCalendar } from './appointment-calendar';
 import { appointmentFacts } from './appointment-facts';
 import { AppointmentReminders } from './appointment-reminders';
 import { HoldExpiryService } from './hold-expiry.service';
@@ -175,16 +175,7 @@ export class ConfirmationService {
       startTime: appointment.startTime,
       endTime: appointment.endTime,
       timeZone: provider.timeZone,
-      ics: buildIcs({
-        uid: `appointment-${appointment.id}@scheduler`,
-        startMs: appointment.startAt,
-        endMs: appointment.endAt,
-        stampMs: appointment.confirmedAt ?? this.clock.nowMs(),
-        summary: `Appointment with ${provider.name}`,
-        description: `Appointment ${appointment.id} with ${provider.name}, ${appointment.date} ${appointment.startTime}–${appointment.endTime} (${provider.timeZone})`,
-        organizerEmail: provider.email,
-        attendeeEmail: client.email,
-      }),
+      ics: appointmentCalendar(appointment, { provider, client }, appointment.confirmedAt ?? this.clock.nowMs()),
     });
     return { channel: 'email', kind: 'confirmation', appointmentId: appointment.id, providerId: appointment.providerId, payload: mail };
   }

@@ -4,7 +4,7 @@ import { CacheBus } from '../cache/cache-bus';
 import { LocalCache, Loaded } from '../cache/local-cache';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
-import { OnDomainEvent } from '../common/domain-events';
+import { DomainEventMap, OnDomainEvent } from '../common/domain-events';
 import { HoldDay, HoldStore, SlotHolder } from '../holds/hold-store';
 import { MetricsService } from '../metrics/metrics.service';
 import { OpenSlotsQuery, ScheduleView } from '../providers/dto/schedule.dto';
@@ -133,23 +133,6 @@ export class OpenSlotsService {
     return { day: { ...day, bookable: openSlots(facts).open }, slots: verdict.slots, mustBeFree: verdict.mustBeFree };
   }
 
-  /**
-   * The provider's day with the slots no confirmed appointment has taken (hours less started and booked
-   * slots), read fresh. Superseded by takeableSlots, which applies every rule; kept while callers move.
-   */
-  async bookableDay(providerId: number, date: string): Promise<BookableDay> {
-    const [day, booked] = await Promise.all([
-      this.schedule.providerDay(providerId, date),
-      this.appointments.bookedSlotIndexes(providerId, date),
-    ]);
-    const taken = new Set(booked);
-    const now = this.clock.nowMs();
-    const bookable = new Set(
-      day.slots.filter((slot) => day.hours.has(slot.index) && slot.startMs > now && !taken.has(slot.index)).map((slot) => slot.index),
-    );
-    return { ...day, bookable };
-  }
-
   /** The listing as its JSON answer, made once per cached version of the day and duration asked. */
   async listing(query: OpenSlotsQuery): Promise<Buffer> {
     const slotCount = (query.duration_minutes ?? SLOT_MINUTES) / SLOT_MINUTES;
@@ -192,6 +175,13 @@ export class OpenSlotsService {
   @OnDomainEvent('schedule.hours_changed')
   forgetProvider({ providerId }: { providerId: number }): void {
     void this.days.invalidatePrefix(providerDaysPrefix(providerId));
+  }
+
+  /** A moved appointment changed two days (or one twice): the one it left and the one it took. */
+  @OnDomainEvent('appointment.rescheduled')
+  forgetBothDays(moved: DomainEventMap['appointment.rescheduled']): void {
+    this.forgetDay(moved);
+    if (moved.previousDate !== moved.date) this.forgetDay({ providerId: moved.providerId, date: moved.previousDate });
   }
 
   private async loadOpenDay(providerId: number, date: string): Promise<Loaded<OpenDay>> {

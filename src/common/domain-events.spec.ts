@@ -15,6 +15,7 @@ const cancelled: DomainEventMap['appointment.cancelled'] = {
   endAt: Date.UTC(2030, 0, 2, 9, 15),
   cancelledAt: Date.UTC(2030, 0, 1),
   previousStatus: 'confirmed',
+  cancellationReason: null,
 };
 
 /** Listens the way a feature module does; its second listener fails on purpose. */

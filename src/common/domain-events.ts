@@ -46,7 +46,24 @@ export interface DomainEventMap {
   /** The held slots were booked. */
   'appointment.confirmed': AppointmentFacts & { confirmedAt: number };
   /** A pending or confirmed appointment was cancelled; its slots are open again. */
-  'appointment.cancelled': AppointmentFacts & { cancelledAt: number; previousStatus: 'pending' | 'confirmed' };
+  'appointment.cancelled': AppointmentFacts & {
+    cancelledAt: number;
+    previousStatus: 'pending' | 'confirmed';
+    /** The reason the canceller gave, if any. */
+    cancellationReason: string | null;
+  };
+  /**
+   * A confirmed appointment moved: the facts are its new time (it stays confirmed); its slots of
+   * `previousDate` that the new time does not cover are open again.
+   */
+  'appointment.rescheduled': AppointmentFacts & {
+    previousDate: string;
+    previousStartAt: number;
+    previousEndAt: number;
+    rescheduledAt: number;
+    /** The appointment's version after the move: the SEQUENCE of its calendar file. */
+    revision: number;
+  };
   /**
    * A pending appointment's hold lapsed and it was marked `expired`: by the sweeper (every few seconds,
    * in every process) or by its link pressed too late, whichever came first. Told once per

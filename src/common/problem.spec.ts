@@ -31,6 +31,7 @@ const CONTRACT: [ErrorCode, number][] = [
   ['CHECK_IN_REFUSED', 409],
   ['QUEUE_EMPTY', 409],
   ['ENTRY_CLOSED', 409],
+  ['NOT_RESCHEDULABLE', 409],
   // Not in the contract's table, where no 409 fits: retrying a delivery that is queued or sent.
   ['NOT_RETRYABLE', 409],
   ['LIMIT_REACHED', 409],

@@ -1,4 +1,4 @@
-import { isName, isPlainEmailAddress, MAX_ID, parseIdText } from './validators';
+import { isName, isPlainEmailAddress, isReason, MAX_ID, parseIdText } from './validators';
 
 describe(isPlainEmailAddress.name, () => {
   it.each([
@@ -119,6 +119,38 @@ describe(isName.name, () => {
     ['a right-to-left override that shows "exe.pdf"', 'invoice\u202efdp.exe'],
   ])('refuses %s: %j', (_name, name) => {
     expect(isName(name)).toBe(false);
+  });
+});
+
+describe(isReason.name, () => {
+  it.each([
+    ['one character', 'x'],
+    ['a sentence', 'The clinic is closed that day, sorry.'],
+    ['accents and scripts', 'Zoë est malade — 李小龍 محمد'],
+    ['lines from a text area (CR LF)', 'I am ill.\r\nSee you next week.'],
+    ['lines (LF) and a tab', 'Reasons:\n\t- ill\n\t- away'],
+    ['500 characters', 'r'.repeat(500)],
+    ['500 characters outside the Basic Multilingual Plane', '😀'.repeat(500)],
+  ])('accepts %s', (_name, reason) => {
+    expect(isReason(reason)).toBe(true);
+  });
+
+  it.each([
+    ['empty', ''],
+    ['501 characters', 'r'.repeat(501)],
+    ['501 characters outside the Basic Multilingual Plane', '😀'.repeat(501)],
+    ['spaces and line breaks only', ' \r\n\t '],
+    ['zero-width spaces only', '\u200b\u200b'],
+    ['a NUL', 'ill\u0000'],
+    ['an escape character', 'ill\u001b[31m'],
+    ['DEL', 'ill\u007f'],
+    ['a C1 control', 'ill\u0085'],
+    ['a form feed', 'ill\u000c'],
+    ['a lone surrogate', 'ill\ud800'],
+    ['a right-to-left override', 'ill\u202eli'],
+    ['a line separator', 'ill\u2028again'],
+  ])('refuses %s', (_name, reason) => {
+    expect(isReason(reason)).toBe(false);
   });
 });
 

@@ -7,6 +7,7 @@ export const E164_PATTERN = /^\+[1-9]\d{1,14}$/;
 export const MAX_ID = 2_147_483_647;
 export const MAX_NAME_LENGTH = 200;
 export const MAX_EMAIL_LENGTH = 254;
+export const MAX_REASON_LENGTH = 500;
 
 /** A positive id as text: plain digits, no sign, no leading zero, at most 10 of them. */
 const ID_TEXT = /^[1-9]\d{0,9}$/;
@@ -44,6 +45,18 @@ export function isName(value: string): boolean {
   if (value.length < 1 || value.length > 2 * MAX_NAME_LENGTH || codePointCount(value) > MAX_NAME_LENGTH) return false;
   if (/[\p{Cc}\p{Cs}\p{Bidi_Control}\p{Zl}\p{Zp}]/u.test(value)) return false;
   // U+2800 (the blank Braille pattern) is a symbol that shows nothing.
+  return /(?![\p{Default_Ignorable_Code_Point}\u2800])[\p{L}\p{N}\p{P}\p{S}]/u.test(value);
+}
+
+/**
+ * What a reason (a cancellation's) accepts: 1 to 500 characters (code points), at least one visible,
+ * as a name; unlike a name it may run over several lines (a form's text area sends CR LF) and hold tabs,
+ * but no other control character, bidirectional control or lone surrogate.
+ */
+export function isReason(value: string): boolean {
+  if (value.length < 1 || value.length > 2 * MAX_REASON_LENGTH || codePointCount(value) > MAX_REASON_LENGTH) return false;
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  if (/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\p{Cs}\p{Bidi_Control}\p{Zl}\p{Zp}]/u.test(value)) return false;
   return /(?![\p{Default_Ignorable_Code_Point}\u2800])[\p{L}\p{N}\p{P}\p{S}]/u.test(value);
 }
 
@@ -126,6 +139,20 @@ export function IsName(options?: ValidationOptions): PropertyDecorator {
         validate: (value) => typeof value === 'string' && isName(value),
         defaultMessage: (args) =>
           `${args?.property} must be 1 to ${MAX_NAME_LENGTH} characters, with at least one visible character and no control characters`,
+      },
+    },
+    options,
+  );
+}
+
+export function IsReason(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isReason',
+      validator: {
+        validate: (value) => typeof value === 'string' && isReason(value),
+        defaultMessage: (args) =>
+          `${args?.property} must be 1 to ${MAX_REASON_LENGTH} characters, with at least one visible character and no control characters but line breaks and tabs`,
       },
     },
     options,

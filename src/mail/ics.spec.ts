@@ -50,6 +50,7 @@ describe(buildIcs.name, () => {
       'METHOD:REQUEST',
       'BEGIN:VEVENT',
       'UID:appointment-42@scheduler',
+      'SEQUENCE:0',
       'DTSTAMP:20260720T090507Z',
       'DTSTART:20260728T143000Z',
       'DTEND:20260728T150000Z',
@@ -65,6 +66,7 @@ describe(buildIcs.name, () => {
 
   it.each([
     ['UID', 'appointment-42@scheduler'],
+    ['SEQUENCE', '0'],
     ['DTSTAMP', '20260720T090507Z'],
     ['DTSTART', '20260728T143000Z'],
     ['DTEND', '20260728T150000Z'],
@@ -97,6 +99,39 @@ describe(buildIcs.name, () => {
     const ics = sut({ ...EVENT, ...change });
     for (const name of present) expect(property(ics, name)).toBeDefined();
     for (const name of absent) expect(property(ics, name)).toBeUndefined();
+  });
+
+  describe('versions: SEQUENCE and METHOD', () => {
+    it.each([
+      { change: {}, method: 'REQUEST', sequence: '0', status: 'CONFIRMED' },
+      { change: { sequence: 0 }, method: 'REQUEST', sequence: '0', status: 'CONFIRMED' },
+      { change: { sequence: 1 }, method: 'REQUEST', sequence: '1', status: 'CONFIRMED' },
+      { change: { sequence: 7, method: 'REQUEST' as const }, method: 'REQUEST', sequence: '7', status: 'CONFIRMED' },
+      { change: { sequence: 2, method: 'CANCEL' as const }, method: 'CANCEL', sequence: '2', status: 'CANCELLED' },
+      { change: { method: 'CANCEL' as const }, method: 'CANCEL', sequence: '0', status: 'CANCELLED' },
+      { change: { sequence: 2_147_483_647 }, method: 'REQUEST', sequence: '2147483647', status: 'CONFIRMED' },
+    ])('$change → METHOD:$method, SEQUENCE:$sequence, STATUS:$status', ({ change, method, sequence, status }) => {
+      const ics = sut({ ...EVENT, ...change });
+      expect(property(ics, 'METHOD')).toBe(method);
+      expect(property(ics, 'SEQUENCE')).toBe(sequence);
+      expect(property(ics, 'STATUS')).toBe(status);
+    });
+
+    it('a cancellation is the same event (UID, times, people), only its method, version and status change', () => {
+      const differing = new Set(['METHOD', 'SEQUENCE', 'STATUS']);
+      const request = contentLines(sut({ ...EVENT, sequence: 1 }));
+      const cancel = contentLines(sut({ ...EVENT, sequence: 2, method: 'CANCEL' }));
+      const name = (line: string) => /^[A-Z-]+/.exec(line)![0];
+      expect(cancel.map(name)).toEqual(request.map(name));
+      expect(cancel.filter((line) => !differing.has(name(line)))).toEqual(request.filter((line) => !differing.has(name(line))));
+    });
+
+    it.each([-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53])(
+      'refuses the SEQUENCE %p: no file with a version no calendar can order',
+      (sequence) => {
+        expect(() => sut({ ...EVENT, sequence })).toThrow(RangeError);
+      },
+    );
   });
 
   describe('hostile values', () => {

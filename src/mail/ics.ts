@@ -1,6 +1,20 @@
+/**
+ * What a calendar file asks of the calendar that reads it (RFC 5546): add or update the event, or
+ * take it off.
+ */
+export type CalendarMethod = 'REQUEST' | 'CANCEL';
+
 /** A one-event iCalendar (RFC 5545) file, as mail clients expect for "add to calendar". */
 export interface CalendarEvent {
+  /** The same for every version of one appointment, so a calendar updates the event rather than adding one. */
   uid: string;
+  /**
+   * The event's version, 0 for the first: a calendar applies a file only if its SEQUENCE is not lower
+   * than the one it holds, so each change (a reschedule, a cancellation) raises it. Default 0.
+   */
+  sequence?: number;
+  /** Default REQUEST; CANCEL takes the event off the calendar (its STATUS reads CANCELLED). */
+  method?: CalendarMethod;
   startMs: number;
   endMs: number;
   stampMs: number;
@@ -74,14 +88,18 @@ export function foldIcsLine(line: string): string {
 
 /** Every value is escaped for its type and every line folded: nothing in an event can add a line. */
 export function buildIcs(event: CalendarEvent): string {
+  const sequence = event.sequence ?? 0;
+  if (!Number.isSafeInteger(sequence) || sequence < 0) throw new RangeError(`SEQUENCE must be a whole number from 0, not ${sequence}`);
+  const method = event.method ?? 'REQUEST';
   const lines = [
     'BEGIN:VCALENDAR',
     'VERSION:2.0',
     'PRODID:-//Scheduler//Appointments//EN',
     'CALSCALE:GREGORIAN',
-    'METHOD:REQUEST',
+    `METHOD:${method}`,
     'BEGIN:VEVENT',
     `UID:${escapeIcsText(event.uid)}`,
+    `SEQUENCE:${sequence}`,
     `DTSTAMP:${icsInstant(event.stampMs)}`,
     `DTSTART:${icsInstant(event.startMs)}`,
     `DTEND:${icsInstant(event.endMs)}`,
@@ -89,7 +107,7 @@ export function buildIcs(event: CalendarEvent): string {
     `DESCRIPTION:${escapeIcsText(event.description)}`,
     ...(event.organizerEmail ? [`ORGANIZER:${icsMailto(event.organizerEmail)}`] : []),
     ...(event.attendeeEmail ? [`ATTENDEE;ROLE=REQ-PARTICIPANT;RSVP=FALSE:${icsMailto(event.attendeeEmail)}`] : []),
-    'STATUS:CONFIRMED',
+    `STATUS:${method === 'CANCEL' ? 'CANCELLED' : 'CONFIRMED'}`,
     'END:VEVENT',
     'END:VCALENDAR',
   ];

@@ -13,6 +13,7 @@ import { isPlainEmailAddress } from '../common/validators';
 import { withTimeout } from '../common/timeout';
 import { DeliveryError, EmailPayload } from '../delivery/outbox-message';
 import { mailConfig } from '../config/namespaces';
+import { CalendarMethod } from './ics';
 
 export interface AppointmentMailFacts {
   to: string;
@@ -37,6 +38,26 @@ export interface ConfirmationMail extends AppointmentMailFacts {
 /** A confirmed appointment's reminder, `leadMinutes` before it starts. */
 export interface ReminderMail extends AppointmentMailFacts {
   leadMinutes: number;
+}
+
+/** A confirmed appointment moved to another time: the client's mail, with the updated calendar file. */
+export interface RescheduleMail extends AppointmentMailFacts {
+  previousDate: string;
+  previousStartTime: string;
+  previousEndTime: string;
+  /** The calendar file of the new time: the same UID, a higher SEQUENCE. */
+  ics: string;
+  /** The appointment's manage page, when the caller has one to give; left out, the mail has no such link. */
+  manageLink?: string;
+}
+
+/** A cancellation, told to the party that did not cancel. `to` is that party's address. */
+export interface CancellationMail extends AppointmentMailFacts {
+  /** The client (its provider or the administrator cancelled) or the provider (its client did). */
+  recipient: 'client' | 'provider';
+  reason: string | null;
+  /** The cancelling calendar file (METHOD:CANCEL) of an appointment that was confirmed; a pending hold was in no calendar. */
+  ics?: string;
 }
 
 /** The live queue's notice to a client without a phone: it is their turn, or they are next. */
@@ -75,6 +96,10 @@ export class MailService {
     holdReminderText: loadTemplate('hold-reminder.text.hbs'),
     reminderHtml: loadTemplate('reminder.html.hbs'),
     reminderText: loadTemplate('reminder.text.hbs'),
+    rescheduleHtml: loadTemplate('reschedule.html.hbs'),
+    rescheduleText: loadTemplate('reschedule.text.hbs'),
+    cancellationHtml: loadTemplate('cancellation.html.hbs'),
+    cancellationText: loadTemplate('cancellation.text.hbs'),
     queueNoticeHtml: loadTemplate('queue-notice.html.hbs'),
     queueNoticeText: loadTemplate('queue-notice.text.hbs'),
   };
@@ -107,7 +132,7 @@ export class MailService {
       subject: `Appointment confirmed: ${mail.date} at ${mail.startTime}`,
       html: this.templates.confirmationHtml(mail),
       text: this.templates.confirmationText(mail),
-      attachments: [{ filename: 'appointment.ics', content: mail.ics, contentType: 'text/calendar; charset=utf-8; method=REQUEST' }],
+      attachments: [calendarAttachment(mail.ics, 'REQUEST')],
     };
   }
 
@@ -131,6 +156,39 @@ export class MailService {
       subject: `Reminder: your appointment on ${mail.date} at ${mail.startTime}`,
       html: this.templates.reminderHtml(facts),
       text: this.templates.reminderText(facts),
+    };
+  }
+
+  rescheduleMail(mail: RescheduleMail): EmailPayload {
+    // The templates are strict: a fact left out is null, not missing.
+    const facts = { ...mail, manageLink: mail.manageLink ?? null };
+    return {
+      to: mail.to,
+      toName: mail.clientName,
+      subject: `Appointment moved: now ${mail.date} at ${mail.startTime}`,
+      html: this.templates.rescheduleHtml(facts),
+      text: this.templates.rescheduleText(facts),
+      attachments: [calendarAttachment(mail.ics, 'REQUEST')],
+    };
+  }
+
+  cancellationMail(mail: CancellationMail): EmailPayload {
+    const toProvider = mail.recipient === 'provider';
+    const facts = {
+      ...mail,
+      toProvider,
+      recipientName: toProvider ? mail.providerName : mail.clientName,
+      confirmed: mail.ics !== undefined,
+    };
+    return {
+      to: mail.to,
+      toName: facts.recipientName,
+      subject: toProvider
+        ? `Appointment cancelled by ${mail.clientName}: ${mail.date} at ${mail.startTime}`
+        : `Appointment cancelled: ${mail.date} at ${mail.startTime}`,
+      html: this.templates.cancellationHtml(facts),
+      text: this.templates.cancellationText(facts),
+      ...(mail.ics !== undefined ? { attachments: [calendarAttachment(mail.ics, 'CANCEL')] } : {}),
     };
   }
 
@@ -192,6 +250,11 @@ export class MailService {
       this.outboxLogger.log(`Confirmation link mailed (${message.subject}): ${link}`);
     }
   }
+}
+
+/** The calendar file as mail clients look for it: its method in the content type too (RFC 6047). */
+function calendarAttachment(ics: string, method: CalendarMethod): NonNullable<EmailPayload['attachments']>[number] {
+  return { filename: 'appointment.ics', content: ics, contentType: `text/calendar; charset=utf-8; method=${method}` };
 }
 
 /** A lead time as a person says it: "2 days", "1 hour", "90 minutes". */

@@ -85,6 +85,13 @@ export class QueueRepository {
     return row ? toEntry(row) : null;
   }
 
+  /** Whether the appointment ever checked in (an entry in any status), read in `tx` when one is given. */
+  async hasEntryForAppointment(appointmentId: number, tx?: Transaction): Promise<boolean> {
+    const db = tx ? tx.tables<'queue_entries'>() : this.db;
+    const row = await db.selectFrom('queue_entries').select('id').where('appointment_id', '=', appointmentId).limit(1).executeTakeFirst();
+    return row !== undefined;
+  }
+
   /** How many wait (checked in, not yet called) in each provider's queue of each day from `fromDate` on. */
   async waitingCounts(fromDate: string): Promise<WaitingCount[]> {
     const rows = await this.db

@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Observable } from 'rxjs';
+import { AppointmentCheckIns } from '../appointments/appointment-check-ins';
 import { AppointmentsService } from '../appointments/appointments.service';
 import { ClientEntity } from '../clients/entities/client.entity';
 import { ClientsService } from '../clients/clients.service';
@@ -54,7 +55,7 @@ function entryNotFound(entryId: number): AppError {
  * call's own transaction, which the delivery workers send. Methods take plain ids.
  */
 @Injectable()
-export class QueueService {
+export class QueueService implements OnModuleInit {
   constructor(
     private readonly queue: QueueRepository,
     private readonly appointments: AppointmentsService,
@@ -65,7 +66,13 @@ export class QueueService {
     private readonly mail: MailService,
     private readonly clock: Clock,
     private readonly domainEvents: DomainEvents,
+    private readonly checkIns: AppointmentCheckIns,
   ) {}
+
+  /** An appointment that checked in stays where it is: the appointments module asks us before moving one. */
+  onModuleInit(): void {
+    this.checkIns.register((appointmentId, tx) => this.queue.hasEntryForAppointment(appointmentId, tx));
+  }
 
   /** A cancelled appointment leaves its queue: nobody calls, or texts, a client who cancelled. */
   @OnDomainEvent('appointment.cancelled')

@@ -172,6 +172,14 @@ const MATRIX: Row[] = [
     path: (f) => `/api/appointments/${f.appointmentId}/cancel`,
     expect: [401, 401, 200, 200, 404, 200, 404],
   },
+  // Those who may see it are told it cannot move (it is pending, then cancelled); the others, that it does not exist.
+  {
+    method: 'POST',
+    route: '/api/appointments/{id}/reschedule',
+    path: (f) => `/api/appointments/${f.appointmentId}/reschedule`,
+    body: (f) => ({ date: f.date, requested_slot: f.nextSlot() }),
+    expect: [401, 401, 409, 409, 404, 409, 404],
+  },
   {
     method: 'POST',
     route: '/api/queue/check_in',

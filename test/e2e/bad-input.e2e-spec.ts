@@ -47,6 +47,7 @@ const ROUTES_WITH_PATH_IDS: [BadRequest['method'], string][] = [
   ['POST', '/api/clients/:id/api_key'],
   ['GET', '/api/appointments/:id'],
   ['POST', '/api/appointments/:id/cancel'],
+  ['POST', '/api/appointments/:id/reschedule'],
   ['GET', '/api/queue/entries/:id'],
   ['GET', '/api/queue/entries/:id/events'],
   ['POST', '/api/queue/entries/:id/no_show'],
@@ -1068,6 +1069,65 @@ describeBackend('bad input', () => {
       status: 404,
       code: 'NOT_FOUND',
     },
+    // Cancellation reasons and reschedules: refused before any appointment is looked at
+    ...(
+      [
+        ['over 500 characters', 'r'.repeat(501)],
+        ['empty', ''],
+        ['only spaces and line breaks', ' \r\n '],
+        ['null', null],
+        ['a number', 42],
+        ['a list', ['ill']],
+        ['a NUL', 'ill\u0000'],
+        ['an escape character', 'ill\u001b[2J'],
+        ['a right-to-left override', 'ill\u202e'],
+      ] as const
+    ).map(([what, reason]): BadRequest => ({
+      name: `cancellation reason ${what}`,
+      method: 'POST',
+      path: '/api/appointments/1/cancel',
+      body: { reason },
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field: 'reason',
+    })),
+    {
+      name: 'cancellation with an unknown field',
+      method: 'POST',
+      path: '/api/appointments/1/cancel',
+      body: { reasons: 'ill' },
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field: 'reasons',
+    },
+    {
+      name: 'reschedule without a body',
+      method: 'POST',
+      path: '/api/appointments/1/reschedule',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field: 'date',
+    },
+    ...(
+      [
+        ['an impossible date', { date: '2026-02-30', requested_slot: 40 }, 'date'],
+        ['a slot past the day', { date: '2026-07-28', requested_slot: 96 }, 'requested_slot'],
+        ['a negative slot', { date: '2026-07-28', requested_slot: -1 }, 'requested_slot'],
+        ['a slot as text', { date: '2026-07-28', requested_slot: '40' }, 'requested_slot'],
+        ['a duration off the 15-minute step', { date: '2026-07-28', requested_slot: 40, duration_minutes: 20 }, 'duration_minutes'],
+        ['a duration over 240', { date: '2026-07-28', requested_slot: 40, duration_minutes: 255 }, 'duration_minutes'],
+        ['a null duration', { date: '2026-07-28', requested_slot: 40, duration_minutes: null }, 'duration_minutes'],
+        ['another provider named in the body', { date: '2026-07-28', requested_slot: 40, provider_id: 2 }, 'provider_id'],
+      ] as const
+    ).map(([what, body, field]): BadRequest => ({
+      name: `reschedule with ${what}`,
+      method: 'POST',
+      path: '/api/appointments/1/reschedule',
+      body,
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field,
+    })),
     // Validation tokens
     {
       name: 'validate without token',
@@ -1265,6 +1325,34 @@ describeBackend('bad input', () => {
     }
     await expect(sut.api.get(`/api/appointments/${id}`)).resolves.toMatchObject({ status: 200, body: { status: 'pending' } });
     await expect(sut.api.post(`/api/appointments/${id}/cancel`)).resolves.toMatchObject({ status: 200, body: { status: 'cancelled' } });
+  });
+
+  it("refuses to reschedule an appointment that is not confirmed, or not the caller's, and changes nothing", async () => {
+    const provider = await createProvider(sut.api);
+    await publish(sut.api, provider.id, date, '09:00', '10:00');
+    const [owner, stranger] = [await createClient(sut.api), await createClient(sut.api)];
+    const held = await sut.api.post('/api/client_schedule', { date, provider_id: provider.id, client_id: owner.id, requested_slot: 36 });
+    expect(held.status).toBe(202);
+    const id: number = held.body.appointment_id;
+    const before = (await sut.api.get(`/api/appointments/${id}`)).body;
+    const move = { date, requested_slot: 38 };
+
+    await expect(sut.api.as(owner.api_key).post(`/api/appointments/${id}/reschedule`, move)).resolves.toMatchObject({
+      status: 409,
+      body: { code: 'NOT_RESCHEDULABLE' },
+    });
+    await expect(sut.api.as(stranger.api_key).post(`/api/appointments/${id}/reschedule`, move)).resolves.toMatchObject({
+      status: 404,
+      body: { code: 'APPOINTMENT_NOT_FOUND' },
+    });
+    await expect(sut.api.as(stranger.api_key).post(`/api/appointments/${id}/cancel`, { reason: 'not mine' })).resolves.toMatchObject({
+      status: 404,
+      body: { code: 'APPOINTMENT_NOT_FOUND' },
+    });
+    await expect(sut.api.get(`/api/appointments/${id}`)).resolves.toMatchObject({ status: 200, body: before });
+    await expect(sut.api.get(`/api/schedule?provider_id=${provider.id}&date=${date}`)).resolves.toMatchObject({
+      body: { slots: [{ index: 37 }, { index: 38 }, { index: 39 }] },
+    });
   });
 
   it('counts a name in characters, not UTF-16 units: 200 emoji are a name', async () => {

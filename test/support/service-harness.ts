@@ -4,6 +4,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { Test, TestingModule } from '@nestjs/testing';
 import { ADMIN, Caller } from '../../src/access/caller';
 import { ApiKeyCache } from '../../src/access/api-key-cache';
+import { AppointmentCheckIns } from '../../src/appointments/appointment-check-ins';
 import { AppointmentsRepository } from '../../src/appointments/appointments.repository';
 import { AppointmentsService } from '../../src/appointments/appointments.service';
 import { AppointmentReminders } from '../../src/appointments/appointment-reminders';
@@ -167,6 +168,7 @@ export class ServiceHarness {
       ],
       providers: [
         AppointmentsService,
+        AppointmentCheckIns,
         ConfirmationService,
         OpenSlotsService,
         SlotHolds,

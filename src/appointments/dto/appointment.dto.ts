@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDivisibleBy, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { IsCalendarDate, IsId, IsOmittable, IsQueryId } from '../../common/validators';
+import { IsCalendarDate, IsId, IsOmittable, IsQueryId, IsReason, MAX_REASON_LENGTH } from '../../common/validators';
 import { SLOTS_PER_DAY } from '../../scheduling/slots';
 
 export class RequestAppointmentDto {
@@ -36,6 +36,44 @@ export class RequestAppointmentDto {
   @Max(240)
   @IsDivisibleBy(15, { message: 'duration_minutes must be a multiple of 15' })
   duration_minutes?: number;
+}
+
+export class RescheduleAppointmentDto {
+  /** @example '2026-07-29' */
+  @IsCalendarDate()
+  date: string;
+
+  /**
+   * Slot index of the new start on that date: 10:00 is 40
+   * @example 40
+   */
+  @IsInt()
+  @Min(0)
+  @Max(SLOTS_PER_DAY - 1)
+  requested_slot: number;
+
+  /**
+   * 15 to 240 in steps of 15; leave out to keep the appointment's length (null is refused)
+   * @example 30
+   */
+  @IsOmittable()
+  @IsInt()
+  @Min(15)
+  @Max(240)
+  @IsDivisibleBy(15, { message: 'duration_minutes must be a multiple of 15' })
+  duration_minutes?: number;
+}
+
+export class CancelAppointmentDto {
+  /**
+   * Why, told to the other party and kept as cancellation_reason: 1 to 500 characters, at least one
+   * visible; line breaks allowed
+   * @example 'The clinic is closed that day'
+   */
+  @ApiPropertyOptional({ minLength: 1, maxLength: MAX_REASON_LENGTH })
+  @IsOmittable()
+  @IsReason()
+  reason?: string;
 }
 
 export class ListAppointmentsQuery {
@@ -102,6 +140,10 @@ export class AppointmentView extends AppointmentTimesView {
   confirmed_at?: string;
   /** @example '2026-07-21T10:00:00.000Z' */
   cancelled_at?: string;
+  /** When it last moved (a reschedule) @example '2026-07-21T09:30:00.000Z' */
+  rescheduled_at?: string;
+  /** The reason its cancellation gave @example 'The clinic is closed that day' */
+  cancellation_reason?: string;
 }
 
 export class PendingAppointmentView extends AppointmentTimesView {

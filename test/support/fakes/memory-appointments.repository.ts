@@ -1,8 +1,11 @@
 import {
   AppointmentFilter,
+  AppointmentMove,
   AppointmentsRepository,
   BookedSlot as BookedSlotRow,
   BookingOutcome,
+  Cancellation,
+  MoveOutcome,
   NewAppointment,
   PendingLimits,
   SlotToBook,
@@ -71,10 +74,6 @@ export class InMemoryAppointmentsRepository implements PublicSurface<Appointment
     return row ? copy(row) : null;
   }
 
-  async bookedSlotIndexes(providerId: number, date: string): Promise<number[]> {
-    return [...this.booked.values()].filter((slot) => slot.providerId === providerId && slot.date === date).map((slot) => slot.slotIndex);
-  }
-
   async bookedSlots(providerId: number, dates: readonly string[]): Promise<BookedSlotRow[]> {
     return [...this.booked.values()]
       .filter((slot) => slot.providerId === providerId && dates.includes(slot.date))
@@ -114,13 +113,62 @@ export class InMemoryAppointmentsRepository implements PublicSurface<Appointment
     return 'booked';
   }
 
-  async cancel(id: number, cancelledAt: number, also: (tx: Transaction) => Promise<void>): Promise<boolean> {
+  async cancel(
+    id: number,
+    { cancelledAt, reason }: Cancellation,
+    also: (tx: Transaction, cancelled: AppointmentEntity) => Promise<void>,
+  ): Promise<AppointmentEntity | null> {
     const row = this.rows.get(id);
-    if (!row || !(row.status === 'confirmed' || (row.status === 'pending' && row.expiresAt > cancelledAt))) return false;
-    await also(FAKE_TRANSACTION);
-    Object.assign(row, { status: 'cancelled', cancelledAt });
+    if (!row || !(row.status === 'confirmed' || (row.status === 'pending' && row.expiresAt > cancelledAt))) return null;
+    const cancelled: AppointmentEntity = {
+      ...copy(row),
+      status: 'cancelled',
+      cancelledAt,
+      cancellationReason: reason,
+      revision: row.revision + 1,
+    };
+    await also(FAKE_TRANSACTION, copy(cancelled));
+    this.rows.set(id, cancelled);
     for (const [key, slot] of this.booked) if (slot.appointmentId === id) this.booked.delete(key);
-    return true;
+    return copy(cancelled);
+  }
+
+  /**
+   * As in one transaction: the compare-and-set and the slots are decided before anything awaits (so
+   * two moves at once cannot both pass), and `also` failing puts everything back.
+   */
+  async reschedule(
+    id: number,
+    move: AppointmentMove,
+    also: (tx: Transaction, moved: AppointmentEntity) => Promise<void>,
+  ): Promise<MoveOutcome> {
+    const row = this.rows.get(id);
+    if (!row || row.status !== 'confirmed' || row.revision !== move.fromRevision) return { outcome: 'changed' };
+    const keys = move.slots.map((slot) => `${row.providerId}:${slot.startsAt}`);
+    if (keys.some((key) => this.booked.has(key) && this.booked.get(key)!.appointmentId !== id)) return { outcome: 'slot-taken' };
+    const { slots: _slots, fromRevision: _fromRevision, ...fields } = copy(move);
+    const moved: AppointmentEntity = { ...copy(row), ...fields, revision: row.revision + 1 };
+    const bookedBefore = new Map(this.booked);
+    this.rows.set(id, moved);
+    for (const [key, slot] of this.booked) if (slot.appointmentId === id) this.booked.delete(key);
+    move.slots.forEach((slot, i) =>
+      this.booked.set(keys[i], {
+        providerId: row.providerId,
+        startsAt: slot.startsAt,
+        date: move.date,
+        slotIndex: slot.slotIndex,
+        appointmentId: id,
+      }),
+    );
+    try {
+      await also(FAKE_TRANSACTION, copy(moved));
+    } catch (error) {
+      this.rows.set(id, row);
+      this.booked.clear();
+      for (const [key, slot] of bookedBefore) this.booked.set(key, slot);
+      throw error;
+    }
+    return { outcome: 'moved', appointment: copy(moved) };
   }
 
   async expireLapsed(

@@ -30,6 +30,10 @@ export class InMemoryQueueRepository implements PublicSurface<QueueRepository> {
     return entry ? copy(entry) : null;
   }
 
+  async hasEntryForAppointment(appointmentId: number): Promise<boolean> {
+    return [...this.entries.values()].some((e) => e.appointmentId === appointmentId);
+  }
+
   async waitingCounts(fromDate: string): Promise<WaitingCount[]> {
     const counts = new Map<string, WaitingCount>();
     for (const entry of this.entries.values()) {
