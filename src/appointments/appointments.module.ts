@@ -23,6 +23,7 @@ import { AppointmentReminders } from './appointment-reminders';
 import { HoldExpiryService } from './hold-expiry.service';
 import { HoldSweeper } from './hold-sweeper';
 import { SlotHolds } from './slot-holds';
+import { GuestBookings } from './guest-bookings.service';
 
 @Module({
   imports: [
@@ -58,6 +59,7 @@ import { SlotHolds } from './slot-holds';
     AppointmentReminders,
     HoldExpiryService,
     HoldSweeper,
+    GuestBookings,
   ],
   exports: [AppointmentsService],
 })

@@ -17,13 +17,7 @@ import { AppointmentReminders } from './appointment-reminders';
 import { holdOf } from './appointment-hold';
 import { effectiveStatus, toAppointmentView, toPendingView } from './appointment-view';
 import { AppointmentsRepository, NewAppointment } from './appointments.repository';
-import {
-  AppointmentList,
-  AppointmentView,
-  ListAppointmentsQuery,
-  PendingAppointmentView,
-  RequestAppointmentDto,
-} from './dto/appointment.dto';
+import { AppointmentList, AppointmentView, ClientSlotRequest, ListAppointmentsQuery, PendingAppointmentView } from './dto/appointment.dto';
 import { AppointmentEntity } from './entities/appointment.entity';
 import { HoldTokenService } from './hold-token.service';
 import { SlotHolds } from './slot-holds';
@@ -55,7 +49,7 @@ export class AppointmentsService {
    * out once that commits. If the write fails, the hold is released
    * before the error is answered, so a failed request leaves nothing behind.
    */
-  async request(dto: RequestAppointmentDto, caller: Caller): Promise<PendingAppointmentView> {
+  async request(dto: ClientSlotRequest, caller: Caller): Promise<PendingAppointmentView> {
     assertActsForClient(caller, dto.client_id);
     const slotCount = (dto.duration_minutes ?? SLOT_MINUTES) / SLOT_MINUTES;
     const [dayLookup, clientLookup] = await Promise.allSettled([
