@@ -24,6 +24,7 @@ import { HoldExpiryService } from './hold-expiry.service';
 import { HoldSweeper } from './hold-sweeper';
 import { SlotHolds } from './slot-holds';
 import { GuestBookings } from './guest-bookings.service';
+import { ManageLinks } from './manage-links';
 
 @Module({
   imports: [
@@ -60,6 +61,7 @@ import { GuestBookings } from './guest-bookings.service';
     HoldExpiryService,
     HoldSweeper,
     GuestBookings,
+    ManageLinks,
   ],
   exports: [AppointmentsService],
 })

@@ -19,6 +19,7 @@ import { holdOf } from './appointment-hold';
 import { ConfirmationView } from './dto/appointment.dto';
 import { AppointmentEntity } from './entities/appointment.entity';
 import { HoldTokenService } from './hold-token.service';
+import { ManageLinks } from './manage-links';
 import { SlotHolds } from './slot-holds';
 
 /** How long a consumed hold keeps its slots while the booking commits. */
@@ -47,6 +48,7 @@ export class ConfirmationService {
     private readonly expiry: HoldExpiryService,
     private readonly clock: Clock,
     private readonly events: DomainEvents,
+    private readonly manageLinks: ManageLinks,
   ) {}
 
   /** What the link's page shows. Reads only: a mail scanner opening the link books nothing. */
@@ -171,6 +173,7 @@ export class ConfirmationService {
       startTime: appointment.startTime,
       endTime: appointment.endTime,
       timeZone: provider.timeZone,
+      manageLink: this.manageLinks.linkFor(appointment),
       ics: buildIcs({
         uid: `appointment-${appointment.id}@scheduler`,
         startMs: appointment.startAt,
