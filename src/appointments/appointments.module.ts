@@ -25,6 +25,12 @@ import { HoldSweeper } from './hold-sweeper';
 import { SlotHolds } from './slot-holds';
 import { GuestBookings } from './guest-bookings.service';
 import { ManageLinks } from './manage-links';
+import { BookingPageController } from './booking-page.controller';
+import { BookingPages } from './booking-pages.service';
+import { DayPicker } from './day-picker';
+import { ManageController } from './manage.controller';
+import { ManagePages } from './manage-pages';
+import { ManageService } from './manage.service';
 
 @Module({
   imports: [
@@ -49,7 +55,7 @@ import { ManageLinks } from './manage-links';
     ClientsModule,
     DomainEventsModule,
   ],
-  controllers: [AppointmentsController, OpenSlotsController, ConfirmationController],
+  controllers: [AppointmentsController, OpenSlotsController, ConfirmationController, BookingPageController, ManageController],
   providers: [
     AppointmentsRepository,
     AppointmentsService,
@@ -62,6 +68,10 @@ import { ManageLinks } from './manage-links';
     HoldSweeper,
     GuestBookings,
     ManageLinks,
+    DayPicker,
+    BookingPages,
+    ManageService,
+    ManagePages,
   ],
   exports: [AppointmentsService],
 })

@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   QUEUE_EMPTY: { status: 409, title: 'Queue empty' },
   ENTRY_CLOSED: { status: 409, title: 'Queue entry closed' },
   NOT_RETRYABLE: { status: 409, title: 'Not retryable' },
+  LINK_SUPERSEDED: { status: 409, title: 'Link superseded' },
   HOLD_EXPIRED: { status: 410, title: 'Hold expired' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
