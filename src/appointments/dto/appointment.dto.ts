@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDivisibleBy, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsDivisibleBy, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { CreateClientDto } from '../../clients/dto/client.dto';
 import { IsCalendarDate, IsId, IsOmittable, IsQueryId } from '../../common/validators';
 import { SLOTS_PER_DAY } from '../../scheduling/slots';
@@ -27,6 +27,8 @@ export class RequestAppointmentDto {
 
   /** Without an API key (a guest booking): who books. Not together with client_id. */
   @IsOmittable()
+  // ValidateNested alone would check each item of a list as a guest.
+  @IsObject({ message: 'client must be an object {"name","email","phone"?}' })
   @ValidateNested()
   @Type(() => GuestClientDto)
   client?: GuestClientDto;
