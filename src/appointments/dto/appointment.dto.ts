@@ -26,6 +26,7 @@ export class RequestAppointmentDto {
   client_id?: number;
 
   /** Without an API key (a guest booking): who books. Not together with client_id. */
+  @ApiPropertyOptional({ type: () => GuestClientDto, example: { name: 'Grace Hopper', email: 'grace@example.com' } })
   @IsOmittable()
   // ValidateNested alone would check each item of a list as a guest.
   @IsObject({ message: 'client must be an object {"name","email","phone"?}' })
