@@ -8,7 +8,7 @@ import { ProviderEntity } from '../providers/entities/provider.entity';
 import { ProvidersService } from '../providers/providers.service';
 import { localDateTime, parseDate, SLOT_MINUTES } from '../scheduling/slots';
 import { DayPicker } from './day-picker';
-import { BookingFormDto } from './dto/guest-pages.dto';
+import { BookingFormDto, formInteger } from './dto/guest-pages.dto';
 import { bookingPage, BookingPageFacts, dateLabel, noticePage, PageError } from './guest-pages';
 import { GuestBookings } from './guest-bookings.service';
 import { RenderedPage } from './html-pages';
@@ -30,10 +30,12 @@ function textOf(value: unknown): string | undefined {
 
 /** A form's text as the DTO's types: plain decimal integers become numbers, an empty phone is none. */
 function asBookingForm(fields: FormFields): FormFields {
-  const integer = (value: unknown) => (typeof value === 'string' && /^(0|[1-9]\d{0,15})$/.test(value) ? Number(value) : value);
-  const converted: FormFields = { ...fields, provider_id: integer(fields.provider_id), requested_slot: integer(fields.requested_slot) };
+  const converted: FormFields = {
+    ...fields,
+    provider_id: formInteger(fields.provider_id),
+    requested_slot: formInteger(fields.requested_slot),
+  };
   if (converted.phone === '') delete converted.phone;
-  for (const name of ['provider_id', 'requested_slot'] as const) if (converted[name] === undefined) delete converted[name];
   return converted;
 }
 

@@ -7,15 +7,18 @@ import { SLOTS_PER_DAY } from '../../scheduling/slots';
 /** A field of an HTML form arrives as text: only its plain decimal form is read as a number. */
 const DECIMAL_TEXT = /^(0|[1-9]\d{0,15})$/;
 
+/** A form field's text as the integer it spells, when it spells one plainly; anything else as it came. */
+export function formInteger(value: unknown): unknown {
+  return typeof value === 'string' && DECIMAL_TEXT.test(value) ? Number(value) : value;
+}
+
 /**
  * An integer field of a body that may be a form. The form parser (common/request-body.ts) makes
  * objects without a prototype, JSON.parse makes plain ones: only a form's text is converted, so a
  * JSON body must still send a number, as everywhere else in the API.
  */
 function FormInteger(): PropertyDecorator {
-  return Transform(({ value, obj }: { value: unknown; obj: object }) =>
-    Object.getPrototypeOf(obj) === null && typeof value === 'string' && DECIMAL_TEXT.test(value) ? Number(value) : value,
-  );
+  return Transform(({ value, obj }: { value: unknown; obj: object }) => (Object.getPrototypeOf(obj) === null ? formInteger(value) : value));
 }
 
 /** The booking page's form (`application/x-www-form-urlencoded`): a guest booking of one slot. */
