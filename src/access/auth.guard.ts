@@ -12,7 +12,10 @@ import { RouteRules } from './route-rules';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
-/** Every route needs a bearer key unless it is marked @Public(). The caller goes on the request. */
+/**
+ * Every route needs a bearer key unless it is marked @Public() (or @OptionalAuth() and sent without an
+ * Authorization header). The caller goes on the request.
+ */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
@@ -26,6 +29,7 @@ export class AuthGuard implements CanActivate {
     const rule = this.routes.of(context);
     if (rule.isPublic) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest & AuthenticatedRequest>();
+    if (rule.optionalAuth && request.headers.authorization === undefined) return true;
     const key = this.keyOf(request, rule.acceptsQueryToken);
     if (!key) return this.refuse(context, 'Send an API key: Authorization: Bearer <key>');
     if (rule.acceptsMetricsToken && this.isMetricsToken(key)) {

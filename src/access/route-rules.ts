@@ -1,14 +1,27 @@
 import { ExecutionContext, Injectable, Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { METRICS_TOKEN_ROUTE, NOT_RATE_LIMITED, PUBLIC_ROUTE, QUERY_TOKEN_ROUTE, SENDS_MESSAGES } from './access.decorators';
+import {
+  MESSAGE_RECIPIENT,
+  METRICS_TOKEN_ROUTE,
+  NOT_RATE_LIMITED,
+  OPTIONAL_AUTH_ROUTE,
+  PUBLIC_ROUTE,
+  QUERY_TOKEN_ROUTE,
+  RecipientOf,
+  SENDS_MESSAGES,
+} from './access.decorators';
 
 /** What the access decorators say of one route (its handler, or else its controller). */
 export interface RouteRule {
   isPublic: boolean;
+  /** Public without an Authorization header; a header present must carry a valid key. */
+  optionalAuth: boolean;
   acceptsQueryToken: boolean;
   acceptsMetricsToken: boolean;
   sendsMessages: boolean;
   rateLimited: boolean;
+  /** For anonymous requests: the address in the body whose own mail budget is charged too. */
+  recipientOf: RecipientOf | undefined;
 }
 
 /**
@@ -41,10 +54,12 @@ export class RouteRules {
     const says = (key: string) => this.reflector.getAllAndOverride<boolean | undefined>(key, [handler as () => void, controller]) === true;
     return {
       isPublic: says(PUBLIC_ROUTE),
+      optionalAuth: says(OPTIONAL_AUTH_ROUTE),
       acceptsQueryToken: says(QUERY_TOKEN_ROUTE),
       acceptsMetricsToken: says(METRICS_TOKEN_ROUTE),
       sendsMessages: says(SENDS_MESSAGES),
       rateLimited: !says(NOT_RATE_LIMITED),
+      recipientOf: this.reflector.getAllAndOverride<RecipientOf | undefined>(MESSAGE_RECIPIENT, [handler as () => void, controller]),
     };
   }
 }

@@ -111,6 +111,15 @@ describe(AppointmentReminders.name, () => {
         html: expect.stringContaining('is in 1 day'),
       });
       expect(soon.payload).toMatchObject({ text: expect.stringContaining('is in 90 minutes') });
+      // Each reminder carries the manage link of the appointment as it stands (revision 0), good until its start.
+      const link = /\/api\/manage\?token=(\S+)/.exec(String((dayAhead.payload as { text: string }).text));
+      expect(link).not.toBeNull();
+      expect(harness.manageLinks.verify(decodeURIComponent(link![1]))).toEqual({
+        appointmentId,
+        revision: 0,
+        expiresAtMs: await startOf(appointmentId),
+      });
+      expect(soon.payload).toMatchObject({ html: expect.stringContaining('/api/manage?token') });
       expect(dayAheadText.payload).toEqual({ to: PHONE, body: expect.stringContaining(`in 1 day, ${LATER_DATE} at 10:00 (Europe/Paris)`) });
       expect(soonText.payload).toMatchObject({ body: expect.stringContaining('in 90 minutes') });
     });

@@ -7,6 +7,7 @@ import { DeliveryKind, NewMessage } from '../delivery/outbox-message';
 import { Outbox } from '../delivery/outbox.service';
 import { ConfirmationLinkMail, durationInWords, MailService } from '../mail/mail.service';
 import { AppointmentEntity } from './entities/appointment.entity';
+import { ManageLinks } from './manage-links';
 
 const MINUTE_MS = 60_000;
 
@@ -54,6 +55,7 @@ export class AppointmentReminders {
     private readonly clock: Clock,
     @Inject(remindersConfig.KEY) private readonly settings: ConfigType<typeof remindersConfig>,
     @Inject(holdsConfig.KEY) private readonly holdSettings: ConfigType<typeof holdsConfig>,
+    private readonly manageLinks: ManageLinks,
   ) {}
 
   /** A confirmed appointment's reminders, written in `tx`. */
@@ -67,6 +69,8 @@ export class AppointmentReminders {
    * client has a phone. For a caller that adds them to the outbox with its own messages, in one statement.
    */
   remindersOf(appointment: AppointmentEntity, people: ReminderPeople): NewMessage[] {
+    // Signed for the appointment as it stands: a reschedule replaces the reminders, and with them the link.
+    const manageLink = this.manageLinks.linkFor(appointment);
     return reminderTimes(appointment.startAt, this.settings.leadMinutes, this.clock.nowMs()).flatMap(
       ({ leadMinutes, dueAt }): NewMessage[] => {
         const about = { kind: 'reminder' as const, appointmentId: appointment.id, providerId: appointment.providerId, dueAt };
@@ -84,6 +88,7 @@ export class AppointmentReminders {
             endTime: appointment.endTime,
             timeZone: people.provider.timeZone,
             leadMinutes,
+            manageLink,
           }),
         };
         if (!people.client.phone) return [email];

@@ -1,10 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { CurrentCaller, SendsMessages } from '../access/access.decorators';
+import { CountsRecipient, CurrentCaller, OptionalAuth, OptionalCaller, SendsMessages } from '../access/access.decorators';
 import { Caller } from '../access/caller';
 import { IdParamPipe } from '../common/id-param.pipe';
 import { ApiProblems } from '../common/swagger';
 import { AppointmentsService } from './appointments.service';
+import { GuestBookings } from './guest-bookings.service';
 import {
   AppointmentList,
   AppointmentView,
@@ -19,19 +20,39 @@ import {
 @ApiBearerAuth()
 @Controller()
 export class AppointmentsController {
-  constructor(private readonly appointments: AppointmentsService) {}
+  constructor(
+    private readonly appointments: AppointmentsService,
+    private readonly guestBookings: GuestBookings,
+  ) {}
 
   @Post('client_schedule')
   @HttpCode(202)
   @ApiOperation({
-    summary: 'Ask for a slot',
+    summary: 'Ask for a slot (with a key, or as a guest)',
     description:
-      'Who: the administrator, or the client itself (client_id must be its own). Holds the slots for ' +
-      'HOLD_TTL_SECONDS and emails the client a validation link. The token is only in the email. ' +
+      'Who: the administrator, or the client itself (client_id must be its own); or anyone without a key, ' +
+      'as a guest naming `client` {name, email, phone?} instead of client_id: the client with that email is ' +
+      'used, or registered without a key, and the answer is the same either way (client_id null). Holds the ' +
+      'slots for HOLD_TTL_SECONDS and emails the client a validation link; the token is only in the email. ' +
+      "A guest request counts against the mail routes' rate limit per network address and per email address. " +
+      'client_id without a key: 401; client and client_id together, or client with a key: 400. ' +
       "The provider's booking rules are checked here, not only in the listing: a start sooner than its " +
       'minimum notice is 422 TOO_SOON, a date past its horizon 422 TOO_FAR_AHEAD, a slot inside the buffer ' +
       'around another appointment 409 SLOT_UNAVAILABLE, and a client at max_active_per_client with this ' +
       'provider or with MAX_PENDING_PER_CLIENT pending holds 409 LIMIT_REACHED.',
+  })
+  @ApiBody({
+    type: RequestAppointmentDto,
+    examples: {
+      withKey: {
+        summary: 'With an API key',
+        value: { date: '2026-07-28', provider_id: 124, client_id: 7, requested_slot: 58, duration_minutes: 30 },
+      },
+      guest: {
+        summary: 'As a guest, without a key',
+        value: { date: '2026-07-28', provider_id: 124, requested_slot: 58, client: { name: 'Grace Hopper', email: 'grace@example.com' } },
+      },
+    },
   })
   @ApiResponse({ status: 202, type: PendingAppointmentView })
   @ApiProblems(
@@ -48,8 +69,10 @@ export class AppointmentsController {
     'UNAVAILABLE',
   )
   @SendsMessages()
-  requestAppointment(@Body() dto: RequestAppointmentDto, @CurrentCaller() caller: Caller): Promise<PendingAppointmentView> {
-    return this.appointments.request(dto, caller);
+  @OptionalAuth()
+  @CountsRecipient((body) => (body as { client?: { email?: unknown } } | undefined)?.client?.email)
+  requestAppointment(@Body() dto: RequestAppointmentDto, @OptionalCaller() caller: Caller | undefined): Promise<PendingAppointmentView> {
+    return this.guestBookings.request(dto, caller);
   }
 
   @Get('appointments/:id')

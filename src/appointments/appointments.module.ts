@@ -24,6 +24,14 @@ import { AppointmentReminders } from './appointment-reminders';
 import { HoldExpiryService } from './hold-expiry.service';
 import { HoldSweeper } from './hold-sweeper';
 import { SlotHolds } from './slot-holds';
+import { GuestBookings } from './guest-bookings.service';
+import { ManageLinks } from './manage-links';
+import { BookingPageController } from './booking-page.controller';
+import { BookingPages } from './booking-pages.service';
+import { DayPicker } from './day-picker';
+import { ManageController } from './manage.controller';
+import { ManagePages } from './manage-pages';
+import { ManageService } from './manage.service';
 
 @Module({
   imports: [
@@ -48,7 +56,7 @@ import { SlotHolds } from './slot-holds';
     ClientsModule,
     DomainEventsModule,
   ],
-  controllers: [AppointmentsController, OpenSlotsController, ConfirmationController],
+  controllers: [AppointmentsController, OpenSlotsController, ConfirmationController, BookingPageController, ManageController],
   providers: [
     AppointmentsRepository,
     AppointmentsService,
@@ -60,6 +68,12 @@ import { SlotHolds } from './slot-holds';
     AppointmentReminders,
     HoldExpiryService,
     HoldSweeper,
+    GuestBookings,
+    ManageLinks,
+    DayPicker,
+    BookingPages,
+    ManageService,
+    ManagePages,
   ],
   exports: [AppointmentsService, AppointmentCheckIns],
 })

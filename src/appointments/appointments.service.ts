@@ -29,12 +29,13 @@ import {
   AppointmentList,
   AppointmentView,
   ListAppointmentsQuery,
+  ClientSlotRequest,
   PendingAppointmentView,
-  RequestAppointmentDto,
   RescheduleAppointmentDto,
 } from './dto/appointment.dto';
 import { AppointmentEntity } from './entities/appointment.entity';
 import { HoldTokenService } from './hold-token.service';
+import { ManageLinks } from './manage-links';
 import { SlotHolds } from './slot-holds';
 import { OpenSlotsService } from './open-slots.service';
 
@@ -61,6 +62,7 @@ export class AppointmentsService {
     private readonly reminders: AppointmentReminders,
     private readonly clock: Clock,
     private readonly events: DomainEvents,
+    private readonly manageLinks: ManageLinks,
     private readonly metrics: MetricsService,
     @Inject(holdsConfig.KEY) private readonly holdSettings: ConfigType<typeof holdsConfig>,
     @Inject(httpConfig.KEY) private readonly http: ConfigType<typeof httpConfig>,
@@ -74,7 +76,7 @@ export class AppointmentsService {
    * If the write fails or a cap refuses it, the hold is released before the error is answered, so a
    * failed request leaves nothing behind.
    */
-  async request(dto: RequestAppointmentDto, caller: Caller): Promise<PendingAppointmentView> {
+  async request(dto: ClientSlotRequest, caller: Caller): Promise<PendingAppointmentView> {
     assertActsForClient(caller, dto.client_id);
     const slotCount = (dto.duration_minutes ?? SLOT_MINUTES) / SLOT_MINUTES;
     const [dayLookup, clientLookup] = await Promise.allSettled([
@@ -182,10 +184,12 @@ export class AppointmentsService {
    * not sent yet are dropped with it. The other party is told in the same transaction: the provider
    * when its client cancels, else the client; a confirmed appointment's notice takes it off the
    * calendar. Cancelling twice answers the same and tells nobody twice; a hold that lapsed stays
-   * expired (there is nothing left to cancel).
+   * expired (there is nothing left to cancel). `atRevision` (a manage link's) refuses an appointment
+   * changed since with LINK_SUPERSEDED.
    */
-  async cancel(id: number, caller: Caller, reason?: string): Promise<AppointmentView> {
+  async cancel(id: number, caller: Caller, reason?: string, atRevision?: number): Promise<AppointmentView> {
     const appointment = await this.findFor(id, caller);
+    assertAtRevision(appointment, atRevision);
     const cancelledAt = this.clock.nowMs();
     const status = effectiveStatus(appointment, cancelledAt);
     if (status === 'pending' || status === 'confirmed') {
@@ -221,8 +225,10 @@ export class AppointmentsService {
    * updated calendar file. Only once that commits are the old slots let go, so the client is never
    * left with neither; a failed move releases only what it claimed, and changes nothing.
    */
-  async reschedule(id: number, dto: RescheduleAppointmentDto, caller: Caller): Promise<AppointmentView> {
+  async reschedule(id: number, dto: RescheduleAppointmentDto, caller: Caller, atRevision?: number): Promise<AppointmentView> {
     const appointment = await this.findFor(id, caller);
+    // The move is then made only from this revision (compare-and-set), so one manage link moves at most once.
+    assertAtRevision(appointment, atRevision);
     const now = this.clock.nowMs();
     assertReschedulable(appointment, now);
     const slotCount = (dto.duration_minutes ?? slotIndexesOf(appointment).length * SLOT_MINUTES) / SLOT_MINUTES;
@@ -355,6 +361,8 @@ export class AppointmentsService {
         previousDate: previous.date,
         previousStartTime: previous.startTime,
         previousEndTime: previous.endTime,
+        // Signed for the new revision: the links mailed before are superseded by this move.
+        manageLink: this.manageLinks.linkFor(moved),
         ics: appointmentCalendar(moved, { provider, client }, this.clock.nowMs()),
       }),
     };
@@ -422,6 +430,16 @@ function slotsBeyond(hold: Hold, other: Hold): Hold {
 
 function notReschedulable(id: number, why: string): AppError {
   return new AppError('NOT_RESCHEDULABLE', `Appointment ${id} cannot be rescheduled: ${why}`);
+}
+
+/** A change asked for at a revision (a manage link's) that the appointment has moved past. */
+function assertAtRevision(appointment: AppointmentEntity, atRevision: number | undefined): void {
+  if (atRevision !== undefined && appointment.revision !== atRevision) {
+    throw new AppError(
+      'LINK_SUPERSEDED',
+      'This link was replaced: the appointment was changed since it was sent, and a newer email has the current link.',
+    );
+  }
 }
 
 function appointmentNotFound(id: number): AppError {

@@ -4,14 +4,10 @@ import { join } from 'node:path';
 import { AppError } from '../common/app-error';
 import { localDateTime } from '../scheduling/slots';
 import { HoldPreview } from './confirmation.service';
+import { RenderedPage } from './html-pages';
 
 // Handlebars escapes every {{value}}: nothing a client typed can become markup.
 const template = Handlebars.compile(readFileSync(join(__dirname, 'templates', 'confirmation-page.hbs'), 'utf8'));
-
-export interface RenderedPage {
-  status: number;
-  html: string;
-}
 
 function appointmentFacts(preview: HoldPreview, withExpiry: boolean) {
   const { appointment } = preview;

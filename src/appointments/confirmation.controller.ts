@@ -2,31 +2,12 @@ import { Body, Controller, Get, Headers, HttpCode, Post, Query, Res } from '@nes
 import { ApiConsumes, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public, SendsMessages } from '../access/access.decorators';
-import { AppError } from '../common/app-error';
 import { AcceptsForm } from '../common/request-body';
 import { ApiProblems } from '../common/swagger';
 import { ConfirmationView, ValidateTokenDto } from './dto/appointment.dto';
-import { confirmedPage, errorPage, previewPage, RenderedPage } from './confirmation-page';
+import { confirmedPage, errorPage, previewPage } from './confirmation-page';
+import { renderPage, wantsHtml } from './html-pages';
 import { ConfirmationService } from './confirmation.service';
-
-const HTML = 'text/html; charset=utf-8';
-
-/** A browser's form post prefers HTML; API clients get JSON. */
-function wantsHtml(accept: string | undefined): boolean {
-  return !!accept && accept.includes('text/html') && !accept.startsWith('application/json');
-}
-
-async function renderPage(reply: FastifyReply, page: () => Promise<RenderedPage>): Promise<string> {
-  let rendered: RenderedPage;
-  try {
-    rendered = await page();
-  } catch (error) {
-    if (!(error instanceof AppError) || error.status >= 500) throw error;
-    rendered = errorPage(error);
-  }
-  reply.status(rendered.status).header('content-type', HTML).header('cache-control', 'no-store');
-  return rendered.html;
-}
 
 /** Confirming a held appointment. The route, tag and operation ids keep the public API's word, "validate". */
 @ApiTags('validation')
@@ -55,7 +36,7 @@ export class ConfirmationController {
   // still get a page that says what is wrong, never a JSON error.
   showValidationPage(@Query('token') token: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     const text = typeof token === 'string' ? token : '';
-    return renderPage(reply, async () => previewPage(await this.confirmations.preview(text), text));
+    return renderPage(reply, async () => previewPage(await this.confirmations.preview(text), text), errorPage);
   }
 
   @Post()
@@ -85,9 +66,13 @@ export class ConfirmationController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ConfirmationView | string> {
     if (!wantsHtml(accept)) return this.confirmations.confirm(dto.token);
-    return renderPage(reply, async () => {
-      const { appointment } = await this.confirmations.confirm(dto.token);
-      return confirmedPage(appointment.date, appointment.start_time, appointment.end_time);
-    });
+    return renderPage(
+      reply,
+      async () => {
+        const { appointment } = await this.confirmations.confirm(dto.token);
+        return confirmedPage(appointment.date, appointment.start_time, appointment.end_time);
+      },
+      errorPage,
+    );
   }
 }

@@ -20,6 +20,7 @@ import { holdOf } from './appointment-hold';
 import { ConfirmationView } from './dto/appointment.dto';
 import { AppointmentEntity } from './entities/appointment.entity';
 import { HoldTokenService } from './hold-token.service';
+import { ManageLinks } from './manage-links';
 import { SlotHolds } from './slot-holds';
 
 /** How long a consumed hold keeps its slots while the booking commits. */
@@ -48,6 +49,7 @@ export class ConfirmationService {
     private readonly expiry: HoldExpiryService,
     private readonly clock: Clock,
     private readonly events: DomainEvents,
+    private readonly manageLinks: ManageLinks,
   ) {}
 
   /** What the link's page shows. Reads only: a mail scanner opening the link books nothing. */
@@ -175,6 +177,7 @@ export class ConfirmationService {
       startTime: appointment.startTime,
       endTime: appointment.endTime,
       timeZone: provider.timeZone,
+      manageLink: this.manageLinks.linkFor(appointment),
       ics: appointmentCalendar(appointment, { provider, client }, appointment.confirmedAt ?? this.clock.nowMs()),
     });
     return { channel: 'email', kind: 'confirmation', appointmentId: appointment.id, providerId: appointment.providerId, payload: mail };

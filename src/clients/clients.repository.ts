@@ -38,6 +38,12 @@ export class ClientsRepository {
     }
   }
 
+  /** The client registered with this address (stored lower-cased; unique). */
+  async findByEmail(email: string): Promise<ClientEntity | null> {
+    const [row] = await this.database.fetch(this.db.selectFrom('clients').selectAll().where('email', '=', email));
+    return row ? toClient(row) : null;
+  }
+
   /** The client whose key has this SHA-256 (indexed, unique). */
   async idByKeyHash(apiKeyHash: string): Promise<number | null> {
     const [row] = await this.database.fetch(this.db.selectFrom('clients').select('id').where('api_key_hash', '=', apiKeyHash));

@@ -35,6 +35,30 @@ export class ClientsService {
     return { ...toClientView(created), api_key: apiKey };
   }
 
+  /**
+   * The client with this address, or a new one registered for it without a key (a guest booking: the
+   * emailed link proves the address). A known client keeps its name and phone: a stranger typing its
+   * address changes nothing. Two guests with one new address at once end with one client: the unique
+   * address decides, and the loser reads the winner's row.
+   */
+  async findOrRegisterGuest(guest: { name: string; email: string; phone?: string }): Promise<ClientEntity> {
+    const email = guest.email.trim().toLowerCase();
+    const known = await this.clients.findByEmail(email);
+    if (known) return known;
+    const registered = await this.clients.insert({
+      apiKeyHash: null,
+      name: guest.name.trim(),
+      email,
+      phone: guest.phone ?? null,
+      createdAt: this.clock.nowMs(),
+    });
+    if (registered) return registered;
+    const winner = await this.clients.findByEmail(email);
+    // Registered by another request a moment ago, and (were it erased since) gone again: unusual enough for a 503 and a retry.
+    if (!winner) throw new AppError('UNAVAILABLE', 'The client record changed while this request ran; try again');
+    return winner;
+  }
+
   /** A new key for the client; the old one is revoked at once. */
   async rotateKey(id: number, caller: Caller): Promise<ClientWithKeyView> {
     if (!actsForClient(caller, id)) throw notFound(id);

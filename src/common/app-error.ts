@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   NOT_RETRYABLE: { status: 409, title: 'Not retryable' },
   LIMIT_REACHED: { status: 409, title: 'Limit reached' },
   NOT_RESCHEDULABLE: { status: 409, title: 'Not reschedulable' },
+  LINK_SUPERSEDED: { status: 409, title: 'Link superseded' },
   HOLD_EXPIRED: { status: 410, title: 'Hold expired' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },

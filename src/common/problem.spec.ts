@@ -35,6 +35,7 @@ const CONTRACT: [ErrorCode, number][] = [
   // Not in the contract's table, where no 409 fits: retrying a delivery that is queued or sent.
   ['NOT_RETRYABLE', 409],
   ['LIMIT_REACHED', 409],
+  ['LINK_SUPERSEDED', 409],
   ['HOLD_EXPIRED', 410],
   ['PAYLOAD_TOO_LARGE', 413],
   ['UNSUPPORTED_MEDIA_TYPE', 415],

@@ -1,7 +1,8 @@
 import { ValidationError, ValidationPipe } from '@nestjs/common';
 import { AppError, FieldError } from './app-error';
 
-function flatten(errors: ValidationError[], parent = ''): FieldError[] {
+/** class-validator's errors as the problem's `errors`: one per field, nested fields as `client.email`. */
+export function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
     const field = parent ? `${parent}.${error.property}` : error.property || 'body';
     const constraints = error.constraints ?? {};

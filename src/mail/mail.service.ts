@@ -24,6 +24,8 @@ export interface AppointmentMailFacts {
   startTime: string;
   endTime: string;
   timeZone: string;
+  /** `{PUBLIC_URL}/api/manage?token=…`: where the client cancels or moves a confirmed appointment. */
+  manageLink?: string;
 }
 
 export interface ConfirmationLinkMail extends AppointmentMailFacts {

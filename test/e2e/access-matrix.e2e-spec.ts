@@ -144,6 +144,50 @@ const MATRIX: Row[] = [
     body: (f) => ({ date: f.date, provider_id: f.providerId, client_id: f.clientId, requested_slot: f.nextSlot() }),
     expect: [401, 401, 202, 403, 403, 202, 403],
   },
+  // A guest booking: open without a key; a key must name client_id (400), an unknown key is refused.
+  {
+    method: 'POST',
+    route: '/api/client_schedule',
+    path: () => '/api/client_schedule',
+    body: (f) => ({
+      date: f.date,
+      provider_id: f.providerId,
+      requested_slot: f.nextSlot(),
+      client: { name: 'Guest', email: `guest-${f.unique()}@mail.test` },
+    }),
+    expect: [202, 401, 400, 400, 400, 400, 400],
+  },
+  // The booking page and its form are open to all: a key, even an unknown one, changes nothing.
+  { method: 'GET', route: '/api/book', path: (f) => `/api/book?provider_id=${f.providerId}`, expect: ANYONE_200 },
+  {
+    method: 'POST',
+    route: '/api/book',
+    path: () => '/api/book',
+    body: (f) => ({
+      provider_id: f.providerId,
+      date: f.date,
+      requested_slot: f.nextSlot(),
+      name: 'Guest',
+      email: `page-${f.unique()}@mail.test`,
+    }),
+    expect: [202, 202, 202, 202, 202, 202, 202],
+  },
+  // The manage link's token is the credential: the key, or its absence, changes nothing.
+  { method: 'GET', route: '/api/manage', path: () => '/api/manage?token=not.a.token', expect: [401, 401, 401, 401, 401, 401, 401] },
+  {
+    method: 'POST',
+    route: '/api/manage/cancel',
+    path: () => '/api/manage/cancel',
+    body: () => ({ token: 'not.a.token' }),
+    expect: [401, 401, 401, 401, 401, 401, 401],
+  },
+  {
+    method: 'POST',
+    route: '/api/manage/reschedule',
+    path: () => '/api/manage/reschedule',
+    body: (f) => ({ token: 'not.a.token', date: f.date, requested_slot: 40 }),
+    expect: [401, 401, 401, 401, 401, 401, 401],
+  },
   // The token is the credential: the key, or its absence, changes nothing.
   { method: 'GET', route: '/api/validate', path: () => '/api/validate?token=not.a.token', expect: [401, 401, 401, 401, 401, 401, 401] },
   { method: 'POST', route: '/api/validate', path: () => '/api/validate', body: () => ({}), expect: [400, 400, 400, 400, 400, 400, 400] },

@@ -31,6 +31,8 @@ interface BadRequest {
   field?: string;
   /** Words the problem's detail must contain. */
   detail?: string;
+  /** Sent without a key (a guest booking, a manage link); otherwise with the administrator's. */
+  anonymous?: true;
 }
 
 /** Every route that takes an id in its path. */
@@ -123,6 +125,8 @@ describeBackend('bad input', () => {
   // the provider, client and date it refers to exist.
   const schedule = () => ({ date, start_time: '09:00', end_time: '10:00', provider_id: providerId });
   const request = () => ({ date, provider_id: providerId, client_id: clientId, requested_slot: 36 });
+  const guestRequest = (client: unknown) => ({ date, provider_id: providerId, requested_slot: 36, client });
+  const guest = { name: 'Grace Hopper', email: 'grace@example.com' };
 
   const weeklyHours = () => `/api/providers/${providerId}/weekly_hours`;
   const dates = (day: string) => `/api/providers/${providerId}/dates/${day}`;
@@ -1128,6 +1132,110 @@ describeBackend('bad input', () => {
       code: 'VALIDATION_FAILED',
       field,
     })),
+    // Guest bookings (no key) and manage links
+    ...(
+      [
+        ['guest email with a display name', { ...guest, email: 'Grace <grace@example.com>' }, 'client.email'],
+        ['guest email with a quoted local part', { ...guest, email: '"grace hopper"@example.com' }, 'client.email'],
+        ['guest email of 300 characters', { ...guest, email: `${'g'.repeat(290)}@example.com` }, 'client.email'],
+        ['guest email missing', { name: 'Grace' }, 'client.email'],
+        ['guest name blank', { ...guest, name: '   ' }, 'client.name'],
+        ['guest name with a NUL', { ...guest, name: 'Gr\u0000ace' }, 'client.name'],
+        ['guest phone not E.164', { ...guest, phone: '0612345678' }, 'client.phone'],
+        ['guest phone null', { ...guest, phone: null }, 'client.phone'],
+        ['unknown field in the guest', { ...guest, nickname: 'G' }, 'client.nickname'],
+        ['guest as a string', 'grace@example.com', 'client'],
+        ['guest null', null, 'client'],
+        ['guest as a list', [guest], 'client'],
+      ] as const
+    ).map(([name, client, field]): BadRequest => ({
+      name,
+      method: 'POST',
+      path: '/api/client_schedule',
+      body: guestRequest(client),
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field,
+      anonymous: true,
+    })),
+    {
+      name: 'guest and client_id together',
+      method: 'POST',
+      path: '/api/client_schedule',
+      body: { ...guestRequest(guest), client_id: clientId },
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field: 'client',
+      anonymous: true,
+    },
+    {
+      name: 'a guest with a key',
+      method: 'POST',
+      path: '/api/client_schedule',
+      body: guestRequest(guest),
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field: 'client',
+    },
+    {
+      name: 'manage cancel without token',
+      method: 'POST',
+      path: '/api/manage/cancel',
+      body: { reason: 'ill' },
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field: 'token',
+      anonymous: true,
+    },
+    {
+      name: 'manage cancel reason over 500 characters',
+      method: 'POST',
+      path: '/api/manage/cancel',
+      body: { token: 'not.a.jwt', reason: 'r'.repeat(501) },
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field: 'reason',
+      anonymous: true,
+    },
+    {
+      name: 'manage cancel garbage token',
+      method: 'POST',
+      path: '/api/manage/cancel',
+      body: { token: 'not.a.jwt' },
+      status: 401,
+      code: 'TOKEN_INVALID',
+      anonymous: true,
+    },
+    {
+      name: 'manage reschedule slot as text in JSON',
+      method: 'POST',
+      path: '/api/manage/reschedule',
+      body: { token: 'not.a.jwt', date, requested_slot: '36' },
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field: 'requested_slot',
+      anonymous: true,
+    },
+    {
+      name: 'manage reschedule date 2026-02-30',
+      method: 'POST',
+      path: '/api/manage/reschedule',
+      body: { token: 'not.a.jwt', date: '2026-02-30', requested_slot: 36 },
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field: 'date',
+      anonymous: true,
+    },
+    {
+      name: 'manage reschedule with a duration',
+      method: 'POST',
+      path: '/api/manage/reschedule',
+      body: { token: 'not.a.jwt', date, requested_slot: 36, duration_minutes: 30 },
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field: 'duration_minutes',
+      anonymous: true,
+    },
     // Validation tokens
     {
       name: 'validate without token',
@@ -1172,7 +1280,7 @@ describeBackend('bad input', () => {
 
   it.each(cases().map((c, index) => [c.name, index] as const))('%s → 4xx problem+json', async (_name, index) => {
     const c = cases()[index];
-    const response = await sut.api.raw(
+    const response = await (c.anonymous ? sut.anonymous : sut.api).raw(
       c.method,
       c.path,
       c.raw ?? (c.body === undefined ? undefined : JSON.stringify(c.body)),

@@ -9,6 +9,7 @@ import { AppointmentsRepository } from '../../src/appointments/appointments.repo
 import { AppointmentsService } from '../../src/appointments/appointments.service';
 import { AppointmentReminders } from '../../src/appointments/appointment-reminders';
 import { ConfirmationService } from '../../src/appointments/confirmation.service';
+import { ManageLinks } from '../../src/appointments/manage-links';
 import { HoldExpiryService } from '../../src/appointments/hold-expiry.service';
 import { HOLD_TOKEN_ALGORITHM, HoldTokenService } from '../../src/appointments/hold-token.service';
 import { OpenSlotsService } from '../../src/appointments/open-slots.service';
@@ -130,6 +131,10 @@ export class ServiceHarness {
     return this.moduleRef.get(QueueService);
   }
 
+  get manageLinks(): ManageLinks {
+    return this.moduleRef.get(ManageLinks);
+  }
+
   get metrics(): MetricsService {
     return this.moduleRef.get(MetricsService);
   }
@@ -180,6 +185,7 @@ export class ServiceHarness {
         QueueService,
         MetricsService,
         AppointmentReminders,
+        ManageLinks,
         HoldExpiryService,
         { provide: holdsConfig.KEY, useValue: { ...holdSettings, reminderSeconds: settings.holdReminderSeconds ?? 300 } },
         { provide: remindersConfig.KEY, useValue: { leadMinutes: settings.reminderMinutes ?? [1440, 60] } },

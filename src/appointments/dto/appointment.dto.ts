@@ -1,7 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsDivisibleBy, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsDivisibleBy, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { CreateClientDto } from '../../clients/dto/client.dto';
 import { IsCalendarDate, IsId, IsOmittable, IsQueryId, IsReason, MAX_REASON_LENGTH } from '../../common/validators';
 import { SLOTS_PER_DAY } from '../../scheduling/slots';
+
+/** Who books without an account: the client with this address is used, or registered (no key is issued). */
+export class GuestClientDto extends CreateClientDto {}
 
 export class RequestAppointmentDto {
   /** @example '2026-07-28' */
@@ -12,9 +17,22 @@ export class RequestAppointmentDto {
   @IsId()
   provider_id: number;
 
-  /** @example 7 */
+  /**
+   * With an API key: the client booked for (a client's key: its own id). Without a key, send `client` instead.
+   * @example 7
+   */
+  @IsOmittable()
   @IsId()
-  client_id: number;
+  client_id?: number;
+
+  /** Without an API key (a guest booking): who books. Not together with client_id. */
+  @ApiPropertyOptional({ type: () => GuestClientDto, example: { name: 'Grace Hopper', email: 'grace@example.com' } })
+  @IsOmittable()
+  // ValidateNested alone would check each item of a list as a guest.
+  @IsObject({ message: 'client must be an object {"name","email","phone"?}' })
+  @ValidateNested()
+  @Type(() => GuestClientDto)
+  client?: GuestClientDto;
 
   /**
    * Slot index on that date: 14:30 is 58
@@ -37,6 +55,9 @@ export class RequestAppointmentDto {
   @IsDivisibleBy(15, { message: 'duration_minutes must be a multiple of 15' })
   duration_minutes?: number;
 }
+
+/** What the request path books: the slots asked for, for a client already known. */
+export type ClientSlotRequest = Omit<RequestAppointmentDto, 'client_id' | 'client'> & { client_id: number };
 
 export class RescheduleAppointmentDto {
   /** @example '2026-07-29' */
@@ -107,12 +128,10 @@ export class ValidateTokenDto {
 export const APPOINTMENT_STATUSES = ['pending', 'confirmed', 'cancelled', 'expired'] as const;
 export type AppointmentStatus = (typeof APPOINTMENT_STATUSES)[number];
 
-/** When and with whom: what every answer about an appointment carries. */
-export class AppointmentTimesView {
+/** When and with which provider: what every answer about an appointment carries. */
+export class AppointmentSlotsView {
   /** @example 124 */
   provider_id: number;
-  /** @example 7 */
-  client_id: number;
   /** @example '2026-07-28' */
   date: string;
   /** @example '14:30' */
@@ -125,6 +144,12 @@ export class AppointmentTimesView {
   end: string;
   /** @example 30 */
   duration_minutes: number;
+}
+
+/** When and with whom. */
+export class AppointmentTimesView extends AppointmentSlotsView {
+  /** @example 7 */
+  client_id: number;
 }
 
 export class AppointmentView extends AppointmentTimesView {
@@ -146,11 +171,17 @@ export class AppointmentView extends AppointmentTimesView {
   cancellation_reason?: string;
 }
 
-export class PendingAppointmentView extends AppointmentTimesView {
+export class PendingAppointmentView extends AppointmentSlotsView {
   /** @example 41 */
   appointment_id: number;
   /** @example 'pending' */
   status: 'pending';
+  /**
+   * The client booked for; null in a guest booking's answer, which never tells whether the address was known
+   * @example 7
+   */
+  @ApiProperty({ type: 'integer', nullable: true })
+  client_id: number | null;
   /** @example '2026-07-20T09:15:00.000Z' */
   expires_at: string;
 }

@@ -14,6 +14,11 @@ export class InMemoryClientsRepository implements PublicSurface<ClientsRepositor
     return copy(row);
   }
 
+  async findByEmail(email: string): Promise<ClientEntity | null> {
+    const row = [...this.rows.values()].find((candidate) => candidate.email === email);
+    return row ? copy(row) : null;
+  }
+
   async idByKeyHash(apiKeyHash: string): Promise<number | null> {
     return [...this.rows.values()].find((row) => row.apiKeyHash === apiKeyHash)?.id ?? null;
   }
