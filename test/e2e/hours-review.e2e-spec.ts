@@ -5,7 +5,7 @@ import { startTestApp, TestApp } from '../support/test-app';
 
 /*
  * Review of weekly hours, date overrides and PATCH provider (found failing on main at 56f68b0): the
- * listing after a weekly-hours change.
+ * listing after a weekly-hours change, and every invalid field named at once.
  */
 
 /** The ISO weekday (1 Monday … 7 Sunday) of a date, as the calendar has it. */
@@ -42,5 +42,36 @@ describeBackend('weekly hours and overrides under review', () => {
     const closed = await sut.api.request('PUT', weeklyHours, { hours: [] });
     expect(closed.status).toBe(200);
     expect(await openIndexes(sut.api, provider.id, date)).toEqual([]);
+  });
+
+  // Proves a date before the provider's today is not named beside a bad window: "errors lists {field,message} for each invalid field".
+  it.each([
+    [
+      'PUT /api/providers/{id}/dates/{date}',
+      (providerId: number, date: string) => ({
+        method: 'PUT',
+        path: `/api/providers/${providerId}/dates/${date}`,
+        body: { windows: [{ start_time: '10:00', end_time: '09:00' }] },
+      }),
+      ['date', 'windows.0.end_time'],
+    ],
+    [
+      'POST /api/schedule',
+      (providerId: number, date: string) => ({
+        method: 'POST',
+        path: '/api/schedule',
+        body: { provider_id: providerId, date, start_time: '10:00', end_time: '09:00' },
+      }),
+      ['date', 'end_time'],
+    ],
+  ])('%s names both a day before today and a window ending before it starts', async (_name, make, fields) => {
+    const provider = await createProvider(sut.api, { time_zone: 'Pacific/Kiritimati' });
+    const yesterday = DateTime.now().setZone('Pacific/Kiritimati').minus({ days: 1 }).toISODate()!;
+    const { method, path, body } = make(provider.id, yesterday);
+
+    const refused = await sut.api.request(method, path, body);
+
+    expect(refused).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
+    expect(refused.body.errors.map((error: { field: string }) => error.field).sort()).toEqual(fields);
   });
 });
