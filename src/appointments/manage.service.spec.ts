@@ -47,6 +47,10 @@ class RecordingAppointments {
     this.calls.push({ action: 'cancel', id, caller, args });
     return Promise.resolve({ id, status: 'cancelled' });
   }
+  reschedule(id: number, to: unknown, caller: Caller, ...args: unknown[]) {
+    this.calls.push({ action: 'reschedule', id, caller, args: [to, ...args] });
+    return Promise.resolve({ id, status: 'confirmed' });
+  }
 }
 
 class FixedClock extends Clock {
@@ -93,8 +97,9 @@ describe(ManageService.name, () => {
     await sut.cancel(tokenFor(), 'Feeling better');
     await sut.cancel(tokenFor(), '   ');
     expect(appointments.calls).toEqual([
-      { action: 'cancel', id: 7, caller: { role: 'client', clientId: 3 }, args: ['Feeling better'] },
-      { action: 'cancel', id: 7, caller: { role: 'client', clientId: 3 }, args: [undefined] },
+      // Acting only at the revision the link was signed for (0).
+      { action: 'cancel', id: 7, caller: { role: 'client', clientId: 3 }, args: ['Feeling better', 0] },
+      { action: 'cancel', id: 7, caller: { role: 'client', clientId: 3 }, args: [undefined, 0] },
     ]);
   });
 
@@ -124,7 +129,19 @@ describe(ManageService.name, () => {
     await expect(sut.open(tokenFor())).rejects.toMatchObject({ code: 'TOKEN_INVALID', detail: expect.stringContaining('expired') });
   });
 
-  it('answers 503 for a move while AppointmentsService has no reschedule (the temporary path)', async () => {
-    await expect(sut.reschedule(tokenFor(), { date: '2030-03-07', requested_slot: 40 })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  it('moves as the appointment’s client, keeping its duration, only from the revision the link was signed for', async () => {
+    appointments.appointment = stored({ revision: 2 });
+    await sut.reschedule(tokenFor({ revision: 2 }), { date: '2030-03-07', requested_slot: 40 });
+    expect(appointments.calls).toEqual([
+      { action: 'reschedule', id: 7, caller: { role: 'client', clientId: 3 }, args: [{ date: '2030-03-07', requested_slot: 40 }, 2] },
+    ]);
+  });
+
+  it('refuses a move through a superseded link, moving nothing', async () => {
+    appointments.appointment = stored({ revision: 1 });
+    await expect(sut.reschedule(tokenFor({ revision: 0 }), { date: '2030-03-07', requested_slot: 40 })).rejects.toMatchObject({
+      code: 'LINK_SUPERSEDED',
+    });
+    expect(appointments.calls).toEqual([]);
   });
 });

@@ -9,6 +9,9 @@ import { ValidateBy, ValidateNested } from 'class-validator';
  */
 class NotAList extends Array<never> {}
 
+/** What a list over its cap becomes: an empty list that remembers it was too long, so no item is walked into. */
+class OverLongList extends Array<never> {}
+
 function isPlainObject(value: unknown): value is object {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -24,17 +27,17 @@ export function IsListOf(item: new () => object, maxItems: number): PropertyDeco
     Transform(({ value }: { value: unknown }) => {
       if (value === undefined || value === null) return value;
       if (!Array.isArray(value)) return new NotAList();
+      // Refused for its length alone: validating 20,000 junk items would hold the event loop for a second.
+      if (value.length > maxItems) return new OverLongList();
       // A list inside the list is refused as any other item that is not an object, not walked into.
       return value.map((entry: unknown) => (isPlainObject(entry) ? plainToInstance(item, entry) : Array.isArray(entry) ? 'a list' : entry));
     }),
     ValidateBy({
       name: 'isListOf',
       validator: {
-        validate: (value) => Array.isArray(value) && !(value instanceof NotAList) && value.length <= maxItems,
+        validate: (value) => Array.isArray(value) && !(value instanceof NotAList) && !(value instanceof OverLongList),
         defaultMessage: (args) =>
-          Array.isArray(args?.value) && !(args.value instanceof NotAList)
-            ? `${args.property} must hold at most ${maxItems} items`
-            : `${args?.property} must be a list`,
+          args?.value instanceof NotAList ? `${args.property} must be a list` : `${args?.property} must hold at most ${maxItems} items`,
       },
     }),
     ValidateNested({ each: true }),

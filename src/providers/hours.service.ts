@@ -6,7 +6,7 @@ import { DomainEvents } from '../common/domain-events';
 import { DateOverrideView, PutDateOverrideDto, PutWeeklyHoursDto, WeeklyHoursView } from './dto/hours.dto';
 import { ProviderEntity } from './entities/provider.entity';
 import { dateOverrideView, weeklyHoursView } from './hours-view';
-import { mergeWeeklyWindows, mergeWindows, parseWindows, refuseDayBeforeToday, windowsToIndexes } from './open-hours';
+import { dayBeforeTodayError, mergeWeeklyWindows, mergeWindows, parseWindows, windowsToIndexes } from './open-hours';
 import { ProvidersService } from './providers.service';
 import { ScheduleRepository } from './schedule.repository';
 
@@ -56,10 +56,11 @@ export class HoursService {
   /** Gives the date its own hours (none: the day off), in place of its weekly hours or earlier override. */
   async replaceDateOverride(providerId: number, date: string, dto: PutDateOverrideDto, caller: Caller): Promise<DateOverrideView> {
     if (!actsForProvider(caller, providerId)) throw providerNotFound(providerId);
-    const { windows, errors } = parseWindows(dto.windows, 'windows');
-    if (errors.length > 0) throw AppError.validation(errors);
     const provider = await this.providers.get(providerId);
-    refuseDayBeforeToday(date, provider.timeZone, this.clock.nowMs());
+    const { windows, errors } = parseWindows(dto.windows, 'windows');
+    const pastDay = dayBeforeTodayError(date, provider.timeZone, this.clock.nowMs());
+    // Every invalid field at once: the day and the windows.
+    if (pastDay || errors.length > 0) throw AppError.validation([...(pastDay ? [pastDay] : []), ...errors]);
     // Stored as written; wall times a daylight-saving jump skips that day are left out when read.
     const indexes = windowsToIndexes(mergeWindows(windows));
     if (!(await this.schedule.replaceDateOverride(providerId, date, indexes))) throw providerNotFound(providerId);

@@ -1,4 +1,4 @@
-import { AppError, FieldError } from '../common/app-error';
+import { FieldError } from '../common/app-error';
 import { CalendarDate, DaySlot, localDate, mergeIndexes, parseWallTime, SLOT_MINUTES, wallTimeLabel } from '../scheduling/slots';
 
 /*
@@ -106,8 +106,9 @@ export function parseWindows<W extends WallTimeWindow>(
  * Refuses a date before the provider's today in its zone: hours set for a day that is over could never
  * be booked (and used to be taken and list nothing).
  */
-export function refuseDayBeforeToday(date: string, timeZone: string, nowMs: number): void {
+/** The `date` error of a day before the provider's today, to list beside a body's other errors; null when it is not. */
+export function dayBeforeTodayError(date: string, timeZone: string, nowMs: number): FieldError | null {
   const today = localDate(nowMs, timeZone);
   // Both are YYYY-MM-DD, so text order is date order.
-  if (date < today) throw AppError.field('date', `date must not be before the provider's today (${today}, ${timeZone})`);
+  return date < today ? { field: 'date', message: `date must not be before the provider's today (${today}, ${timeZone})` } : null;
 }

@@ -15,10 +15,13 @@ export class ScheduleController {
   @Post()
   @HttpCode(201)
   @ApiOperation({
-    summary: "Publish a provider's availability for a date",
+    summary: "Add a window to a date's open hours",
     description:
-      'Who: the administrator, or the provider itself. Cuts the window into 15-minute slots. ' +
-      'Windows that overlap or touch merge; posting the same body twice changes nothing.',
+      'Who: the administrator, or the provider itself. Adds the window, cut into 15-minute slots, to the ' +
+      "date's hours: a date still on its weekly hours first gets an override holding them, so the window adds " +
+      'to what the date had. Windows that overlap or touch merge; posting the same body twice changes nothing. ' +
+      "A date before the provider's today is refused (400 naming date); a date past the booking horizon may be " +
+      'published (the horizon limits booking, not publishing).',
   })
   @ApiBearerAuth()
   @ApiResponse({ status: 201, type: ScheduleView })

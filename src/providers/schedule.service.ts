@@ -6,11 +6,11 @@ import { DomainEvents } from '../common/domain-events';
 import { PostScheduleDto, ScheduleView } from './dto/schedule.dto';
 import { ProviderEntity } from './entities/provider.entity';
 import {
+  dayBeforeTodayError,
   indexesToWindows,
   isoWeekday,
   parseWindows,
   realSlotsAmong,
-  refuseDayBeforeToday,
   toWallTimeWindow,
   windowsToIndexes,
 } from './open-hours';
@@ -47,10 +47,11 @@ export class ScheduleService {
    */
   async publish(dto: PostScheduleDto, caller: Caller): Promise<ScheduleView> {
     assertActsForProvider(caller, dto.provider_id);
-    const { windows, errors } = parseWindows([dto]);
-    if (errors.length > 0) throw AppError.validation(errors);
     const provider = await this.providers.get(dto.provider_id);
-    refuseDayBeforeToday(dto.date, provider.timeZone, this.clock.nowMs());
+    const { windows, errors } = parseWindows([dto]);
+    const pastDay = dayBeforeTodayError(dto.date, provider.timeZone, this.clock.nowMs());
+    // Every invalid field at once: the day and the window.
+    if (pastDay || errors.length > 0) throw AppError.validation([...(pastDay ? [pastDay] : []), ...errors]);
     const date = parseDate(dto.date)!;
 
     // Stored as written; wall times a daylight-saving jump skips that day are left out when read.

@@ -1,18 +1,10 @@
 import * as jsonwebtoken from 'jsonwebtoken';
 import { ParsedMail } from 'mailparser';
-import { AppointmentsService } from '../../src/appointments/appointments.service';
 import { holdsConfig } from '../../src/config/namespaces';
 import { createBackend, describeBackend, TestBackend } from '../support/backend';
 import { createClient, createProvider, futureDate, publish } from '../support/factories';
 import { linkAppointmentId, SmtpSink, validationLink } from '../support/smtp-sink';
 import { startTestApp, TestApp } from '../support/test-app';
-
-/**
- * AppointmentsService.reschedule is built on another branch (wt-resched); until it is merged here the
- * reschedule through a manage link answers 503, and its case is skipped, by this name.
- */
-const itOnceRescheduleIsBuilt =
-  typeof (AppointmentsService.prototype as unknown as Record<string, unknown>).reschedule === 'function' ? it : it.skip;
 
 /** 60 requests a minute: the mail routes get 6 per network address, and 6 per email address. */
 const MAIL_LIMIT = 6;
@@ -322,29 +314,22 @@ describeBackend('guest booking', () => {
       await expect(sut.api.get(`/api/appointments/${appointmentId}`)).resolves.toMatchObject({ body: { status: 'confirmed' } });
     });
 
-    itOnceRescheduleIsBuilt(
-      'moves the appointment as its client would; every earlier link is then superseded, the new email has a fresh one',
-      async () => {
-        const { appointmentId, manageToken } = await confirmedGuest(56);
-        const email = (await sut.api.get(`/api/clients/${(await sut.api.get(`/api/appointments/${appointmentId}`)).body.client_id}`)).body
-          .email;
-        const moved = await sut.anonymous.post(
-          '/api/manage/reschedule',
-          { token: manageToken, date, requested_slot: 64 },
-          fromNewAddress(),
-        );
-        expect(moved).toMatchObject({ status: 200, body: { id: appointmentId, status: 'confirmed', date, start_time: '16:00' } });
-        await expect(
-          sut.anonymous.post('/api/manage/reschedule', { token: manageToken, date, requested_slot: 65 }, fromNewAddress()),
-        ).resolves.toMatchObject({ status: 409, body: { code: 'LINK_SUPERSEDED' } });
-        const notice = await smtp.waitFor(
-          email,
-          (mail) => (mail.text ?? '').includes('16:00') && /\/api\/manage\?token=/.test(mail.text ?? ''),
-        );
-        const fresh = tokenOf(manageLink(notice));
-        expect(fresh).not.toBe(manageToken);
-        await expect(sut.anonymous.get(`/api/manage?token=${encodeURIComponent(fresh)}`)).resolves.toMatchObject({ status: 200 });
-      },
-    );
+    it('moves the appointment as its client would; every earlier link is then superseded, the new email has a fresh one', async () => {
+      const { appointmentId, manageToken } = await confirmedGuest(56);
+      const email = (await sut.api.get(`/api/clients/${(await sut.api.get(`/api/appointments/${appointmentId}`)).body.client_id}`)).body
+        .email;
+      const moved = await sut.anonymous.post('/api/manage/reschedule', { token: manageToken, date, requested_slot: 64 }, fromNewAddress());
+      expect(moved).toMatchObject({ status: 200, body: { id: appointmentId, status: 'confirmed', date, start_time: '16:00' } });
+      await expect(
+        sut.anonymous.post('/api/manage/reschedule', { token: manageToken, date, requested_slot: 65 }, fromNewAddress()),
+      ).resolves.toMatchObject({ status: 409, body: { code: 'LINK_SUPERSEDED' } });
+      const notice = await smtp.waitFor(
+        email,
+        (mail) => (mail.text ?? '').includes('16:00') && /\/api\/manage\?token=/.test(mail.text ?? ''),
+      );
+      const fresh = tokenOf(manageLink(notice));
+      expect(fresh).not.toBe(manageToken);
+      await expect(sut.anonymous.get(`/api/manage?token=${encodeURIComponent(fresh)}`)).resolves.toMatchObject({ status: 200 });
+    });
   });
 });

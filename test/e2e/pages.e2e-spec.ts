@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { ParsedMail } from 'mailparser';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
-import { AppointmentsService } from '../../src/appointments/appointments.service';
 import { createBackend, describeBackend, TestBackend } from '../support/backend';
 import { createProvider, futureDate, publish } from '../support/factories';
 import { linkAppointmentId, SmtpSink, validationLink } from '../support/smtp-sink';
@@ -18,13 +17,6 @@ function chromiumPath(): string | undefined {
 const CHROMIUM = chromiumPath();
 if (!CHROMIUM) console.warn('pages.e2e-spec: no chromium on PATH (apt-get install chromium); the browser specs are skipped');
 const describeWithBrowser = CHROMIUM ? describeBackend : describe.skip;
-
-/**
- * AppointmentsService.reschedule is built on another branch (wt-resched); until it is merged here,
- * moving an appointment from the page cannot work, and that one case is skipped, by this name.
- */
-const RESCHEDULE_BUILT = typeof (AppointmentsService.prototype as unknown as Record<string, unknown>).reschedule === 'function';
-const itOnceRescheduleIsBuilt = RESCHEDULE_BUILT ? it : it.skip;
 
 /** A phone's screen. */
 const PHONE_WIDTH = 390;
@@ -181,34 +173,28 @@ describeWithBrowser('pages in a browser', () => {
     await expectFitsThePhone();
   });
 
-  itOnceRescheduleIsBuilt(
-    'moves the appointment from the manage page; the old link says it was replaced, the new email has one that works',
-    async () => {
-      const email = newEmail();
-      const appointmentId = await bookFromThePage('09:45', email);
-      const link = await confirmFromTheEmail(email, appointmentId);
+  it('moves the appointment from the manage page; the old link says it was replaced, the new email has one that works', async () => {
+    const email = newEmail();
+    const appointmentId = await bookFromThePage('09:45', email);
+    const link = await confirmFromTheEmail(email, appointmentId);
 
-      await page.goto(link);
-      await page.getByRole('link', { name: new RegExp(secondDay) }).click();
-      await page.getByLabel('15:00', { exact: true }).check();
-      const [answer] = await Promise.all([
-        page.waitForNavigation(),
-        page.getByRole('button', { name: 'Move my appointment here' }).click(),
-      ]);
-      expect(answer?.status()).toBe(200);
-      await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Appointment moved');
-      await expect(statusOf(appointmentId)).resolves.toMatchObject({ status: 'confirmed', date: secondDay, start_time: '15:00' });
+    await page.goto(link);
+    await page.getByRole('link', { name: new RegExp(secondDay) }).click();
+    await page.getByLabel('15:00', { exact: true }).check();
+    const [answer] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Move my appointment here' }).click()]);
+    expect(answer?.status()).toBe(200);
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Appointment moved');
+    await expect(statusOf(appointmentId)).resolves.toMatchObject({ status: 'confirmed', date: secondDay, start_time: '15:00' });
 
-      const old = await page.goto(link);
-      expect(old?.status()).toBe(409);
-      await expect(page.locator('body').textContent()).resolves.toContain('a newer email has the current link');
-      const moved = await smtp.waitFor(
-        email,
-        (message) => (message.text ?? '').includes('15:00') && /\/api\/manage\?token=/.test(message.text ?? ''),
-      );
-      const fresh = await page.goto(manageLink(moved));
-      expect(fresh?.status()).toBe(200);
-      await expect(page.locator('body').textContent()).resolves.toContain('15:00 – 15:15 (Europe/Paris)');
-    },
-  );
+    const old = await page.goto(link);
+    expect(old?.status()).toBe(409);
+    await expect(page.locator('body').textContent()).resolves.toContain('a newer email has the current link');
+    const moved = await smtp.waitFor(
+      email,
+      (message) => (message.text ?? '').includes('15:00') && /\/api\/manage\?token=/.test(message.text ?? ''),
+    );
+    const fresh = await page.goto(manageLink(moved));
+    expect(fresh?.status()).toBe(200);
+    await expect(page.locator('body').textContent()).resolves.toContain('15:00 – 15:15 (Europe/Paris)');
+  });
 });
