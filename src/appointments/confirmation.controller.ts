@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Post, Query, Res, UseInterceptors } from '@nestjs/common';
 import { ApiConsumes, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public, SendsMessages } from '../access/access.decorators';
@@ -8,6 +8,7 @@ import { ConfirmationView, ValidateTokenDto } from './dto/appointment.dto';
 import { confirmedPage, errorPage, previewPage } from './confirmation-page';
 import { renderPage, wantsHtml } from './html-pages';
 import { ConfirmationService } from './confirmation.service';
+import { FormErrorsAsPages } from './form-errors-as-pages.interceptor';
 
 /** Confirming a held appointment. The route, tag and operation ids keep the public API's word, "validate". */
 @ApiTags('validation')
@@ -42,6 +43,7 @@ export class ConfirmationController {
   @Post()
   @HttpCode(200)
   @AcceptsForm()
+  @UseInterceptors(FormErrorsAsPages)
   @SendsMessages()
   @ApiOperation({
     summary: 'Confirm a held appointment',

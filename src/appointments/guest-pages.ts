@@ -21,7 +21,10 @@ export function dateLabel(date: string): string {
   return DateTime.fromISO(date, { zone: 'UTC' }).setLocale('en-GB').toFormat('cccc d LLLL yyyy');
 }
 
-/** What a page's day picker shows; `hrefOf` makes the link to another day of the same page. */
+/**
+ * What a page's day picker shows; `hrefOf` makes the link to another day of the same page, from the root: a
+ * page re-shown by a form's POST (/api/manage/reschedule) has another base than the GET that first showed it.
+ */
 function pickerView(day: PickedDay, hrefOf: (date: string) => string, checkedSlot?: number) {
   const previousDate = addDays(day.date, -1);
   const nextDate = addDays(day.date, 1);
@@ -53,7 +56,7 @@ export interface BookingPageFacts {
 }
 
 export function bookingPage(facts: BookingPageFacts, status = 200): RenderedPage {
-  const hrefOf = (date: string) => `?provider_id=${facts.providerId}&date=${date}`;
+  const hrefOf = (date: string) => `/api/book?provider_id=${facts.providerId}&date=${date}`;
   return {
     status,
     html: bookingTemplate({
@@ -81,7 +84,7 @@ export interface ManagePageFacts {
 }
 
 export function managePage(facts: ManagePageFacts, status = 200): RenderedPage {
-  const hrefOf = (date: string) => `?token=${encodeURIComponent(facts.token)}&date=${date}#move`;
+  const hrefOf = (date: string) => `/api/manage?token=${encodeURIComponent(facts.token)}&date=${date}#move`;
   return {
     status,
     html: manageTemplate({

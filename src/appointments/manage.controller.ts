@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Post, Query, Res, UseInterceptors } from '@nestjs/common';
 import { ApiConsumes, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public, SendsMessages } from '../access/access.decorators';
@@ -6,6 +6,7 @@ import { AcceptsForm } from '../common/request-body';
 import { ApiProblems } from '../common/swagger';
 import { AppointmentView } from './dto/appointment.dto';
 import { ManageCancelDto, ManageRescheduleDto } from './dto/guest-pages.dto';
+import { FormErrorsAsPages } from './form-errors-as-pages.interceptor';
 import { errorNoticePage } from './guest-pages';
 import { renderPage, wantsHtml } from './html-pages';
 import { ManagePages } from './manage-pages';
@@ -51,6 +52,7 @@ export class ManageController {
   @Post('cancel')
   @HttpCode(200)
   @AcceptsForm()
+  @UseInterceptors(FormErrorsAsPages)
   @SendsMessages()
   @ApiOperation({
     summary: 'Cancel the appointment of a manage link',
@@ -73,6 +75,7 @@ export class ManageController {
   @Post('reschedule')
   @HttpCode(200)
   @AcceptsForm()
+  @UseInterceptors(FormErrorsAsPages)
   @SendsMessages()
   @ApiOperation({
     summary: 'Move the appointment of a manage link to another open time',

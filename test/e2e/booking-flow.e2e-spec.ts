@@ -90,7 +90,7 @@ describeBackend('booking flow', () => {
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
     const html = await page.text();
-    expect(html).toContain('<form method="post" action="validate">');
+    expect(html).toContain('<form method="post" action="/api/validate">');
     expect(html).toContain('Dr. &lt;b&gt;Ada&lt;/b&gt; &amp; Co');
     expect(html).not.toContain('<script>alert(1)</script>');
     await fetch(link);

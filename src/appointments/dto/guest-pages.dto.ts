@@ -1,8 +1,28 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsNotEmpty, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { E164_PATTERN, IsCalendarDate, IsId, IsName, IsOmittable, IsPlainEmail } from '../../common/validators';
+import {
+  E164_PATTERN,
+  IsCalendarDate,
+  IsId,
+  IsName,
+  IsOmittable,
+  IsPlainEmail,
+  IsReason,
+  MAX_REASON_LENGTH,
+} from '../../common/validators';
 import { SLOTS_PER_DAY } from '../../scheduling/slots';
+
+/**
+ * A reason as the manage page's text box sends it: the line breaks a browser sends as CRLF count as one
+ * character each (so the box's 500 fit the API's 500), and a blank box is no reason. Anything else is
+ * left to the reason's rules, the same as on POST /api/appointments/{id}/cancel.
+ */
+export function formReason(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const text = value.replace(/\r\n/g, '\n');
+  return text.trim() === '' ? undefined : text;
+}
 
 /** A field of an HTML form arrives as text: only its plain decimal form is read as a number. */
 const DECIMAL_TEXT = /^(0|[1-9]\d{0,15})$/;
@@ -74,10 +94,10 @@ export class ManageCancelDto extends ManageTokenDto {
    * Why, up to 500 characters (kept as the cancellation reason; empty: none)
    * @example 'Feeling better'
    */
-  @ApiPropertyOptional({ maxLength: 500 })
+  @ApiPropertyOptional({ minLength: 1, maxLength: MAX_REASON_LENGTH })
+  @Transform(({ value }: { value: unknown }) => formReason(value))
   @IsOmittable()
-  @IsString()
-  @MaxLength(500)
+  @IsReason()
   reason?: string;
 }
 
