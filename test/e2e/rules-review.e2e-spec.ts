@@ -111,4 +111,32 @@ describeBackend('booking rules, reschedule and cancellation under review', () =>
       await expect(sut.api.get(`/api/appointments/${id}`)).resolves.toMatchObject({ body: { status: 'confirmed' } });
     },
   );
+
+  // Proves a buffer reaching past the calendar's first or last date (1969-12-31, 10000-01-01) is a TypeError: 500 on the listing, a request and a reschedule; "No input … yields a 5xx".
+  it.each(['1970-01-01', '9999-12-31'])(
+    'answers %s, open every day with a buffer, without a 5xx: the listing, a request and a reschedule',
+    async (date) => {
+      const provider = await newProvider({ buffer_minutes: 15 });
+      const everyDay = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start_time: '00:00', end_time: '24:00' }));
+      await expect(sut.api.request('PUT', `/api/providers/${provider.id}/weekly_hours`, { hours: everyDay })).resolves.toMatchObject({
+        status: 200,
+      });
+      const client = await createClient(sut.api);
+      const id = await book(provider, client, 40);
+
+      const listing = await sut.anonymous.get(`/api/schedule?provider_id=${provider.id}&date=${date}`);
+      const requested = await ask(client, provider.id, date, 95);
+      const moved = await as(client).post(`/api/appointments/${id}/reschedule`, { date, requested_slot: 0 });
+
+      // Long past, or past any horizon: a rule's refusal (409 or 422), never an internal error.
+      const refused = (status: number) => ([409, 422].includes(status) ? 'refused' : status);
+      expect({ listing: listing.status, request: refused(requested.status), reschedule: refused(moved.status) }).toEqual({
+        listing: 200,
+        request: 'refused',
+        reschedule: 'refused',
+      });
+      expect(listing.body.slots).toEqual([]);
+      await expect(sut.api.get(`/api/appointments/${id}`)).resolves.toMatchObject({ body: { status: 'confirmed', date: DAY } });
+    },
+  );
 });
