@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { ParsedMail } from 'mailparser';
+import { createClient as createRedisClient } from 'redis';
 import { createBackend, describeBackend, TestBackend } from '../support/backend';
 import { createClient, createProvider, futureDate, publish } from '../support/factories';
 import { linkAppointmentId, SmtpSink, validationLink } from '../support/smtp-sink';
@@ -139,4 +140,57 @@ describeBackend('booking rules, reschedule and cancellation under review', () =>
       await expect(sut.api.get(`/api/appointments/${id}`)).resolves.toMatchObject({ body: { status: 'confirmed', date: DAY } });
     },
   );
+
+  /** Empties the hold store, as a restart loses it: the embedded store with its process, a Redis without persistence. */
+  async function loseHolds(): Promise<void> {
+    if (backend.kind === 'embedded') {
+      await sut.close();
+      sut = await start();
+      return;
+    }
+    const redis = createRedisClient({ url: backend.env.REDIS_URL });
+    await redis.connect();
+    for await (const key of redis.scanIterator({ MATCH: `${backend.env.REDIS_PREFIX}*{p*` })) await redis.del(key);
+    await redis.quit();
+  }
+
+  /** Two minutes pass for the hold store: the clock moves on, and Redis drops what would lapse within them (it keeps its own time). */
+  async function twoMinutesPass(): Promise<void> {
+    clock.advance(2);
+    if (backend.kind === 'embedded') return;
+    const redis = createRedisClient({ url: backend.env.REDIS_URL });
+    await redis.connect();
+    for await (const key of redis.scanIterator({ MATCH: `${backend.env.REDIS_PREFIX}*{p*` })) {
+      const left = await redis.pTTL(key);
+      if (left >= 0 && left <= 120_000) await redis.del(key);
+    }
+    await redis.quit();
+  }
+
+  // Proves ConfirmationService.readyHold reclaims a lost hold checking its buffer against holds only, not bookings: two confirmed appointments 0 minutes apart under a 15-minute buffer.
+  it('refuses a link pressed after the hold store lost its hold when a booking now sits inside its buffer', async () => {
+    const provider = await newProvider({ buffer_minutes: 15 });
+    const [waiting, mover] = [await createClient(sut.api), await createClient(sut.api)];
+    const elsewhere = await book(provider, mover, 60); // 15:00
+    const pending = await ask(waiting, provider.id, DAY, 40, 30); // 10:00–10:30
+    expect(pending.status).toBe(202);
+    const token = await validationToken(waiting.email, pending.body.appointment_id);
+    await loseHolds();
+    // With the hold gone, 10:30 looks free: the confirmed appointment may move there (its slots pinned a minute).
+    const move = await as(mover).post(`/api/appointments/${elsewhere}/reschedule`, { date: DAY, requested_slot: 42 });
+    expect([200, 409]).toContain(move.status);
+    await twoMinutesPass();
+
+    const pressed = await sut.anonymous.post('/api/validate', { token });
+
+    // Whichever of the two gets 10:00–10:30 or 10:30–10:45, never both: they would sit 0 minutes apart.
+    const confirmed = (await sut.api.get(`/api/appointments?provider_id=${provider.id}&date=${DAY}`)).body.items
+      .filter((appointment: { status: string }) => appointment.status === 'confirmed')
+      .map((appointment: { start_time: string; end_time: string }) => `${appointment.start_time}–${appointment.end_time}`);
+    expect({ move: move.status, pressed: pressed.status, confirmed }).toEqual(
+      move.status === 200
+        ? { move: 200, pressed: 409, confirmed: ['10:30–10:45'] }
+        : { move: 409, pressed: 200, confirmed: ['10:00–10:30', '15:00–15:15'] },
+    );
+  });
 });
