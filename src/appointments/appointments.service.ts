@@ -232,6 +232,11 @@ export class AppointmentsService {
     const now = this.clock.nowMs();
     assertReschedulable(appointment, now);
     const slotCount = (dto.duration_minutes ?? slotIndexesOf(appointment).length * SLOT_MINUTES) / SLOT_MINUTES;
+    const [firstSlot] = slotIndexesOf(appointment);
+    // A move to where it already is changes nothing: no new revision, no email, every link still good.
+    if (dto.date === appointment.date && dto.requested_slot === firstSlot && slotCount === slotIndexesOf(appointment).length) {
+      return toAppointmentView(appointment, now);
+    }
     const [checkInLookup, takeableLookup, clientLookup] = await Promise.allSettled([
       this.checkIns.hasCheckedIn(id),
       this.openSlots.takeableSlots({

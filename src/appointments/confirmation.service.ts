@@ -8,7 +8,7 @@ import { NewMessage } from '../delivery/outbox-message';
 import { Outbox } from '../delivery/outbox.service';
 import { MailService } from '../mail/mail.service';
 import { ProvidersService } from '../providers/providers.service';
-import { bufferSlots } from '../scheduling/availability';
+import { bufferSlots, SlotRef } from '../scheduling/availability';
 import { daySlots, parseDate } from '../scheduling/slots';
 import { appointmentCalendar } from './appointment-calendar';
 import { appointmentFacts } from './appointment-facts';
@@ -116,7 +116,8 @@ export class ConfirmationService {
    * The hold must still own its slots, pinned while the booking commits. A lapse is ruled out before
    * this is called, so a hold the store no longer has was lost (a Redis restart, a cancellation racing
    * this confirmation): its slots are claimed again for it if they and their buffer are still free of
-   * other holds.
+   * other holds, and then only if no booking (which the lost store no longer showed) lies in the buffer.
+   * Once the claim stands, a booking moving into the buffer meets it in the hold store.
    */
   private async readyHold(hold: Hold, appointment: AppointmentEntity): Promise<void> {
     if ((await this.holds.pin(hold, BOOKING_PIN_MS)) === 'held') return;
@@ -124,6 +125,21 @@ export class ConfirmationService {
     const buffer = bufferSlots(appointment.date, provider.timeZone, appointment.startAt, appointment.endAt, provider.rules.bufferMinutes);
     const reclaimed = await this.holds.claim({ ...hold, expiresAt: Math.max(hold.expiresAt, this.clock.nowMs() + BOOKING_PIN_MS) }, buffer);
     if (!reclaimed) throw await this.whyNotConfirmable(appointment.id);
+    if (await this.bookedWithin(appointment, buffer)) {
+      await this.holds.release(hold).catch((error: unknown) => this.logger.warn(`Hold not released: ${String(error)}`));
+      throw new AppError(
+        'SLOT_UNAVAILABLE',
+        'An appointment was booked next to these slots meanwhile, inside the time kept free around it',
+      );
+    }
+  }
+
+  /** Whether another appointment's booked slot lies among `buffer`. */
+  private async bookedWithin(appointment: AppointmentEntity, buffer: readonly SlotRef[]): Promise<boolean> {
+    if (buffer.length === 0) return false;
+    const kept = new Set(buffer.map((ref) => `${ref.date}:${ref.index}`));
+    const booked = await this.appointments.bookedSlots(appointment.providerId, [...new Set(buffer.map((ref) => ref.date))]);
+    return booked.some((slot) => slot.appointmentId !== appointment.id && kept.has(`${slot.date}:${slot.slotIndex}`));
   }
 
   private async appointmentOf(token: string): Promise<AppointmentEntity> {

@@ -189,7 +189,9 @@ export function adjacentReach(
 }
 
 function slotsOfDatesAround(date: string, timeZone: string): { ref: SlotRef; slot: Slot }[] {
-  return [shiftDate(date, -1), date, shiftDate(date, 1)].flatMap((each) =>
-    daySlots(parseDate(each)!, timeZone).map((slot) => ({ ref: { date: each, index: slot.index }, slot })),
-  );
+  return [shiftDate(date, -1), date, shiftDate(date, 1)].flatMap((each) => {
+    // The calendar runs from 1970-01-01 to 9999-12-31: past its ends there is nothing to keep free.
+    const day = parseDate(each);
+    return day ? daySlots(day, timeZone).map((slot) => ({ ref: { date: each, index: slot.index }, slot })) : [];
+  });
 }
