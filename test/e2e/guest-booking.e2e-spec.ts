@@ -99,8 +99,9 @@ describeBackend('guest booking', () => {
       body: { name: 'New Person', email: fresh, phone: null },
     });
 
+    // The mail about a request greets the name typed with it; the client's record is not changed by it.
     const knownMail = await validationMail(known.email, asKnown.body.appointment_id);
-    expect(knownMail.text).toContain('Hello Known Person');
+    expect(knownMail.text).toContain('Hello Someone Else');
     await expect(validationMail(fresh, asNew.body.appointment_id)).resolves.toBeDefined();
   });
 
@@ -157,6 +158,25 @@ describeBackend('guest booking', () => {
     // Nothing a guest typed is kept on the client: the details stay with the request that proved them.
     const { client_id: clientId } = (await sut.api.get(`/api/appointments/${own.body.appointment_id}`)).body;
     await expect(sut.api.get(`/api/clients/${clientId}`)).resolves.toMatchObject({ body: { phone: null } });
+
+    // Moved through its manage link, the appointment keeps its details: the new reminders text the owner too.
+    const moved = await sut.anonymous.post(
+      '/api/manage/reschedule',
+      { token: tokenOf(manageLink(confirmation)), date, requested_slot: 70 },
+      fromNewAddress(),
+    );
+    expect(moved).toMatchObject({ status: 200, body: { start_time: '17:30' } });
+    const notice = await smtp.waitFor(victim, (mail) => (mail.text ?? '').includes('17:30'));
+    expect(notice.text).toContain('Owner');
+    expect(notice.text).not.toContain('Stranger');
+    const replanned = await outboxRowsWhen(sut.app, provider.id, (all) =>
+      all.some((row) => row.appointment_id === own.body.appointment_id && row.channel === 'sms' && row.payload.includes('17:30')),
+    );
+    expect(
+      replanned
+        .filter((row) => row.appointment_id === own.body.appointment_id && row.channel === 'sms' && row.payload.includes('17:30'))
+        .map((row) => row.recipient),
+    ).toEqual(expect.arrayContaining([ownersPhone]));
   });
 
   it('registers one client when two guests with one new address book at once', async () => {
