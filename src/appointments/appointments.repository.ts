@@ -97,6 +97,8 @@ function toAppointment(row: Selectable<AppointmentsTable>): AppointmentEntity {
     rescheduledAt: row.rescheduled_at,
     cancellationReason: row.cancellation_reason,
     revision: row.revision,
+    guestName: row.guest_name,
+    guestPhone: row.guest_phone,
   };
 }
 
@@ -187,6 +189,8 @@ export class AppointmentsRepository {
         hold_id: appointment.holdId,
         expires_at: appointment.expiresAt,
         created_at: appointment.createdAt,
+        guest_name: appointment.guestName,
+        guest_phone: appointment.guestPhone,
       })
       .returning('id')
       .executeTakeFirstOrThrow();

@@ -13,13 +13,13 @@ import { MailService } from '../mail/mail.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { BookingRules, ProviderEntity } from '../providers/entities/provider.entity';
 import { ProvidersService } from '../providers/providers.service';
-import { ClientEntity } from '../clients/entities/client.entity';
 import { NewMessage } from '../delivery/outbox-message';
 import { AppointmentMailFacts } from '../mail/mail.service';
 import { SlotRef } from '../scheduling/availability';
 import { endWallTime, indexToWallTime, localDateTime, SLOT_MINUTES } from '../scheduling/slots';
 import { appointmentCalendar } from './appointment-calendar';
 import { AppointmentCheckIns } from './appointment-check-ins';
+import { AppointmentContact, contactOf } from './appointment-contact';
 import { appointmentFacts } from './appointment-facts';
 import { AppointmentReminders } from './appointment-reminders';
 import { holdOf } from './appointment-hold';
@@ -74,9 +74,10 @@ export class AppointmentsService {
    * out once that commits. The booking rules are checked on fresh reads before the claim (the same
    * function the listing uses), the buffer with the claim, and the client's caps in the transaction.
    * If the write fails or a cap refuses it, the hold is released before the error is answered, so a
-   * failed request leaves nothing behind.
+   * failed request leaves nothing behind. `guest`: the name and phone a guest typed, kept on the
+   * appointment (see `contactOf`).
    */
-  async request(dto: ClientSlotRequest, caller: Caller): Promise<PendingAppointmentView> {
+  async request(dto: ClientSlotRequest, caller: Caller, guest?: GuestDetails): Promise<PendingAppointmentView> {
     assertActsForClient(caller, dto.client_id);
     const slotCount = (dto.duration_minutes ?? SLOT_MINUTES) / SLOT_MINUTES;
     const [dayLookup, clientLookup] = await Promise.allSettled([
@@ -115,7 +116,10 @@ export class AppointmentsService {
       holdId: hold.holdId,
       expiresAt: hold.expiresAt,
       createdAt: now,
+      guestName: guest?.name ?? null,
+      guestPhone: guest?.phone ?? null,
     };
+    const contact = contactOf(pending, client);
     let appointment: AppointmentEntity;
     try {
       appointment = await this.appointments.insertPending(
@@ -123,8 +127,8 @@ export class AppointmentsService {
         async (tx, inserted) => {
           const token = this.tokens.sign(inserted.id, hold.holdId, hold.expiresAt);
           const facts = {
-            to: client.email,
-            clientName: client.name,
+            to: contact.email,
+            clientName: contact.name,
             providerName: day.provider.name,
             appointmentId: inserted.id,
             date: inserted.date,
@@ -198,7 +202,7 @@ export class AppointmentsService {
       const cancellation = { cancelledAt, reason: reason ?? null };
       const cancelled = await this.appointments.cancel(id, cancellation, async (tx, row) => {
         await this.reminders.drop(tx, id);
-        await this.outbox.add(tx, this.cancellationNotice(row, caller, { provider, client }));
+        await this.outbox.add(tx, this.cancellationNotice(row, caller, { provider, client: contactOf(row, client) }));
       });
       if (cancelled) {
         await this.holds.release(holdOf(cancelled)).catch((error: unknown) => {
@@ -277,7 +281,8 @@ export class AppointmentsService {
       rescheduledAt: now,
       slots: slots.map((slot) => ({ slotIndex: slot.index, startsAt: slot.startMs })),
     };
-    const people = { provider: day.provider, client };
+    // The guest's details stay with the appointment as it moves: its new reminders text the same phone.
+    const people = { provider: day.provider, client: contactOf(appointment, client) };
     let moved: AppointmentEntity;
     try {
       const result = await this.appointments.reschedule(id, move, async (tx, row) => {
@@ -400,7 +405,13 @@ export class AppointmentsService {
 /** Who an appointment's mails name and go to. */
 interface AppointmentPeople {
   provider: ProviderEntity;
-  client: ClientEntity;
+  client: AppointmentContact;
+}
+
+/** The name and phone a guest typed with a request (trimmed; null phone: none given). */
+export interface GuestDetails {
+  name: string;
+  phone: string | null;
 }
 
 function mailFactsOf(appointment: AppointmentEntity, { provider, client }: AppointmentPeople): Omit<AppointmentMailFacts, 'to'> {

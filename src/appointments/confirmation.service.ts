@@ -12,6 +12,7 @@ import { bufferSlots, SlotRef } from '../scheduling/availability';
 import { daySlots, parseDate } from '../scheduling/slots';
 import { appointmentCalendar } from './appointment-calendar';
 import { appointmentFacts } from './appointment-facts';
+import { contactOf } from './appointment-contact';
 import { AppointmentReminders } from './appointment-reminders';
 import { HoldExpiryService } from './hold-expiry.service';
 import { effectiveStatus, slotIndexesOf, toAppointmentView } from './appointment-view';
@@ -57,7 +58,7 @@ export class ConfirmationService {
     const appointment = await this.appointmentOf(token);
     this.assertConfirmable(appointment);
     const [provider, client] = await Promise.all([this.providers.get(appointment.providerId), this.clients.get(appointment.clientId)]);
-    return { appointment, providerName: provider.name, clientName: client.name, timeZone: provider.timeZone };
+    return { appointment, providerName: provider.name, clientName: contactOf(appointment, client).name, timeZone: provider.timeZone };
   }
 
   /**
@@ -87,7 +88,9 @@ export class ConfirmationService {
     const hold = holdOf(appointment);
     await this.readyHold(hold, appointment);
 
-    const [provider, client] = await Promise.all([this.providers.get(appointment.providerId), this.clients.get(appointment.clientId)]);
+    const [provider, registered] = await Promise.all([this.providers.get(appointment.providerId), this.clients.get(appointment.clientId)]);
+    // Pressing the link proves the address: the request's own details (a guest's) are used from now on.
+    const client = contactOf(appointment, registered);
     const slotStarts = new Map(daySlots(parseDate(appointment.date)!, provider.timeZone).map((s) => [s.index, s.startMs]));
     const slots = slotIndexesOf(appointment).map((slotIndex) => ({ slotIndex, startsAt: slotStarts.get(slotIndex)! }));
     const confirmedAt = this.clock.nowMs();

@@ -40,12 +40,17 @@ export class GuestBookings {
   }
 
   /**
-   * Books as the client with the guest's address. The answer leaves out which client that is: the
-   * same shape and `client_id: null` whether the address was known or not.
+   * Books as the client with the guest's address, the name and phone typed kept on the request (its
+   * mails greet that name; once its link is pressed, its texts go to that phone). The answer leaves
+   * out which client that is: the same shape and `client_id: null` whether the address was known or not.
    */
   async asGuest(slots: Omit<ClientSlotRequest, 'client_id'>, guest: GuestClientDto): Promise<GuestPendingView> {
     const client = await this.clients.findOrRegisterGuest(guest);
-    const pending = await this.appointments.request({ ...slots, client_id: client.id }, { role: 'client', clientId: client.id });
+    const pending = await this.appointments.request(
+      { ...slots, client_id: client.id },
+      { role: 'client', clientId: client.id },
+      { name: guest.name.trim(), phone: guest.phone || null },
+    );
     return { ...pending, client_id: null };
   }
 }

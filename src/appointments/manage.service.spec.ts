@@ -32,6 +32,8 @@ const stored = (changes: Partial<AppointmentEntity> = {}): AppointmentEntity => 
   rescheduledAt: null,
   cancellationReason: null,
   revision: 0,
+  guestName: null,
+  guestPhone: null,
   ...changes,
 });
 

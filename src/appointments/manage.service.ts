@@ -6,6 +6,7 @@ import { Clock } from '../common/clock';
 import { ProviderEntity } from '../providers/entities/provider.entity';
 import { ProvidersService } from '../providers/providers.service';
 import { SLOT_MINUTES } from '../scheduling/slots';
+import { contactOf } from './appointment-contact';
 import { slotIndexesOf } from './appointment-view';
 import { AppointmentsService } from './appointments.service';
 import { DayPicker, PickedDay } from './day-picker';
@@ -42,7 +43,12 @@ export class ManageService {
   async open(token: string): Promise<ManagedAppointment> {
     const appointment = await this.actingOn(token);
     const [provider, client] = await Promise.all([this.providers.get(appointment.providerId), this.clients.get(appointment.clientId)]);
-    return { appointment, provider, clientName: client.name, durationMinutes: slotIndexesOf(appointment).length * SLOT_MINUTES };
+    return {
+      appointment,
+      provider,
+      clientName: contactOf(appointment, client).name,
+      durationMinutes: slotIndexesOf(appointment).length * SLOT_MINUTES,
+    };
   }
 
   /** The manage page's day: the day asked, or the first with room for the appointment's duration. */

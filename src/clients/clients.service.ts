@@ -37,11 +37,13 @@ export class ClientsService {
 
   /**
    * The client with this address, or a new one registered for it without a key (a guest booking: the
-   * emailed link proves the address). A known client keeps its name and phone: a stranger typing its
-   * address changes nothing. Two guests with one new address at once end with one client: the unique
-   * address decides, and the loser reads the winner's row.
+   * emailed link proves the address). Nothing unproven is kept on it: a known client is left as it is,
+   * a new one gets the name typed but no phone (the request keeps the guest's details, see
+   * `contactOf`), so an earlier stranger's phone never receives the owner's texts. Two guests with one
+   * new address at once end with one client: the unique address decides, and the loser reads the
+   * winner's row.
    */
-  async findOrRegisterGuest(guest: { name: string; email: string; phone?: string }): Promise<ClientEntity> {
+  async findOrRegisterGuest(guest: { name: string; email: string }): Promise<ClientEntity> {
     const email = guest.email.trim().toLowerCase();
     const known = await this.clients.findByEmail(email);
     if (known) return known;
@@ -49,7 +51,7 @@ export class ClientsService {
       apiKeyHash: null,
       name: guest.name.trim(),
       email,
-      phone: guest.phone ?? null,
+      phone: null,
       createdAt: this.clock.nowMs(),
     });
     if (registered) return registered;

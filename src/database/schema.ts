@@ -94,6 +94,9 @@ export interface AppointmentsTable {
   cancellation_reason: string | null;
   /** Raised by every reschedule and cancellation: the `.ics` SEQUENCE, and the version a manage link is signed for. */
   revision: Generated<number>;
+  /** A guest request's details, unproven until its link is pressed; null for a request made with a key. */
+  guest_name: string | null;
+  guest_phone: string | null;
 }
 
 export interface BookedSlotsTable {

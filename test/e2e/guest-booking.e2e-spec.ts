@@ -3,6 +3,7 @@ import { ParsedMail } from 'mailparser';
 import { holdsConfig } from '../../src/config/namespaces';
 import { createBackend, describeBackend, TestBackend } from '../support/backend';
 import { createClient, createProvider, futureDate, publish } from '../support/factories';
+import { outboxRowsWhen } from '../support/outbox-rows';
 import { linkAppointmentId, SmtpSink, validationLink } from '../support/smtp-sink';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -98,8 +99,9 @@ describeBackend('guest booking', () => {
       body: { name: 'New Person', email: fresh, phone: null },
     });
 
+    // The mail about a request greets the name typed with it; the client's record is not changed by it.
     const knownMail = await validationMail(known.email, asKnown.body.appointment_id);
-    expect(knownMail.text).toContain('Hello Known Person');
+    expect(knownMail.text).toContain('Hello Someone Else');
     await expect(validationMail(fresh, asNew.body.appointment_id)).resolves.toBeDefined();
   });
 
@@ -125,6 +127,56 @@ describeBackend('guest booking', () => {
     const html = await manage.text();
     expect(html).toContain('Dr. Guest');
     expect(html).toContain('11:00 – 11:15 (Europe/Paris)');
+  });
+
+  // From review (commit 7b0cabf): an unproven first guest's phone stuck to the address's client, so the owner's reminder texts went to that stranger.
+  it("texts the reminders to the phone of the person who proved the address, not an earlier stranger's", async () => {
+    const victim = newEmail('victim');
+    const strangersPhone = '+14155550100';
+    const ownersPhone = '+14155550199';
+    const squat = await guestRequest(66, { name: 'Stranger', email: victim, phone: strangersPhone });
+    expect(squat.status).toBe(202);
+
+    const own = await guestRequest(68, { name: 'Owner', email: victim, phone: ownersPhone });
+    expect(own.status).toBe(202);
+    const link = validationLink(await validationMail(victim, own.body.appointment_id));
+    await expect(sut.anonymous.post('/api/validate', { token: tokenOf(link) }, fromNewAddress())).resolves.toMatchObject({ status: 200 });
+    const confirmation = await smtp.waitFor(
+      victim,
+      (mail) => /confirmed/i.test(mail.subject ?? '') && (mail.text ?? '').includes(`${own.body.appointment_id}`),
+    );
+    expect(confirmation.text).toContain('Hello Owner');
+
+    const rows = await outboxRowsWhen(sut.app, provider.id, (all) =>
+      all.some((row) => row.appointment_id === own.body.appointment_id && row.kind === 'reminder' && row.channel === 'sms'),
+    );
+    const texted = rows
+      .filter((row) => row.appointment_id === own.body.appointment_id && row.channel === 'sms')
+      .map((row) => row.recipient);
+    expect(texted).not.toContain(strangersPhone);
+    expect(texted).toContain(ownersPhone);
+    // Nothing a guest typed is kept on the client: the details stay with the request that proved them.
+    const { client_id: clientId } = (await sut.api.get(`/api/appointments/${own.body.appointment_id}`)).body;
+    await expect(sut.api.get(`/api/clients/${clientId}`)).resolves.toMatchObject({ body: { phone: null } });
+
+    // Moved through its manage link, the appointment keeps its details: the new reminders text the owner too.
+    const moved = await sut.anonymous.post(
+      '/api/manage/reschedule',
+      { token: tokenOf(manageLink(confirmation)), date, requested_slot: 70 },
+      fromNewAddress(),
+    );
+    expect(moved).toMatchObject({ status: 200, body: { start_time: '17:30' } });
+    const notice = await smtp.waitFor(victim, (mail) => (mail.text ?? '').includes('17:30'));
+    expect(notice.text).toContain('Owner');
+    expect(notice.text).not.toContain('Stranger');
+    const replanned = await outboxRowsWhen(sut.app, provider.id, (all) =>
+      all.some((row) => row.appointment_id === own.body.appointment_id && row.channel === 'sms' && row.payload.includes('17:30')),
+    );
+    expect(
+      replanned
+        .filter((row) => row.appointment_id === own.body.appointment_id && row.channel === 'sms' && row.payload.includes('17:30'))
+        .map((row) => row.recipient),
+    ).toEqual(expect.arrayContaining([ownersPhone]));
   });
 
   it('registers one client when two guests with one new address book at once', async () => {

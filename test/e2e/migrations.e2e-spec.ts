@@ -12,7 +12,7 @@ const INDEXES_SINCE_TYPEORM: Record<string, string[]> = { appointments: ['appoin
 /** Columns those migrations added to older tables, by table. */
 const COLUMNS_SINCE_TYPEORM: Record<string, string[]> = {
   providers: ['minimum_notice_minutes', 'booking_horizon_days', 'buffer_minutes', 'max_active_per_client'],
-  appointments: ['rescheduled_at', 'cancellation_reason', 'revision'],
+  appointments: ['rescheduled_at', 'cancellation_reason', 'revision', 'guest_name', 'guest_phone'],
 };
 
 /** The schema as TypeORM left it: without the tables, columns and indexes added since. */

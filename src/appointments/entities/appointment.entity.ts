@@ -25,4 +25,11 @@ export interface AppointmentEntity {
   cancellationReason: string | null;
   /** Raised by every reschedule and cancellation: the `.ics` SEQUENCE, and the version a manage link is signed for. */
   revision: number;
+  /**
+   * The name and phone a guest typed with this request: its mails greet that name and its texts go to
+   * that phone, never the client's record (whoever typed an address is unproven until its link is
+   * pressed). Null for a request made with a key.
+   */
+  guestName: string | null;
+  guestPhone: string | null;
 }

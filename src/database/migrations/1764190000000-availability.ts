@@ -7,7 +7,9 @@ import { Kysely, Migration, sql } from 'kysely';
  * - date overrides: a row marks a date whose hours are its own `availability_slots` rows (none: the
  *   day off) instead of its weekday's hours. Every date published before this migration keeps its hours;
  * - an appointment's reschedule time, cancellation reason and revision (the `.ics` SEQUENCE, and the
- *   version manage links are signed for).
+ *   version manage links are signed for);
+ * - a guest request's name and phone, kept on its appointment rather than on the client until the
+ *   emailed link proves the address (null for a request made with a key).
  */
 export function availability(): Migration {
   return {
@@ -51,13 +53,15 @@ export function availability(): Migration {
         .alterTable('appointments')
         .addColumn('revision', 'integer', (column) => column.notNull().defaultTo(0))
         .execute();
+      await db.schema.alterTable('appointments').addColumn('guest_name', 'varchar(200)').execute();
+      await db.schema.alterTable('appointments').addColumn('guest_phone', 'varchar(16)').execute();
       // The caps count a client's upcoming appointments on every request.
       await db.schema.createIndex('appointments_client_start').on('appointments').columns(['client_id', 'start_at']).execute();
     },
 
     async down(db: Kysely<any>): Promise<void> {
       await db.schema.dropIndex('appointments_client_start').execute();
-      for (const column of ['revision', 'cancellation_reason', 'rescheduled_at']) {
+      for (const column of ['guest_phone', 'guest_name', 'revision', 'cancellation_reason', 'rescheduled_at']) {
         await db.schema.alterTable('appointments').dropColumn(column).execute();
       }
       await db.schema.dropTable('date_overrides').execute();
