@@ -50,6 +50,8 @@ export type MoveOutcome = { outcome: 'moved'; appointment: AppointmentEntity } |
 export interface Cancellation {
   cancelledAt: number;
   reason: string | null;
+  /** Only if the row is still at this revision (a manage link's): a change since makes it cancel nothing. */
+  atRevision?: number;
 }
 
 export interface AppointmentFilter {
@@ -285,7 +287,7 @@ export class AppointmentsRepository {
     cancellation: Cancellation,
     also: (tx: Transaction, cancelled: AppointmentEntity) => Promise<void>,
   ): Promise<AppointmentEntity | null> {
-    const { cancelledAt, reason } = cancellation;
+    const { cancelledAt, reason, atRevision } = cancellation;
     return this.database.transaction(async (tx) => {
       const trx = tx.tables<'appointments' | 'booked_slots'>();
       const row = await trx
@@ -293,6 +295,7 @@ export class AppointmentsRepository {
         .set((eb) => ({ status: 'cancelled', cancelled_at: cancelledAt, cancellation_reason: reason, revision: eb('revision', '+', 1) }))
         .where('id', '=', id)
         .where((eb) => eb.or([eb('status', '=', 'confirmed'), eb.and([eb('status', '=', 'pending'), eb('expires_at', '>', cancelledAt)])]))
+        .$if(atRevision !== undefined, (query) => query.where('revision', '=', atRevision!))
         .returningAll()
         .executeTakeFirst();
       if (!row) return null;

@@ -369,6 +369,16 @@ describe(`${AppointmentsService.name} reschedule and cancel`, () => {
   });
 
   describe('cancel', () => {
+    it('cancels through a link only at the revision it was signed for: a move since makes it LINK_SUPERSEDED, changing nothing', async () => {
+      const id = await booked(TEN_AM);
+      await sut.reschedule(id, { date: LATER_DATE, requested_slot: ELEVEN_AM }, ADMIN);
+
+      await expect(sut.cancel(id, client(clientId), undefined, 0)).rejects.toMatchObject({ code: 'LINK_SUPERSEDED' });
+      expect(await row(id)).toMatchObject({ status: 'confirmed', revision: 1 });
+      expect(emails('cancellation', id)).toEqual([]);
+      await expect(sut.cancel(id, client(clientId), undefined, 1)).resolves.toMatchObject({ status: 'cancelled' });
+    });
+
     it.each([
       { by: 'its client', caller: () => client(clientId), confirm: true, reason: 'I am ill', told: 'provider' },
       { by: 'its provider', caller: () => provider(providerId), confirm: true, reason: 'The clinic is closed', told: 'client' },
@@ -384,8 +394,15 @@ describe(`${AppointmentsService.name} reschedule and cancel`, () => {
       expect(view).toMatchObject({ id, status: 'cancelled', ...(reason ? { cancellation_reason: reason } : {}) });
       if (!reason) expect(view).not.toHaveProperty('cancellation_reason');
       expect(await row(id)).toMatchObject({ revision: 1, cancellationReason: reason ?? null });
-      const notices = emails('cancellation', id);
-      expect(notices).toHaveLength(1);
+      const all = emails('cancellation', id);
+      // A client who cancels a confirmed appointment also gets the cancelling calendar file, for its own calendar.
+      const copyToClient = confirm && told === 'provider';
+      expect(all).toHaveLength(copyToClient ? 2 : 1);
+      if (copyToClient) {
+        expect(all[1].to).toMatch(/^client\d+@/);
+        expect(calendarOf(all[1])).toMatchObject({ METHOD: 'CANCEL', UID: `appointment-${id}@scheduler` });
+      }
+      const notices = all.slice(0, 1);
       expect(notices[0].to).toMatch(told === 'provider' ? /^provider\d+@/ : /^client\d+@/);
       if (reason) expect(notices[0].text).toContain(`Reason given: ${reason}`);
       if (confirm) {

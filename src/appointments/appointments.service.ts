@@ -199,11 +199,13 @@ export class AppointmentsService {
     if (status === 'pending' || status === 'confirmed') {
       // Read before the transaction: on SQLite it has the only connection.
       const [provider, client] = await Promise.all([this.providers.get(appointment.providerId), this.clients.get(appointment.clientId)]);
-      const cancellation = { cancelledAt, reason: reason ?? null };
+      const cancellation = { cancelledAt, reason: reason ?? null, atRevision };
       const cancelled = await this.appointments.cancel(id, cancellation, async (tx, row) => {
         await this.reminders.drop(tx, id);
-        await this.outbox.add(tx, this.cancellationNotice(row, caller, { provider, client: contactOf(row, client) }));
+        await this.outbox.add(tx, ...this.cancellationNotices(row, caller, { provider, client: contactOf(row, client) }));
       });
+      // A manage link's cancel that found the appointment changed since the link was signed.
+      if (!cancelled && atRevision !== undefined) assertAtRevision(await this.find(id), atRevision);
       if (cancelled) {
         await this.holds.release(holdOf(cancelled)).catch((error: unknown) => {
           // The cancellation is committed; the hold lapses by itself at its expiry.
@@ -383,9 +385,18 @@ export class AppointmentsService {
    * cancelled, the client when the provider or the administrator did. A confirmed appointment's
    * carries the calendar file that removes it (the same UID, the new revision).
    */
-  private cancellationNotice(cancelled: AppointmentEntity, caller: Caller, people: AppointmentPeople): NewMessage {
+  private cancellationNotices(cancelled: AppointmentEntity, caller: Caller, people: AppointmentPeople): NewMessage[] {
+    const told = caller.role === 'client' ? 'provider' : 'client';
+    // A client who cancels a confirmed appointment gets the cancelling calendar file too: the event is in its calendar.
+    const alsoClient = told === 'provider' && wasConfirmed(cancelled);
+    return [
+      this.cancellationNotice(cancelled, told, people),
+      ...(alsoClient ? [this.cancellationNotice(cancelled, 'client', people)] : []),
+    ];
+  }
+
+  private cancellationNotice(cancelled: AppointmentEntity, recipient: 'client' | 'provider', people: AppointmentPeople): NewMessage {
     const { provider, client } = people;
-    const recipient = caller.role === 'client' ? 'provider' : 'client';
     return {
       channel: 'email',
       kind: 'cancellation',

@@ -310,7 +310,13 @@ describeBackend('reschedule and cancellation', () => {
     expect(notice.text).toContain(`Reason given: ${reason}`);
     expect(calendarOf(notice)).toMatchObject({ METHOD: 'CANCEL', STATUS: 'CANCELLED', UID: `appointment-${id}@scheduler`, SEQUENCE: '1' });
     expect(aboutAppointment(id)(notice)).toBe(true);
-    expect(smtp.to(people[cancels].email).filter(withSubject('Appointment cancelled'))).toEqual([]);
+    if (cancels === 'client') {
+      // The client cancelled a confirmed appointment: its own calendar gets the cancelling file too.
+      const copy = await smtp.waitFor(client.email, withSubject('Appointment cancelled'));
+      expect(calendarOf(copy)).toMatchObject({ METHOD: 'CANCEL', UID: `appointment-${id}@scheduler`, SEQUENCE: '1' });
+    } else {
+      expect(smtp.to(provider.email).filter(withSubject('Appointment cancelled'))).toEqual([]);
+    }
     expect(await openIndexes(sut.api, provider.id, DAY)).toEqual(HOURS);
   });
 

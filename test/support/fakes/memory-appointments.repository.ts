@@ -115,11 +115,12 @@ export class InMemoryAppointmentsRepository implements PublicSurface<Appointment
 
   async cancel(
     id: number,
-    { cancelledAt, reason }: Cancellation,
+    { cancelledAt, reason, atRevision }: Cancellation,
     also: (tx: Transaction, cancelled: AppointmentEntity) => Promise<void>,
   ): Promise<AppointmentEntity | null> {
     const row = this.rows.get(id);
     if (!row || !(row.status === 'confirmed' || (row.status === 'pending' && row.expiresAt > cancelledAt))) return null;
+    if (atRevision !== undefined && row.revision !== atRevision) return null;
     const cancelled: AppointmentEntity = {
       ...copy(row),
       status: 'cancelled',
