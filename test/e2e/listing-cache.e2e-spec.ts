@@ -23,14 +23,23 @@ async function listingsFromCache(admin: ApiClient): Promise<number> {
   return match ? Number(match[1]) : 0;
 }
 
-/** Lists the day twice through `admin`'s process and checks that the second listing came from its cache. */
+/**
+ * Lists the day through `admin`'s process until a listing comes from its cache, and checks it equals the
+ * fresh one before it. A few tries: on a loaded machine an entry may pass its 1 s bound between two
+ * listings, or the cache bus's probe come back late (the process then reads fresh, by design).
+ */
 async function listCached(admin: ApiClient, providerId: number, date: string): Promise<number[]> {
-  const first = await openIndexes(admin, providerId, date);
-  const hitsBefore = await listingsFromCache(admin);
-  const second = await openIndexes(admin, providerId, date);
-  expect(await listingsFromCache(admin)).toBe(hitsBefore + 1);
-  expect(second).toEqual(first);
-  return second;
+  for (let attempt = 1; ; attempt++) {
+    const first = await openIndexes(admin, providerId, date);
+    const hitsBefore = await listingsFromCache(admin);
+    const second = await openIndexes(admin, providerId, date);
+    expect(second).toEqual(first);
+    const hits = (await listingsFromCache(admin)) - hitsBefore;
+    if (hits === 1 || attempt === 5) {
+      expect(hits).toBe(1);
+      return second;
+    }
+  }
 }
 
 async function mailedToken(smtp: SmtpSink, email: string, appointmentId: number): Promise<string> {
