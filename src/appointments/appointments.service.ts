@@ -11,15 +11,15 @@ import { Outbox } from '../delivery/outbox.service';
 import { Hold } from '../holds/hold-store';
 import { MailService } from '../mail/mail.service';
 import { MetricsService } from '../metrics/metrics.service';
-import { BookingRules, ProviderEntity } from '../providers/entities/provider.entity';
+import { BookingRules } from '../providers/entities/provider.entity';
 import { ProvidersService } from '../providers/providers.service';
 import { NewMessage } from '../delivery/outbox-message';
-import { AppointmentMailFacts } from '../mail/mail.service';
 import { SlotRef } from '../scheduling/availability';
-import { endWallTime, indexToWallTime, localDateTime, SLOT_MINUTES } from '../scheduling/slots';
+import { CalendarDate, DaySlot, endWallTime, indexToWallTime, localDateTime, SLOT_MINUTES } from '../scheduling/slots';
 import { appointmentCalendar } from './appointment-calendar';
+import { AppointmentPeople, mailFactsOf } from './appointment-mail-facts';
 import { AppointmentCheckIns } from './appointment-check-ins';
-import { AppointmentContact, contactOf } from './appointment-contact';
+import { contactOf } from './appointment-contact';
 import { appointmentFacts } from './appointment-facts';
 import { AppointmentReminders } from './appointment-reminders';
 import { holdOf } from './appointment-hold';
@@ -102,16 +102,11 @@ export class AppointmentsService {
     if (!(await this.claimOrForget(hold, mustBeFree))) throw slotUnavailable();
     this.metrics.holdClaimed();
 
-    const endMs = slots[slots.length - 1].endMs;
     const pending: NewAppointment = {
       providerId: hold.providerId,
       clientId: client.id,
       date: dto.date,
-      slotIndexes: hold.slotIndexes.join(','),
-      startTime: indexToWallTime(slots[0].index),
-      endTime: endWallTime(endMs, day.date, day.timeZone),
-      startAt: slots[0].startMs,
-      endAt: endMs,
+      ...timesOfSlots(slots, day),
       status: 'pending',
       holdId: hold.holdId,
       expiresAt: hold.expiresAt,
@@ -271,15 +266,10 @@ export class AppointmentsService {
       this.metrics.holdClaimed();
     }
 
-    const endMs = slots[slots.length - 1].endMs;
     const move: AppointmentMove = {
       fromRevision: appointment.revision,
       date: dto.date,
-      slotIndexes: target.slotIndexes.join(','),
-      startTime: indexToWallTime(slots[0].index),
-      endTime: endWallTime(endMs, day.date, day.timeZone),
-      startAt: slots[0].startMs,
-      endAt: endMs,
+      ...timesOfSlots(slots, day),
       rescheduledAt: now,
       slots: slots.map((slot) => ({ slotIndex: slot.index, startsAt: slot.startMs })),
     };
@@ -413,28 +403,25 @@ export class AppointmentsService {
   }
 }
 
-/** Who an appointment's mails name and go to. */
-interface AppointmentPeople {
-  provider: ProviderEntity;
-  client: AppointmentContact;
+/** Where a run of slots sits, as an appointment row keeps it: its indexes, wall-clock labels and instants. */
+function timesOfSlots(
+  slots: readonly DaySlot[],
+  day: { date: CalendarDate; timeZone: string },
+): Pick<AppointmentEntity, 'slotIndexes' | 'startTime' | 'endTime' | 'startAt' | 'endAt'> {
+  const endMs = slots[slots.length - 1].endMs;
+  return {
+    slotIndexes: slots.map((slot) => slot.index).join(','),
+    startTime: indexToWallTime(slots[0].index),
+    endTime: endWallTime(endMs, day.date, day.timeZone),
+    startAt: slots[0].startMs,
+    endAt: endMs,
+  };
 }
 
 /** The name and phone a guest typed with a request (trimmed; null phone: none given). */
 export interface GuestDetails {
   name: string;
   phone: string | null;
-}
-
-function mailFactsOf(appointment: AppointmentEntity, { provider, client }: AppointmentPeople): Omit<AppointmentMailFacts, 'to'> {
-  return {
-    clientName: client.name,
-    providerName: provider.name,
-    appointmentId: appointment.id,
-    date: appointment.date,
-    startTime: appointment.startTime,
-    endTime: appointment.endTime,
-    timeZone: provider.timeZone,
-  };
 }
 
 /** A cancelled row was confirmed before if it was ever confirmed: its status is gone, its confirmation time stays. */

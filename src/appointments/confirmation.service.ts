@@ -12,6 +12,7 @@ import { bufferSlots, SlotRef } from '../scheduling/availability';
 import { daySlots, parseDate } from '../scheduling/slots';
 import { appointmentCalendar } from './appointment-calendar';
 import { appointmentFacts } from './appointment-facts';
+import { AppointmentPeople, mailFactsOf } from './appointment-mail-facts';
 import { contactOf } from './appointment-contact';
 import { AppointmentReminders } from './appointment-reminders';
 import { HoldExpiryService } from './hold-expiry.service';
@@ -100,7 +101,7 @@ export class ConfirmationService {
       // The confirmation and the reminders in one statement.
       await this.outbox.add(
         tx,
-        this.confirmationMessage(booked, { name: provider.name, email: provider.email, timeZone: provider.timeZone }, client),
+        this.confirmationMessage(booked, { provider, client }),
         ...this.reminders.remindersOf(booked, { provider, client }),
       );
     });
@@ -182,20 +183,11 @@ export class ConfirmationService {
   }
 
   /** The confirmation email with its calendar file, for the booking's transaction. */
-  private confirmationMessage(
-    appointment: AppointmentEntity,
-    provider: { name: string; email: string; timeZone: string },
-    client: { name: string; email: string },
-  ): NewMessage {
+  private confirmationMessage(appointment: AppointmentEntity, people: AppointmentPeople): NewMessage {
+    const { provider, client } = people;
     const mail = this.mail.confirmationMail({
+      ...mailFactsOf(appointment, people),
       to: client.email,
-      clientName: client.name,
-      providerName: provider.name,
-      appointmentId: appointment.id,
-      date: appointment.date,
-      startTime: appointment.startTime,
-      endTime: appointment.endTime,
-      timeZone: provider.timeZone,
       manageLink: this.manageLinks.linkFor(appointment),
       ics: appointmentCalendar(appointment, { provider, client }, appointment.confirmedAt ?? this.clock.nowMs()),
     });
