@@ -11,7 +11,7 @@ import { Outbox } from '../delivery/outbox.service';
 import { Hold } from '../holds/hold-store';
 import { MailService } from '../mail/mail.service';
 import { MetricsService } from '../metrics/metrics.service';
-import { BookingRules } from '../providers/entities/provider.entity';
+import { BookingRules } from '../scheduling/booking-rules';
 import { ProvidersService } from '../providers/providers.service';
 import { NewMessage } from '../delivery/outbox-message';
 import { SlotRef } from '../scheduling/availability';

@@ -3,7 +3,8 @@ import { Kysely, Selectable } from 'kysely';
 import { DatabaseService } from '../database/database.service';
 import { isUniqueViolation } from '../database/errors';
 import { Database, ProvidersTable } from '../database/schema';
-import { BookingRules, ProviderEntity } from './entities/provider.entity';
+import { BookingRules } from '../scheduling/booking-rules';
+import { ProviderEntity } from './entities/provider.entity';
 
 /** A provider starts with the default booking rules (the columns' defaults). */
 export type NewProvider = Omit<ProviderEntity, 'id' | 'rules'>;

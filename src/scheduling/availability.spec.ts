@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { BookingRules, DEFAULT_BOOKING_RULES } from '../providers/entities/provider.entity';
+import { BookingRules, DEFAULT_BOOKING_RULES } from './booking-rules';
 import { AvailabilityFacts, openSlots, Refusal, shiftDate, SlotRef, takeable, TakenInterval, adjacentReach } from './availability';
 import { daySlots, indexToWallTime, mergeIndexes, parseDate, parseWallTime, Slot, startsThatFit, windowIndexes } from './slots';
 

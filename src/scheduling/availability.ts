@@ -1,4 +1,4 @@
-import { BookingRules } from '../providers/entities/provider.entity';
+import { BookingRules } from './booking-rules';
 import { chainSlots, daySlots, formatDate, parseDate, Slot } from './slots';
 
 /*

@@ -1,4 +1,4 @@
-import { BookingRules } from '../../src/providers/entities/provider.entity';
+import { BookingRules } from '../../src/scheduling/booking-rules';
 import { ApiResponse } from '../support/api-client';
 import { createBackend, describeBackend, TestBackend } from '../support/backend';
 import { createClient, createProvider, futureDate, openIndexes, publish } from '../support/factories';

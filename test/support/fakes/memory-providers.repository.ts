@@ -1,4 +1,5 @@
-import { BookingRules, DEFAULT_BOOKING_RULES, ProviderEntity } from '../../../src/providers/entities/provider.entity';
+import { ProviderEntity } from '../../../src/providers/entities/provider.entity';
+import { BookingRules, DEFAULT_BOOKING_RULES } from '../../../src/scheduling/booking-rules';
 import { NewProvider, ProviderChanges, ProvidersRepository } from '../../../src/providers/providers.repository';
 import { copy, PublicSurface } from './public-surface';
 
