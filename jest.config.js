@@ -40,6 +40,9 @@ const e2e = (displayName, backend, extra = {}) => ({
 
 module.exports = {
   testTimeout: 30000,
+  // Two workers at least: the e2e specs mostly wait (on timers, restarts, mail servers), so on a two-core
+  // machine a second worker overlaps those waits instead of leaving a core idle (Jest's default is one).
+  maxWorkers: Math.max(2, require('node:os').availableParallelism() - 1),
   projects: [
     { ...base, displayName: 'unit', rootDir: '.', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     e2e('e2e', 'embedded'),
