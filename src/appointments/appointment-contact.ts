@@ -1,5 +1,8 @@
 import { AppointmentEntity } from './entities/appointment.entity';
 
+/** What a guest typed with its request (null: a request made with a key, or no phone given). */
+export type GuestContactDetails = Pick<AppointmentEntity, 'guestName' | 'guestPhone'>;
+
 /** Whom an appointment's mails greet and its texts go to. */
 export interface AppointmentContact {
   name: string;
@@ -14,7 +17,7 @@ export interface AppointmentContact {
  * client's (the emailed link proved it).
  */
 export function contactOf(
-  appointment: Pick<AppointmentEntity, 'guestName' | 'guestPhone'>,
+  appointment: GuestContactDetails,
   client: { name: string; email: string; phone: string | null },
 ): AppointmentContact {
   return { name: appointment.guestName ?? client.name, email: client.email, phone: appointment.guestPhone ?? client.phone };

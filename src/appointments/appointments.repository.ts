@@ -4,6 +4,7 @@ import { AppError } from '../common/app-error';
 import { DatabaseService, Transaction } from '../database/database.service';
 import { isUniqueViolation } from '../database/errors';
 import { AppointmentsTable, Database } from '../database/schema';
+import { GuestContactDetails } from './appointment-contact';
 import { AppointmentEntity } from './entities/appointment.entity';
 
 export type NewAppointment = Omit<
@@ -202,6 +203,18 @@ export class AppointmentsRepository {
   async findById(id: number): Promise<AppointmentEntity | null> {
     const [row] = await this.database.fetch(this.db.selectFrom('appointments').selectAll().where('id', '=', id));
     return row ? toAppointment(row) : null;
+  }
+
+  /** The guest details of these appointments, by id (only those that have any). */
+  async guestDetailsOf(ids: readonly number[]): Promise<Map<number, GuestContactDetails>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('appointments')
+      .select(['id', 'guest_name', 'guest_phone'])
+      .where('id', 'in', [...ids])
+      .where((eb) => eb.or([eb('guest_name', 'is not', null), eb('guest_phone', 'is not', null)]))
+      .execute();
+    return new Map(rows.map((row) => [row.id, { guestName: row.guest_name, guestPhone: row.guest_phone }]));
   }
 
   /**

@@ -19,7 +19,7 @@ import { CalendarDate, DaySlot, endWallTime, indexToWallTime, localDateTime, SLO
 import { appointmentCalendar } from './appointment-calendar';
 import { AppointmentPeople, mailFactsOf } from './appointment-mail-facts';
 import { AppointmentCheckIns } from './appointment-check-ins';
-import { contactOf } from './appointment-contact';
+import { contactOf, GuestContactDetails } from './appointment-contact';
 import { appointmentFacts } from './appointment-facts';
 import { AppointmentReminders } from './appointment-reminders';
 import { holdOf } from './appointment-hold';
@@ -299,6 +299,11 @@ export class AppointmentsService {
       revision: moved.revision,
     });
     return toAppointmentView(moved, this.clock.nowMs());
+  }
+
+  /** The name and phone typed with each of these appointments' guest requests, for contactOf (one query). */
+  guestDetailsOf(appointmentIds: readonly number[]): Promise<Map<number, GuestContactDetails>> {
+    return this.appointments.guestDetailsOf(appointmentIds);
   }
 
   async find(id: number): Promise<AppointmentEntity> {

@@ -138,6 +138,27 @@ describe(QueueService.name, () => {
       ]);
     });
 
+    it('texts a guest booking at the phone typed with it, not the client record (which keeps none)', async () => {
+      const pending = await harness.appointments.request(
+        { provider_id: providerId, client_id: bob, date: HARNESS_TODAY, requested_slot: TEN_AM },
+        client(bob),
+        { name: 'Bob as typed', phone: '+14155550199' },
+      );
+      await harness.confirmations.confirm(harness.outbox.tokenFor(pending.appointment_id));
+      await sut.checkIn({ appointment_id: pending.appointment_id }, client(bob));
+
+      await sut.next(providerId, provider(providerId));
+
+      expect(notices()).toEqual([
+        expect.objectContaining({
+          channel: 'sms',
+          kind: 'queue_called',
+          appointmentId: pending.appointment_id,
+          payload: expect.objectContaining({ to: '+14155550199' }),
+        }),
+      ]);
+    });
+
     it('finishes the one being served, learning how long it took, and calls the next', async () => {
       const first = await walkIn(ann);
       const second = await walkIn(bob);

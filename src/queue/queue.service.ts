@@ -1,8 +1,8 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import { AppointmentCheckIns } from '../appointments/appointment-check-ins';
+import { AppointmentContact, contactOf } from '../appointments/appointment-contact';
 import { AppointmentsService } from '../appointments/appointments.service';
-import { ClientEntity } from '../clients/entities/client.entity';
 import { ClientsService } from '../clients/clients.service';
 import { actsForClient, actsForProvider, assertActsForProvider, Caller, forbidden } from '../access/caller';
 import { AppError } from '../common/app-error';
@@ -236,7 +236,11 @@ export class QueueService implements OnModuleInit {
   private async callNext(provider: ProviderEntity, date: string): Promise<NextOutcome | null> {
     for (let attempt = 1; ; attempt++) {
       const before = await this.queue.state(provider.id, date);
-      const clients = await this.clients.getMany(before.active.map((entry) => entry.clientId));
+      const [clients, guests] = await Promise.all([
+        this.clients.getMany(before.active.map((entry) => entry.clientId)),
+        // A guest's booking is texted at the phone typed with it, as its reminders are.
+        this.appointments.guestDetailsOf(before.active.flatMap((entry) => (entry.appointmentId === null ? [] : [entry.appointmentId]))),
+      ]);
       const now = this.clock.nowMs();
       try {
         return await this.queue.callNext(provider.id, date, now, async (tx, outcome) => {
@@ -244,7 +248,8 @@ export class QueueService implements OnModuleInit {
           const messages = notices.map((notice) => {
             const client = clients.get(notice.clientId);
             if (!client) throw new RecipientsMoved();
-            return this.noticeMessage(notice, client, provider, date);
+            const guest = notice.appointmentId === null ? undefined : guests.get(notice.appointmentId);
+            return this.noticeMessage(notice, guest ? contactOf(guest, client) : client, provider, date);
           });
           await this.outbox.add(tx, ...messages);
         });
@@ -256,7 +261,7 @@ export class QueueService implements OnModuleInit {
   }
 
   /** A text when the client has a phone, else an email. */
-  private noticeMessage(notice: QueueNotice, client: ClientEntity, provider: ProviderEntity, date: string): NewMessage {
+  private noticeMessage(notice: QueueNotice, client: AppointmentContact, provider: ProviderEntity, date: string): NewMessage {
     const about = {
       kind: notice.kind === 'turn' ? ('queue_called' as const) : ('queue_next' as const),
       appointmentId: notice.appointmentId,

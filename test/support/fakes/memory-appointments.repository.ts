@@ -69,6 +69,11 @@ export class InMemoryAppointmentsRepository implements PublicSurface<Appointment
       throw new AppError('LIMIT_REACHED', 'upcoming appointments');
   }
 
+  async guestDetailsOf(ids: readonly number[]): Promise<Map<number, Pick<AppointmentEntity, 'guestName' | 'guestPhone'>>> {
+    const rows = [...this.rows.values()].filter((row) => ids.includes(row.id) && (row.guestName !== null || row.guestPhone !== null));
+    return new Map(rows.map((row) => [row.id, { guestName: row.guestName, guestPhone: row.guestPhone }]));
+  }
+
   async findById(id: number): Promise<AppointmentEntity | null> {
     const row = this.rows.get(id);
     return row ? copy(row) : null;
