@@ -135,6 +135,8 @@ export class AppointmentsController {
     'APPOINTMENT_NOT_FOUND',
     'SLOT_UNAVAILABLE',
     'NOT_RESCHEDULABLE',
+    'TOO_SOON',
+    'TOO_FAR_AHEAD',
     'RATE_LIMITED',
     'UNAVAILABLE',
   )

@@ -87,7 +87,17 @@ export class ManageController {
   })
   @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
   @ApiResponse({ status: 200, type: AppointmentView })
-  @ApiProblems('VALIDATION_FAILED', 'TOKEN_INVALID', 'LINK_SUPERSEDED', 'SLOT_UNAVAILABLE', 'RATE_LIMITED', 'UNAVAILABLE')
+  @ApiProblems(
+    'VALIDATION_FAILED',
+    'TOKEN_INVALID',
+    'LINK_SUPERSEDED',
+    'SLOT_UNAVAILABLE',
+    'NOT_RESCHEDULABLE',
+    'TOO_SOON',
+    'TOO_FAR_AHEAD',
+    'RATE_LIMITED',
+    'UNAVAILABLE',
+  )
   rescheduleByLink(
     @Body() dto: ManageRescheduleDto,
     @Headers('accept') accept: string | undefined,
