@@ -1,6 +1,7 @@
 import { createBackend, describeBackend, TestBackend } from '../support/backend';
 import { createClient, createProvider, futureDate, publish } from '../support/factories';
-import { ApiResponse } from '../support/api-client';
+import { ApiClient, ApiResponse } from '../support/api-client';
+import { AppProcess, startAppProcess } from '../support/app-process';
 import { SmtpSink } from '../support/smtp-sink';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -233,5 +234,61 @@ describeBackend('idempotency keys', () => {
     expect(created.status).toBe(201);
     expect(again.status).toBe(409);
     expect(again.body.code).toBe('EMAIL_TAKEN');
+  });
+});
+
+/**
+ * Two real server processes (src/main.ts, as in production) sharing the backend: the database store
+ * across processes on SQLite, the Redis store on services.
+ */
+describeBackend('idempotency keys across two server processes', () => {
+  let backend: TestBackend;
+  let smtp: SmtpSink;
+  let processes: AppProcess[];
+  let admin: ApiClient;
+
+  beforeAll(async () => {
+    backend = await createBackend();
+    smtp = new SmtpSink();
+    const env: Record<string, string | undefined> = {
+      ...backend.env,
+      NODE_ENV: 'test',
+      SMTP_URL: await smtp.start(),
+      RATE_LIMIT_PER_MINUTE: '100000',
+      HOLD_REMINDER_SECONDS: '0',
+    };
+    processes = await Promise.all([startAppProcess(env), startAppProcess(env)]);
+    admin = new ApiClient(processes[0].url, env.ADMIN_API_KEY);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all((processes ?? []).map((process) => process.stop()));
+    await smtp?.stop();
+    await backend?.dispose();
+  });
+
+  it('runs one of 20 concurrent repeats spread over both processes: one hold, one email', async () => {
+    const provider = await createProvider(admin, { time_zone: 'UTC' });
+    const client = await createClient(admin);
+    const date = futureDate(25);
+    await publish(admin, provider.id, date, '09:00', '12:00');
+    const body = { date, provider_id: provider.id, client_id: client.id, requested_slot: 38 };
+    const callers = processes.map((process) => new ApiClient(process.url, client.api_key));
+
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => callers[i % 2].post('/api/client_schedule', body, { 'idempotency-key': 'across-processes' })),
+    );
+
+    const ran = answers.filter((a) => a.status === 202 && a.headers.get(REPLAYED) === null);
+    const others = answers.filter(
+      (a) => (a.status === 202 && a.headers.get(REPLAYED) === 'true') || a.body.code === 'IDEMPOTENCY_KEY_IN_USE',
+    );
+    expect(ran).toHaveLength(1);
+    expect(others).toHaveLength(19);
+    const listed = await admin.get(`/api/appointments?client_id=${client.id}`);
+    expect(listed.body.items).toHaveLength(1);
+    await smtp.waitFor(client.email);
+    await sleep(NO_SECOND_MAIL_MS);
+    expect(smtp.to(client.email)).toHaveLength(1);
   });
 });
