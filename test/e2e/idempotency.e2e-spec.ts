@@ -225,6 +225,34 @@ describeBackend('idempotency keys', () => {
     expect(answers[1].headers.get(REPLAYED)).toBe('true');
   });
 
+  it('replays a keyed cancel and a keyed walk-in check-in on the other server', async () => {
+    const client = await clientWithKey();
+    const held = await client.onFirst.post('/api/client_schedule', bookingOf(client.id, 58));
+    const cancelKey = newKey();
+    const checkInKey = newKey();
+
+    const cancelled = await client.onFirst.post(
+      `/api/appointments/${held.body.appointment_id}/cancel`,
+      { reason: 'plans changed' },
+      { 'idempotency-key': cancelKey },
+    );
+    const cancelAgain = await client.onSecond.post(
+      `/api/appointments/${held.body.appointment_id}/cancel`,
+      { reason: 'plans changed' },
+      { 'idempotency-key': cancelKey },
+    );
+    const walkIn = { provider_id: provider.id, client_id: client.id };
+    const checkedIn = await first.api.post('/api/queue/check_in', walkIn, { 'idempotency-key': checkInKey });
+    const checkInAgain = await second.api.post('/api/queue/check_in', walkIn, { 'idempotency-key': checkInKey });
+
+    expect([cancelled.status, cancelAgain.status]).toEqual([200, 200]);
+    expect(cancelAgain.headers.get(REPLAYED)).toBe('true');
+    expect(cancelAgain.body).toEqual(cancelled.body);
+    expect([checkedIn.status, checkInAgain.status]).toEqual([201, 201]);
+    expect(checkInAgain.headers.get(REPLAYED)).toBe('true');
+    expect(checkInAgain.body).toEqual(checkedIn.body);
+  });
+
   it('behaves as before without the header: a repeat runs again', async () => {
     const body = { name: 'No Key', email: `nokey-${Date.now()}@mail.test` };
 
