@@ -6,6 +6,7 @@ import { CommonModule } from './common/common.module';
 import { SettingsModule } from './config/settings.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { IdempotencyModule } from './idempotency/idempotency.module';
 import { ProvidersModule } from './providers/providers.module';
 import { QueueModule } from './queue/queue.module';
 import { SmsModule } from './sms/sms.module';
@@ -21,6 +22,7 @@ export class AppModule {
         CommonModule,
         DatabaseModule,
         AccessModule,
+        IdempotencyModule,
         HealthModule,
         ProvidersModule,
         ClientsModule,

@@ -4,6 +4,7 @@ import { CountsRecipient, CurrentCaller, OptionalAuth, OptionalCaller, SendsMess
 import { Caller } from '../access/caller';
 import { IdParamPipe } from '../common/id-param.pipe';
 import { ApiProblems } from '../common/swagger';
+import { Idempotent } from '../idempotency/idempotent.decorator';
 import { AppointmentsService } from './appointments.service';
 import { GuestBookings } from './guest-bookings.service';
 import {
@@ -65,10 +66,13 @@ export class AppointmentsController {
     'LIMIT_REACHED',
     'TOO_SOON',
     'TOO_FAR_AHEAD',
+    'IDEMPOTENCY_KEY_IN_USE',
+    'IDEMPOTENCY_KEY_REUSED',
     'RATE_LIMITED',
     'UNAVAILABLE',
   )
   @SendsMessages()
+  @Idempotent()
   @OptionalAuth()
   @CountsRecipient((body) => (body as { client?: { email?: unknown } } | undefined)?.client?.email)
   requestAppointment(@Body() dto: RequestAppointmentDto, @OptionalCaller() caller: Caller | undefined): Promise<PendingAppointmentView> {
@@ -107,8 +111,17 @@ export class AppointmentsController {
   })
   @ApiBody({ type: CancelAppointmentDto, required: false })
   @ApiResponse({ status: 200, type: AppointmentView })
-  @ApiProblems('VALIDATION_FAILED', 'UNAUTHENTICATED', 'APPOINTMENT_NOT_FOUND', 'RATE_LIMITED', 'UNAVAILABLE')
+  @ApiProblems(
+    'VALIDATION_FAILED',
+    'UNAUTHENTICATED',
+    'APPOINTMENT_NOT_FOUND',
+    'IDEMPOTENCY_KEY_IN_USE',
+    'IDEMPOTENCY_KEY_REUSED',
+    'RATE_LIMITED',
+    'UNAVAILABLE',
+  )
   @SendsMessages()
+  @Idempotent()
   cancelAppointment(
     @Param('id', IdParamPipe) id: number,
     @Body() dto: CancelAppointmentDto,
@@ -137,10 +150,13 @@ export class AppointmentsController {
     'NOT_RESCHEDULABLE',
     'TOO_SOON',
     'TOO_FAR_AHEAD',
+    'IDEMPOTENCY_KEY_IN_USE',
+    'IDEMPOTENCY_KEY_REUSED',
     'RATE_LIMITED',
     'UNAVAILABLE',
   )
   @SendsMessages()
+  @Idempotent()
   rescheduleAppointment(
     @Param('id', IdParamPipe) id: number,
     @Body() dto: RescheduleAppointmentDto,

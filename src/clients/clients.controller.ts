@@ -4,6 +4,7 @@ import { CurrentCaller } from '../access/access.decorators';
 import { Caller } from '../access/caller';
 import { IdParamPipe } from '../common/id-param.pipe';
 import { ApiProblems } from '../common/swagger';
+import { Idempotent } from '../idempotency/idempotent.decorator';
 import { ClientsService } from './clients.service';
 import { ClientView, ClientWithKeyView, CreateClientDto } from './dto/client.dto';
 
@@ -20,7 +21,16 @@ export class ClientsController {
     description: "Who: the administrator. The answer carries the client's API key, shown this once.",
   })
   @ApiResponse({ status: 201, type: ClientWithKeyView })
-  @ApiProblems('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'EMAIL_TAKEN', 'RATE_LIMITED')
+  @ApiProblems(
+    'VALIDATION_FAILED',
+    'UNAUTHENTICATED',
+    'FORBIDDEN',
+    'EMAIL_TAKEN',
+    'IDEMPOTENCY_KEY_IN_USE',
+    'IDEMPOTENCY_KEY_REUSED',
+    'RATE_LIMITED',
+  )
+  @Idempotent()
   createClient(@Body() dto: CreateClientDto, @CurrentCaller() caller: Caller): Promise<ClientWithKeyView> {
     return this.clients.create(dto, caller);
   }

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import { REPLAYED_HEADER, ReplayedAnswer } from '../idempotency/stored-answer';
 import { clientErrorProblem, Problem, PROBLEM_CONTENT_TYPE, toProblem } from './problem';
 
 /** Renders every error as RFC 9457 problem+json; never leaks a stack or SQL. */
@@ -12,6 +13,11 @@ export class ProblemFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     if (clientWentAway(error, reply)) return;
+    if (error instanceof ReplayedAnswer) {
+      const { status, contentType, body } = error.answer;
+      reply.status(status).header('content-type', contentType).header(REPLAYED_HEADER, 'true').send(body);
+      return;
+    }
     sendProblem(reply, toProblem(error), error, this.logger);
   }
 }

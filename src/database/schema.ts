@@ -26,6 +26,8 @@ export interface Database {
   queue_entries: QueueEntriesTable;
   /** delivery module: every email, text and webhook call */
   outbox_messages: OutboxMessagesTable;
+  /** idempotency module: answers kept for repeated Idempotency-Keys (when there is no Redis) */
+  idempotency_records: IdempotencyRecordsTable;
 }
 
 export interface ProvidersTable {
@@ -158,4 +160,17 @@ export interface OutboxMessagesTable {
   lease_until: number | null;
   created_at: number;
   sent_at: number | null;
+}
+
+export interface IdempotencyRecordsTable {
+  /** SHA-256 (hex) of the scope: caller, method, path and Idempotency-Key. */
+  key: string;
+  /** SHA-256 (hex) of the canonical request body. */
+  fingerprint: string;
+  /** The running request's token while in flight; null once answered. */
+  token: string | null;
+  status: number | null;
+  content_type: string | null;
+  body: string | null;
+  expires_at: number;
 }

@@ -14,6 +14,7 @@ const OWNER: Record<keyof Database, string> = {
   queue_days: 'queue',
   queue_entries: 'queue',
   outbox_messages: 'delivery',
+  idempotency_records: 'idempotency',
 };
 
 const SRC = join(__dirname, '..');
@@ -64,6 +65,7 @@ describe('table ownership', () => {
         'appointments/appointments.repository.ts',
         'clients/clients.repository.ts',
         'delivery/outbox.repository.ts',
+        'idempotency/database-idempotency-store.ts',
         'providers/providers.repository.ts',
         'providers/schedule.repository.ts',
         'queue/queue.repository.ts',

@@ -5,6 +5,7 @@ import { Caller } from '../access/caller';
 import { IdParamPipe } from '../common/id-param.pipe';
 import { PageQuery } from '../common/pagination';
 import { ApiProblems } from '../common/swagger';
+import { Idempotent } from '../idempotency/idempotent.decorator';
 import { CreateProviderDto, ProviderPage, ProviderView, ProviderWithKeyView, UpdateProviderDto } from './dto/provider.dto';
 import { ProvidersService } from './providers.service';
 
@@ -21,7 +22,16 @@ export class ProvidersController {
     description: "Who: the administrator. The answer carries the provider's API key, shown this once.",
   })
   @ApiResponse({ status: 201, type: ProviderWithKeyView })
-  @ApiProblems('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'EMAIL_TAKEN', 'RATE_LIMITED')
+  @ApiProblems(
+    'VALIDATION_FAILED',
+    'UNAUTHENTICATED',
+    'FORBIDDEN',
+    'EMAIL_TAKEN',
+    'IDEMPOTENCY_KEY_IN_USE',
+    'IDEMPOTENCY_KEY_REUSED',
+    'RATE_LIMITED',
+  )
+  @Idempotent()
   createProvider(@Body() dto: CreateProviderDto, @CurrentCaller() caller: Caller): Promise<ProviderWithKeyView> {
     return this.providers.create(dto, caller);
   }

@@ -5,6 +5,7 @@ import { Caller, describeCaller } from '../access/caller';
 import type { FastifyReply } from 'fastify';
 import { IdParamPipe } from '../common/id-param.pipe';
 import { ApiProblems } from '../common/swagger';
+import { Idempotent } from '../idempotency/idempotent.decorator';
 import {
   CallNextDto,
   CheckInDto,
@@ -54,9 +55,12 @@ export class QueueController {
     'CLIENT_NOT_FOUND',
     'APPOINTMENT_NOT_FOUND',
     'CHECK_IN_REFUSED',
+    'IDEMPOTENCY_KEY_IN_USE',
+    'IDEMPOTENCY_KEY_REUSED',
     'UNAVAILABLE',
   )
   @SendsMessages()
+  @Idempotent()
   checkIn(@Body() dto: CheckInDto, @CurrentCaller() caller: Caller): Promise<QueueEntryView> {
     return this.queue.checkIn(dto, caller);
   }

@@ -4,6 +4,7 @@ import { RATE_LIMIT_SCRIPTS } from '../access/rate-limit-scripts';
 import { throttledWarning } from '../common/log-throttle';
 import { withTimeout } from '../common/timeout';
 import { HOLD_SCRIPTS } from '../holds/hold-scripts';
+import { IDEMPOTENCY_SCRIPTS } from '../idempotency/idempotency-scripts';
 import { STREAM_QUOTA_SCRIPTS } from '../queue/stream-quota-scripts';
 
 /**
@@ -11,7 +12,7 @@ import { STREAM_QUOTA_SCRIPTS } from '../queue/stream-quota-scripts';
  * when Redis has lost its script cache). Each script is written beside the feature it serves; they are
  * gathered here because node-redis attaches scripts when the client is made.
  */
-export const REDIS_SCRIPTS = { ...HOLD_SCRIPTS, ...RATE_LIMIT_SCRIPTS, ...STREAM_QUOTA_SCRIPTS };
+export const REDIS_SCRIPTS = { ...HOLD_SCRIPTS, ...RATE_LIMIT_SCRIPTS, ...STREAM_QUOTA_SCRIPTS, ...IDEMPOTENCY_SCRIPTS };
 
 /**
  * A client that has (at least) the scripts `S`, or none: what one feature asks for, so a test can give

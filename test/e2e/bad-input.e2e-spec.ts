@@ -33,6 +33,8 @@ interface BadRequest {
   detail?: string;
   /** Sent without a key (a guest booking, a manage link); otherwise with the administrator's. */
   anonymous?: true;
+  /** Headers besides the content type. */
+  headers?: Record<string, string>;
 }
 
 /** Every route that takes an id in its path. */
@@ -1272,6 +1274,24 @@ describeBackend('bad input', () => {
       code: 'VALIDATION_FAILED',
       field: 'token',
     },
+    ...(
+      [
+        ['empty', '', '/api/providers', { name: 'Keyed', email: 'keyed-empty@clinic.test' }],
+        ['over 255 characters', 'k'.repeat(256), '/api/clients', { name: 'Keyed', email: 'keyed-long@mail.test' }],
+        ['with a space', 'two words', '/api/providers', { name: 'Keyed', email: 'keyed-space@clinic.test' }],
+        ['not ASCII', 'clé', '/api/clients', { name: 'Keyed', email: 'keyed-accent@mail.test' }],
+        ['with a tab', 'a\tb', '/api/queue/check_in', { appointment_id: 1 }],
+      ] as const
+    ).map(([label, key, path, body]): BadRequest => ({
+      name: `Idempotency-Key ${label}`,
+      method: 'POST',
+      path,
+      body,
+      headers: { 'idempotency-key': key },
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field: 'Idempotency-Key',
+    })),
   ];
 
   it('has a table of at least 40 malformed requests', () => {
@@ -1284,7 +1304,7 @@ describeBackend('bad input', () => {
       c.method,
       c.path,
       c.raw ?? (c.body === undefined ? undefined : JSON.stringify(c.body)),
-      c.raw !== undefined || c.body !== undefined ? { 'content-type': c.contentType ?? 'application/json' } : {},
+      { ...(c.raw !== undefined || c.body !== undefined ? { 'content-type': c.contentType ?? 'application/json' } : {}), ...c.headers },
     );
     expect(response.status).toBe(c.status);
     expect(response.headers.get('content-type')).toContain('application/problem+json');
