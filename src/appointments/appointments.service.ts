@@ -9,6 +9,7 @@ import { DomainEvents } from '../common/domain-events';
 import { holdsConfig, httpConfig } from '../config/namespaces';
 import { Outbox } from '../delivery/outbox.service';
 import { Hold } from '../holds/hold-store';
+import { noteDataSubject } from '../idempotency/data-subject';
 import { MailService } from '../mail/mail.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { BookingRules } from '../scheduling/booking-rules';
@@ -89,6 +90,7 @@ export class AppointmentsService {
     if (clientLookup.status === 'rejected') throw clientLookup.reason;
     if (dayLookup.status === 'rejected') throw dayLookup.reason;
     const [{ day, slots, mustBeFree }, client] = [dayLookup.value, clientLookup.value];
+    noteDataSubject(client.id);
 
     const now = this.clock.nowMs();
     const hold: Hold = {
@@ -193,7 +195,10 @@ export class AppointmentsService {
     const status = effectiveStatus(appointment, cancelledAt);
     if (status === 'pending' || status === 'confirmed') {
       // Read before the transaction: on SQLite it has the only connection.
-      const [provider, client] = await Promise.all([this.providers.get(appointment.providerId), this.clients.get(appointment.clientId)]);
+      const [provider, client] = await Promise.all([
+        this.providers.get(appointment.providerId),
+        this.clients.getRecord(appointment.clientId),
+      ]);
       const cancellation = { cancelledAt, reason: reason ?? null, atRevision };
       const cancelled = await this.appointments.cancel(id, cancellation, async (tx, row) => {
         await this.reminders.drop(tx, id);

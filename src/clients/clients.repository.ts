@@ -6,7 +6,15 @@ import { ClientsTable, Database } from '../database/schema';
 import { ClientEntity } from './entities/client.entity';
 
 function toClient(row: Selectable<ClientsTable>): ClientEntity {
-  return { id: row.id, name: row.name, email: row.email, phone: row.phone, createdAt: row.created_at, apiKeyHash: row.api_key_hash };
+  return {
+    id: row.id,
+    name: row.name,
+    email: row.email,
+    phone: row.phone,
+    createdAt: row.created_at,
+    apiKeyHash: row.api_key_hash,
+    erasedAt: row.erased_at,
+  };
 }
 
 @Injectable()
@@ -18,7 +26,7 @@ export class ClientsRepository {
   }
 
   /** Inserts a client; null when the email is already registered. */
-  async insert(client: Omit<ClientEntity, 'id'>): Promise<ClientEntity | null> {
+  async insert(client: Omit<ClientEntity, 'id' | 'erasedAt'>): Promise<ClientEntity | null> {
     try {
       const row = await this.db
         .insertInto('clients')
@@ -62,6 +70,7 @@ export class ClientsRepository {
         .selectFrom('clients')
         .select('api_key_hash')
         .where('id', '=', id)
+        .where('erased_at', 'is', null)
         .$if(this.database.locksRows, (query) => query.forUpdate())
         .executeTakeFirst();
       if (row === undefined) return undefined;

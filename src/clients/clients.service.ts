@@ -8,6 +8,7 @@ import { ClientView, ClientWithKeyView, CreateClientDto } from './dto/client.dto
 import { actsForClient, assertAdmin, Caller } from '../access/caller';
 import { CLIENT_KEY_PREFIX, generateApiKey, hashApiKey } from '../access/api-keys';
 import { ClientEntity } from './entities/client.entity';
+import { noteDataSubject } from '../idempotency/data-subject';
 
 function notFound(id: number): AppError {
   return new AppError('CLIENT_NOT_FOUND', `Client ${id} does not exist`);
@@ -32,6 +33,7 @@ export class ClientsService {
       createdAt: this.clock.nowMs(),
     });
     if (!created) throw new AppError('EMAIL_TAKEN', 'A client with this email is already registered');
+    noteDataSubject(created.id);
     return { ...toClientView(created), api_key: apiKey };
   }
 
@@ -76,7 +78,18 @@ export class ClientsService {
     return this.clients.idByKeyHash(apiKeyHash);
   }
 
+  /** A client that exists and was not erased: an erased client is gone to every route. */
   async get(id: number): Promise<ClientEntity> {
+    const client = await this.clients.findById(id);
+    if (!client || client.erasedAt !== null) throw notFound(id);
+    return client;
+  }
+
+  /**
+   * The client's record, erased or not: for telling a provider about an appointment of a client since
+   * erased (its details are already replaced), and for finishing an erasure.
+   */
+  async getRecord(id: number): Promise<ClientEntity> {
     const client = await this.clients.findById(id);
     if (!client) throw notFound(id);
     return client;

@@ -53,6 +53,8 @@ export interface ClientsTable {
   phone: string | null;
   created_at: number;
   api_key_hash: string | null;
+  /** When the client's details were erased at its request (name, email and phone replaced); null while kept. */
+  erased_at: number | null;
 }
 
 export interface AvailabilitySlotsTable {
@@ -173,4 +175,6 @@ export interface IdempotencyRecordsTable {
   content_type: string | null;
   body: string | null;
   expires_at: number;
+  /** The client the request or its answer is about, so that erasing the client deletes the record. */
+  client_id: number | null;
 }

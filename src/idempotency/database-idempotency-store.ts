@@ -63,10 +63,11 @@ export class DatabaseIdempotencyStore extends IdempotencyStore {
     return { outcome: 'in_use' };
   }
 
-  async complete(key: string, token: string, answer: StoredAnswer, keepMs: number): Promise<void> {
+  async complete(key: string, token: string, answer: StoredAnswer, keepMs: number, clientId?: number): Promise<void> {
     await this.db
       .updateTable('idempotency_records')
       .set({
+        client_id: clientId ?? null,
         token: null,
         status: answer.status,
         content_type: answer.contentType,
@@ -81,6 +82,10 @@ export class DatabaseIdempotencyStore extends IdempotencyStore {
 
   async release(key: string, token: string): Promise<void> {
     await this.db.deleteFrom('idempotency_records').where('key', '=', key).where('token', '=', token).execute();
+  }
+
+  async forgetClient(clientId: number): Promise<void> {
+    await this.db.deleteFrom('idempotency_records').where('client_id', '=', clientId).execute();
   }
 
   /** Deletes lapsed rows, at most once a minute per process: nothing else would, on a database. */

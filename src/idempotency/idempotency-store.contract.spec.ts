@@ -120,6 +120,22 @@ function idempotencyStoreContract(target: ContractTarget): void {
     await expect(sut.begin(key, 'f1', LONG_MS)).resolves.toEqual({ outcome: 'replay', answer: ANSWER });
   });
 
+  it('forgets every record about an erased client, and only those', async () => {
+    const clientId = Math.floor(Math.random() * 1e9);
+    const keys = [key, `${key}-2`, `${key}-3`];
+    for (const [i, each] of keys.entries()) {
+      const begun = await sut.begin(each, 'f1', LONG_MS);
+      if (begun.outcome !== 'started') throw new Error('not started');
+      await sut.complete(each, begun.token, ANSWER, LONG_MS, i < 2 ? clientId : clientId + 1);
+    }
+
+    await sut.forgetClient(clientId);
+
+    await expect(sut.begin(keys[0], 'f1', LONG_MS)).resolves.toMatchObject({ outcome: 'started' });
+    await expect(sut.begin(keys[1], 'f1', LONG_MS)).resolves.toMatchObject({ outcome: 'started' });
+    await expect(sut.begin(keys[2], 'f1', LONG_MS)).resolves.toEqual({ outcome: 'replay', answer: ANSWER });
+  });
+
   it('does not release a stored answer', async () => {
     const token = await started('f1');
     await sut.complete(key, token, ANSWER, LONG_MS);

@@ -22,9 +22,15 @@ export abstract class IdempotencyStore {
    */
   abstract begin(key: string, fingerprint: string, inFlightMs: number): Promise<BeginOutcome>;
 
-  /** Stores the answer for `keepMs`, if the marker is still this run's (`token`); otherwise does nothing. */
-  abstract complete(key: string, token: string, answer: StoredAnswer, keepMs: number): Promise<void>;
+  /**
+   * Stores the answer for `keepMs`, if the marker is still this run's (`token`); otherwise does nothing.
+   * `clientId`: the client the request is about, whose erasure deletes the record (see `forgetClient`).
+   */
+  abstract complete(key: string, token: string, answer: StoredAnswer, keepMs: number, clientId?: number): Promise<void>;
 
   /** Frees the key so a retry can run, if the marker is still this run's; otherwise does nothing. */
   abstract release(key: string, token: string): Promise<void>;
+
+  /** Deletes every record kept about this client (its erasure). */
+  abstract forgetClient(clientId: number): Promise<void>;
 }

@@ -1,7 +1,9 @@
 import { CallHandler, ExecutionContext, HttpCode } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { lastValueFrom, of, throwError } from 'rxjs';
+import { from, lastValueFrom, of, throwError } from 'rxjs';
+import { Caller } from '../access/caller';
 import { AppError } from '../common/app-error';
+import { noteDataSubject } from './data-subject';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
 import { BeginOutcome, IdempotencyStore } from './idempotency-store';
 import { Idempotent } from './idempotent.decorator';
@@ -18,6 +20,7 @@ class Routes {
 /** A store that starts every key and remembers what the interceptor asked of it. */
 class RecordingStore extends IdempotencyStore {
   readonly completed: StoredAnswer[] = [];
+  readonly subjects: (number | undefined)[] = [];
   readonly released: string[] = [];
   next: BeginOutcome = { outcome: 'started', token: 't1' };
   failSettling = false;
@@ -26,9 +29,14 @@ class RecordingStore extends IdempotencyStore {
     return Promise.resolve(this.next);
   }
 
-  complete(_key: string, _token: string, answer: StoredAnswer): Promise<void> {
+  complete(_key: string, _token: string, answer: StoredAnswer, _keepMs: number, clientId?: number): Promise<void> {
     if (this.failSettling) return Promise.reject(new Error('store down'));
     this.completed.push(answer);
+    this.subjects.push(clientId);
+    return Promise.resolve();
+  }
+
+  forgetClient(): Promise<void> {
     return Promise.resolve();
   }
 
@@ -39,8 +47,8 @@ class RecordingStore extends IdempotencyStore {
   }
 }
 
-function contextOf(handler: keyof Routes, headers: Record<string, string>): ExecutionContext {
-  const request = { headers, method: 'POST', url: '/api/client_schedule?x=1', ip: '192.0.2.1', body: { b: 1, a: 2 } };
+function contextOf(handler: keyof Routes, headers: Record<string, string>, caller?: Caller): ExecutionContext {
+  const request = { headers, method: 'POST', url: '/api/client_schedule?x=1', ip: '192.0.2.1', body: { b: 1, a: 2 }, caller };
   return {
     getType: () => 'http',
     getHandler: () => Routes.prototype[handler],
@@ -60,8 +68,12 @@ describe(IdempotencyInterceptor.name, () => {
     sut = new IdempotencyInterceptor(new Reflector(), store);
   });
 
-  const run = async (handler: keyof Routes, next: CallHandler, headers: Record<string, string> = { 'idempotency-key': 'k-1' }) =>
-    lastValueFrom(await sut.intercept(contextOf(handler, headers), next));
+  const run = async (
+    handler: keyof Routes,
+    next: CallHandler,
+    headers: Record<string, string> = { 'idempotency-key': 'k-1' },
+    caller?: Caller,
+  ) => lastValueFrom(await sut.intercept(contextOf(handler, headers, caller), next));
 
   it('stores a success with the route status and its JSON body', async () => {
     await expect(run('keyed', answering({ id: 7 }))).resolves.toEqual({ id: 7 });
@@ -106,6 +118,30 @@ describe(IdempotencyInterceptor.name, () => {
     await expect(run('keyed', handler)).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_IN_USE' });
 
     expect(handler.handle).not.toHaveBeenCalled();
+  });
+
+  /** A handler whose service, deep inside, learns which client the request is about. */
+  const noting = (clientId: number): CallHandler => ({
+    handle: () =>
+      from(
+        (async () => {
+          await Promise.resolve();
+          noteDataSubject(clientId);
+          return { client_id: null };
+        })(),
+      ),
+  });
+
+  it.each<[string, CallHandler, Caller | undefined, number | undefined]>([
+    ['the client a service noted', noting(12), { role: 'admin' }, 12],
+    ['the noted client before the calling one', noting(12), { role: 'client', clientId: 5 }, 12],
+    ['the calling client', answering({ id: 1 }), { role: 'client', clientId: 5 }, 5],
+    ["the answer's client_id", answering({ id: 1, client_id: 9 }), { role: 'provider', providerId: 2 }, 9],
+    ['no client at all', answering({ id: 1, client_id: null }), undefined, undefined],
+  ])('names %s as what the record is about, for erasure', async (_label, next, caller, expected) => {
+    await run('keyed', next, { 'idempotency-key': 'k-1' }, caller);
+
+    expect(store.subjects).toEqual([expected]);
   });
 
   it('leaves requests without the header, and routes not marked, as they are', async () => {

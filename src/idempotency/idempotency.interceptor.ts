@@ -6,9 +6,10 @@ import { createHash } from 'node:crypto';
 import { catchError, from, mergeMap, Observable } from 'rxjs';
 import stringify from 'safe-stable-stringify';
 import type { AuthenticatedRequest } from '../access/access.decorators';
-import { describeCaller } from '../access/caller';
+import { Caller, describeCaller } from '../access/caller';
 import { AppError } from '../common/app-error';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../common/problem';
+import { DataSubject, runWithDataSubject } from './data-subject';
 import { IDEMPOTENCY_HEADER, IDEMPOTENT_ROUTE } from './idempotent.decorator';
 import { IdempotencyStore } from './idempotency-store';
 import { ReplayedAnswer, StoredAnswer } from './stored-answer';
@@ -29,6 +30,8 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
  * is known. The scope is the caller (its key's owner; anonymous callers, guests included, by network
  * address) + method + path + key, hashed, so the store holds no address; the fingerprint is the
  * SHA-256 of the body as canonical JSON (keys sorted), so a guest's other email is another body (422).
+ * A record names the client it is about (noted by the services, else the calling client, else the
+ * answer's `client_id`), so that erasing the client deletes it.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
@@ -60,9 +63,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
       throw new AppError('IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still running; retry in a moment');
 
     const status = this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ?? HttpStatus.CREATED;
-    return next.handle().pipe(
+    const subject: DataSubject = {};
+    // Nest runs the handler when it subscribes, later and elsewhere: the subject's context is entered there.
+    const handled = new Observable<unknown>((subscriber) => runWithDataSubject(subject, () => next.handle().subscribe(subscriber)));
+    const aboutClient = (answer: unknown) => subject.clientId ?? callerClientId(request.caller) ?? answeredClientId(answer);
+    return handled.pipe(
       mergeMap(async (value: unknown) => {
-        await this.settle(key, begun.token, { status, contentType: JSON_CONTENT_TYPE, body: JSON.stringify(value) ?? '' });
+        const answer = { status, contentType: JSON_CONTENT_TYPE, body: JSON.stringify(value) ?? '' };
+        await this.settle(key, begun.token, answer, aboutClient(value));
         return value;
       }),
       catchError((error: unknown) =>
@@ -75,6 +83,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
               problem.status >= 500
                 ? undefined
                 : { status: problem.status, contentType: PROBLEM_CONTENT_TYPE, body: JSON.stringify(problem) },
+              aboutClient(undefined),
             );
             throw error;
           })(),
@@ -87,12 +96,22 @@ export class IdempotencyInterceptor implements NestInterceptor {
    * Stores the answer, or (none: a 5xx) frees the key so a retry runs. Never fails the request: if the
    * store does not answer now, the marker lapses within IN_FLIGHT_MS and a repeat runs again.
    */
-  private async settle(key: string, token: string, answer: StoredAnswer | undefined): Promise<void> {
+  private async settle(key: string, token: string, answer: StoredAnswer | undefined, clientId: number | undefined): Promise<void> {
     try {
-      if (answer) await this.store.complete(key, token, answer, KEEP_MS);
+      if (answer) await this.store.complete(key, token, answer, KEEP_MS, clientId);
       else await this.store.release(key, token);
     } catch (error) {
       this.logger.warn(`Idempotency record not settled: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
+}
+
+function callerClientId(caller: Caller | undefined): number | undefined {
+  return caller?.role === 'client' ? caller.clientId : undefined;
+}
+
+/** The `client_id` an answer names (an appointment, a queue entry, a waitlist entry), if any. */
+function answeredClientId(answer: unknown): number | undefined {
+  const clientId = (answer as { client_id?: unknown } | null | undefined)?.client_id;
+  return typeof clientId === 'number' ? clientId : undefined;
 }

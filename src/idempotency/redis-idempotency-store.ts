@@ -16,7 +16,8 @@ type RedisRecord =
 /**
  * Records as JSON strings under `{REDIS_PREFIX}idempotency:{key}`: the marker is a SET NX PX (atomic
  * across processes, and it lapses by itself), the answer replaces it by script only if the marker is
- * still the same run's. Redis's own expiry removes both.
+ * still the same run's. Redis's own expiry removes both. A record about a client is also listed in
+ * that client's set (`idempotency-client:{id}`, living as long as its newest record), for erasure.
  */
 export class RedisIdempotencyStore extends IdempotencyStore {
   private readonly logger = new Logger(RedisIdempotencyStore.name);
@@ -44,14 +45,19 @@ export class RedisIdempotencyStore extends IdempotencyStore {
     return { outcome: 'in_use' };
   }
 
-  async complete(key: string, token: string, answer: StoredAnswer, keepMs: number): Promise<void> {
+  async complete(key: string, token: string, answer: StoredAnswer, keepMs: number, clientId?: number): Promise<void> {
     const marker = await this.guard(this.client.get(this.redisKey(key)));
     if (marker === null) return;
     const record = JSON.parse(marker) as RedisRecord;
     if (record.state !== 'in_flight' || record.token !== token) return;
     const done: RedisRecord = { state: 'done', fingerprint: record.fingerprint, answer };
     // The script checks the marker again: between this GET and it, the marker may have lapsed and been retaken.
-    await this.guard(this.client.completeIdempotent(this.redisKey(key), marker, JSON.stringify(done), keepMs));
+    const index = clientId === undefined ? undefined : this.clientIndexKey(clientId);
+    await this.guard(this.client.completeIdempotent(this.redisKey(key), marker, JSON.stringify(done), keepMs, index));
+  }
+
+  async forgetClient(clientId: number): Promise<void> {
+    await this.guard(this.client.forgetIdempotentClient(this.clientIndexKey(clientId)));
   }
 
   async release(key: string, token: string): Promise<void> {
@@ -63,6 +69,11 @@ export class RedisIdempotencyStore extends IdempotencyStore {
 
   private redisKey(key: string): string {
     return `${this.prefix}idempotency:${key}`;
+  }
+
+  /** The set of a client's record keys, so that its erasure finds them without scanning. */
+  private clientIndexKey(clientId: number): string {
+    return `${this.prefix}idempotency-client:${clientId}`;
   }
 
   private async guard<T>(command: Promise<T>): Promise<T> {
