@@ -8,6 +8,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
 import { ProvidersModule } from './providers/providers.module';
+import { PrivacyModule } from './privacy/privacy.module';
 import { QueueModule } from './queue/queue.module';
 import { SmsModule } from './sms/sms.module';
 
@@ -29,6 +30,7 @@ export class AppModule {
         AppointmentsModule,
         SmsModule,
         QueueModule,
+        PrivacyModule,
       ],
     };
   }

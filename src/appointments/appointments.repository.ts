@@ -71,8 +71,11 @@ export interface PendingLimits {
   pendingAcrossProviders: number;
 }
 
-/** Names the per-client lock of the caps among PostgreSQL's advisory locks (any fixed number no other lock uses). */
-const CLIENT_CAPS_LOCK = 1_100_001;
+/**
+ * Names the per-client lock of the caps among PostgreSQL's advisory locks (any fixed number no other
+ * lock uses); an erasure of the client takes it too.
+ */
+export const CLIENT_CAPS_LOCK = 1_100_001;
 /**
  * The longest a hold lasts (HOLD_TTL_SECONDS at most). A pending appointment is requested before its
  * start, so a live one starts after now minus this: the caps count only the client's appointments
@@ -133,7 +136,7 @@ export class AppointmentsRepository {
   }
 
   private async assertWithinLimits(tx: Transaction, appointment: NewAppointment, limits: PendingLimits): Promise<void> {
-    const trx = tx.tables<'appointments'>();
+    const trx = tx.tables<'appointments' | 'clients'>();
     if (this.database.locksRows) {
       await sql`SELECT pg_advisory_xact_lock(${CLIENT_CAPS_LOCK}::integer, ${appointment.clientId}::integer)`.execute(trx);
     }
@@ -155,11 +158,14 @@ export class AppointmentsRepository {
                 .end(),
             )
             .as('active'),
+          // An erasure takes the same lock: a request that read the client before it cannot write after it.
+          eb.selectFrom('clients').select('erased_at').where('id', '=', appointment.clientId).as('erased_at'),
         ];
       })
       .where('client_id', '=', appointment.clientId)
       .where('start_at', '>', now - LONGEST_HOLD_MS)
       .executeTakeFirstOrThrow();
+    if (counts.erased_at !== null) throw new AppError('CLIENT_NOT_FOUND', `Client ${appointment.clientId} does not exist`);
     const [pending, active] = [Number(counts.pending ?? 0), Number(counts.active ?? 0)];
     if (pending >= limits.pendingAcrossProviders) {
       throw new AppError(
@@ -203,6 +209,65 @@ export class AppointmentsRepository {
   async findById(id: number): Promise<AppointmentEntity | null> {
     const [row] = await this.database.fetch(this.db.selectFrom('appointments').selectAll().where('id', '=', id));
     return row ? toAppointment(row) : null;
+  }
+
+  /** Every appointment of a client, oldest first, however many: what its data export holds. */
+  async allOfClient(clientId: number): Promise<AppointmentEntity[]> {
+    const rows = await this.db
+      .selectFrom('appointments')
+      .selectAll()
+      .where('client_id', '=', clientId)
+      .orderBy('start_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(toAppointment);
+  }
+
+  /** The client's appointments still to come (pending or confirmed, not started): what its erasure cancels. */
+  async upcomingOfClient(clientId: number, now: number): Promise<number[]> {
+    const rows = await this.db
+      .selectFrom('appointments')
+      .select('id')
+      .where('client_id', '=', clientId)
+      .where('status', 'in', ['pending', 'confirmed'])
+      .where('start_at', '>', now)
+      .execute();
+    return rows.map((row) => row.id);
+  }
+
+  /**
+   * A client's erasure, within its transaction: takes the client's caps lock (so no request of the
+   * client that read it before can write after), then clears what its appointments keep of the person
+   * (a guest's name and phone, the reason it gave when cancelling). Answers the appointments' ids and
+   * the details cleared, for the other copies.
+   */
+  async eraseClientIn(
+    tx: Transaction,
+    clientId: number,
+  ): Promise<{ appointmentIds: number[]; guestNames: string[]; guestPhones: string[] }> {
+    const trx = tx.tables<'appointments'>();
+    if (this.database.locksRows) {
+      await sql`SELECT pg_advisory_xact_lock(${CLIENT_CAPS_LOCK}::integer, ${clientId}::integer)`.execute(trx);
+    }
+    const rows = await trx
+      .selectFrom('appointments')
+      .select(['id', 'guest_name', 'guest_phone'])
+      .where('client_id', '=', clientId)
+      .execute();
+    await trx
+      .updateTable('appointments')
+      .set({ guest_name: null, guest_phone: null, cancellation_reason: null })
+      .where('client_id', '=', clientId)
+      .where((eb) =>
+        eb.or([eb('guest_name', 'is not', null), eb('guest_phone', 'is not', null), eb('cancellation_reason', 'is not', null)]),
+      )
+      .execute();
+    const present = (values: (string | null)[]) => [...new Set(values.filter((value): value is string => value !== null))];
+    return {
+      appointmentIds: rows.map((row) => row.id),
+      guestNames: present(rows.map((row) => row.guest_name)),
+      guestPhones: present(rows.map((row) => row.guest_phone)),
+    };
   }
 
   /** The guest details of these appointments, by id (only those that have any). */

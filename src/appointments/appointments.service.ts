@@ -8,6 +8,7 @@ import { Clock } from '../common/clock';
 import { DomainEvents } from '../common/domain-events';
 import { holdsConfig, httpConfig } from '../config/namespaces';
 import { Outbox } from '../delivery/outbox.service';
+import { Transaction } from '../database/database.service';
 import { Hold } from '../holds/hold-store';
 import { noteDataSubject } from '../idempotency/data-subject';
 import { MailService } from '../mail/mail.service';
@@ -45,6 +46,9 @@ import { OpenSlotsService } from './open-slots.service';
  * to commit, after which the booked slots keep them; a crash in between frees them by this time.
  */
 const MOVE_PIN_MS = 60_000;
+
+/** The reason a provider reads on an appointment cancelled by its client's erasure. */
+const ERASURE_REASON = 'The client asked for their personal data to be erased';
 
 @Injectable()
 export class AppointmentsService {
@@ -158,6 +162,27 @@ export class AppointmentsService {
     }
     await this.events.emit('appointment.requested', { ...appointmentFacts(appointment), expiresAt: hold.expiresAt });
     return toPendingView(appointment);
+  }
+
+  /** Every appointment of a client, oldest first, as stored (a guest's details included): its data export. */
+  historyOfClient(clientId: number): Promise<AppointmentEntity[]> {
+    return this.appointments.allOfClient(clientId);
+  }
+
+  /** Within a client's erasure: clears what its appointments keep of the person (see the repository). */
+  eraseClientIn(tx: Transaction, clientId: number): ReturnType<AppointmentsRepository['eraseClientIn']> {
+    return this.appointments.eraseClientIn(tx, clientId);
+  }
+
+  /**
+   * After a client's erasure: cancels its appointments still to come, as if it had cancelled each
+   * itself (the provider is told; nothing goes to the erased address). Safe to run again.
+   */
+  async cancelUpcomingOfErased(clientId: number): Promise<void> {
+    const caller: Caller = { role: 'client', clientId };
+    for (const id of await this.appointments.upcomingOfClient(clientId, this.clock.nowMs())) {
+      await this.cancel(id, caller, ERASURE_REASON);
+    }
   }
 
   async get(id: number, caller: Caller): Promise<AppointmentView> {

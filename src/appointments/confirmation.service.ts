@@ -58,7 +58,10 @@ export class ConfirmationService {
   async preview(token: string): Promise<HoldPreview> {
     const appointment = await this.appointmentOf(token);
     this.assertConfirmable(appointment);
-    const [provider, client] = await Promise.all([this.providers.get(appointment.providerId), this.clients.getRecord(appointment.clientId)]);
+    const [provider, client] = await Promise.all([
+      this.providers.get(appointment.providerId),
+      this.clients.getRecord(appointment.clientId),
+    ]);
     return { appointment, providerName: provider.name, clientName: contactOf(appointment, client).name, timeZone: provider.timeZone };
   }
 
@@ -89,7 +92,10 @@ export class ConfirmationService {
     const hold = holdOf(appointment);
     await this.readyHold(hold, appointment);
 
-    const [provider, registered] = await Promise.all([this.providers.get(appointment.providerId), this.clients.getRecord(appointment.clientId)]);
+    const [provider, registered] = await Promise.all([
+      this.providers.get(appointment.providerId),
+      this.clients.getRecord(appointment.clientId),
+    ]);
     // Pressing the link proves the address: the request's own details (a guest's) are used from now on.
     const client = contactOf(appointment, registered);
     const slotStarts = new Map(daySlots(parseDate(appointment.date)!, provider.timeZone).map((s) => [s.index, s.startMs]));

@@ -42,7 +42,10 @@ export class ManageService {
   /** The appointment the link acts on, if the link may still act. Reads only. */
   async open(token: string): Promise<ManagedAppointment> {
     const appointment = await this.actingOn(token);
-    const [provider, client] = await Promise.all([this.providers.get(appointment.providerId), this.clients.getRecord(appointment.clientId)]);
+    const [provider, client] = await Promise.all([
+      this.providers.get(appointment.providerId),
+      this.clients.getRecord(appointment.clientId),
+    ]);
     return {
       appointment,
       provider,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Kysely, Selectable } from 'kysely';
-import { DatabaseService } from '../database/database.service';
+import { DatabaseService, Transaction } from '../database/database.service';
 import { isUniqueViolation } from '../database/errors';
 import { ClientsTable, Database } from '../database/schema';
 import { ClientEntity } from './entities/client.entity';
@@ -77,6 +77,34 @@ export class ClientsRepository {
       await db.updateTable('clients').set({ api_key_hash: apiKeyHash }).where('id', '=', id).execute();
       return { previous: row.api_key_hash };
     });
+  }
+
+  /**
+   * Replaces the client's name, address and phone with placeholders and drops its key, within the
+   * erasure's transaction, the row locked. Answers the client as it was, or null when there is no such
+   * client or it was erased already (by a concurrent erasure).
+   */
+  async eraseIn(
+    tx: Transaction,
+    id: number,
+    placeholder: Pick<ClientEntity, 'name' | 'email'>,
+    erasedAt: number,
+  ): Promise<ClientEntity | null> {
+    const db = tx.tables<'clients'>();
+    const row = await db
+      .selectFrom('clients')
+      .selectAll()
+      .where('id', '=', id)
+      .where('erased_at', 'is', null)
+      .$if(this.database.locksRows, (query) => query.forUpdate())
+      .executeTakeFirst();
+    if (row === undefined) return null;
+    await db
+      .updateTable('clients')
+      .set({ name: placeholder.name, email: placeholder.email, phone: null, api_key_hash: null, erased_at: erasedAt })
+      .where('id', '=', id)
+      .execute();
+    return toClient(row);
   }
 
   async findById(id: number): Promise<ClientEntity | null> {

@@ -9,6 +9,8 @@ import { actsForClient, assertAdmin, Caller } from '../access/caller';
 import { CLIENT_KEY_PREFIX, generateApiKey, hashApiKey } from '../access/api-keys';
 import { ClientEntity } from './entities/client.entity';
 import { noteDataSubject } from '../idempotency/data-subject';
+import { Transaction } from '../database/database.service';
+import { erasedPlaceholder } from './erased-client';
 
 function notFound(id: number): AppError {
   return new AppError('CLIENT_NOT_FOUND', `Client ${id} does not exist`);
@@ -71,6 +73,20 @@ export class ClientsService {
     if (replaced === undefined) throw notFound(id);
     if (replaced.previous !== null) await this.apiKeys.revoke(replaced.previous);
     return { ...toClientView(await this.get(id)), api_key: apiKey };
+  }
+
+  /**
+   * Replaces the client's details with placeholders and drops its key, within the erasure's
+   * transaction. Answers the client as it was, or null when it was erased already. Once committed,
+   * `forgetKey` makes the key stop working in every process at once.
+   */
+  eraseIn(tx: Transaction, id: number, erasedAt: number): Promise<ClientEntity | null> {
+    return this.clients.eraseIn(tx, id, erasedPlaceholder(id), erasedAt);
+  }
+
+  /** After the erasure committed: the key it dropped is no longer served from any process's cache. */
+  async forgetKey(erased: ClientEntity): Promise<void> {
+    if (erased.apiKeyHash !== null) await this.apiKeys.revoke(erased.apiKeyHash);
   }
 
   /** Which client owns the key with this SHA-256; null when none does. */

@@ -70,6 +70,12 @@ export interface DomainEventMap {
    * appointment, by the process whose update marked it; `noticedAt` is when that was.
    */
   'appointment.expired': AppointmentFacts & { expiresAt: number; noticedAt: number };
+  /**
+   * A client's details were erased at its request (its row stays, anonymous). Its upcoming appointments
+   * are being cancelled, each told by its own event; whatever else the client has under way (a place in
+   * a queue, a waitlist entry) is to end. Told again if the erasure is repeated.
+   */
+  'client.erased': { clientId: number; erasedAt: number };
   /** A client joined a queue (an appointment's check-in or a walk-in). */
   'queue.checked_in': QueueEntryFacts & { checkedInAt: number };
   /** The provider called this client. */

@@ -44,6 +44,24 @@ function toClaimed(row: OutboxRow): ClaimedMessage {
   };
 }
 
+/** A person the outbox may hold messages about: its addresses and phones, and its appointments. */
+export interface PersonRef {
+  recipients: string[];
+  appointmentIds: number[];
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+}
+
+/**
+ * A LIKE pattern's text with its wildcards (and PostgreSQL's escape character) matching any one
+ * character: a little wider than the text, never narrower; callers filter what it finds.
+ */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, '_');
+}
+
 function recipientOf(message: NewMessage): string {
   return message.payload.to;
 }
@@ -84,6 +102,39 @@ export class OutboxRepository {
         })),
       )
       .execute();
+  }
+
+  /**
+   * The messages about a person, for its export or erasure: those sent to one of its addresses or
+   * phones, those about its appointments, and any other whose text holds one of its addresses or phones.
+   */
+  async aboutPerson(about: PersonRef, tx?: Transaction): Promise<OutboxRow[]> {
+    const db = tx ? tx.tables<'outbox_messages'>() : this.db;
+    if (about.recipients.length === 0 && about.appointmentIds.length === 0) return [];
+    return db
+      .selectFrom('outbox_messages')
+      .selectAll()
+      .where((eb) =>
+        eb.or([
+          ...(about.recipients.length > 0 ? [eb('recipient', 'in', about.recipients)] : []),
+          ...chunks(about.appointmentIds, 500).map((ids) => eb('appointment_id', 'in', ids)),
+          ...about.recipients.map((recipient) => eb('payload', 'like', `%${escapeLike(recipient)}%`)),
+        ]),
+      )
+      .orderBy('id')
+      .execute();
+  }
+
+  /** Deletes messages not sent yet (an erased person's), within the caller's transaction. */
+  async deleteQueued(tx: Transaction, ids: number[]): Promise<void> {
+    for (const some of chunks(ids, 500)) {
+      await tx.tables<'outbox_messages'>().deleteFrom('outbox_messages').where('id', 'in', some).where('status', '=', 'queued').execute();
+    }
+  }
+
+  /** Replaces a message's recipient and text (an erased person's details taken out), within the caller's transaction. */
+  async rewrite(tx: Transaction, id: number, recipient: string, payload: string): Promise<void> {
+    await tx.tables<'outbox_messages'>().updateTable('outbox_messages').set({ recipient, payload }).where('id', '=', id).execute();
   }
 
   /** Drops the messages of these kinds about an appointment that have not gone out (a cancelled appointment's reminders). */

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { isErasedAddress } from '../clients/erased-client';
 import { Clock } from '../common/clock';
 import { Transaction } from '../database/database.service';
 import { DeliveryKind, NewMessage } from './outbox-message';
@@ -18,8 +19,11 @@ export class Outbox {
     private readonly clock: Clock,
   ) {}
 
+  /** Adds the messages; one to an erased client's placeholder address is dropped, since nobody is there to read it. */
   async add(tx: Transaction, ...messages: NewMessage[]): Promise<void> {
-    await this.repository.add(tx, messages, this.clock.nowMs());
+    const deliverable = messages.filter((message) => !(message.channel === 'email' && isErasedAddress(message.payload.to)));
+    if (deliverable.length === 0) return;
+    await this.repository.add(tx, deliverable, this.clock.nowMs());
     tx.afterCommit(() => this.worker.wake());
   }
 

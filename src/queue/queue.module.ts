@@ -44,5 +44,6 @@ import { MemoryStreamQuota, RedisStreamQuota, STREAMS_PER_KEY, StreamQuota } fro
       ): QueueEvents => (redis && subscriber ? new RedisQueueEvents(redis, subscriber, settings.prefix) : new MemoryQueueEvents()),
     },
   ],
+  exports: [QueueService],
 })
 export class QueueModule {}

@@ -106,6 +106,12 @@ export class QueueRepository {
     return rows.map((row) => ({ providerId: row.provider_id, date: row.date, waiting: Number(row.waiting) }));
   }
 
+  /** Every queue entry of a client, oldest first: its data export, and what its erasure ends. */
+  async entriesOfClient(clientId: number): Promise<QueueEntryEntity[]> {
+    const rows = await this.db.selectFrom('queue_entries').selectAll().where('client_id', '=', clientId).orderBy('id').execute();
+    return rows.map(toEntry);
+  }
+
   async findEntry(id: number): Promise<QueueEntryEntity | null> {
     const row = await this.db.selectFrom('queue_entries').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? toEntry(row) : null;

@@ -15,7 +15,7 @@ import { ProviderEntity } from '../providers/entities/provider.entity';
 import { ProvidersService } from '../providers/providers.service';
 import { localDate } from '../scheduling/slots';
 import { CheckInDto, NextView, QueueEntryView, QueueView } from './dto/queue.dto';
-import { QueueEntryEntity } from './entities/queue-entry.entity';
+import { ACTIVE_STATUSES, QueueEntryEntity } from './entities/queue-entry.entity';
 import { ServerSentEvent } from './event-stream';
 import { WALK_IN_MINUTES } from './expected-wait';
 import { QueueChange, QueueEvents } from './queue-events';
@@ -79,6 +79,23 @@ export class QueueService implements OnModuleInit {
   async leaveOnCancellation(cancelled: DomainEventMap['appointment.cancelled']): Promise<void> {
     const entry = await this.queue.findActiveByAppointment(cancelled.appointmentId);
     if (entry) await this.leave(entry.id, 'left');
+  }
+
+  /** An erased client leaves every queue it waits in: its place would show a person who no longer exists. */
+  @OnDomainEvent('client.erased')
+  async leaveOnErasure(erased: DomainEventMap['client.erased']): Promise<void> {
+    for (const entry of await this.queue.entriesOfClient(erased.clientId)) {
+      if (!ACTIVE_STATUSES.includes(entry.status)) continue;
+      await this.leave(entry.id, 'left').catch((error: unknown) => {
+        // Called or finished meanwhile: nothing left to end.
+        if (!(error instanceof AppError && error.code === 'ENTRY_CLOSED')) throw error;
+      });
+    }
+  }
+
+  /** Every queue entry of a client, as stored: its data export. */
+  entriesOfClient(clientId: number): Promise<QueueEntryEntity[]> {
+    return this.queue.entriesOfClient(clientId);
   }
 
   /** A confirmed appointment of today, or a walk-in. Checking in twice answers the same entry. */

@@ -56,6 +56,34 @@ export class InMemoryAppointmentsRepository implements PublicSurface<Appointment
     return copy(row);
   }
 
+  async allOfClient(clientId: number): Promise<AppointmentEntity[]> {
+    return [...this.rows.values()]
+      .filter((row) => row.clientId === clientId)
+      .sort((a, b) => a.startAt - b.startAt || a.id - b.id)
+      .map(copy);
+  }
+
+  async upcomingOfClient(clientId: number, now: number): Promise<number[]> {
+    return [...this.rows.values()]
+      .filter((row) => row.clientId === clientId && (row.status === 'pending' || row.status === 'confirmed') && row.startAt > now)
+      .map((row) => row.id);
+  }
+
+  async eraseClientIn(
+    _tx: Transaction,
+    clientId: number,
+  ): Promise<{ appointmentIds: number[]; guestNames: string[]; guestPhones: string[] }> {
+    const rows = [...this.rows.values()].filter((row) => row.clientId === clientId);
+    const present = (values: (string | null)[]) => [...new Set(values.filter((value): value is string => value !== null))];
+    const erased = {
+      appointmentIds: rows.map((row) => row.id),
+      guestNames: present(rows.map((row) => row.guestName)),
+      guestPhones: present(rows.map((row) => row.guestPhone)),
+    };
+    for (const row of rows) Object.assign(row, { guestName: null, guestPhone: null, cancellationReason: null });
+    return erased;
+  }
+
   private assertWithinLimits(appointment: NewAppointment, limits: PendingLimits): void {
     const now = appointment.createdAt;
     const mine = [...this.rows.values()].filter((row) => row.clientId === appointment.clientId);

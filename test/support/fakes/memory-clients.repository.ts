@@ -1,5 +1,6 @@
 import { ClientsRepository } from '../../../src/clients/clients.repository';
 import { ClientEntity } from '../../../src/clients/entities/client.entity';
+import { Transaction } from '../../../src/database/database.service';
 import { copy, PublicSurface } from './public-surface';
 
 /** The `clients` table in memory, with its unique email and key hash. */
@@ -7,9 +8,9 @@ export class InMemoryClientsRepository implements PublicSurface<ClientsRepositor
   private readonly rows = new Map<number, ClientEntity>();
   private lastId = 0;
 
-  async insert(client: Omit<ClientEntity, 'id'>): Promise<ClientEntity | null> {
+  async insert(client: Omit<ClientEntity, 'id' | 'erasedAt'>): Promise<ClientEntity | null> {
     if ([...this.rows.values()].some((row) => row.email === client.email)) return null;
-    const row = { ...copy(client), id: ++this.lastId };
+    const row = { ...copy(client), id: ++this.lastId, erasedAt: null };
     this.rows.set(row.id, row);
     return copy(row);
   }
@@ -25,10 +26,23 @@ export class InMemoryClientsRepository implements PublicSurface<ClientsRepositor
 
   async replaceKeyHash(id: number, apiKeyHash: string): Promise<{ previous: string | null } | undefined> {
     const row = this.rows.get(id);
-    if (!row) return undefined;
+    if (!row || row.erasedAt !== null) return undefined;
     const previous = row.apiKeyHash;
     row.apiKeyHash = apiKeyHash;
     return { previous };
+  }
+
+  async eraseIn(
+    _tx: Transaction,
+    id: number,
+    placeholder: Pick<ClientEntity, 'name' | 'email'>,
+    erasedAt: number,
+  ): Promise<ClientEntity | null> {
+    const row = this.rows.get(id);
+    if (!row || row.erasedAt !== null) return null;
+    const before = copy(row);
+    Object.assign(row, { ...placeholder, phone: null, apiKeyHash: null, erasedAt });
+    return before;
   }
 
   async findById(id: number): Promise<ClientEntity | null> {

@@ -45,6 +45,13 @@ export class InMemoryQueueRepository implements PublicSurface<QueueRepository> {
     return [...counts.values()];
   }
 
+  async entriesOfClient(clientId: number): Promise<QueueEntryEntity[]> {
+    return [...this.entries.values()]
+      .filter((entry) => entry.clientId === clientId)
+      .sort((a, b) => a.id - b.id)
+      .map(copy);
+  }
+
   async findEntry(id: number): Promise<QueueEntryEntity | null> {
     const entry = this.entries.get(id);
     return entry ? copy(entry) : null;

@@ -1,0 +1,160 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { actsForClient, Caller } from '../access/caller';
+import { toAppointmentView } from '../appointments/appointment-view';
+import { AppointmentsService } from '../appointments/appointments.service';
+import { ClientsService } from '../clients/clients.service';
+import { toClientView } from '../clients/client-view';
+import { ClientEntity } from '../clients/entities/client.entity';
+import { AppError } from '../common/app-error';
+import { Clock } from '../common/clock';
+import { DomainEvents } from '../common/domain-events';
+import { DatabaseService, Transaction } from '../database/database.service';
+import { OutboxRepository, OutboxRow } from '../delivery/outbox.repository';
+import { IdempotencyStore } from '../idempotency/idempotency-store';
+import { QueueService } from '../queue/queue.service';
+import { ClientExportView, ExportedDelivery, ExportedQueueEntry } from './dto/privacy.dto';
+import { ERASED_TEXT, mentions, PersonalDetails, scrubMessage } from './personal-details';
+
+const instant = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** What a message keeps in place of the text it held, when the details could not be taken out of it alone. */
+const ERASED_MESSAGE = JSON.stringify({ erased: true });
+
+function notFound(id: number): AppError {
+  return new AppError('CLIENT_NOT_FOUND', `Client ${id} does not exist`);
+}
+
+/**
+ * A client's right to its data: an export of every record about it, and its erasure. Each module
+ * keeps its own tables; this service asks each for its part, and runs the erasure's writes in one
+ * transaction.
+ */
+@Injectable()
+export class PrivacyService {
+  private readonly logger = new Logger(PrivacyService.name);
+
+  constructor(
+    private readonly database: DatabaseService,
+    private readonly clients: ClientsService,
+    private readonly appointments: AppointmentsService,
+    private readonly queue: QueueService,
+    private readonly outbox: OutboxRepository,
+    private readonly idempotency: IdempotencyStore,
+    private readonly events: DomainEvents,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The administrator or the client itself; to anyone else, and once erased, the client does not exist. */
+  async export(id: number, caller: Caller): Promise<ClientExportView> {
+    if (!actsForClient(caller, id)) throw notFound(id);
+    const client = await this.clients.get(id);
+    const [appointments, entries] = await Promise.all([this.appointments.historyOfClient(id), this.queue.entriesOfClient(id)]);
+    const addresses = recipientsOf(
+      client,
+      appointments.map((appointment) => appointment.guestPhone),
+    );
+    const messages = await this.outbox.aboutPerson({ recipients: addresses, appointmentIds: [] });
+    const now = this.clock.nowMs();
+    return {
+      client: toClientView(client),
+      appointments: appointments.map((appointment) => ({
+        ...toAppointmentView(appointment, now),
+        guest_name: appointment.guestName,
+        guest_phone: appointment.guestPhone,
+      })),
+      queue_entries: entries.map((entry): ExportedQueueEntry => ({
+        entry_id: entry.id,
+        provider_id: entry.providerId,
+        appointment_id: entry.appointmentId,
+        date: entry.date,
+        status: entry.status,
+        checked_in_at: instant(entry.checkedInAt)!,
+        called_at: instant(entry.calledAt),
+        finished_at: instant(entry.finishedAt),
+      })),
+      waitlist: [],
+      deliveries: messages.filter((message) => addresses.includes(message.recipient)).map(exportedDelivery),
+    };
+  }
+
+  /**
+   * Erases the client: in one transaction its name, address and phone are replaced (its key with
+   * them), its appointments' copies cleared (a guest's name and phone, a cancellation's reason), its
+   * messages not sent yet deleted and every other message about it rewritten without its details.
+   * Then the answers kept for repeated requests are deleted, its upcoming appointments cancelled (the
+   * providers told) and whatever else it has under way ended (`client.erased`). Repeating it finishes
+   * any of those later steps a crash left undone, and answers the same.
+   */
+  async erase(id: number, caller: Caller): Promise<void> {
+    if (!actsForClient(caller, id)) throw notFound(id);
+    const record = await this.clients.getRecord(id);
+    const erasedAt = record.erasedAt ?? this.clock.nowMs();
+    if (record.erasedAt === null) {
+      const erased = await this.database.transaction((tx) => this.eraseIn(tx, id, erasedAt));
+      if (erased) await this.clients.forgetKey(erased);
+    }
+    await this.idempotency.forgetClient(id);
+    await this.appointments.cancelUpcomingOfErased(id);
+    await this.events.emit('client.erased', { clientId: id, erasedAt });
+  }
+
+  private async eraseIn(tx: Transaction, id: number, erasedAt: number): Promise<ClientEntity | null> {
+    // The appointments first: their step takes the client's caps lock, which requests of the client take before writing.
+    const history = await this.appointments.eraseClientIn(tx, id);
+    const before = await this.clients.eraseIn(tx, id, erasedAt);
+    if (!before) return null;
+    const details: PersonalDetails = {
+      names: [before.name, ...history.guestNames],
+      emails: [before.email],
+      phones: [...(before.phone ? [before.phone] : []), ...history.guestPhones],
+    };
+    const recipients = [...details.emails, ...details.phones];
+    const messages = await this.outbox.aboutPerson({ recipients, appointmentIds: history.appointmentIds }, tx);
+    const toDelete: number[] = [];
+    for (const message of messages) {
+      const toPerson = recipients.includes(message.recipient);
+      if (toPerson && message.status === 'queued') {
+        toDelete.push(message.id);
+        continue;
+      }
+      if (!toPerson && !mentions(message.payload, details) && !mentions(message.recipient, details)) continue;
+      const payload = scrubMessage(message.payload, details) ?? ERASED_MESSAGE;
+      await this.outbox.rewrite(tx, message.id, toPerson ? ERASED_TEXT : message.recipient, payload);
+    }
+    await this.outbox.deleteQueued(tx, toDelete);
+    this.logger.log(
+      `Client ${id} erased: ${history.appointmentIds.length} appointments kept anonymous, ${messages.length} messages cleared`,
+    );
+    return before;
+  }
+}
+
+function recipientsOf(client: ClientEntity, guestPhones: (string | null)[]): string[] {
+  const phones = [client.phone, ...guestPhones].filter((phone): phone is string => phone !== null);
+  return [...new Set([client.email, ...phones])];
+}
+
+function exportedDelivery(row: OutboxRow): ExportedDelivery {
+  const payload = parsed(row.payload);
+  return {
+    id: row.id,
+    channel: row.channel,
+    kind: row.kind,
+    appointment_id: row.appointment_id,
+    recipient: row.recipient,
+    status: row.status,
+    subject: typeof payload.subject === 'string' ? payload.subject : null,
+    text: typeof payload.text === 'string' ? payload.text : typeof payload.body === 'string' ? payload.body : null,
+    created_at: instant(row.created_at)!,
+    sent_at: instant(row.sent_at),
+  };
+}
+
+function parsed(payload: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(payload);
+    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}

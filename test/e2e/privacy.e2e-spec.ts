@@ -1,0 +1,205 @@
+import { DateTime } from 'luxon';
+import { DatabaseService } from '../../src/database/database.service';
+import { createBackend, describeBackend, TestBackend } from '../support/backend';
+import { CapturingLogger } from '../support/capturing-logger';
+import { createProvider, futureDate, publish } from '../support/factories';
+import { linkAppointmentId, SmtpSink, validationLink } from '../support/smtp-sink';
+import { startTestApp, TestApp } from '../support/test-app';
+
+const ZONE = 'Europe/Paris';
+
+/** A client's export and erasure, end to end: what it holds, and what is left of the person after (nothing). */
+describeBackend('privacy: export and erasure', () => {
+  let backend: TestBackend;
+  let smtp: SmtpSink;
+  const logs = new CapturingLogger(['error']);
+  let sut: TestApp;
+  let provider: { id: number; email: string; api_key: string };
+  let date: string;
+  let people = 0;
+
+  beforeAll(async () => {
+    backend = await createBackend();
+    smtp = new SmtpSink();
+    const smtpUrl = await smtp.start();
+    sut = await startTestApp(backend.env, {
+      // A hold reminder and appointment reminders stay queued (not due yet) until the erasure.
+      env: { SMTP_URL: smtpUrl, HOLD_TTL_SECONDS: '3600', HOLD_REMINDER_SECONDS: '600', REMINDER_MINUTES: '1440,60' },
+      logger: logs,
+    });
+    provider = await createProvider(sut.api, { name: 'Dr. Privacy', time_zone: ZONE, email: `dr-privacy-${Date.now()}@clinic.test` });
+    date = futureDate(10, ZONE);
+    await publish(sut.api, provider.id, date, '08:00', '18:00');
+    await publish(sut.api, provider.id, DateTime.now().setZone(ZONE).toISODate()!, '00:00', '23:45').catch(() => undefined);
+  });
+
+  afterAll(async () => {
+    await sut?.close();
+    await smtp?.stop();
+    await backend?.dispose();
+  });
+
+  /** A person with details unlike anything else in the database, so finding any of them anywhere means a copy was left. */
+  function newPerson() {
+    const n = `${Date.now()}${++people}`;
+    return { name: `Zelphine Quorrow${n}`, email: `zelphine.q${n}@privacy.test`, phone: `+3361${n.slice(-7)}` };
+  }
+
+  async function register(person: ReturnType<typeof newPerson>, idempotencyKey?: string) {
+    const created = await sut.api.post('/api/clients', person, idempotencyKey ? { 'idempotency-key': idempotencyKey } : {});
+    expect(created.status).toBe(201);
+    return { ...person, id: created.body.id as number, key: created.body.api_key as string };
+  }
+
+  async function request(client: { key: string; id: number }, slot: number) {
+    const held = await sut.anonymous
+      .as(client.key)
+      .post('/api/client_schedule', { provider_id: provider.id, client_id: client.id, date, requested_slot: slot });
+    expect(held.status).toBe(202);
+    return held.body.appointment_id as number;
+  }
+
+  async function confirm(email: string, appointmentId: number) {
+    const mail = await smtp.waitFor(email, (m) => linkAppointmentId(m) === appointmentId);
+    const token = new URL(validationLink(mail)).searchParams.get('token')!;
+    const confirmed = await sut.anonymous.post('/api/validate', { token });
+    expect(confirmed.status).toBe(200);
+  }
+
+  /** Every row of every table, as text: where a detail of the person could still be. */
+  async function everyRow(): Promise<string> {
+    const db = sut.app.get(DatabaseService).tables<never>();
+    const tables = await db.introspection.getTables();
+    const dumps = await Promise.all(
+      tables.map(async (table) => JSON.stringify(await (db as any).selectFrom(table.name).selectAll().execute())),
+    );
+    return dumps.join('\n').toLowerCase();
+  }
+
+  const mentionsOf = (text: string, person: ReturnType<typeof newPerson>) =>
+    [person.name, person.email, person.phone].filter((detail) => text.toLowerCase().includes(detail.toLowerCase()));
+
+  it('exports everything kept about the client, to the client and the administrator only', async () => {
+    const person = await register(newPerson());
+    const other = await register(newPerson());
+    const confirmedId = await request(person, 40);
+    await confirm(person.email, confirmedId);
+    const pendingId = await request(person, 44);
+    // A booking without an account, with the client's address: the name and phone typed are kept on that appointment.
+    const guest = await sut.anonymous.post('/api/client_schedule', {
+      provider_id: provider.id,
+      date,
+      requested_slot: 48,
+      client: { name: 'Zelphine As Guest', email: person.email, phone: '+33612340000' },
+    });
+    expect(guest.status).toBe(202);
+    await smtp.waitFor(person.email, (m) => linkAppointmentId(m) === pendingId);
+
+    const asClient = await sut.anonymous.as(person.key).get(`/api/clients/${person.id}/export`);
+
+    expect(asClient.status).toBe(200);
+    expect(asClient.body.client).toMatchObject({ id: person.id, name: person.name, email: person.email, phone: person.phone });
+    expect(asClient.body.appointments.map((a: { id: number }) => a.id).sort()).toEqual(
+      [confirmedId, pendingId, guest.body.appointment_id].sort(),
+    );
+    expect(asClient.body.appointments).toContainEqual(
+      expect.objectContaining({ id: guest.body.appointment_id, guest_name: 'Zelphine As Guest', guest_phone: '+33612340000' }),
+    );
+    expect(asClient.body.queue_entries).toEqual([]);
+    expect(asClient.body.waitlist).toEqual([]);
+    expect(asClient.body.deliveries).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'validation', recipient: person.email, appointment_id: confirmedId, subject: expect.any(String) }),
+        expect.objectContaining({ kind: 'confirmation', recipient: person.email, appointment_id: confirmedId }),
+        expect.objectContaining({ kind: 'validation', recipient: person.email, appointment_id: pendingId }),
+      ]),
+    );
+    // Only what was sent to the client: its address, its phone (a confirmation's text).
+    const recipients = new Set(asClient.body.deliveries.map((d: { recipient: string }) => d.recipient));
+    expect([...recipients].sort()).toEqual([person.email, person.phone].sort());
+    await expect(sut.api.get(`/api/clients/${person.id}/export`)).resolves.toMatchObject({ status: 200 });
+
+    // Anyone else: as if the client did not exist; without a key, 401.
+    await expect(sut.anonymous.as(other.key).get(`/api/clients/${person.id}/export`)).resolves.toMatchObject({
+      status: 404,
+      body: { code: 'CLIENT_NOT_FOUND' },
+    });
+    await expect(sut.anonymous.as(provider.api_key).get(`/api/clients/${person.id}/export`)).resolves.toMatchObject({ status: 404 });
+    await expect(sut.anonymous.get(`/api/clients/${person.id}/export`)).resolves.toMatchObject({ status: 401 });
+    await expect(sut.anonymous.as(other.key).request('DELETE', `/api/clients/${person.id}`)).resolves.toMatchObject({ status: 404 });
+  });
+
+  it('erases the client everywhere: no name, email or phone left in the database, the outbox or the logs, and nothing sent to it after', async () => {
+    const keyOfCreation = `create-${Date.now()}`;
+    const person = await register(newPerson(), keyOfCreation);
+    const bystander = await register(newPerson());
+    const confirmedId = await request(person, 52);
+    await confirm(person.email, confirmedId);
+    const pendingId = await request(person, 56);
+    await smtp.waitFor(person.email, (m) => linkAppointmentId(m) === pendingId);
+    const bystanderAppointment = await request(bystander, 60);
+    // A walk-in today: it leaves the queue with the erasure.
+    const walkIn = await sut.api.post('/api/queue/check_in', { provider_id: provider.id, client_id: person.id });
+    expect(walkIn.status).toBe(201);
+    const before = await everyRow();
+    expect(mentionsOf(before, person)).toEqual([person.name, person.email, person.phone]);
+    const mailsBefore = smtp.to(person.email).length;
+
+    const erased = await sut.anonymous.as(person.key).request('DELETE', `/api/clients/${person.id}`);
+
+    expect(erased.status).toBe(204);
+    // Its key stops working; to every route the client is gone.
+    await expect(sut.anonymous.as(person.key).get(`/api/clients/${person.id}`)).resolves.toMatchObject({ status: 401 });
+    await expect(sut.api.get(`/api/clients/${person.id}`)).resolves.toMatchObject({ status: 404 });
+    await expect(sut.api.get(`/api/clients/${person.id}/export`)).resolves.toMatchObject({ status: 404 });
+    // Its upcoming appointments are cancelled and stay, anonymous; the provider is told.
+    for (const id of [confirmedId, pendingId]) {
+      await expect(sut.api.get(`/api/appointments/${id}`)).resolves.toMatchObject({
+        body: { status: 'cancelled', client_id: person.id, cancellation_reason: expect.stringContaining('erased') },
+      });
+    }
+    const notice = await smtp.waitFor(
+      provider.email,
+      (m) => (m.text ?? '').includes(String(confirmedId)) && /cancel/i.test(m.subject ?? ''),
+    );
+    expect(mentionsOf(`${notice.subject} ${notice.text} ${notice.html}`, person)).toEqual([]);
+    await expect(sut.api.get(`/api/queue/entries/${walkIn.body.entry_id}`)).resolves.toMatchObject({ body: { status: 'left' } });
+    // The bystander keeps everything.
+    await expect(sut.api.get(`/api/appointments/${bystanderAppointment}`)).resolves.toMatchObject({ body: { status: 'pending' } });
+    await expect(sut.api.get(`/api/clients/${bystander.id}`)).resolves.toMatchObject({ body: { email: bystander.email } });
+
+    // Nothing of the person anywhere: every row of every table, and every line logged since the start.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(mentionsOf(await everyRow(), person)).toEqual([]);
+    expect(mentionsOf(logs.lines.join('\n'), person)).toEqual([]);
+    // Nothing more reached the address: its queued reminders were dropped, its cancellation copy never written.
+    expect(smtp.to(person.email).length).toBe(mailsBefore);
+
+    // The answer kept for the creating request is gone: the same key and body run again (the address is free).
+    const again = await sut.api.post(
+      '/api/clients',
+      { name: person.name, email: person.email, phone: person.phone },
+      { 'idempotency-key': keyOfCreation },
+    );
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBeNull();
+    expect(again.body.id).not.toBe(person.id);
+
+    // Erasing again answers the same.
+    await expect(sut.api.request('DELETE', `/api/clients/${person.id}`)).resolves.toMatchObject({ status: 204 });
+  });
+
+  it('refuses a request of a client written after its erasure, even one that read the client before', async () => {
+    const person = await register(newPerson());
+    await expect(sut.api.request('DELETE', `/api/clients/${person.id}`)).resolves.toMatchObject({ status: 204 });
+
+    const asAdmin = await sut.api.post('/api/client_schedule', {
+      provider_id: provider.id,
+      client_id: person.id,
+      date,
+      requested_slot: 64,
+    });
+
+    expect(asAdmin).toMatchObject({ status: 404, body: { code: 'CLIENT_NOT_FOUND' } });
+  });
+});
