@@ -17,6 +17,8 @@ interface Fixture {
   date: string;
   /** A date of the own provider with no hours of its own. */
   spareDate: string;
+  /** A client nobody else uses: erasing it leaves the rows after alone. */
+  spareClientId: number;
   nextSlot: () => number;
   unique: () => string;
 }
@@ -122,6 +124,19 @@ const MATRIX: Row[] = [
     expect: [401, 401, 201, 403, 403, 403, 403],
   },
   { method: 'GET', route: '/api/clients/{id}', path: (f) => `/api/clients/${f.clientId}`, expect: [401, 401, 200, 404, 404, 200, 404] },
+  {
+    method: 'GET',
+    route: '/api/clients/{id}/export',
+    path: (f) => `/api/clients/${f.clientId}/export`,
+    expect: [401, 401, 200, 404, 404, 200, 404],
+  },
+  // Another client's erasure: the own client erasing itself is in test/e2e/privacy.e2e-spec.ts.
+  {
+    method: 'DELETE',
+    route: '/api/clients/{id}',
+    path: (f) => `/api/clients/${f.spareClientId}`,
+    expect: [401, 401, 204, 404, 404, 404, 404],
+  },
   {
     method: 'POST',
     route: '/api/clients/{id}/api_key',
@@ -300,7 +315,7 @@ const CODES: Record<number, string[]> = {
 
 /** A row's test name: its method and path, with 1 for every id. */
 function rowName(row: Row): string {
-  return `${row.method} ${row.path({ providerId: 1, clientId: 1, appointmentId: 1, entryId: 1, deliveryId: 1, date: 'D', spareDate: 'S', nextSlot: () => 0, unique: () => '' })}`;
+  return `${row.method} ${row.path({ providerId: 1, clientId: 1, appointmentId: 1, entryId: 1, deliveryId: 1, date: 'D', spareDate: 'S', spareClientId: 1, nextSlot: () => 0, unique: () => '' })}`;
 }
 
 function accepts(expected: Status, actual: number): boolean {
@@ -365,6 +380,7 @@ describeBackend('access matrix', () => {
       deliveryId: deliveries.body.items.find((item: { kind: string }) => item.kind === 'validation').id,
       date,
       spareDate: futureDate(91),
+      spareClientId: (await createClient(sut.api, { name: 'Spare', email: `spare-${Date.now()}@mail.test` })).id,
       nextSlot: () => slot++,
       unique: () => `${Date.now()}-${counter++}`,
     };

@@ -49,6 +49,8 @@ const ROUTES_WITH_PATH_IDS: [BadRequest['method'], string][] = [
   ['DELETE', '/api/providers/:id/dates/2030-01-07'],
   ['GET', '/api/clients/:id'],
   ['POST', '/api/clients/:id/api_key'],
+  ['GET', '/api/clients/:id/export'],
+  ['DELETE', '/api/clients/:id'],
   ['GET', '/api/appointments/:id'],
   ['POST', '/api/appointments/:id/cancel'],
   ['POST', '/api/appointments/:id/reschedule'],

@@ -102,6 +102,13 @@ const CONTRACT: {
   },
   { method: 'get', path: '/api/clients/{id}', success: '200', response: ['id', 'email'] },
   {
+    method: 'get',
+    path: '/api/clients/{id}/export',
+    success: '200',
+    response: ['client', 'appointments', 'queue_entries', 'waitlist', 'deliveries'],
+  },
+  { method: 'delete', path: '/api/clients/{id}', success: '204', empty: true },
+  {
     method: 'post',
     path: '/api/schedule',
     success: '201',
