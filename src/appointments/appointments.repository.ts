@@ -121,6 +121,7 @@ export class AppointmentsRepository {
    * client's caps are counted in the same transaction, one request of a client at a time (a PostgreSQL
    * advisory lock on the client until the commit; SQLite has a single writer), so concurrent requests
    * cannot all pass a count taken before any of them is written: one over a cap is 409 LIMIT_REACHED.
+   * The client's erasure takes the same lock, so `also` sees whether the client was erased meanwhile.
    */
   insertPending(
     appointment: NewAppointment,
@@ -136,7 +137,7 @@ export class AppointmentsRepository {
   }
 
   private async assertWithinLimits(tx: Transaction, appointment: NewAppointment, limits: PendingLimits): Promise<void> {
-    const trx = tx.tables<'appointments' | 'clients'>();
+    const trx = tx.tables<'appointments'>();
     if (this.database.locksRows) {
       await sql`SELECT pg_advisory_xact_lock(${CLIENT_CAPS_LOCK}::integer, ${appointment.clientId}::integer)`.execute(trx);
     }
@@ -158,14 +159,11 @@ export class AppointmentsRepository {
                 .end(),
             )
             .as('active'),
-          // An erasure takes the same lock: a request that read the client before it cannot write after it.
-          eb.selectFrom('clients').select('erased_at').where('id', '=', appointment.clientId).as('erased_at'),
         ];
       })
       .where('client_id', '=', appointment.clientId)
       .where('start_at', '>', now - LONGEST_HOLD_MS)
       .executeTakeFirstOrThrow();
-    if (counts.erased_at !== null) throw new AppError('CLIENT_NOT_FOUND', `Client ${appointment.clientId} does not exist`);
     const [pending, active] = [Number(counts.pending ?? 0), Number(counts.active ?? 0)];
     if (pending >= limits.pendingAcrossProviders) {
       throw new AppError(

@@ -126,6 +126,8 @@ export class AppointmentsService {
       appointment = await this.appointments.insertPending(
         pending,
         async (tx, inserted) => {
+          // An erasure of the client since it was read above: nothing may be written, or sent, for it.
+          await this.clients.assertNotErasedIn(tx, client.id);
           const token = this.tokens.sign(inserted.id, hold.holdId, hold.expiresAt);
           const facts = {
             to: contact.email,

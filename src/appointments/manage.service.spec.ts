@@ -73,7 +73,8 @@ describe(ManageService.name, () => {
     appointments = new RecordingAppointments();
     clock = new FixedClock();
     const providers = { get: () => Promise.resolve({ id: 1, name: 'Dr. A', timeZone: 'Europe/Paris' }) };
-    const clients = { get: () => Promise.resolve({ id: 3, name: 'Grace' }) };
+    const client = () => Promise.resolve({ id: 3, name: 'Grace' });
+    const clients = { get: client, getRecord: client };
     sut = new ManageService(
       links,
       appointments as unknown as AppointmentsService,

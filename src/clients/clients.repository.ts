@@ -107,6 +107,12 @@ export class ClientsRepository {
     return toClient(row);
   }
 
+  /** Whether the client was erased, read within the caller's transaction. */
+  async isErasedIn(tx: Transaction, id: number): Promise<boolean> {
+    const row = await tx.tables<'clients'>().selectFrom('clients').select('erased_at').where('id', '=', id).executeTakeFirst();
+    return row !== undefined && row.erased_at !== null;
+  }
+
   async findById(id: number): Promise<ClientEntity | null> {
     const [row] = await this.database.fetch(this.db.selectFrom('clients').selectAll().where('id', '=', id));
     return row ? toClient(row) : null;

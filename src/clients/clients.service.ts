@@ -84,6 +84,14 @@ export class ClientsService {
     return this.clients.eraseIn(tx, id, erasedPlaceholder(id), erasedAt);
   }
 
+  /**
+   * Within a transaction that writes for the client, after the client's caps lock (which its erasure
+   * takes too): refuses the write when the client was erased since it was read.
+   */
+  async assertNotErasedIn(tx: Transaction, id: number): Promise<void> {
+    if (await this.clients.isErasedIn(tx, id)) throw notFound(id);
+  }
+
   /** After the erasure committed: the key it dropped is no longer served from any process's cache. */
   async forgetKey(erased: ClientEntity): Promise<void> {
     if (erased.apiKeyHash !== null) await this.apiKeys.revoke(erased.apiKeyHash);

@@ -45,6 +45,10 @@ export class InMemoryClientsRepository implements PublicSurface<ClientsRepositor
     return before;
   }
 
+  async isErasedIn(_tx: Transaction, id: number): Promise<boolean> {
+    return this.rows.get(id)?.erasedAt != null;
+  }
+
   async findById(id: number): Promise<ClientEntity | null> {
     const row = this.rows.get(id);
     return row ? copy(row) : null;
