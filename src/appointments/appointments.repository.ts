@@ -205,6 +205,16 @@ export class AppointmentsRepository {
     return row ? toAppointment(row) : null;
   }
 
+  async findByIds(ids: readonly number[]): Promise<AppointmentEntity[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('appointments')
+      .selectAll()
+      .where('id', 'in', [...ids])
+      .execute();
+    return rows.map(toAppointment);
+  }
+
   /** The guest details of these appointments, by id (only those that have any). */
   async guestDetailsOf(ids: readonly number[]): Promise<Map<number, GuestContactDetails>> {
     if (ids.length === 0) return new Map();
