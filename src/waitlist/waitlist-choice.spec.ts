@@ -1,8 +1,7 @@
 import { daySlots, parseDate } from '../scheduling/slots';
-import { chooseOffer, fittingStart, WaitingEntry } from './waitlist-choice';
+import { chooseOffer, fittingStart, WaitingEntry, windowErrorsOf } from './waitlist-choice';
 import { statusOf } from './waitlist-view';
 import { WaitlistEntryEntity } from './entities/waitlist-entry.entity';
-import { windowErrorsOf } from './waitlist.service';
 
 const utcDay = daySlots(parseDate('2030-03-04')!, 'UTC');
 /** New York springs forward on 2030-03-10: 02:00–02:45 (indexes 8–11) do not exist. */

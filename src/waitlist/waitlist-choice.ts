@@ -1,3 +1,4 @@
+import { FieldError } from '../common/app-error';
 import { chainSlots, Slot, SLOT_MINUTES } from '../scheduling/slots';
 
 /*
@@ -53,4 +54,18 @@ export function chooseOffer<E extends WaitingEntry>(
     if (startIndex !== null) return { entry, startIndex };
   }
   return null;
+}
+
+/** The body's window rules beyond each field's own: a window that ends after it starts, long enough for the duration. */
+export function windowErrorsOf(durationMinutes: number, fromSlot: number, toSlot: number): FieldError[] {
+  if (toSlot <= fromSlot) return [{ field: 'to_slot', message: `to_slot (${toSlot}) must be after from_slot (${fromSlot})` }];
+  if (fromSlot + durationMinutes / SLOT_MINUTES > toSlot) {
+    return [
+      {
+        field: 'duration_minutes',
+        message: `duration_minutes (${durationMinutes}) does not fit between from_slot (${fromSlot}) and to_slot (${toSlot})`,
+      },
+    ];
+  }
+  return [];
 }

@@ -3,7 +3,7 @@ import { actsForClient, actsForProvider, assertActsForClient, assertActsForProvi
 import { AppointmentsService } from '../appointments/appointments.service';
 import { OpenSlotsService } from '../appointments/open-slots.service';
 import { ClientsService } from '../clients/clients.service';
-import { AppError, FieldError } from '../common/app-error';
+import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { AppointmentFacts, DomainEvents } from '../common/domain-events';
 import { Transaction } from '../database/database.service';
@@ -13,7 +13,7 @@ import { shiftDate } from '../scheduling/availability';
 import { localDate, SLOT_MINUTES, SLOTS_PER_DAY } from '../scheduling/slots';
 import { JoinWaitlistDto, WaitlistEntryView, WaitlistList, WaitlistQuery } from './dto/waitlist.dto';
 import { WaitlistEntryEntity } from './entities/waitlist-entry.entity';
-import { chooseOffer } from './waitlist-choice';
+import { chooseOffer, windowErrorsOf } from './waitlist-choice';
 import { OfferOutcome, toWaitlistView } from './waitlist-view';
 import { WaitingDay, WaitlistRepository } from './waitlist.repository';
 
@@ -235,18 +235,4 @@ export class WaitlistService {
     const outcomes = await this.offerOutcomes(offered.map((entry) => entry.appointmentId!));
     return entries.map((entry) => toWaitlistView(entry, entry.appointmentId === null ? undefined : outcomes.get(entry.appointmentId)));
   }
-}
-
-/** The body's window rules beyond each field's own: a window that ends after it starts, long enough for the duration. */
-export function windowErrorsOf(durationMinutes: number, fromSlot: number, toSlot: number): FieldError[] {
-  if (toSlot <= fromSlot) return [{ field: 'to_slot', message: `to_slot (${toSlot}) must be after from_slot (${fromSlot})` }];
-  if (fromSlot + durationMinutes / SLOT_MINUTES > toSlot) {
-    return [
-      {
-        field: 'duration_minutes',
-        message: `duration_minutes (${durationMinutes}) does not fit between from_slot (${fromSlot}) and to_slot (${toSlot})`,
-      },
-    ];
-  }
-  return [];
 }
