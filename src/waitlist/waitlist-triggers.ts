@@ -58,10 +58,20 @@ export class WaitlistTriggers implements OnApplicationBootstrap, BeforeApplicati
     this.queue(moved.providerId, moved.previousDate);
   }
 
-  /** Weekly hours or booking rules changed: any of the provider's days with someone waiting may have opened. */
+  /**
+   * Weekly hours or booking rules changed: any of the provider's days with someone waiting may have
+   * opened. Looked up without holding up the change that told it.
+   */
   @OnDomainEvent('schedule.hours_changed')
-  async hoursChanged({ providerId }: { providerId: number }): Promise<void> {
-    for (const day of await this.waitlist.waitingDays(providerId)) this.queue(day.providerId, day.date);
+  hoursChanged({ providerId }: { providerId: number }): void {
+    if (!this.running) return;
+    this.waitlist.waitingDays(providerId).then(
+      (days) => days.forEach((day) => this.queue(day.providerId, day.date)),
+      (error: unknown) =>
+        this.warnDown(
+          `Waitlist days of provider ${providerId} not looked up, the reconcile retries: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+    );
   }
 
   /** Queues a day and starts working the queue unless that is under way. */
@@ -69,11 +79,6 @@ export class WaitlistTriggers implements OnApplicationBootstrap, BeforeApplicati
     if (!this.running) return;
     this.queued.set(`${providerId}|${date}`, { providerId, date });
     if (!this.working) this.working = this.work().finally(() => (this.working = undefined));
-  }
-
-  /** Resolves once every day queued so far has been worked (for tests and shutdown). */
-  async idle(): Promise<void> {
-    while (this.working) await this.working;
   }
 
   private async work(): Promise<void> {

@@ -227,6 +227,25 @@ describeBackend('waitlist', () => {
     await stillWaiting(capped);
   });
 
+  it('joins once for an Idempotency-Key sent twice, and lists a client only its own entries', async () => {
+    const provider = await createProvider(sut.api);
+    const date = futureDate(47);
+    const [ada, alan] = [await createClient(sut.api), await createClient(sut.api)];
+    const body = { provider_id: provider.id, client_id: ada.id, date, from_slot: 0, to_slot: 4 };
+    const first = await sut.api.as(ada.api_key).post('/api/waitlist', body, { 'idempotency-key': 'join-once' });
+    const again = await sut.api.as(ada.api_key).post('/api/waitlist', body, { 'idempotency-key': 'join-once' });
+    expect(first.status).toBe(201);
+    expect(again).toMatchObject({ status: 201, body: first.body });
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    await sut.api.post('/api/waitlist', { ...body, client_id: alan.id });
+    const all = await sut.api.get(`/api/waitlist?provider_id=${provider.id}`);
+    expect(all.body.items.map((item: { client_id: number }) => item.client_id)).toEqual([ada.id, alan.id]);
+    const own = await sut.api.as(ada.api_key).get(`/api/waitlist?provider_id=${provider.id}`);
+    expect(own.body.items).toEqual([first.body]);
+    await expect(sut.api.as(alan.api_key).get(`/api/waitlist/${first.body.id}`)).resolves.toMatchObject({ status: 404 });
+    await expect(sut.api.as(alan.api_key).post('/api/waitlist', body)).resolves.toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
+  });
+
   it('an offer racing 20 requests for the same slot never double-books', async () => {
     // On PostgreSQL and Redis, half the requests go to a second process.
     const second = backend.kind === 'services' ? await startTestApp(backend.env, { env: { SMTP_URL: smtpUrl } }) : sut;
