@@ -11,6 +11,7 @@ import { ProvidersModule } from './providers/providers.module';
 import { PrivacyModule } from './privacy/privacy.module';
 import { QueueModule } from './queue/queue.module';
 import { SmsModule } from './sms/sms.module';
+import { WaitlistModule } from './waitlist/waitlist.module';
 
 @Module({})
 export class AppModule {
@@ -31,6 +32,7 @@ export class AppModule {
         SmsModule,
         QueueModule,
         PrivacyModule,
+        WaitlistModule,
       ],
     };
   }

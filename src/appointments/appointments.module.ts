@@ -75,6 +75,6 @@ import { ManageService } from './manage.service';
     ManageService,
     ManagePages,
   ],
-  exports: [AppointmentsService, AppointmentCheckIns],
+  exports: [AppointmentsService, AppointmentCheckIns, OpenSlotsService],
 })
 export class AppointmentsModule {}

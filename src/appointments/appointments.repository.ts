@@ -221,6 +221,16 @@ export class AppointmentsRepository {
     return rows.map(toAppointment);
   }
 
+  async findByIds(ids: readonly number[]): Promise<AppointmentEntity[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('appointments')
+      .selectAll()
+      .where('id', 'in', [...ids])
+      .execute();
+    return rows.map(toAppointment);
+  }
+
   /** The client's appointments still to come (pending or confirmed, not started): what its erasure cancels. */
   async upcomingOfClient(clientId: number, now: number): Promise<number[]> {
     const rows = await this.db

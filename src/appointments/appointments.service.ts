@@ -5,7 +5,7 @@ import { actsForClient, actsForProvider, assertActsForClient, assertActsForProvi
 import { ClientsService } from '../clients/clients.service';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
-import { DomainEvents } from '../common/domain-events';
+import { AppointmentFacts, DomainEvents } from '../common/domain-events';
 import { holdsConfig, httpConfig } from '../config/namespaces';
 import { Outbox } from '../delivery/outbox.service';
 import { Transaction } from '../database/database.service';
@@ -29,6 +29,7 @@ import { effectiveStatus, slotIndexesOf, toAppointmentView, toPendingView } from
 import { AppointmentMove, AppointmentsRepository, NewAppointment, PendingLimits } from './appointments.repository';
 import {
   AppointmentList,
+  AppointmentStatus,
   AppointmentView,
   ListAppointmentsQuery,
   ClientSlotRequest,
@@ -39,7 +40,8 @@ import { AppointmentEntity } from './entities/appointment.entity';
 import { HoldTokenService } from './hold-token.service';
 import { ManageLinks } from './manage-links';
 import { SlotHolds } from './slot-holds';
-import { OpenSlotsService } from './open-slots.service';
+import { OpenSlotsService, TakeableSlots } from './open-slots.service';
+import { ClientEntity } from '../clients/entities/client.entity';
 
 /**
  * How long the slots a reschedule claims stay held in the hold store: long enough for its transaction
@@ -93,25 +95,62 @@ export class AppointmentsService {
     if (dayLookup.status === 'rejected' && !isRuleRefusal(dayLookup.reason)) throw dayLookup.reason;
     if (clientLookup.status === 'rejected') throw clientLookup.reason;
     if (dayLookup.status === 'rejected') throw dayLookup.reason;
-    const [{ day, slots, mustBeFree }, client] = [dayLookup.value, clientLookup.value];
-    noteDataSubject(client.id);
+    const appointment = await this.holdPending({
+      date: dto.date,
+      taken: dayLookup.value,
+      client: clientLookup.value,
+      guest,
+      mailKind: 'validation',
+    });
+    return toPendingView(appointment);
+  }
 
+  /**
+   * Offers slots to a waitlisted client: exactly a request's path (the same rule function, the same
+   * atomic claim with its buffer, the same caps counted in the same transaction, a validation link),
+   * with the email of kind `waitlist_offer`. `also` runs in the pending appointment's transaction (the
+   * waitlist marks its entry there); if it throws, nothing is written and the hold is released.
+   * Throws the rule's or the cap's AppError when the slots may not be offered to this client.
+   */
+  async offer(offer: SlotOffer): Promise<AppointmentFacts & { expiresAt: number }> {
+    const [taken, client] = await Promise.all([
+      this.openSlots.takeableSlots({
+        providerId: offer.providerId,
+        date: offer.date,
+        startIndex: offer.startIndex,
+        slotCount: offer.slotCount,
+      }),
+      this.clients.get(offer.clientId),
+    ]);
+    const appointment = await this.holdPending({ date: offer.date, taken, client, mailKind: 'waitlist_offer', also: offer.also });
+    return { ...appointmentFacts(appointment), expiresAt: appointment.expiresAt };
+  }
+
+  /**
+   * The one way a pending appointment is made: claim the slots (the hold store has the last word: a
+   * rival's hold on them or their buffer, claimed since the read, refuses it), then write the
+   * appointment, its link and the link's reminder in one transaction with the caps counted in it; on
+   * any failure the hold is released before the error is answered. Tells `appointment.requested`.
+   */
+  private async holdPending(plan: PendingPlan): Promise<AppointmentEntity> {
+    const { date, taken, client, guest, mailKind, also } = plan;
+    const { day, slots, mustBeFree } = taken;
+    noteDataSubject(client.id);
     const now = this.clock.nowMs();
     const hold: Hold = {
       holdId: randomUUID(),
-      providerId: dto.provider_id,
-      date: dto.date,
+      providerId: day.provider.id,
+      date,
       slotIndexes: slots.map((slot) => slot.index),
       expiresAt: now + this.holdSettings.ttlSeconds * 1000,
     };
-    // The hold store has the last word: a rival's hold on these slots or their buffer, claimed since the read, refuses it.
     if (!(await this.claimOrForget(hold, mustBeFree))) throw slotUnavailable();
     this.metrics.holdClaimed();
 
     const pending: NewAppointment = {
       providerId: hold.providerId,
       clientId: client.id,
-      date: dto.date,
+      date,
       ...timesOfSlots(slots, day),
       status: 'pending',
       holdId: hold.holdId,
@@ -146,13 +185,14 @@ export class AppointmentsService {
             tx,
             {
               channel: 'email',
-              kind: 'validation',
+              kind: mailKind,
               appointmentId: inserted.id,
               providerId: inserted.providerId,
-              payload: this.mail.confirmationLinkMail(facts),
+              payload: mailKind === 'waitlist_offer' ? this.mail.waitlistOfferMail(facts) : this.mail.confirmationLinkMail(facts),
             },
             ...this.reminders.holdReminderOf(inserted, facts),
           );
+          if (also) await also(tx, inserted);
         },
         this.limitsFor(day.provider.rules),
       );
@@ -163,7 +203,17 @@ export class AppointmentsService {
       throw error;
     }
     await this.events.emit('appointment.requested', { ...appointmentFacts(appointment), expiresAt: hold.expiresAt });
-    return toPendingView(appointment);
+    return appointment;
+  }
+
+  /**
+   * Where these appointments stand, by id: the status now (a lapsed hold reads `expired`) and whether
+   * each was ever confirmed; for a module that follows appointments it does not own (the waitlist's offers).
+   */
+  async standingOf(ids: readonly number[]): Promise<Map<number, AppointmentStanding>> {
+    const rows = await this.appointments.findByIds(ids);
+    const now = this.clock.nowMs();
+    return new Map(rows.map((row) => [row.id, { status: effectiveStatus(row, now), everConfirmed: wasConfirmed(row) }]));
   }
 
   /** Every appointment of a client, oldest first, as stored (a guest's details included): its data export. */
@@ -453,6 +503,35 @@ function timesOfSlots(
     startAt: slots[0].startMs,
     endAt: endMs,
   };
+}
+
+/** What a pending appointment is made of: slots the rules let be taken, for a client, and how it is told. */
+interface PendingPlan {
+  date: string;
+  taken: TakeableSlots;
+  client: ClientEntity;
+  guest?: GuestDetails;
+  mailKind: 'validation' | 'waitlist_offer';
+  also?: PendingAlso;
+}
+
+/** Written in a pending appointment's transaction, after the appointment and its mail. */
+export type PendingAlso = (tx: Transaction, appointment: AppointmentEntity) => Promise<void>;
+
+/** Slots offered to a client who did not ask for these exact ones (a waitlist entry). */
+export interface SlotOffer {
+  providerId: number;
+  clientId: number;
+  date: string;
+  startIndex: number;
+  slotCount: number;
+  also: PendingAlso;
+}
+
+/** An appointment's status now, and whether it was ever confirmed (a cancelled one may have been). */
+export interface AppointmentStanding {
+  status: AppointmentStatus;
+  everConfirmed: boolean;
 }
 
 /** The name and phone a guest typed with a request (trimmed; null phone: none given). */

@@ -133,6 +133,15 @@ export class OpenSlotsService {
     return { day: { ...day, bookable: openSlots(facts).open }, slots: verdict.slots, mustBeFree: verdict.mustBeFree };
   }
 
+  /**
+   * The date's real slots and those that may be taken now, each on its own, read fresh (never from the
+   * listing cache): the same decision as the listing's, for the waitlist to choose offers from.
+   */
+  async openNow(providerId: number, date: string): Promise<{ slots: readonly DaySlot[]; open: Set<number> }> {
+    const { day, facts } = await this.readFacts(providerId, date);
+    return { slots: day.slots, open: openSlots(facts).open };
+  }
+
   /** The listing as its JSON answer, made once per cached version of the day and duration asked. */
   async listing(query: OpenSlotsQuery): Promise<Buffer> {
     const slotCount = (query.duration_minutes ?? SLOT_MINUTES) / SLOT_MINUTES;

@@ -32,6 +32,22 @@ export interface QueueEntryFacts {
   date: string;
 }
 
+/** A waitlist entry as the API shows it (GET /api/waitlist/{id}), snake_case, instants as ISO 8601. */
+export interface WaitlistEntrySnapshot {
+  id: number;
+  provider_id: number;
+  client_id: number;
+  date: string;
+  duration_minutes: number;
+  from_slot: number;
+  to_slot: number;
+  status: 'waiting' | 'offered' | 'booked' | 'lapsed' | 'left';
+  created_at: string;
+  appointment_id: number | null;
+  offered_at: string | null;
+  left_at: string | null;
+}
+
 /** Every domain event by name, with its payload. */
 export interface DomainEventMap {
   /** A date's own hours changed: a window posted to it, its override set or removed (slots added, or none). */
@@ -76,6 +92,13 @@ export interface DomainEventMap {
    * a queue, a waitlist entry) is to end. Told again if the erasure is repeated.
    */
   'client.erased': { clientId: number; erasedAt: number };
+  /** A client joined a provider's waitlist for a day. */
+  'waitlist.joined': { entryId: number; providerId: number; clientId: number; date: string };
+  /**
+   * Slots were held for a waitlist entry and its validation email written (the entry is `offered`):
+   * the offer's appointment (pending until `expiresAt`) and the entry as it reads now.
+   */
+  'waitlist.offered': AppointmentFacts & { expiresAt: number; offeredAt: number; entry: WaitlistEntrySnapshot };
   /** A client joined a queue (an appointment's check-in or a walk-in). */
   'queue.checked_in': QueueEntryFacts & { checkedInAt: number };
   /** The provider called this client. */

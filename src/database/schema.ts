@@ -28,6 +28,8 @@ export interface Database {
   outbox_messages: OutboxMessagesTable;
   /** idempotency module: answers kept for repeated Idempotency-Keys (when there is no Redis) */
   idempotency_records: IdempotencyRecordsTable;
+  /** waitlist module: clients waiting for a provider's day */
+  waitlist_entries: WaitlistEntriesTable;
 }
 
 export interface ProvidersTable {
@@ -177,4 +179,22 @@ export interface IdempotencyRecordsTable {
   expires_at: number;
   /** The client the request or its answer is about, so that erasing the client deletes the record. */
   client_id: number | null;
+}
+
+export interface WaitlistEntriesTable {
+  id: Generated<number>;
+  provider_id: number;
+  client_id: number;
+  date: string;
+  duration_minutes: number;
+  /** An offer starts at or after this slot index and ends at or before `to_slot` (96: the day's end). */
+  from_slot: number;
+  to_slot: number;
+  /** As stored; an `offered` entry reads `booked` or `lapsed` by its appointment's status. */
+  status: 'waiting' | 'offered' | 'left';
+  /** The pending appointment the entry's offer made. */
+  appointment_id: number | null;
+  created_at: number;
+  offered_at: number | null;
+  left_at: number | null;
 }

@@ -127,6 +127,11 @@ export class MailService {
     };
   }
 
+  /** A waitlist's offer: the validation email of a request, saying the time opened up for the client waiting. */
+  waitlistOfferMail(mail: ConfirmationLinkMail): EmailPayload {
+    return { ...this.confirmationLinkMail(mail), subject: `A time opened up: confirm ${mail.date} at ${mail.startTime}` };
+  }
+
   confirmationMail(mail: ConfirmationMail): EmailPayload {
     return {
       to: mail.to,

@@ -12,6 +12,8 @@ interface Fixture {
   appointmentId: number;
   /** A walk-in of the own client in the own provider's queue today. */
   entryId: number;
+  /** The own client's waitlist entry with the own provider, for a window that never opens. */
+  waitlistEntryId: number;
   /** The validation email of `appointmentId`: sent (or on its way), so not retryable. */
   deliveryId: number;
   date: string;
@@ -305,6 +307,34 @@ const MATRIX: Row[] = [
     // The administrator alone; this one is not failed, so even it gets 409 NOT_RETRYABLE.
     expect: [401, 401, 409, 403, 403, 403, 403],
   },
+  // Windows of 00:00–01:00, which never open here: no offer is made to these entries.
+  {
+    method: 'POST',
+    route: '/api/waitlist',
+    path: () => '/api/waitlist',
+    body: (f) => ({ provider_id: f.providerId, client_id: f.clientId, date: f.date, from_slot: 0, to_slot: 4 }),
+    expect: [401, 401, 201, 403, 403, 201, 403],
+  },
+  { method: 'GET', route: '/api/waitlist', path: () => '/api/waitlist', expect: [401, 401, 200, 200, 200, 200, 200] },
+  {
+    method: 'GET',
+    route: '/api/waitlist',
+    path: (f) => `/api/waitlist?provider_id=${f.providerId}`,
+    expect: [401, 401, 200, 200, 403, 200, 200],
+  },
+  {
+    method: 'GET',
+    route: '/api/waitlist/{id}',
+    path: (f) => `/api/waitlist/${f.waitlistEntryId}`,
+    expect: [401, 401, 200, 200, 404, 200, 404],
+  },
+  // Leaving twice answers the same.
+  {
+    method: 'DELETE',
+    route: '/api/waitlist/{id}',
+    path: (f) => `/api/waitlist/${f.waitlistEntryId}`,
+    expect: [401, 401, 204, 204, 404, 204, 404],
+  },
 ];
 
 const CODES: Record<number, string[]> = {
@@ -315,7 +345,7 @@ const CODES: Record<number, string[]> = {
 
 /** A row's test name: its method and path, with 1 for every id. */
 function rowName(row: Row): string {
-  return `${row.method} ${row.path({ providerId: 1, clientId: 1, appointmentId: 1, entryId: 1, deliveryId: 1, date: 'D', spareDate: 'S', spareClientId: 1, nextSlot: () => 0, unique: () => '' })}`;
+  return `${row.method} ${row.path({ providerId: 1, clientId: 1, appointmentId: 1, entryId: 1, waitlistEntryId: 1, deliveryId: 1, date: 'D', spareDate: 'S', spareClientId: 1, nextSlot: () => 0, unique: () => '' })}`;
 }
 
 function accepts(expected: Status, actual: number): boolean {
@@ -367,6 +397,14 @@ describeBackend('access matrix', () => {
     }
     const walkIn = await sut.api.post('/api/queue/check_in', { provider_id: own.id, client_id: ownClient.id });
     expect(walkIn.status).toBe(201);
+    const waitlisted = await sut.api.post('/api/waitlist', {
+      provider_id: own.id,
+      client_id: ownClient.id,
+      date,
+      from_slot: 0,
+      to_slot: 4,
+    });
+    expect(waitlisted.status).toBe(201);
     const deliveries = await sut.api.get(`/api/deliveries?appointment_id=${held.body.appointment_id}`);
     // Its validation email and the hold's reminder.
     expect(deliveries.body.items.map((item: { kind: string }) => item.kind).sort()).toEqual(['hold_reminder', 'validation']);
@@ -377,6 +415,7 @@ describeBackend('access matrix', () => {
       clientId: ownClient.id,
       appointmentId: held.body.appointment_id,
       entryId: walkIn.body.entry_id,
+      waitlistEntryId: waitlisted.body.id,
       deliveryId: deliveries.body.items.find((item: { kind: string }) => item.kind === 'validation').id,
       date,
       spareDate: futureDate(91),

@@ -59,6 +59,8 @@ const ROUTES_WITH_PATH_IDS: [BadRequest['method'], string][] = [
   ['POST', '/api/queue/entries/:id/no_show'],
   ['POST', '/api/queue/entries/:id/leave'],
   ['POST', '/api/deliveries/:id/retry'],
+  ['GET', '/api/waitlist/:id'],
+  ['DELETE', '/api/waitlist/:id'],
 ];
 /** Spellings that JavaScript's Number() reads as 1, none of them plain digits without a leading zero. */
 const LENIENT_IDS = ['1e0', '0x1', '1.0', '%201', '01', '+1', '1%20'];
@@ -241,6 +243,38 @@ describeBackend('bad input', () => {
       path: `/api/providers/${providerId}`,
       // A valid change beside the bad one: it must not be written either.
       body: { name: 'Changed By A Refused Patch', ...fields },
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field,
+    }));
+
+  const waitlistEntry = (fields: Record<string, unknown> = {}) => ({ provider_id: providerId, client_id: clientId, date, ...fields });
+  const waitlistCases = (): BadRequest[] =>
+    (
+      [
+        ['a reversed window', { from_slot: 41, to_slot: 40 }, 'to_slot'],
+        ['a window ending where it starts', { from_slot: 40, to_slot: 40 }, 'to_slot'],
+        ['a window too short for the duration', { from_slot: 40, to_slot: 41, duration_minutes: 30 }, 'duration_minutes'],
+        ['a duration longer than the rest of the day', { from_slot: 90, duration_minutes: 120 }, 'duration_minutes'],
+        ['from_slot below 0', { from_slot: -1 }, 'from_slot'],
+        ['from_slot 96', { from_slot: 96, to_slot: 96 }, 'from_slot'],
+        ['to_slot past the end of the day', { to_slot: 97 }, 'to_slot'],
+        ['to_slot 0', { to_slot: 0 }, 'to_slot'],
+        ['to_slot null', { to_slot: null }, 'to_slot'],
+        ['from_slot as text', { from_slot: '36' }, 'from_slot'],
+        ['from_slot a fraction', { from_slot: 36.5 }, 'from_slot'],
+        ['a duration off the 15-minute step', { duration_minutes: 20 }, 'duration_minutes'],
+        ['a duration over 240', { duration_minutes: 255 }, 'duration_minutes'],
+        ['a date before the provider’s today', { date: futureDate(-1) }, 'date'],
+        ['an impossible date', { date: '2027-02-30' }, 'date'],
+        ['an unknown field', { window: '09:00-12:00' }, 'window'],
+        ['client_id missing', { client_id: undefined }, 'client_id'],
+      ] as const
+    ).map(([name, fields, field]) => ({
+      name: `waitlist: ${name}`,
+      method: 'POST',
+      path: '/api/waitlist',
+      body: waitlistEntry(fields),
       status: 400,
       code: 'VALIDATION_FAILED',
       field,
@@ -935,6 +969,15 @@ describeBackend('bad input', () => {
     ...weeklyHoursCases(),
     ...dateOverrideCases(),
     ...bookingRuleCases(),
+    ...waitlistCases(),
+    {
+      name: 'waitlist list with a bad date',
+      method: 'GET',
+      path: '/api/waitlist?date=2027-13-01',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field: 'date',
+    },
     // Queries and paths
     {
       name: 'listing without provider',
@@ -1416,6 +1459,7 @@ describeBackend('bad input', () => {
     await expect(sut.api.get(dates(futureDate(71)))).resolves.toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
     const appointments = await sut.api.get(`/api/appointments?provider_id=${providerId}`);
     expect(appointments.body.items).toHaveLength(0);
+    await expect(sut.api.get('/api/waitlist')).resolves.toMatchObject({ status: 200, body: { items: [] } });
     const open = await sut.api.get(`/api/schedule?provider_id=${providerId}&date=${date}`);
     expect(open.body.slots).toHaveLength(4);
   });

@@ -33,6 +33,8 @@ const DELIVERY = [
   'sent_at',
 ];
 
+const WAITLIST_ENTRY = ['id', 'provider_id', 'client_id', 'date', 'duration_minutes', 'from_slot', 'to_slot', 'status', 'created_at'];
+
 /**
  * Every route of the contract, with the fields its request body and its answer must document, and
  * the media type of its answer when it is not JSON.
@@ -172,6 +174,16 @@ const CONTRACT: {
   { method: 'post', path: '/api/queue/next', success: '200', body: ['provider_id'], response: ['completed', 'now_serving'] },
   { method: 'post', path: '/api/queue/entries/{entry_id}/no_show', success: '200', response: ENTRY },
   { method: 'post', path: '/api/queue/entries/{entry_id}/leave', success: '200', response: ENTRY },
+  {
+    method: 'post',
+    path: '/api/waitlist',
+    success: '201',
+    body: ['provider_id', 'client_id', 'date', 'duration_minutes', 'from_slot', 'to_slot'],
+    response: WAITLIST_ENTRY,
+  },
+  { method: 'get', path: '/api/waitlist', success: '200', response: ['items'] },
+  { method: 'get', path: '/api/waitlist/{id}', success: '200', response: WAITLIST_ENTRY },
+  { method: 'delete', path: '/api/waitlist/{id}', success: '204', empty: true },
   { method: 'get', path: '/api/deliveries', success: '200', response: ['items', 'next_cursor'] },
   { method: 'post', path: '/api/deliveries/{id}/retry', success: '200', response: DELIVERY },
 ];

@@ -42,6 +42,9 @@ import { InMemoryProvidersRepository } from './fakes/memory-providers.repository
 import { InMemoryQueueRepository } from './fakes/memory-queue.repository';
 import { InMemoryScheduleRepository } from './fakes/memory-schedule.repository';
 import { RecordingOutbox } from './fakes/recording-outbox';
+import { InMemoryWaitlistRepository } from './fakes/memory-waitlist.repository';
+import { WaitlistRepository } from '../../src/waitlist/waitlist.repository';
+import { WaitlistService } from '../../src/waitlist/waitlist.service';
 import { TestClock } from './test-clock';
 
 /** Monday 2030-03-04, 08:00 UTC: 09:00 in Paris, the zone of the harness's providers. */
@@ -87,7 +90,7 @@ export interface EmittedEvent {
 }
 
 /**
- * The real services of appointments, confirmation and the queue, wired by Nest as the app wires them
+ * The real services of appointments, confirmation, the queue and the waitlist, wired by Nest as the app wires them
  * (so `@OnDomainEvent` listeners are live), over in-memory fakes of our repositories, the in-memory
  * hold store, a test clock, and an outbox that records the messages (mail, texts) written. No database, no Redis, no network.
  */
@@ -99,6 +102,7 @@ export class ServiceHarness {
   readonly appointmentsRepository = new InMemoryAppointmentsRepository();
   readonly scheduleRepository = new InMemoryScheduleRepository(this.providersRepository);
   readonly queueRepository = new InMemoryQueueRepository();
+  readonly waitlistRepository = new InMemoryWaitlistRepository();
   /** Real rendering; sending is the outbox's, which records here. */
   readonly mail = new MailService(undefined as unknown as MailerService, mailSettings, this.clock);
   readonly outbox = new RecordingOutbox();
@@ -129,6 +133,11 @@ export class ServiceHarness {
 
   get queue(): QueueService {
     return this.moduleRef.get(QueueService);
+  }
+
+  /** The waitlist's service; its triggers (event listeners, the reconcile timer) are not wired: a spec calls offerFor. */
+  get waitlist(): WaitlistService {
+    return this.moduleRef.get(WaitlistService);
   }
 
   get manageLinks(): ManageLinks {
@@ -183,6 +192,7 @@ export class ServiceHarness {
         ScheduleService,
         HoursService,
         QueueService,
+        WaitlistService,
         MetricsService,
         AppointmentReminders,
         ManageLinks,
@@ -200,6 +210,7 @@ export class ServiceHarness {
         { provide: AppointmentsRepository, useValue: harness.appointmentsRepository },
         { provide: ScheduleRepository, useValue: harness.scheduleRepository },
         { provide: QueueRepository, useValue: harness.queueRepository },
+        { provide: WaitlistRepository, useValue: harness.waitlistRepository },
         { provide: MailService, useValue: harness.mail },
         { provide: Outbox, useValue: harness.outbox },
       ],

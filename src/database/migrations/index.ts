@@ -8,6 +8,7 @@ import { availability } from './1764190000000-availability';
 import { idempotency } from './1764205000000-idempotency';
 import { privacy } from './1764240000000-privacy';
 import { queue } from './1764160000000-queue';
+import { waitlist } from './1764220000000-waitlist';
 
 /** Every migration by name; Kysely runs them in name order and records each in `kysely_migration`. */
 export function migrations(kind: DatabaseKind): Record<string, Migration> {
@@ -20,6 +21,7 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
     '1764180000000-expiry-sweep': expirySweep(),
     '1764190000000-availability': availability(),
     '1764205000000-idempotency': idempotency(),
+    '1764220000000-waitlist': waitlist(kind),
     '1764240000000-privacy': privacy(),
   };
 }

@@ -107,6 +107,10 @@ export class InMemoryAppointmentsRepository implements PublicSurface<Appointment
     return row ? copy(row) : null;
   }
 
+  async findByIds(ids: readonly number[]): Promise<AppointmentEntity[]> {
+    return [...this.rows.values()].filter((row) => ids.includes(row.id)).map(copy);
+  }
+
   async bookedSlots(providerId: number, dates: readonly string[]): Promise<BookedSlotRow[]> {
     return [...this.booked.values()]
       .filter((slot) => slot.providerId === providerId && dates.includes(slot.date))

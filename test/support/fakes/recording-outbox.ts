@@ -30,7 +30,9 @@ export class RecordingOutbox implements PublicSurface<Outbox> {
 
   /** The token of the last confirmation link written for this appointment. */
   tokenFor(appointmentId: number): string {
-    const mail = this.messages.filter((m) => m.kind === 'validation' && m.appointmentId === appointmentId).at(-1);
+    const mail = this.messages
+      .filter((m) => (m.kind === 'validation' || m.kind === 'waitlist_offer') && m.appointmentId === appointmentId)
+      .at(-1);
     if (!mail || mail.channel !== 'email' || !mail.payload.link)
       throw new Error(`No confirmation link written for appointment ${appointmentId}`);
     return new URL(mail.payload.link).searchParams.get('token')!;

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { AppointmentsModule } from '../appointments/appointments.module';
+import { ClientsModule } from '../clients/clients.module';
+import { DomainEventsModule } from '../common/domain-events.module';
+import { ProvidersModule } from '../providers/providers.module';
+import { WaitlistController } from './waitlist.controller';
+import { WaitlistRepository } from './waitlist.repository';
+import { WaitlistService } from './waitlist.service';
+import { WaitlistTriggers } from './waitlist-triggers';
+
+@Module({
+  imports: [AppointmentsModule, ProvidersModule, ClientsModule, DomainEventsModule],
+  controllers: [WaitlistController],
+  providers: [WaitlistRepository, WaitlistService, WaitlistTriggers],
+})
+export class WaitlistModule {}
