@@ -87,9 +87,9 @@ export interface DomainEventMap {
    */
   'appointment.expired': AppointmentFacts & { expiresAt: number; noticedAt: number };
   /**
-   * A client's details were erased at its request (its row stays, anonymous). Its upcoming appointments
-   * are being cancelled, each told by its own event; whatever else the client has under way (a place in
-   * a queue, a waitlist entry) is to end. Told again if the erasure is repeated.
+   * A client's details were erased at its request (its row stays, anonymous): whatever the client has
+   * under way (a place in a queue, a waitlist entry) is to end. Its upcoming appointments are cancelled
+   * next, each told by its own event. Told again if the erasure is repeated.
    */
   'client.erased': { clientId: number; erasedAt: number };
   /** A client joined a provider's waitlist for a day. */

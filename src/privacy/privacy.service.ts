@@ -12,6 +12,7 @@ import { DatabaseService, Transaction } from '../database/database.service';
 import { OutboxRepository, OutboxRow } from '../delivery/outbox.repository';
 import { IdempotencyStore } from '../idempotency/idempotency-store';
 import { QueueService } from '../queue/queue.service';
+import { WaitlistService } from '../waitlist/waitlist.service';
 import { ClientExportView, ExportedDelivery, ExportedQueueEntry } from './dto/privacy.dto';
 import { ERASED_TEXT, mentions, PersonalDetails, scrubMessage } from './personal-details';
 
@@ -38,6 +39,7 @@ export class PrivacyService {
     private readonly clients: ClientsService,
     private readonly appointments: AppointmentsService,
     private readonly queue: QueueService,
+    private readonly waitlist: WaitlistService,
     private readonly outbox: OutboxRepository,
     private readonly idempotency: IdempotencyStore,
     private readonly events: DomainEvents,
@@ -48,7 +50,11 @@ export class PrivacyService {
   async export(id: number, caller: Caller): Promise<ClientExportView> {
     if (!actsForClient(caller, id)) throw notFound(id);
     const client = await this.clients.get(id);
-    const [appointments, entries] = await Promise.all([this.appointments.historyOfClient(id), this.queue.entriesOfClient(id)]);
+    const [appointments, entries, waitlist] = await Promise.all([
+      this.appointments.historyOfClient(id),
+      this.queue.entriesOfClient(id),
+      this.waitlist.entriesOfClient(id),
+    ]);
     const addresses = recipientsOf(
       client,
       appointments.map((appointment) => appointment.guestPhone),
@@ -72,7 +78,7 @@ export class PrivacyService {
         called_at: instant(entry.calledAt),
         finished_at: instant(entry.finishedAt),
       })),
-      waitlist: [],
+      waitlist,
       deliveries: messages.filter((message) => addresses.includes(message.recipient)).map(exportedDelivery),
     };
   }
@@ -81,8 +87,9 @@ export class PrivacyService {
    * Erases the client: in one transaction its name, address and phone are replaced (its key with
    * them), its appointments' copies cleared (a guest's name and phone, a cancellation's reason), its
    * messages not sent yet deleted and every other message about it rewritten without its details.
-   * Then the answers kept for repeated requests are deleted, its upcoming appointments cancelled (the
-   * providers told) and whatever else it has under way ended (`client.erased`). Repeating it finishes
+   * Then the answers kept for repeated requests are deleted, whatever it has under way ended
+   * (`client.erased`: its waitlist entries, its places in queues) and its upcoming appointments
+   * cancelled (the providers told). Repeating it finishes
    * any of those later steps a crash left undone, and answers the same.
    */
   async erase(id: number, caller: Caller): Promise<void> {
@@ -94,8 +101,9 @@ export class PrivacyService {
       if (erased) await this.clients.forgetKey(erased);
     }
     await this.idempotency.forgetClient(id);
-    await this.appointments.cancelUpcomingOfErased(id);
+    // Its waitlist entries and queue places end first, so that no slot the cancellations free is offered back to it.
     await this.events.emit('client.erased', { clientId: id, erasedAt });
+    await this.appointments.cancelUpcomingOfErased(id);
   }
 
   private async eraseIn(tx: Transaction, id: number, erasedAt: number): Promise<ClientEntity | null> {

@@ -12,5 +12,6 @@ import { WaitlistTriggers } from './waitlist-triggers';
   imports: [AppointmentsModule, ProvidersModule, ClientsModule, DomainEventsModule],
   controllers: [WaitlistController],
   providers: [WaitlistRepository, WaitlistService, WaitlistTriggers],
+  exports: [WaitlistService],
 })
 export class WaitlistModule {}

@@ -89,6 +89,12 @@ export class WaitlistRepository {
     return rows.map(toEntry);
   }
 
+  /** Every entry of a client, oldest first, however many: its data export, and what its erasure ends. */
+  async allOfClient(clientId: number): Promise<WaitlistEntryEntity[]> {
+    const rows = await this.db.selectFrom('waitlist_entries').selectAll().where('client_id', '=', clientId).orderBy('id').execute();
+    return rows.map(toEntry);
+  }
+
   /** A day's entries still waiting, longest-waiting first (the day index). */
   async waitingOn(providerId: number, date: string): Promise<WaitlistEntryEntity[]> {
     const rows = await this.db

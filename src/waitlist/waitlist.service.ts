@@ -5,7 +5,7 @@ import { OpenSlotsService } from '../appointments/open-slots.service';
 import { ClientsService } from '../clients/clients.service';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
-import { AppointmentFacts, DomainEvents } from '../common/domain-events';
+import { AppointmentFacts, DomainEventMap, DomainEvents, OnDomainEvent } from '../common/domain-events';
 import { Transaction } from '../database/database.service';
 import { dayBeforeTodayError } from '../providers/open-hours';
 import { ProvidersService } from '../providers/providers.service';
@@ -128,6 +128,20 @@ export class WaitlistService {
       if (await this.entries.markLeft(id, 'offered', leftAt)) return;
     }
     throw new AppError('UNAVAILABLE', 'The waitlist entry kept changing; try again');
+  }
+
+  /** Every waitlist entry of a client, as the API shows it: its data export. */
+  async entriesOfClient(clientId: number): Promise<WaitlistEntryView[]> {
+    return this.viewsOf(await this.entries.allOfClient(clientId));
+  }
+
+  /** An erased client leaves every waitlist: an offer to it could reach nobody (an outstanding one is cancelled). */
+  @OnDomainEvent('client.erased')
+  async leaveOnErasure(erased: DomainEventMap['client.erased']): Promise<void> {
+    const caller: Caller = { role: 'client', clientId: erased.clientId };
+    for (const entry of await this.entries.allOfClient(erased.clientId)) {
+      if (entry.status !== 'left') await this.leave(entry.id, caller);
+    }
   }
 
   /** The days from the earliest "today" on Earth where someone waits, of one provider or of all. */

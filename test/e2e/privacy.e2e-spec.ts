@@ -95,6 +95,9 @@ describeBackend('privacy: export and erasure', () => {
     expect(guest.status).toBe(202);
     await smtp.waitFor(person.email, (m) => linkAppointmentId(m) === pendingId);
 
+    const waitlisted = await sut.api.post('/api/waitlist', { provider_id: provider.id, client_id: person.id, date: futureDate(12, ZONE) });
+    expect(waitlisted.status).toBe(201);
+
     const asClient = await sut.anonymous.as(person.key).get(`/api/clients/${person.id}/export`);
 
     expect(asClient.status).toBe(200);
@@ -106,7 +109,7 @@ describeBackend('privacy: export and erasure', () => {
       expect.objectContaining({ id: guest.body.appointment_id, guest_name: 'Zelphine As Guest', guest_phone: '+33612340000' }),
     );
     expect(asClient.body.queue_entries).toEqual([]);
-    expect(asClient.body.waitlist).toEqual([]);
+    expect(asClient.body.waitlist).toEqual([expect.objectContaining({ id: waitlisted.body.id, client_id: person.id, status: 'waiting' })]);
     expect(asClient.body.deliveries).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ kind: 'validation', recipient: person.email, appointment_id: confirmedId, subject: expect.any(String) }),
@@ -138,6 +141,9 @@ describeBackend('privacy: export and erasure', () => {
     const pendingId = await request(person, 56);
     await smtp.waitFor(person.email, (m) => linkAppointmentId(m) === pendingId);
     const bystanderAppointment = await request(bystander, 60);
+    // On a waitlist: it leaves it with the erasure.
+    const waitlisted = await sut.api.post('/api/waitlist', { provider_id: provider.id, client_id: person.id, date: futureDate(12, ZONE) });
+    expect(waitlisted.status).toBe(201);
     // A walk-in today: it leaves the queue with the erasure.
     const walkIn = await sut.api.post('/api/queue/check_in', { provider_id: provider.id, client_id: person.id });
     expect(walkIn.status).toBe(201);
@@ -164,6 +170,7 @@ describeBackend('privacy: export and erasure', () => {
     );
     expect(mentionsOf(`${notice.subject} ${notice.text} ${notice.html}`, person)).toEqual([]);
     await expect(sut.api.get(`/api/queue/entries/${walkIn.body.entry_id}`)).resolves.toMatchObject({ body: { status: 'left' } });
+    await expect(sut.api.get(`/api/waitlist/${waitlisted.body.id}`)).resolves.toMatchObject({ body: { status: 'left' } });
     // The bystander keeps everything.
     await expect(sut.api.get(`/api/appointments/${bystanderAppointment}`)).resolves.toMatchObject({ body: { status: 'pending' } });
     await expect(sut.api.get(`/api/clients/${bystander.id}`)).resolves.toMatchObject({ body: { email: bystander.email } });

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { AppointmentView } from '../../appointments/dto/appointment.dto';
 import { ClientView } from '../../clients/dto/client.dto';
+import { WaitlistEntryView } from '../../waitlist/dto/waitlist.dto';
 import { DELIVERY_CHANNELS } from '../../delivery/dto/delivery.dto';
 import type { DeliveryChannel, DeliveryStatus } from '../../delivery/outbox-message';
 
@@ -68,9 +69,7 @@ export class ClientExportView {
   client: ClientView;
   appointments: ExportedAppointment[];
   queue_entries: ExportedQueueEntry[];
-  /** The client's waitlist entries */
-  @ApiProperty({ type: 'array', items: { type: 'object' } })
-  waitlist: object[];
+  waitlist: WaitlistEntryView[];
   /** The emails and texts sent (or to be sent) to the client */
   deliveries: ExportedDelivery[];
 }

@@ -21,6 +21,13 @@ export class InMemoryWaitlistRepository implements PublicSurface<WaitlistReposit
     return copy(row);
   }
 
+  async allOfClient(clientId: number): Promise<WaitlistEntryEntity[]> {
+    return [...this.rows.values()]
+      .filter((row) => row.clientId === clientId)
+      .sort((a, b) => a.id - b.id)
+      .map(copy);
+  }
+
   async findById(id: number): Promise<WaitlistEntryEntity | null> {
     const row = this.rows.get(id);
     return row ? copy(row) : null;
