@@ -15,6 +15,7 @@ const OWNER: Record<keyof Database, string> = {
   queue_entries: 'queue',
   outbox_messages: 'delivery',
   idempotency_records: 'idempotency',
+  webhooks: 'webhooks',
 };
 
 const SRC = join(__dirname, '..');
@@ -69,6 +70,7 @@ describe('table ownership', () => {
         'providers/providers.repository.ts',
         'providers/schedule.repository.ts',
         'queue/queue.repository.ts',
+        'webhooks/webhooks.repository.ts',
       ].map((path) => path.split('/').join(sep)),
     );
   });

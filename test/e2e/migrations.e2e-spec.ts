@@ -6,7 +6,7 @@ import { databaseSettingsOf, describeSchema, runSqlFile, TableShape } from '../s
 import { startTestApp } from '../support/test-app';
 
 /** Tables of the migrations written after TypeORM was gone. */
-const SINCE_TYPEORM = ['date_overrides', 'idempotency_records', 'outbox_messages', 'weekly_hours'];
+const SINCE_TYPEORM = ['date_overrides', 'idempotency_records', 'outbox_messages', 'webhooks', 'weekly_hours'];
 /** Indexes those migrations added to older tables, by table. */
 const INDEXES_SINCE_TYPEORM: Record<string, string[]> = { appointments: ['appointments_pending_expiry', 'appointments_client_start'] };
 /** Columns those migrations added to older tables, by table. */

@@ -6,6 +6,7 @@ import { outbox } from './1764170000000-outbox';
 import { expirySweep } from './1764180000000-expiry-sweep';
 import { availability } from './1764190000000-availability';
 import { idempotency } from './1764205000000-idempotency';
+import { webhooks } from './1764210000000-webhooks';
 import { queue } from './1764160000000-queue';
 
 /** Every migration by name; Kysely runs them in name order and records each in `kysely_migration`. */
@@ -19,6 +20,7 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
     '1764180000000-expiry-sweep': expirySweep(),
     '1764190000000-availability': availability(),
     '1764205000000-idempotency': idempotency(),
+    '1764210000000-webhooks': webhooks(kind),
   };
 }
 
