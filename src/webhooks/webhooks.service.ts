@@ -8,7 +8,6 @@ import { DeliveryPage, DeliveryView, ListDeliveriesQuery } from '../delivery/dto
 import { Outbox } from '../delivery/outbox.service';
 import { ProvidersService } from '../providers/providers.service';
 import { CreatedWebhookView, CreateWebhookDto, WebhookPage, WebhookView } from './dto/webhook.dto';
-import { webhookUrlFormProblem } from './webhook-address';
 import { WebhookAddresses } from './webhook-addresses';
 import { WebhookEvents } from './webhook-events.service';
 import { newWebhookSecret } from './webhook-signature';
@@ -47,8 +46,6 @@ export class WebhooksService {
     if (caller.role === 'provider' && dto.provider_id !== caller.providerId) {
       throw new AppError('FORBIDDEN', "A provider's key subscribes to its own events only: provider_id must be its own id");
     }
-    const formProblem = webhookUrlFormProblem(dto.url);
-    if (formProblem) throw AppError.field('url', formProblem);
     if (dto.provider_id !== undefined) await this.providers.get(dto.provider_id);
     const url = new URL(dto.url);
     const addressProblem = await this.addresses.subscribeProblem(url);

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsString } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsString, ValidateBy } from 'class-validator';
 import { IsId, IsOmittable } from '../../common/validators';
-import { MAX_WEBHOOK_URL_LENGTH } from '../webhook-address';
+import { MAX_WEBHOOK_URL_LENGTH, webhookUrlFormProblem } from '../webhook-address';
 import { WEBHOOK_EVENTS, WebhookEventType } from '../webhook-events';
 
 export class CreateWebhookDto {
@@ -12,6 +12,13 @@ export class CreateWebhookDto {
    */
   @ApiProperty({ maxLength: MAX_WEBHOOK_URL_LENGTH, format: 'uri' })
   @IsString()
+  @ValidateBy({
+    name: 'isWebhookUrl',
+    validator: {
+      validate: (value) => typeof value === 'string' && webhookUrlFormProblem(value) === undefined,
+      defaultMessage: (args) => (typeof args?.value === 'string' ? webhookUrlFormProblem(args.value) : undefined) ?? 'url must be a string',
+    },
+  })
   url: string;
 
   /**
