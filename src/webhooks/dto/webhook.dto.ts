@@ -64,12 +64,12 @@ export class WebhookView {
   created_at: string;
   /**
    * The first failed call since the last success; null while calls succeed
-   * @example null
+   * @example '2026-07-28T09:15:00.000Z'
    */
   failing_since: string | null;
   /**
    * When it was set inactive; null while active
-   * @example null
+   * @example '2026-07-31T09:15:02.000Z'
    */
   deactivated_at: string | null;
 }
@@ -86,7 +86,7 @@ export class WebhookPage {
   items: WebhookView[];
   /**
    * Pass it as `cursor` for the next (older) page; null on the last page
-   * @example null
+   * @example 'Nw'
    */
   next_cursor: string | null;
 }
