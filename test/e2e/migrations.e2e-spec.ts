@@ -101,6 +101,7 @@ describeBackend('the migrations', () => {
       '1764180000000-expiry-sweep',
       '1764190000000-availability',
       '1764205000000-idempotency',
+      '1764210000000-webhooks',
     ]);
 
     const sut = await startTestApp(backend.env, { logger: false });
