@@ -12,6 +12,7 @@ import { PrivacyModule } from './privacy/privacy.module';
 import { QueueModule } from './queue/queue.module';
 import { SmsModule } from './sms/sms.module';
 import { WaitlistModule } from './waitlist/waitlist.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
 export class AppModule {
@@ -33,6 +34,7 @@ export class AppModule {
         QueueModule,
         PrivacyModule,
         WaitlistModule,
+        WebhooksModule,
       ],
     };
   }

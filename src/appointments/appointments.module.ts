@@ -32,6 +32,7 @@ import { DayPicker } from './day-picker';
 import { ManageController } from './manage.controller';
 import { ManagePages } from './manage-pages';
 import { ManageService } from './manage.service';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 
 @Module({
   imports: [
@@ -48,6 +49,7 @@ import { ManageService } from './manage.service';
       },
     }),
     HoldsModule,
+    WebhooksModule,
     CacheModule,
     MailModule,
     DeliveryModule,

@@ -16,6 +16,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { BookingRules } from '../scheduling/booking-rules';
 import { ProvidersService } from '../providers/providers.service';
 import { NewMessage } from '../delivery/outbox-message';
+import { WebhookEventType } from '../webhooks/webhook-events';
 import { SlotRef } from '../scheduling/availability';
 import { CalendarDate, DaySlot, endWallTime, indexToWallTime, localDateTime, SLOT_MINUTES } from '../scheduling/slots';
 import { appointmentCalendar } from './appointment-calendar';
@@ -42,6 +43,7 @@ import { ManageLinks } from './manage-links';
 import { SlotHolds } from './slot-holds';
 import { OpenSlotsService, TakeableSlots } from './open-slots.service';
 import { ClientEntity } from '../clients/entities/client.entity';
+import { WebhookEvents } from '../webhooks/webhook-events.service';
 
 /**
  * How long the slots a reschedule claims stay held in the hold store: long enough for its transaction
@@ -71,6 +73,7 @@ export class AppointmentsService {
     private readonly events: DomainEvents,
     private readonly manageLinks: ManageLinks,
     private readonly metrics: MetricsService,
+    private readonly webhooks: WebhookEvents,
     @Inject(holdsConfig.KEY) private readonly holdSettings: ConfigType<typeof holdsConfig>,
     @Inject(httpConfig.KEY) private readonly http: ConfigType<typeof httpConfig>,
   ) {}
@@ -180,7 +183,7 @@ export class AppointmentsService {
             expiresAt: localDateTime(hold.expiresAt, day.timeZone),
             link: `${this.http.publicUrl}/api/validate?token=${encodeURIComponent(token)}`,
           };
-          // The link and its reminder in one statement: the request's transaction is its hot path.
+          // The link, its reminder and the webhook calls in one statement: the request's transaction is its hot path.
           await this.outbox.add(
             tx,
             {
@@ -191,6 +194,7 @@ export class AppointmentsService {
               payload: mailKind === 'waitlist_offer' ? this.mail.waitlistOfferMail(facts) : this.mail.confirmationLinkMail(facts),
             },
             ...this.reminders.holdReminderOf(inserted, facts),
+            ...(await this.webhookCalls(tx, 'appointment.requested', inserted, now)),
           );
           if (also) await also(tx, inserted);
         },
@@ -279,7 +283,11 @@ export class AppointmentsService {
       const cancellation = { cancelledAt, reason: reason ?? null, atRevision };
       const cancelled = await this.appointments.cancel(id, cancellation, async (tx, row) => {
         await this.reminders.drop(tx, id);
-        await this.outbox.add(tx, ...this.cancellationNotices(row, caller, { provider, client: contactOf(row, client) }));
+        await this.outbox.add(
+          tx,
+          ...this.cancellationNotices(row, caller, { provider, client: contactOf(row, client) }),
+          ...(await this.webhookCalls(tx, 'appointment.cancelled', row, cancelledAt)),
+        );
       });
       // A manage link's cancel that found the appointment changed since the link was signed.
       if (!cancelled && atRevision !== undefined) assertAtRevision(await this.find(id), atRevision);
@@ -362,7 +370,11 @@ export class AppointmentsService {
       const result = await this.appointments.reschedule(id, move, async (tx, row) => {
         // Asked again inside the move: a check-in that committed since the first look undoes it.
         if (await this.checkIns.hasCheckedIn(id, tx)) throw notReschedulable(id, 'it has checked in to the queue');
-        await this.outbox.add(tx, this.rescheduleNotice(row, appointment, people));
+        await this.outbox.add(
+          tx,
+          this.rescheduleNotice(row, appointment, people),
+          ...(await this.webhookCalls(tx, 'appointment.rescheduled', row, now)),
+        );
         await this.reminders.replace(tx, row, people);
       });
       if (result.outcome !== 'moved') throw result.outcome === 'slot-taken' ? slotUnavailable() : await this.whyNotMoved(id);
@@ -381,6 +393,16 @@ export class AppointmentsService {
       revision: moved.revision,
     });
     return toAppointmentView(moved, this.clock.nowMs());
+  }
+
+  /** The webhook calls of an appointment's event, its data the appointment as GET /api/appointments/{id} shows it then. */
+  private webhookCalls(tx: Transaction, type: WebhookEventType, appointment: AppointmentEntity, now: number): Promise<NewMessage[]> {
+    return this.webhooks.messagesFor(
+      tx,
+      type,
+      { providerId: appointment.providerId, appointmentId: appointment.id },
+      toAppointmentView(appointment, now),
+    );
   }
 
   /** The name and phone typed with each of these appointments' guest requests, for contactOf (one query). */

@@ -6,6 +6,7 @@ import { DomainEvents } from '../common/domain-events';
 import { Hold } from '../holds/hold-store';
 import { NewMessage } from '../delivery/outbox-message';
 import { Outbox } from '../delivery/outbox.service';
+import { WebhookEvents } from '../webhooks/webhook-events.service';
 import { MailService } from '../mail/mail.service';
 import { ProvidersService } from '../providers/providers.service';
 import { bufferSlots, SlotRef } from '../scheduling/availability';
@@ -47,6 +48,7 @@ export class ConfirmationService {
     private readonly holds: SlotHolds,
     private readonly mail: MailService,
     private readonly outbox: Outbox,
+    private readonly webhooks: WebhookEvents,
     private readonly reminders: AppointmentReminders,
     private readonly expiry: HoldExpiryService,
     private readonly clock: Clock,
@@ -109,6 +111,12 @@ export class ConfirmationService {
         tx,
         this.confirmationMessage(booked, { provider, client }),
         ...this.reminders.remindersOf(booked, { provider, client }),
+        ...(await this.webhooks.messagesFor(
+          tx,
+          'appointment.confirmed',
+          { providerId: booked.providerId, appointmentId: booked.id },
+          toAppointmentView(booked, confirmedAt),
+        )),
       );
     });
     if (outcome !== 'booked') {

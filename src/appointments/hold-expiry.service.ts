@@ -8,6 +8,8 @@ import { appointmentFacts } from './appointment-facts';
 import { AppointmentReminders } from './appointment-reminders';
 import { AppointmentsRepository } from './appointments.repository';
 import { AppointmentEntity } from './entities/appointment.entity';
+import { toAppointmentView } from './appointment-view';
+import { WebhookEvents } from '../webhooks/webhook-events.service';
 
 /**
  * Records lapsed holds: a pending appointment whose hold expired is marked `expired` by one atomic
@@ -20,6 +22,7 @@ export class HoldExpiryService {
     private readonly appointments: AppointmentsRepository,
     private readonly reminders: AppointmentReminders,
     private readonly events: DomainEvents,
+    private readonly webhooks: WebhookEvents,
     private readonly clock: Clock,
     @Inject(holdsConfig.KEY) private readonly settings: ConfigType<typeof holdsConfig>,
   ) {}
@@ -27,7 +30,9 @@ export class HoldExpiryService {
   /** Marks up to one batch of lapsed holds expired; answers how many this call marked. */
   async sweep(): Promise<number> {
     const now = this.clock.nowMs();
-    const expired = await this.appointments.expireLapsed(now, this.settings.sweepBatchSize, (tx, rows) => this.dropHoldReminders(tx, rows));
+    const expired = await this.appointments.expireLapsed(now, this.settings.sweepBatchSize, (tx, rows) =>
+      this.dropHoldReminders(tx, rows, now),
+    );
     await this.tell(expired, now);
     return expired.length;
   }
@@ -35,14 +40,22 @@ export class HoldExpiryService {
   /** Marks this appointment expired if its hold has lapsed and nobody marked it yet; answers whether this call did. */
   async expire(appointmentId: number): Promise<boolean> {
     const now = this.clock.nowMs();
-    const expired = await this.appointments.expire(appointmentId, now, (tx, rows) => this.dropHoldReminders(tx, rows));
+    const expired = await this.appointments.expire(appointmentId, now, (tx, rows) => this.dropHoldReminders(tx, rows, now));
     await this.tell(expired ? [expired] : [], now);
     return expired !== null;
   }
 
-  /** A hold reminder not sent before the lapse has nothing left to remind of. */
-  private async dropHoldReminders(tx: Transaction, expired: AppointmentEntity[]): Promise<void> {
-    for (const appointment of expired) await this.reminders.dropHoldReminder(tx, appointment.id);
+  /** A hold reminder not sent before the lapse has nothing left to remind of; the lapse is told to the webhooks with it. */
+  private async dropHoldReminders(tx: Transaction, expired: AppointmentEntity[], now: number): Promise<void> {
+    for (const appointment of expired) {
+      await this.reminders.dropHoldReminder(tx, appointment.id);
+      await this.webhooks.record(
+        tx,
+        'appointment.expired',
+        { providerId: appointment.providerId, appointmentId: appointment.id },
+        toAppointmentView(appointment, now),
+      );
+    }
   }
 
   private async tell(expired: AppointmentEntity[], noticedAt: number): Promise<void> {

@@ -12,6 +12,7 @@ import {
   redisConfig,
   remindersConfig,
   smsConfig,
+  webhooksConfig,
 } from './namespaces';
 
 const LONG_SECRET = 'j'.repeat(32);
@@ -31,6 +32,7 @@ function configOf(raw: Record<string, string | undefined>) {
     reminders: remindersConfig(env),
     access: accessConfig(env, SECRETS),
     log: logConfig(env),
+    webhooks: webhooksConfig(env),
   };
 }
 
@@ -86,8 +88,15 @@ describe(validateEnvironment.name, () => {
           metricsToken: undefined,
         },
         log: { json: false },
+        webhooks: { allowPrivate: false, timeoutMs: 10_000 },
       });
       expect(sut({ DATA_DIR: dataDir })).toMatchObject({ NODE_ENV: 'development', JWT_SECRET: undefined, ADMIN_API_KEY: undefined });
+    });
+
+    it('read WEBHOOK_ALLOW_PRIVATE as true or false, in any case', () => {
+      expect(configOf({ WEBHOOK_ALLOW_PRIVATE: 'TRUE' }).webhooks.allowPrivate).toBe(true);
+      expect(configOf({ WEBHOOK_ALLOW_PRIVATE: ' false ' }).webhooks.allowPrivate).toBe(false);
+      expect(configOf({ WEBHOOK_ALLOW_PRIVATE: '' }).webhooks.allowPrivate).toBe(false);
     });
 
     it('read no environment but the one given', () => {
@@ -167,6 +176,8 @@ describe(validateEnvironment.name, () => {
       ['DATABASE_URL', 'not a url'],
       ['DATABASE_URL', 'sqlite:'],
       ['METRICS_TOKEN', 'two words'],
+      ['WEBHOOK_ALLOW_PRIVATE', 'yes'],
+      ['WEBHOOK_ALLOW_PRIVATE', '1'],
       ['REDIS_URL', 'http://x'],
       ['REDIS_URL', 'localhost:6379'],
       ['REDIS_URL', 'nope'],

@@ -49,6 +49,25 @@ function WholeNumber(fallback: number, min: number, max: number): PropertyDecora
   );
 }
 
+/** `true` or `false` (any case), or `fallback` when unset or blank; anything else is refused by name. */
+function Flag(fallback: boolean): PropertyDecorator {
+  return applyDecorators(
+    Expose(),
+    Transform(({ value }) => {
+      const raw = text(value)?.toLowerCase();
+      if (raw === undefined) return fallback;
+      return raw === 'true' ? true : raw === 'false' ? false : raw;
+    }),
+    ValidateBy({
+      name: 'flag',
+      validator: {
+        validate: (value) => typeof value === 'boolean',
+        defaultMessage: (args?: ValidationArguments) => `must be true or false, got "${String(args?.value)}"`,
+      },
+    }),
+  );
+}
+
 /**
  * A rule written as one function: what is wrong with the value, or undefined when nothing is. The
  * message never repeats the value, which may carry a password or a secret.
@@ -284,6 +303,9 @@ export class Environment {
     return short ? `must be at least ${MIN_SECRET_LENGTH} characters in production` : undefined;
   })
   METRICS_TOKEN?: string;
+
+  @Flag(false)
+  WEBHOOK_ALLOW_PRIVATE!: boolean;
 }
 
 /** Outside production a secret may be anything or unset (then generated); in production it must be set and long. */

@@ -69,13 +69,22 @@ export const smsConfig = namespace('sms', (env) => ({
   outboundTimeoutMs: env.OUTBOUND_TIMEOUT_SECONDS * 1000,
 }));
 
+/** A webhook call's whole deadline, connection included (the contract: a 2xx within 10 s is success). */
+export const WEBHOOK_TIMEOUT_MS = 10_000;
+
+export const webhooksConfig = namespace('webhooks', (env) => ({
+  /** Whether webhook URLs may point at loopback, private and link-local addresses (tests, a LAN). */
+  allowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
+  timeoutMs: WEBHOOK_TIMEOUT_MS,
+}));
+
 export const deliveryConfig = namespace('delivery', (env) => ({
   /** Messages one process sends at once. */
   concurrency: 8,
   /** How often an idle worker looks for retries and reminders falling due. */
   pollMs: 1000,
-  /** How long a claimed message is a worker's: past its send deadline, so only a dead worker loses one. */
-  leaseMs: 2 * env.OUTBOUND_TIMEOUT_SECONDS * 1000 + 5000,
+  /** How long a claimed message is a worker's: past every channel's send deadline, so only a dead worker loses one. */
+  leaseMs: 2 * Math.max(env.OUTBOUND_TIMEOUT_SECONDS * 1000, WEBHOOK_TIMEOUT_MS) + 5000,
   /**
    * On shutdown, how long the messages in hand may take before they are handed back: well inside the 3 s
    * the modules get to close (CLOSE_TIMEOUT_MS in src/shutdown.ts), or the process exits before it hands them back.
@@ -123,6 +132,7 @@ export const CONFIG_NAMESPACES: ConfigNamespace[] = [
   mailConfig,
   smsConfig,
   deliveryConfig,
+  webhooksConfig,
   holdsConfig,
   remindersConfig,
   accessConfig,

@@ -30,6 +30,8 @@ export interface Database {
   idempotency_records: IdempotencyRecordsTable;
   /** waitlist module: clients waiting for a provider's day */
   waitlist_entries: WaitlistEntriesTable;
+  /** webhooks module: the subscriptions */
+  webhooks: WebhooksTable;
 }
 
 export interface ProvidersTable {
@@ -164,6 +166,24 @@ export interface OutboxMessagesTable {
   lease_until: number | null;
   created_at: number;
   sent_at: number | null;
+  /** The subscription a webhook call is for; null on other channels. */
+  webhook_id: number | null;
+}
+
+export interface WebhooksTable {
+  id: Generated<number>;
+  url: string;
+  /** The event names subscribed to, a JSON list. */
+  events: string;
+  /** Null: every provider's events (the administrator's subscription). */
+  provider_id: number | null;
+  /** `whsec_` + base64 of 32 random bytes: the HMAC key is needed to sign, so it is kept as it is. */
+  secret: string;
+  created_at: number;
+  /** The first failed call after the last success; null while calls succeed. */
+  failing_since: number | null;
+  /** Set when the endpoint had failed every call for 3 days; null while active. */
+  deactivated_at: number | null;
 }
 
 export interface IdempotencyRecordsTable {

@@ -16,6 +16,7 @@ const OWNER: Record<keyof Database, string> = {
   outbox_messages: 'delivery',
   idempotency_records: 'idempotency',
   waitlist_entries: 'waitlist',
+  webhooks: 'webhooks',
 };
 
 const SRC = join(__dirname, '..');
@@ -71,6 +72,7 @@ describe('table ownership', () => {
         'providers/schedule.repository.ts',
         'queue/queue.repository.ts',
         'waitlist/waitlist.repository.ts',
+        'webhooks/webhooks.repository.ts',
       ].map((path) => path.split('/').join(sep)),
     );
   });

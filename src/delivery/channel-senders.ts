@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { MailService } from '../mail/mail.service';
 import { SmsSender, SmsSendError } from '../sms/sms-sender';
-import { ClaimedMessage, DeliveryError, EmailPayload, SmsPayload } from './outbox-message';
+import { WebhookCallError } from '../webhooks/webhook-caller';
+import { WebhookSender } from '../webhooks/webhook-sender';
+import { ClaimedMessage, DeliveryError, EmailPayload, SmsPayload, WebhookPayload } from './outbox-message';
 
 /** Sends a claimed message on its channel; rejects with a DeliveryError (permanent or not) when it did not go. */
 @Injectable()
@@ -9,6 +11,7 @@ export class ChannelSenders {
   constructor(
     private readonly mail: MailService,
     private readonly sms: SmsSender,
+    private readonly webhooks: WebhookSender,
   ) {}
 
   async send(message: ClaimedMessage): Promise<void> {
@@ -30,8 +33,15 @@ export class ChannelSenders {
           throw error;
         }
       }
+      case 'webhook':
+        try {
+          return await this.webhooks.send(payload as WebhookPayload, message.messageKey);
+        } catch (error) {
+          if (error instanceof WebhookCallError) throw new DeliveryError(error.message, !error.retryable);
+          throw error;
+        }
       default:
-        throw new DeliveryError(`No sender for the ${message.channel} channel`, true);
+        throw new DeliveryError(`No sender for the ${String(message.channel)} channel`, true);
     }
   }
 }

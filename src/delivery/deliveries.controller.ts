@@ -17,7 +17,7 @@ export class DeliveriesController {
   @ApiOperation({
     summary: 'List the emails, texts and webhook calls the service sent, is sending or gave up on, newest first',
     description:
-      "Who: the administrator sees every message; a provider's key those of its own appointments; a client's key is refused. " +
+      "Who: the administrator sees every message; a provider's key those of its own appointments and webhooks; a client's key is refused. " +
       'Recipients are masked.',
   })
   @ApiResponse({ status: 200, type: DeliveryPage })

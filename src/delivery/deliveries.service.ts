@@ -32,10 +32,11 @@ export class DeliveriesService {
   ) {}
 
   /**
-   * Newest first. The administrator sees every message; a provider those of its own appointments (an
-   * `appointment_id` of another's just finds nothing); a client's key is refused.
+   * Newest first. The administrator sees every message; a provider those of its own appointments and
+   * webhooks (an `appointment_id` of another's just finds nothing); a client's key is refused. `scope`
+   * narrows it to one webhook's calls (its delivery log).
    */
-  async list(query: ListDeliveriesQuery, caller: Caller): Promise<DeliveryPage> {
+  async list(query: ListDeliveriesQuery, caller: Caller, scope: { webhookId?: number } = {}): Promise<DeliveryPage> {
     if (caller.role === 'client') throw new AppError('FORBIDDEN', "A client's key does not list deliveries");
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const rows = await this.outbox.list({
@@ -43,6 +44,7 @@ export class DeliveriesService {
       channel: query.channel,
       appointmentId: query.appointment_id,
       providerId: caller.role === 'provider' ? caller.providerId : undefined,
+      webhookId: scope.webhookId,
       // A cursor that is no id of ours reads as 0: nothing is older.
       beforeId: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
       limit: limit + 1,

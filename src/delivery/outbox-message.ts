@@ -33,6 +33,17 @@ export interface SmsPayload {
   body: string;
 }
 
+/** A webhook call: the body is fixed when the message is written; it is signed when each try is made. */
+export interface WebhookPayload {
+  /** The subscription's URL (the message's recipient; the call reads it again from the subscription). */
+  to: string;
+  webhookId: number;
+  /** The event, as the body's `type` says it (`ping` for a test). */
+  type: string;
+  /** The JSON body `{"type","timestamp","data"}`, exactly as it is sent and signed. */
+  body: string;
+}
+
 interface MessageBase {
   kind: DeliveryKind;
   appointmentId?: number | null;
@@ -44,7 +55,9 @@ interface MessageBase {
 }
 
 export type NewMessage =
-  (MessageBase & { channel: 'email'; payload: EmailPayload }) | (MessageBase & { channel: 'sms'; payload: SmsPayload });
+  | (MessageBase & { channel: 'email'; payload: EmailPayload })
+  | (MessageBase & { channel: 'sms'; payload: SmsPayload })
+  | (MessageBase & { channel: 'webhook'; payload: WebhookPayload });
 
 /** A message a worker has claimed: its lease is held until `leaseUntil`, and `attempts` counts this try. */
 export interface ClaimedMessage {

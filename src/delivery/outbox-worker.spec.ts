@@ -227,7 +227,7 @@ describe(OutboxWorker.name, () => {
 
 describe(ChannelSenders.name, () => {
   it('refuses for good, alone, a stored message that does not parse', async () => {
-    const sut = new ChannelSenders(undefined as never, undefined as never);
+    const sut = new ChannelSenders(undefined as never, undefined as never, undefined as never);
     const attempt = sut.send({
       id: 1,
       channel: 'email',

@@ -18,6 +18,7 @@ export interface DeliveryFilter {
   channel?: string;
   appointmentId?: number;
   providerId?: number;
+  webhookId?: number;
   /** Rows with an id below this (the listing runs newest first). */
   beforeId?: number;
   limit: number;
@@ -62,8 +63,23 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, '_');
 }
 
-function recipientOf(message: NewMessage): string {
-  return message.payload.to;
+function rowOf(message: NewMessage, now: number) {
+  return {
+    channel: message.channel,
+    kind: message.kind,
+    recipient: message.payload.to,
+    payload: JSON.stringify(message.payload),
+    message_key: randomUUID(),
+    appointment_id: message.appointmentId ?? null,
+    provider_id: message.providerId ?? null,
+    webhook_id: message.channel === 'webhook' ? message.payload.webhookId : null,
+    status: 'queued' as const,
+    attempts: 0,
+    due_at: message.dueAt ?? now,
+    next_attempt_at: message.dueAt ?? now,
+    send_before: message.sendBefore ?? null,
+    created_at: now,
+  };
 }
 
 /**
@@ -84,23 +100,27 @@ export class OutboxRepository {
     await tx
       .tables<'outbox_messages'>()
       .insertInto('outbox_messages')
-      .values(
-        messages.map((message) => ({
-          channel: message.channel,
-          kind: message.kind,
-          recipient: recipientOf(message),
-          payload: JSON.stringify(message.payload),
-          message_key: randomUUID(),
-          appointment_id: message.appointmentId ?? null,
-          provider_id: message.providerId ?? null,
-          status: 'queued' as const,
-          attempts: 0,
-          due_at: message.dueAt ?? now,
-          next_attempt_at: message.dueAt ?? now,
-          send_before: message.sendBefore ?? null,
-          created_at: now,
-        })),
-      )
+      .values(messages.map((message) => rowOf(message, now)))
+      .execute();
+  }
+
+  /** Adds one message and answers its row (a webhook's test ping, whose delivery is the answer). */
+  async addOne(tx: Transaction, message: NewMessage, now: number): Promise<OutboxRow> {
+    return tx
+      .tables<'outbox_messages'>()
+      .insertInto('outbox_messages')
+      .values(rowOf(message, now))
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  /** Drops the calls to a webhook that have not gone out (its subscription is being deleted). */
+  async dropQueuedOfWebhook(tx: Transaction, webhookId: number): Promise<void> {
+    await tx
+      .tables<'outbox_messages'>()
+      .deleteFrom('outbox_messages')
+      .where('webhook_id', '=', webhookId)
+      .where('status', '=', 'queued')
       .execute();
   }
 
@@ -224,6 +244,7 @@ export class OutboxRepository {
       .$if(filter.channel !== undefined, (query) => query.where('channel', '=', filter.channel as OutboxRow['channel']))
       .$if(filter.appointmentId !== undefined, (query) => query.where('appointment_id', '=', filter.appointmentId!))
       .$if(filter.providerId !== undefined, (query) => query.where('provider_id', '=', filter.providerId!))
+      .$if(filter.webhookId !== undefined, (query) => query.where('webhook_id', '=', filter.webhookId!))
       .$if(filter.beforeId !== undefined, (query) => query.where('id', '<', filter.beforeId!))
       .orderBy('id', 'desc')
       .limit(filter.limit)

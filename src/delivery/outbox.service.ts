@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { isErasedAddress } from '../clients/erased-client';
 import { Clock } from '../common/clock';
 import { Transaction } from '../database/database.service';
+import { toDeliveryView } from './delivery-view';
+import { DeliveryView } from './dto/delivery.dto';
 import { DeliveryKind, NewMessage } from './outbox-message';
 import { OutboxRepository } from './outbox.repository';
 import { OutboxWorker } from './outbox-worker';
@@ -25,6 +27,18 @@ export class Outbox {
     if (deliverable.length === 0) return;
     await this.repository.add(tx, deliverable, this.clock.nowMs());
     tx.afterCommit(() => this.worker.wake());
+  }
+
+  /** Adds one message and answers its delivery as GET /api/deliveries lists it. */
+  async addOne(tx: Transaction, message: NewMessage): Promise<DeliveryView> {
+    const row = await this.repository.addOne(tx, message, this.clock.nowMs());
+    tx.afterCommit(() => this.worker.wake());
+    return toDeliveryView(row);
+  }
+
+  /** Drops a webhook's calls that have not gone out, in the transaction that deletes it. */
+  async dropWebhookCalls(tx: Transaction, webhookId: number): Promise<void> {
+    await this.repository.dropQueuedOfWebhook(tx, webhookId);
   }
 
   /** Drops an appointment's messages of these kinds that have not gone out yet, in the same transaction. */

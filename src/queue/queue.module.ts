@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 import { ConfigType } from '@nestjs/config';
 import { AppointmentsModule } from '../appointments/appointments.module';
 import { ClientsModule } from '../clients/clients.module';
@@ -19,7 +20,17 @@ import { QueueService } from './queue.service';
 import { MemoryStreamQuota, RedisStreamQuota, STREAMS_PER_KEY, StreamQuota } from './stream-quota';
 
 @Module({
-  imports: [RedisModule, MailModule, MetricsModule, ProvidersModule, ClientsModule, AppointmentsModule, DeliveryModule, DomainEventsModule],
+  imports: [
+    RedisModule,
+    MailModule,
+    MetricsModule,
+    ProvidersModule,
+    ClientsModule,
+    AppointmentsModule,
+    DeliveryModule,
+    DomainEventsModule,
+    WebhooksModule,
+  ],
   controllers: [QueueController],
   providers: [
     QueueRepository,

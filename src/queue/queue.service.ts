@@ -10,6 +10,7 @@ import { Clock } from '../common/clock';
 import { DomainEventMap, DomainEvents, OnDomainEvent, QueueEntryFacts } from '../common/domain-events';
 import { NewMessage } from '../delivery/outbox-message';
 import { Outbox } from '../delivery/outbox.service';
+import { WebhookEvents } from '../webhooks/webhook-events.service';
 import { MailService } from '../mail/mail.service';
 import { ProviderEntity } from '../providers/entities/provider.entity';
 import { ProvidersService } from '../providers/providers.service';
@@ -67,6 +68,7 @@ export class QueueService implements OnModuleInit {
     private readonly clock: Clock,
     private readonly domainEvents: DomainEvents,
     private readonly checkIns: AppointmentCheckIns,
+    private readonly webhooks: WebhookEvents,
   ) {}
 
   /** An appointment that checked in stays where it is: the appointments module asks us before moving one. */
@@ -261,14 +263,20 @@ export class QueueService implements OnModuleInit {
       const now = this.clock.nowMs();
       try {
         return await this.queue.callNext(provider.id, date, now, async (tx, outcome) => {
-          const notices = callNotices(queueView(provider.id, date, outcome.state, now));
+          const queue = queueView(provider.id, date, outcome.state, now);
+          const notices = callNotices(queue);
           const messages = notices.map((notice) => {
             const client = clients.get(notice.clientId);
             if (!client) throw new RecipientsMoved();
             const guest = notice.appointmentId === null ? undefined : guests.get(notice.appointmentId);
             return this.noticeMessage(notice, guest ? contactOf(guest, client) : client, provider, date);
           });
-          await this.outbox.add(tx, ...messages);
+          const called =
+            outcome.called && (queue.entries.find((entry) => entry.entry_id === outcome.called!.id) ?? entryView(outcome.called));
+          const calls = called
+            ? await this.webhooks.messagesFor(tx, 'queue.called', { providerId: provider.id, appointmentId: called.appointment_id }, called)
+            : [];
+          await this.outbox.add(tx, ...messages, ...calls);
         });
       } catch (error) {
         if (!(error instanceof RecipientsMoved)) throw error;

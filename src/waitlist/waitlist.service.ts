@@ -5,6 +5,7 @@ import { OpenSlotsService } from '../appointments/open-slots.service';
 import { ClientsService } from '../clients/clients.service';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
+import { WebhookEvents } from '../webhooks/webhook-events.service';
 import { AppointmentFacts, DomainEventMap, DomainEvents, OnDomainEvent } from '../common/domain-events';
 import { Transaction } from '../database/database.service';
 import { dayBeforeTodayError } from '../providers/open-hours';
@@ -44,6 +45,7 @@ export class WaitlistService {
     private readonly clients: ClientsService,
     private readonly clock: Clock,
     private readonly events: DomainEvents,
+    private readonly webhooks: WebhookEvents,
   ) {}
 
   /**
@@ -200,6 +202,8 @@ export class WaitlistService {
    */
   private async recordOffer(tx: Transaction, entry: WaitlistEntryEntity, appointmentId: number, offeredAt: number): Promise<void> {
     if (!(await this.entries.markOffered(tx, entry.id, appointmentId, offeredAt))) throw new EntryNoLongerWaiting(entry.id);
+    const view = toWaitlistView({ ...entry, status: 'offered', appointmentId, offeredAt }, 'pending');
+    await this.webhooks.record(tx, 'waitlist.offered', { providerId: entry.providerId, appointmentId }, view);
   }
 
   private afterRefusal(entry: WaitlistEntryEntity, error: unknown): TryOutcome {

@@ -16,6 +16,10 @@ interface Fixture {
   waitlistEntryId: number;
   /** The validation email of `appointmentId`: sent (or on its way), so not retryable. */
   deliveryId: number;
+  /** A webhook of the own provider. */
+  webhookId: number;
+  /** Another webhook of the own provider at each call, for routes that delete one. */
+  spareWebhookId: () => number;
   date: string;
   /** A date of the own provider with no hours of its own. */
   spareDate: string;
@@ -335,6 +339,34 @@ const MATRIX: Row[] = [
     path: (f) => `/api/waitlist/${f.waitlistEntryId}`,
     expect: [401, 401, 204, 204, 404, 204, 404],
   },
+  {
+    method: 'POST',
+    route: '/api/webhooks',
+    path: () => '/api/webhooks',
+    // A name that never resolves: accepted (checked at each call), and no call reaches anyone.
+    body: (f) => ({ url: `https://hooks-${f.unique()}.scheduler.invalid/x`, events: ['ping'], provider_id: f.providerId }),
+    expect: [401, 401, 201, 201, 403, 403, 403],
+  },
+  { method: 'GET', route: '/api/webhooks', path: () => '/api/webhooks', expect: [401, 401, 200, 200, 200, 403, 403] },
+  { method: 'GET', route: '/api/webhooks/{id}', path: (f) => `/api/webhooks/${f.webhookId}`, expect: [401, 401, 200, 200, 404, 403, 403] },
+  {
+    method: 'GET',
+    route: '/api/webhooks/{id}/deliveries',
+    path: (f) => `/api/webhooks/${f.webhookId}/deliveries`,
+    expect: [401, 401, 200, 200, 404, 403, 403],
+  },
+  {
+    method: 'POST',
+    route: '/api/webhooks/{id}/test',
+    path: (f) => `/api/webhooks/${f.webhookId}/test`,
+    expect: [401, 401, 202, 202, 404, 403, 403],
+  },
+  {
+    method: 'DELETE',
+    route: '/api/webhooks/{id}',
+    path: (f) => `/api/webhooks/${f.spareWebhookId()}`,
+    expect: [401, 401, 204, 204, 404, 403, 403],
+  },
 ];
 
 const CODES: Record<number, string[]> = {
@@ -345,7 +377,7 @@ const CODES: Record<number, string[]> = {
 
 /** A row's test name: its method and path, with 1 for every id. */
 function rowName(row: Row): string {
-  return `${row.method} ${row.path({ providerId: 1, clientId: 1, appointmentId: 1, entryId: 1, waitlistEntryId: 1, deliveryId: 1, date: 'D', spareDate: 'S', spareClientId: 1, nextSlot: () => 0, unique: () => '' })}`;
+  return `${row.method} ${row.path({ providerId: 1, clientId: 1, appointmentId: 1, entryId: 1, waitlistEntryId: 1, deliveryId: 1, webhookId: 1, spareWebhookId: () => 1, date: 'D', spareDate: 'S', spareClientId: 1, nextSlot: () => 0, unique: () => '' })}`;
 }
 
 function accepts(expected: Status, actual: number): boolean {
@@ -408,6 +440,16 @@ describeBackend('access matrix', () => {
     const deliveries = await sut.api.get(`/api/deliveries?appointment_id=${held.body.appointment_id}`);
     // Its validation email and the hold's reminder.
     expect(deliveries.body.items.map((item: { kind: string }) => item.kind).sort()).toEqual(['hold_reminder', 'validation']);
+    const webhookIds: number[] = [];
+    for (let i = 0; i < 2 * CALLERS.length; i++) {
+      const hook = await sut.api.post('/api/webhooks', {
+        url: `https://hook-${i}.scheduler.invalid/x`,
+        events: ['ping'],
+        provider_id: own.id,
+      });
+      expect(hook.status).toBe(201);
+      webhookIds.push(hook.body.id);
+    }
     let slot = 33;
     let counter = 0;
     fixture = {
@@ -417,6 +459,8 @@ describeBackend('access matrix', () => {
       entryId: walkIn.body.entry_id,
       waitlistEntryId: waitlisted.body.id,
       deliveryId: deliveries.body.items.find((item: { kind: string }) => item.kind === 'validation').id,
+      webhookId: webhookIds[0],
+      spareWebhookId: () => webhookIds.pop()!,
       date,
       spareDate: futureDate(91),
       spareClientId: (await createClient(sut.api, { name: 'Spare', email: `spare-${Date.now()}@mail.test` })).id,

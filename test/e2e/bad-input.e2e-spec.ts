@@ -61,6 +61,10 @@ const ROUTES_WITH_PATH_IDS: [BadRequest['method'], string][] = [
   ['POST', '/api/deliveries/:id/retry'],
   ['GET', '/api/waitlist/:id'],
   ['DELETE', '/api/waitlist/:id'],
+  ['GET', '/api/webhooks/:id'],
+  ['DELETE', '/api/webhooks/:id'],
+  ['GET', '/api/webhooks/:id/deliveries'],
+  ['POST', '/api/webhooks/:id/test'],
 ];
 /** Spellings that JavaScript's Number() reads as 1, none of them plain digits without a leading zero. */
 const LENIENT_IDS = ['1e0', '0x1', '1.0', '%201', '01', '+1', '1%20'];
@@ -280,6 +284,57 @@ describeBackend('bad input', () => {
       field,
     }));
 
+  // Public addresses only (WEBHOOK_ALLOW_PRIVATE is unset here); a name under .invalid never resolves.
+  const hook = (fields: Record<string, unknown>) => ({ url: 'https://hooks.scheduler.invalid/x', events: ['ping'], ...fields });
+  const webhookCases = (): BadRequest[] => [
+    ...(
+      [
+        ['url not a URL', { url: 'hooks.example.com/x' }, 'url'],
+        ['url a number', { url: 42 }, 'url'],
+        ['url null', { url: null }, 'url'],
+        ['url missing', { url: undefined }, 'url'],
+        ['url ftp', { url: 'ftp://hooks.example.com/x' }, 'url'],
+        ['url file', { url: 'file:///etc/passwd' }, 'url'],
+        ['url over 2048 characters', { url: `https://hooks.example.com/${'a'.repeat(2048)}` }, 'url'],
+        ['url of 10 kB', { url: `https://hooks.example.com/${'a'.repeat(10_000)}` }, 'url'],
+        ['url on loopback', { url: 'http://127.0.0.1:8080/x' }, 'url'],
+        ['url on a private address', { url: 'http://10.1.2.3/x' }, 'url'],
+        ['url on the metadata address', { url: 'http://169.254.169.254/latest/meta-data/' }, 'url'],
+        ['url on IPv6 loopback', { url: 'http://[::1]/x' }, 'url'],
+        ['url on a unique-local IPv6 address', { url: 'http://[fd00::1]/x' }, 'url'],
+        ['url on CGNAT space', { url: 'http://100.64.0.1/x' }, 'url'],
+        ['url on localhost', { url: 'http://localhost/x' }, 'url'],
+        ['url on loopback written as a number', { url: 'http://2130706433/x' }, 'url'],
+        ['events empty', { events: [] }, 'events'],
+        ['events missing', { events: undefined }, 'events'],
+        ['events not a list', { events: 'ping' }, 'events'],
+        ['events with an unknown name', { events: ['ping', 'appointment.exploded'] }, 'events'],
+        ['events with a number', { events: [1] }, 'events'],
+        ['events too many', { events: Array(17).fill('ping') }, 'events'],
+        ['provider_id zero', { provider_id: 0 }, 'provider_id'],
+        ['provider_id as text', { provider_id: '1' }, 'provider_id'],
+        ['provider_id null', { provider_id: null }, 'provider_id'],
+        ['an unknown field', { secret: 'whsec_mine' }, 'secret'],
+      ] as const
+    ).map(([label, fields, field]): BadRequest => ({
+      name: `webhook ${label}`,
+      method: 'POST',
+      path: '/api/webhooks',
+      body: hook(fields),
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field,
+    })),
+    {
+      name: 'webhook deliveries with a bad status',
+      method: 'GET',
+      path: '/api/webhooks/1/deliveries?status=lost',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field: 'status',
+    },
+    { name: 'webhooks with limit 0', method: 'GET', path: '/api/webhooks?limit=0', status: 400, code: 'VALIDATION_FAILED', field: 'limit' },
+  ];
   const cases = (): BadRequest[] => [
     // Body shape
     {
@@ -978,6 +1033,7 @@ describeBackend('bad input', () => {
       code: 'VALIDATION_FAILED',
       field: 'date',
     },
+    ...webhookCases(),
     // Queries and paths
     {
       name: 'listing without provider',
@@ -1446,6 +1502,7 @@ describeBackend('bad input', () => {
   );
 
   it('changed nothing while refusing all of that', async () => {
+    await expect(sut.api.get('/api/webhooks')).resolves.toMatchObject({ status: 200, body: { items: [] } });
     const providers = await sut.api.get('/api/providers?limit=100');
     expect(providers.body.items).toHaveLength(1);
     expect(providers.body.items[0]).toMatchObject({

@@ -6,7 +6,7 @@ import { databaseSettingsOf, describeSchema, runSqlFile, TableShape } from '../s
 import { startTestApp } from '../support/test-app';
 
 /** Tables of the migrations written after TypeORM was gone. */
-const SINCE_TYPEORM = ['date_overrides', 'idempotency_records', 'outbox_messages', 'waitlist_entries', 'weekly_hours'];
+const SINCE_TYPEORM = ['date_overrides', 'idempotency_records', 'outbox_messages', 'waitlist_entries', 'webhooks', 'weekly_hours'];
 /** Indexes those migrations added to older tables, by table. */
 const INDEXES_SINCE_TYPEORM: Record<string, string[]> = { appointments: ['appointments_pending_expiry', 'appointments_client_start'] };
 /** Columns those migrations added to older tables, by table. */
@@ -101,6 +101,7 @@ describeBackend('the migrations', () => {
       '1764180000000-expiry-sweep',
       '1764190000000-availability',
       '1764205000000-idempotency',
+      '1764210000000-webhooks',
       '1764220000000-waitlist',
     ]);
 

@@ -34,6 +34,7 @@ const DELIVERY = [
 ];
 
 const WAITLIST_ENTRY = ['id', 'provider_id', 'client_id', 'date', 'duration_minutes', 'from_slot', 'to_slot', 'status', 'created_at'];
+const WEBHOOK = ['id', 'url', 'events', 'provider_id', 'active', 'created_at'];
 
 /**
  * Every route of the contract, with the fields its request body and its answer must document, and
@@ -186,6 +187,18 @@ const CONTRACT: {
   { method: 'delete', path: '/api/waitlist/{id}', success: '204', empty: true },
   { method: 'get', path: '/api/deliveries', success: '200', response: ['items', 'next_cursor'] },
   { method: 'post', path: '/api/deliveries/{id}/retry', success: '200', response: DELIVERY },
+  {
+    method: 'post',
+    path: '/api/webhooks',
+    success: '201',
+    body: ['url', 'events', 'provider_id'],
+    response: [...WEBHOOK, 'secret'],
+  },
+  { method: 'get', path: '/api/webhooks', success: '200', response: ['items', 'next_cursor'] },
+  { method: 'get', path: '/api/webhooks/{id}', success: '200', response: WEBHOOK },
+  { method: 'delete', path: '/api/webhooks/{id}', success: '204', empty: true },
+  { method: 'get', path: '/api/webhooks/{id}/deliveries', success: '200', response: ['items', 'next_cursor'] },
+  { method: 'post', path: '/api/webhooks/{id}/test', success: '202', response: DELIVERY },
 ];
 
 describeBackend('OpenAPI document', () => {

@@ -45,6 +45,9 @@ import { RecordingOutbox } from './fakes/recording-outbox';
 import { InMemoryWaitlistRepository } from './fakes/memory-waitlist.repository';
 import { WaitlistRepository } from '../../src/waitlist/waitlist.repository';
 import { WaitlistService } from '../../src/waitlist/waitlist.service';
+import { MemoryWebhooksRepository } from './fakes/memory-webhooks.repository';
+import { WebhookEvents } from '../../src/webhooks/webhook-events.service';
+import { WebhooksRepository } from '../../src/webhooks/webhooks.repository';
 import { TestClock } from './test-clock';
 
 /** Monday 2030-03-04, 08:00 UTC: 09:00 in Paris, the zone of the harness's providers. */
@@ -106,6 +109,7 @@ export class ServiceHarness {
   /** Real rendering; sending is the outbox's, which records here. */
   readonly mail = new MailService(undefined as unknown as MailerService, mailSettings, this.clock);
   readonly outbox = new RecordingOutbox();
+  readonly webhooksRepository = new MemoryWebhooksRepository();
   readonly logger = new CapturingLogger();
   /** Every domain event, in the order emitted. */
   readonly events: EmittedEvent[] = [];
@@ -213,6 +217,8 @@ export class ServiceHarness {
         { provide: WaitlistRepository, useValue: harness.waitlistRepository },
         { provide: MailService, useValue: harness.mail },
         { provide: Outbox, useValue: harness.outbox },
+        WebhookEvents,
+        { provide: WebhooksRepository, useValue: harness.webhooksRepository },
       ],
     }).compile();
     harness.moduleRef.useLogger(harness.logger);

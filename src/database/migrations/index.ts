@@ -7,6 +7,7 @@ import { expirySweep } from './1764180000000-expiry-sweep';
 import { availability } from './1764190000000-availability';
 import { idempotency } from './1764205000000-idempotency';
 import { privacy } from './1764240000000-privacy';
+import { webhooks } from './1764210000000-webhooks';
 import { queue } from './1764160000000-queue';
 import { waitlist } from './1764220000000-waitlist';
 
@@ -21,6 +22,7 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
     '1764180000000-expiry-sweep': expirySweep(),
     '1764190000000-availability': availability(),
     '1764205000000-idempotency': idempotency(),
+    '1764210000000-webhooks': webhooks(kind),
     '1764220000000-waitlist': waitlist(kind),
     '1764240000000-privacy': privacy(),
   };

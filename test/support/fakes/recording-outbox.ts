@@ -1,6 +1,8 @@
 import { Transaction } from '../../../src/database/database.service';
 import { DeliveryKind, EmailPayload, NewMessage } from '../../../src/delivery/outbox-message';
 import { Outbox } from '../../../src/delivery/outbox.service';
+import { DeliveryView } from '../../../src/delivery/dto/delivery.dto';
+import { maskRecipient } from '../../../src/delivery/recipient-mask';
 import { PublicSurface } from './public-surface';
 
 /** What the in-memory repositories hand to `also`: the fakes have no transactions to join. */
@@ -12,6 +14,40 @@ export class RecordingOutbox implements PublicSurface<Outbox> {
 
   async add(_tx: Transaction, ...messages: NewMessage[]): Promise<void> {
     this.messages.push(...structuredClone(messages));
+  }
+
+  async addOne(tx: Transaction, message: NewMessage): Promise<DeliveryView> {
+    await this.add(tx, message);
+    const id = this.messages.length;
+    return {
+      id,
+      channel: message.channel,
+      kind: message.kind,
+      appointment_id: message.appointmentId ?? null,
+      recipient: maskRecipient(message.channel, message.payload.to),
+      status: 'queued',
+      attempts: 0,
+      last_error: null,
+      next_attempt_at: new Date(0).toISOString(),
+      created_at: new Date(0).toISOString(),
+      sent_at: null,
+    };
+  }
+
+  async dropWebhookCalls(_tx: Transaction, webhookId: number): Promise<void> {
+    for (let i = this.messages.length - 1; i >= 0; i--) {
+      const message = this.messages[i];
+      if (message.channel === 'webhook' && message.payload.webhookId === webhookId) this.messages.splice(i, 1);
+    }
+  }
+
+  /** The webhook calls written so far, their bodies parsed. */
+  webhookCalls(): { webhookId: number; appointmentId: number | null; body: { type: string; timestamp: string; data: any } }[] {
+    return this.messages.flatMap((message) =>
+      message.channel === 'webhook'
+        ? [{ webhookId: message.payload.webhookId, appointmentId: message.appointmentId ?? null, body: JSON.parse(message.payload.body) }]
+        : [],
+    );
   }
 
   async drop(_tx: Transaction, appointmentId: number, kinds: DeliveryKind[]): Promise<void> {
