@@ -13,6 +13,7 @@ const INDEXES_SINCE_TYPEORM: Record<string, string[]> = { appointments: ['appoin
 const COLUMNS_SINCE_TYPEORM: Record<string, string[]> = {
   providers: ['minimum_notice_minutes', 'booking_horizon_days', 'buffer_minutes', 'max_active_per_client'],
   appointments: ['rescheduled_at', 'cancellation_reason', 'revision', 'guest_name', 'guest_phone'],
+  clients: ['erased_at'],
 };
 
 /** The schema as TypeORM left it: without the tables, columns and indexes added since. */
@@ -103,6 +104,7 @@ describeBackend('the migrations', () => {
       '1764205000000-idempotency',
       '1764210000000-webhooks',
       '1764220000000-waitlist',
+      '1764240000000-privacy',
     ]);
 
     const sut = await startTestApp(backend.env, { logger: false });
