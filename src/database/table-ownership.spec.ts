@@ -13,6 +13,7 @@ const OWNER: Record<keyof Database, string> = {
   booked_slots: 'appointments',
   queue_days: 'queue',
   queue_entries: 'queue',
+  queue_boards: 'queue',
   outbox_messages: 'delivery',
   idempotency_records: 'idempotency',
 };

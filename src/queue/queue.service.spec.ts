@@ -216,7 +216,8 @@ describe(QueueService.name, () => {
 
       await sut.next(providerId, provider(providerId));
 
-      expect(findByIds).toHaveBeenCalledTimes(2);
+      // The call's read, Bob's check-in's read, and the call's second read.
+      expect(findByIds).toHaveBeenCalledTimes(3);
       expect((await queueNow()).entries.map((e) => [e.client_id, e.status, e.position])).toEqual([
         [ann, 'called', 0],
         [bob, 'waiting', 1],
