@@ -259,11 +259,7 @@ describe(validateEnvironment.name, () => {
       ],
       ['REMINDER_MINUTES', '1,2,3,4,5,6,7,8,9,10,11', 'REMINDER_MINUTES lists 11 lead times; at most 10'],
       ['HOLD_REMINDER_SECONDS', '86401', 'HOLD_REMINDER_SECONDS must be between 0 and 86400, got 86401'],
-      [
-        'QUEUE_NOTIFY_AHEAD',
-        '3,0',
-        'QUEUE_NOTIFY_AHEAD must be comma-separated positions from 1 to 1000 (such as 3,1), got "0" in "3,0"',
-      ],
+      ['QUEUE_NOTIFY_AHEAD', '3,0', 'QUEUE_NOTIFY_AHEAD must be comma-separated positions from 1 to 1000 (such as 3,1), got "0" in "3,0"'],
       ['MAX_PENDING_PER_CLIENT', '0', 'MAX_PENDING_PER_CLIENT must be between 1 and 1000000, got 0'],
     ])('%s=%j says "%s"', (variable, value, message) => {
       expect(() => sut({ DATA_DIR: tempDataDir(), [variable]: value })).toThrow(

@@ -77,7 +77,13 @@ export class InMemoryQueueRepository implements PublicSurface<QueueRepository> {
       if (existing) return new Undo({ created: false, entry: copy(existing) });
       day.ticketsIssued += 1;
       if (day.ticketsIssued > MAX_TICKETS_PER_DAY) return new Undo({ created: false, entry: null });
-      const saved: QueueEntryEntity = { ...copy(entry), id: ++this.lastId, ticketNumber: day.ticketsIssued, priority: false, notifiedPositions: [] };
+      const saved: QueueEntryEntity = {
+        ...copy(entry),
+        id: ++this.lastId,
+        ticketNumber: day.ticketsIssued,
+        priority: false,
+        notifiedPositions: [],
+      };
       this.entries.set(saved.id, saved);
       return { created: true, entry: copy(saved), state: undefined as never };
     });
@@ -132,7 +138,11 @@ export class InMemoryQueueRepository implements PublicSurface<QueueRepository> {
     work: (day: Day) => O | Undo<unknown>,
   ): Promise<O> {
     const key = dayKey(providerId, date);
-    const saved = { day: this.days.get(key), entries: new Map([...this.entries].map(([id, entry]) => [id, copy(entry)])), lastId: this.lastId };
+    const saved = {
+      day: this.days.get(key),
+      entries: new Map([...this.entries].map(([id, entry]) => [id, copy(entry)])),
+      lastId: this.lastId,
+    };
     const undo = () => {
       this.entries.clear();
       for (const [id, entry] of saved.entries) this.entries.set(id, entry);
@@ -160,7 +170,7 @@ export class InMemoryQueueRepository implements PublicSurface<QueueRepository> {
       undo();
       throw error;
     }
-    return outcome === null ? outcome : ({ ...outcome, state: this.read(providerId, date) } as O);
+    return outcome === null ? outcome : { ...outcome, state: this.read(providerId, date) };
   }
 
   /** The stored (not copied) active entries of a day: the one being served first, then the waiting in queue order. */
