@@ -19,6 +19,8 @@ interface Fixture {
   spareDate: string;
   nextSlot: () => number;
   unique: () => string;
+  /** The own provider's current display-board key. */
+  boardKey: string;
 }
 
 interface Row {
@@ -32,7 +34,7 @@ interface Row {
   /** An event stream: only its status is read, then it is closed. */
   stream?: true;
   /** A successful call issues a new key to this owner; later callers use it. */
-  rotates?: 'ownProvider' | 'ownClient';
+  rotates?: 'ownProvider' | 'ownClient' | 'board';
 }
 
 type Status = number | number[];
@@ -266,6 +268,34 @@ const MATRIX: Row[] = [
   },
   {
     method: 'POST',
+    route: '/api/queue/entries/{entry_id}/priority',
+    path: (f) => `/api/queue/entries/${f.entryId}/priority`,
+    body: () => ({ priority: true }),
+    expect: [401, 401, DONE_OR_CLOSED, DONE_OR_CLOSED, 404, 403, 404],
+  },
+  // The board's key is the credential: any Authorization header, or none, is beside the point.
+  {
+    method: 'GET',
+    route: '/api/queue/board',
+    path: (f) => `/api/queue/board?provider_id=${f.providerId}&key=${f.boardKey}`,
+    expect: ANYONE_200,
+  },
+  {
+    method: 'GET',
+    route: '/api/queue/board/events',
+    path: (f) => `/api/queue/board/events?provider_id=${f.providerId}&key=${f.boardKey}`,
+    expect: ANYONE_200,
+    stream: true,
+  },
+  {
+    method: 'POST',
+    route: '/api/providers/{id}/board',
+    path: (f) => `/api/providers/${f.providerId}/board`,
+    expect: [401, 401, 201, 201, 404, 404, 404],
+    rotates: 'board',
+  },
+  {
+    method: 'POST',
     route: '/api/queue/entries/{entry_id}/no_show',
     path: (f) => `/api/queue/entries/${f.entryId}/no_show`,
     expect: [401, 401, DONE_OR_CLOSED, DONE_OR_CLOSED, 404, 403, 404],
@@ -300,7 +330,7 @@ const CODES: Record<number, string[]> = {
 
 /** A row's test name: its method and path, with 1 for every id. */
 function rowName(row: Row): string {
-  return `${row.method} ${row.path({ providerId: 1, clientId: 1, appointmentId: 1, entryId: 1, deliveryId: 1, date: 'D', spareDate: 'S', nextSlot: () => 0, unique: () => '' })}`;
+  return `${row.method} ${row.path({ providerId: 1, clientId: 1, appointmentId: 1, entryId: 1, deliveryId: 1, date: 'D', spareDate: 'S', nextSlot: () => 0, unique: () => '', boardKey: 'K' })}`;
 }
 
 function accepts(expected: Status, actual: number): boolean {
@@ -367,6 +397,7 @@ describeBackend('access matrix', () => {
       spareDate: futureDate(91),
       nextSlot: () => slot++,
       unique: () => `${Date.now()}-${counter++}`,
+      boardKey: new URL((await sut.api.post(`/api/providers/${own.id}/board`)).body.board_url as string).searchParams.get('key')!,
     };
     Object.assign(keys, {
       none: undefined,
@@ -401,7 +432,9 @@ describeBackend('access matrix', () => {
         if (isProblem && CODES[response.status] && accepts(row.expect[i], response.status)) {
           expect(CODES[response.status]).toContain(response.body.code);
         }
-        if (row.rotates && response.status === 200) keys[row.rotates] = response.body.api_key;
+        if (row.rotates === 'board' && response.status === 201) {
+          fixture.boardKey = new URL(response.body.board_url as string).searchParams.get('key')!;
+        } else if (row.rotates && row.rotates !== 'board' && response.status === 200) keys[row.rotates] = response.body.api_key;
       }
       const wanted = Object.fromEntries(
         CALLERS.map((caller, i) => [caller, accepts(row.expect[i], got[caller]) ? got[caller] : row.expect[i]]),

@@ -6,7 +6,7 @@ import { Caller } from '../../access/caller';
 import { renderPage, wantsHtml } from '../../appointments/html-pages';
 import { IdParamPipe } from '../../common/id-param.pipe';
 import { ApiProblems } from '../../common/swagger';
-import { BoardLinkView, BoardQuery } from '../dto/board.dto';
+import { BoardEventsQuery, BoardLinkView, BoardQuery } from '../dto/board.dto';
 import { EventStreams } from '../event-stream';
 import { boardNoticePage } from './board-page';
 import { QueueBoards } from './queue-boards.service';
@@ -95,7 +95,7 @@ export class QueueBoardController {
     content: { 'text/event-stream': { schema: { type: 'string', example: BOARD_EVENT_EXAMPLE } } },
   })
   @ApiProblems('VALIDATION_FAILED', 'UNAUTHENTICATED', 'RATE_LIMITED', 'UNAVAILABLE')
-  streamQueueBoard(@Query() query: BoardQuery, @Res() reply: FastifyReply): Promise<void> {
+  streamQueueBoard(@Query() query: BoardEventsQuery, @Res() reply: FastifyReply): Promise<void> {
     return this.streams.serve(reply, `board:${query.provider_id}`, this.boards.follow(query));
   }
 }

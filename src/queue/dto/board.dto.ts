@@ -1,6 +1,7 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, IntersectionType } from '@nestjs/swagger';
 import { IsDefined, IsString, MaxLength } from 'class-validator';
 import { IsQueryId } from '../../common/validators';
+import { StreamAccessQuery } from './queue.dto';
 
 /** A board's page and stream: the provider and the board's own key (the credential; no API key). */
 export class BoardQuery {
@@ -17,6 +18,12 @@ export class BoardQuery {
   @MaxLength(256)
   key: string;
 }
+
+/**
+ * A board's stream takes `access_token` as every event stream does (an EventSource shared with the other
+ * streams may add it); the board's key is its credential, so an API key there is not needed, and not read.
+ */
+export class BoardEventsQuery extends IntersectionType(BoardQuery, StreamAccessQuery) {}
 
 export class BoardLinkView {
   /**
