@@ -25,8 +25,8 @@ export interface QueueState {
 
 /** One change of a queue, as its transaction sees it before committing. */
 export interface QueueChangeFacts {
-  /** The queue just before the change (under its lock). */
-  before: QueueState;
+  /** The queue just before the change (under its lock); its services are not read again. */
+  before: Omit<QueueState, 'services'>;
   /** The queue as the change leaves it. */
   after: QueueState;
 }
@@ -330,7 +330,7 @@ export class QueueRepository {
     providerId: number,
     date: string,
     also: ChangeHook,
-    work: (trx: QueueDb, before: QueueState) => Promise<{ priorityStreak: number; finish: (after: QueueState) => O }>,
+    work: (trx: QueueDb, before: Omit<QueueState, 'services'>) => Promise<{ priorityStreak: number; finish: (after: QueueState) => O }>,
   ): Promise<O> {
     try {
       return await this.database.transaction(async (tx) => {
@@ -346,11 +346,9 @@ export class QueueRepository {
         const rows = await this.activeQuery(trx, providerId, date)
           .$if(this.database.locksRows, (query) => query.forUpdate())
           .execute();
-        const services = await this.services(trx, providerId);
-        const before: QueueState = {
+        const before = {
           revision: day.revision - 1,
           active: this.ordered(rows.map(toEntry), day.priority_streak),
-          services,
           priorityStreak: day.priority_streak,
         };
         const { priorityStreak, finish } = await work(trx, before);

@@ -345,7 +345,7 @@ export class QueueService implements OnModuleInit {
   }
 
   /** The notices of a change: the one it called first, then those it moved, front to back. */
-  private noticesOf(providerId: number, date: string, before: QueueState, after: QueueState): QueueNotice[] {
+  private noticesOf(providerId: number, date: string, before: Pick<QueueState, 'active'>, after: QueueState): QueueNotice[] {
     const view = queueView(providerId, date, after, this.clock.nowMs());
     const waitingBefore = before.active.filter((entry) => entry.status === 'waiting').map((entry) => entry.id);
     const called = view.now_serving && waitingBefore.includes(view.now_serving.entry_id) ? [turnNotice(view.now_serving)] : [];
