@@ -69,6 +69,7 @@ describe('table ownership', () => {
         'idempotency/database-idempotency-store.ts',
         'providers/providers.repository.ts',
         'providers/schedule.repository.ts',
+        'queue/board/queue-board.repository.ts',
         'queue/queue.repository.ts',
       ].map((path) => path.split('/').join(sep)),
     );
