@@ -13,6 +13,8 @@ describe(redact.name, () => {
       '/api/queue/events?provider_id=1&access_token=prv_abcdefghijklmnopqrstuvwxyz',
       '/api/queue/events?provider_id=1&access_token=[redacted]',
     ],
+    ['a board link', '/api/queue/board?provider_id=1&key=brd_abcdefghijklmnopqrstuvwxyz', '/api/queue/board?provider_id=1&key=[redacted]'],
+    ['a board key', 'board brd_Yk3q0Jt8mXb1vR7nW2pLc9sDf4hGz6aQe5uTi0oKyNM revoked', 'board brd_[redacted] revoked'],
     ['an email', 'mail to grace.hopper@example.com failed', 'mail to g***@example.com failed'],
     ['an email in angle brackets', '<ada@clinic.example.co.uk>', '<a***@clinic.example.co.uk>'],
     ['two emails', 'a@b.io, cd@ef.org', 'a***@b.io, c***@ef.org'],

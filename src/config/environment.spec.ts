@@ -9,6 +9,7 @@ import {
   httpConfig,
   logConfig,
   mailConfig,
+  queueConfig,
   redisConfig,
   remindersConfig,
   smsConfig,
@@ -30,6 +31,7 @@ function configOf(raw: Record<string, string | undefined>) {
     sms: smsConfig(env),
     holds: holdsConfig(env, SECRETS),
     reminders: remindersConfig(env),
+    queue: queueConfig(env),
     access: accessConfig(env, SECRETS),
     log: logConfig(env),
     webhooks: webhooksConfig(env),
@@ -81,6 +83,7 @@ describe(validateEnvironment.name, () => {
           jwtSecret: SECRETS.jwtSecret,
         },
         reminders: { leadMinutes: [1440, 60] },
+        queue: { notifyAhead: [1], priorityStreak: 2 },
         access: {
           adminApiKey: SECRETS.adminApiKey,
           adminApiKeySource: join(dataDir, 'secrets.json'),
@@ -217,6 +220,16 @@ describe(validateEnvironment.name, () => {
       ['REMINDER_MINUTES', '43201'],
       ['REMINDER_MINUTES', 'none,60'],
       ['REMINDER_MINUTES', '1,2,3,4,5,6,7,8,9,10,11'],
+      ['QUEUE_NOTIFY_AHEAD', '0'],
+      ['QUEUE_NOTIFY_AHEAD', '3,'],
+      ['QUEUE_NOTIFY_AHEAD', '3;1'],
+      ['QUEUE_NOTIFY_AHEAD', '-1'],
+      ['QUEUE_NOTIFY_AHEAD', '1.5'],
+      ['QUEUE_NOTIFY_AHEAD', 'none'],
+      ['QUEUE_NOTIFY_AHEAD', '1001'],
+      ['QUEUE_NOTIFY_AHEAD', '1,2,3,4,5,6,7,8,9,10,11'],
+      ['QUEUE_PRIORITY_STREAK', '0'],
+      ['QUEUE_PRIORITY_STREAK', 'two'],
       ['HOLD_REMINDER_SECONDS', '-1'],
       ['HOLD_REMINDER_SECONDS', '86401'],
       ['HOLD_REMINDER_SECONDS', '5m'],
@@ -257,6 +270,7 @@ describe(validateEnvironment.name, () => {
       ],
       ['REMINDER_MINUTES', '1,2,3,4,5,6,7,8,9,10,11', 'REMINDER_MINUTES lists 11 lead times; at most 10'],
       ['HOLD_REMINDER_SECONDS', '86401', 'HOLD_REMINDER_SECONDS must be between 0 and 86400, got 86401'],
+      ['QUEUE_NOTIFY_AHEAD', '3,0', 'QUEUE_NOTIFY_AHEAD must be comma-separated positions from 1 to 1000 (such as 3,1), got "0" in "3,0"'],
       ['MAX_PENDING_PER_CLIENT', '0', 'MAX_PENDING_PER_CLIENT must be between 1 and 1000000, got 0'],
     ])('%s=%j says "%s"', (variable, value, message) => {
       expect(() => sut({ DATA_DIR: tempDataDir(), [variable]: value })).toThrow(
@@ -377,6 +391,21 @@ describe(validateEnvironment.name, () => {
       [' none ', []],
     ])('REMINDER_MINUTES=%j → lead times %j, earliest reminder first, each once', (value, leads) => {
       expect(configOf({ DATA_DIR: tempDataDir(), REMINDER_MINUTES: value }).reminders.leadMinutes).toEqual(leads);
+    });
+
+    it.each([
+      [undefined, [1]],
+      ['3,1', [3, 1]],
+      ['1,3', [3, 1]],
+      [' 5 , 2,2 ', [5, 2]],
+      ['', [1]],
+    ])('QUEUE_NOTIFY_AHEAD=%j → positions %j, furthest first, each once', (value, positions) => {
+      expect(configOf({ DATA_DIR: tempDataDir(), QUEUE_NOTIFY_AHEAD: value }).queue.notifyAhead).toEqual(positions);
+    });
+
+    it('QUEUE_PRIORITY_STREAK defaults to 2', () => {
+      expect(configOf({ DATA_DIR: tempDataDir() }).queue.priorityStreak).toBe(2);
+      expect(configOf({ DATA_DIR: tempDataDir(), QUEUE_PRIORITY_STREAK: '5' }).queue.priorityStreak).toBe(5);
     });
 
     it.each([

@@ -189,6 +189,26 @@ export function parseReminderMinutes(raw: string): number[] {
   return leads;
 }
 
+/** More notice positions than this is a typo, not a plan. */
+const MAX_NOTIFY_POSITIONS = 10;
+/** A position further back than this is no "nearly your turn". */
+export const MAX_NOTIFY_POSITION = 1000;
+
+/**
+ * Reads QUEUE_NOTIFY_AHEAD: comma-separated positions (1 is "you're next", N is "N − 1 ahead of you"),
+ * duplicates dropped, furthest first. Throws with what is wrong.
+ */
+export function parseNotifyAhead(raw: string): number[] {
+  const parts = raw.split(',').map((part) => part.trim());
+  const bad = parts.find((part) => !/^\d+$/.test(part) || Number(part) < 1 || Number(part) > MAX_NOTIFY_POSITION);
+  if (bad !== undefined) {
+    throw new Error(`must be comma-separated positions from 1 to ${MAX_NOTIFY_POSITION} (such as 3,1), got "${bad}" in "${raw}"`);
+  }
+  const positions = [...new Set(parts.map(Number))].sort((a, b) => b - a);
+  if (positions.length > MAX_NOTIFY_POSITIONS) throw new Error(`lists ${positions.length} positions; at most ${MAX_NOTIFY_POSITIONS}`);
+  return positions;
+}
+
 const CORS_ORIGIN = /^https?:\/\/[^/\s]+$/;
 /** A host name such as `localhost` or `api.internal`: letters, digits, dots and hyphens. */
 const HOST_NAME = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/i;
@@ -271,6 +291,13 @@ export class Environment {
   @Text('https://api.twilio.com')
   @UrlOf('http:', 'https:')
   SMS_API_URL!: string;
+
+  @Text('1')
+  @Rule('notifyAhead', (value) => problemOf(() => parseNotifyAhead(value as string)))
+  QUEUE_NOTIFY_AHEAD!: string;
+
+  @WholeNumber(2, 1, 1000)
+  QUEUE_PRIORITY_STREAK!: number;
 
   @WholeNumber(10, 1, 300)
   OUTBOUND_TIMEOUT_SECONDS!: number;

@@ -1,6 +1,6 @@
 import { getConfigToken } from '@nestjs/config';
 import { join, resolve } from 'node:path';
-import { Environment, parseMailFrom, parseReminderMinutes, parseTwilioUrl, sqlitePathOf } from './environment';
+import { Environment, parseMailFrom, parseNotifyAhead, parseReminderMinutes, parseTwilioUrl, sqlitePathOf } from './environment';
 import { Secrets } from './secrets';
 
 type Build<T> = (env: Environment, secrets: Secrets) => T;
@@ -111,6 +111,13 @@ export const remindersConfig = namespace('reminders', (env) => ({
   leadMinutes: parseReminderMinutes(env.REMINDER_MINUTES),
 }));
 
+export const queueConfig = namespace('queue', (env) => ({
+  /** Positions at which a waiting client is told where they stand (1: "you're next"), furthest first. */
+  notifyAhead: parseNotifyAhead(env.QUEUE_NOTIFY_AHEAD),
+  /** Most priority calls in a row while a non-priority entry waits. */
+  priorityStreak: env.QUEUE_PRIORITY_STREAK,
+}));
+
 export const accessConfig = namespace('access', (env, secrets) => ({
   adminApiKey: secrets.adminApiKey,
   /** Where the administrator's key is kept, for the start-up banner (never the key itself). */
@@ -135,6 +142,7 @@ export const CONFIG_NAMESPACES: ConfigNamespace[] = [
   webhooksConfig,
   holdsConfig,
   remindersConfig,
+  queueConfig,
   accessConfig,
   logConfig,
 ];

@@ -24,6 +24,8 @@ export interface Database {
   queue_days: QueueDaysTable;
   /** queue module */
   queue_entries: QueueEntriesTable;
+  /** queue module: each provider's display-board key */
+  queue_boards: QueueBoardsTable;
   /** delivery module: every email, text and webhook call */
   outbox_messages: OutboxMessagesTable;
   /** idempotency module: answers kept for repeated Idempotency-Keys (when there is no Redis) */
@@ -119,6 +121,10 @@ export interface QueueDaysTable {
   provider_id: number;
   date: string;
   revision: number;
+  /** Tickets handed out that day: the last one's number. */
+  tickets_issued: Generated<number>;
+  /** Priority calls made in a row while a non-priority entry waited. */
+  priority_streak: Generated<number>;
 }
 
 export interface QueueEntriesTable {
@@ -134,6 +140,19 @@ export interface QueueEntriesTable {
   checked_in_at: number;
   called_at: number | null;
   finished_at: number | null;
+  /** The day's ticket, 1 for A-001 (every entry has one: the migration numbered the older ones). */
+  ticket_number: number;
+  /** 1: called before the others (within QUEUE_PRIORITY_STREAK), 0: not. */
+  priority: Generated<number>;
+  /** The positions the client was told about, as `,3,1,` (empty: none yet). */
+  notified_positions: Generated<string>;
+}
+
+export interface QueueBoardsTable {
+  provider_id: number;
+  /** SHA-256 (hex) of the board key; the key itself is shown once, in the board link. */
+  key_hash: string;
+  created_at: number;
 }
 
 export type DeliveryChannel = 'email' | 'sms' | 'webhook';

@@ -68,9 +68,12 @@ export interface QueueNoticeMail {
   clientName: string;
   providerName: string;
   date: string;
-  kind: 'turn' | 'next';
-  /** For "you're next": the minutes they are likely to wait still. */
+  /** "It's your turn", "you're next", or "N ahead of you" (`ahead` says how many). */
+  kind: 'turn' | 'next' | 'ahead';
+  /** For "you're next" and "N ahead": the minutes they are likely to wait still. */
   waitMinutes: number | null;
+  /** For "N ahead": how many are ahead. */
+  ahead?: number;
 }
 
 type Template = HandlebarsTemplateDelegate<object>;
@@ -200,12 +203,16 @@ export class MailService {
   }
 
   queueNoticeMail(mail: QueueNoticeMail): EmailPayload {
-    const facts = { ...mail, turn: mail.kind === 'turn' };
+    const facts = { ...mail, turn: mail.kind === 'turn', next: mail.kind === 'next', onlyOneAhead: mail.ahead === 1 };
+    const subjects = {
+      turn: `It's your turn: ${mail.providerName} is ready for you`,
+      next: `You're next in line for ${mail.providerName}`,
+      ahead: `${mail.ahead} ahead of you in line for ${mail.providerName}`,
+    };
     return {
       to: mail.to,
       toName: mail.clientName,
-      subject:
-        mail.kind === 'turn' ? `It's your turn: ${mail.providerName} is ready for you` : `You're next in line for ${mail.providerName}`,
+      subject: subjects[mail.kind],
       html: this.templates.queueNoticeHtml(facts),
       text: this.templates.queueNoticeText(facts),
     };

@@ -21,9 +21,17 @@ const entry = (status: QueueStatus, parts: Partial<QueueEntryEntity> = {}): Queu
   checkedInAt: at(0),
   calledAt: status === 'called' ? at(0) : null,
   finishedAt: null,
+  ticketNumber: nextId,
+  priority: false,
+  notifiedPositions: [],
   ...parts,
 });
-const state = (active: QueueEntryEntity[], services: MeasuredService[] = []): QueueState => ({ revision: 3, active, services });
+const state = (active: QueueEntryEntity[], services: MeasuredService[] = []): QueueState => ({
+  revision: 3,
+  active,
+  services,
+  priorityStreak: 0,
+});
 
 describe(queueView.name, () => {
   it.each<[string, QueueState, number]>([
@@ -111,5 +119,13 @@ describe(queueView.name, () => {
       expected_wait_range_minutes: null,
       expected_start: null,
     });
+  });
+
+  it.each([
+    [1, 'A-001'],
+    [17, 'A-017'],
+    [1000, 'B-001'],
+  ])('shows ticket number %d as %s', (ticketNumber, ticket) => {
+    expect(entryView(entry('waiting', { ticketNumber, priority: true }))).toMatchObject({ ticket, priority: true });
   });
 });

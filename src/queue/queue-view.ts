@@ -1,6 +1,7 @@
 import { QueueEntryView, QueueView } from './dto/queue.dto';
 import { QueueEntryEntity } from './entities/queue-entry.entity';
 import { expectedWait, WALK_IN_MINUTES } from './expected-wait';
+import { formatTicket } from './queue-tickets';
 import { QueueState } from './queue.repository';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -15,6 +16,8 @@ export function entryView(entry: QueueEntryEntity): QueueEntryView {
     appointment_id: entry.appointmentId,
     date: entry.date,
     status: entry.status,
+    ticket: formatTicket(entry.ticketNumber),
+    priority: entry.priority,
     position: null,
     expected_wait_minutes: null,
     expected_wait_range_minutes: null,
@@ -27,7 +30,10 @@ export function entryView(entry: QueueEntryEntity): QueueEntryView {
   };
 }
 
-/** The whole queue at one revision: positions and expected waits as of `now` (see expected-wait.ts). */
+/**
+ * The whole queue at one revision: positions in the order the state holds (queue-order.ts) and expected
+ * waits as of `now` (see expected-wait.ts).
+ */
 export function queueView(providerId: number, date: string, state: QueueState, now: number): QueueView {
   const serving = state.active.find((entry) => entry.status === 'called') ?? null;
   const waiting = state.active.filter((entry) => entry.status === 'waiting');

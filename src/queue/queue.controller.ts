@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { AcceptsQueryToken, CurrentCaller, SendsMessages } from '../access/access.decorators';
 import { Caller, describeCaller } from '../access/caller';
 import type { FastifyReply } from 'fastify';
@@ -10,6 +10,7 @@ import {
   CallNextDto,
   CheckInDto,
   NextView,
+  PriorityDto,
   QueueEntryView,
   QueueEventsQuery,
   QueueQuery,
@@ -181,5 +182,29 @@ export class QueueController {
   @ApiProblems('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'RATE_LIMITED', 'NOT_FOUND', 'ENTRY_CLOSED', 'UNAVAILABLE')
   leaveQueue(@Param('entry_id', IdParamPipe) entryId: number, @CurrentCaller() caller: Caller): Promise<QueueEntryView> {
     return this.queue.leaveQueue(entryId, caller);
+  }
+
+  @Post('entries/:entry_id/priority')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Give a queue entry priority, or take it away',
+    description:
+      'Priority entries are called before the others, but never more than QUEUE_PRIORITY_STREAK (default 2) priority calls ' +
+      'in a row while a non-priority entry waits; among equals the usual order holds (appointment start, a walk-in by its ' +
+      'check-in). Positions, expected waits, the event streams and the next call all follow at once; whoever the change ' +
+      'moves to a QUEUE_NOTIFY_AHEAD position is told. An entry that is done, no_show or left: 409 ENTRY_CLOSED, nothing ' +
+      "changed. Who: the administrator or the entry's provider (its client: 403).",
+  })
+  @ENTRY_ID
+  @ApiBody({ type: PriorityDto, examples: { on: { value: { priority: true } }, off: { value: { priority: false } } } })
+  @ApiResponse({ status: 200, type: QueueEntryView })
+  @ApiProblems('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'RATE_LIMITED', 'NOT_FOUND', 'ENTRY_CLOSED', 'UNAVAILABLE')
+  @SendsMessages()
+  setQueueEntryPriority(
+    @Param('entry_id', IdParamPipe) entryId: number,
+    @Body() dto: PriorityDto,
+    @CurrentCaller() caller: Caller,
+  ): Promise<QueueEntryView> {
+    return this.queue.setPriority(entryId, dto, caller);
   }
 }

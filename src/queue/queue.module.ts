@@ -11,6 +11,9 @@ import { MetricsModule } from '../metrics/metrics.module';
 import { ProvidersModule } from '../providers/providers.module';
 import type { AppRedisClient } from '../redis/redis-client';
 import { REDIS_CLIENT, REDIS_SUBSCRIBER, RedisModule } from '../redis/redis.module';
+import { QueueBoardController } from './board/queue-board.controller';
+import { QueueBoardRepository } from './board/queue-board.repository';
+import { QueueBoards } from './board/queue-boards.service';
 import { EventStreams } from './event-stream';
 import { MemoryQueueEvents, QueueEvents, RedisQueueEvents } from './queue-events';
 import { QueueMetrics } from './queue-metrics';
@@ -31,10 +34,12 @@ import { MemoryStreamQuota, RedisStreamQuota, STREAMS_PER_KEY, StreamQuota } fro
     DomainEventsModule,
     WebhooksModule,
   ],
-  controllers: [QueueController],
+  controllers: [QueueController, QueueBoardController],
   providers: [
     QueueRepository,
     QueueService,
+    QueueBoardRepository,
+    QueueBoards,
     QueueMetrics,
     EventStreams,
     {

@@ -1,23 +1,53 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { Kysely, Selectable } from 'kysely';
+import { queueConfig } from '../config/namespaces';
 import { DatabaseService, Transaction } from '../database/database.service';
 import { isUniqueViolation } from '../database/errors';
 import { Database, QueueEntriesTable } from '../database/schema';
 import { ACTIVE_STATUSES, QueueEntryEntity } from './entities/queue-entry.entity';
 import { MeasuredService, PACE_SAMPLES } from './expected-wait';
+import { nextStreak, queueOrder } from './queue-order';
+import { MAX_TICKETS_PER_DAY } from './queue-tickets';
 
-export type NewQueueEntry = Omit<QueueEntryEntity, 'id'>;
+export type NewQueueEntry = Omit<QueueEntryEntity, 'id' | 'ticketNumber' | 'priority' | 'notifiedPositions'>;
 
 /** A queue as of one revision: the entries still in it, in order, and the provider's latest services. */
 export interface QueueState {
   revision: number;
-  /** The one being served (if any) first, then those waiting by queue_at, then by check-in. */
+  /** The one being served (if any) first, then those waiting in the order they will be called (queue-order.ts). */
   active: QueueEntryEntity[];
   /** The provider's latest measured services, oldest first. */
   services: MeasuredService[];
+  /** Priority calls made in a row while a non-priority entry waited. */
+  priorityStreak: number;
 }
 
-export type CheckInOutcome = { created: true; entry: QueueEntryEntity; state: QueueState } | { created: false; entry: QueueEntryEntity };
+/** One change of a queue, as its transaction sees it before committing. */
+export interface QueueChangeFacts {
+  /** The queue just before the change (under its lock); its services are not read again. */
+  before: Omit<QueueState, 'services'>;
+  /** The queue as the change leaves it. */
+  after: QueueState;
+}
+
+/** A position an entry was told about: recorded with the change, so it is told once. */
+export interface NotifiedPosition {
+  entryId: number;
+  position: number;
+}
+
+/**
+ * What commits with a change besides it (the texts and emails it causes), given the queue before and
+ * after; answers the positions it told entries about. If it throws, nothing changes.
+ */
+export type ChangeHook = (tx: Transaction, facts: QueueChangeFacts) => Promise<NotifiedPosition[]>;
+
+export type CheckInOutcome =
+  | { created: true; entry: QueueEntryEntity; state: QueueState }
+  | { created: false; entry: QueueEntryEntity }
+  /** The day's tickets are all handed out (past Z-999). */
+  | { created: false; entry: null };
 
 export interface NextOutcome {
   completed: QueueEntryEntity | null;
@@ -33,6 +63,8 @@ export interface WaitingCount {
 
 export type LeaveOutcome = { changed: true; entry: QueueEntryEntity; state: QueueState } | { changed: false; entry: QueueEntryEntity };
 
+export type PriorityOutcome = LeaveOutcome;
+
 /** Thrown inside a transaction to undo it and answer `value` instead. */
 class Rollback<T> extends Error {
   constructor(readonly value: T) {
@@ -41,6 +73,17 @@ class Rollback<T> extends Error {
 }
 
 type QueueDb = Kysely<Pick<Database, 'queue_days' | 'queue_entries'>>;
+
+/** `,3,1,` ↔ [3, 1]: the positions an entry was told about. */
+function parsePositions(text: string): number[] {
+  return text
+    .split(',')
+    .filter((part) => part !== '')
+    .map(Number);
+}
+function formatPositions(positions: number[]): string {
+  return positions.length === 0 ? '' : `,${positions.join(',')},`;
+}
 
 function toEntry(row: Selectable<QueueEntriesTable>): QueueEntryEntity {
   return {
@@ -56,6 +99,9 @@ function toEntry(row: Selectable<QueueEntriesTable>): QueueEntryEntity {
     checkedInAt: row.checked_in_at,
     calledAt: row.called_at,
     finishedAt: row.finished_at,
+    ticketNumber: row.ticket_number,
+    priority: row.priority === 1,
+    notifiedPositions: parsePositions(row.notified_positions),
   };
 }
 
@@ -64,14 +110,20 @@ function toEntry(row: Selectable<QueueEntriesTable>): QueueEntryEntity {
  * PostgreSQL that upsert takes the day's row lock, so the changes of one queue run one at a time
  * (a second `next` waits, then sees the first one's result: two calls never call the same client);
  * the active entries are also read FOR UPDATE. On SQLite a transaction has the only connection to
- * itself. The state read back inside the transaction is exactly that revision's.
+ * itself. The state read back inside the transaction is exactly that revision's. The same lock hands
+ * out the day's tickets (`queue_days.tickets_issued`) and keeps its priority streak.
  */
 @Injectable()
 export class QueueRepository {
   private readonly db: QueueDb;
+  private readonly streakLimit: number;
 
-  constructor(private readonly database: DatabaseService) {
+  constructor(
+    private readonly database: DatabaseService,
+    @Inject(queueConfig.KEY) config: ConfigType<typeof queueConfig>,
+  ) {
     this.db = database.tables<'queue_days' | 'queue_entries'>();
+    this.streakLimit = config.priorityStreak;
   }
 
   /** The entry of an appointment that is still in its queue, if it checked in. */
@@ -129,7 +181,7 @@ export class QueueRepository {
         .leftJoin('queue_entries as e', (join) =>
           join.onRef('e.provider_id', '=', 'd.provider_id').onRef('e.date', '=', 'd.date').on('e.status', 'in', ACTIVE_STATUSES),
         )
-        .select('d.revision')
+        .select(['d.revision', 'd.priority_streak'])
         .selectAll('e')
         .where('d.provider_id', '=', providerId)
         .where('d.date', '=', date)
@@ -138,19 +190,33 @@ export class QueueRepository {
         .orderBy('e.id')
         .execute();
       const active = rows.filter((row) => row.id !== null).map((row) => toEntry(row as Selectable<QueueEntriesTable>));
-      return { revision: rows[0]?.revision ?? 0, active: servingFirst(active), services: await this.services(db, providerId) };
+      const priorityStreak = rows[0]?.priority_streak ?? 0;
+      return {
+        revision: rows[0]?.revision ?? 0,
+        active: this.ordered(active, priorityStreak),
+        services: await this.services(db, providerId),
+        priorityStreak,
+      };
     });
   }
 
   /**
-   * Puts an entry in its queue; when the appointment is already checked in, or the client is already
-   * in this queue, answers that entry instead and changes nothing.
+   * Puts an entry in its queue with the day's next ticket; when the appointment is already checked in,
+   * or the client is already in this queue, answers that entry instead and changes nothing.
    */
-  async checkIn(entry: NewQueueEntry): Promise<CheckInOutcome> {
+  async checkIn(entry: NewQueueEntry, also: ChangeHook): Promise<CheckInOutcome> {
     try {
-      return await this.change(entry.providerId, entry.date, async (trx, revision) => {
+      return await this.change(entry.providerId, entry.date, also, async (trx, before) => {
         const existing = await this.existing(trx, entry);
         if (existing) throw new Rollback<CheckInOutcome>({ created: false, entry: existing });
+        const { tickets_issued: ticketNumber } = await trx
+          .updateTable('queue_days')
+          .set((eb) => ({ tickets_issued: eb('tickets_issued', '+', 1) }))
+          .where('provider_id', '=', entry.providerId)
+          .where('date', '=', entry.date)
+          .returning('tickets_issued')
+          .executeTakeFirstOrThrow();
+        if (ticketNumber > MAX_TICKETS_PER_DAY) throw new Rollback<CheckInOutcome>({ created: false, entry: null });
         const saved = await trx
           .insertInto('queue_entries')
           .values({
@@ -165,13 +231,14 @@ export class QueueRepository {
             checked_in_at: entry.checkedInAt,
             called_at: entry.calledAt,
             finished_at: entry.finishedAt,
+            ticket_number: ticketNumber,
           })
           .returningAll()
           .executeTakeFirstOrThrow();
-        return { created: true, entry: toEntry(saved), state: await this.read(trx, entry.providerId, entry.date, revision) };
+        return { priorityStreak: before.priorityStreak, finish: (state) => ({ created: true, entry: toEntry(saved), state }) };
       });
     } catch (error) {
-      // Only reachable if a check-in bypassed the day lock; the unique indexes still keep one entry.
+      // Only reachable if a check-in bypassed the day lock; the unique indexes still keep one entry and one ticket.
       if (!isUniqueViolation(error)) throw error;
       const existing = await this.existing(this.db, entry);
       if (!existing) throw error;
@@ -181,21 +248,12 @@ export class QueueRepository {
 
   /**
    * Done for the one being served (its service time is its called_at → finished_at), called for the
-   * first waiting. Null when nobody is in the queue. What `also` writes, given the queue as this
-   * change leaves it, commits with the change (the texts and emails it causes); if it throws,
-   * nothing changes.
+   * first waiting in the queue's order (which moves the day's priority streak on). Null when nobody is
+   * in the queue.
    */
-  callNext(
-    providerId: number,
-    date: string,
-    now: number,
-    also: (tx: Transaction, outcome: NextOutcome) => Promise<void>,
-  ): Promise<NextOutcome | null> {
-    return this.change(providerId, date, async (trx, revision, tx) => {
-      const rows = await this.activeQuery(trx, providerId, date)
-        .$if(this.database.locksRows, (query) => query.forUpdate())
-        .execute();
-      const active = servingFirst(rows.map(toEntry));
+  callNext(providerId: number, date: string, now: number, also: ChangeHook): Promise<NextOutcome | null> {
+    return this.change(providerId, date, also, async (trx, before) => {
+      const active = before.active;
       if (active.length === 0) throw new Rollback<NextOutcome | null>(null);
       let completed: QueueEntryEntity | null = null;
       for (const serving of active.filter((entry) => entry.status === 'called')) {
@@ -207,8 +265,10 @@ export class QueueRepository {
           .execute();
         completed ??= { ...serving, status: 'done', finishedAt: now };
       }
-      const first = active.find((entry) => entry.status === 'waiting');
+      const waiting = active.filter((entry) => entry.status === 'waiting');
+      const first = waiting[0];
       let called: QueueEntryEntity | null = null;
+      let priorityStreak = before.priorityStreak;
       if (first) {
         await trx
           .updateTable('queue_entries')
@@ -217,16 +277,27 @@ export class QueueRepository {
           .where('status', '=', 'waiting')
           .execute();
         called = { ...first, status: 'called', calledAt: now };
+        priorityStreak = nextStreak(
+          before.priorityStreak,
+          first,
+          waiting.some((entry) => !entry.priority),
+        );
+        if (priorityStreak !== before.priorityStreak) {
+          await trx
+            .updateTable('queue_days')
+            .set({ priority_streak: priorityStreak })
+            .where('provider_id', '=', providerId)
+            .where('date', '=', date)
+            .execute();
+        }
       }
-      const outcome = { completed, called, state: await this.read(trx, providerId, date, revision) };
-      await also(tx, outcome);
-      return outcome;
+      return { priorityStreak, finish: (state) => ({ completed, called, state }) };
     });
   }
 
   /** Takes an entry out of its queue as no_show or left; unchanged when it was already out. */
-  leave(entry: QueueEntryEntity, status: 'no_show' | 'left', now: number): Promise<LeaveOutcome> {
-    return this.change(entry.providerId, entry.date, async (trx, revision) => {
+  leave(entry: QueueEntryEntity, status: 'no_show' | 'left', now: number, also: ChangeHook): Promise<LeaveOutcome> {
+    return this.change(entry.providerId, entry.date, also, async (trx, before) => {
       const updated = await trx
         .updateTable('queue_entries')
         .set({ status, finished_at: now })
@@ -235,38 +306,104 @@ export class QueueRepository {
         .executeTakeFirst();
       const current = toEntry(await trx.selectFrom('queue_entries').selectAll().where('id', '=', entry.id).executeTakeFirstOrThrow());
       if (updated.numUpdatedRows === 0n) throw new Rollback<LeaveOutcome>({ changed: false, entry: current });
-      return { changed: true, entry: current, state: await this.read(trx, entry.providerId, entry.date, revision) };
+      return { priorityStreak: before.priorityStreak, finish: (state) => ({ changed: true, entry: current, state }) };
     });
   }
 
-  /** Runs `work` as the next revision of the queue, holding its lock; a Rollback undoes it. */
-  private async change<T>(
+  /** Sets an entry's priority; unchanged when it is out of the queue or already so. */
+  setPriority(entry: QueueEntryEntity, priority: boolean, also: ChangeHook): Promise<PriorityOutcome> {
+    return this.change(entry.providerId, entry.date, also, async (trx, before) => {
+      const updated = await trx
+        .updateTable('queue_entries')
+        .set({ priority: priority ? 1 : 0 })
+        .where('id', '=', entry.id)
+        .where('status', 'in', ACTIVE_STATUSES)
+        .where('priority', '=', priority ? 0 : 1)
+        .executeTakeFirst();
+      const current = toEntry(await trx.selectFrom('queue_entries').selectAll().where('id', '=', entry.id).executeTakeFirstOrThrow());
+      if (updated.numUpdatedRows === 0n) throw new Rollback<PriorityOutcome>({ changed: false, entry: current });
+      return { priorityStreak: before.priorityStreak, finish: (state) => ({ changed: true, entry: current, state }) };
+    });
+  }
+
+  /**
+   * Runs `work` as the next revision of the queue, holding its lock: `work` gets the queue as it was
+   * and answers the day's priority streak after it and how to make its outcome of the queue it leaves
+   * (read back in the transaction: exactly that revision's); then `also` writes what the change
+   * causes, and the positions it told are recorded. A Rollback undoes it all and answers its value.
+   */
+  private async change<O>(
     providerId: number,
     date: string,
-    work: (trx: QueueDb, revision: number, tx: Transaction) => Promise<T>,
-  ): Promise<T> {
+    also: ChangeHook,
+    work: (trx: QueueDb, before: Omit<QueueState, 'services'>) => Promise<{ priorityStreak: number; finish: (after: QueueState) => O }>,
+  ): Promise<O> {
     try {
       return await this.database.transaction(async (tx) => {
         const trx = tx.tables<'queue_days' | 'queue_entries'>();
-        const { revision } = await trx
+        const day = await trx
           .insertInto('queue_days')
           .values({ provider_id: providerId, date, revision: 1 })
           .onConflict((conflict) =>
             conflict.columns(['provider_id', 'date']).doUpdateSet((eb) => ({ revision: eb('queue_days.revision', '+', 1) })),
           )
-          .returning('revision')
+          .returning(['revision', 'priority_streak'])
           .executeTakeFirstOrThrow();
-        return work(trx, revision, tx);
+        const rows = await this.activeQuery(trx, providerId, date)
+          .$if(this.database.locksRows, (query) => query.forUpdate())
+          .execute();
+        const before = {
+          revision: day.revision - 1,
+          active: this.ordered(rows.map(toEntry), day.priority_streak),
+          priorityStreak: day.priority_streak,
+        };
+        const { priorityStreak, finish } = await work(trx, before);
+        const after = await this.read(trx, providerId, date, day.revision, priorityStreak);
+        const notified = await also(tx, { before, after });
+        await this.recordNotified(trx, after, notified);
+        return finish(after);
       });
     } catch (error) {
-      if (error instanceof Rollback) return error.value as T;
+      if (error instanceof Rollback) return error.value as O;
       throw error;
     }
   }
 
-  private async read(db: QueueDb, providerId: number, date: string, revision: number): Promise<QueueState> {
+  /** Adds the positions told to each entry's record, in the change's transaction. */
+  private async recordNotified(trx: QueueDb, after: QueueState, notified: NotifiedPosition[]): Promise<void> {
+    for (const entry of after.active) {
+      const told = notified.filter((n) => n.entryId === entry.id).map((n) => n.position);
+      if (told.length === 0) continue;
+      const positions = [...new Set([...entry.notifiedPositions, ...told])];
+      await trx
+        .updateTable('queue_entries')
+        .set({ notified_positions: formatPositions(positions) })
+        .where('id', '=', entry.id)
+        .execute();
+      entry.notifiedPositions = positions;
+    }
+  }
+
+  private async read(db: QueueDb, providerId: number, date: string, revision: number, priorityStreak: number): Promise<QueueState> {
     const active = await this.activeQuery(db, providerId, date).execute();
-    return { revision, active: servingFirst(active.map(toEntry)), services: await this.services(db, providerId) };
+    return {
+      revision,
+      active: this.ordered(active.map(toEntry), priorityStreak),
+      services: await this.services(db, providerId),
+      priorityStreak,
+    };
+  }
+
+  /** The one being served first, then the waiting in the order they will be called. */
+  private ordered(entries: QueueEntryEntity[], priorityStreak: number): QueueEntryEntity[] {
+    return [
+      ...entries.filter((entry) => entry.status === 'called'),
+      ...queueOrder(
+        entries.filter((entry) => entry.status === 'waiting'),
+        priorityStreak,
+        this.streakLimit,
+      ),
+    ];
   }
 
   private activeQuery(db: QueueDb, providerId: number, date: string) {
@@ -316,9 +453,4 @@ export class QueueRepository {
       .executeTakeFirst();
     return active ? toEntry(active) : null;
   }
-}
-
-/** The one being served comes first, then the waiting in their (already sorted) order. */
-function servingFirst(entries: QueueEntryEntity[]): QueueEntryEntity[] {
-  return [...entries.filter((entry) => entry.status === 'called'), ...entries.filter((entry) => entry.status === 'waiting')];
 }

@@ -216,7 +216,8 @@ describe(QueueService.name, () => {
 
       await sut.next(providerId, provider(providerId));
 
-      expect(findByIds).toHaveBeenCalledTimes(2);
+      // The call's read, Bob's check-in's read, and the call's second read.
+      expect(findByIds).toHaveBeenCalledTimes(3);
       expect((await queueNow()).entries.map((e) => [e.client_id, e.status, e.position])).toEqual([
         [ann, 'called', 0],
         [bob, 'waiting', 1],
@@ -271,5 +272,124 @@ describe(QueueService.name, () => {
       expect(harness.emitted('queue.left')).toEqual([expect.objectContaining({ entryId: entry.entry_id, appointmentId })]);
       await expect(sut.next(providerId, provider(providerId))).rejects.toMatchObject({ code: 'QUEUE_EMPTY' });
     });
+  });
+
+  describe('setPriority', () => {
+    it('moves a priority entry to the front, and the next call follows the same order', async () => {
+      const first = await walkIn(ann);
+      const second = await walkIn(bob);
+
+      await expect(sut.setPriority(second.entry_id, { priority: true }, provider(providerId))).resolves.toMatchObject({
+        entry_id: second.entry_id,
+        priority: true,
+        position: 1,
+      });
+
+      expect((await queueNow()).entries.map((e) => [e.entry_id, e.position])).toEqual([
+        [second.entry_id, 1],
+        [first.entry_id, 2],
+      ]);
+      await expect(sut.next(providerId, provider(providerId))).resolves.toMatchObject({ now_serving: { entry_id: second.entry_id } });
+    });
+
+    it("refuses the client's own word (FORBIDDEN, 403) and a finished entry (ENTRY_CLOSED, 409), changing nothing", async () => {
+      const entry = await walkIn(ann);
+      await expect(sut.setPriority(entry.entry_id, { priority: true }, client(ann))).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      await sut.leaveQueue(entry.entry_id, client(ann));
+      const revision = (await queueNow()).revision;
+
+      await expect(sut.setPriority(entry.entry_id, { priority: true }, provider(providerId))).rejects.toMatchObject({
+        code: 'ENTRY_CLOSED',
+        status: 409,
+      });
+      await expect(sut.setPriority(999, { priority: true }, ADMIN)).rejects.toMatchObject({ code: 'NOT_FOUND', status: 404 });
+      expect((await queueNow()).revision).toBe(revision);
+      await expect(sut.entry(entry.entry_id, ADMIN)).resolves.toMatchObject({ status: 'left', priority: false });
+    });
+  });
+
+  describe('tickets', () => {
+    it('hands out A-001, A-002 … in check-in order, and the same ticket to a second check-in', async () => {
+      const first = await walkIn(ann);
+      const second = await walkIn(bob);
+
+      expect([first.ticket, second.ticket]).toEqual(['A-001', 'A-002']);
+      await expect(sut.checkIn({ provider_id: providerId, client_id: ann }, provider(providerId))).resolves.toMatchObject({
+        ticket: 'A-001',
+      });
+    });
+  });
+});
+
+describe(`${QueueService.name} with QUEUE_NOTIFY_AHEAD=3,1 and QUEUE_PRIORITY_STREAK=1`, () => {
+  let harness: ServiceHarness;
+  let sut: QueueService;
+  let providerId: number;
+
+  beforeEach(async () => {
+    harness = await ServiceHarness.create({ notifyAhead: [3, 1], priorityStreak: 1 });
+    sut = harness.queue;
+    providerId = await harness.addProvider();
+    await harness.publish(providerId, HARNESS_TODAY, '10:00', '12:00');
+  });
+
+  afterEach(() => harness.close());
+
+  const walkIns = async (count: number) => {
+    const entries = [];
+    for (let i = 0; i < count; i++) {
+      const clientId = await harness.addClient(`+1415555020${i}`);
+      entries.push(await sut.checkIn({ provider_id: providerId, client_id: clientId }, provider(providerId)));
+      harness.clock.advance(1);
+    }
+    return entries;
+  };
+  /** Each position notice as [ticket's client phone, text]. */
+  const positionTexts = () =>
+    harness.outbox.messages
+      .filter((message) => message.kind === 'queue_next')
+      .map((message) => [message.payload.to, (message.payload as { body: string }).body]);
+  const next = () => sut.next(providerId, provider(providerId));
+
+  it('tells each entry once at 3 ("2 ahead") and once at 1 ("next"), in the transaction of the change that moved it there', async () => {
+    await walkIns(5);
+    expect(positionTexts()).toEqual([]); // nobody is told where they stand by their own check-in
+
+    await next(); // the first is called: the second reaches 1, the fourth reaches 3
+    expect(positionTexts()).toEqual([
+      ['+14155550201', expect.stringMatching(/^You're next for Provider 1 \(about \d+ min\)/)],
+      ['+14155550203', expect.stringMatching(/^2 people are ahead of you for Provider 1 \(about \d+ min\)\.$/)],
+    ]);
+    await next();
+    await next();
+    await next();
+    expect(positionTexts().map(([to]) => to)).toEqual([
+      ...['+14155550201', '+14155550203'],
+      ...['+14155550202', '+14155550204'],
+      '+14155550203',
+      '+14155550204',
+    ]);
+  });
+
+  it('tells no position twice, however the queue moves back and forth', async () => {
+    const [, second, third] = await walkIns(3);
+    await next(); // second is next (told), third at 2
+    await sut.setPriority(third.entry_id, { priority: true }, provider(providerId)); // third first (told), second back at 2
+    await sut.setPriority(third.entry_id, { priority: false }, provider(providerId)); // second back at 1: told before
+    await sut.setPriority(third.entry_id, { priority: true }, provider(providerId)); // third at 1 again: told before
+
+    expect(positionTexts().map(([to]) => to)).toEqual(['+14155550201', '+14155550202']);
+    await expect(sut.entry(second.entry_id, ADMIN)).resolves.toMatchObject({ position: 2 });
+  });
+
+  it('calls priority entries first, but lets a waiting regular entry through after each one (streak 1)', async () => {
+    const [r1, r2, p1, p2] = await walkIns(4);
+    await sut.setPriority(p1.entry_id, { priority: true }, provider(providerId));
+    await sut.setPriority(p2.entry_id, { priority: true }, provider(providerId));
+
+    expect((await sut.view(providerId, undefined, ADMIN)).entries.map((e) => e.ticket)).toEqual([p1, r1, p2, r2].map((e) => e.ticket));
+    const called = [];
+    for (let i = 0; i < 4; i++) called.push((await next()).now_serving!.ticket);
+    expect(called).toEqual([p1, r1, p2, r2].map((e) => e.ticket));
   });
 });

@@ -1,4 +1,5 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { Observable } from 'rxjs';
 import { AppointmentCheckIns } from '../appointments/appointment-check-ins';
 import { AppointmentContact, contactOf } from '../appointments/appointment-contact';
@@ -7,6 +8,7 @@ import { ClientsService } from '../clients/clients.service';
 import { actsForClient, actsForProvider, assertActsForProvider, Caller, forbidden } from '../access/caller';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
+import { queueConfig } from '../config/namespaces';
 import { DomainEventMap, DomainEvents, OnDomainEvent, QueueEntryFacts } from '../common/domain-events';
 import { NewMessage } from '../delivery/outbox-message';
 import { Outbox } from '../delivery/outbox.service';
@@ -15,23 +17,29 @@ import { MailService } from '../mail/mail.service';
 import { ProviderEntity } from '../providers/entities/provider.entity';
 import { ProvidersService } from '../providers/providers.service';
 import { localDate } from '../scheduling/slots';
-import { CheckInDto, NextView, QueueEntryView, QueueView } from './dto/queue.dto';
+import { CheckInDto, NextView, PriorityDto, QueueEntryView, QueueView } from './dto/queue.dto';
 import { ACTIVE_STATUSES, QueueEntryEntity } from './entities/queue-entry.entity';
 import { ServerSentEvent } from './event-stream';
 import { WALK_IN_MINUTES } from './expected-wait';
 import { QueueChange, QueueEvents } from './queue-events';
 import { entryView, queueView } from './queue-view';
-import { callNotices, noticeText, QueueNotice } from './queue-notices';
-import { NewQueueEntry, NextOutcome, QueueRepository, QueueState } from './queue.repository';
+import { noticeText, positionNotices, QueueNotice, turnNotice } from './queue-notices';
+import { ChangeHook, NewQueueEntry, NotifiedPosition, QueueRepository, QueueState } from './queue.repository';
 
 const MINUTE_MS = 60_000;
-/** Tries of a call whose notices found the queue moved under them (see callNext). */
-const CALL_ATTEMPTS = 3;
+/** Tries of a change whose notices found the queue moved under them (see changeWithNotices). */
+const CHANGE_ATTEMPTS = 3;
+/**
+ * Whose contacts are read before a change: those waiting up to this far behind the furthest notice
+ * position (a change moves most entries by one place); anyone else due a notice makes the change
+ * start again, having read them too.
+ */
+const CONTACT_MARGIN = 2;
 
 /** A notice is due to a client whose record was not read before the transaction: the queue moved meanwhile. */
 class RecipientsMoved extends Error {
   constructor() {
-    super('The queue changed while the next client was being called');
+    super('The queue changed while its notices were being written');
   }
 }
 
@@ -43,6 +51,10 @@ function entryFacts(entry: QueueEntryEntity): QueueEntryFacts {
     appointmentId: entry.appointmentId,
     date: entry.date,
   };
+}
+
+function entryClosed(entry: QueueEntryEntity): AppError {
+  return new AppError('ENTRY_CLOSED', `Queue entry ${entry.id} is ${entry.status}: it is no longer in the queue`);
 }
 
 function entryNotFound(entryId: number): AppError {
@@ -69,6 +81,7 @@ export class QueueService implements OnModuleInit {
     private readonly domainEvents: DomainEvents,
     private readonly checkIns: AppointmentCheckIns,
     private readonly webhooks: WebhookEvents,
+    @Inject(queueConfig.KEY) private readonly config: ConfigType<typeof queueConfig>,
   ) {}
 
   /** An appointment that checked in stays where it is: the appointments module asks us before moving one. */
@@ -102,9 +115,14 @@ export class QueueService implements OnModuleInit {
 
   /** A confirmed appointment of today, or a walk-in. Checking in twice answers the same entry. */
   async checkIn(dto: CheckInDto, caller: Caller): Promise<QueueEntryView> {
-    const entry = dto.appointment_id !== undefined ? await this.appointmentEntry(dto, caller) : await this.walkInEntry(dto, caller);
-    const outcome = await this.queue.checkIn(entry);
-    if (!outcome.created) return this.entry(outcome.entry.id, caller);
+    const { entry, provider } =
+      dto.appointment_id !== undefined ? await this.appointmentEntry(dto, caller) : await this.walkInEntry(dto, caller);
+    // Whoever it puts behind may reach a position they are told about.
+    const outcome = await this.changeWithNotices(provider, entry.date, [], (hook) => this.queue.checkIn(entry, hook));
+    if (!outcome.created) {
+      if (outcome.entry === null) throw new AppError('CHECK_IN_REFUSED', `Every ticket of ${entry.date} (up to Z-999) is handed out`);
+      return this.entry(outcome.entry.id, caller);
+    }
     const view = await this.announce(entry.providerId, entry.date, outcome.state, []);
     await this.domainEvents.emit('queue.checked_in', { ...entryFacts(outcome.entry), checkedInAt: outcome.entry.checkedInAt });
     return view.entries.find((e) => e.entry_id === outcome.entry.id) ?? entryView(outcome.entry);
@@ -131,7 +149,9 @@ export class QueueService implements OnModuleInit {
     assertActsForProvider(caller, providerId);
     const provider = await this.providers.get(providerId);
     const date = this.today(provider);
-    const outcome = await this.callNext(provider, date);
+    const outcome = await this.changeWithNotices(provider, date, [], (hook) =>
+      this.queue.callNext(provider.id, date, this.clock.nowMs(), hook),
+    );
     if (!outcome) throw new AppError('QUEUE_EMPTY', `Nobody is in the queue of provider ${providerId} on ${date}`);
     const completed = outcome.completed && entryView(outcome.completed);
     const view = await this.announce(providerId, date, outcome.state, completed ? [completed] : []);
@@ -153,6 +173,56 @@ export class QueueService implements OnModuleInit {
   async leaveQueue(entryId: number, caller: Caller): Promise<QueueEntryView> {
     await this.findEntryFor(entryId, caller);
     return this.leave(entryId, 'left');
+  }
+
+  /**
+   * Priority on or off for an entry still in the queue (the provider or the administrator): it moves
+   * in the order, and whoever that moves to a notice position is told.
+   */
+  async setPriority(entryId: number, dto: PriorityDto, caller: Caller): Promise<QueueEntryView> {
+    const entry = await this.findEntryFor(entryId, caller);
+    assertActsForProvider(caller, entry.providerId);
+    if (!ACTIVE_STATUSES.includes(entry.status)) throw entryClosed(entry);
+    const provider = await this.providers.get(entry.providerId);
+    const outcome = await this.changeWithNotices(provider, entry.date, [entry.id], (hook) =>
+      this.queue.setPriority(entry, dto.priority, hook),
+    );
+    if (outcome.changed) {
+      const view = await this.announce(entry.providerId, entry.date, outcome.state, []);
+      return view.entries.find((e) => e.entry_id === entryId) ?? entryView(outcome.entry);
+    }
+    if (!ACTIVE_STATUSES.includes(outcome.entry.status)) throw entryClosed(outcome.entry);
+    return (await this.entryAtRevision(entryId)).view;
+  }
+
+  /**
+   * Events `event` with `project(queue)`, for one provider's queue of a day: on connect, then after every
+   * change that changes what it shows (the display board follows the queue this way).
+   */
+  followDay<T>(providerId: number, date: string, event: string, project: (queue: QueueView) => T): Observable<ServerSentEvent> {
+    let last = '';
+    const changed = (view: T) => {
+      const key = JSON.stringify(view);
+      if (key === last) return false;
+      last = key;
+      return true;
+    };
+    return this.follow(
+      providerId,
+      date,
+      async () => {
+        const queue = queueView(providerId, date, await this.queue.state(providerId, date), this.clock.nowMs());
+        return { revision: queue.revision, view: project(queue) };
+      },
+      (change) => project(change.queue),
+      event,
+      changed,
+    );
+  }
+
+  /** The provider's today, in its time zone. */
+  today(provider: ProviderEntity): string {
+    return localDate(this.clock.nowMs(), provider.timeZone);
   }
 
   /** `queue` events: the whole queue on connect, then after every change. */
@@ -196,7 +266,10 @@ export class QueueService implements OnModuleInit {
   private async leave(entryId: number, status: 'no_show' | 'left'): Promise<QueueEntryView> {
     const entry = await this.findEntry(entryId);
     if (entry.status === 'waiting' || entry.status === 'called') {
-      const outcome = await this.queue.leave(entry, status, this.clock.nowMs());
+      const provider = await this.providers.get(entry.providerId);
+      const outcome = await this.changeWithNotices(provider, entry.date, [], (hook) =>
+        this.queue.leave(entry, status, this.clock.nowMs(), hook),
+      );
       if (outcome.changed) {
         const left = entryView(outcome.entry);
         await this.announce(entry.providerId, entry.date, outcome.state, [left]);
@@ -208,7 +281,7 @@ export class QueueService implements OnModuleInit {
       }
       entry.status = outcome.entry.status;
     }
-    throw new AppError('ENTRY_CLOSED', `Queue entry ${entryId} is ${entry.status}: it is no longer in the queue`);
+    throw entryClosed(entry);
   }
 
   /**
@@ -246,46 +319,67 @@ export class QueueService implements OnModuleInit {
   }
 
   /**
-   * Calls the next client and writes the notices of the call in its transaction, from the queue as the
-   * call leaves it. Whom they go to is read before the transaction (the clients of everyone in the queue,
+   * Runs one change of a queue and writes, in its transaction, the notices it causes, from the queue as
+   * it leaves it: "it's your turn" to an entry it called, and a position notice to each entry it moved
+   * to a position of QUEUE_NOTIFY_AHEAD not told before (recorded with the change, so each is told
+   * once). Whom they go to is read before the transaction (the clients near the front, and `subjects`,
    * in one query), so that the transaction, which holds the queue's lock, reads nothing more. Should the
-   * queue have moved meanwhile so that a notice is due to someone not read (a check-in ahead of the
-   * others), the call is undone and made again.
+   * queue have moved meanwhile so that a notice is due to someone not read, the change is undone and
+   * made again.
    */
-  private async callNext(provider: ProviderEntity, date: string): Promise<NextOutcome | null> {
+  private async changeWithNotices<T>(
+    provider: ProviderEntity,
+    date: string,
+    subjects: number[],
+    change: (hook: ChangeHook) => Promise<T>,
+  ): Promise<T> {
+    const reach = Math.max(...this.config.notifyAhead) + CONTACT_MARGIN;
     for (let attempt = 1; ; attempt++) {
       const before = await this.queue.state(provider.id, date);
+      const near = before.active.filter((entry, i) => i <= reach || subjects.includes(entry.id));
       const [clients, guests] = await Promise.all([
-        this.clients.getMany(before.active.map((entry) => entry.clientId)),
+        this.clients.getMany(near.map((entry) => entry.clientId)),
         // A guest's booking is texted at the phone typed with it, as its reminders are.
-        this.appointments.guestDetailsOf(before.active.flatMap((entry) => (entry.appointmentId === null ? [] : [entry.appointmentId]))),
+        this.appointments.guestDetailsOf(near.flatMap((entry) => (entry.appointmentId === null ? [] : [entry.appointmentId]))),
       ]);
-      const now = this.clock.nowMs();
       try {
-        return await this.queue.callNext(provider.id, date, now, async (tx, outcome) => {
-          const queue = queueView(provider.id, date, outcome.state, now);
-          const notices = callNotices(queue);
+        return await change(async (tx, facts) => {
+          const view = queueView(provider.id, date, facts.after, this.clock.nowMs());
+          const called = calledBy(view, facts.before);
+          const notices = this.noticesOf(view, called, facts.before, facts.after);
           const messages = notices.map((notice) => {
             const client = clients.get(notice.clientId);
             if (!client) throw new RecipientsMoved();
             const guest = notice.appointmentId === null ? undefined : guests.get(notice.appointmentId);
             return this.noticeMessage(notice, guest ? contactOf(guest, client) : client, provider, date);
           });
-          const called =
-            outcome.called && (queue.entries.find((entry) => entry.entry_id === outcome.called!.id) ?? entryView(outcome.called));
           const calls = called
             ? await this.webhooks.messagesFor(tx, 'queue.called', { providerId: provider.id, appointmentId: called.appointment_id }, called)
             : [];
-          await this.outbox.add(tx, ...messages, ...calls);
+          if (messages.length + calls.length > 0) await this.outbox.add(tx, ...messages, ...calls);
+          return notices.flatMap((notice): NotifiedPosition[] =>
+            notice.kind === 'position' ? [{ entryId: notice.entryId, position: notice.position }] : [],
+          );
         });
       } catch (error) {
         if (!(error instanceof RecipientsMoved)) throw error;
-        if (attempt >= CALL_ATTEMPTS) throw new AppError('UNAVAILABLE', `The queue of provider ${provider.id} kept changing; try again`);
+        if (attempt >= CHANGE_ATTEMPTS) throw new AppError('UNAVAILABLE', `The queue of provider ${provider.id} kept changing; try again`);
       }
     }
   }
 
-  /** A text when the client has a phone, else an email. */
+  /** The notices of a change (`view` is the queue after it): the one it called first, then those it moved, front to back. */
+  private noticesOf(view: QueueView, called: QueueEntryView | null, before: Pick<QueueState, 'active'>, after: QueueState): QueueNotice[] {
+    const waitingBefore = before.active.filter((entry) => entry.status === 'waiting').map((entry) => entry.id);
+    const notified = new Map(after.active.map((entry) => [entry.id, entry.notifiedPositions]));
+    const waiting = view.entries.filter((entry) => entry.status === 'waiting');
+    return [
+      ...(called ? [turnNotice(called)] : []),
+      ...positionNotices(waitingBefore, waiting, this.config.notifyAhead, (id) => notified.get(id) ?? []),
+    ];
+  }
+
+  /** A text when the client has a phone, else an email. Every position notice is a `queue_next`. */
   private noticeMessage(notice: QueueNotice, client: AppointmentContact, provider: ProviderEntity, date: string): NewMessage {
     const about = {
       kind: notice.kind === 'turn' ? ('queue_called' as const) : ('queue_next' as const),
@@ -293,6 +387,7 @@ export class QueueService implements OnModuleInit {
       providerId: provider.id,
     };
     if (client.phone) return { ...about, channel: 'sms', payload: { to: client.phone, body: noticeText(notice, provider.name) } };
+    const kind = notice.kind === 'turn' ? 'turn' : notice.position === 1 ? 'next' : 'ahead';
     return {
       ...about,
       channel: 'email',
@@ -301,8 +396,9 @@ export class QueueService implements OnModuleInit {
         clientName: client.name,
         providerName: provider.name,
         date,
-        kind: notice.kind,
+        kind,
         waitMinutes: notice.waitMinutes,
+        ...(kind === 'ahead' ? { ahead: notice.position - 1 } : {}),
       }),
     };
   }
@@ -337,7 +433,7 @@ export class QueueService implements OnModuleInit {
     return entry;
   }
 
-  private async appointmentEntry(dto: CheckInDto, caller: Caller): Promise<NewQueueEntry> {
+  private async appointmentEntry(dto: CheckInDto, caller: Caller): Promise<{ entry: NewQueueEntry; provider: ProviderEntity }> {
     const appointment = await this.appointments.findFor(dto.appointment_id!, caller);
     const refuse = (why: string) => new AppError('CHECK_IN_REFUSED', `Appointment ${appointment.id} cannot check in: ${why}`);
     if (dto.provider_id !== undefined && dto.provider_id !== appointment.providerId) {
@@ -349,7 +445,7 @@ export class QueueService implements OnModuleInit {
     const today = this.today(provider);
     if (appointment.date !== today) throw refuse(`it is on ${appointment.date}, and today is ${today} (${provider.timeZone})`);
     const now = this.clock.nowMs();
-    return {
+    const entry: NewQueueEntry = {
       providerId: appointment.providerId,
       clientId: appointment.clientId,
       appointmentId: appointment.id,
@@ -362,10 +458,11 @@ export class QueueService implements OnModuleInit {
       calledAt: null,
       finishedAt: null,
     };
+    return { entry, provider };
   }
 
   /** A walk-in is checked in by the front desk (the provider's key) or by the client itself. */
-  private async walkInEntry(dto: CheckInDto, caller: Caller): Promise<NewQueueEntry> {
+  private async walkInEntry(dto: CheckInDto, caller: Caller): Promise<{ entry: NewQueueEntry; provider: ProviderEntity }> {
     if (!actsForProvider(caller, dto.provider_id!) && !actsForClient(caller, dto.client_id!)) throw forbidden();
     const [providerLookup, clientLookup] = await Promise.allSettled([
       this.providers.get(dto.provider_id!),
@@ -376,7 +473,7 @@ export class QueueService implements OnModuleInit {
     if (clientLookup.status === 'rejected') throw clientLookup.reason;
     const [provider, client] = [providerLookup.value, clientLookup.value];
     const now = this.clock.nowMs();
-    return {
+    const entry: NewQueueEntry = {
       providerId: provider.id,
       clientId: client.id,
       appointmentId: null,
@@ -389,9 +486,13 @@ export class QueueService implements OnModuleInit {
       calledAt: null,
       finishedAt: null,
     };
+    return { entry, provider };
   }
+}
 
-  private today(provider: ProviderEntity): string {
-    return localDate(this.clock.nowMs(), provider.timeZone);
-  }
+/** The entry a change called: the one now served that was waiting before it (none when the change called nobody). */
+function calledBy(view: QueueView, before: Pick<QueueState, 'active'>): QueueEntryView | null {
+  const serving = view.now_serving;
+  if (!serving) return null;
+  return before.active.some((entry) => entry.id === serving.entry_id && entry.status === 'waiting') ? serving : null;
 }

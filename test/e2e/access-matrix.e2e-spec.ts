@@ -27,6 +27,8 @@ interface Fixture {
   spareClientId: number;
   nextSlot: () => number;
   unique: () => string;
+  /** The own provider's current display-board key. */
+  boardKey: string;
 }
 
 interface Row {
@@ -40,7 +42,7 @@ interface Row {
   /** An event stream: only its status is read, then it is closed. */
   stream?: true;
   /** A successful call issues a new key to this owner; later callers use it. */
-  rotates?: 'ownProvider' | 'ownClient';
+  rotates?: 'ownProvider' | 'ownClient' | 'board';
 }
 
 type Status = number | number[];
@@ -287,6 +289,34 @@ const MATRIX: Row[] = [
   },
   {
     method: 'POST',
+    route: '/api/queue/entries/{entry_id}/priority',
+    path: (f) => `/api/queue/entries/${f.entryId}/priority`,
+    body: () => ({ priority: true }),
+    expect: [401, 401, DONE_OR_CLOSED, DONE_OR_CLOSED, 404, 403, 404],
+  },
+  // The board's key is the credential: any Authorization header, or none, is beside the point.
+  {
+    method: 'GET',
+    route: '/api/queue/board',
+    path: (f) => `/api/queue/board?provider_id=${f.providerId}&key=${f.boardKey}`,
+    expect: ANYONE_200,
+  },
+  {
+    method: 'GET',
+    route: '/api/queue/board/events',
+    path: (f) => `/api/queue/board/events?provider_id=${f.providerId}&key=${f.boardKey}`,
+    expect: ANYONE_200,
+    stream: true,
+  },
+  {
+    method: 'POST',
+    route: '/api/providers/{id}/board',
+    path: (f) => `/api/providers/${f.providerId}/board`,
+    expect: [401, 401, 201, 201, 404, 404, 404],
+    rotates: 'board',
+  },
+  {
+    method: 'POST',
     route: '/api/queue/entries/{entry_id}/no_show',
     path: (f) => `/api/queue/entries/${f.entryId}/no_show`,
     expect: [401, 401, DONE_OR_CLOSED, DONE_OR_CLOSED, 404, 403, 404],
@@ -377,7 +407,7 @@ const CODES: Record<number, string[]> = {
 
 /** A row's test name: its method and path, with 1 for every id. */
 function rowName(row: Row): string {
-  return `${row.method} ${row.path({ providerId: 1, clientId: 1, appointmentId: 1, entryId: 1, waitlistEntryId: 1, deliveryId: 1, webhookId: 1, spareWebhookId: () => 1, date: 'D', spareDate: 'S', spareClientId: 1, nextSlot: () => 0, unique: () => '' })}`;
+  return `${row.method} ${row.path({ providerId: 1, clientId: 1, appointmentId: 1, entryId: 1, waitlistEntryId: 1, deliveryId: 1, webhookId: 1, spareWebhookId: () => 1, date: 'D', spareDate: 'S', spareClientId: 1, nextSlot: () => 0, unique: () => '', boardKey: 'K' })}`;
 }
 
 function accepts(expected: Status, actual: number): boolean {
@@ -466,6 +496,7 @@ describeBackend('access matrix', () => {
       spareClientId: (await createClient(sut.api, { name: 'Spare', email: `spare-${Date.now()}@mail.test` })).id,
       nextSlot: () => slot++,
       unique: () => `${Date.now()}-${counter++}`,
+      boardKey: new URL((await sut.api.post(`/api/providers/${own.id}/board`)).body.board_url as string).searchParams.get('key')!,
     };
     Object.assign(keys, {
       none: undefined,
@@ -500,7 +531,9 @@ describeBackend('access matrix', () => {
         if (isProblem && CODES[response.status] && accepts(row.expect[i], response.status)) {
           expect(CODES[response.status]).toContain(response.body.code);
         }
-        if (row.rotates && response.status === 200) keys[row.rotates] = response.body.api_key;
+        if (row.rotates === 'board' && response.status === 201) {
+          fixture.boardKey = new URL(response.body.board_url as string).searchParams.get('key')!;
+        } else if (row.rotates && row.rotates !== 'board' && response.status === 200) keys[row.rotates] = response.body.api_key;
       }
       const wanted = Object.fromEntries(
         CALLERS.map((caller, i) => [caller, accepts(row.expect[i], got[caller]) ? got[caller] : row.expect[i]]),

@@ -6,14 +6,27 @@ import { databaseSettingsOf, describeSchema, runSqlFile, TableShape } from '../s
 import { startTestApp } from '../support/test-app';
 
 /** Tables of the migrations written after TypeORM was gone. */
-const SINCE_TYPEORM = ['date_overrides', 'idempotency_records', 'outbox_messages', 'waitlist_entries', 'webhooks', 'weekly_hours'];
+const SINCE_TYPEORM = [
+  'date_overrides',
+  'idempotency_records',
+  'outbox_messages',
+  'queue_boards',
+  'waitlist_entries',
+  'webhooks',
+  'weekly_hours',
+];
 /** Indexes those migrations added to older tables, by table. */
-const INDEXES_SINCE_TYPEORM: Record<string, string[]> = { appointments: ['appointments_pending_expiry', 'appointments_client_start'] };
+const INDEXES_SINCE_TYPEORM: Record<string, string[]> = {
+  appointments: ['appointments_pending_expiry', 'appointments_client_start'],
+  queue_entries: ['queue_entries_ticket'],
+};
 /** Columns those migrations added to older tables, by table. */
 const COLUMNS_SINCE_TYPEORM: Record<string, string[]> = {
   providers: ['minimum_notice_minutes', 'booking_horizon_days', 'buffer_minutes', 'max_active_per_client'],
   appointments: ['rescheduled_at', 'cancellation_reason', 'revision', 'guest_name', 'guest_phone'],
   clients: ['erased_at'],
+  queue_days: ['tickets_issued', 'priority_streak'],
+  queue_entries: ['ticket_number', 'priority', 'notified_positions'],
 };
 
 /** The schema as TypeORM left it: without the tables, columns and indexes added since. */
@@ -29,7 +42,7 @@ const without = (schema: Record<string, TableShape>, tables: string[]) =>
           {
             ...shape,
             columns: shape.columns.filter((column) => !addedColumns.includes(column.split(' ')[0])),
-            indexes: shape.indexes.filter((index) => !addedIndexes.includes(index.split(' ')[0])),
+            indexes: shape.indexes.filter((index) => !addedIndexes.includes(index.replace(/^unique /, '').split(' ')[0])),
           },
         ];
       }),
@@ -104,6 +117,7 @@ describeBackend('the migrations', () => {
       '1764205000000-idempotency',
       '1764210000000-webhooks',
       '1764220000000-waitlist',
+      '1764230000000-queue-tickets',
       '1764240000000-privacy',
     ]);
 

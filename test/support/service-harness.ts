@@ -20,7 +20,7 @@ import { ClientsService } from '../../src/clients/clients.service';
 import { Clock } from '../../src/common/clock';
 import { DomainEventMap, DomainEventName, DomainEvents } from '../../src/common/domain-events';
 import { DomainEventsModule } from '../../src/common/domain-events.module';
-import { holdsConfig, httpConfig, mailConfig, remindersConfig } from '../../src/config/namespaces';
+import { holdsConfig, httpConfig, mailConfig, queueConfig, remindersConfig } from '../../src/config/namespaces';
 import { HoldStore } from '../../src/holds/hold-store';
 import { MemoryHoldStore } from '../../src/holds/memory-hold-store';
 import { MailerService } from '@nestjs-modules/mailer';
@@ -67,6 +67,10 @@ const holdSettings: ConfigType<typeof holdsConfig> = {
 
 /** Settings a spec may change: the reminders' lead times and the hold's reminder. */
 export interface HarnessSettings {
+  /** QUEUE_NOTIFY_AHEAD, furthest first (default [1]). */
+  notifyAhead?: number[];
+  /** QUEUE_PRIORITY_STREAK (default 2). */
+  priorityStreak?: number;
   reminderMinutes?: number[];
   holdReminderSeconds?: number;
 }
@@ -104,7 +108,7 @@ export class ServiceHarness {
   readonly clientsRepository = new InMemoryClientsRepository();
   readonly appointmentsRepository = new InMemoryAppointmentsRepository();
   readonly scheduleRepository = new InMemoryScheduleRepository(this.providersRepository);
-  readonly queueRepository = new InMemoryQueueRepository();
+  readonly queueRepository: InMemoryQueueRepository;
   readonly waitlistRepository = new InMemoryWaitlistRepository();
   /** Real rendering; sending is the outbox's, which records here. */
   readonly mail = new MailService(undefined as unknown as MailerService, mailSettings, this.clock);
@@ -173,8 +177,12 @@ export class ServiceHarness {
     return this.moduleRef.get(DomainEvents);
   }
 
+  private constructor(priorityStreak: number) {
+    this.queueRepository = new InMemoryQueueRepository(priorityStreak);
+  }
+
   static async create(settings: HarnessSettings = {}): Promise<ServiceHarness> {
-    const harness = new ServiceHarness();
+    const harness = new ServiceHarness(settings.priorityStreak ?? 2);
     harness.moduleRef = await Test.createTestingModule({
       imports: [
         DomainEventsModule,
@@ -204,6 +212,10 @@ export class ServiceHarness {
         { provide: holdsConfig.KEY, useValue: { ...holdSettings, reminderSeconds: settings.holdReminderSeconds ?? 300 } },
         { provide: remindersConfig.KEY, useValue: { leadMinutes: settings.reminderMinutes ?? [1440, 60] } },
         { provide: httpConfig.KEY, useValue: httpSettings },
+        {
+          provide: queueConfig.KEY,
+          useValue: { notifyAhead: settings.notifyAhead ?? [1], priorityStreak: settings.priorityStreak ?? 2 },
+        },
         { provide: QueueEvents, useClass: MemoryQueueEvents },
         { provide: Clock, useValue: harness.clock },
         { provide: ApiKeyCache, useValue: new ApiKeyCache(new LocalCacheBus()) },

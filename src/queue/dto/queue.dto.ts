@@ -1,5 +1,5 @@
 import { ApiProperty, IntersectionType } from '@nestjs/swagger';
-import { IsDefined, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
+import { IsBoolean, IsDefined, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
 import { IsCalendarDate, IsId, IsQueryId } from '../../common/validators';
 import { QUEUE_STATUSES, QueueStatus } from '../entities/queue-entry.entity';
 
@@ -37,6 +37,16 @@ export class CallNextDto {
   /** @example 124 */
   @IsId()
   provider_id: number;
+}
+
+export class PriorityDto {
+  /**
+   * true: called before the others (never more than QUEUE_PRIORITY_STREAK priority calls in a row while a non-priority entry waits); false: back to the usual order
+   * @example true
+   */
+  @IsDefined({ message: 'priority is required: true or false' })
+  @IsBoolean()
+  priority: boolean;
 }
 
 export class QueueQuery {
@@ -86,6 +96,16 @@ export class QueueEntryView {
   @ApiProperty({ enum: QUEUE_STATUSES })
   status: QueueStatus;
   /**
+   * The day's ticket, shown on the display board instead of a name: a letter and three digits, unique per provider and day (A-001 … A-999, then B-001)
+   * @example 'A-017'
+   */
+  ticket: string;
+  /**
+   * Called before the others (POST /api/queue/entries/{entry_id}/priority)
+   * @example false
+   */
+  priority: boolean;
+  /**
    * 1 for the next to be called, 0 while being served, null once done, no_show or left
    * @example 2
    */
@@ -134,6 +154,8 @@ const ENTRY_EXAMPLE: QueueEntryView = {
   appointment_id: 40,
   date: '2026-07-28',
   status: 'called',
+  ticket: 'A-016',
+  priority: false,
   position: 0,
   expected_wait_minutes: 0,
   expected_wait_range_minutes: [0, 0],
@@ -186,7 +208,15 @@ export class NextView {
   })
   completed: QueueEntryView | null;
   @ApiProperty({
-    example: { ...ENTRY_EXAMPLE, entry_id: 311, client_id: 7, appointment_id: null, appointment_start: null, booked_minutes: 15 },
+    example: {
+      ...ENTRY_EXAMPLE,
+      entry_id: 311,
+      client_id: 7,
+      appointment_id: null,
+      ticket: 'A-017',
+      appointment_start: null,
+      booked_minutes: 15,
+    },
   })
   now_serving: QueueEntryView | null;
 }

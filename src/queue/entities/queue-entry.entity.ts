@@ -23,4 +23,10 @@ export interface QueueEntryEntity {
   calledAt: number | null;
   /** When the entry became done, no_show or left. For a done entry, calledAt → finishedAt is its service time. */
   finishedAt: number | null;
+  /** The day's ticket number: 1 is `A-001` (see queue-tickets.ts). */
+  ticketNumber: number;
+  /** Called before the others, within QUEUE_PRIORITY_STREAK (see queue-order.ts). */
+  priority: boolean;
+  /** The positions the client was told about ("N ahead" notices), each once. */
+  notifiedPositions: number[];
 }

@@ -1,11 +1,14 @@
-import { Transaction } from '../../../src/database/database.service';
 import { ACTIVE_STATUSES, QueueEntryEntity } from '../../../src/queue/entities/queue-entry.entity';
 import { MeasuredService, PACE_SAMPLES } from '../../../src/queue/expected-wait';
+import { nextStreak, queueOrder } from '../../../src/queue/queue-order';
+import { MAX_TICKETS_PER_DAY } from '../../../src/queue/queue-tickets';
 import {
+  ChangeHook,
   CheckInOutcome,
   LeaveOutcome,
   NewQueueEntry,
   NextOutcome,
+  PriorityOutcome,
   QueueRepository,
   QueueState,
   WaitingCount,
@@ -15,15 +18,29 @@ import { FAKE_TRANSACTION } from './recording-outbox';
 
 const isActive = (entry: QueueEntryEntity) => ACTIVE_STATUSES.includes(entry.status);
 
+interface Day {
+  revision: number;
+  ticketsIssued: number;
+  priorityStreak: number;
+}
+
+/** Undoes a change: `also` failed, or the change changed nothing. */
+class Undo<T> {
+  constructor(readonly value: T) {}
+}
+
 /**
  * The `queue_days` and `queue_entries` tables in memory, keeping the promises of the real repository:
- * each change bumps its day's revision and answers the queue as of that revision; a change that
- * changes nothing (a second check-in, an entry already out, nobody to call) bumps nothing.
+ * each change bumps its day's revision, hands `also` the queue before and after it (and undoes it all
+ * when `also` throws), records the positions `also` told, and answers the queue as of that revision; a
+ * change that changes nothing (a second check-in, an entry already out, nobody to call) bumps nothing.
  */
 export class InMemoryQueueRepository implements PublicSurface<QueueRepository> {
-  private readonly revisions = new Map<string, number>();
+  private readonly days = new Map<string, Day>();
   private readonly entries = new Map<number, QueueEntryEntity>();
   private lastId = 0;
+
+  constructor(private readonly streakLimit = 2) {}
 
   async findActiveByAppointment(appointmentId: number): Promise<QueueEntryEntity | null> {
     const entry = [...this.entries.values()].find((e) => e.appointmentId === appointmentId && isActive(e));
@@ -58,72 +75,133 @@ export class InMemoryQueueRepository implements PublicSurface<QueueRepository> {
   }
 
   async state(providerId: number, date: string): Promise<QueueState> {
-    return this.read(providerId, date, this.revisions.get(dayKey(providerId, date)) ?? 0);
+    return this.read(providerId, date);
   }
 
-  async checkIn(entry: NewQueueEntry): Promise<CheckInOutcome> {
-    const existing = this.existing(entry);
-    if (existing) return { created: false, entry: copy(existing) };
-    const revision = this.bump(entry.providerId, entry.date);
-    const saved = { ...copy(entry), id: ++this.lastId };
-    this.entries.set(saved.id, saved);
-    return { created: true, entry: copy(saved), state: this.read(entry.providerId, entry.date, revision) };
+  checkIn(entry: NewQueueEntry, also: ChangeHook): Promise<CheckInOutcome> {
+    return this.change(entry.providerId, entry.date, also, (day): CheckInOutcome | Undo<CheckInOutcome> => {
+      const existing = this.existing(entry);
+      if (existing) return new Undo({ created: false, entry: copy(existing) });
+      day.ticketsIssued += 1;
+      if (day.ticketsIssued > MAX_TICKETS_PER_DAY) return new Undo({ created: false, entry: null });
+      const saved: QueueEntryEntity = {
+        ...copy(entry),
+        id: ++this.lastId,
+        ticketNumber: day.ticketsIssued,
+        priority: false,
+        notifiedPositions: [],
+      };
+      this.entries.set(saved.id, saved);
+      return { created: true, entry: copy(saved), state: undefined as never };
+    });
   }
 
-  /** As in one transaction: when `also` fails, nothing is changed. */
-  async callNext(
+  callNext(providerId: number, date: string, now: number, also: ChangeHook): Promise<NextOutcome | null> {
+    return this.change(providerId, date, also, (day): NextOutcome | Undo<null> => {
+      const active = this.active(providerId, date);
+      if (active.length === 0) return new Undo(null);
+      let completed: QueueEntryEntity | null = null;
+      for (const serving of active.filter((entry) => entry.status === 'called')) {
+        Object.assign(serving, { status: 'done', finishedAt: now });
+        completed ??= copy(serving);
+      }
+      const waiting = active.filter((entry) => entry.status === 'waiting');
+      const first = waiting[0];
+      if (first) {
+        Object.assign(first, { status: 'called', calledAt: now });
+        day.priorityStreak = nextStreak(
+          day.priorityStreak,
+          first,
+          waiting.some((entry) => !entry.priority),
+        );
+      }
+      return { completed, called: first ? copy(first) : null, state: undefined as never };
+    });
+  }
+
+  leave(entry: QueueEntryEntity, status: 'no_show' | 'left', now: number, also: ChangeHook): Promise<LeaveOutcome> {
+    return this.change(entry.providerId, entry.date, also, (): LeaveOutcome | Undo<LeaveOutcome> => {
+      const stored = this.entries.get(entry.id)!;
+      if (!isActive(stored)) return new Undo({ changed: false, entry: copy(stored) });
+      Object.assign(stored, { status, finishedAt: now });
+      return { changed: true, entry: copy(stored), state: undefined as never };
+    });
+  }
+
+  setPriority(entry: QueueEntryEntity, priority: boolean, also: ChangeHook): Promise<PriorityOutcome> {
+    return this.change(entry.providerId, entry.date, also, (): PriorityOutcome | Undo<PriorityOutcome> => {
+      const stored = this.entries.get(entry.id)!;
+      if (!isActive(stored) || stored.priority === priority) return new Undo({ changed: false, entry: copy(stored) });
+      stored.priority = priority;
+      return { changed: true, entry: copy(stored), state: undefined as never };
+    });
+  }
+
+  /** As in one transaction: `work` changes the stored rows, then `also` runs; if either undoes, everything is put back. */
+  private async change<O extends object | null>(
     providerId: number,
     date: string,
-    now: number,
-    also: (tx: Transaction, outcome: NextOutcome) => Promise<void>,
-  ): Promise<NextOutcome | null> {
-    const active = this.active(providerId, date);
-    if (active.length === 0) return null;
-    const before = { revision: this.revisions.get(dayKey(providerId, date)), entries: active.map(copy) };
-    const revision = this.bump(providerId, date);
-    let completed: QueueEntryEntity | null = null;
-    for (const serving of active.filter((entry) => entry.status === 'called')) {
-      Object.assign(serving, { status: 'done', finishedAt: now });
-      completed ??= copy(serving);
+    also: ChangeHook,
+    work: (day: Day) => O | Undo<unknown>,
+  ): Promise<O> {
+    const key = dayKey(providerId, date);
+    const saved = {
+      day: this.days.get(key),
+      entries: new Map([...this.entries].map(([id, entry]) => [id, copy(entry)])),
+      lastId: this.lastId,
+    };
+    const undo = () => {
+      this.entries.clear();
+      for (const [id, entry] of saved.entries) this.entries.set(id, entry);
+      this.lastId = saved.lastId;
+      if (saved.day === undefined) this.days.delete(key);
+      else this.days.set(key, saved.day);
+    };
+    const before = this.read(providerId, date);
+    const day = { ...(saved.day ?? { revision: 0, ticketsIssued: 0, priorityStreak: 0 }) };
+    day.revision += 1;
+    this.days.set(key, day);
+    const outcome = work(day);
+    if (outcome instanceof Undo) {
+      undo();
+      return outcome.value as O;
     }
-    const first = active.find((entry) => entry.status === 'waiting');
-    if (first) Object.assign(first, { status: 'called', calledAt: now });
-    const outcome = { completed, called: first ? copy(first) : null, state: this.read(providerId, date, revision) };
+    const after = this.read(providerId, date);
     try {
-      await also(FAKE_TRANSACTION, structuredClone(outcome));
+      const told = await also(FAKE_TRANSACTION, structuredClone({ before, after }));
+      for (const { entryId, position } of told) {
+        const entry = this.entries.get(entryId)!;
+        if (!entry.notifiedPositions.includes(position)) entry.notifiedPositions.push(position);
+      }
     } catch (error) {
-      for (const entry of before.entries) this.entries.set(entry.id, entry);
-      if (before.revision === undefined) this.revisions.delete(dayKey(providerId, date));
-      else this.revisions.set(dayKey(providerId, date), before.revision);
+      undo();
       throw error;
     }
-    return outcome;
-  }
-
-  async leave(entry: QueueEntryEntity, status: 'no_show' | 'left', now: number): Promise<LeaveOutcome> {
-    const stored = this.entries.get(entry.id)!;
-    if (!isActive(stored)) return { changed: false, entry: copy(stored) };
-    const revision = this.bump(entry.providerId, entry.date);
-    Object.assign(stored, { status, finishedAt: now });
-    return { changed: true, entry: copy(stored), state: this.read(entry.providerId, entry.date, revision) };
-  }
-
-  private bump(providerId: number, date: string): number {
-    const revision = (this.revisions.get(dayKey(providerId, date)) ?? 0) + 1;
-    this.revisions.set(dayKey(providerId, date), revision);
-    return revision;
+    return outcome === null ? outcome : { ...outcome, state: this.read(providerId, date) };
   }
 
   /** The stored (not copied) active entries of a day: the one being served first, then the waiting in queue order. */
   private active(providerId: number, date: string): QueueEntryEntity[] {
-    const inQueue = [...this.entries.values()]
-      .filter((entry) => entry.providerId === providerId && entry.date === date && isActive(entry))
-      .sort((a, b) => a.queueAt - b.queueAt || a.checkedInAt - b.checkedInAt || a.id - b.id);
-    return [...inQueue.filter((entry) => entry.status === 'called'), ...inQueue.filter((entry) => entry.status === 'waiting')];
+    const inQueue = [...this.entries.values()].filter((entry) => entry.providerId === providerId && entry.date === date && isActive(entry));
+    const streak = this.days.get(dayKey(providerId, date))?.priorityStreak ?? 0;
+    return [
+      ...inQueue.filter((entry) => entry.status === 'called'),
+      ...queueOrder(
+        inQueue.filter((entry) => entry.status === 'waiting'),
+        streak,
+        this.streakLimit,
+      ),
+    ];
   }
 
-  private read(providerId: number, date: string, revision: number): QueueState {
-    return { revision, active: this.active(providerId, date).map(copy), services: this.services(providerId) };
+  private read(providerId: number, date: string): QueueState {
+    const day = this.days.get(dayKey(providerId, date));
+    return {
+      revision: day?.revision ?? 0,
+      active: this.active(providerId, date).map(copy),
+      services: this.services(providerId),
+      priorityStreak: day?.priorityStreak ?? 0,
+    };
   }
 
   private services(providerId: number): MeasuredService[] {
