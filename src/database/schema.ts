@@ -118,7 +118,8 @@ export interface QueueDaysTable {
 export interface QueueEntriesTable {
   id: Generated<number>;
   provider_id: number;
-  client_id: number;
+  /** Null for someone who joined remotely (from a link, without a client record). */
+  client_id: number | null;
   appointment_id: number | null;
   date: string;
   status: 'waiting' | 'called' | 'done' | 'no_show' | 'left';
@@ -128,6 +129,12 @@ export interface QueueEntriesTable {
   checked_in_at: number;
   called_at: number | null;
   finished_at: number | null;
+  /** Who joined remotely, as they typed it; null on every other entry. */
+  remote_name: string | null;
+  remote_phone: string | null;
+  remote_email: string | null;
+  /** The join link's id (JWT `jti`), unique: set on, and only on, an entry that joined remotely. */
+  join_key: string | null;
 }
 
 export type DeliveryChannel = 'email' | 'sms' | 'webhook';

@@ -2,7 +2,9 @@ import { QueueView } from './dto/queue.dto';
 
 /** Who is told what after a call: "it's your turn" (just called) or "you're next" (now first in line). */
 export interface QueueNotice {
-  clientId: number;
+  entryId: number;
+  /** Null for someone who joined remotely: the notice goes to the phone or address on the entry. */
+  clientId: number | null;
   kind: 'turn' | 'next';
   /** The appointment the entry is for; null for a walk-in. */
   appointmentId: number | null;
@@ -14,10 +16,23 @@ export interface QueueNotice {
 export function callNotices(queue: QueueView): QueueNotice[] {
   const notices: QueueNotice[] = [];
   const called = queue.now_serving;
-  if (called) notices.push({ clientId: called.client_id, kind: 'turn', appointmentId: called.appointment_id, waitMinutes: 0 });
+  if (called)
+    notices.push({
+      entryId: called.entry_id,
+      clientId: called.client_id,
+      kind: 'turn',
+      appointmentId: called.appointment_id,
+      waitMinutes: 0,
+    });
   const next = queue.entries.find((entry) => entry.position === 1);
   if (next)
-    notices.push({ clientId: next.client_id, kind: 'next', appointmentId: next.appointment_id, waitMinutes: next.expected_wait_minutes });
+    notices.push({
+      entryId: next.entry_id,
+      clientId: next.client_id,
+      kind: 'next',
+      appointmentId: next.appointment_id,
+      waitMinutes: next.expected_wait_minutes,
+    });
   return notices;
 }
 

@@ -21,6 +21,7 @@ const entry = (status: QueueStatus, parts: Partial<QueueEntryEntity> = {}): Queu
   checkedInAt: at(0),
   calledAt: status === 'called' ? at(0) : null,
   finishedAt: null,
+  remote: null,
   ...parts,
 });
 const state = (active: QueueEntryEntity[], services: MeasuredService[] = []): QueueState => ({ revision: 3, active, services });

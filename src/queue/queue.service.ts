@@ -24,6 +24,9 @@ import { callNotices, noticeText, QueueNotice } from './queue-notices';
 import { NewQueueEntry, NextOutcome, QueueRepository, QueueState } from './queue.repository';
 
 const MINUTE_MS = 60_000;
+
+/** Whom a queue notice reaches: a client (a guest booking's own phone) or someone who joined remotely. */
+type NoticeRecipient = Pick<AppointmentContact, 'name' | 'phone'> & { email: string | null };
 /** Tries of a call whose notices found the queue moved under them (see callNext). */
 const CALL_ATTEMPTS = 3;
 
@@ -86,6 +89,32 @@ export class QueueService implements OnModuleInit {
     const entry = dto.appointment_id !== undefined ? await this.appointmentEntry(dto, caller) : await this.walkInEntry(dto, caller);
     const outcome = await this.queue.checkIn(entry);
     if (!outcome.created) return this.entry(outcome.entry.id, caller);
+    return this.checkedIn(entry, outcome.entry, outcome.state);
+  }
+
+  /**
+   * Someone who joined remotely, once their link's button is pressed (see QueueJoinService): the same
+   * check-in, at most `remoteCap` remote entries waiting (409 QUEUE_FULL). Pressing again answers the same entry.
+   */
+  async checkInRemote(entry: NewQueueEntry, remoteCap: number): Promise<QueueEntryView> {
+    const outcome = await this.queue.checkIn(entry, remoteCap);
+    if (!outcome.created) return (await this.entryAtRevision(outcome.entry.id)).view;
+    return this.checkedIn(entry, outcome.entry, outcome.state);
+  }
+
+  /** The entry a join link made, if its button was pressed: the link is the credential, checked by the caller. */
+  async joinedEntry(joinKey: string): Promise<{ entry: QueueEntryEntity; view: QueueEntryView } | null> {
+    const entry = await this.queue.findByJoinKey(joinKey);
+    return entry && { entry, view: (await this.entryAtRevision(entry.id)).view };
+  }
+
+  /** `entry` events of an entry a join link made (the link is the credential, checked by the caller). */
+  followJoinedEntry(entry: QueueEntryEntity): Observable<ServerSentEvent> {
+    return this.followEntryOf(entry);
+  }
+
+  private async checkedIn(entry: NewQueueEntry, saved: QueueEntryEntity, state: QueueState): Promise<QueueEntryView> {
+    const outcome = { entry: saved, state };
     const view = await this.announce(entry.providerId, entry.date, outcome.state, []);
     await this.domainEvents.emit('queue.checked_in', { ...entryFacts(outcome.entry), checkedInAt: outcome.entry.checkedInAt });
     return view.entries.find((e) => e.entry_id === outcome.entry.id) ?? entryView(outcome.entry);
@@ -156,7 +185,11 @@ export class QueueService implements OnModuleInit {
 
   /** `entry` events: the entry on connect, then whenever its position, status or expected wait changes. */
   async followEntry(entryId: number, caller: Caller): Promise<Observable<ServerSentEvent>> {
-    const entry = await this.findEntryFor(entryId, caller);
+    return this.followEntryOf(await this.findEntryFor(entryId, caller));
+  }
+
+  private followEntryOf(entry: QueueEntryEntity): Observable<ServerSentEvent> {
+    const entryId = entry.id;
     let last = '';
     const changed = (view: QueueEntryView) => {
       const key = JSON.stringify([view.position, view.status, view.expected_wait_minutes]);
@@ -237,7 +270,7 @@ export class QueueService implements OnModuleInit {
     for (let attempt = 1; ; attempt++) {
       const before = await this.queue.state(provider.id, date);
       const [clients, guests] = await Promise.all([
-        this.clients.getMany(before.active.map((entry) => entry.clientId)),
+        this.clients.getMany(before.active.flatMap((entry) => (entry.clientId === null ? [] : [entry.clientId]))),
         // A guest's booking is texted at the phone typed with it, as its reminders are.
         this.appointments.guestDetailsOf(before.active.flatMap((entry) => (entry.appointmentId === null ? [] : [entry.appointmentId]))),
       ]);
@@ -246,7 +279,10 @@ export class QueueService implements OnModuleInit {
         return await this.queue.callNext(provider.id, date, now, async (tx, outcome) => {
           const notices = callNotices(queueView(provider.id, date, outcome.state, now));
           const messages = notices.map((notice) => {
-            const client = clients.get(notice.clientId);
+            // Someone who joined remotely is reached at what they typed, read with the call.
+            const remote = outcome.state.active.find((entry) => entry.id === notice.entryId)?.remote;
+            if (remote) return this.noticeMessage(notice, remote, provider, date);
+            const client = notice.clientId === null ? undefined : clients.get(notice.clientId);
             if (!client) throw new RecipientsMoved();
             const guest = notice.appointmentId === null ? undefined : guests.get(notice.appointmentId);
             return this.noticeMessage(notice, guest ? contactOf(guest, client) : client, provider, date);
@@ -261,13 +297,14 @@ export class QueueService implements OnModuleInit {
   }
 
   /** A text when the client has a phone, else an email. */
-  private noticeMessage(notice: QueueNotice, client: AppointmentContact, provider: ProviderEntity, date: string): NewMessage {
+  private noticeMessage(notice: QueueNotice, client: NoticeRecipient, provider: ProviderEntity, date: string): NewMessage {
     const about = {
       kind: notice.kind === 'turn' ? ('queue_called' as const) : ('queue_next' as const),
       appointmentId: notice.appointmentId,
       providerId: provider.id,
     };
     if (client.phone) return { ...about, channel: 'sms', payload: { to: client.phone, body: noticeText(notice, provider.name) } };
+    if (!client.email) throw new Error(`Queue entry ${notice.entryId} has neither a phone nor an email address`);
     return {
       ...about,
       channel: 'email',
@@ -308,7 +345,8 @@ export class QueueService implements OnModuleInit {
   /** An entry is its provider's and its client's (and the administrator's); to anyone else it does not exist. */
   private async findEntryFor(entryId: number, caller: Caller): Promise<QueueEntryEntity> {
     const entry = await this.findEntry(entryId);
-    if (!actsForProvider(caller, entry.providerId) && !actsForClient(caller, entry.clientId)) throw entryNotFound(entryId);
+    const ownClient = entry.clientId !== null && actsForClient(caller, entry.clientId);
+    if (!actsForProvider(caller, entry.providerId) && !ownClient) throw entryNotFound(entryId);
     return entry;
   }
 
@@ -336,6 +374,7 @@ export class QueueService implements OnModuleInit {
       checkedInAt: now,
       calledAt: null,
       finishedAt: null,
+      remote: null,
     };
   }
 
@@ -363,6 +402,7 @@ export class QueueService implements OnModuleInit {
       checkedInAt: now,
       calledAt: null,
       finishedAt: null,
+      remote: null,
     };
   }
 

@@ -7,6 +7,7 @@ import { expirySweep } from './1764180000000-expiry-sweep';
 import { availability } from './1764190000000-availability';
 import { idempotency } from './1764205000000-idempotency';
 import { queue } from './1764160000000-queue';
+import { remoteJoin } from './1764235000000-remote-join';
 
 /** Every migration by name; Kysely runs them in name order and records each in `kysely_migration`. */
 export function migrations(kind: DatabaseKind): Record<string, Migration> {
@@ -19,6 +20,7 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
     '1764180000000-expiry-sweep': expirySweep(),
     '1764190000000-availability': availability(),
     '1764205000000-idempotency': idempotency(),
+    '1764235000000-remote-join': remoteJoin(kind),
   };
 }
 
