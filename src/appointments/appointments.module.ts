@@ -75,6 +75,7 @@ import { ManageService } from './manage.service';
     ManageService,
     ManagePages,
   ],
-  exports: [AppointmentsService, AppointmentCheckIns],
+  // JwtModule: the queue's join links are signed with the hold tokens' key.
+  exports: [AppointmentsService, AppointmentCheckIns, JwtModule],
 })
 export class AppointmentsModule {}

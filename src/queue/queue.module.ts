@@ -14,16 +14,23 @@ import { EventStreams } from './event-stream';
 import { MemoryQueueEvents, QueueEvents, RedisQueueEvents } from './queue-events';
 import { QueueMetrics } from './queue-metrics';
 import { QueueController } from './queue.controller';
+import { QueueJoinController } from './queue-join.controller';
+import { QueueJoinLinks } from './queue-join-links';
+import { QueueJoinPages } from './queue-join-pages.service';
+import { QueueJoinService } from './queue-join.service';
 import { QueueRepository } from './queue.repository';
 import { QueueService } from './queue.service';
 import { MemoryStreamQuota, RedisStreamQuota, STREAMS_PER_KEY, StreamQuota } from './stream-quota';
 
 @Module({
   imports: [RedisModule, MailModule, MetricsModule, ProvidersModule, ClientsModule, AppointmentsModule, DeliveryModule, DomainEventsModule],
-  controllers: [QueueController],
+  controllers: [QueueController, QueueJoinController],
   providers: [
     QueueRepository,
     QueueService,
+    QueueJoinLinks,
+    QueueJoinService,
+    QueueJoinPages,
     QueueMetrics,
     EventStreams,
     {
