@@ -86,8 +86,8 @@ export class QueueJoinLinks {
       providerId,
       date,
       name,
-      phone: (phone) ?? null,
-      email: (email) ?? null,
+      phone: phone ?? null,
+      email: email ?? null,
       expiresAtMs: (exp as number) * 1000,
     };
   }
