@@ -17,7 +17,7 @@ import { renderPage, wantsHtml } from '../appointments/html-pages';
 import { AcceptsForm } from '../common/request-body';
 import { ApiProblems } from '../common/swagger';
 import { QueueEntryView } from './dto/queue.dto';
-import { JoinQueueDto, JoinRequestedView, JoinTokenDto } from './dto/queue-join.dto';
+import { JoinEventsQuery, JoinQueueDto, JoinRequestedView, JoinTokenDto } from './dto/queue-join.dto';
 import { joinErrorPage } from './queue-join-pages';
 import { QueueJoinPages } from './queue-join-pages.service';
 import { QueueJoinService } from './queue-join.service';
@@ -156,7 +156,7 @@ export class QueueJoinController {
     content: { 'text/event-stream': { schema: { type: 'string', example: ENTRY_EVENT_EXAMPLE } } },
   })
   @ApiProblems('VALIDATION_FAILED', 'TOKEN_INVALID', 'NOT_FOUND', 'RATE_LIMITED', 'UNAVAILABLE')
-  streamJoinedEntry(@Query() query: JoinTokenDto, @Res() reply: FastifyReply): Promise<void> {
+  streamJoinedEntry(@Query() query: JoinEventsQuery, @Res() reply: FastifyReply): Promise<void> {
     return this.pages.stream(reply, query.token);
   }
 }

@@ -8,11 +8,20 @@ import { startTestApp } from '../support/test-app';
 /** Tables of the migrations written after TypeORM was gone. */
 const SINCE_TYPEORM = ['date_overrides', 'idempotency_records', 'outbox_messages', 'weekly_hours'];
 /** Indexes those migrations added to older tables, by table. */
-const INDEXES_SINCE_TYPEORM: Record<string, string[]> = { appointments: ['appointments_pending_expiry', 'appointments_client_start'] };
+const INDEXES_SINCE_TYPEORM: Record<string, string[]> = {
+  appointments: ['appointments_pending_expiry', 'appointments_client_start'],
+  queue_entries: ['queue_entries_join_key'],
+};
 /** Columns those migrations added to older tables, by table. */
 const COLUMNS_SINCE_TYPEORM: Record<string, string[]> = {
   providers: ['minimum_notice_minutes', 'booking_horizon_days', 'buffer_minutes', 'max_active_per_client'],
   appointments: ['rescheduled_at', 'cancellation_reason', 'revision', 'guest_name', 'guest_phone'],
+  queue_entries: ['remote_name', 'remote_phone', 'remote_email', 'join_key'],
+};
+/** Columns those migrations changed, by table: as they are now → as TypeORM made them. */
+const COLUMNS_CHANGED_SINCE_TYPEORM: Record<string, Record<string, string>> = {
+  // Remote join: an entry of someone who joined from a link has no client.
+  queue_entries: { 'client_id integer': 'client_id integer not null' },
 };
 
 /** The schema as TypeORM left it: without the tables, columns and indexes added since. */
@@ -27,8 +36,10 @@ const without = (schema: Record<string, TableShape>, tables: string[]) =>
           table,
           {
             ...shape,
-            columns: shape.columns.filter((column) => !addedColumns.includes(column.split(' ')[0])),
-            indexes: shape.indexes.filter((index) => !addedIndexes.includes(index.split(' ')[0])),
+            columns: shape.columns
+              .filter((column) => !addedColumns.includes(column.split(' ')[0]))
+              .map((column) => COLUMNS_CHANGED_SINCE_TYPEORM[table]?.[column] ?? column),
+            indexes: shape.indexes.filter((index) => !addedIndexes.includes(index.replace(/^unique /, '').split(' ')[0])),
           },
         ];
       }),
@@ -86,6 +97,32 @@ describeBackend('the migrations', () => {
     const { backend, database } = await freshDatabase();
     await runSqlFile(database, fixtureOf(database));
     const before = await describeSchema(database);
+    // A queue entry of that release: the rebuild of queue_entries (SQLite) keeps it, and its ids go on after it.
+    const db = database.tables<'providers' | 'clients' | 'queue_entries'>();
+    const now = Date.now();
+    const { id: providerId } = await db
+      .insertInto('providers')
+      .values({ name: 'Old', email: 'old@clinic.test', time_zone: 'UTC', created_at: now } as never)
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const { id: clientId } = await db
+      .insertInto('clients')
+      .values({ name: 'Old', email: 'old@mail.test', created_at: now } as never)
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const oldEntry = {
+      provider_id: providerId,
+      client_id: clientId,
+      date: '2026-01-05',
+      status: 'done' as const,
+      queue_at: now,
+      booked_minutes: 15,
+    };
+    const { id: oldId } = await db
+      .insertInto('queue_entries')
+      .values({ ...oldEntry, checked_in_at: now } as never)
+      .returning('id')
+      .executeTakeFirstOrThrow();
 
     await database.migrate();
     const after = await describeSchema(database);
@@ -101,7 +138,17 @@ describeBackend('the migrations', () => {
       '1764180000000-expiry-sweep',
       '1764190000000-availability',
       '1764205000000-idempotency',
+      '1764235000000-remote-join',
     ]);
+    await expect(db.selectFrom('queue_entries').selectAll().execute()).resolves.toEqual([
+      expect.objectContaining({ ...oldEntry, id: oldId, remote_name: null, join_key: null }),
+    ]);
+    const { id: nextId } = await db
+      .insertInto('queue_entries')
+      .values({ ...oldEntry, client_id: null, checked_in_at: now, join_key: 'remote-1' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    expect(nextId).toBe(oldId + 1);
 
     const sut = await startTestApp(backend.env, { logger: false });
     try {

@@ -165,6 +165,17 @@ const CONTRACT: {
   { method: 'post', path: '/api/queue/next', success: '200', body: ['provider_id'], response: ['completed', 'now_serving'] },
   { method: 'post', path: '/api/queue/entries/{entry_id}/no_show', success: '200', response: ENTRY },
   { method: 'post', path: '/api/queue/entries/{entry_id}/leave', success: '200', response: ENTRY },
+  { method: 'get', path: '/api/queue/join', success: '200', media: 'text/html' },
+  {
+    method: 'post',
+    path: '/api/queue/join',
+    success: '202',
+    body: ['provider_id', 'name', 'phone', 'email'],
+    response: ['status', 'provider_id', 'date', 'sent_by', 'expires_at'],
+  },
+  { method: 'get', path: '/api/queue/join/entry', success: '200', media: 'text/html' },
+  { method: 'post', path: '/api/queue/join/entry', success: '200', body: ['token'], response: ENTRY },
+  { method: 'get', path: '/api/queue/join/events', success: '200', media: 'text/event-stream' },
   { method: 'get', path: '/api/deliveries', success: '200', response: ['items', 'next_cursor'] },
   { method: 'post', path: '/api/deliveries/{id}/retry', success: '200', response: DELIVERY },
 ];

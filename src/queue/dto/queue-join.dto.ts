@@ -1,8 +1,9 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, IntersectionType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsDefined, IsNotEmpty, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { formInteger } from '../../appointments/dto/guest-pages.dto';
 import { E164_PATTERN, IsId, IsName, IsPlainEmail } from '../../common/validators';
+import { StreamAccessQuery } from './queue.dto';
 
 const ONE_OF_THEM = 'give a phone (E.164, such as +14155550123) or an email address: the join link is sent there';
 
@@ -66,6 +67,9 @@ export class JoinTokenDto {
   @MaxLength(2048)
   token: string;
 }
+
+/** Every event stream takes `?access_token=`; this one's credential is the link's token, and a key changes nothing. */
+export class JoinEventsQuery extends IntersectionType(JoinTokenDto, StreamAccessQuery) {}
 
 export class JoinRequestedView {
   /** @example 'link_sent' */

@@ -84,7 +84,7 @@ export class QueueEntryView {
   remote: boolean;
   /**
    * The name typed by someone who joined remotely; null on every other entry
-   * @example null
+   * @example 'Grace Hopper'
    */
   remote_name: string | null;
   /**
