@@ -20,7 +20,7 @@ import { ClientsService } from '../../src/clients/clients.service';
 import { Clock } from '../../src/common/clock';
 import { DomainEventMap, DomainEventName, DomainEvents } from '../../src/common/domain-events';
 import { DomainEventsModule } from '../../src/common/domain-events.module';
-import { holdsConfig, httpConfig, mailConfig, remindersConfig } from '../../src/config/namespaces';
+import { holdsConfig, httpConfig, mailConfig, queueJoinConfig, remindersConfig } from '../../src/config/namespaces';
 import { HoldStore } from '../../src/holds/hold-store';
 import { MemoryHoldStore } from '../../src/holds/memory-hold-store';
 import { MailerService } from '@nestjs-modules/mailer';
@@ -35,6 +35,8 @@ import { ScheduleService } from '../../src/providers/schedule.service';
 import { MemoryQueueEvents, QueueEvents } from '../../src/queue/queue-events';
 import { QueueRepository } from '../../src/queue/queue.repository';
 import { QueueService } from '../../src/queue/queue.service';
+import { QueueJoinLinks } from '../../src/queue/queue-join-links';
+import { QueueJoinService } from '../../src/queue/queue-join.service';
 import { CapturingLogger } from './capturing-logger';
 import { InMemoryAppointmentsRepository } from './fakes/memory-appointments.repository';
 import { InMemoryClientsRepository } from './fakes/memory-clients.repository';
@@ -63,6 +65,8 @@ const holdSettings: ConfigType<typeof holdsConfig> = {
 export interface HarnessSettings {
   reminderMinutes?: number[];
   holdReminderSeconds?: number;
+  /** QUEUE_MAX_REMOTE (default 20). */
+  maxRemote?: number;
 }
 
 const httpSettings: ConfigType<typeof httpConfig> = {
@@ -131,6 +135,10 @@ export class ServiceHarness {
     return this.moduleRef.get(QueueService);
   }
 
+  get queueJoin(): QueueJoinService {
+    return this.moduleRef.get(QueueJoinService);
+  }
+
   get manageLinks(): ManageLinks {
     return this.moduleRef.get(ManageLinks);
   }
@@ -183,6 +191,8 @@ export class ServiceHarness {
         ScheduleService,
         HoursService,
         QueueService,
+        QueueJoinLinks,
+        QueueJoinService,
         MetricsService,
         AppointmentReminders,
         ManageLinks,
@@ -190,6 +200,7 @@ export class ServiceHarness {
         { provide: holdsConfig.KEY, useValue: { ...holdSettings, reminderSeconds: settings.holdReminderSeconds ?? 300 } },
         { provide: remindersConfig.KEY, useValue: { leadMinutes: settings.reminderMinutes ?? [1440, 60] } },
         { provide: httpConfig.KEY, useValue: httpSettings },
+        { provide: queueJoinConfig.KEY, useValue: { maxRemote: settings.maxRemote ?? 20, linkTtlSeconds: 1800 } },
         { provide: QueueEvents, useClass: MemoryQueueEvents },
         { provide: Clock, useValue: harness.clock },
         { provide: ApiKeyCache, useValue: new ApiKeyCache(new LocalCacheBus()) },
