@@ -77,6 +77,7 @@ import { WebhooksModule } from '../webhooks/webhooks.module';
     ManageService,
     ManagePages,
   ],
-  exports: [AppointmentsService, AppointmentCheckIns, OpenSlotsService],
+  // JwtModule: the queue's join links are signed with the hold tokens' key.
+  exports: [AppointmentsService, AppointmentCheckIns, OpenSlotsService, JwtModule],
 })
 export class AppointmentsModule {}

@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   LIMIT_REACHED: { status: 409, title: 'Limit reached' },
   NOT_RESCHEDULABLE: { status: 409, title: 'Not reschedulable' },
   LINK_SUPERSEDED: { status: 409, title: 'Link superseded' },
+  QUEUE_FULL: { status: 409, title: 'Queue full' },
   IDEMPOTENCY_KEY_IN_USE: { status: 409, title: 'Idempotency key in use' },
   HOLD_EXPIRED: { status: 410, title: 'Hold expired' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },

@@ -25,7 +25,8 @@ export interface AppointmentFacts {
 export interface QueueEntryFacts {
   entryId: number;
   providerId: number;
-  clientId: number;
+  /** Null for someone who joined remotely, without a client record. */
+  clientId: number | null;
   /** Null for a walk-in. */
   appointmentId: number | null;
   /** The provider's local date of the queue, `YYYY-MM-DD`. */

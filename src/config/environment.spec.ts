@@ -10,6 +10,7 @@ import {
   logConfig,
   mailConfig,
   queueConfig,
+  queueJoinConfig,
   redisConfig,
   remindersConfig,
   smsConfig,
@@ -30,6 +31,7 @@ function configOf(raw: Record<string, string | undefined>) {
     mail: mailConfig(env),
     sms: smsConfig(env),
     holds: holdsConfig(env, SECRETS),
+    queueJoin: queueJoinConfig(env),
     reminders: remindersConfig(env),
     queue: queueConfig(env),
     access: accessConfig(env, SECRETS),
@@ -82,6 +84,7 @@ describe(validateEnvironment.name, () => {
           sweepBatchSize: 100,
           jwtSecret: SECRETS.jwtSecret,
         },
+        queueJoin: { maxRemote: 20, linkTtlSeconds: 1800 },
         reminders: { leadMinutes: [1440, 60] },
         queue: { notifyAhead: [1], priorityStreak: 2 },
         access: {
@@ -238,6 +241,9 @@ describe(validateEnvironment.name, () => {
       ['MAX_PENDING_PER_CLIENT', '-5'],
       ['MAX_PENDING_PER_CLIENT', 'five'],
       ['MAX_PENDING_PER_CLIENT', '5.5'],
+      ['QUEUE_MAX_REMOTE', '0'],
+      ['QUEUE_MAX_REMOTE', '1001'],
+      ['QUEUE_MAX_REMOTE', 'twenty'],
       ['HOST', 'http://0.0.0.0'],
       ['HOST', '127.0.0.1:5000'],
       ['HOST', 'two words'],
@@ -272,6 +278,7 @@ describe(validateEnvironment.name, () => {
       ['HOLD_REMINDER_SECONDS', '86401', 'HOLD_REMINDER_SECONDS must be between 0 and 86400, got 86401'],
       ['QUEUE_NOTIFY_AHEAD', '3,0', 'QUEUE_NOTIFY_AHEAD must be comma-separated positions from 1 to 1000 (such as 3,1), got "0" in "3,0"'],
       ['MAX_PENDING_PER_CLIENT', '0', 'MAX_PENDING_PER_CLIENT must be between 1 and 1000000, got 0'],
+      ['QUEUE_MAX_REMOTE', '1001', 'QUEUE_MAX_REMOTE must be between 1 and 1000, got 1001'],
     ])('%s=%j says "%s"', (variable, value, message) => {
       expect(() => sut({ DATA_DIR: tempDataDir(), [variable]: value })).toThrow(
         new ConfigurationError(`Invalid configuration: ${message}`),
@@ -423,6 +430,14 @@ describe(validateEnvironment.name, () => {
       ['1000000', 1_000_000],
     ])('MAX_PENDING_PER_CLIENT=%j → %i pending holds per client', (value, cap) => {
       expect(configOf({ DATA_DIR: tempDataDir(), MAX_PENDING_PER_CLIENT: value }).holds.maxPendingPerClient).toBe(cap);
+    });
+
+    it.each([
+      [undefined, 20],
+      ['1', 1],
+      ['1000', 1000],
+    ])('QUEUE_MAX_REMOTE=%j → %i remote entries per queue', (value, cap) => {
+      expect(configOf({ DATA_DIR: tempDataDir(), QUEUE_MAX_REMOTE: value }).queueJoin.maxRemote).toBe(cap);
     });
 
     it.each([

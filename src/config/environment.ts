@@ -276,6 +276,9 @@ export class Environment {
   @WholeNumber(5, 1, 1_000_000)
   MAX_PENDING_PER_CLIENT!: number;
 
+  @WholeNumber(20, 1, 1000)
+  QUEUE_MAX_REMOTE!: number;
+
   @Text()
   @Rule('productionSecret', productionSecretProblem)
   JWT_SECRET?: string;

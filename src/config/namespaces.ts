@@ -106,6 +106,13 @@ export const holdsConfig = namespace('holds', (env, secrets) => ({
   jwtSecret: secrets.jwtSecret,
 }));
 
+export const queueJoinConfig = namespace('queueJoin', (env) => ({
+  /** Remote entries (joined from a link) that may wait in one provider's queue at once. */
+  maxRemote: env.QUEUE_MAX_REMOTE,
+  /** How long a join link may wait for its button to be pressed. */
+  linkTtlSeconds: 30 * 60,
+}));
+
 export const remindersConfig = namespace('reminders', (env) => ({
   /** Minutes before a confirmed appointment's start at which its client is reminded, earliest first; empty: none. */
   leadMinutes: parseReminderMinutes(env.REMINDER_MINUTES),
@@ -141,6 +148,7 @@ export const CONFIG_NAMESPACES: ConfigNamespace[] = [
   deliveryConfig,
   webhooksConfig,
   holdsConfig,
+  queueJoinConfig,
   remindersConfig,
   queueConfig,
   accessConfig,

@@ -130,7 +130,8 @@ export interface QueueDaysTable {
 export interface QueueEntriesTable {
   id: Generated<number>;
   provider_id: number;
-  client_id: number;
+  /** Null for someone who joined remotely (from a link, without a client record). */
+  client_id: number | null;
   appointment_id: number | null;
   date: string;
   status: 'waiting' | 'called' | 'done' | 'no_show' | 'left';
@@ -146,6 +147,12 @@ export interface QueueEntriesTable {
   priority: Generated<number>;
   /** The positions the client was told about, as `,3,1,` (empty: none yet). */
   notified_positions: Generated<string>;
+  /** Who joined remotely, as they typed it; null on every other entry. */
+  remote_name: string | null;
+  remote_phone: string | null;
+  remote_email: string | null;
+  /** The join link's id (JWT `jti`), unique: set on, and only on, an entry that joined remotely. */
+  join_key: string | null;
 }
 
 export interface QueueBoardsTable {

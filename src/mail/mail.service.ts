@@ -76,6 +76,16 @@ export interface QueueNoticeMail {
   ahead?: number;
 }
 
+/** The link that joins a walk-in queue remotely once its button is pressed. */
+export interface QueueJoinMail {
+  to: string;
+  name: string;
+  providerName: string;
+  link: string;
+  /** When the link stops joining, as the provider's wall clock says it. */
+  expiresAt: string;
+}
+
 type Template = HandlebarsTemplateDelegate<object>;
 
 function loadTemplate(name: string): Template {
@@ -107,6 +117,8 @@ export class MailService {
     cancellationText: loadTemplate('cancellation.text.hbs'),
     queueNoticeHtml: loadTemplate('queue-notice.html.hbs'),
     queueNoticeText: loadTemplate('queue-notice.text.hbs'),
+    queueJoinHtml: loadTemplate('queue-join.html.hbs'),
+    queueJoinText: loadTemplate('queue-join.text.hbs'),
   };
   private outboxReady: Promise<unknown> | undefined;
   private readonly senderDomain: string;
@@ -215,6 +227,17 @@ export class MailService {
       subject: subjects[mail.kind],
       html: this.templates.queueNoticeHtml(facts),
       text: this.templates.queueNoticeText(facts),
+    };
+  }
+
+  queueJoinMail(mail: QueueJoinMail): EmailPayload {
+    return {
+      to: mail.to,
+      toName: mail.name,
+      subject: `Join the queue of ${mail.providerName}`,
+      html: this.templates.queueJoinHtml(mail),
+      text: this.templates.queueJoinText(mail),
+      link: mail.link,
     };
   }
 

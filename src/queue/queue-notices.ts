@@ -6,7 +6,8 @@ import { QueueEntryView } from './dto/queue.dto';
  */
 export interface QueueNotice {
   entryId: number;
-  clientId: number;
+  /** Null for someone who joined remotely: the notice goes to the phone or address on the entry. */
+  clientId: number | null;
   kind: 'turn' | 'position';
   /** The position told about (0 for "it's your turn"). */
   position: number;

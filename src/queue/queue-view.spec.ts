@@ -24,6 +24,7 @@ const entry = (status: QueueStatus, parts: Partial<QueueEntryEntity> = {}): Queu
   ticketNumber: nextId,
   priority: false,
   notifiedPositions: [],
+  remote: null,
   ...parts,
 });
 const state = (active: QueueEntryEntity[], services: MeasuredService[] = []): QueueState => ({

@@ -13,6 +13,8 @@ export function entryView(entry: QueueEntryEntity): QueueEntryView {
     entry_id: entry.id,
     provider_id: entry.providerId,
     client_id: entry.clientId,
+    remote: entry.remote !== null,
+    remote_name: entry.remote?.name ?? null,
     appointment_id: entry.appointmentId,
     date: entry.date,
     status: entry.status,

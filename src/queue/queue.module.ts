@@ -18,6 +18,10 @@ import { EventStreams } from './event-stream';
 import { MemoryQueueEvents, QueueEvents, RedisQueueEvents } from './queue-events';
 import { QueueMetrics } from './queue-metrics';
 import { QueueController } from './queue.controller';
+import { QueueJoinController } from './queue-join.controller';
+import { QueueJoinLinks } from './queue-join-links';
+import { QueueJoinPages } from './queue-join-pages.service';
+import { QueueJoinService } from './queue-join.service';
 import { QueueRepository } from './queue.repository';
 import { QueueService } from './queue.service';
 import { MemoryStreamQuota, RedisStreamQuota, STREAMS_PER_KEY, StreamQuota } from './stream-quota';
@@ -34,12 +38,15 @@ import { MemoryStreamQuota, RedisStreamQuota, STREAMS_PER_KEY, StreamQuota } fro
     DomainEventsModule,
     WebhooksModule,
   ],
-  controllers: [QueueController, QueueBoardController],
+  controllers: [QueueController, QueueBoardController, QueueJoinController],
   providers: [
     QueueRepository,
     QueueService,
     QueueBoardRepository,
     QueueBoards,
+    QueueJoinLinks,
+    QueueJoinService,
+    QueueJoinPages,
     QueueMetrics,
     EventStreams,
     {

@@ -3,6 +3,7 @@ import { ConfigType } from '@nestjs/config';
 import { Kysely, Selectable } from 'kysely';
 import { queueConfig } from '../config/namespaces';
 import { DatabaseService, Transaction } from '../database/database.service';
+import { AppError } from '../common/app-error';
 import { isUniqueViolation } from '../database/errors';
 import { Database, QueueEntriesTable } from '../database/schema';
 import { ACTIVE_STATUSES, QueueEntryEntity } from './entities/queue-entry.entity';
@@ -102,7 +103,16 @@ function toEntry(row: Selectable<QueueEntriesTable>): QueueEntryEntity {
     ticketNumber: row.ticket_number,
     priority: row.priority === 1,
     notifiedPositions: parsePositions(row.notified_positions),
+    remote:
+      row.join_key === null
+        ? null
+        : { name: row.remote_name ?? '', phone: row.remote_phone, email: row.remote_email, joinKey: row.join_key },
   };
+}
+
+/** The cap of remote entries was reached: nothing was written. */
+function queueFull(cap: number): AppError {
+  return new AppError('QUEUE_FULL', `${cap} people who joined remotely already wait in this queue; try again later`);
 }
 
 /**
@@ -200,15 +210,38 @@ export class QueueRepository {
     });
   }
 
+  /** The entry a join link made, if its button was pressed. */
+  async findByJoinKey(joinKey: string): Promise<QueueEntryEntity | null> {
+    const row = await this.db.selectFrom('queue_entries').selectAll().where('join_key', '=', joinKey).executeTakeFirst();
+    return row ? toEntry(row) : null;
+  }
+
   /**
-   * Puts an entry in its queue with the day's next ticket; when the appointment is already checked in,
-   * or the client is already in this queue, answers that entry instead and changes nothing.
+   * Runs `also` (which writes the join link's message) in a transaction that first finds fewer than
+   * `cap` remote entries waiting in the queue; else 409 QUEUE_FULL and nothing is written. Only a hint
+   * that there is room: the entry itself is counted again under the queue's lock (checkIn).
    */
-  async checkIn(entry: NewQueueEntry, also: ChangeHook): Promise<CheckInOutcome> {
+  async whileRemoteRoom(providerId: number, date: string, cap: number, also: (tx: Transaction) => Promise<void>): Promise<void> {
+    await this.database.transaction(async (tx) => {
+      if ((await this.remoteWaiting(tx.tables<'queue_entries'>(), providerId, date)) >= cap) throw queueFull(cap);
+      await also(tx);
+    });
+  }
+
+  /**
+   * Puts an entry in its queue with the day's next ticket; when the appointment is already checked in, the client is already in
+   * this queue, or the join link already made an entry, answers that entry instead and changes nothing.
+   * A remote entry needs fewer than `remoteCap` remote entries waiting, counted under the queue's lock
+   * (409 QUEUE_FULL otherwise).
+   */
+  async checkIn(entry: NewQueueEntry, also: ChangeHook, remoteCap?: number): Promise<CheckInOutcome> {
     try {
       return await this.change(entry.providerId, entry.date, also, async (trx, before) => {
         const existing = await this.existing(trx, entry);
         if (existing) throw new Rollback<CheckInOutcome>({ created: false, entry: existing });
+        if (entry.remote && remoteCap !== undefined && (await this.remoteWaiting(trx, entry.providerId, entry.date)) >= remoteCap) {
+          throw queueFull(remoteCap);
+        }
         const { tickets_issued: ticketNumber } = await trx
           .updateTable('queue_days')
           .set((eb) => ({ tickets_issued: eb('tickets_issued', '+', 1) }))
@@ -232,6 +265,10 @@ export class QueueRepository {
             called_at: entry.calledAt,
             finished_at: entry.finishedAt,
             ticket_number: ticketNumber,
+            remote_name: entry.remote?.name ?? null,
+            remote_phone: entry.remote?.phone ?? null,
+            remote_email: entry.remote?.email ?? null,
+            join_key: entry.remote?.joinKey ?? null,
           })
           .returningAll()
           .executeTakeFirstOrThrow();
@@ -434,7 +471,24 @@ export class QueueRepository {
       .map((row) => ({ bookedMinutes: row.booked_minutes, calledAt: row.called_at!, finishedAt: row.finished_at! }));
   }
 
+  /** Remote entries waiting (not yet called) in one queue. */
+  private async remoteWaiting(db: Kysely<Pick<Database, 'queue_entries'>>, providerId: number, date: string): Promise<number> {
+    const row = await db
+      .selectFrom('queue_entries')
+      .select((eb) => eb.fn.countAll<number | string>().as('waiting'))
+      .where('provider_id', '=', providerId)
+      .where('date', '=', date)
+      .where('status', '=', 'waiting')
+      .where('join_key', 'is not', null)
+      .executeTakeFirstOrThrow();
+    return Number(row.waiting);
+  }
+
   private async existing(db: QueueDb, entry: NewQueueEntry): Promise<QueueEntryEntity | null> {
+    if (entry.remote) {
+      const joined = await db.selectFrom('queue_entries').selectAll().where('join_key', '=', entry.remote.joinKey).executeTakeFirst();
+      return joined ? toEntry(joined) : null;
+    }
     if (entry.appointmentId !== null) {
       const byAppointment = await db
         .selectFrom('queue_entries')
@@ -443,6 +497,7 @@ export class QueueRepository {
         .executeTakeFirst();
       if (byAppointment) return toEntry(byAppointment);
     }
+    if (entry.clientId === null) return null;
     const active = await db
       .selectFrom('queue_entries')
       .selectAll()

@@ -35,6 +35,8 @@ const CHANGE_ATTEMPTS = 3;
  * start again, having read them too.
  */
 const CONTACT_MARGIN = 2;
+/** Whom a queue notice reaches: a client (a guest booking's own phone) or someone who joined remotely. */
+type NoticeRecipient = Pick<AppointmentContact, 'name' | 'phone'> & { email: string | null };
 
 /** A notice is due to a client whose record was not read before the transaction: the queue moved meanwhile. */
 class RecipientsMoved extends Error {
@@ -119,10 +121,34 @@ export class QueueService implements OnModuleInit {
       dto.appointment_id !== undefined ? await this.appointmentEntry(dto, caller) : await this.walkInEntry(dto, caller);
     // Whoever it puts behind may reach a position they are told about.
     const outcome = await this.changeWithNotices(provider, entry.date, [], (hook) => this.queue.checkIn(entry, hook));
-    if (!outcome.created) {
-      if (outcome.entry === null) throw new AppError('CHECK_IN_REFUSED', `Every ticket of ${entry.date} (up to Z-999) is handed out`);
-      return this.entry(outcome.entry.id, caller);
-    }
+    if (!outcome.created) return this.entry(existingEntry(outcome.entry, entry.date).id, caller);
+    return this.checkedIn(entry, outcome.entry, outcome.state);
+  }
+
+  /**
+   * Someone who joined remotely, once their link's button is pressed (see QueueJoinService): the same
+   * check-in, at most `remoteCap` remote entries waiting (409 QUEUE_FULL). Pressing again answers the same entry.
+   */
+  async checkInRemote(entry: NewQueueEntry, remoteCap: number): Promise<QueueEntryView> {
+    const provider = await this.providers.get(entry.providerId);
+    const outcome = await this.changeWithNotices(provider, entry.date, [], (hook) => this.queue.checkIn(entry, hook, remoteCap));
+    if (!outcome.created) return (await this.entryAtRevision(existingEntry(outcome.entry, entry.date).id)).view;
+    return this.checkedIn(entry, outcome.entry, outcome.state);
+  }
+
+  /** The entry a join link made, if its button was pressed: the link is the credential, checked by the caller. */
+  async joinedEntry(joinKey: string): Promise<{ entry: QueueEntryEntity; view: QueueEntryView } | null> {
+    const entry = await this.queue.findByJoinKey(joinKey);
+    return entry && { entry, view: (await this.entryAtRevision(entry.id)).view };
+  }
+
+  /** `entry` events of an entry a join link made (the link is the credential, checked by the caller). */
+  followJoinedEntry(entry: QueueEntryEntity): Observable<ServerSentEvent> {
+    return this.followEntryOf(entry);
+  }
+
+  private async checkedIn(entry: NewQueueEntry, saved: QueueEntryEntity, state: QueueState): Promise<QueueEntryView> {
+    const outcome = { entry: saved, state };
     const view = await this.announce(entry.providerId, entry.date, outcome.state, []);
     await this.domainEvents.emit('queue.checked_in', { ...entryFacts(outcome.entry), checkedInAt: outcome.entry.checkedInAt });
     return view.entries.find((e) => e.entry_id === outcome.entry.id) ?? entryView(outcome.entry);
@@ -245,7 +271,11 @@ export class QueueService implements OnModuleInit {
 
   /** `entry` events: the entry on connect, then whenever its position, status or expected wait changes. */
   async followEntry(entryId: number, caller: Caller): Promise<Observable<ServerSentEvent>> {
-    const entry = await this.findEntryFor(entryId, caller);
+    return this.followEntryOf(await this.findEntryFor(entryId, caller));
+  }
+
+  private followEntryOf(entry: QueueEntryEntity): Observable<ServerSentEvent> {
+    const entryId = entry.id;
     let last = '';
     const changed = (view: QueueEntryView) => {
       const key = JSON.stringify([view.position, view.status, view.expected_wait_minutes]);
@@ -338,7 +368,7 @@ export class QueueService implements OnModuleInit {
       const before = await this.queue.state(provider.id, date);
       const near = before.active.filter((entry, i) => i <= reach || subjects.includes(entry.id));
       const [clients, guests] = await Promise.all([
-        this.clients.getMany(near.map((entry) => entry.clientId)),
+        this.clients.getMany(near.flatMap((entry) => (entry.clientId === null ? [] : [entry.clientId]))),
         // A guest's booking is texted at the phone typed with it, as its reminders are.
         this.appointments.guestDetailsOf(near.flatMap((entry) => (entry.appointmentId === null ? [] : [entry.appointmentId]))),
       ]);
@@ -348,7 +378,10 @@ export class QueueService implements OnModuleInit {
           const called = calledBy(view, facts.before);
           const notices = this.noticesOf(view, called, facts.before, facts.after);
           const messages = notices.map((notice) => {
-            const client = clients.get(notice.clientId);
+            // Someone who joined remotely is reached at what they typed, read with the change.
+            const remote = facts.after.active.find((entry) => entry.id === notice.entryId)?.remote;
+            if (remote) return this.noticeMessage(notice, remote, provider, date);
+            const client = notice.clientId === null ? undefined : clients.get(notice.clientId);
             if (!client) throw new RecipientsMoved();
             const guest = notice.appointmentId === null ? undefined : guests.get(notice.appointmentId);
             return this.noticeMessage(notice, guest ? contactOf(guest, client) : client, provider, date);
@@ -379,14 +412,15 @@ export class QueueService implements OnModuleInit {
     ];
   }
 
-  /** A text when the client has a phone, else an email. Every position notice is a `queue_next`. */
-  private noticeMessage(notice: QueueNotice, client: AppointmentContact, provider: ProviderEntity, date: string): NewMessage {
+  /** A text when the recipient has a phone, else an email. Every position notice is a `queue_next`. */
+  private noticeMessage(notice: QueueNotice, client: NoticeRecipient, provider: ProviderEntity, date: string): NewMessage {
     const about = {
       kind: notice.kind === 'turn' ? ('queue_called' as const) : ('queue_next' as const),
       appointmentId: notice.appointmentId,
       providerId: provider.id,
     };
     if (client.phone) return { ...about, channel: 'sms', payload: { to: client.phone, body: noticeText(notice, provider.name) } };
+    if (!client.email) throw new Error(`Queue entry ${notice.entryId} has neither a phone nor an email address`);
     const kind = notice.kind === 'turn' ? 'turn' : notice.position === 1 ? 'next' : 'ahead';
     return {
       ...about,
@@ -429,7 +463,8 @@ export class QueueService implements OnModuleInit {
   /** An entry is its provider's and its client's (and the administrator's); to anyone else it does not exist. */
   private async findEntryFor(entryId: number, caller: Caller): Promise<QueueEntryEntity> {
     const entry = await this.findEntry(entryId);
-    if (!actsForProvider(caller, entry.providerId) && !actsForClient(caller, entry.clientId)) throw entryNotFound(entryId);
+    const ownClient = entry.clientId !== null && actsForClient(caller, entry.clientId);
+    if (!actsForProvider(caller, entry.providerId) && !ownClient) throw entryNotFound(entryId);
     return entry;
   }
 
@@ -457,6 +492,7 @@ export class QueueService implements OnModuleInit {
       checkedInAt: now,
       calledAt: null,
       finishedAt: null,
+      remote: null,
     };
     return { entry, provider };
   }
@@ -485,6 +521,7 @@ export class QueueService implements OnModuleInit {
       checkedInAt: now,
       calledAt: null,
       finishedAt: null,
+      remote: null,
     };
     return { entry, provider };
   }
@@ -495,4 +532,10 @@ function calledBy(view: QueueView, before: Pick<QueueState, 'active'>): QueueEnt
   const serving = view.now_serving;
   if (!serving) return null;
   return before.active.some((entry) => entry.id === serving.entry_id && entry.status === 'waiting') ? serving : null;
+}
+
+/** The entry a check-in found already there; none means every ticket of the day is handed out. */
+function existingEntry(entry: QueueEntryEntity | null, date: string): QueueEntryEntity {
+  if (entry === null) throw new AppError('CHECK_IN_REFUSED', `Every ticket of ${date} (up to Z-999) is handed out`);
+  return entry;
 }

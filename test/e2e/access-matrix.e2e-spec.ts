@@ -327,6 +327,36 @@ const MATRIX: Row[] = [
     path: (f) => `/api/queue/entries/${f.entryId}/leave`,
     expect: [401, 401, DONE_OR_CLOSED, DONE_OR_CLOSED, 404, DONE_OR_CLOSED, 404],
   },
+  // Remote join: the page and its request are open to all, a key (even an unknown one) changes nothing;
+  // the join link's token is the credential of the rest.
+  { method: 'GET', route: '/api/queue/join', path: (f) => `/api/queue/join?provider_id=${f.providerId}`, expect: ANYONE_200 },
+  {
+    method: 'POST',
+    route: '/api/queue/join',
+    path: () => '/api/queue/join',
+    body: (f) => ({ provider_id: f.providerId, name: 'Remote', email: `remote-${f.unique()}@mail.test` }),
+    expect: [202, 202, 202, 202, 202, 202, 202],
+  },
+  {
+    method: 'GET',
+    route: '/api/queue/join/entry',
+    path: () => '/api/queue/join/entry?token=not.a.token',
+    expect: [401, 401, 401, 401, 401, 401, 401],
+  },
+  {
+    method: 'POST',
+    route: '/api/queue/join/entry',
+    path: () => '/api/queue/join/entry',
+    body: () => ({ token: 'not.a.token' }),
+    expect: [401, 401, 401, 401, 401, 401, 401],
+  },
+  {
+    method: 'GET',
+    route: '/api/queue/join/events',
+    path: () => '/api/queue/join/events?token=not.a.token',
+    expect: [401, 401, 401, 401, 401, 401, 401],
+    stream: true,
+  },
   { method: 'GET', route: '/api/deliveries', path: () => '/api/deliveries', expect: [401, 401, 200, 200, 200, 403, 403] },
   {
     method: 'GET',

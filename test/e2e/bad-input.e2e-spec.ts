@@ -1409,6 +1409,77 @@ describeBackend('bad input', () => {
       field: 'key',
       anonymous: true,
     },
+    // Remote join of the queue (no key): one of phone and email, a name, a provider; the link's token
+    ...(
+      [
+        ['join without phone or email', { name: 'Remote' }, 'phone'],
+        ['join without phone or email names email too', { name: 'Remote' }, 'email'],
+        ['join with phone and email both empty', { name: 'Remote', phone: '', email: '' }, 'email'],
+        ['join name of 201 characters', { name: 'n'.repeat(201), email: 'remote@example.com' }, 'name'],
+        ['join name blank', { name: '   ', email: 'remote@example.com' }, 'name'],
+        ['join name with a NUL', { name: 'Re\u0000mote', email: 'remote@example.com' }, 'name'],
+        ['join phone not E.164', { name: 'Remote', phone: '0612345678' }, 'phone'],
+        ['join phone as a number', { name: 'Remote', phone: 14155550100 }, 'phone'],
+        ['join email with a display name', { name: 'Remote', email: 'Remote <remote@example.com>' }, 'email'],
+        ['join with an unknown field', { name: 'Remote', email: 'remote@example.com', client_id: 1 }, 'client_id'],
+      ] as const
+    ).map(([name, fields, field]): BadRequest => ({
+      name,
+      method: 'POST',
+      path: '/api/queue/join',
+      body: { provider_id: providerId, ...fields },
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field,
+      anonymous: true,
+    })),
+    {
+      name: 'join provider_id as text in JSON',
+      method: 'POST',
+      path: '/api/queue/join',
+      body: { provider_id: String(providerId), name: 'Remote', email: 'remote@example.com' },
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field: 'provider_id',
+      anonymous: true,
+    },
+    {
+      name: 'join an unknown provider',
+      method: 'POST',
+      path: '/api/queue/join',
+      body: { provider_id: 999_999, name: 'Remote', email: 'remote@example.com' },
+      status: 404,
+      code: 'PROVIDER_NOT_FOUND',
+      anonymous: true,
+    },
+    {
+      name: 'join link pressed without token',
+      method: 'POST',
+      path: '/api/queue/join/entry',
+      body: {},
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field: 'token',
+      anonymous: true,
+    },
+    {
+      name: 'join link pressed with a garbage token',
+      method: 'POST',
+      path: '/api/queue/join/entry',
+      body: { token: 'not.a.jwt' },
+      status: 401,
+      code: 'TOKEN_INVALID',
+      anonymous: true,
+    },
+    {
+      name: 'join events without token',
+      method: 'GET',
+      path: '/api/queue/join/events',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field: 'token',
+      anonymous: true,
+    },
     // Validation tokens
     {
       name: 'validate without token',
@@ -1589,6 +1660,10 @@ describeBackend('bad input', () => {
     await expect(sut.api.get('/api/waitlist')).resolves.toMatchObject({ status: 200, body: { items: [] } });
     const open = await sut.api.get(`/api/schedule?provider_id=${providerId}&date=${date}`);
     expect(open.body.slots).toHaveLength(4);
+    // No remote join slipped through: nobody is in the queue, no link was sent.
+    await expect(sut.api.get(`/api/queue?provider_id=${providerId}`)).resolves.toMatchObject({ status: 200, body: { entries: [] } });
+    const links = await sut.api.get('/api/deliveries?limit=100');
+    expect(links.body.items.filter((item: { kind: string }) => item.kind === 'validation')).toEqual([]);
   });
 
   it('logged no error or warning while refusing all of that (a 2,000-level body once logged a stack each time)', () => {

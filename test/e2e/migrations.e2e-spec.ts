@@ -18,7 +18,7 @@ const SINCE_TYPEORM = [
 /** Indexes those migrations added to older tables, by table. */
 const INDEXES_SINCE_TYPEORM: Record<string, string[]> = {
   appointments: ['appointments_pending_expiry', 'appointments_client_start'],
-  queue_entries: ['queue_entries_ticket'],
+  queue_entries: ['queue_entries_ticket', 'queue_entries_join_key'],
 };
 /** Columns those migrations added to older tables, by table. */
 const COLUMNS_SINCE_TYPEORM: Record<string, string[]> = {
@@ -26,7 +26,12 @@ const COLUMNS_SINCE_TYPEORM: Record<string, string[]> = {
   appointments: ['rescheduled_at', 'cancellation_reason', 'revision', 'guest_name', 'guest_phone'],
   clients: ['erased_at'],
   queue_days: ['tickets_issued', 'priority_streak'],
-  queue_entries: ['ticket_number', 'priority', 'notified_positions'],
+  queue_entries: ['ticket_number', 'priority', 'notified_positions', 'remote_name', 'remote_phone', 'remote_email', 'join_key'],
+};
+/** Columns those migrations changed, by table: as they are now → as TypeORM made them. */
+const COLUMNS_CHANGED_SINCE_TYPEORM: Record<string, Record<string, string>> = {
+  // Remote join: an entry of someone who joined from a link has no client.
+  queue_entries: { 'client_id integer': 'client_id integer not null' },
 };
 
 /** The schema as TypeORM left it: without the tables, columns and indexes added since. */
@@ -41,7 +46,9 @@ const without = (schema: Record<string, TableShape>, tables: string[]) =>
           table,
           {
             ...shape,
-            columns: shape.columns.filter((column) => !addedColumns.includes(column.split(' ')[0])),
+            columns: shape.columns
+              .filter((column) => !addedColumns.includes(column.split(' ')[0]))
+              .map((column) => COLUMNS_CHANGED_SINCE_TYPEORM[table]?.[column] ?? column),
             indexes: shape.indexes.filter((index) => !addedIndexes.includes(index.replace(/^unique /, '').split(' ')[0])),
           },
         ];
@@ -100,6 +107,32 @@ describeBackend('the migrations', () => {
     const { backend, database } = await freshDatabase();
     await runSqlFile(database, fixtureOf(database));
     const before = await describeSchema(database);
+    // A queue entry of that release: the rebuild of queue_entries (SQLite) keeps it, and its ids go on after it.
+    const db = database.tables<'providers' | 'clients' | 'queue_entries'>();
+    const now = Date.now();
+    const { id: providerId } = await db
+      .insertInto('providers')
+      .values({ name: 'Old', email: 'old@clinic.test', time_zone: 'UTC', created_at: now } as never)
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const { id: clientId } = await db
+      .insertInto('clients')
+      .values({ name: 'Old', email: 'old@mail.test', created_at: now } as never)
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const oldEntry = {
+      provider_id: providerId,
+      client_id: clientId,
+      date: '2026-01-05',
+      status: 'done' as const,
+      queue_at: now,
+      booked_minutes: 15,
+    };
+    const { id: oldId } = await db
+      .insertInto('queue_entries')
+      .values({ ...oldEntry, checked_in_at: now } as never)
+      .returning('id')
+      .executeTakeFirstOrThrow();
 
     await database.migrate();
     const after = await describeSchema(database);
@@ -118,8 +151,18 @@ describeBackend('the migrations', () => {
       '1764210000000-webhooks',
       '1764220000000-waitlist',
       '1764230000000-queue-tickets',
+      '1764235000000-remote-join',
       '1764240000000-privacy',
     ]);
+    await expect(db.selectFrom('queue_entries').selectAll().execute()).resolves.toEqual([
+      expect.objectContaining({ ...oldEntry, id: oldId, remote_name: null, join_key: null }),
+    ]);
+    const { id: nextId } = await db
+      .insertInto('queue_entries')
+      .values({ ...oldEntry, client_id: null, checked_in_at: now, join_key: 'remote-1', ticket_number: 2 })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    expect(nextId).toBe(oldId + 1);
 
     const sut = await startTestApp(backend.env, { logger: false });
     try {

@@ -191,6 +191,17 @@ const CONTRACT: {
   { method: 'post', path: '/api/providers/{id}/board', success: '201', response: ['board_url'] },
   { method: 'get', path: '/api/queue/board', success: '200', media: 'text/html' },
   { method: 'get', path: '/api/queue/board/events', success: '200', media: 'text/event-stream' },
+  { method: 'get', path: '/api/queue/join', success: '200', media: 'text/html' },
+  {
+    method: 'post',
+    path: '/api/queue/join',
+    success: '202',
+    body: ['provider_id', 'name', 'phone', 'email'],
+    response: ['status', 'provider_id', 'date', 'sent_by', 'expires_at'],
+  },
+  { method: 'get', path: '/api/queue/join/entry', success: '200', media: 'text/html' },
+  { method: 'post', path: '/api/queue/join/entry', success: '200', body: ['token'], response: ENTRY },
+  { method: 'get', path: '/api/queue/join/events', success: '200', media: 'text/event-stream' },
   { method: 'get', path: '/api/deliveries', success: '200', response: ['items', 'next_cursor'] },
   { method: 'post', path: '/api/deliveries/{id}/retry', success: '200', response: DELIVERY },
   {

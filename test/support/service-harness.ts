@@ -20,7 +20,7 @@ import { ClientsService } from '../../src/clients/clients.service';
 import { Clock } from '../../src/common/clock';
 import { DomainEventMap, DomainEventName, DomainEvents } from '../../src/common/domain-events';
 import { DomainEventsModule } from '../../src/common/domain-events.module';
-import { holdsConfig, httpConfig, mailConfig, queueConfig, remindersConfig } from '../../src/config/namespaces';
+import { holdsConfig, httpConfig, mailConfig, queueConfig, queueJoinConfig, remindersConfig } from '../../src/config/namespaces';
 import { HoldStore } from '../../src/holds/hold-store';
 import { MemoryHoldStore } from '../../src/holds/memory-hold-store';
 import { MailerService } from '@nestjs-modules/mailer';
@@ -35,6 +35,8 @@ import { ScheduleService } from '../../src/providers/schedule.service';
 import { MemoryQueueEvents, QueueEvents } from '../../src/queue/queue-events';
 import { QueueRepository } from '../../src/queue/queue.repository';
 import { QueueService } from '../../src/queue/queue.service';
+import { QueueJoinLinks } from '../../src/queue/queue-join-links';
+import { QueueJoinService } from '../../src/queue/queue-join.service';
 import { CapturingLogger } from './capturing-logger';
 import { InMemoryAppointmentsRepository } from './fakes/memory-appointments.repository';
 import { InMemoryClientsRepository } from './fakes/memory-clients.repository';
@@ -73,6 +75,8 @@ export interface HarnessSettings {
   priorityStreak?: number;
   reminderMinutes?: number[];
   holdReminderSeconds?: number;
+  /** QUEUE_MAX_REMOTE (default 20). */
+  maxRemote?: number;
 }
 
 const httpSettings: ConfigType<typeof httpConfig> = {
@@ -148,6 +152,10 @@ export class ServiceHarness {
     return this.moduleRef.get(WaitlistService);
   }
 
+  get queueJoin(): QueueJoinService {
+    return this.moduleRef.get(QueueJoinService);
+  }
+
   get manageLinks(): ManageLinks {
     return this.moduleRef.get(ManageLinks);
   }
@@ -205,6 +213,8 @@ export class ServiceHarness {
         HoursService,
         QueueService,
         WaitlistService,
+        QueueJoinLinks,
+        QueueJoinService,
         MetricsService,
         AppointmentReminders,
         ManageLinks,
@@ -216,6 +226,7 @@ export class ServiceHarness {
           provide: queueConfig.KEY,
           useValue: { notifyAhead: settings.notifyAhead ?? [1], priorityStreak: settings.priorityStreak ?? 2 },
         },
+        { provide: queueJoinConfig.KEY, useValue: { maxRemote: settings.maxRemote ?? 20, linkTtlSeconds: 1800 } },
         { provide: QueueEvents, useClass: MemoryQueueEvents },
         { provide: Clock, useValue: harness.clock },
         { provide: ApiKeyCache, useValue: new ApiKeyCache(new LocalCacheBus()) },

@@ -11,6 +11,7 @@ import { webhooks } from './1764210000000-webhooks';
 import { queue } from './1764160000000-queue';
 import { waitlist } from './1764220000000-waitlist';
 import { queueTickets } from './1764230000000-queue-tickets';
+import { remoteJoin } from './1764235000000-remote-join';
 
 /** Every migration by name; Kysely runs them in name order and records each in `kysely_migration`. */
 export function migrations(kind: DatabaseKind): Record<string, Migration> {
@@ -26,6 +27,7 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
     '1764210000000-webhooks': webhooks(kind),
     '1764220000000-waitlist': waitlist(kind),
     '1764230000000-queue-tickets': queueTickets(),
+    '1764235000000-remote-join': remoteJoin(kind),
     '1764240000000-privacy': privacy(),
   };
 }

@@ -82,8 +82,21 @@ export class QueueEntryView {
   entry_id: number;
   /** @example 124 */
   provider_id: number;
-  /** @example 7 */
-  client_id: number;
+  /**
+   * Null for someone who joined remotely (see remote)
+   * @example 7
+   */
+  client_id: number | null;
+  /**
+   * Whether the entry joined remotely, from a link (GET /api/queue/join), without a client record
+   * @example false
+   */
+  remote: boolean;
+  /**
+   * The name typed by someone who joined remotely; null on every other entry
+   * @example 'Grace Hopper'
+   */
+  remote_name: string | null;
   /**
    * Null for a walk-in
    * @example 41
@@ -151,6 +164,8 @@ const ENTRY_EXAMPLE: QueueEntryView = {
   entry_id: 310,
   provider_id: 124,
   client_id: 5,
+  remote: false,
+  remote_name: null,
   appointment_id: 40,
   date: '2026-07-28',
   status: 'called',

@@ -3,11 +3,24 @@ export type QueueStatus = (typeof QUEUE_STATUSES)[number];
 /** Statuses of an entry still in the queue; the others are final. */
 export const ACTIVE_STATUSES: readonly QueueStatus[] = ['waiting', 'called'];
 
+/** Someone who joined a queue remotely, from a link: whom its notices reach, as they typed it. */
+export interface RemoteJoiner {
+  name: string;
+  /** At least one of phone and email; a text goes to the phone when there is one. */
+  phone: string | null;
+  email: string | null;
+  /** The join link's id: pressing the link again finds this entry. */
+  joinKey: string;
+}
+
 /** One check-in: a client in a provider's queue of a day. */
 export interface QueueEntryEntity {
   id: number;
   providerId: number;
-  clientId: number;
+  /** Null for someone who joined remotely (see `remote`). */
+  clientId: number | null;
+  /** Set on an entry that joined remotely, from a link, without a client record; else null. */
+  remote: RemoteJoiner | null;
   /** Null for a walk-in. */
   appointmentId: number | null;
   /** The provider's local date of the queue, `YYYY-MM-DD`. */

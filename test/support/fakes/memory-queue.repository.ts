@@ -1,3 +1,5 @@
+import { AppError } from '../../../src/common/app-error';
+import { Transaction } from '../../../src/database/database.service';
 import { ACTIVE_STATUSES, QueueEntryEntity } from '../../../src/queue/entities/queue-entry.entity';
 import { MeasuredService, PACE_SAMPLES } from '../../../src/queue/expected-wait';
 import { nextStreak, queueOrder } from '../../../src/queue/queue-order';
@@ -78,10 +80,22 @@ export class InMemoryQueueRepository implements PublicSurface<QueueRepository> {
     return this.read(providerId, date);
   }
 
-  checkIn(entry: NewQueueEntry, also: ChangeHook): Promise<CheckInOutcome> {
+  async findByJoinKey(joinKey: string): Promise<QueueEntryEntity | null> {
+    const entry = [...this.entries.values()].find((e) => e.remote?.joinKey === joinKey);
+    return entry ? copy(entry) : null;
+  }
+
+  async whileRemoteRoom(providerId: number, date: string, cap: number, also: (tx: Transaction) => Promise<void>): Promise<void> {
+    if (this.remoteWaiting(providerId, date) >= cap) throw queueFull(cap);
+    await also(FAKE_TRANSACTION);
+  }
+
+  checkIn(entry: NewQueueEntry, also: ChangeHook, remoteCap?: number): Promise<CheckInOutcome> {
     return this.change(entry.providerId, entry.date, also, (day): CheckInOutcome | Undo<CheckInOutcome> => {
       const existing = this.existing(entry);
       if (existing) return new Undo({ created: false, entry: copy(existing) });
+      if (entry.remote && remoteCap !== undefined && this.remoteWaiting(entry.providerId, entry.date) >= remoteCap)
+        throw queueFull(remoteCap);
       day.ticketsIssued += 1;
       if (day.ticketsIssued > MAX_TICKETS_PER_DAY) return new Undo({ created: false, entry: null });
       const saved: QueueEntryEntity = {
@@ -213,14 +227,25 @@ export class InMemoryQueueRepository implements PublicSurface<QueueRepository> {
       .map((entry) => ({ bookedMinutes: entry.bookedMinutes, calledAt: entry.calledAt!, finishedAt: entry.finishedAt! }));
   }
 
+  private remoteWaiting(providerId: number, date: string): number {
+    return [...this.entries.values()].filter((e) => e.providerId === providerId && e.date === date && e.status === 'waiting' && e.remote)
+      .length;
+  }
+
   private existing(entry: NewQueueEntry): QueueEntryEntity | undefined {
     const all = [...this.entries.values()];
+    if (entry.remote) return all.find((e) => e.remote?.joinKey === entry.remote!.joinKey);
     if (entry.appointmentId !== null) {
       const byAppointment = all.find((e) => e.appointmentId === entry.appointmentId);
       if (byAppointment) return byAppointment;
     }
+    if (entry.clientId === null) return undefined;
     return all.find((e) => e.providerId === entry.providerId && e.date === entry.date && e.clientId === entry.clientId && isActive(e));
   }
+}
+
+function queueFull(cap: number): AppError {
+  return new AppError('QUEUE_FULL', `${cap} people who joined remotely already wait in this queue; try again later`);
 }
 
 function dayKey(providerId: number, date: string): string {
