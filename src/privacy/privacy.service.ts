@@ -11,6 +11,7 @@ import { DomainEvents } from '../common/domain-events';
 import { DatabaseService, Transaction } from '../database/database.service';
 import { OutboxRepository, OutboxRow } from '../delivery/outbox.repository';
 import { IdempotencyStore } from '../idempotency/idempotency-store';
+import { formatTicket } from '../queue/queue-tickets';
 import { QueueService } from '../queue/queue.service';
 import { WaitlistService } from '../waitlist/waitlist.service';
 import { ClientExportView, ExportedDelivery, ExportedQueueEntry } from './dto/privacy.dto';
@@ -50,15 +51,15 @@ export class PrivacyService {
   async export(id: number, caller: Caller): Promise<ClientExportView> {
     if (!actsForClient(caller, id)) throw notFound(id);
     const client = await this.clients.get(id);
-    const [appointments, entries, waitlist] = await Promise.all([
-      this.appointments.historyOfClient(id),
-      this.queue.entriesOfClient(id),
-      this.waitlist.entriesOfClient(id),
-    ]);
+    const appointments = await this.appointments.historyOfClient(id);
     const addresses = recipientsOf(
       client,
       appointments.map((appointment) => appointment.guestPhone),
     );
+    const [entries, waitlist] = await Promise.all([
+      this.queue.entriesOfPerson(id, { emails: [client.email], phones: addresses.filter((address) => address !== client.email) }),
+      this.waitlist.entriesOfClient(id),
+    ]);
     const messages = await this.outbox.aboutPerson({ recipients: addresses, appointmentIds: [] });
     const now = this.clock.nowMs();
     return {
@@ -73,6 +74,10 @@ export class PrivacyService {
         provider_id: entry.providerId,
         appointment_id: entry.appointmentId,
         date: entry.date,
+        ticket: formatTicket(entry.ticketNumber),
+        remote_name: entry.remote?.name ?? null,
+        remote_phone: entry.remote?.phone ?? null,
+        remote_email: entry.remote?.email ?? null,
         status: entry.status,
         checked_in_at: instant(entry.checkedInAt)!,
         called_at: instant(entry.calledAt),
@@ -117,6 +122,8 @@ export class PrivacyService {
       phones: [...(before.phone ? [before.phone] : []), ...history.guestPhones],
     };
     const recipients = [...details.emails, ...details.phones];
+    // Someone who joined a queue remotely with the client's address or phone: the same person.
+    await this.queue.eraseRemoteContactIn(tx, { emails: details.emails, phones: details.phones }, ERASED_TEXT);
     const messages = await this.outbox.aboutPerson({ recipients, appointmentIds: history.appointmentIds }, tx);
     const toDelete: number[] = [];
     for (const message of messages) {

@@ -11,6 +11,12 @@ import { MeasuredService, PACE_SAMPLES } from './expected-wait';
 import { nextStreak, queueOrder } from './queue-order';
 import { MAX_TICKETS_PER_DAY } from './queue-tickets';
 
+/** A person's addresses and phones, as someone joining remotely may have typed them. */
+export interface RemoteContact {
+  emails: string[];
+  phones: string[];
+}
+
 export type NewQueueEntry = Omit<QueueEntryEntity, 'id' | 'ticketNumber' | 'priority' | 'notifiedPositions'>;
 
 /** A queue as of one revision: the entries still in it, in order, and the provider's latest services. */
@@ -172,6 +178,44 @@ export class QueueRepository {
   async entriesOfClient(clientId: number): Promise<QueueEntryEntity[]> {
     const rows = await this.db.selectFrom('queue_entries').selectAll().where('client_id', '=', clientId).orderBy('id').execute();
     return rows.map(toEntry);
+  }
+
+  /** The entries someone joined remotely with one of these addresses or phones, oldest first: a person's export. */
+  async remoteEntriesOf(contact: RemoteContact): Promise<QueueEntryEntity[]> {
+    if (contact.emails.length + contact.phones.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('queue_entries')
+      .selectAll()
+      .where((eb) =>
+        eb.or([
+          ...(contact.emails.length > 0 ? [eb('remote_email', 'in', contact.emails)] : []),
+          ...(contact.phones.length > 0 ? [eb('remote_phone', 'in', contact.phones)] : []),
+        ]),
+      )
+      .orderBy('id')
+      .execute();
+    return rows.map(toEntry);
+  }
+
+  /**
+   * Within a person's erasure: the entries it joined remotely with one of these addresses or phones
+   * keep their place in history, but not who it was (the name typed becomes `erasedName`, the
+   * address and phone go). An entry still waiting is reached by no notice from then on.
+   */
+  async eraseRemoteContactIn(tx: Transaction, contact: RemoteContact, erasedName: string): Promise<number> {
+    if (contact.emails.length + contact.phones.length === 0) return 0;
+    const result = await tx
+      .tables<'queue_entries'>()
+      .updateTable('queue_entries')
+      .set({ remote_name: erasedName, remote_email: null, remote_phone: null })
+      .where((eb) =>
+        eb.or([
+          ...(contact.emails.length > 0 ? [eb('remote_email', 'in', contact.emails)] : []),
+          ...(contact.phones.length > 0 ? [eb('remote_phone', 'in', contact.phones)] : []),
+        ]),
+      )
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
   }
 
   async findEntry(id: number): Promise<QueueEntryEntity | null> {

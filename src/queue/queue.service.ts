@@ -24,7 +24,8 @@ import { WALK_IN_MINUTES } from './expected-wait';
 import { QueueChange, QueueEvents } from './queue-events';
 import { entryView, queueView } from './queue-view';
 import { noticeText, positionNotices, QueueNotice, turnNotice } from './queue-notices';
-import { ChangeHook, NewQueueEntry, NotifiedPosition, QueueRepository, QueueState } from './queue.repository';
+import { ChangeHook, NewQueueEntry, NotifiedPosition, QueueRepository, QueueState, RemoteContact } from './queue.repository';
+import { Transaction } from '../database/database.service';
 
 const MINUTE_MS = 60_000;
 /** Tries of a change whose notices found the queue moved under them (see changeWithNotices). */
@@ -110,9 +111,15 @@ export class QueueService implements OnModuleInit {
     }
   }
 
-  /** Every queue entry of a client, as stored: its data export. */
-  entriesOfClient(clientId: number): Promise<QueueEntryEntity[]> {
-    return this.queue.entriesOfClient(clientId);
+  /** Every queue entry of a client, and those joined remotely with its addresses or phones, as stored: its data export. */
+  async entriesOfPerson(clientId: number, contact: RemoteContact): Promise<QueueEntryEntity[]> {
+    const [own, remote] = await Promise.all([this.queue.entriesOfClient(clientId), this.queue.remoteEntriesOf(contact)]);
+    return [...own, ...remote].sort((a, b) => a.id - b.id);
+  }
+
+  /** Within a person's erasure: entries joined remotely with its addresses or phones forget who it was. */
+  eraseRemoteContactIn(tx: Transaction, contact: RemoteContact, erasedName: string): Promise<number> {
+    return this.queue.eraseRemoteContactIn(tx, contact, erasedName);
   }
 
   /** A confirmed appointment of today, or a walk-in. Checking in twice answers the same entry. */
@@ -377,14 +384,15 @@ export class QueueService implements OnModuleInit {
           const view = queueView(provider.id, date, facts.after, this.clock.nowMs());
           const called = calledBy(view, facts.before);
           const notices = this.noticesOf(view, called, facts.before, facts.after);
-          const messages = notices.map((notice) => {
+          const messages = notices.flatMap((notice) => {
             // Someone who joined remotely is reached at what they typed, read with the change.
             const remote = facts.after.active.find((entry) => entry.id === notice.entryId)?.remote;
-            if (remote) return this.noticeMessage(notice, remote, provider, date);
+            // Erased since it joined (see PrivacyService): nobody to tell.
+            if (remote) return remote.phone || remote.email ? [this.noticeMessage(notice, remote, provider, date)] : [];
             const client = notice.clientId === null ? undefined : clients.get(notice.clientId);
             if (!client) throw new RecipientsMoved();
             const guest = notice.appointmentId === null ? undefined : guests.get(notice.appointmentId);
-            return this.noticeMessage(notice, guest ? contactOf(guest, client) : client, provider, date);
+            return [this.noticeMessage(notice, guest ? contactOf(guest, client) : client, provider, date)];
           });
           const calls = called
             ? await this.webhooks.messagesFor(tx, 'queue.called', { providerId: provider.id, appointmentId: called.appointment_id }, called)

@@ -7,6 +7,7 @@ import { linkAppointmentId, SmtpSink, validationLink } from '../support/smtp-sin
 import { startTestApp, TestApp } from '../support/test-app';
 
 const ZONE = 'Europe/Paris';
+const JOIN_LINK = /(https?:\/\/\S+\/api\/queue\/join\/entry\?token=[A-Za-z0-9._%-]+)/;
 
 /** A client's export and erasure, end to end: what it holds, and what is left of the person after (nothing). */
 describeBackend('privacy: export and erasure', () => {
@@ -147,6 +148,18 @@ describeBackend('privacy: export and erasure', () => {
     // A walk-in today: it leaves the queue with the erasure.
     const walkIn = await sut.api.post('/api/queue/check_in', { provider_id: provider.id, client_id: person.id });
     expect(walkIn.status).toBe(201);
+    // The same person joined another provider's queue remotely, with its address: that entry is the person's too.
+    const elsewhere = await createProvider(sut.api, { name: 'Dr. Elsewhere', time_zone: ZONE });
+    const asked = await sut.anonymous.post('/api/queue/join', { provider_id: elsewhere.id, name: person.name, email: person.email });
+    expect(asked.status).toBe(202);
+    const joinMail = await smtp.waitFor(person.email, (m) => JOIN_LINK.test(m.text ?? ''));
+    const joinToken = decodeURIComponent(new URL(JOIN_LINK.exec(joinMail.text!)![1]).searchParams.get('token')!);
+    const remote = await sut.anonymous.post('/api/queue/join/entry', { token: joinToken });
+    expect(remote.status).toBe(200);
+    const exported = await sut.api.get(`/api/clients/${person.id}/export`);
+    expect(exported.body.queue_entries).toContainEqual(
+      expect.objectContaining({ entry_id: remote.body.entry_id, remote_email: person.email, remote_name: person.name }),
+    );
     const before = await everyRow();
     expect(mentionsOf(before, person)).toEqual([person.name, person.email, person.phone]);
     const mailsBefore = smtp.to(person.email).length;

@@ -24,6 +24,17 @@ export class ExportedQueueEntry {
   appointment_id: number | null;
   /** @example '2026-07-28' */
   date: string;
+  /** @example 'A-017' */
+  ticket: string;
+  /** The name typed when joining remotely, from a link; null for any other entry @example 'Grace' */
+  @ApiProperty({ type: 'string', nullable: true })
+  remote_name: string | null;
+  /** The phone the link of a remote join went to @example '+14155550199' */
+  @ApiProperty({ type: 'string', nullable: true })
+  remote_phone: string | null;
+  /** The address the link of a remote join went to @example 'grace@example.com' */
+  @ApiProperty({ type: 'string', nullable: true })
+  remote_email: string | null;
   /** @example 'done' */
   status: string;
   /** @example '2026-07-28T09:55:00.000Z' */

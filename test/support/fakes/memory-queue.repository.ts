@@ -13,6 +13,7 @@ import {
   PriorityOutcome,
   QueueRepository,
   QueueState,
+  RemoteContact,
   WaitingCount,
 } from '../../../src/queue/queue.repository';
 import { copy, PublicSurface } from './public-surface';
@@ -78,6 +79,24 @@ export class InMemoryQueueRepository implements PublicSurface<QueueRepository> {
 
   async state(providerId: number, date: string): Promise<QueueState> {
     return this.read(providerId, date);
+  }
+
+  async remoteEntriesOf(contact: RemoteContact): Promise<QueueEntryEntity[]> {
+    return [...this.entries.values()].filter((e) => this.joinedAs(e, contact)).map(copy);
+  }
+
+  async eraseRemoteContactIn(_tx: Transaction, contact: RemoteContact, erasedName: string): Promise<number> {
+    const matching = [...this.entries.values()].filter((e) => this.joinedAs(e, contact));
+    for (const entry of matching) entry.remote = { ...entry.remote!, name: erasedName, phone: null, email: null };
+    return matching.length;
+  }
+
+  private joinedAs(entry: QueueEntryEntity, contact: RemoteContact): boolean {
+    const remote = entry.remote;
+    return (
+      remote !== null &&
+      ((remote.email !== null && contact.emails.includes(remote.email)) || (remote.phone !== null && contact.phones.includes(remote.phone)))
+    );
   }
 
   async findByJoinKey(joinKey: string): Promise<QueueEntryEntity | null> {
