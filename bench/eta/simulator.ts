@@ -12,7 +12,7 @@
  * in minutes, both as the service shows them (whole minutes). Entries that left before their turn have
  * no real wait and are not scored.
  */
-import { expectedWait, MeasuredService, PACE_SAMPLES, QueueSnapshot } from '../../src/queue/expected-wait';
+import { ExpectedWait, expectedWait, MeasuredService, PACE_SAMPLES, QueueSnapshot } from '../../src/queue/expected-wait';
 import { mulberry32 } from '../../src/queue/seeded-random';
 import { WaitRule } from './rules';
 
@@ -145,12 +145,10 @@ export interface RegimeScore {
   rules: MethodScore[];
 }
 
-/** The estimator as the service runs it: its own PACE_SAMPLES of history. */
-function estimatorAnswers(snapshot: QueueSnapshot) {
-  return expectedWait({ ...snapshot, history: snapshot.history.slice(-PACE_SAMPLES) }).turns;
-}
+/** What is scored as the estimator: `expectedWait` unless the bench is given another to compare. */
+export type Estimator = (snapshot: QueueSnapshot) => ExpectedWait;
 
-function simulateDay(plan: DayPlan, regime: Regime, history: MeasuredService[], rules: readonly WaitRule[]): Answer[] {
+function simulateDay(plan: DayPlan, regime: Regime, history: MeasuredService[], rules: readonly WaitRule[], estimate: Estimator): Answer[] {
   const pending = plan.clients.filter((c) => c.checkInAt !== null).sort((a, b) => a.checkInAt! - b.checkInAt!);
   const queueAt = (c: Client) => c.appointmentStart ?? c.checkInAt!;
   const waiting: Client[] = [];
@@ -168,7 +166,8 @@ function simulateDay(plan: DayPlan, regime: Regime, history: MeasuredService[], 
       serving: serving && { bookedMinutes: serving.client.bookedMinutes, calledAt: serving.client.calledAt! },
       waiting: waiting.map((c) => ({ bookedMinutes: c.bookedMinutes, notBefore: c.appointmentStart })),
     };
-    const turns = estimatorAnswers(snapshot);
+    // The estimator as the service runs it: its own PACE_SAMPLES of history.
+    const turns = estimate({ ...snapshot, history: snapshot.history.slice(-PACE_SAMPLES) }).turns;
     const ruleWaits = rules.map((rule) => rule.waits(snapshot).map(round));
     waiting.forEach((client, i) =>
       answers.push({
@@ -220,7 +219,13 @@ function simulateDay(plan: DayPlan, regime: Regime, history: MeasuredService[], 
 }
 
 /** Runs `days` consecutive days of one regime and scores the estimator and each rule. */
-export function scoreRegime(regime: Regime, days: number, seed: number, rules: readonly WaitRule[]): RegimeScore {
+export function scoreRegime(
+  regime: Regime,
+  days: number,
+  seed: number,
+  rules: readonly WaitRule[],
+  estimate: Estimator = expectedWait,
+): RegimeScore {
   const random = mulberry32(seed);
   const history: MeasuredService[] = [];
   const errors = new Float64Array(rules.length + 1);
@@ -229,7 +234,7 @@ export function scoreRegime(regime: Regime, days: number, seed: number, rules: r
   for (let day = 0; day < days; day++) {
     const plan = planDay(regime, random, FIRST_OPENING + day * DAY_MS);
     const byId = new Map(plan.clients.map((c) => [c.id, c]));
-    for (const answer of simulateDay(plan, regime, history, rules)) {
+    for (const answer of simulateDay(plan, regime, history, rules, estimate)) {
       const calledAt = byId.get(answer.clientId)!.calledAt;
       if (calledAt === null) continue;
       const real = (calledAt - answer.askedAt) / MINUTE_MS;
