@@ -164,7 +164,7 @@ function simulateDay(plan: DayPlan, regime: Regime, history: MeasuredService[], 
       now,
       history: history.slice(-HISTORY_KEPT),
       serving: serving && { bookedMinutes: serving.client.bookedMinutes, calledAt: serving.client.calledAt! },
-      waiting: waiting.map((c) => ({ bookedMinutes: c.bookedMinutes, notBefore: c.appointmentStart })),
+      waiting: waiting.map((c) => ({ bookedMinutes: c.bookedMinutes, notBefore: c.appointmentStart, checkedInAt: c.checkInAt! })),
     };
     // The estimator as the service runs it: its own PACE_SAMPLES of history.
     const turns = estimate({ ...snapshot, history: snapshot.history.slice(-PACE_SAMPLES) }).turns;
@@ -197,7 +197,12 @@ function simulateDay(plan: DayPlan, regime: Regime, history: MeasuredService[], 
     if (t === Infinity) break;
     now = t;
     if (t === serviceEnd && serving) {
-      history.push({ bookedMinutes: serving.client.bookedMinutes, calledAt: serving.client.calledAt!, finishedAt: now });
+      history.push({
+        bookedMinutes: serving.client.bookedMinutes,
+        calledAt: serving.client.calledAt!,
+        finishedAt: now,
+        readyAt: max(serving.client.checkInAt!, serving.client.appointmentStart ?? -Infinity),
+      });
       if (history.length > HISTORY_KEPT) history.splice(0, history.length - HISTORY_KEPT);
       serving = null;
     } else if (t === nextCheckIn) {
