@@ -2,8 +2,10 @@
  * How long a client in a provider's queue is likely to wait, and a range that holds the real wait
  * about 80 % of the time. A pure module with one entry point, `expectedWait(snapshot)`, used by the
  * queue view and by the ETA bench (bench/eta/) alike; no clock of its own, and the same answer for
- * the same snapshot (its random draws come from a fixed seed). The README's "The expected wait" has
- * the method's figures.
+ * the same snapshot (its random draws come from a fixed seed). It sees only what queue_entries hold
+ * at `now`: the provider's latest measured services (booked minutes; ready, called and done times),
+ * the entry being served (booked minutes, called time) and those waiting, in order (booked minutes,
+ * appointment start, check-in time). The README's "The expected wait" has the method's figures.
  *
  * Service times. A service lasts booked × a ratio; ln(ratio) = a location μ that depends on the time
  * of day + a deviation. What the provider's measured services (called → done, the latest PACE_SAMPLES;
@@ -19,16 +21,21 @@
  *   - deviations: the measured residuals themselves (their quantiles), blended with a normal of
  *     spread σ (the 10–90 % spread ÷ 2.563, shrunk towards 0.45) while few are measured.
  *
+ * The provider's start. Before the day's first call (nobody served, no service in the last four
+ * hours) the queue starts when the provider does, learnt from past sessions' first calls: exact when
+ * that first client had been ready a minute or more, otherwise only "started by then". Once the first
+ * in line has waited uncalled, the start is drawn from the past starts later in the day than now;
+ * when it has only just become callable, "already started, at once" as often as past days say so.
+ *
  * Waits. PATHS sample paths of the queue: the service under way lasts what the distribution says
  * given that it has already lasted that long (its residual given survival: never zero after an
  * overrun, and longer the longer it overruns where long services are common), then each waiting
  * entry is called when the one before is done and not before its appointment's start, its service
  * drawn at the location of the hour it starts; the location's own uncertainty shifts each path as a
- * whole. Before the day's first call (nobody served, no service in the last four hours) the queue
- * starts when the provider does: a past session's start, drawn from those later in the day than now
- * once the first in line has waited uncalled (a start is exact when its first client had waited a
- * minute or more; otherwise it says only "started by then"). An entry's expected wait is the median of its paths (the estimate with the least mean
+ * whole. An entry's expected wait is the median of its paths (the estimate with the least mean
  * absolute error; a mean overshoots on skewed times), its range their 10 % and 90 % quantiles.
+ * Not modelled: clients still to come who will be queued ahead (a walk-in arriving before a waiting
+ * appointment's start, a late appointment holder) and clients ahead who will leave.
  */
 import { standardNormalQuantile } from './normal-distribution';
 import { mulberry32 } from './seeded-random';
@@ -350,7 +357,10 @@ function learnModelOnce(services: readonly MeasuredService[], now: number): Serv
     learned.services.length === services.length &&
     learned.services.every(
       (s, i) =>
-        s.bookedMinutes === services[i].bookedMinutes && s.calledAt === services[i].calledAt && s.finishedAt === services[i].finishedAt,
+        s.bookedMinutes === services[i].bookedMinutes &&
+        s.calledAt === services[i].calledAt &&
+        s.finishedAt === services[i].finishedAt &&
+        s.readyAt === services[i].readyAt,
     );
   if (!same) learned = { services: services.map((s) => ({ ...s })), inSession, model: learnModel(services, inSession) };
   return learned!.model;
