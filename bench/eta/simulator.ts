@@ -12,12 +12,12 @@
  * in minutes, both as the service shows them (whole minutes). Entries that left before their turn have
  * no real wait and are not scored.
  */
-import { expectedWait, MeasuredService, PACE_SAMPLES, QueueSnapshot } from '../../src/queue/expected-wait';
+import { ExpectedWait, expectedWait, MeasuredService, PACE_SAMPLES, QueueSnapshot } from '../../src/queue/expected-wait';
 import { mulberry32 } from '../../src/queue/seeded-random';
 import { WaitRule } from './rules';
 
 // Jest runs modules in a vm context where every lookup of a global (Math) is ~70× slower.
-const { PI, abs, cos, exp, log, max, min, round, sqrt } = Math;
+const { PI, abs, cos, exp, floor, log, max, min, round, sqrt } = Math;
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
@@ -27,6 +27,8 @@ const CLIENTS_PER_DAY = 30;
 const UTILISATION = 0.85;
 /** The history every method may see: the estimator reads its PACE_SAMPLES of it (as the repository does), the rules theirs. */
 const HISTORY_KEPT = max(PACE_SAMPLES, 30);
+/** The bound's replays per answer. */
+const BOUND_PATHS = 400;
 
 type Random = () => number;
 
@@ -140,17 +142,106 @@ export interface RegimeScore {
   days: number;
   answers: number;
   estimator: MethodScore;
+  /** The clairvoyant reference (see `clairvoyantWaits`), when asked for. */
+  bound: MethodScore | null;
   /** The share of real waits inside the estimator's range. */
   coverage: number;
   rules: MethodScore[];
 }
 
-/** The estimator as the service runs it: its own PACE_SAMPLES of history. */
-function estimatorAnswers(snapshot: QueueSnapshot) {
-  return expectedWait({ ...snapshot, history: snapshot.history.slice(-PACE_SAMPLES) }).turns;
+/** What is scored as the estimator: `expectedWait` unless the bench is given another to compare. */
+export type Estimator = (snapshot: QueueSnapshot) => ExpectedWait;
+
+/**
+ * The bound: what the best possible answer scores when only the service times are unknown. It knows
+ * the regime's true service-time law (pace by hour, noise) and everything else the day will bring
+ * (who checks in when, who leaves, when the provider starts), replays the rest of the day `paths`
+ * times with fresh service times (the one under way drawn given what it has lasted) and answers each
+ * entry's median call time over the replays where it is called. No estimator sees as much, so its
+ * mean absolute error is about the least any can reach: what is left is the randomness of services.
+ */
+function clairvoyantWaits(
+  plan: DayPlan,
+  regime: Regime,
+  state: {
+    now: number;
+    pending: readonly Client[];
+    waiting: readonly Client[];
+    serving: { client: Client; endsAt: number } | null;
+    started: boolean;
+  },
+  random: Random,
+  paths: number,
+): number[] {
+  const queueAt = (c: Client) => c.appointmentStart ?? c.checkInAt!;
+  const lengthAt = (client: Client, calledAt: number) =>
+    client.bookedMinutes * regime.pace(min(1, max(0, (calledAt - plan.opening) / plan.lengthMs))) * MINUTE_MS;
+  const samples = state.waiting.map(() => [] as number[]);
+  const index = new Map(state.waiting.map((c, j) => [c.id, j]));
+  for (let k = 0; k < paths; k++) {
+    const pending = state.pending.slice();
+    const waiting = state.waiting.slice();
+    let { now, started } = state;
+    let endsAt = Infinity;
+    let left = waiting.length;
+    if (state.serving) {
+      const { client } = state.serving;
+      const elapsed = now - client.calledAt!;
+      // Its service given that it has lasted `elapsed` (rejection: the noise laws have no closed-form rest).
+      let length = 0;
+      for (let tries = 0; tries < 10_000 && length <= elapsed; tries++) length = lengthAt(client, client.calledAt!) * regime.noise(random);
+      endsAt = client.calledAt! + max(length, elapsed);
+    }
+    const callNext = () => {
+      if (!started || endsAt !== Infinity || waiting.length === 0 || queueAt(waiting[0]) > now) return;
+      const client = waiting.shift()!;
+      const j = index.get(client.id);
+      if (j !== undefined) {
+        samples[j].push(now - state.now);
+        left--;
+      }
+      endsAt = now + lengthAt(client, now) * regime.noise(random);
+    };
+    callNext();
+    while (left > 0) {
+      const nextCheckIn = pending[0]?.checkInAt ?? Infinity;
+      const start = started ? Infinity : plan.providerStart;
+      const leave = min(...waiting.map((c) => c.leavesAt ?? Infinity));
+      const wake = started && endsAt === Infinity && waiting.length > 0 ? queueAt(waiting[0]) : Infinity;
+      const t = min(nextCheckIn, endsAt, start, leave, max(wake, now));
+      if (t === Infinity) break;
+      now = t;
+      if (t === endsAt) endsAt = Infinity;
+      else if (t === nextCheckIn) {
+        const client = pending.shift()!;
+        const at = waiting.findIndex((c) => queueAt(c) > queueAt(client));
+        waiting.splice(at === -1 ? waiting.length : at, 0, client);
+      } else if (t === start) started = true;
+      else if (t === leave) {
+        const gone = waiting.splice(
+          waiting.findIndex((c) => c.leavesAt === leave),
+          1,
+        )[0];
+        if (index.has(gone.id)) left--;
+      }
+      callNext();
+    }
+  }
+  return samples.map((waits) => {
+    if (waits.length === 0) return 0;
+    waits.sort((a, b) => a - b);
+    return waits[floor(waits.length / 2)] / MINUTE_MS;
+  });
 }
 
-function simulateDay(plan: DayPlan, regime: Regime, history: MeasuredService[], rules: readonly WaitRule[]): Answer[] {
+function simulateDay(
+  plan: DayPlan,
+  regime: Regime,
+  history: MeasuredService[],
+  rules: readonly WaitRule[],
+  estimate: Estimator,
+  bound: Random | null,
+): Answer[] {
   const pending = plan.clients.filter((c) => c.checkInAt !== null).sort((a, b) => a.checkInAt! - b.checkInAt!);
   const queueAt = (c: Client) => c.appointmentStart ?? c.checkInAt!;
   const waiting: Client[] = [];
@@ -166,10 +257,12 @@ function simulateDay(plan: DayPlan, regime: Regime, history: MeasuredService[], 
       now,
       history: history.slice(-HISTORY_KEPT),
       serving: serving && { bookedMinutes: serving.client.bookedMinutes, calledAt: serving.client.calledAt! },
-      waiting: waiting.map((c) => ({ bookedMinutes: c.bookedMinutes, notBefore: c.appointmentStart })),
+      waiting: waiting.map((c) => ({ bookedMinutes: c.bookedMinutes, notBefore: c.appointmentStart, checkedInAt: c.checkInAt! })),
     };
-    const turns = estimatorAnswers(snapshot);
+    // The estimator as the service runs it: its own PACE_SAMPLES of history.
+    const turns = estimate({ ...snapshot, history: snapshot.history.slice(-PACE_SAMPLES) }).turns;
     const ruleWaits = rules.map((rule) => rule.waits(snapshot).map(round));
+    if (bound) ruleWaits.push(clairvoyantWaits(plan, regime, { now, pending, waiting, serving, started }, bound, BOUND_PATHS).map(round));
     waiting.forEach((client, i) =>
       answers.push({
         clientId: client.id,
@@ -198,7 +291,12 @@ function simulateDay(plan: DayPlan, regime: Regime, history: MeasuredService[], 
     if (t === Infinity) break;
     now = t;
     if (t === serviceEnd && serving) {
-      history.push({ bookedMinutes: serving.client.bookedMinutes, calledAt: serving.client.calledAt!, finishedAt: now });
+      history.push({
+        bookedMinutes: serving.client.bookedMinutes,
+        calledAt: serving.client.calledAt!,
+        finishedAt: now,
+        readyAt: max(serving.client.checkInAt!, serving.client.appointmentStart ?? -Infinity),
+      });
       if (history.length > HISTORY_KEPT) history.splice(0, history.length - HISTORY_KEPT);
       serving = null;
     } else if (t === nextCheckIn) {
@@ -220,16 +318,25 @@ function simulateDay(plan: DayPlan, regime: Regime, history: MeasuredService[], 
 }
 
 /** Runs `days` consecutive days of one regime and scores the estimator and each rule. */
-export function scoreRegime(regime: Regime, days: number, seed: number, rules: readonly WaitRule[]): RegimeScore {
+export function scoreRegime(
+  regime: Regime,
+  days: number,
+  seed: number,
+  rules: readonly WaitRule[],
+  options: { estimate?: Estimator; bound?: boolean } = {},
+): RegimeScore {
+  const { estimate = expectedWait, bound = false } = options;
   const random = mulberry32(seed);
+  // Its own stream, so that the days are the same with the bound and without.
+  const boundRandom = bound ? mulberry32(seed ^ 0xb0b0) : null;
   const history: MeasuredService[] = [];
-  const errors = new Float64Array(rules.length + 1);
+  const errors = new Float64Array(rules.length + 2);
   let scored = 0;
   let covered = 0;
   for (let day = 0; day < days; day++) {
     const plan = planDay(regime, random, FIRST_OPENING + day * DAY_MS);
     const byId = new Map(plan.clients.map((c) => [c.id, c]));
-    for (const answer of simulateDay(plan, regime, history, rules)) {
+    for (const answer of simulateDay(plan, regime, history, rules, estimate, boundRandom)) {
       const calledAt = byId.get(answer.clientId)!.calledAt;
       if (calledAt === null) continue;
       const real = (calledAt - answer.askedAt) / MINUTE_MS;
@@ -243,6 +350,7 @@ export function scoreRegime(regime: Regime, days: number, seed: number, rules: r
     days,
     answers: scored,
     estimator: { name: 'estimator', meanAbsoluteError: errors[0] / scored },
+    bound: bound ? { name: 'bound', meanAbsoluteError: errors[rules.length + 1] / scored } : null,
     coverage: covered / scored,
     rules: rules.map((rule, i) => ({ name: rule.name, meanAbsoluteError: errors[i + 1] / scored })),
   };

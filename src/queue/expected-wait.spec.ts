@@ -229,6 +229,46 @@ describe(expectedWait.name, () => {
     });
   });
 
+  describe('before the day’s first call', () => {
+    /**
+     * Five past days of ten 15-minute services each; the provider started at `startMinutes` after
+     * 09:00 (the first client had checked in at 08:50 and waited) or, with `calledOnArrival`, called
+     * the first client the moment they checked in at that time.
+     */
+    const pastDays = (startMinutes: readonly number[], calledOnArrival = false) =>
+      startMinutes.flatMap((start, d) =>
+        Array.from({ length: 10 }, (_v, i): MeasuredService => {
+          const calledAt = at(start + 15 * i) + (d - startMinutes.length) * DAY;
+          return {
+            bookedMinutes: 15,
+            calledAt,
+            finishedAt: calledAt + 15 * MINUTE,
+            readyAt: i === 0 && calledOnArrival ? calledAt : at(-10) + (d - startMinutes.length) * DAY,
+          };
+        }),
+      );
+    const firstWait = (history: MeasuredService[], nowMinutes: number, checkedInMinutes: number) =>
+      waits({ now: at(nowMinutes), history, waiting: [{ ...walkIn(), checkedInAt: at(checkedInMinutes) }] })[0];
+
+    it.each<[string, MeasuredService[], number, number, number, number]>([
+      ['a provider who starts at 09:30 every day, a client waiting since 09:00: at 09:30', pastDays([30, 30, 30, 30, 30]), 10, 0, 20, 20],
+      ['starts between 09:10 and 09:50: about the middle of the later ones', pastDays([10, 20, 30, 40, 50]), 15, 0, 15, 25],
+      ['past every start seen: at once', pastDays([10, 20, 30]), 60, 0, 0, 0],
+      ['just checked in after every start seen: at once', pastDays([10, 20, 30]), 40, 40, 0, 0],
+      ['just checked in before every start seen: at the usual start', pastDays([30, 30, 30]), 20, 20, 10, 10],
+      ['days that began as the first client came say only "started by then": at once', pastDays([30, 30, 30], true), 35, 35, 0, 0],
+    ])('%s', (_name, history, nowMinutes, checkedInMinutes, low, high) => {
+      const wait = firstWait(history, nowMinutes, checkedInMinutes);
+      expect(wait).toBeGreaterThanOrEqual(low);
+      expect(wait).toBeLessThanOrEqual(high);
+    });
+
+    it('once the provider is at work, an idle provider calls at once', () => {
+      const history = [...pastDays([30, 30, 30]), service(15, 15, 40)];
+      expect(firstWait(history, 45, 45)).toBe(0);
+    });
+  });
+
   describe('the average service time shown', () => {
     it.each<[string, MeasuredService[], number | null]>([
       ['nothing measured yet', [], null],

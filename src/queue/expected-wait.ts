@@ -2,8 +2,10 @@
  * How long a client in a provider's queue is likely to wait, and a range that holds the real wait
  * about 80 % of the time. A pure module with one entry point, `expectedWait(snapshot)`, used by the
  * queue view and by the ETA bench (bench/eta/) alike; no clock of its own, and the same answer for
- * the same snapshot (its random draws come from a fixed seed). The README's "The expected wait" has
- * the method's figures.
+ * the same snapshot (its random draws come from a fixed seed). It sees only what queue_entries hold
+ * at `now`: the provider's latest measured services (booked minutes; ready, called and done times),
+ * the entry being served (booked minutes, called time) and those waiting, in order (booked minutes,
+ * appointment start, check-in time). The README's "The expected wait" has the method's figures.
  *
  * Service times. A service lasts booked × a ratio; ln(ratio) = a location μ that depends on the time
  * of day + a deviation. What the provider's measured services (called → done, the latest PACE_SAMPLES;
@@ -19,6 +21,12 @@
  *   - deviations: the measured residuals themselves (their quantiles), blended with a normal of
  *     spread σ (the 10–90 % spread ÷ 2.563, shrunk towards 0.45) while few are measured.
  *
+ * The provider's start. Before the day's first call (nobody served, no service in the last four
+ * hours) the queue starts when the provider does, learnt from past sessions' first calls: exact when
+ * that first client had been ready a minute or more, otherwise only "started by then". Once the first
+ * in line has waited uncalled, the start is drawn from the past starts later in the day than now;
+ * when it has only just become callable, "already started, at once" as often as past days say so.
+ *
  * Waits. PATHS sample paths of the queue: the service under way lasts what the distribution says
  * given that it has already lasted that long (its residual given survival: never zero after an
  * overrun, and longer the longer it overruns where long services are common), then each waiting
@@ -26,6 +34,8 @@
  * drawn at the location of the hour it starts; the location's own uncertainty shifts each path as a
  * whole. An entry's expected wait is the median of its paths (the estimate with the least mean
  * absolute error; a mean overshoots on skewed times), its range their 10 % and 90 % quantiles.
+ * Not modelled: clients still to come who will be queued ahead (a walk-in arriving before a waiting
+ * appointment's start, a late appointment holder) and clients ahead who will leave.
  */
 import { standardNormalQuantile } from './normal-distribution';
 import { mulberry32 } from './seeded-random';
@@ -62,6 +72,8 @@ export interface MeasuredService {
   bookedMinutes: number;
   calledAt: number;
   finishedAt: number;
+  /** When it could first be called: its check-in, or its appointment's start if later (unknown: `calledAt`). */
+  readyAt?: number;
 }
 
 /** The entry being served. */
@@ -74,6 +86,8 @@ export interface ServingEntry {
 export interface WaitingEntry {
   bookedMinutes: number;
   notBefore: number | null;
+  /** When it checked in (epoch ms); unknown is taken as `now`. */
+  checkedInAt?: number;
 }
 
 /** What the service knows of a provider's queue at `now`. */
@@ -117,9 +131,10 @@ export function expectedWait(snapshot: QueueSnapshot): ExpectedWait {
   // Where the service under way is, in quantile terms, once it has lasted `elapsed`: it can only end later.
   const elapsed = serving ? max(0, now - serving.calledAt) / MINUTE_MS : 0;
   const survived = serving && elapsed > 0 ? model.quantileAt(log(elapsed / serving.bookedMinutes) - servingMu) : 0;
+  const starts = serving ? null : providerStarts(model, waiting, now);
   for (let k = 0; k < PATHS; k++) {
     const shift = model.uncertainty * shifts[k];
-    let free = now;
+    let free = starts ? now + starts(rests[k]) : now;
     if (serving) {
       const u = min(1 - 1e-12, survived + (1 - survived) * rests[k]);
       const length = serving.bookedMinutes * exp(servingMu + model.deviation(u, standardNormalQuantile(u), true));
@@ -144,6 +159,36 @@ export function expectedWait(snapshot: QueueSnapshot): ExpectedWait {
   return { turns, pace: exp(model.mu(now) + (model.sigma * model.sigma) / 2), averageServiceMinutes: averageMinutes(usable) };
 }
 
+/**
+ * A session's first call: when the provider started that day (`exact`: the client called had been
+ * waiting a minute or more), or only "by then" (they were called as they came).
+ */
+interface SessionStart {
+  at: number;
+  exact: boolean;
+}
+
+/**
+ * Before the day's first call, when the provider starts, as ms from now at quantile u; null when the
+ * provider is at work or nothing is known. Once the first in line has waited uncalled, the provider
+ * has not started: a start drawn from the past starts later in the day than now. When it has just
+ * become callable, the provider has already started (0) as often as past days say so by this hour.
+ */
+function providerStarts(model: ServiceModel, waiting: readonly WaitingEntry[], now: number): ((u: number) => number) | null {
+  if (model.inSession || model.sessionStarts.length === 0 || waiting.length === 0) return null;
+  const first = waiting[0];
+  const callableSince = max(first.checkedInAt ?? now, first.notBefore ?? -Infinity);
+  const today = timeOfDay(now);
+  const later = model.sessionStarts.filter((start) => start.at > today);
+  const exactLater = later.filter((start) => start.exact);
+  const pool = (exactLater.length > 0 ? exactLater : later).map((start) => start.at - today);
+  if (pool.length === 0) return null;
+  // Started by now: a start at or before this hour, exact or not; not started: an exact one after it.
+  const startedBefore = model.sessionStarts.length - later.length;
+  const started = callableSince < now || startedBefore === 0 ? 0 : startedBefore / (startedBefore + exactLater.length);
+  return (u) => (u < started ? 0 : pool[min(pool.length - 1, floor(((u - started) / (1 - started)) * pool.length))]);
+}
+
 interface ServiceModel {
   /** Location of ln(measured ÷ booked) for a service starting at `at` (epoch ms). */
   mu(at: number): number;
@@ -159,6 +204,10 @@ interface ServiceModel {
   deviation(u: number, z: number, widened: boolean): number;
   /** The u at which deviation(u) reaches `value` (0 below every deviation, 1 above). */
   quantileAt(value: number): number;
+  /** Whether the provider is in a working session at the moment the model was learned for. */
+  inSession: boolean;
+  /** Past sessions' starts (time of day, ms after midnight UTC), ascending. */
+  sessionStarts: SessionStart[];
 }
 
 function measured(services: readonly MeasuredService[]): MeasuredService[] {
@@ -193,6 +242,7 @@ function signalVariance(means: readonly number[], noise: readonly number[], weig
   return max(0, spread - explained);
 }
 
+const timeOfDay = (at: number) => ((at % DAY_MS) + DAY_MS) % DAY_MS;
 const gridIndex = (at: number) => round((((at % DAY_MS) + DAY_MS) % DAY_MS) / GRID_MS) % GRID;
 const KERNEL = Array.from({ length: GRID }, (_v, d) => {
   const hours = (min(d, GRID - d) * GRID_MS) / HOUR_MS;
@@ -252,8 +302,12 @@ function learnModel(services: readonly MeasuredService[], inSession: boolean): S
   const residuals = services.map((s, i) => logs[i] - usual(s.calledAt));
   const sigma = shrunkSigma(n < 2 ? PRIOR_SIGMA : robustSpread(residuals));
   const sessions: number[][] = [];
+  const sessionFirsts: MeasuredService[] = [];
   services.forEach((s, i) => {
-    if (i === 0 || s.calledAt - services[i - 1].finishedAt >= SESSION_GAP_MS) sessions.push([]);
+    if (i === 0 || s.calledAt - services[i - 1].finishedAt >= SESSION_GAP_MS) {
+      sessions.push([]);
+      sessionFirsts.push(s);
+    }
     sessions[sessions.length - 1].push(residuals[i]);
   });
   const sessionMeans = sessions.map((group) => group.reduce((a, b) => a + b, 0) / group.length);
@@ -281,7 +335,12 @@ function learnModel(services: readonly MeasuredService[], inSession: boolean): S
     }
     return low;
   };
-  return { mu: (at) => usual(at) + offset, sigma, uncertainty, deviation, quantileAt };
+  // The session at the window's start may have begun before it when the window is full.
+  const sessionStarts = sessionFirsts
+    .slice(services.length >= PACE_SAMPLES ? 1 : 0)
+    .map((s) => ({ at: timeOfDay(s.calledAt), exact: s.calledAt - (s.readyAt ?? -Infinity) >= MINUTE_MS }))
+    .sort((a, b) => a.at - b.at);
+  return { mu: (at) => usual(at) + offset, sigma, uncertainty, deviation, quantileAt, inSession, sessionStarts };
 }
 
 /**
@@ -298,7 +357,10 @@ function learnModelOnce(services: readonly MeasuredService[], now: number): Serv
     learned.services.length === services.length &&
     learned.services.every(
       (s, i) =>
-        s.bookedMinutes === services[i].bookedMinutes && s.calledAt === services[i].calledAt && s.finishedAt === services[i].finishedAt,
+        s.bookedMinutes === services[i].bookedMinutes &&
+        s.calledAt === services[i].calledAt &&
+        s.finishedAt === services[i].finishedAt &&
+        s.readyAt === services[i].readyAt,
     );
   if (!same) learned = { services: services.map((s) => ({ ...s })), inSession, model: learnModel(services, inSession) };
   return learned!.model;

@@ -43,7 +43,11 @@ export function queueView(providerId: number, date: string, state: QueueState, n
     now,
     history: state.services,
     serving: serving && { bookedMinutes: serving.bookedMinutes, calledAt: serving.calledAt ?? now },
-    waiting: waiting.map((entry) => ({ bookedMinutes: entry.bookedMinutes, notBefore: entry.appointmentStartAt })),
+    waiting: waiting.map((entry) => ({
+      bookedMinutes: entry.bookedMinutes,
+      notBefore: entry.appointmentStartAt,
+      checkedInAt: entry.checkedInAt,
+    })),
   });
   const nowServing: QueueEntryView | null = serving && {
     ...entryView(serving),

@@ -502,7 +502,7 @@ export class QueueRepository {
   private async services(db: QueueDb, providerId: number): Promise<MeasuredService[]> {
     const rows = await db
       .selectFrom('queue_entries')
-      .select(['booked_minutes', 'called_at', 'finished_at'])
+      .select(['booked_minutes', 'called_at', 'finished_at', 'checked_in_at', 'appointment_start_at'])
       .where('provider_id', '=', providerId)
       .where('status', '=', 'done')
       .orderBy('finished_at', 'desc')
@@ -512,7 +512,12 @@ export class QueueRepository {
     return rows
       .filter((row) => row.called_at !== null && row.finished_at !== null)
       .reverse()
-      .map((row) => ({ bookedMinutes: row.booked_minutes, calledAt: row.called_at!, finishedAt: row.finished_at! }));
+      .map((row) => ({
+        bookedMinutes: row.booked_minutes,
+        calledAt: row.called_at!,
+        finishedAt: row.finished_at!,
+        readyAt: Math.max(row.checked_in_at, row.appointment_start_at ?? row.checked_in_at),
+      }));
   }
 
   /** Remote entries waiting (not yet called) in one queue. */

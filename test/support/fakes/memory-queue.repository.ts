@@ -243,7 +243,12 @@ export class InMemoryQueueRepository implements PublicSurface<QueueRepository> {
       .sort((a, b) => b.finishedAt! - a.finishedAt! || b.id - a.id)
       .slice(0, PACE_SAMPLES)
       .reverse()
-      .map((entry) => ({ bookedMinutes: entry.bookedMinutes, calledAt: entry.calledAt!, finishedAt: entry.finishedAt! }));
+      .map((entry) => ({
+        bookedMinutes: entry.bookedMinutes,
+        calledAt: entry.calledAt!,
+        finishedAt: entry.finishedAt!,
+        readyAt: Math.max(entry.checkedInAt, entry.appointmentStartAt ?? entry.checkedInAt),
+      }));
   }
 
   private remoteWaiting(providerId: number, date: string): number {
