@@ -36,6 +36,7 @@ const CONTRACT: [ErrorCode, number][] = [
   ['NOT_RETRYABLE', 409],
   ['LIMIT_REACHED', 409],
   ['LINK_SUPERSEDED', 409],
+  ['QUEUE_FULL', 409],
   ['IDEMPOTENCY_KEY_IN_USE', 409],
   ['HOLD_EXPIRED', 410],
   ['PAYLOAD_TOO_LARGE', 413],
