@@ -372,11 +372,13 @@ describeBackend('queue tickets, notices, priority and board', () => {
           await expect(page.locator('#serving').textContent()).resolves.toBe('—');
 
           const [first, second] = await walkIns(screenProvider.id, people);
-          await page.waitForFunction(`document.querySelectorAll('#next li').length === 2`, undefined, { timeout: 5000 });
+          // Locators wait from Playwright's own world, which the page's CSP (no 'unsafe-eval') leaves alone; string predicates it refuses.
+          await page.locator('#next li').nth(1).waitFor({ timeout: 5000 });
           await next(screenProvider.id);
-          await page.waitForFunction(`document.getElementById('serving').textContent === ${JSON.stringify(first.ticket)}`, undefined, {
-            timeout: 5000,
-          });
+          await page
+            .locator('#serving')
+            .filter({ hasText: new RegExp(`^${first.ticket}$`) })
+            .waitFor({ timeout: 5000 });
           await expect(page.locator('#next .ticket').allTextContents()).resolves.toEqual([second.ticket]);
           expect(navigations).toBe(1);
           const width = await page.evaluate<number>('document.documentElement.scrollWidth');

@@ -70,6 +70,10 @@ describeWithBrowser('remote join in a browser', () => {
 
     // The provider calls: the open page says so, with no reload.
     await expect(sut.api.post('/api/queue/next', { provider_id: provider.id })).resolves.toMatchObject({ status: 200 });
-    await page.waitForFunction("document.getElementById('headline').textContent === \"It's your turn!\"", undefined, { timeout: 5000 });
+    // A locator waits from Playwright's own world, which the page's CSP (no 'unsafe-eval') leaves alone.
+    await page
+      .locator('#headline')
+      .filter({ hasText: /^It's your turn!$/ })
+      .waitFor({ timeout: 5000 });
   });
 });
