@@ -79,8 +79,10 @@ export const webhooksConfig = namespace('webhooks', (env) => ({
 }));
 
 export const deliveryConfig = namespace('delivery', (env) => ({
-  /** Messages one process sends at once. */
+  /** Emails and texts one process sends at once. */
   concurrency: 8,
+  /** Webhook calls one process makes at once, besides: a receiver that hangs takes none of the places above. */
+  webhookConcurrency: 8,
   /** How often an idle worker looks for retries and reminders falling due. */
   pollMs: 1000,
   /** How long a claimed message is a worker's: past every channel's send deadline, so only a dead worker loses one. */

@@ -3,7 +3,7 @@ import { ConfigType } from '@nestjs/config';
 import { Clock } from '../common/clock';
 import { deliveryConfig } from '../config/namespaces';
 import { ChannelSenders } from './channel-senders';
-import { ClaimedMessage, DeliveryError } from './outbox-message';
+import { ClaimedMessage, DeliveryError, DeliveryLane, laneOf } from './outbox-message';
 import { OutboxRepository } from './outbox.repository';
 import { OutboxWorker } from './outbox-worker';
 
@@ -38,16 +38,19 @@ class FakeOutbox {
     });
   }
 
-  async claim(_now: number, limit: number): Promise<ClaimedMessage[]> {
+  async claim(_now: number, limit: number, _leaseUntil: number, lane?: DeliveryLane): Promise<ClaimedMessage[]> {
     this.claims++;
     if (this.failClaims) throw new Error('database down');
-    if (this.claimGate) {
-      // Its snapshot is taken now: what is added meanwhile is not seen by this claim.
-      const seen = this.due.splice(0, limit);
-      await this.claimGate;
-      return seen.map((message) => ({ ...message, attempts: message.attempts + 1 }));
-    }
-    return this.due.splice(0, limit).map((message) => ({ ...message, attempts: message.attempts + 1 }));
+    // Its snapshot is taken now: what is added meanwhile is not seen by this claim.
+    const seen = this.take(limit, lane);
+    if (this.claimGate) await this.claimGate;
+    return seen.map((message) => ({ ...message, attempts: message.attempts + 1 }));
+  }
+
+  private take(limit: number, lane: DeliveryLane | undefined): ClaimedMessage[] {
+    const taken = this.due.filter((message) => lane === undefined || laneOf(message.channel) === lane).slice(0, limit);
+    for (const message of taken) this.due.splice(this.due.indexOf(message), 1);
+    return taken;
   }
 
   async markSent(message: ClaimedMessage): Promise<void> {
@@ -72,12 +75,14 @@ class ControlledSenders {
   readonly started: number[] = [];
   private readonly pending = new Map<number, { resolve: () => void; reject: (error: unknown) => void }>();
   hold = false;
+  /** Channels whose sends wait, whatever `hold` says (a receiver that hangs). */
+  readonly holdChannels = new Set<string>();
   failWith: Error | undefined;
 
   send(message: ClaimedMessage): Promise<void> {
     this.started.push(message.id);
     if (this.failWith) return Promise.reject(this.failWith);
-    if (!this.hold) return Promise.resolve();
+    if (!this.hold && !this.holdChannels.has(message.channel)) return Promise.resolve();
     return new Promise((resolve, reject) => this.pending.set(message.id, { resolve, reject }));
   }
 
@@ -93,6 +98,7 @@ class ControlledSenders {
 
 const settings = (overrides: Partial<ConfigType<typeof deliveryConfig>> = {}): ConfigType<typeof deliveryConfig> => ({
   concurrency: 3,
+  webhookConcurrency: 2,
   // Long: a test that passes sends because of a wake, not because of a poll.
   pollMs: 60_000,
   leaseMs: 25_000,
@@ -168,6 +174,20 @@ describe(OutboxWorker.name, () => {
     await until(() => senders.started.length === 4);
     expect(senders.inFlight).toBe(3);
     expect(outbox.outcomes.get(2)).toEqual({ status: 'sent' });
+  });
+
+  it('keeps places of their own for webhook calls: receivers that hang every call hold up no email or text', async () => {
+    senders.holdChannels.add('webhook');
+    for (let id = 1; id <= 6; id++) outbox.add(id, { channel: 'webhook', kind: 'webhook' });
+    start();
+    await until(() => senders.inFlight >= 2);
+    outbox.add(7);
+    outbox.add(8, { channel: 'sms', kind: 'queue_called' });
+    sut.wake();
+    await until(() => outbox.outcomes.get(7)?.status === 'sent' && outbox.outcomes.get(8)?.status === 'sent');
+    // The webhook calls in hand are at most their own places' worth, the others wait their turn.
+    expect(senders.inFlight).toBe(2);
+    expect(senders.started.filter((id) => id <= 6)).toEqual([1, 2]);
   });
 
   it.each([

@@ -5,15 +5,17 @@ import { throttledWarning } from '../common/log-throttle';
 import { deliveryConfig } from '../config/namespaces';
 import { ChannelSenders } from './channel-senders';
 import { DeliveryMetrics } from './delivery-metrics';
-import { afterFailure, ClaimedMessage, DeliveryError } from './outbox-message';
+import { afterFailure, ClaimedMessage, DeliveryError, DeliveryLane, laneOf } from './outbox-message';
 import { OutboxRepository } from './outbox.repository';
 
 /** Tries to record a send's outcome before giving up (the message then goes again when its lease lapses). */
 const MARK_ATTEMPTS = 3;
 
+const LANES: readonly DeliveryLane[] = ['notices', 'webhooks'];
+
 /**
- * Sends what the outbox holds, in every server process. Up to `concurrency` messages are in hand at
- * once; a free place is filled from the outbox as soon as it frees, when a transaction adds a message
+ * Sends what the outbox holds, in every server process. Up to `concurrency` emails and texts, and
+ * `webhookConcurrency` webhook calls besides, are in hand at once; a free place is filled from the outbox as soon as it frees, when a transaction adds a message
  * (`wake`), or at the next poll, which also finds retries and reminders falling due and messages whose
  * worker died (their lease lapsed).
  */
@@ -70,24 +72,40 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
 
   private async run(): Promise<void> {
     while (this.running) {
-      const room = this.config.concurrency - this.inHand.size;
-      if (room > 0 && this.mayHaveDue) {
+      if (this.mayHaveDue) {
         this.mayHaveDue = false;
-        const claimed = await this.claim(room);
-        for (const message of claimed) this.start(message);
-        // A full batch: there may be more due at once.
-        if (claimed.length === room) this.mayHaveDue = true;
-        // Something claimed, or a wake came while the claim ran (a commit its query may not have seen): look again.
-        if (claimed.length > 0 || this.mayHaveDue) continue;
+        let claimedAny = false;
+        // Each lane fills its own places: a full one waits for a place to free (which wakes the loop).
+        for (const lane of LANES) {
+          const room = this.placesOf(lane) - this.inHandOf(lane);
+          if (room <= 0) continue;
+          const claimed = await this.claim(room, lane);
+          for (const message of claimed) this.start(message);
+          // A full batch: there may be more due at once.
+          if (claimed.length === room) this.mayHaveDue = true;
+          if (claimed.length > 0) claimedAny = true;
+        }
+        // Something claimed, or a wake came while a claim ran (a commit its query may not have seen): look again.
+        if (claimedAny || this.mayHaveDue) continue;
       }
       await this.pause();
     }
   }
 
-  private async claim(limit: number): Promise<ClaimedMessage[]> {
+  private placesOf(lane: DeliveryLane): number {
+    return lane === 'webhooks' ? this.config.webhookConcurrency : this.config.concurrency;
+  }
+
+  private inHandOf(lane: DeliveryLane): number {
+    let count = 0;
+    for (const { message } of this.inHand.values()) if (laneOf(message.channel) === lane) count++;
+    return count;
+  }
+
+  private async claim(limit: number, lane: DeliveryLane): Promise<ClaimedMessage[]> {
     const now = this.clock.nowMs();
     try {
-      return await this.outbox.claim(now, limit, now + this.config.leaseMs);
+      return await this.outbox.claim(now, limit, now + this.config.leaseMs, lane);
     } catch (error) {
       this.warnDown(`Outbox not readable, will retry: ${describe(error)}`);
       return [];

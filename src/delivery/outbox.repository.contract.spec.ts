@@ -64,6 +64,21 @@ function outboxContract(target: ContractTarget): void {
       await expect(sut.claim(T0 + LEASE_MS - 1, 10, T0 + 2 * LEASE_MS)).resolves.toEqual([]);
     });
 
+    it('claims one lane alone when asked: webhook calls, or emails and texts', async () => {
+      const call = {
+        channel: 'webhook',
+        kind: 'webhook',
+        payload: { to: 'https://hooks.example/x', webhookId: 1, type: 'ping', body: '{}' },
+      };
+      await add(T0, call as NewMessage, email('grace@example.com'));
+
+      const webhooks = await sut.claim(T0, 10, T0 + LEASE_MS, 'webhooks');
+      const notices = await sut.claim(T0, 10, T0 + LEASE_MS, 'notices');
+
+      expect(webhooks.map((message) => message.channel)).toEqual(['webhook']);
+      expect(notices.map((message) => message.channel)).toEqual(['email']);
+    });
+
     it('writes nothing when the transaction rolls back', async () => {
       await expect(
         database.transaction(async (tx) => {

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { redact } from '../common/redact';
 import { DatabaseService, Transaction } from '../database/database.service';
 import { Database, OutboxMessagesTable } from '../database/schema';
-import { ClaimedMessage, DeliveryStatus, NewMessage } from './outbox-message';
+import { ClaimedMessage, DeliveryLane, DeliveryStatus, NewMessage } from './outbox-message';
 
 type OutboxDb = Kysely<Pick<Database, 'outbox_messages'>>;
 
@@ -172,8 +172,9 @@ export class OutboxRepository {
    * Takes up to `limit` due messages for one worker until `leaseUntil`, counting the try. On
    * PostgreSQL the rows are locked and skipped by concurrent claims (FOR UPDATE SKIP LOCKED), so two
    * workers never take the same message; on SQLite the one connection runs one statement at a time.
+   * With a `lane`, only that lane's messages (webhook calls, or emails and texts).
    */
-  async claim(now: number, limit: number, leaseUntil: number): Promise<ClaimedMessage[]> {
+  async claim(now: number, limit: number, leaseUntil: number, lane?: DeliveryLane): Promise<ClaimedMessage[]> {
     const rows = await this.db
       .updateTable('outbox_messages')
       .set((eb) => ({ lease_until: leaseUntil, attempts: eb('attempts', '+', 1) }))
@@ -184,6 +185,7 @@ export class OutboxRepository {
           .where('status', '=', 'queued')
           .where('next_attempt_at', '<=', now)
           .where((where) => where.or([where('lease_until', 'is', null), where('lease_until', '<=', now)]))
+          .$if(lane !== undefined, (query) => query.where('channel', lane === 'webhooks' ? '=' : '<>', 'webhook'))
           .orderBy('next_attempt_at')
           .orderBy('id')
           .limit(limit)

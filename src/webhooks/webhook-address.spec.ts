@@ -48,6 +48,10 @@ describe(refusedAddressRange.name, () => {
     ['64:ff9b::7f00:1', 'rfc6052'],
     ['2002:7f00:1::1', '6to4'],
     ['2001::1', 'teredo'],
+    // IPv4-compatible (::/96, deprecated): a host with an automatic tunnel reaches the IPv4 address it carries.
+    ['::7f00:1', 'ipv4Compatible'],
+    ['::a00:1', 'ipv4Compatible'],
+    ['::808:808', 'ipv4Compatible'],
   ])('refuses %s (%s)', (address, range) => {
     expect(sut(address)).toBe(range);
   });
@@ -90,6 +94,7 @@ describe(hostOf.name, () => {
     ['http://2130706433/', '127.0.0.1', '127.0.0.1'],
     ['http://0x7f.1/', '127.0.0.1', '127.0.0.1'],
     ['http://[::ffff:7f00:1]/', '::ffff:7f00:1', '::ffff:7f00:1'],
+    ['http://[::127.0.0.1]/', '::7f00:1', '::7f00:1'],
     ['https://Hooks.Example.com/', 'hooks.example.com', null],
   ])('%s → host %s, literal %s', (url, host, literal) => {
     expect(hostOf(new URL(url))).toBe(host);

@@ -1,5 +1,5 @@
 import type { LookupAddress } from 'node:dns';
-import { AddressRefused, HostResolver, WebhookAddresses } from './webhook-addresses';
+import { AddressRefused, HostResolver, MAX_SYSTEM_LOOKUPS, WebhookAddresses } from './webhook-addresses';
 
 /** A resolver answering from a table, as DNS would at that moment; a name it lacks does not resolve. */
 class TableResolver extends HostResolver {
@@ -21,6 +21,15 @@ function lookup(sut: WebhookAddresses, host: string, options: { all?: boolean; f
   return new Promise<{ error: Error | null; address: unknown; family?: number }>((resolve) =>
     sut.lookup(host, options, (error, address, family) => resolve({ error, address, family })),
   );
+}
+
+/** A resolver whose answers the test gives: each lookup waits until answered (a name server that does not reply). */
+class StalledResolver extends HostResolver {
+  readonly asked: { host: string; answer: (addresses: LookupAddress[]) => void }[] = [];
+
+  override resolve(host: string): Promise<LookupAddress[]> {
+    return new Promise((answer) => this.asked.push({ host, answer }));
+  }
 }
 
 describe(WebhookAddresses.name, () => {
@@ -108,6 +117,26 @@ describe(WebhookAddresses.name, () => {
 
     it('lets anything through with WEBHOOK_ALLOW_PRIVATE=true', async () => {
       await expect(lookup(lenient, 'inside.example.com', {})).resolves.toEqual({ error: null, address: '10.1.2.3', family: 4 });
+    });
+  });
+
+  describe('lookups whose name server does not reply', () => {
+    it('keeps at most MAX_SYSTEM_LOOKUPS of them at the system resolver, whose threads it shares with mail, texts and files', async () => {
+      const stalled = new StalledResolver();
+      const sut = new WebhookAddresses({ allowPrivate: false, timeoutMs: 10_000 }, stalled);
+      const answers = Array.from({ length: MAX_SYSTEM_LOOKUPS + 3 }, (_, i) => lookup(sut, `tarpit${i}.example.com`, { all: true }));
+      void sut.subscribeProblem(new URL('https://tarpit-subscribe.example.com/x'));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(stalled.asked).toHaveLength(MAX_SYSTEM_LOOKUPS);
+
+      // One answer frees its place: the next waiting lookup is asked, in order.
+      stalled.asked[0].answer([v4('93.184.216.34')]);
+      await expect(answers[0]).resolves.toMatchObject({ error: null });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(stalled.asked.map((asked) => asked.host)).toEqual([
+        ...Array.from({ length: MAX_SYSTEM_LOOKUPS }, (_, i) => `tarpit${i}.example.com`),
+        `tarpit${MAX_SYSTEM_LOOKUPS}.example.com`,
+      ]);
     });
   });
 });

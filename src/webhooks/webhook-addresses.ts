@@ -8,6 +8,14 @@ import { hostOf, literalAddressOf, rangeName, refusedAddressRange } from './webh
 /** How long a subscription waits for its host name to resolve; past it the name counts as not resolving. */
 const SUBSCRIBE_LOOKUP_MS = 5000;
 
+/**
+ * Most lookups of webhook host names at the system resolver at once. getaddrinfo runs on libuv's
+ * thread pool (4 threads), shared with the mail and text hosts' lookups and file access, and a lookup
+ * cannot be cancelled: a name whose server never replies holds its thread for the resolver's whole
+ * timeout, whatever the call's deadline. Anyone may subscribe such a name, so they get two threads at most.
+ */
+export const MAX_SYSTEM_LOOKUPS = 2;
+
 /** The system resolver (so /etc/hosts counts), every address of a name: an injectable outside effect. */
 @Injectable()
 export class HostResolver {
@@ -29,6 +37,9 @@ export class AddressRefused extends Error {
  */
 @Injectable()
 export class WebhookAddresses {
+  private lookupsRunning = 0;
+  private readonly waitingForLookup: (() => void)[] = [];
+
   constructor(
     @Inject(webhooksConfig.KEY) private readonly config: ConfigType<typeof webhooksConfig>,
     private readonly resolver: HostResolver,
@@ -45,7 +56,7 @@ export class WebhookAddresses {
     if (literal !== null) return this.problemOf(literal);
     let timer: NodeJS.Timeout | undefined;
     const addresses = await Promise.race([
-      this.resolver.resolve(hostOf(url)).catch(() => []),
+      this.resolve(hostOf(url)).catch(() => []),
       new Promise<LookupAddress[]>((resolve) => (timer = setTimeout(() => resolve([]), SUBSCRIBE_LOOKUP_MS))),
     ]).finally(() => clearTimeout(timer));
     for (const { address } of addresses) {
@@ -70,7 +81,7 @@ export class WebhookAddresses {
    */
   readonly lookup: LookupFunction = (hostname, options, callback) => {
     const answer = callback;
-    this.resolver.resolve(hostname).then(
+    this.resolve(hostname).then(
       (resolved) => {
         const addresses = options.family === 4 || options.family === 6 ? resolved.filter((a) => a.family === options.family) : resolved;
         if (addresses.length === 0) return answer(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '');
@@ -86,6 +97,42 @@ export class WebhookAddresses {
       (error: NodeJS.ErrnoException) => answer(error, ''),
     );
   };
+
+  /**
+   * The system resolver's answer, with at most MAX_SYSTEM_LOOKUPS asked at once; the others wait
+   * their turn, in order, up to the call's deadline (then fail as a lookup that timed out).
+   */
+  private async resolve(host: string): Promise<LookupAddress[]> {
+    await this.lookupPlace(host);
+    try {
+      return await this.resolver.resolve(host);
+    } finally {
+      // The place goes straight to the next in line, so that no newcomer slips in between.
+      const next = this.waitingForLookup.shift();
+      if (next) next();
+      else this.lookupsRunning--;
+    }
+  }
+
+  private lookupPlace(host: string): Promise<void> {
+    if (this.lookupsRunning < MAX_SYSTEM_LOOKUPS) {
+      this.lookupsRunning++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      const handedOver = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.waitingForLookup.splice(this.waitingForLookup.indexOf(handedOver), 1);
+        reject(Object.assign(new Error(`Looking up ${host} waited past the deadline`), { code: 'ETIMEOUT' }));
+      }, this.config.timeoutMs);
+      // The call it serves keeps the process alive; a wait alone should not.
+      timer.unref();
+      this.waitingForLookup.push(handedOver);
+    });
+  }
 
   private problemOf(address: string, name?: string): string | undefined {
     const range = refusedAddressRange(address);

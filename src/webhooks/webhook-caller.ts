@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { request as httpRequest, IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { Socket } from 'node:net';
 import { webhooksConfig } from '../config/namespaces';
 import { AddressRefused, WebhookAddresses } from './webhook-addresses';
 
@@ -52,6 +53,16 @@ export class WebhookCaller {
         signal,
       });
       request.on('error', reject);
+      // The deadline holds whatever the exchange does: node:http leaves some answers (a 101) open with no error.
+      signal.addEventListener('abort', () => {
+        request.destroy();
+        reject(new Error('The deadline passed'));
+      });
+      // A 101 Switching Protocols: node:http hands over the socket and ends nothing, so it is closed here.
+      request.on('upgrade', (response: IncomingMessage, socket: Socket) => {
+        socket.destroy();
+        resolve({ status: response.statusCode ?? 0, excerpt: '' });
+      });
       request.on('response', (response) => {
         const status = response.statusCode ?? 0;
         // A 2xx is all there is to know; another answer is read for a line of why.

@@ -275,6 +275,17 @@ describeBackend('webhooks', () => {
     for (const hook of [moved, verbose]) expect((await sut.api.request('DELETE', `/api/webhooks/${hook.id}`)).status).toBe(204);
   });
 
+  it('ends a call the receiver answers 101 Switching Protocols (which node:http leaves open, past every deadline), and tries again', async () => {
+    receiver.answer('/switch', (response) => {
+      response.socket!.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: tarpit\r\n\r\n');
+    });
+    const hook = await subscribe({ url: receiver.url('/switch'), events: ['ping'] });
+    const ping = await sut.api.post(`/api/webhooks/${hook.id}/test`);
+    const failed = await settledDelivery(hook.id, ping.body.id, (d) => d.last_error !== null, 15_000);
+    expect(failed).toMatchObject({ status: 'queued', attempts: 1, last_error: 'The receiver answered 101' });
+    expect((await sut.api.request('DELETE', `/api/webhooks/${hook.id}`)).status).toBe(204);
+  }, 30_000);
+
   it('shows the secret once, lists a provider only its own, and deletes', async () => {
     const hook = await subscribe({ url: receiver.url('/list'), events: ['ping'], provider_id: other.id });
     const read = await sut.api.get(`/api/webhooks/${hook.id}`);
