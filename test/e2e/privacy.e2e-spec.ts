@@ -1,4 +1,6 @@
 import { sql } from 'kysely';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { DatabaseService } from '../../src/database/database.service';
 import { backendKind, createBackend, describeBackend, TestBackend } from '../support/backend';
@@ -324,5 +326,64 @@ describeBackend('privacy: export and erasure', () => {
     expect(mentionsOf(await everyRow(), person)).toEqual([]);
     expect(smtp.to(person.email).length).toBe(mailsBefore);
     await expect(sut.api.get(`/api/appointments/${pendingId}`)).resolves.toMatchObject({ body: { status: 'cancelled' } });
+  });
+});
+
+/** Without SMTP_URL and SMS_URL every message is written to {DATA_DIR}/outbox, a copy the service keeps like any other. */
+describeBackend('privacy: erasure reaches the outbox folder', () => {
+  let backend: TestBackend;
+  let sut: TestApp;
+
+  beforeAll(async () => {
+    backend = await createBackend();
+    sut = await startTestApp(backend.env, { logger: new CapturingLogger(['error']) });
+  });
+
+  afterAll(async () => {
+    await sut?.close();
+    await backend?.dispose();
+  });
+
+  async function outboxFolderText(): Promise<string> {
+    const folder = join(backend.env.DATA_DIR!, 'outbox');
+    const names = await readdir(folder).catch(() => [] as string[]);
+    const texts = await Promise.all(names.map((name) => readFile(join(folder, name), 'utf8')));
+    return texts.join('\n').toLowerCase();
+  }
+
+  it('leaves no file there that holds the name, email or phone of the erased client', async () => {
+    const n = `${Date.now()}`;
+    const person = { name: `Orlaith Vennimore${n}`, email: `orlaith.v${n}@privacy.test`, phone: `+3362${n.slice(-7)}` };
+    const provider = await createProvider(sut.api, { name: 'Dr. Folder', time_zone: ZONE });
+    const created = await sut.api.post('/api/clients', person);
+    expect(created.status).toBe(201);
+    const date = futureDate(10, ZONE);
+    await publish(sut.api, provider.id, date, '08:00', '18:00');
+    await publish(sut.api, provider.id, DateTime.now().setZone(ZONE).toISODate()!, '00:00', '23:45').catch(() => undefined);
+    // A validation mail (name and address), then a walk-in called in: the text to the phone.
+    const held = await sut.api.post('/api/client_schedule', {
+      provider_id: provider.id,
+      client_id: created.body.id,
+      date,
+      requested_slot: 40,
+    });
+    expect(held.status).toBe(202);
+    await expect(sut.api.post('/api/queue/check_in', { provider_id: provider.id, client_id: created.body.id })).resolves.toMatchObject({
+      status: 201,
+    });
+    await expect(sut.api.post('/api/queue/next', { provider_id: provider.id })).resolves.toMatchObject({ status: 200 });
+    for (let tries = 0; tries < 100; tries++) {
+      const text = await outboxFolderText();
+      if (text.includes(person.email) && text.includes(person.phone)) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(await outboxFolderText()).toContain(person.email);
+    expect(await outboxFolderText()).toContain(person.phone);
+
+    await expect(sut.api.request('DELETE', `/api/clients/${created.body.id}`)).resolves.toMatchObject({ status: 204 });
+
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const after = await outboxFolderText();
+    expect([person.name, person.email, person.phone].filter((detail) => after.includes(detail.toLowerCase()))).toEqual([]);
   });
 });
