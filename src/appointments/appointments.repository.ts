@@ -245,9 +245,11 @@ export class AppointmentsRepository {
 
   /**
    * A client's erasure, within its transaction: takes the client's caps lock (so no request of the
-   * client that read it before can write after), then clears what its appointments keep of the person
-   * (a guest's name and phone, the reason it gave when cancelling). Answers the appointments' ids and
-   * the details cleared, for the other copies.
+   * client that read it before can write after) and locks its appointments' rows (so a confirmation,
+   * cancellation or move of one, which writes messages to the client, either commits before the
+   * erasure reads the messages or reads the client again after the erasure committed), then clears
+   * what its appointments keep of the person (a guest's name and phone, the reason it gave when
+   * cancelling). Answers the appointments' ids and the details cleared, for the other copies.
    */
   async eraseClientIn(
     tx: Transaction,
@@ -261,6 +263,7 @@ export class AppointmentsRepository {
       .selectFrom('appointments')
       .select(['id', 'guest_name', 'guest_phone'])
       .where('client_id', '=', clientId)
+      .$if(this.database.locksRows, (query) => query.forUpdate())
       .execute();
     await trx
       .updateTable('appointments')

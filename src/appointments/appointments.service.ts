@@ -283,9 +283,11 @@ export class AppointmentsService {
       const cancellation = { cancelledAt, reason: reason ?? null, atRevision };
       const cancelled = await this.appointments.cancel(id, cancellation, async (tx, row) => {
         await this.reminders.drop(tx, id);
+        // Read again now that the row is locked: a client erased since is told nothing, and named nowhere.
+        const current = client.erasedAt === null ? await this.clients.getRecordIn(tx, client.id) : client;
         await this.outbox.add(
           tx,
-          ...this.cancellationNotices(row, caller, { provider, client: contactOf(row, client) }),
+          ...this.cancellationNotices(row, caller, { provider, client: contactOf(row, current) }),
           ...(await this.webhookCalls(tx, 'appointment.cancelled', row, cancelledAt)),
         );
       });
@@ -370,6 +372,8 @@ export class AppointmentsService {
       const result = await this.appointments.reschedule(id, move, async (tx, row) => {
         // Asked again inside the move: a check-in that committed since the first look undoes it.
         if (await this.checkIns.hasCheckedIn(id, tx)) throw notReschedulable(id, 'it has checked in to the queue');
+        // And the client, now that the row is locked: one erased since it was read is mailed nothing.
+        await this.clients.assertNotErasedIn(tx, client.id);
         await this.outbox.add(
           tx,
           this.rescheduleNotice(row, appointment, people),

@@ -105,6 +105,10 @@ export class ConfirmationService {
     const confirmedAt = this.clock.nowMs();
     const booked = { ...appointment, status: 'confirmed' as const, confirmedAt };
     const outcome = await this.appointments.book(appointment, slots, confirmedAt, async (tx) => {
+      // Read again now that the row is locked: a client erased since `registered` was read gets nothing booked or sent.
+      if ((await this.clients.getRecordIn(tx, appointment.clientId)).erasedAt !== null) {
+        throw new AppError('HOLD_CANCELLED', 'This appointment request was cancelled');
+      }
       await this.reminders.dropHoldReminder(tx, appointment.id);
       // The confirmation and the reminders in one statement.
       await this.outbox.add(

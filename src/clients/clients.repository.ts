@@ -113,6 +113,12 @@ export class ClientsRepository {
     return row !== undefined && row.erased_at !== null;
   }
 
+  /** The client as it stands within the caller's transaction (an erasure committed before this read shows). */
+  async findByIdIn(tx: Transaction, id: number): Promise<ClientEntity | null> {
+    const row = await tx.tables<'clients'>().selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toClient(row) : null;
+  }
+
   async findById(id: number): Promise<ClientEntity | null> {
     const [row] = await this.database.fetch(this.db.selectFrom('clients').selectAll().where('id', '=', id));
     return row ? toClient(row) : null;

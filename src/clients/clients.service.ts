@@ -92,6 +92,17 @@ export class ClientsService {
     if (await this.clients.isErasedIn(tx, id)) throw notFound(id);
   }
 
+  /**
+   * The client's record, erased or not, read within a transaction that writes messages to it, after
+   * that transaction locked the appointment it changes (which the client's erasure locks too): an
+   * erasure committed since the client was first read shows here, placeholders and all.
+   */
+  async getRecordIn(tx: Transaction, id: number): Promise<ClientEntity> {
+    const client = await this.clients.findByIdIn(tx, id);
+    if (!client) throw notFound(id);
+    return client;
+  }
+
   /** After the erasure committed: the key it dropped is no longer served from any process's cache. */
   async forgetKey(erased: ClientEntity): Promise<void> {
     if (erased.apiKeyHash !== null) await this.apiKeys.revoke(erased.apiKeyHash);

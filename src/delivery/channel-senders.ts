@@ -27,7 +27,7 @@ export class ChannelSenders {
       case 'sms': {
         const { to, body } = payload as SmsPayload;
         try {
-          return await this.sms.send(to, body);
+          return await this.sms.send(to, body, message.messageKey);
         } catch (error) {
           if (error instanceof SmsSendError) throw new DeliveryError(error.message, !error.retryable);
           throw error;

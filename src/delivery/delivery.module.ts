@@ -12,12 +12,13 @@ import { DeliveryMetrics } from './delivery-metrics';
 import { OutboxRepository } from './outbox.repository';
 import { Outbox } from './outbox.service';
 import { OutboxWorker } from './outbox-worker';
+import { OutboxFolder } from './outbox-folder';
 
 /** The outbox: messages (emails, texts, webhook calls) written with the change that causes them, and the workers that send them. */
 @Module({
   imports: [MailModule, SmsModule, WebhookCallsModule, MetricsModule, HealthModule],
   controllers: [DeliveriesController],
-  providers: [OutboxRepository, Outbox, OutboxWorker, ChannelSenders, DeliveriesService, DeliveryMetrics, DeliveryHealth],
-  exports: [Outbox, OutboxRepository, DeliveriesService],
+  providers: [OutboxRepository, Outbox, OutboxWorker, ChannelSenders, DeliveriesService, DeliveryMetrics, DeliveryHealth, OutboxFolder],
+  exports: [Outbox, OutboxRepository, DeliveriesService, OutboxFolder],
 })
 export class DeliveryModule {}

@@ -255,7 +255,7 @@ describe(`${MailService.name} without SMTP_URL`, () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it("writes each message to the outbox folder, named by the app's clock", async () => {
+  it("writes each message to the outbox folder, named by the app's clock and the message key", async () => {
     const mail = sut.confirmationLinkMail({
       to: 'grace@example.com',
       clientName: 'Grace Hopper',
@@ -271,7 +271,7 @@ describe(`${MailService.name} without SMTP_URL`, () => {
     await sut.deliver(mail, 'key');
 
     const files = readdirSync(join(dataDir, 'outbox'));
-    expect(files).toEqual([expect.stringMatching(new RegExp(`^${clock.nowMs()}-[0-9a-f-]{36}\\.eml$`))]);
+    expect(files).toEqual([`${clock.nowMs()}-key.eml`]);
     expect(readFileSync(join(dataDir, 'outbox', files[0]), 'utf8')).toContain('To: Grace Hopper <grace@example.com>');
   });
 });

@@ -2,7 +2,6 @@ import { MailerService } from '@nestjs-modules/mailer';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import Handlebars from 'handlebars';
-import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { Clock } from '../common/clock';
 import { OUTBOX_LOG_CONTEXT } from '../common/redacting-logger';
 import { isPlainEmailAddress } from '../common/validators';
 import { withTimeout } from '../common/timeout';
+import { outboxCopyName } from '../delivery/outbox-folder';
 import { DeliveryError, EmailPayload } from '../delivery/outbox-message';
 import { mailConfig } from '../config/namespaces';
 import { CalendarMethod } from './ics';
@@ -280,7 +280,7 @@ export class MailService {
     if (!this.config.smtpUrl && Buffer.isBuffer(info.message)) {
       this.outboxReady ??= mkdir(this.config.outboxDir, { recursive: true });
       await this.outboxReady;
-      await writeFile(join(this.config.outboxDir, `${this.clock.nowMs()}-${randomUUID()}.eml`), info.message);
+      await writeFile(join(this.config.outboxDir, outboxCopyName(this.clock.nowMs(), messageKey, '.eml')), info.message);
     }
     if (link && this.config.logLinks) {
       // Only in outbox mode (no SMTP_URL): a developer on a bare machine needs the link.

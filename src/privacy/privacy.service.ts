@@ -9,6 +9,7 @@ import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { DomainEvents } from '../common/domain-events';
 import { DatabaseService, Transaction } from '../database/database.service';
+import { OutboxFolder } from '../delivery/outbox-folder';
 import { OutboxRepository, OutboxRow } from '../delivery/outbox.repository';
 import { IdempotencyStore } from '../idempotency/idempotency-store';
 import { formatTicket } from '../queue/queue-tickets';
@@ -42,6 +43,7 @@ export class PrivacyService {
     private readonly queue: QueueService,
     private readonly waitlist: WaitlistService,
     private readonly outbox: OutboxRepository,
+    private readonly outboxFolder: OutboxFolder,
     private readonly idempotency: IdempotencyStore,
     private readonly events: DomainEvents,
     private readonly clock: Clock,
@@ -126,17 +128,23 @@ export class PrivacyService {
     await this.queue.eraseRemoteContactIn(tx, { emails: details.emails, phones: details.phones }, ERASED_TEXT);
     const messages = await this.outbox.aboutPerson({ recipients, appointmentIds: history.appointmentIds }, tx);
     const toDelete: number[] = [];
+    // The copies the outbox folder keeps of the messages deleted or cleared here (a message in flight may have one too).
+    const copiesToDelete: string[] = [];
     for (const message of messages) {
       const toPerson = recipients.includes(message.recipient);
       if (toPerson && message.status === 'queued') {
         toDelete.push(message.id);
+        copiesToDelete.push(message.message_key);
         continue;
       }
       if (!toPerson && !mentions(message.payload, details) && !mentions(message.recipient, details)) continue;
       const payload = scrubMessage(message.payload, details) ?? ERASED_MESSAGE;
       await this.outbox.rewrite(tx, message.id, toPerson ? ERASED_TEXT : message.recipient, payload);
+      copiesToDelete.push(message.message_key);
     }
     await this.outbox.deleteQueued(tx, toDelete);
+    // Before the commit: once committed, the rewritten rows no longer tell which copies were the person's.
+    await this.outboxFolder.forget(copiesToDelete);
     this.logger.log(
       `Client ${id} erased: ${history.appointmentIds.length} appointments kept anonymous, ${messages.length} messages cleared`,
     );

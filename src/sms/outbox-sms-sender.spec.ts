@@ -29,10 +29,10 @@ describe(OutboxSmsSender.name, () => {
   it("is the sender without SMS_URL, and names and stamps each text by the app's clock", async () => {
     const sut = createSmsSender(smsConfig(validateEnvironment({ DATA_DIR: dataDir })), clock);
 
-    await expect(sut.send('+14155550123', "It's your turn")).resolves.toBeUndefined();
+    await expect(sut.send('+14155550123', "It's your turn", 'a1b2c3d4-0000-4000-8000-000000000001')).resolves.toBeUndefined();
 
     const files = readdirSync(join(dataDir, 'outbox'));
-    expect(files).toEqual([expect.stringMatching(new RegExp(`^${stamp}-[0-9a-f-]{36}\\.sms\\.json$`))]);
+    expect(files).toEqual([`${stamp}-a1b2c3d4-0000-4000-8000-000000000001.sms.json`]);
     expect(JSON.parse(readFileSync(join(dataDir, 'outbox', files[0]), 'utf8'))).toEqual({
       to: '+14155550123',
       body: "It's your turn",

@@ -1,7 +1,10 @@
 /** Sends one text message. The only kind of code that knows a text-message provider. */
 export abstract class SmsSender {
-  /** Resolves once the provider has accepted the message; rejects with SmsSendError otherwise. */
-  abstract send(to: string, body: string): Promise<void>;
+  /**
+   * Resolves once the provider has accepted the message; rejects with SmsSendError otherwise.
+   * `messageKey`: the outbox message's, the same on every retry (names the outbox folder's copy).
+   */
+  abstract send(to: string, body: string, messageKey: string): Promise<void>;
 }
 
 export class SmsSendError extends Error {

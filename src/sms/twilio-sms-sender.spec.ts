@@ -110,7 +110,7 @@ describe(TwilioSmsSender.name, () => {
       const sut = createSmsSender(config, new Clock());
 
       const started = Date.now();
-      const error = await sut.send('+14155550129', 'x').catch((e: unknown) => e);
+      const error = await sut.send('+14155550129', 'x', 'deadline-check').catch((e: unknown) => e);
       const elapsed = Date.now() - started;
 
       expect(error).toMatchObject({ name: 'SmsSendError', retryable: true });

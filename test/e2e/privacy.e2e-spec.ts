@@ -1,6 +1,9 @@
+import { sql } from 'kysely';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { DatabaseService } from '../../src/database/database.service';
-import { createBackend, describeBackend, TestBackend } from '../support/backend';
+import { backendKind, createBackend, describeBackend, TestBackend } from '../support/backend';
 import { CapturingLogger } from '../support/capturing-logger';
 import { createProvider, futureDate, publish } from '../support/factories';
 import { linkAppointmentId, SmtpSink, validationLink } from '../support/smtp-sink';
@@ -8,6 +11,8 @@ import { startTestApp, TestApp } from '../support/test-app';
 
 const ZONE = 'Europe/Paris';
 const JOIN_LINK = /(https?:\/\/\S+\/api\/queue\/join\/entry\?token=[A-Za-z0-9._%-]+)/;
+/** The races below hold a row lock from the spec's own transaction: PostgreSQL only (SQLite has one writer). */
+const itOnPostgres = backendKind() === 'services' ? it : it.skip;
 
 /** A client's export and erasure, end to end: what it holds, and what is left of the person after (nothing). */
 describeBackend('privacy: export and erasure', () => {
@@ -221,5 +226,177 @@ describeBackend('privacy: export and erasure', () => {
     });
 
     expect(asAdmin).toMatchObject({ status: 404, body: { code: 'CLIENT_NOT_FOUND' } });
+  });
+  /**
+   * Holds a row lock on an appointment in a transaction of the spec's own, until `release` is called,
+   * so that a change of that appointment (a confirmation, a cancellation) waits in the middle of its
+   * transaction: after it read the client, before it commits.
+   */
+  async function lockAppointment(appointmentId: number): Promise<{ release: () => Promise<void> }> {
+    const database = sut.app.get(DatabaseService);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const done = database.transaction(async (tx) => {
+      await sql`SELECT id FROM appointments WHERE id = ${appointmentId} FOR UPDATE`.execute(tx.tables<'appointments'>());
+      locked();
+      await released;
+    });
+    await isLocked;
+    return {
+      release: async () => {
+        release();
+        await done;
+      },
+    };
+  }
+
+  /** Waits until `count` statements of the app wait for a lock. */
+  async function waitersReach(count: number): Promise<void> {
+    const db = sut.app.get(DatabaseService).tables<never>();
+    for (let tries = 0; tries < 200; tries++) {
+      const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND wait_event_type = 'Lock'`.execute(db);
+      if (rows[0].n >= count) return;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    throw new Error(`never ${count} waiting for a lock`);
+  }
+
+  itOnPostgres('leaves no copy from a confirmation that read the client before its erasure and commits after it', async () => {
+    const person = await register(newPerson());
+    const pendingId = await request(person, 68);
+    const mail = await smtp.waitFor(person.email, (m) => linkAppointmentId(m) === pendingId);
+    const token = new URL(validationLink(mail)).searchParams.get('token')!;
+    const lock = await lockAppointment(pendingId);
+
+    // The link is pressed: the confirmation reads the client, then waits on the appointment's row.
+    const confirming = sut.anonymous.post('/api/validate', { token });
+    await waitersReach(1);
+    // The erasure starts meanwhile, and waits there too (or, committed, its cancellation of the appointment does).
+    const erasing = sut.anonymous.as(person.key).request('DELETE', `/api/clients/${person.id}`);
+    await waitersReach(2);
+    await lock.release();
+    await confirming;
+    await expect(erasing).resolves.toMatchObject({ status: 204 });
+
+    // Committed before the erasure read the messages, its mail may have gone; what is kept of it holds nothing of the person.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(mentionsOf(await everyRow(), person)).toEqual([]);
+    await expect(sut.api.get(`/api/appointments/${pendingId}`)).resolves.toMatchObject({ body: { status: 'cancelled' } });
+  });
+
+  itOnPostgres("leaves no copy from a provider's cancellation that read the client before its erasure and commits after it", async () => {
+    const person = await register(newPerson());
+    const confirmedId = await request(person, 62);
+    await confirm(person.email, confirmedId);
+    await smtp.waitFor(person.email, (m) => /confirmed/i.test(m.subject ?? ''));
+    const lock = await lockAppointment(confirmedId);
+
+    // The provider cancels: the cancellation reads the client (whom it tells), then waits on the row.
+    const cancelling = sut.anonymous.as(provider.api_key).post(`/api/appointments/${confirmedId}/cancel`, { reason: 'Closed that day' });
+    await waitersReach(1);
+    const erasing = sut.anonymous.as(person.key).request('DELETE', `/api/clients/${person.id}`);
+    await waitersReach(2);
+    await lock.release();
+    await expect(cancelling).resolves.toMatchObject({ status: 200 });
+    await expect(erasing).resolves.toMatchObject({ status: 204 });
+
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(mentionsOf(await everyRow(), person)).toEqual([]);
+  });
+
+  itOnPostgres('refuses a confirmation that waited behind the erasure of its client', async () => {
+    const person = await register(newPerson());
+    const pendingId = await request(person, 66);
+    const mail = await smtp.waitFor(person.email, (m) => linkAppointmentId(m) === pendingId);
+    const token = new URL(validationLink(mail)).searchParams.get('token')!;
+    const mailsBefore = smtp.to(person.email).length;
+    // The client's row locked: the erasure takes what it locks before it, then waits there.
+    const database = sut.app.get(DatabaseService);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const clientLock = database.transaction(async (tx) => {
+      await sql`SELECT id FROM clients WHERE id = ${person.id} FOR UPDATE`.execute(tx.tables<'clients'>());
+      locked();
+      await released;
+    });
+    await isLocked;
+    const erasing = sut.anonymous.as(person.key).request('DELETE', `/api/clients/${person.id}`);
+    await waitersReach(1);
+    // The link is pressed meanwhile: the confirmation reads the client, then waits behind the erasure.
+    const confirming = sut.anonymous.post('/api/validate', { token });
+    await waitersReach(2);
+    release();
+    await clientLock;
+    await expect(erasing).resolves.toMatchObject({ status: 204 });
+    await expect(confirming).resolves.toMatchObject({ status: 409, body: { code: 'HOLD_CANCELLED' } });
+
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(mentionsOf(await everyRow(), person)).toEqual([]);
+    expect(smtp.to(person.email).length).toBe(mailsBefore);
+    await expect(sut.api.get(`/api/appointments/${pendingId}`)).resolves.toMatchObject({ body: { status: 'cancelled' } });
+  });
+});
+
+/** Without SMTP_URL and SMS_URL every message is written to {DATA_DIR}/outbox, a copy the service keeps like any other. */
+describeBackend('privacy: erasure reaches the outbox folder', () => {
+  let backend: TestBackend;
+  let sut: TestApp;
+
+  beforeAll(async () => {
+    backend = await createBackend();
+    sut = await startTestApp(backend.env, { logger: new CapturingLogger(['error']) });
+  });
+
+  afterAll(async () => {
+    await sut?.close();
+    await backend?.dispose();
+  });
+
+  async function outboxFolderText(): Promise<string> {
+    const folder = join(backend.env.DATA_DIR!, 'outbox');
+    const names = await readdir(folder).catch(() => [] as string[]);
+    const texts = await Promise.all(names.map((name) => readFile(join(folder, name), 'utf8')));
+    return texts.join('\n').toLowerCase();
+  }
+
+  it('leaves no file there that holds the name, email or phone of the erased client', async () => {
+    const n = `${Date.now()}`;
+    const person = { name: `Orlaith Vennimore${n}`, email: `orlaith.v${n}@privacy.test`, phone: `+3362${n.slice(-7)}` };
+    const provider = await createProvider(sut.api, { name: 'Dr. Folder', time_zone: ZONE });
+    const created = await sut.api.post('/api/clients', person);
+    expect(created.status).toBe(201);
+    const date = futureDate(10, ZONE);
+    await publish(sut.api, provider.id, date, '08:00', '18:00');
+    await publish(sut.api, provider.id, DateTime.now().setZone(ZONE).toISODate()!, '00:00', '23:45').catch(() => undefined);
+    // A validation mail (name and address), then a walk-in called in: the text to the phone.
+    const held = await sut.api.post('/api/client_schedule', {
+      provider_id: provider.id,
+      client_id: created.body.id,
+      date,
+      requested_slot: 40,
+    });
+    expect(held.status).toBe(202);
+    await expect(sut.api.post('/api/queue/check_in', { provider_id: provider.id, client_id: created.body.id })).resolves.toMatchObject({
+      status: 201,
+    });
+    await expect(sut.api.post('/api/queue/next', { provider_id: provider.id })).resolves.toMatchObject({ status: 200 });
+    for (let tries = 0; tries < 100; tries++) {
+      const text = await outboxFolderText();
+      if (text.includes(person.email) && text.includes(person.phone)) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(await outboxFolderText()).toContain(person.email);
+    expect(await outboxFolderText()).toContain(person.phone);
+
+    await expect(sut.api.request('DELETE', `/api/clients/${created.body.id}`)).resolves.toMatchObject({ status: 204 });
+
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const after = await outboxFolderText();
+    expect([person.name, person.email, person.phone].filter((detail) => after.includes(detail.toLowerCase()))).toEqual([]);
   });
 });

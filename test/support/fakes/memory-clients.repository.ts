@@ -49,6 +49,10 @@ export class InMemoryClientsRepository implements PublicSurface<ClientsRepositor
     return this.rows.get(id)?.erasedAt != null;
   }
 
+  async findByIdIn(_tx: Transaction, id: number): Promise<ClientEntity | null> {
+    return this.findById(id);
+  }
+
   async findById(id: number): Promise<ClientEntity | null> {
     const row = this.rows.get(id);
     return row ? copy(row) : null;
