@@ -85,8 +85,13 @@ export const deliveryConfig = namespace('delivery', (env) => ({
   webhookConcurrency: 8,
   /** How often an idle worker looks for retries and reminders falling due. */
   pollMs: 1000,
-  /** How long a claimed message is a worker's: past every channel's send deadline, so only a dead worker loses one. */
-  leaseMs: 2 * Math.max(env.OUTBOUND_TIMEOUT_SECONDS * 1000, WEBHOOK_TIMEOUT_MS) + 5000,
+  /**
+   * How long a claimed email or text is a worker's: past its send deadline, so only a dead worker loses
+   * one (and a killed worker's messages go again soon).
+   */
+  leaseMs: 2 * env.OUTBOUND_TIMEOUT_SECONDS * 1000 + 5000,
+  /** The same for a webhook call, past its own 10 s deadline. */
+  webhookLeaseMs: 2 * WEBHOOK_TIMEOUT_MS + 5000,
   /**
    * On shutdown, how long the messages in hand may take before they are handed back: well inside the 3 s
    * the modules get to close (CLOSE_TIMEOUT_MS in src/shutdown.ts), or the process exits before it hands them back.

@@ -102,6 +102,7 @@ const settings = (overrides: Partial<ConfigType<typeof deliveryConfig>> = {}): C
   // Long: a test that passes sends because of a wake, not because of a poll.
   pollMs: 60_000,
   leaseMs: 25_000,
+  webhookLeaseMs: 25_000,
   shutdownGraceMs: 100,
   ...overrides,
 });

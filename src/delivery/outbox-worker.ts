@@ -105,7 +105,8 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
   private async claim(limit: number, lane: DeliveryLane): Promise<ClaimedMessage[]> {
     const now = this.clock.nowMs();
     try {
-      return await this.outbox.claim(now, limit, now + this.config.leaseMs, lane);
+      const leaseMs = lane === 'webhooks' ? this.config.webhookLeaseMs : this.config.leaseMs;
+      return await this.outbox.claim(now, limit, now + leaseMs, lane);
     } catch (error) {
       this.warnDown(`Outbox not readable, will retry: ${describe(error)}`);
       return [];
