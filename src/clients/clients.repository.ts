@@ -113,6 +113,23 @@ export class ClientsRepository {
     return row !== undefined && row.erased_at !== null;
   }
 
+  /**
+   * Which of these clients are erased, read within the caller's transaction and, on PostgreSQL, with a
+   * share lock on their rows: an erasure (which locks the row for update) either committed before this
+   * read, or waits until the caller's transaction commits and then finds what it wrote.
+   */
+  async erasedAmongIn(tx: Transaction, ids: readonly number[]): Promise<Set<number>> {
+    const rows = await tx
+      .tables<'clients'>()
+      .selectFrom('clients')
+      .select(['id', 'erased_at'])
+      .where('id', 'in', [...new Set(ids)])
+      .orderBy('id')
+      .$if(this.database.locksRows, (query) => query.forShare())
+      .execute();
+    return new Set(rows.filter((row) => row.erased_at !== null).map((row) => row.id));
+  }
+
   /** The client as it stands within the caller's transaction (an erasure committed before this read shows). */
   async findByIdIn(tx: Transaction, id: number): Promise<ClientEntity | null> {
     const row = await tx.tables<'clients'>().selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();

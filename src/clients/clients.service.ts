@@ -103,6 +103,11 @@ export class ClientsService {
     return client;
   }
 
+  /** Within a transaction that writes messages to these clients: those erased meanwhile (see the repository). */
+  erasedAmongIn(tx: Transaction, ids: readonly number[]): Promise<Set<number>> {
+    return this.clients.erasedAmongIn(tx, ids);
+  }
+
   /** After the erasure committed: the key it dropped is no longer served from any process's cache. */
   async forgetKey(erased: ClientEntity): Promise<void> {
     if (erased.apiKeyHash !== null) await this.apiKeys.revoke(erased.apiKeyHash);

@@ -104,7 +104,7 @@ export class PrivacyService {
     const record = await this.clients.getRecord(id);
     const erasedAt = record.erasedAt ?? this.clock.nowMs();
     if (record.erasedAt === null) {
-      const erased = await this.database.transaction((tx) => this.eraseIn(tx, id, erasedAt));
+      const erased = await this.database.transaction((tx) => this.eraseIn(tx, record, erasedAt));
       if (erased) await this.clients.forgetKey(erased);
     }
     await this.idempotency.forgetClient(id);
@@ -113,9 +113,15 @@ export class PrivacyService {
     await this.appointments.cancelUpcomingOfErased(id);
   }
 
-  private async eraseIn(tx: Transaction, id: number, erasedAt: number): Promise<ClientEntity | null> {
+  private async eraseIn(tx: Transaction, record: ClientEntity, erasedAt: number): Promise<ClientEntity | null> {
+    const id = record.id;
     // The appointments first: their step takes the client's caps lock, which requests of the client take before writing.
     const history = await this.appointments.eraseClientIn(tx, id);
+    // Someone who joined a queue remotely with the client's address or phone is the same person. Before the
+    // client's row is locked: a queue change holds its entries, then shares that row (see QueueService), so
+    // taking the rows in the other order could deadlock the two.
+    const remotePhones = [...(record.phone ? [record.phone] : []), ...history.guestPhones];
+    await this.queue.eraseRemoteContactIn(tx, { emails: [record.email], phones: remotePhones }, ERASED_TEXT);
     const before = await this.clients.eraseIn(tx, id, erasedAt);
     if (!before) return null;
     const details: PersonalDetails = {
@@ -124,8 +130,6 @@ export class PrivacyService {
       phones: [...(before.phone ? [before.phone] : []), ...history.guestPhones],
     };
     const recipients = [...details.emails, ...details.phones];
-    // Someone who joined a queue remotely with the client's address or phone: the same person.
-    await this.queue.eraseRemoteContactIn(tx, { emails: details.emails, phones: details.phones }, ERASED_TEXT);
     const messages = await this.outbox.aboutPerson({ recipients, appointmentIds: history.appointmentIds }, tx);
     const toDelete: number[] = [];
     // The copies the outbox folder keeps of the messages deleted or cleared here (a message in flight may have one too).

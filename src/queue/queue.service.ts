@@ -384,11 +384,16 @@ export class QueueService implements OnModuleInit {
           const view = queueView(provider.id, date, facts.after, this.clock.nowMs());
           const called = calledBy(view, facts.before);
           const notices = this.noticesOf(view, called, facts.before, facts.after);
+          // Read again inside the change, sharing the row lock a client's erasure takes: one erased since the
+          // contacts were read is told nothing (its erasure, committed first, could not have seen this message).
+          const told = notices.flatMap((notice) => (notice.clientId === null ? [] : [notice.clientId]));
+          const erased = told.length > 0 ? await this.clients.erasedAmongIn(tx, told) : new Set<number>();
           const messages = notices.flatMap((notice) => {
             // Someone who joined remotely is reached at what they typed, read with the change.
             const remote = facts.after.active.find((entry) => entry.id === notice.entryId)?.remote;
             // Erased since it joined (see PrivacyService): nobody to tell.
             if (remote) return remote.phone || remote.email ? [this.noticeMessage(notice, remote, provider, date)] : [];
+            if (notice.clientId !== null && erased.has(notice.clientId)) return [];
             const client = notice.clientId === null ? undefined : clients.get(notice.clientId);
             if (!client) throw new RecipientsMoved();
             const guest = notice.appointmentId === null ? undefined : guests.get(notice.appointmentId);

@@ -307,6 +307,42 @@ describeBackend('privacy: export and erasure', () => {
     expect(mentionsOf(await everyRow(), person)).toEqual([]);
   });
 
+  itOnPostgres('tells nothing to a walk-in called by a call that read it before its erasure and commits after it', async () => {
+    const person = await register(newPerson());
+    const desk = await createProvider(sut.api, { name: 'Dr. Walk-in', time_zone: ZONE });
+    const today = DateTime.now().setZone(ZONE).toISODate()!;
+    const walkIn = await sut.api.post('/api/queue/check_in', { provider_id: desk.id, client_id: person.id });
+    expect(walkIn.status).toBe(201);
+    const mailsBefore = smtp.to(person.email).length;
+    // The queue's day locked: a call reads who it will tell, then waits for the day.
+    const database = sut.app.get(DatabaseService);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const dayLock = database.transaction(async (tx) => {
+      await sql`SELECT revision FROM queue_days WHERE provider_id = ${desk.id} AND date = ${today} FOR UPDATE`.execute(
+        tx.tables<'queue_days'>(),
+      );
+      locked();
+      await released;
+    });
+    await isLocked;
+    const calling = sut.api.post('/api/queue/next', { provider_id: desk.id });
+    await waitersReach(1);
+    // The erasure commits meanwhile (its queue step, ending the client's place, then waits for the day too).
+    const erasing = sut.anonymous.as(person.key).request('DELETE', `/api/clients/${person.id}`);
+    await waitersReach(2);
+    release();
+    await dayLock;
+    await expect(calling).resolves.toMatchObject({ status: 200 });
+    await expect(erasing).resolves.toMatchObject({ status: 204 });
+
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(smtp.to(person.email).length).toBe(mailsBefore);
+    expect(mentionsOf(await everyRow(), person)).toEqual([]);
+  });
+
   itOnPostgres('refuses a confirmation that waited behind the erasure of its client', async () => {
     const person = await register(newPerson());
     const pendingId = await request(person, 66);

@@ -45,6 +45,10 @@ export class InMemoryClientsRepository implements PublicSurface<ClientsRepositor
     return before;
   }
 
+  async erasedAmongIn(_tx: Transaction, ids: readonly number[]): Promise<Set<number>> {
+    return new Set(ids.filter((id) => this.rows.get(id)?.erasedAt != null));
+  }
+
   async isErasedIn(_tx: Transaction, id: number): Promise<boolean> {
     return this.rows.get(id)?.erasedAt != null;
   }
