@@ -6,10 +6,10 @@ export type { DeliveryChannel, DeliveryStatus };
  * Which of a worker's places a message takes: webhook calls have places of their own, so that
  * receivers that hang each call to its 10 s deadline (anyone may subscribe one) hold up no email or text.
  */
-export type DeliveryLane = 'webhooks' | 'notices';
+export type DeliveryLane = 'calls' | 'notices';
 
 export function laneOf(channel: DeliveryChannel): DeliveryLane {
-  return channel === 'webhook' ? 'webhooks' : 'notices';
+  return channel === 'webhook' ? 'calls' : 'notices';
 }
 
 /** What a message is about, as `GET /api/deliveries` names it. */

@@ -11,7 +11,7 @@ import { OutboxRepository } from './outbox.repository';
 /** Tries to record a send's outcome before giving up (the message then goes again when its lease lapses). */
 const MARK_ATTEMPTS = 3;
 
-const LANES: readonly DeliveryLane[] = ['notices', 'webhooks'];
+const LANES: readonly DeliveryLane[] = ['notices', 'calls'];
 
 /**
  * Sends what the outbox holds, in every server process. Up to `concurrency` emails and texts, and
@@ -93,7 +93,7 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   private placesOf(lane: DeliveryLane): number {
-    return lane === 'webhooks' ? this.config.webhookConcurrency : this.config.concurrency;
+    return lane === 'calls' ? this.config.webhookConcurrency : this.config.concurrency;
   }
 
   private inHandOf(lane: DeliveryLane): number {
@@ -105,7 +105,7 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
   private async claim(limit: number, lane: DeliveryLane): Promise<ClaimedMessage[]> {
     const now = this.clock.nowMs();
     try {
-      const leaseMs = lane === 'webhooks' ? this.config.webhookLeaseMs : this.config.leaseMs;
+      const leaseMs = lane === 'calls' ? this.config.webhookLeaseMs : this.config.leaseMs;
       return await this.outbox.claim(now, limit, now + leaseMs, lane);
     } catch (error) {
       this.warnDown(`Outbox not readable, will retry: ${describe(error)}`);

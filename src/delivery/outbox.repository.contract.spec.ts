@@ -72,7 +72,7 @@ function outboxContract(target: ContractTarget): void {
       };
       await add(T0, call as NewMessage, email('grace@example.com'));
 
-      const webhooks = await sut.claim(T0, 10, T0 + LEASE_MS, 'webhooks');
+      const webhooks = await sut.claim(T0, 10, T0 + LEASE_MS, 'calls');
       const notices = await sut.claim(T0, 10, T0 + LEASE_MS, 'notices');
 
       expect(webhooks.map((message) => message.channel)).toEqual(['webhook']);

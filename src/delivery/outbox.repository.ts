@@ -185,7 +185,7 @@ export class OutboxRepository {
           .where('status', '=', 'queued')
           .where('next_attempt_at', '<=', now)
           .where((where) => where.or([where('lease_until', 'is', null), where('lease_until', '<=', now)]))
-          .$if(lane !== undefined, (query) => query.where('channel', lane === 'webhooks' ? '=' : '<>', 'webhook'))
+          .$if(lane !== undefined, (query) => query.where('channel', lane === 'calls' ? '=' : '<>', 'webhook'))
           .orderBy('next_attempt_at')
           .orderBy('id')
           .limit(limit)
