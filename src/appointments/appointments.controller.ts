@@ -66,8 +66,6 @@ export class AppointmentsController {
     'LIMIT_REACHED',
     'TOO_SOON',
     'TOO_FAR_AHEAD',
-    'IDEMPOTENCY_KEY_IN_USE',
-    'IDEMPOTENCY_KEY_REUSED',
     'RATE_LIMITED',
     'UNAVAILABLE',
   )
@@ -111,15 +109,7 @@ export class AppointmentsController {
   })
   @ApiBody({ type: CancelAppointmentDto, required: false })
   @ApiResponse({ status: 200, type: AppointmentView })
-  @ApiProblems(
-    'VALIDATION_FAILED',
-    'UNAUTHENTICATED',
-    'APPOINTMENT_NOT_FOUND',
-    'IDEMPOTENCY_KEY_IN_USE',
-    'IDEMPOTENCY_KEY_REUSED',
-    'RATE_LIMITED',
-    'UNAVAILABLE',
-  )
+  @ApiProblems('VALIDATION_FAILED', 'UNAUTHENTICATED', 'APPOINTMENT_NOT_FOUND', 'RATE_LIMITED', 'UNAVAILABLE')
   @SendsMessages()
   @Idempotent()
   cancelAppointment(
@@ -150,8 +140,6 @@ export class AppointmentsController {
     'NOT_RESCHEDULABLE',
     'TOO_SOON',
     'TOO_FAR_AHEAD',
-    'IDEMPOTENCY_KEY_IN_USE',
-    'IDEMPOTENCY_KEY_REUSED',
     'RATE_LIMITED',
     'UNAVAILABLE',
   )

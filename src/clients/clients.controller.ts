@@ -21,15 +21,7 @@ export class ClientsController {
     description: "Who: the administrator. The answer carries the client's API key, shown this once.",
   })
   @ApiResponse({ status: 201, type: ClientWithKeyView })
-  @ApiProblems(
-    'VALIDATION_FAILED',
-    'UNAUTHENTICATED',
-    'FORBIDDEN',
-    'EMAIL_TAKEN',
-    'IDEMPOTENCY_KEY_IN_USE',
-    'IDEMPOTENCY_KEY_REUSED',
-    'RATE_LIMITED',
-  )
+  @ApiProblems('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'EMAIL_TAKEN', 'RATE_LIMITED')
   @Idempotent()
   createClient(@Body() dto: CreateClientDto, @CurrentCaller() caller: Caller): Promise<ClientWithKeyView> {
     return this.clients.create(dto, caller);

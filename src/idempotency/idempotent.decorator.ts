@@ -1,17 +1,19 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
+import { ApiProblems } from '../common/swagger';
 
 export const IDEMPOTENT_ROUTE = 'idempotency:route';
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
 
 /**
  * The route takes an `Idempotency-Key` header: a repeat of the same request by the same caller within
- * 24 hours gets the first answer again and does nothing twice (see IdempotencyInterceptor). List
- * IDEMPOTENCY_KEY_REUSED and IDEMPOTENCY_KEY_IN_USE in the route's @ApiProblems.
+ * 24 hours gets the first answer again and does nothing twice (see IdempotencyInterceptor). Adds
+ * IDEMPOTENCY_KEY_IN_USE and IDEMPOTENCY_KEY_REUSED to the route's documented problems.
  */
 export const Idempotent = () =>
   applyDecorators(
     SetMetadata(IDEMPOTENT_ROUTE, true),
+    ApiProblems('IDEMPOTENCY_KEY_IN_USE', 'IDEMPOTENCY_KEY_REUSED'),
     ApiHeader({
       name: IDEMPOTENCY_HEADER,
       required: false,

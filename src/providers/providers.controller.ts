@@ -22,15 +22,7 @@ export class ProvidersController {
     description: "Who: the administrator. The answer carries the provider's API key, shown this once.",
   })
   @ApiResponse({ status: 201, type: ProviderWithKeyView })
-  @ApiProblems(
-    'VALIDATION_FAILED',
-    'UNAUTHENTICATED',
-    'FORBIDDEN',
-    'EMAIL_TAKEN',
-    'IDEMPOTENCY_KEY_IN_USE',
-    'IDEMPOTENCY_KEY_REUSED',
-    'RATE_LIMITED',
-  )
+  @ApiProblems('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'EMAIL_TAKEN', 'RATE_LIMITED')
   @Idempotent()
   createProvider(@Body() dto: CreateProviderDto, @CurrentCaller() caller: Caller): Promise<ProviderWithKeyView> {
     return this.providers.create(dto, caller);

@@ -56,8 +56,6 @@ export class QueueController {
     'CLIENT_NOT_FOUND',
     'APPOINTMENT_NOT_FOUND',
     'CHECK_IN_REFUSED',
-    'IDEMPOTENCY_KEY_IN_USE',
-    'IDEMPOTENCY_KEY_REUSED',
     'UNAVAILABLE',
   )
   @SendsMessages()

@@ -30,17 +30,7 @@ export class WaitlistController {
       'too short for the duration: 400 naming the field.',
   })
   @ApiResponse({ status: 201, type: WaitlistEntryView })
-  @ApiProblems(
-    'VALIDATION_FAILED',
-    'UNAUTHENTICATED',
-    'FORBIDDEN',
-    'RATE_LIMITED',
-    'PROVIDER_NOT_FOUND',
-    'CLIENT_NOT_FOUND',
-    'IDEMPOTENCY_KEY_IN_USE',
-    'IDEMPOTENCY_KEY_REUSED',
-    'UNAVAILABLE',
-  )
+  @ApiProblems('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'RATE_LIMITED', 'PROVIDER_NOT_FOUND', 'CLIENT_NOT_FOUND', 'UNAVAILABLE')
   @Idempotent()
   joinWaitlist(@Body() dto: JoinWaitlistDto, @CurrentCaller() caller: Caller): Promise<WaitlistEntryView> {
     return this.waitlist.join(dto, caller);
