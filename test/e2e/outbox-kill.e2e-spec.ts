@@ -162,8 +162,10 @@ describeServices('two server processes sharing the outbox', () => {
     await smtp.until(() => smtp.received.length >= BATCH, 60_000, `${BATCH} emails`);
     await eventually(async () => (await outboxRows(env)).every((row) => row.status === 'sent'), 10_000, 'every row sent', 500);
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    // Had a send been abandoned and retried, the process said so.
-    expect(processes.flatMap((process) => process.output().match(/^.*not sent \(try.*$/gm) ?? [])).toEqual([]);
+    // Had a send been abandoned and retried, the process said so. A connection the mail server never greeted
+    // (the test's own server starved of CPU on a busy machine) carried no message: its retry cannot send one twice.
+    const retried = processes.flatMap((process) => process.output().match(/^.*not sent \(try.*$/gm) ?? []);
+    expect(retried.filter((line) => !line.includes('Greeting never received'))).toEqual([]);
     const { rows, twice } = await expectAllSent(env, smtp);
     expect(rows).toHaveLength(BATCH);
     expect(twice).toBe(0);
