@@ -28,6 +28,8 @@ const UNAVAILABLE_ERROR_CODES = new Set([
   '57P02',
   '57P03', // cannot_connect_now
   '53300', // too_many_connections
+  '57014', // query_canceled: the statement outlived statement_timeout (a lock held too long, an overloaded server)
+  '55P03', // lock_not_available
 ]);
 
 const UNAVAILABLE_MESSAGES = [
@@ -37,6 +39,7 @@ const UNAVAILABLE_MESSAGES = [
   /connection is closed/i,
   /cannot use a pool after calling end/i,
   /socket closed unexpectedly/i,
+  /query read timeout/i, // node-postgres's own query_timeout
 ];
 
 function problemOf(code: ErrorCode, detail: string, extra: Record<string, unknown> = {}): Problem {
