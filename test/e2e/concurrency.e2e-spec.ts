@@ -44,7 +44,8 @@ describeBackend('concurrent requests for overlapping slots', () => {
   it(`lets no two of ${REQUESTS} simultaneous requests hold the same slot, and books each hold once`, async () => {
     const api = instances[0].api;
     const provider = await createProvider(api);
-    const clients = await Promise.all(Array.from({ length: 25 }, () => createClient(api)));
+    // Many clients, so that the race is over slots: one client's requests wait on its caps lock in turn.
+    const clients = await Promise.all(Array.from({ length: 100 }, () => createClient(api)));
     const date = futureDate(60);
     await publish(api, provider.id, date, '09:00', '13:00');
 
@@ -66,10 +67,14 @@ describeBackend('concurrent requests for overlapping slots', () => {
 
     const winners = responses.flatMap((response, i) => (response.status === 202 ? [{ response, request: requests[i].body }] : []));
     const losers = responses.filter((response) => response.status !== 202);
+    // On a starved machine a few may wait past the database pool's 3 s and get a clean 503; the slots
+    // checked below show that those held nothing.
+    const refused = losers.filter((loser) => loser.status === 503);
+    expect(refused.length).toBeLessThanOrEqual(REQUESTS * 0.05);
     for (const loser of losers) {
-      expect(loser.status).toBe(409);
       expect(loser.headers.get('content-type')).toContain('application/problem+json');
-      expect(loser.body.code).toBe('SLOT_UNAVAILABLE');
+      expect(loser.body.code).toBe(loser.status === 503 ? 'UNAVAILABLE' : 'SLOT_UNAVAILABLE');
+      if (loser.status !== 503) expect(loser.status).toBe(409);
     }
     expect(winners.length).toBeGreaterThan(0);
 
