@@ -1,13 +1,11 @@
 import { Logger } from '@nestjs/common';
-import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
-import { withTimeout } from '../common/timeout';
 import type { RedisClientWith } from '../redis/redis-client';
+import { redisCommand } from '../redis/redis-command';
 import { HOLD_SCRIPTS } from './hold-scripts';
 import { SlotRef } from '../scheduling/availability';
 import { Hold, HoldDay, HoldStore, PinOutcome, SlotHolder } from './hold-store';
 
-const COMMAND_TIMEOUT_MS = 2000;
 /** PTTL's answers for a key that does not exist and for one that never expires. */
 const KEY_MISSING = -2;
 const NO_EXPIRY = -1;
@@ -93,12 +91,7 @@ export class RedisHoldStore extends HoldStore {
   }
 
   /** A Redis that does not answer must never read as "free": fail closed with 503. */
-  private async guard<T>(command: Promise<T>): Promise<T> {
-    try {
-      return await withTimeout(command, COMMAND_TIMEOUT_MS);
-    } catch (error) {
-      this.logger.warn(`Redis did not answer: ${error instanceof Error ? error.message : String(error)}`);
-      throw new AppError('UNAVAILABLE', 'The hold store did not answer; nothing was changed');
-    }
+  private guard<T>(command: Promise<T>): Promise<T> {
+    return redisCommand(command, this.logger, 'The hold store did not answer; nothing was changed');
   }
 }

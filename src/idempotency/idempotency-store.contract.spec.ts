@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { createClient } from 'redis';
 import { Clock } from '../common/clock';
 import { DatabaseService } from '../database/database.service';
+import { TcpProxy } from '../../test/support/tcp-proxy';
 import type { RedisClientWith } from '../redis/redis-client';
+import { REDIS_COMMAND_TIMEOUT_MS } from '../redis/redis-command';
 import { DatabaseIdempotencyStore } from './database-idempotency-store';
 import { IDEMPOTENCY_SCRIPTS } from './idempotency-scripts';
 import { IdempotencyStore } from './idempotency-store';
@@ -187,6 +189,41 @@ describeRedis(
     idempotencyStoreContract({
       makeStore: () => new RedisIdempotencyStore(client, runPrefix),
       passTime: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+    });
+
+    describe('when Redis stops answering (connections open, nothing comes back)', () => {
+      const proxy = new TcpProxy(new URL(redisUrl!).hostname, Number(new URL(redisUrl!).port || 6379));
+      let stalling: RedisClientWith<typeof IDEMPOTENCY_SCRIPTS>;
+      let sut: RedisIdempotencyStore;
+
+      beforeAll(async () => {
+        await proxy.start();
+        stalling = createClient({ url: `redis://127.0.0.1:${proxy.port}`, scripts: IDEMPOTENCY_SCRIPTS });
+        await stalling.connect();
+        sut = new RedisIdempotencyStore(stalling, runPrefix);
+        proxy.stall();
+      });
+
+      afterAll(async () => {
+        await proxy.cut();
+        await stalling.disconnect().catch(() => undefined);
+      });
+
+      it.each([
+        ['begin', () => sut.begin(randomUUID(), 'f1', LONG_MS)],
+        ['complete', () => sut.complete(randomUUID(), 'token', ANSWER, LONG_MS, 1)],
+        ['release', () => sut.release(randomUUID(), 'token')],
+        ['forgetClient', () => sut.forgetClient(1)],
+      ])(
+        '%s answers 503 UNAVAILABLE at its deadline instead of hanging',
+        async (_name, operation) => {
+          const started = Date.now();
+          // Without the deadline the promise would never settle: the proxy lets nothing back.
+          await expect(operation()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+          expect(Date.now() - started).toBeGreaterThanOrEqual(REDIS_COMMAND_TIMEOUT_MS - 50);
+        },
+        REDIS_COMMAND_TIMEOUT_MS + 8000,
+      );
     });
   },
 );

@@ -1,13 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { AppError } from '../common/app-error';
-import { withTimeout } from '../common/timeout';
 import type { RedisClientWith } from '../redis/redis-client';
+import { redisCommand } from '../redis/redis-command';
 import { IDEMPOTENCY_SCRIPTS } from './idempotency-scripts';
 import { BeginOutcome, IdempotencyStore } from './idempotency-store';
 import { StoredAnswer } from './stored-answer';
-
-const COMMAND_TIMEOUT_MS = 2000;
 
 /** What a key holds: a run's marker, or the finished answer; both with the body's fingerprint. */
 type RedisRecord =
@@ -76,13 +73,8 @@ export class RedisIdempotencyStore extends IdempotencyStore {
     return `${this.prefix}idempotency-client:${clientId}`;
   }
 
-  private async guard<T>(command: Promise<T>): Promise<T> {
-    try {
-      return await withTimeout(command, COMMAND_TIMEOUT_MS);
-    } catch (error) {
-      this.logger.warn(`Redis did not answer: ${error instanceof Error ? error.message : String(error)}`);
-      throw new AppError('UNAVAILABLE', 'The idempotency store did not answer');
-    }
+  private guard<T>(command: Promise<T>): Promise<T> {
+    return redisCommand(command, this.logger, 'The idempotency store did not answer');
   }
 }
 
