@@ -49,7 +49,7 @@ export class WebhooksController {
     },
   })
   @ApiResponse({ status: 201, type: CreatedWebhookView })
-  @ApiProblems('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'PROVIDER_NOT_FOUND', 'RATE_LIMITED')
+  @ApiProblems('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'PROVIDER_NOT_FOUND', 'LIMIT_REACHED', 'RATE_LIMITED')
   createWebhook(@Body() dto: CreateWebhookDto, @CurrentCaller() caller: Caller): Promise<CreatedWebhookView> {
     return this.webhooks.create(dto, caller);
   }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Kysely, Selectable } from 'kysely';
+import { Kysely, Selectable, sql } from 'kysely';
+import { AppError } from '../common/app-error';
 import { DatabaseService, Transaction } from '../database/database.service';
 import { Database, WebhooksTable } from '../database/schema';
 import type { WebhookHealth } from './webhook-health';
@@ -29,6 +30,9 @@ export interface WebhookFilter {
   limit: number;
 }
 
+/** Names the per-owner lock of the subscription cap among PostgreSQL's advisory locks (a number no other lock uses). */
+const WEBHOOK_OWNER_LOCK = 1_100_003;
+
 /** The subscriptions. */
 @Injectable()
 export class WebhooksRepository {
@@ -38,8 +42,34 @@ export class WebhooksRepository {
     this.db = database.tables<'webhooks'>();
   }
 
-  async insert(webhook: NewWebhook): Promise<WebhookEntity> {
-    const row = await this.db
+  /**
+   * Adds a subscription unless its owner (a provider, or the administrator's for every provider)
+   * already has `most`: 409 LIMIT_REACHED. Counted under a lock on the owner (PostgreSQL; SQLite has
+   * one writer), so concurrent subscriptions cannot all pass a count taken before any is written.
+   */
+  async insert(webhook: NewWebhook, most: number): Promise<WebhookEntity> {
+    return this.database.transaction(async (tx) => {
+      const trx = tx.tables<'webhooks'>();
+      if (this.database.locksRows) {
+        await sql`SELECT pg_advisory_xact_lock(${WEBHOOK_OWNER_LOCK}::integer, ${webhook.providerId ?? 0}::integer)`.execute(trx);
+      }
+      const { count } = await trx
+        .selectFrom('webhooks')
+        .select((eb) => eb.fn.countAll<number | string>().as('count'))
+        .where((eb) => (webhook.providerId === null ? eb('provider_id', 'is', null) : eb('provider_id', '=', webhook.providerId)))
+        .executeTakeFirstOrThrow();
+      if (Number(count) >= most) {
+        throw new AppError(
+          'LIMIT_REACHED',
+          `There are ${Number(count)} subscriptions for these events already (the most allowed); delete one first`,
+        );
+      }
+      return this.insertIn(trx, webhook);
+    });
+  }
+
+  private async insertIn(trx: WebhooksDb, webhook: NewWebhook): Promise<WebhookEntity> {
+    const row = await trx
       .insertInto('webhooks')
       .values({
         url: webhook.url,

@@ -29,6 +29,12 @@ function assertNotClient(caller: Caller): void {
  * Subscriptions: the administrator's (to any provider's events, or every provider's) and each
  * provider's to its own. Another's subscription answers as if it did not exist.
  */
+/**
+ * Subscriptions per provider (and the administrator's for every provider): each event writes one call
+ * per subscription in the change's transaction, so the fan-out of a booking stays bounded.
+ */
+export const MAX_WEBHOOKS_PER_OWNER = 10;
+
 @Injectable()
 export class WebhooksService {
   constructor(
@@ -50,13 +56,16 @@ export class WebhooksService {
     const url = new URL(dto.url);
     const addressProblem = await this.addresses.subscribeProblem(url);
     if (addressProblem) throw AppError.field('url', `url is refused: ${addressProblem}`);
-    const webhook = await this.webhooks.insert({
-      url: dto.url,
-      events: [...new Set(dto.events)],
-      providerId: dto.provider_id ?? null,
-      secret: newWebhookSecret(),
-      createdAt: this.clock.nowMs(),
-    });
+    const webhook = await this.webhooks.insert(
+      {
+        url: dto.url,
+        events: [...new Set(dto.events)],
+        providerId: dto.provider_id ?? null,
+        secret: newWebhookSecret(),
+        createdAt: this.clock.nowMs(),
+      },
+      MAX_WEBHOOKS_PER_OWNER,
+    );
     return toCreatedWebhookView(webhook);
   }
 

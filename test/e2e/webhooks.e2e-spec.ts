@@ -1,4 +1,5 @@
 import { Webhook } from 'standardwebhooks';
+import { MAX_WEBHOOKS_PER_OWNER } from '../../src/webhooks/webhooks.service';
 import { createBackend, describeBackend, TestBackend } from '../support/backend';
 import { createClient, createProvider, futureDate, publish } from '../support/factories';
 import { SmtpSink, validationLink } from '../support/smtp-sink';
@@ -307,6 +308,30 @@ describeBackend('webhooks', () => {
     expect((await sut.api.as(provider.api_key).request('DELETE', `/api/webhooks/${hook.id}`)).status).toBe(404);
     expect((await sut.api.as(other.api_key).request('DELETE', `/api/webhooks/${hook.id}`)).status).toBe(204);
     expect((await sut.api.get(`/api/webhooks/${hook.id}`)).status).toBe(404);
+  });
+
+  it(`keeps at most ${MAX_WEBHOOKS_PER_OWNER} subscriptions per provider, however many race: past them 409 LIMIT_REACHED, and room again after a delete`, async () => {
+    const owner = await createProvider(sut.api);
+    const api = sut.api.as(owner.api_key);
+    const attempts = await Promise.all(
+      Array.from({ length: MAX_WEBHOOKS_PER_OWNER + 4 }, (_v, i) =>
+        api.post('/api/webhooks', { url: receiver.url(`/cap/${i}`), events: ['ping'], provider_id: owner.id }),
+      ),
+    );
+    expect(attempts.filter((answer) => answer.status === 201)).toHaveLength(MAX_WEBHOOKS_PER_OWNER);
+    const refused = attempts.filter((answer) => answer.status !== 201);
+    expect(refused).toHaveLength(4);
+    for (const answer of refused) expect(answer).toMatchObject({ status: 409, body: { code: 'LIMIT_REACHED' } });
+    expect((await api.get('/api/webhooks?limit=100')).body.items).toHaveLength(MAX_WEBHOOKS_PER_OWNER);
+    // The administrator's subscriptions for every provider are counted apart.
+    const everyProvider = await subscribe({ url: receiver.url('/cap/all'), events: ['ping'] });
+    expect((await sut.api.request('DELETE', `/api/webhooks/${everyProvider.id}`)).status).toBe(204);
+
+    const first = attempts.find((answer) => answer.status === 201)!;
+    expect((await api.request('DELETE', `/api/webhooks/${first.body.id}`)).status).toBe(204);
+    expect((await api.post('/api/webhooks', { url: receiver.url('/cap/again'), events: ['ping'], provider_id: owner.id })).status).toBe(
+      201,
+    );
   });
 
   it('refuses private addresses with WEBHOOK_ALLOW_PRIVATE unset, at subscribe and again at each call', async () => {
