@@ -1,6 +1,7 @@
 import { createBackend, describeBackend, TestBackend } from '../support/backend';
 import { createClient, createProvider } from '../support/factories';
 import { SmtpSink } from '../support/smtp-sink';
+import { SseReader } from '../support/sse-reader';
 import { startTestApp, TestApp } from '../support/test-app';
 
 type Entry = { entry_id: number; client_id: number; ticket: string; position: number | null; status: string; email: string };
@@ -63,5 +64,31 @@ describeBackend('live queue review', () => {
     expect(told.subject).toMatch(/next/i);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(smtp.to(r2.email)).toHaveLength(1);
+  });
+
+  it("gives a new board link its own streams: a revoked link's open streams do not hold the new one's places (429)", async () => {
+    const provider = await createProvider(sut.api, { time_zone: 'UTC' });
+    const issue = async () => new URL((await sut.api.post(`/api/providers/${provider.id}/board`)).body.board_url as string);
+    const eventsOf = (board: URL) => `${board.origin}/api/queue/board/events${board.search}`;
+    const leaked = await issue();
+    // Someone holding a leaked link opens streams up to the per-key limit (100)...
+    const held: SseReader[] = [];
+    try {
+      for (let i = 0; i < 100; i++) {
+        const stream = await SseReader.open(eventsOf(leaked));
+        expect(stream.status).toBe(200);
+        held.push(stream);
+      }
+      // ...the provider revokes it by issuing a new link: the waiting room's screen must open its board.
+      const renewed = await issue();
+      const screen = await SseReader.open(eventsOf(renewed));
+      try {
+        expect({ status: screen.status, code: screen.problem?.code }).toEqual({ status: 200, code: undefined });
+      } finally {
+        screen.close();
+      }
+    } finally {
+      for (const stream of held) stream.close();
+    }
   });
 });
