@@ -39,9 +39,13 @@ const CONTACT_MARGIN = 2;
 /** Whom a queue notice reaches: a client (a guest booking's own phone) or someone who joined remotely. */
 type NoticeRecipient = Pick<AppointmentContact, 'name' | 'phone'> & { email: string | null };
 
-/** A notice is due to a client whose record was not read before the transaction: the queue moved meanwhile. */
+/**
+ * A notice is due to a client whose record was not read before the transaction: the queue moved
+ * meanwhile, or the change moved an entry further than most changes do (the priority streak can take
+ * a regular entry from 4th to 1st). The change is made again having read those entries too.
+ */
 class RecipientsMoved extends Error {
-  constructor() {
+  constructor(readonly entryIds: number[]) {
     super('The queue changed while its notices were being written');
   }
 }
@@ -371,9 +375,11 @@ export class QueueService implements OnModuleInit {
     change: (hook: ChangeHook) => Promise<T>,
   ): Promise<T> {
     const reach = Math.max(...this.config.notifyAhead) + CONTACT_MARGIN;
+    // Grows with the entries a notice was due to but whose contacts were not read (see RecipientsMoved).
+    const also = new Set(subjects);
     for (let attempt = 1; ; attempt++) {
       const before = await this.queue.state(provider.id, date);
-      const near = before.active.filter((entry, i) => i <= reach || subjects.includes(entry.id));
+      const near = before.active.filter((entry, i) => i <= reach || also.has(entry.id));
       const [clients, guests] = await Promise.all([
         this.clients.getMany(near.flatMap((entry) => (entry.clientId === null ? [] : [entry.clientId]))),
         // A guest's booking is texted at the phone typed with it, as its reminders are.
@@ -388,6 +394,7 @@ export class QueueService implements OnModuleInit {
           // contacts were read is told nothing (its erasure, committed first, could not have seen this message).
           const told = notices.flatMap((notice) => (notice.clientId === null ? [] : [notice.clientId]));
           const erased = told.length > 0 ? await this.clients.erasedAmongIn(tx, told) : new Set<number>();
+          const unread: number[] = [];
           const messages = notices.flatMap((notice) => {
             // Someone who joined remotely is reached at what they typed, read with the change.
             const remote = facts.after.active.find((entry) => entry.id === notice.entryId)?.remote;
@@ -395,10 +402,14 @@ export class QueueService implements OnModuleInit {
             if (remote) return remote.phone || remote.email ? [this.noticeMessage(notice, remote, provider, date)] : [];
             if (notice.clientId !== null && erased.has(notice.clientId)) return [];
             const client = notice.clientId === null ? undefined : clients.get(notice.clientId);
-            if (!client) throw new RecipientsMoved();
+            if (!client) {
+              unread.push(notice.entryId);
+              return [];
+            }
             const guest = notice.appointmentId === null ? undefined : guests.get(notice.appointmentId);
             return [this.noticeMessage(notice, guest ? contactOf(guest, client) : client, provider, date)];
           });
+          if (unread.length > 0) throw new RecipientsMoved(unread);
           const calls = called
             ? await this.webhooks.messagesFor(tx, 'queue.called', { providerId: provider.id, appointmentId: called.appointment_id }, called)
             : [];
@@ -409,6 +420,7 @@ export class QueueService implements OnModuleInit {
         });
       } catch (error) {
         if (!(error instanceof RecipientsMoved)) throw error;
+        for (const entryId of error.entryIds) also.add(entryId);
         if (attempt >= CHANGE_ATTEMPTS) throw new AppError('UNAVAILABLE', `The queue of provider ${provider.id} kept changing; try again`);
       }
     }

@@ -2,6 +2,7 @@ import { Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@ne
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentCaller, Public } from '../../access/access.decorators';
+import { hashApiKey } from '../../access/api-keys';
 import { Caller } from '../../access/caller';
 import { renderPage, wantsHtml } from '../../appointments/html-pages';
 import { IdParamPipe } from '../../common/id-param.pipe';
@@ -96,6 +97,7 @@ export class QueueBoardController {
   })
   @ApiProblems('VALIDATION_FAILED', 'UNAUTHENTICATED', 'RATE_LIMITED', 'UNAVAILABLE')
   streamQueueBoard(@Query() query: BoardEventsQuery, @Res() reply: FastifyReply): Promise<void> {
-    return this.streams.serve(reply, `board:${query.provider_id}`, this.boards.follow(query));
+    // Counted per link, not per provider: a revoked link's streams (open until the next change) hold no place of its successor's.
+    return this.streams.serve(reply, `board:${query.provider_id}:${hashApiKey(query.key)}`, this.boards.follow(query));
   }
 }
