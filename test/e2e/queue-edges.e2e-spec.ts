@@ -7,10 +7,11 @@ import { startTestApp, TestApp } from '../support/test-app';
 type Entry = { entry_id: number; client_id: number; ticket: string; position: number | null; status: string; email: string };
 
 /**
- * Review findings of the live queue's second version, on the defaults QUEUE_NOTIFY_AHEAD=1 and
- * QUEUE_PRIORITY_STREAK=2.
+ * The live queue's edges, on the defaults QUEUE_NOTIFY_AHEAD=1 and QUEUE_PRIORITY_STREAK=2: a change
+ * that moves an entry further than one place, and a board link issued while a revoked one's streams
+ * are still open.
  */
-describeBackend('live queue review', () => {
+describeBackend('live queue edges', () => {
   let backend: TestBackend;
   let smtp: SmtpSink;
   let sut: TestApp;
