@@ -9,8 +9,8 @@
  * what the service would know then (check-ins, booked durations, call and done times of finished
  * services, the serving entry's call time, now) and nothing else. When the day is over, each answer is
  * scored against the real wait (the entry's call time − the moment asked): error = |predicted − real|
- * in minutes, both as the service shows them (whole minutes). Entries that left before their turn have
- * no real wait and are not scored.
+ * in minutes, the prediction as the service shows it (whole minutes), the real wait unrounded (the
+ * range's coverage rounds it). Entries that left before their turn have no real wait and are not scored.
  */
 import { ExpectedWait, expectedWait, MeasuredService, PACE_SAMPLES, QueueSnapshot } from '../../src/queue/expected-wait';
 import { mulberry32 } from '../../src/queue/seeded-random';

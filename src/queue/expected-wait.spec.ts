@@ -288,3 +288,96 @@ describe(expectedWait.name, () => {
     });
   });
 });
+
+describe(`${expectedWait.name}: degenerate inputs`, () => {
+  const random = mulberry32(404);
+  /** A full window of services booked 15 minutes, lognormal around it (σ 0.4), back to back before 09:00. */
+  const measuredWindow = servicesTaking(
+    15,
+    Array.from({ length: PACE_SAMPLES }, () => 15 * Math.exp(0.4 * standardNormal(random) - 0.08)),
+  );
+  const identical = servicesTaking(15, Array(PACE_SAMPLES).fill(15));
+  const three = [walkIn(), appointment(40, 30), walkIn()];
+
+  describe('every answer is whole, finite, never negative, low ≤ wait ≤ high, never before its appointment', () => {
+    it.each<[string, Partial<QueueSnapshot>]>([
+      ['empty history, a service under way', { serving: serving(-5), waiting: three }],
+      ['a history of one', { history: [service(15, 20)], serving: serving(-5), waiting: three }],
+      ['every service took exactly its booking (spread 0)', { history: identical, serving: serving(-5), waiting: three }],
+      ['spread 0 and the service under way overruns', { history: identical, serving: serving(-40), waiting: three }],
+      ['a huge booking', { history: measuredWindow, serving: serving(-5, 100_000), waiting: [walkIn(100_000), walkIn()] }],
+      ['an appointment decades away', { history: measuredWindow, waiting: [appointment(60 * 24 * 365 * 30), walkIn()] }],
+      ['the service under way called in the future (clock skew)', { history: measuredWindow, serving: serving(5), waiting: three }],
+      [
+        'history finishing in the future (clock skew)',
+        { history: measuredWindow.map((s) => ({ ...s, calledAt: s.calledAt + HOUR, finishedAt: s.finishedAt + HOUR })), waiting: three },
+      ],
+      ['checked in in the future (clock skew)', { history: measuredWindow, waiting: [{ ...walkIn(), checkedInAt: at(10) }, walkIn()] }],
+      ['350 waiting', { history: measuredWindow, serving: serving(-5), waiting: Array.from({ length: 350 }, () => walkIn()) }],
+      ['bookings of 0 minutes', { history: measuredWindow, serving: serving(-5, 0), waiting: [walkIn(0), walkIn()] }],
+      [
+        'a negative booking (no database constraint forbids one)',
+        { history: measuredWindow, serving: serving(-5, -15), waiting: [walkIn(-15), walkIn()] },
+      ],
+    ])('%s', (_name, parts) => {
+      const queue = snapshot(parts);
+      const result = expectedWait(queue);
+      expect(result.turns).toHaveLength(queue.waiting.length);
+      expect(Number.isFinite(result.pace) && result.pace > 0).toBe(true);
+      result.turns.forEach((turn, i) => {
+        const [low, high] = turn.rangeMinutes;
+        [low, turn.waitMinutes, high].forEach((value) => expect(Number.isInteger(value) && value >= 0).toBe(true));
+        expect(low).toBeLessThanOrEqual(turn.waitMinutes);
+        expect(turn.waitMinutes).toBeLessThanOrEqual(high);
+        expect(turn.startsAt).toBeGreaterThanOrEqual(queue.now);
+        const notBefore = queue.waiting[i].notBefore;
+        if (notBefore !== null) expect(turn.startsAt).toBeGreaterThanOrEqual(notBefore);
+      });
+    });
+  });
+
+  describe('the service under way, once the provider’s services are measured', () => {
+    const firstInLine = (elapsed: number) =>
+      expectedWait(snapshot({ now: at(elapsed), history: measuredWindow, serving: serving(0), waiting: [walkIn()] })).turns[0];
+
+    it.each([[30], [45], [60], [120], [600]])('%i minutes into a 15-minute booking, something is still left of it', (elapsed) => {
+      const turn = firstInLine(elapsed);
+      expect(turn.waitMinutes).toBeGreaterThan(0);
+      expect(turn.rangeMinutes[1]).toBeGreaterThan(turn.rangeMinutes[0]);
+    });
+
+    it('its expected end moves later the longer it lasts', () => {
+      const ends = [20, 30, 45, 60, 90, 120].map((minutes) => minutes + firstInLine(minutes).waitMinutes);
+      for (let i = 1; i < ends.length; i++) expect(ends[i]).toBeGreaterThan(ends[i - 1]);
+    });
+  });
+
+  describe('the provider’s start, when the window of services is full', () => {
+    /**
+     * Eleven past days of 28 quarter-hour services from 09:00, each client having waited 5 minutes: the
+     * repository's window (the latest PACE_SAMPLES done entries) begins part-way through the first day.
+     */
+    const days = Array.from({ length: 11 * 28 }, (_v, i): MeasuredService => {
+      const calledAt = at(15 * (i % 28)) + (Math.floor(i / 28) - 11) * DAY;
+      return { bookedMinutes: 15, calledAt, finishedAt: calledAt + 15 * MINUTE, readyAt: calledAt - 5 * MINUTE };
+    });
+    /** "next" pressed twice: a done entry of a few seconds, which the repository counts in its window. */
+    const doublePress = (after: MeasuredService): MeasuredService => ({
+      bookedMinutes: 15,
+      calledAt: after.finishedAt,
+      finishedAt: after.finishedAt + 2_000,
+      readyAt: after.finishedAt - MINUTE,
+    });
+    const withDoublePress = [...days.slice(-(PACE_SAMPLES - 1), -10), doublePress(days[days.length - 11]), ...days.slice(-10)];
+    const firstWait = (history: MeasuredService[]) =>
+      expectedWait(snapshot({ now: at(10), history, waiting: [{ ...walkIn(), checkedInAt: at(-10) }] })).turns[0];
+
+    it.each<[string, MeasuredService[]]>([
+      ['the latest PACE_SAMPLES services', days.slice(-PACE_SAMPLES)],
+      ['the same with a double press among them', withDoublePress],
+    ])('%s: past every start seen (09:00), the provider is taken to start at once', (_name, history) => {
+      expect(history).toHaveLength(PACE_SAMPLES);
+      expect(firstWait(history).waitMinutes).toBe(0);
+    });
+  });
+});

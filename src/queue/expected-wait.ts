@@ -29,11 +29,12 @@
  *
  * Waits. PATHS sample paths of the queue: the service under way lasts what the distribution says
  * given that it has already lasted that long (its residual given survival: never zero after an
- * overrun, and longer the longer it overruns where long services are common), then each waiting
- * entry is called when the one before is done and not before its appointment's start, its service
- * drawn at the location of the hour it starts; the location's own uncertainty shifts each path as a
- * whole. An entry's expected wait is the median of its paths (the estimate with the least mean
- * absolute error; a mean overshoots on skewed times), its range their 10 % and 90 % quantiles.
+ * overrun, and longer the longer it overruns where long services are common; past the longest
+ * measured one, a normal tail's), then each waiting entry is called when the one before is done and
+ * not before its appointment's start, its service drawn at the location of the hour it starts; the
+ * location's own uncertainty shifts each path as a whole. An entry's expected wait is the median of
+ * its paths (the estimate with the least mean absolute error; a mean overshoots on skewed times), its
+ * range their 10 % and 90 % quantiles.
  * Not modelled: clients still to come who will be queued ahead (a walk-in arriving before a waiting
  * appointment's start, a late appointment holder) and clients ahead who will leave.
  */
@@ -122,30 +123,39 @@ export interface ExpectedWait {
 export function expectedWait(snapshot: QueueSnapshot): ExpectedWait {
   const { now, serving, waiting } = snapshot;
   const usable = measured(snapshot.history).slice(-PACE_SAMPLES);
-  const model = learnModelOnce(usable, now);
+  // The repository reads the latest PACE_SAMPLES done entries, double presses included: a full window
+  // is cut wherever it begins, however few of its services are measurements.
+  const model = learnModelOnce(usable, now, snapshot.history.length >= PACE_SAMPLES);
   const waits = waiting.map(() => new Float64Array(PATHS));
   const shifts = draws(0).normals;
   const rests = draws(1).uniforms;
   const lengths = waiting.map((_entry, j) => draws(2 + j));
   const servingMu = serving ? model.mu(serving.calledAt) : 0;
+  const servingBooked = serving ? booked(serving) : 0;
   // Where the service under way is, in quantile terms, once it has lasted `elapsed`: it can only end later.
   const elapsed = serving ? max(0, now - serving.calledAt) / MINUTE_MS : 0;
-  const survived = serving && elapsed > 0 ? model.quantileAt(log(elapsed / serving.bookedMinutes) - servingMu) : 0;
+  const overrun = serving && elapsed > 0 ? log(elapsed / servingBooked) - servingMu : -Infinity;
+  const survived = overrun > -Infinity ? model.quantileAt(overrun) : 0;
+  // Past the longest measured deviation the quantiles above end below `elapsed`: there a normal tail
+  // (spread s) takes over, in which ln(length) − ln(elapsed) is about exponential with mean s² ÷ overrun.
+  const spread = sqrt(model.sigma * model.sigma + model.uncertainty * model.uncertainty);
+  const tailStep = spread / max(1, overrun / spread);
   const starts = serving ? null : providerStarts(model, waiting, now);
   for (let k = 0; k < PATHS; k++) {
     const shift = model.uncertainty * shifts[k];
     let free = starts ? now + starts(rests[k]) : now;
     if (serving) {
       const u = min(1 - 1e-12, survived + (1 - survived) * rests[k]);
-      const length = serving.bookedMinutes * exp(servingMu + model.deviation(u, standardNormalQuantile(u), true));
-      free = now + max(0, length - elapsed) * MINUTE_MS;
+      const length = servingBooked * exp(servingMu + model.deviation(u, standardNormalQuantile(u), true));
+      const rest = length > elapsed ? length - elapsed : elapsed * (exp(-tailStep * log(1 - rests[k])) - 1);
+      free = now + rest * MINUTE_MS;
     }
     for (let j = 0; j < waiting.length; j++) {
       const entry = waiting[j];
       const start = max(free, entry.notBefore ?? free);
       waits[j][k] = start - now;
       const deviation = model.deviation(lengths[j].uniforms[k], lengths[j].normals[k], false);
-      free = start + entry.bookedMinutes * exp(model.mu(start) + shift + deviation) * MINUTE_MS;
+      free = start + booked(entry) * exp(model.mu(start) + shift + deviation) * MINUTE_MS;
     }
   }
   const turns = waits.map((samples): ExpectedTurn => {
@@ -210,6 +220,9 @@ interface ServiceModel {
   sessionStarts: SessionStart[];
 }
 
+/** Booked minutes as the paths take them: never below zero (no database constraint forbids it). */
+const booked = (entry: { bookedMinutes: number }) => max(0, entry.bookedMinutes);
+
 function measured(services: readonly MeasuredService[]): MeasuredService[] {
   return services.filter((s) => s.bookedMinutes > 0 && s.finishedAt - s.calledAt >= MIN_MEASURED_MS);
 }
@@ -249,7 +262,7 @@ const KERNEL = Array.from({ length: GRID }, (_v, d) => {
   return exp(-0.5 * (hours / BANDWIDTH_HOURS) ** 2);
 });
 
-function learnModel(services: readonly MeasuredService[], inSession: boolean): ServiceModel {
+function learnModel(services: readonly MeasuredService[], inSession: boolean, windowFull: boolean): ServiceModel {
   const logs = services.map(logRatio);
   const n = logs.length;
   const shrunkSigma = (spread: number) => sqrt((n * spread * spread + PRIOR_WEIGHT * PRIOR_SIGMA ** 2) / (n + PRIOR_WEIGHT));
@@ -337,7 +350,7 @@ function learnModel(services: readonly MeasuredService[], inSession: boolean): S
   };
   // The session at the window's start may have begun before it when the window is full.
   const sessionStarts = sessionFirsts
-    .slice(services.length >= PACE_SAMPLES ? 1 : 0)
+    .slice(windowFull ? 1 : 0)
     .map((s) => ({ at: timeOfDay(s.calledAt), exact: s.calledAt - (s.readyAt ?? -Infinity) >= MINUTE_MS }))
     .sort((a, b) => a.at - b.at);
   return { mu: (at) => usual(at) + offset, sigma, uncertainty, deviation, quantileAt, inSession, sessionStarts };
@@ -347,13 +360,14 @@ function learnModel(services: readonly MeasuredService[], inSession: boolean): S
  * The last model learned and what it was learned from: views of one queue are built many times
  * between two finished services, and the history is the same each time.
  */
-let learned: { services: MeasuredService[]; inSession: boolean; model: ServiceModel } | null = null;
+let learned: { services: MeasuredService[]; inSession: boolean; windowFull: boolean; model: ServiceModel } | null = null;
 
-function learnModelOnce(services: readonly MeasuredService[], now: number): ServiceModel {
+function learnModelOnce(services: readonly MeasuredService[], now: number, windowFull: boolean): ServiceModel {
   const inSession = services.length > 0 && now - services[services.length - 1].finishedAt < SESSION_GAP_MS;
   const same =
     learned !== null &&
     learned.inSession === inSession &&
+    learned.windowFull === windowFull &&
     learned.services.length === services.length &&
     learned.services.every(
       (s, i) =>
@@ -362,7 +376,8 @@ function learnModelOnce(services: readonly MeasuredService[], now: number): Serv
         s.finishedAt === services[i].finishedAt &&
         s.readyAt === services[i].readyAt,
     );
-  if (!same) learned = { services: services.map((s) => ({ ...s })), inSession, model: learnModel(services, inSession) };
+  if (!same)
+    learned = { services: services.map((s) => ({ ...s })), inSession, windowFull, model: learnModel(services, inSession, windowFull) };
   return learned!.model;
 }
 
