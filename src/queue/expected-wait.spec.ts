@@ -263,6 +263,34 @@ describe(expectedWait.name, () => {
       expect(wait).toBeLessThanOrEqual(high);
     });
 
+    it.each(Array.from({ length: 24 }, (_v, hours) => [hours]))(
+      'the same answers with the whole day %i hours later on the clock (a working day across midnight UTC is one day)',
+      (hours) => {
+        const shifted = (history: MeasuredService[]) =>
+          history.map((s) => ({
+            ...s,
+            calledAt: s.calledAt + hours * HOUR,
+            finishedAt: s.calledAt + hours * HOUR + 15 * MINUTE,
+            readyAt: s.readyAt! + hours * HOUR,
+          }));
+        const answer = (history: MeasuredService[], shift: number, nowMinutes: number, checkedInMinutes: number) =>
+          expectedWait({
+            now: at(nowMinutes) + shift,
+            history,
+            serving: null,
+            waiting: [{ ...walkIn(), checkedInAt: at(checkedInMinutes) + shift }],
+          }).turns.map((turn) => [turn.waitMinutes, turn.rangeMinutes]);
+        for (const [starts, nowMinutes, checkedIn] of [
+          [[10, 20, 30, 40, 50], 15, 0],
+          [[30, 30, 30], 20, 20],
+          [[10, 20, 30], 60, 0],
+        ] as const) {
+          const history = pastDays(starts);
+          expect(answer(shifted(history), hours * HOUR, nowMinutes, checkedIn)).toEqual(answer(history, 0, nowMinutes, checkedIn));
+        }
+      },
+    );
+
     it('once the provider is at work, an idle provider calls at once', () => {
       const history = [...pastDays([30, 30, 30]), service(15, 15, 40)];
       expect(firstWait(history, 45, 45)).toBe(0);

@@ -188,7 +188,7 @@ function providerStarts(model: ServiceModel, waiting: readonly WaitingEntry[], n
   if (model.inSession || model.sessionStarts.length === 0 || waiting.length === 0) return null;
   const first = waiting[0];
   const callableSince = max(first.checkedInAt ?? now, first.notBefore ?? -Infinity);
-  const today = timeOfDay(now);
+  const today = model.timeOfDay(now);
   const later = model.sessionStarts.filter((start) => start.at > today);
   const exactLater = later.filter((start) => start.exact);
   const pool = (exactLater.length > 0 ? exactLater : later).map((start) => start.at - today);
@@ -216,8 +216,10 @@ interface ServiceModel {
   quantileAt(value: number): number;
   /** Whether the provider is in a working session at the moment the model was learned for. */
   inSession: boolean;
-  /** Past sessions' starts (time of day, ms after midnight UTC), ascending. */
+  /** Past sessions' starts (times of day as `timeOfDay` gives them), ascending. */
   sessionStarts: SessionStart[];
+  /** Ms since the provider's day began (see dayOrigin). */
+  timeOfDay(at: number): number;
 }
 
 /** Booked minutes as the paths take them: never below zero (no database constraint forbids it). */
@@ -256,6 +258,24 @@ function signalVariance(means: readonly number[], noise: readonly number[], weig
 }
 
 const timeOfDay = (at: number) => ((at % DAY_MS) + DAY_MS) % DAY_MS;
+
+/**
+ * Where the provider's day begins, as a time of day (UTC): the middle of the longest stretch of the
+ * clock with no call in it. Starts are compared as "earlier or later in the day" from there, so a
+ * working day that spans midnight UTC (09:00 in Tokyo is 00:00 UTC) is not cut in two; the snapshot
+ * needs no time zone.
+ */
+function dayOrigin(services: readonly MeasuredService[]): number {
+  const times = services.map((s) => timeOfDay(s.calledAt)).sort((a, b) => a - b);
+  if (times.length === 0) return 0;
+  let origin = 0;
+  let longest = -1;
+  times.forEach((time, i) => {
+    const next = i + 1 < times.length ? times[i + 1] : times[0] + DAY_MS;
+    if (next - time > longest) [longest, origin] = [next - time, time + (next - time) / 2];
+  });
+  return origin % DAY_MS;
+}
 const gridIndex = (at: number) => round((((at % DAY_MS) + DAY_MS) % DAY_MS) / GRID_MS) % GRID;
 const KERNEL = Array.from({ length: GRID }, (_v, d) => {
   const hours = (min(d, GRID - d) * GRID_MS) / HOUR_MS;
@@ -348,12 +368,22 @@ function learnModel(services: readonly MeasuredService[], inSession: boolean, wi
     }
     return low;
   };
+  const origin = dayOrigin(services);
   // The session at the window's start may have begun before it when the window is full.
   const sessionStarts = sessionFirsts
     .slice(windowFull ? 1 : 0)
-    .map((s) => ({ at: timeOfDay(s.calledAt), exact: s.calledAt - (s.readyAt ?? -Infinity) >= MINUTE_MS }))
+    .map((s) => ({ at: timeOfDay(s.calledAt - origin), exact: s.calledAt - (s.readyAt ?? -Infinity) >= MINUTE_MS }))
     .sort((a, b) => a.at - b.at);
-  return { mu: (at) => usual(at) + offset, sigma, uncertainty, deviation, quantileAt, inSession, sessionStarts };
+  return {
+    mu: (at) => usual(at) + offset,
+    sigma,
+    uncertainty,
+    deviation,
+    quantileAt,
+    inSession,
+    sessionStarts,
+    timeOfDay: (at) => timeOfDay(at - origin),
+  };
 }
 
 /**
