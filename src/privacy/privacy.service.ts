@@ -11,6 +11,7 @@ import { DomainEvents } from '../common/domain-events';
 import { DatabaseService, Transaction } from '../database/database.service';
 import { OutboxFolder } from '../delivery/outbox-folder';
 import { OutboxRepository, OutboxRow } from '../delivery/outbox.repository';
+import { maskRecipient } from '../delivery/recipient-mask';
 import { IdempotencyStore } from '../idempotency/idempotency-store';
 import { formatTicket } from '../queue/queue-tickets';
 import { QueueService } from '../queue/queue.service';
@@ -62,7 +63,9 @@ export class PrivacyService {
       this.queue.entriesOfPerson(id, { emails: [client.email], phones: addresses.filter((address) => address !== client.email) }),
       this.waitlist.entriesOfClient(id),
     ]);
-    const messages = await this.outbox.aboutPerson({ recipients: addresses, appointmentIds: [] });
+    const appointmentIds = appointments.map((appointment) => appointment.id);
+    const messages = await this.outbox.aboutPerson({ recipients: addresses, appointmentIds });
+    const itsAppointments = new Set(appointmentIds);
     const now = this.clock.nowMs();
     return {
       client: toClientView(client),
@@ -86,7 +89,14 @@ export class PrivacyService {
         finished_at: instant(entry.finishedAt),
       })),
       waitlist,
-      deliveries: messages.filter((message) => addresses.includes(message.recipient)).map(exportedDelivery),
+      // What was sent to the person, and what was sent to others about its appointments (a provider's
+      // notice names it): the person's own recipients whole, the others' masked as any list shows them.
+      deliveries: messages
+        .filter(
+          (message) =>
+            addresses.includes(message.recipient) || (message.appointment_id !== null && itsAppointments.has(message.appointment_id)),
+        )
+        .map((message) => exportedDelivery(message, addresses.includes(message.recipient))),
     };
   }
 
@@ -161,14 +171,14 @@ function recipientsOf(client: ClientEntity, guestPhones: (string | null)[]): str
   return [...new Set([client.email, ...phones])];
 }
 
-function exportedDelivery(row: OutboxRow): ExportedDelivery {
+function exportedDelivery(row: OutboxRow, toPerson: boolean): ExportedDelivery {
   const payload = parsed(row.payload);
   return {
     id: row.id,
     channel: row.channel,
     kind: row.kind,
     appointment_id: row.appointment_id,
-    recipient: row.recipient,
+    recipient: toPerson ? row.recipient : maskRecipient(row.channel, row.recipient),
     status: row.status,
     subject: typeof payload.subject === 'string' ? payload.subject : null,
     text: typeof payload.text === 'string' ? payload.text : typeof payload.body === 'string' ? payload.body : null,

@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { DatabaseService } from '../../src/database/database.service';
+import { maskEmail } from '../../src/delivery/recipient-mask';
 import { backendKind, createBackend, describeBackend, TestBackend } from '../support/backend';
 import { CapturingLogger } from '../support/capturing-logger';
 import { createProvider, futureDate, publish } from '../support/factories';
@@ -103,13 +104,18 @@ describeBackend('privacy: export and erasure', () => {
 
     const waitlisted = await sut.api.post('/api/waitlist', { provider_id: provider.id, client_id: person.id, date: futureDate(12, ZONE) });
     expect(waitlisted.status).toBe(201);
+    // Cancelled by the client: the provider is told, by a message that names the client.
+    const cancelledId = await request(person, 52);
+    await confirm(person.email, cancelledId);
+    expect((await sut.anonymous.as(person.key).post(`/api/appointments/${cancelledId}/cancel`, {})).status).toBe(200);
+    await smtp.waitFor(provider.email, (m) => (m.text ?? '').includes(String(cancelledId)) && /cancel/i.test(m.subject ?? ''));
 
     const asClient = await sut.anonymous.as(person.key).get(`/api/clients/${person.id}/export`);
 
     expect(asClient.status).toBe(200);
     expect(asClient.body.client).toMatchObject({ id: person.id, name: person.name, email: person.email, phone: person.phone });
     expect(asClient.body.appointments.map((a: { id: number }) => a.id).sort()).toEqual(
-      [confirmedId, pendingId, guest.body.appointment_id].sort(),
+      [confirmedId, pendingId, guest.body.appointment_id, cancelledId].sort(),
     );
     expect(asClient.body.appointments).toContainEqual(
       expect.objectContaining({ id: guest.body.appointment_id, guest_name: 'Zelphine As Guest', guest_phone: '+33612340000' }),
@@ -123,9 +129,19 @@ describeBackend('privacy: export and erasure', () => {
         expect.objectContaining({ kind: 'validation', recipient: person.email, appointment_id: pendingId }),
       ]),
     );
-    // Only what was sent to the client: its address, its phone (a confirmation's text).
-    const recipients = new Set(asClient.body.deliveries.map((d: { recipient: string }) => d.recipient));
-    expect([...recipients].sort()).toEqual([person.email, person.phone].sort());
+    // The provider's notice of the cancellation names the client: it is in, its recipient masked.
+    const toProvider = asClient.body.deliveries.filter(
+      (d: { appointment_id: number; kind: string; recipient: string }) =>
+        d.appointment_id === cancelledId && d.kind === 'cancellation' && d.recipient !== person.email,
+    );
+    expect(toProvider).toEqual([
+      expect.objectContaining({ recipient: maskEmail(provider.email), text: expect.stringContaining(person.name) }),
+    ]);
+    // Whole addresses are the client's own only: its address, its phone (a confirmation's text).
+    const recipients = new Set<string>(asClient.body.deliveries.map((d: { recipient: string }) => d.recipient));
+    expect([...recipients].filter((recipient) => !recipient.includes('***')).sort()).toEqual([person.email, person.phone].sort());
+    expect(JSON.stringify(asClient.body)).not.toContain(provider.email);
+    expect(JSON.stringify(asClient.body)).not.toContain(other.email);
     await expect(sut.api.get(`/api/clients/${person.id}/export`)).resolves.toMatchObject({ status: 200 });
 
     // Anyone else: as if the client did not exist; without a key, 401.

@@ -58,7 +58,10 @@ export class ExportedDelivery {
   /** @example 41 */
   @ApiProperty({ type: 'integer', nullable: true })
   appointment_id: number | null;
-  /** The whole address or phone: the export is the person's own @example 'grace@example.com' */
+  /**
+   * The person's own address or phone, whole; someone else's (a provider told of the person's
+   * cancellation) masked as any list shows it @example 'grace@example.com'
+   */
   recipient: string;
   /** @example 'sent' */
   @ApiProperty({ enum: ['queued', 'sent', 'failed'] })
