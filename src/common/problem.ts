@@ -39,7 +39,8 @@ const UNAVAILABLE_MESSAGES = [
   /connection is closed/i,
   /cannot use a pool after calling end/i,
   /socket closed unexpectedly/i,
-  /query read timeout/i, // node-postgres's own query_timeout
+  // Not node-postgres's "Query read timeout": its own timer, the server may have done the work (a COMMIT
+  // answered but read late on a starved event loop is committed); a 500 claims nothing.
 ];
 
 function problemOf(code: ErrorCode, detail: string, extra: Record<string, unknown> = {}): Problem {
