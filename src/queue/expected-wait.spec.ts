@@ -410,7 +410,7 @@ describe(`${expectedWait.name}: degenerate inputs`, () => {
   });
 });
 
-describe(`${expectedWait.name}: where the provider's day begins (review)`, () => {
+describe(`${expectedWait.name}: where the provider's day begins`, () => {
   const MIDNIGHT = Date.parse('2026-07-28T00:00:00.000Z');
   /** Clock time "hh:mm" today (UTC), `days` later. */
   const clock = (time: string, days = 0) => {
@@ -455,13 +455,12 @@ describe(`${expectedWait.name}: where the provider's day begins (review)`, () =>
     expect(firstWait(history, checkIn)).toBeLessThanOrEqual(minutes + 2);
   });
 
-  // Known defects (it.failing: they pass while the estimator gets these wrong; see the review report).
-  it.failing.each<[string, MeasuredService[], string, number]>([
-    // The origin lies halfway through the night (about 00:52); a client who checks in before it is
-    // taken as "late in the day", past every start: told 0 minutes for a provider who starts at 09:00.
+  it.each<[string, MeasuredService[], string, number]>([
+    // The origin lies halfway through the night (about 00:52): a client before it is late in the day,
+    // past every day's work, so the next start is tomorrow's 09:00.
     ['09:00–17:00 every day; a client at 00:30, before the origin: 510 minutes', pastDays([['09:00', 32]]), '00:30', 510],
-    // Two shifts a day, 07:00–10:45 and 19:00–22:45 (origin about 14:52): at 06:30 the 19:00 starts count
-    // as "started by now" (15 minutes); at 18:30 tomorrow's 07:00 is drawn with tonight's 19:00 (390).
+    // Two shifts a day, 07:00–10:45 and 19:00–22:45, the gaps between them equal: whichever is taken for
+    // the night, each past day's next shift is the one that counts, and the other says nothing.
     [
       'two shifts (07:00, 19:00); a client at 06:30: 30 minutes',
       pastDays([
@@ -485,8 +484,8 @@ describe(`${expectedWait.name}: where the provider's day begins (review)`, () =>
     expect(firstWait(history, checkIn)).toBeLessThanOrEqual(minutes + 2);
   });
 
-  // Equal gaps: which one is "the night" depends on where midnight UTC falls (6 and 12 hours fail).
-  it.failing.each([[6], [12]])(
+  // Equal gaps: which one is "the night" depends on where midnight UTC falls; the answer must not.
+  it.each(Array.from({ length: 24 }, (_v, hours) => [hours]))(
     'two shifts with equal gaps between them: the same answer with the day %i hours later on the clock',
     (hours) => {
       const history = pastDays([

@@ -170,32 +170,45 @@ export function expectedWait(snapshot: QueueSnapshot): ExpectedWait {
 }
 
 /**
- * A session's first call: when the provider started that day (`exact`: the client called had been
- * waiting a minute or more), or only "by then" (they were called as they came).
+ * A past working session, in times of day: its first call — when the provider started (`exact`: the
+ * client called had been waiting a minute or more), or only "by then" (they were called as they came)
+ * — and its last service's end.
  */
-interface SessionStart {
-  at: number;
+interface PastSession {
+  start: number;
+  end: number;
   exact: boolean;
 }
 
 /**
  * Before the day's first call, when the provider starts, as ms from now at quantile u; null when the
- * provider is at work or nothing is known. Once the first in line has waited uncalled, the provider
- * has not started: a start drawn from the past starts later in the day than now. When it has just
- * become callable, the provider has already started (0) as often as past days say so by this hour.
+ * provider is at work or nothing is known. Each past day says one thing about this time of day: it
+ * was at work then (a session under way), its next session began so much later, or its work was over
+ * by then. Once the first in line has waited uncalled, the provider has not started: a start drawn
+ * from the days' next starts (none: any moment). When it has just become callable, the provider has
+ * already started (0) as often as past days were at work then. When every past day was over by this
+ * time, the next start is the next day's first.
  */
 function providerStarts(model: ServiceModel, waiting: readonly WaitingEntry[], now: number): ((u: number) => number) | null {
-  if (model.inSession || model.sessionStarts.length === 0 || waiting.length === 0) return null;
+  if (model.inSession || model.pastDays.length === 0 || waiting.length === 0) return null;
   const first = waiting[0];
   const callableSince = max(first.checkedInAt ?? now, first.notBefore ?? -Infinity);
   const today = model.timeOfDay(now);
-  const later = model.sessionStarts.filter((start) => start.at > today);
-  const exactLater = later.filter((start) => start.exact);
-  const pool = (exactLater.length > 0 ? exactLater : later).map((start) => start.at - today);
+  let atWork = 0;
+  const next: PastSession[] = [];
+  for (const sessions of model.pastDays) {
+    if (sessions.some((session) => session.start <= today && today <= session.end)) atWork++;
+    const later = sessions.filter((session) => session.start > today);
+    if (later.length > 0) next.push(later.reduce((a, b) => (b.start < a.start ? b : a)));
+  }
+  const over = atWork === 0 && next.length === 0;
+  const coming = over ? model.pastDays.map((sessions) => sessions.reduce((a, b) => (b.start < a.start ? b : a))) : next;
+  const exactComing = coming.filter((session) => session.exact);
+  const pool = (exactComing.length > 0 ? exactComing : coming)
+    .map((session) => session.start + (over ? DAY_MS : 0) - today)
+    .sort((a, b) => a - b);
   if (pool.length === 0) return null;
-  // Started by now: a start at or before this hour, exact or not; not started: an exact one after it.
-  const startedBefore = model.sessionStarts.length - later.length;
-  const started = callableSince < now || startedBefore === 0 ? 0 : startedBefore / (startedBefore + exactLater.length);
+  const started = callableSince < now || atWork === 0 ? 0 : atWork / (atWork + exactComing.length);
   return (u) => (u < started ? 0 : pool[min(pool.length - 1, floor(((u - started) / (1 - started)) * pool.length))]);
 }
 
@@ -216,8 +229,8 @@ interface ServiceModel {
   quantileAt(value: number): number;
   /** Whether the provider is in a working session at the moment the model was learned for. */
   inSession: boolean;
-  /** Past sessions' starts (times of day as `timeOfDay` gives them), ascending. */
-  sessionStarts: SessionStart[];
+  /** Past working days, each its sessions (times of day as `timeOfDay` gives them). */
+  pastDays: PastSession[][];
   /** Ms since the provider's day began (see dayOrigin). */
   timeOfDay(at: number): number;
 }
@@ -336,12 +349,15 @@ function learnModel(services: readonly MeasuredService[], inSession: boolean, wi
   const sigma = shrunkSigma(n < 2 ? PRIOR_SIGMA : robustSpread(residuals));
   const sessions: number[][] = [];
   const sessionFirsts: MeasuredService[] = [];
+  const sessionEnds: number[] = [];
   services.forEach((s, i) => {
     if (i === 0 || s.calledAt - services[i - 1].finishedAt >= SESSION_GAP_MS) {
       sessions.push([]);
       sessionFirsts.push(s);
+      sessionEnds.push(s.finishedAt);
     }
     sessions[sessions.length - 1].push(residuals[i]);
+    sessionEnds[sessionEnds.length - 1] = max(sessionEnds[sessionEnds.length - 1], s.finishedAt);
   });
   const sessionMeans = sessions.map((group) => group.reduce((a, b) => a + b, 0) / group.length);
   const daily = signalVariance(
@@ -369,11 +385,21 @@ function learnModel(services: readonly MeasuredService[], inSession: boolean, wi
     return low;
   };
   const origin = dayOrigin(services);
-  // The session at the window's start may have begun before it when the window is full.
-  const sessionStarts = sessionFirsts
-    .slice(windowFull ? 1 : 0)
-    .map((s) => ({ at: timeOfDay(s.calledAt - origin), exact: s.calledAt - (s.readyAt ?? -Infinity) >= MINUTE_MS }))
-    .sort((a, b) => a.at - b.at);
+  // Past working days, from the origin to the next: their sessions. The session at the window's start
+  // may have begun before it when the window is full.
+  const byDay = new Map<number, PastSession[]>();
+  sessionFirsts.forEach((first, i) => {
+    if (windowFull && i === 0) return;
+    const day = floor((first.calledAt - origin) / DAY_MS);
+    const start = timeOfDay(first.calledAt - origin);
+    const session = {
+      start,
+      end: start + (sessionEnds[i] - first.calledAt),
+      exact: first.calledAt - (first.readyAt ?? -Infinity) >= MINUTE_MS,
+    };
+    byDay.set(day, [...(byDay.get(day) ?? []), session]);
+  });
+  const pastDays = [...byDay.values()];
   return {
     mu: (at) => usual(at) + offset,
     sigma,
@@ -381,7 +407,7 @@ function learnModel(services: readonly MeasuredService[], inSession: boolean, wi
     deviation,
     quantileAt,
     inSession,
-    sessionStarts,
+    pastDays,
     timeOfDay: (at) => timeOfDay(at - origin),
   };
 }
