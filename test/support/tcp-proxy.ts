@@ -40,16 +40,16 @@ export class TcpProxy {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** Keeps every connection open but lets nothing through, until `resume`. */
+  /**
+   * Keeps every connection open but lets nothing through, for good: the bytes dropped meanwhile would
+   * leave a protocol out of step, so there is no resuming (`cut` and `restore` for a fresh start).
+   */
   stall(): void {
     this.stalled = true;
   }
 
-  resume(): void {
-    this.stalled = false;
-  }
-
   async restore(): Promise<void> {
+    this.stalled = false;
     await this.start(this.port);
   }
 }
