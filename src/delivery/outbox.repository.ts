@@ -221,6 +221,7 @@ export class OutboxRepository {
     await this.db
       .updateTable('outbox_messages')
       .set((eb) => ({ lease_until: null, attempts: eb('attempts', '-', 1) }))
+      .where('status', '=', 'queued')
       .where((eb) => eb.or(messages.map((message) => eb.and([eb('id', '=', message.id), eb('attempts', '=', message.attempts)]))))
       .execute();
   }
