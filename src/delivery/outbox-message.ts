@@ -79,6 +79,8 @@ export interface ClaimedMessage {
   payload: string;
   messageKey: string;
   attempts: number;
+  /** The subscription a webhook call goes to; null for an email or a text. */
+  webhookId: number | null;
   dueAt: number;
   sendBefore: number | null;
   createdAt: number;

@@ -5,7 +5,7 @@ import { deliveryConfig } from '../config/namespaces';
 import { ChannelSenders } from './channel-senders';
 import { ClaimedMessage, DeliveryError, DeliveryLane, laneOf } from './outbox-message';
 import { OutboxRepository } from './outbox.repository';
-import { OutboxWorker } from './outbox-worker';
+import { CALLS_PER_WEBHOOK, OutboxWorker } from './outbox-worker';
 
 type Outcome =
   | { status: 'sent' }
@@ -16,9 +16,18 @@ type Outcome =
 /** The outbox table as the worker uses it: due messages to claim, and what became of each. */
 class FakeOutbox {
   readonly due: ClaimedMessage[] = [];
+  /** Claimed and not settled yet, as the table holds them (their try counted). */
+  private readonly leased = new Map<number, ClaimedMessage>();
   readonly outcomes = new Map<number, Outcome>();
+  /** The try count each sent message was sent with. */
+  readonly sentOnTry = new Map<number, number>();
   claims = 0;
+  /** The webhooks each claim was told to skip. */
+  readonly skipped: number[][] = [];
+  unclaimed = 0;
   failClaims = false;
+  /** A table that ignores the skip list: every claim may answer calls the worker must hand back. */
+  ignoreSkip = false;
   /** When set, a claim reads the table as it is now but answers only once this settles (a slow query). */
   claimGate: Promise<void> | undefined;
 
@@ -31,6 +40,7 @@ class FakeOutbox {
       payload: '{}',
       messageKey: `key-${id}`,
       attempts: 0,
+      webhookId: null,
       dueAt: Date.now(),
       sendBefore: null,
       createdAt: Date.now(),
@@ -38,23 +48,51 @@ class FakeOutbox {
     });
   }
 
-  async claim(_now: number, limit: number, _leaseUntil: number, lane?: DeliveryLane): Promise<ClaimedMessage[]> {
+  async claim(
+    _now: number,
+    limit: number,
+    _leaseUntil: number,
+    lane?: DeliveryLane,
+    skipWebhooks: readonly number[] = [],
+  ): Promise<ClaimedMessage[]> {
     this.claims++;
+    this.skipped.push([...skipWebhooks]);
     if (this.failClaims) throw new Error('database down');
     // Its snapshot is taken now: what is added meanwhile is not seen by this claim.
-    const seen = this.take(limit, lane);
+    const seen = this.take(limit, lane, this.ignoreSkip ? [] : skipWebhooks);
+    // A query answers in a later turn of the event loop: a worker that claimed in a loop would not starve timers.
+    await new Promise((resolve) => setImmediate(resolve));
     if (this.claimGate) await this.claimGate;
-    return seen.map((message) => ({ ...message, attempts: message.attempts + 1 }));
+    return seen.map((message) => ({ ...message }));
   }
 
-  private take(limit: number, lane: DeliveryLane | undefined): ClaimedMessage[] {
-    const taken = this.due.filter((message) => lane === undefined || laneOf(message.channel) === lane).slice(0, limit);
-    for (const message of taken) this.due.splice(this.due.indexOf(message), 1);
-    return taken;
+  private take(limit: number, lane: DeliveryLane | undefined, skipWebhooks: readonly number[]): ClaimedMessage[] {
+    const taken = this.due
+      .filter((message) => lane === undefined || laneOf(message.channel) === lane)
+      .filter((message) => message.webhookId === null || !skipWebhooks.includes(message.webhookId))
+      .slice(0, limit);
+    for (const message of taken) {
+      this.due.splice(this.due.indexOf(message), 1);
+      this.leased.set(message.id, { ...message, attempts: message.attempts + 1 });
+    }
+    return taken.map((message) => this.leased.get(message.id)!);
+  }
+
+  /** As the table: fenced by the try count; back in its place in the order, the try not counted. */
+  async unclaim(messages: readonly ClaimedMessage[]): Promise<void> {
+    for (const message of messages) {
+      const row = this.leased.get(message.id);
+      if (row?.attempts !== message.attempts) continue;
+      this.leased.delete(message.id);
+      this.unclaimed++;
+      const at = this.due.findIndex((other) => other.id > message.id);
+      this.due.splice(at === -1 ? this.due.length : at, 0, { ...row, attempts: row.attempts - 1 });
+    }
   }
 
   async markSent(message: ClaimedMessage): Promise<void> {
     this.outcomes.set(message.id, { status: 'sent' });
+    this.sentOnTry.set(message.id, message.attempts);
   }
 
   async markFailedTry(
@@ -77,13 +115,25 @@ class ControlledSenders {
   hold = false;
   /** Channels whose sends wait, whatever `hold` says (a receiver that hangs). */
   readonly holdChannels = new Set<string>();
+  /** Webhooks whose calls wait, whatever `hold` says (one subscriber's receiver that hangs). */
+  readonly holdWebhooks = new Set<number>();
   failWith: Error | undefined;
+  private readonly callsInFlight = new Map<number, number>();
+  /** The most calls to each webhook that were in flight at once. */
+  readonly mostCallsInFlight = new Map<number, number>();
 
   send(message: ClaimedMessage): Promise<void> {
     this.started.push(message.id);
     if (this.failWith) return Promise.reject(this.failWith);
-    if (!this.hold && !this.holdChannels.has(message.channel)) return Promise.resolve();
-    return new Promise((resolve, reject) => this.pending.set(message.id, { resolve, reject }));
+    const held =
+      this.hold || this.holdChannels.has(message.channel) || (message.webhookId !== null && this.holdWebhooks.has(message.webhookId));
+    const sending = held ? new Promise<void>((resolve, reject) => this.pending.set(message.id, { resolve, reject })) : Promise.resolve();
+    const webhookId = message.webhookId;
+    if (webhookId === null) return sending;
+    const calls = (this.callsInFlight.get(webhookId) ?? 0) + 1;
+    this.callsInFlight.set(webhookId, calls);
+    this.mostCallsInFlight.set(webhookId, Math.max(calls, this.mostCallsInFlight.get(webhookId) ?? 0));
+    return sending.finally(() => this.callsInFlight.set(webhookId, this.callsInFlight.get(webhookId)! - 1));
   }
 
   get inFlight(): number {
@@ -179,7 +229,7 @@ describe(OutboxWorker.name, () => {
 
   it('keeps places of their own for webhook calls: receivers that hang every call hold up no email or text', async () => {
     senders.holdChannels.add('webhook');
-    for (let id = 1; id <= 6; id++) outbox.add(id, { channel: 'webhook', kind: 'webhook' });
+    for (let id = 1; id <= 6; id++) outbox.add(id, { channel: 'webhook', kind: 'webhook', webhookId: id });
     start();
     await until(() => senders.inFlight >= 2);
     outbox.add(7);
@@ -189,6 +239,70 @@ describe(OutboxWorker.name, () => {
     // The webhook calls in hand are at most their own places' worth, the others wait their turn.
     expect(senders.inFlight).toBe(2);
     expect(senders.started.filter((id) => id <= 6)).toEqual([1, 2]);
+  });
+
+  describe('calls to one webhook', () => {
+    const call = (id: number, webhookId: number) => outbox.add(id, { channel: 'webhook', kind: 'webhook', webhookId });
+    const sentIds = () => [...outbox.outcomes].filter(([, outcome]) => outcome.status === 'sent').map(([id]) => id);
+
+    it(`holds at most ${CALLS_PER_WEBHOOK} places for a receiver that hangs; the others' calls and emails go at once, and the rest follow, each once`, async () => {
+      senders.holdWebhooks.add(1);
+      // Twenty calls to the hanging receiver due at once, and one to another subscriber behind them.
+      for (let id = 1; id <= 20; id++) call(id, 1);
+      call(21, 2);
+      start({ webhookConcurrency: 8 });
+      await until(() => outbox.outcomes.get(21)?.status === 'sent');
+      expect(senders.inFlight).toBe(CALLS_PER_WEBHOOK);
+      // The first batch held 8 of its calls: 2 kept, the others handed back, the next claim skipped it.
+      expect(outbox.unclaimed).toBeGreaterThanOrEqual(6);
+      expect(outbox.skipped).toContainEqual([1]);
+
+      // Meanwhile, more calls to the other subscriber and emails go at once.
+      call(22, 2);
+      call(23, 2);
+      outbox.add(24);
+      outbox.add(25, { channel: 'sms', kind: 'queue_called' });
+      sut.wake();
+      await until(() => [22, 23, 24, 25].every((id) => outbox.outcomes.get(id)?.status === 'sent'));
+      expect(senders.inFlight).toBe(CALLS_PER_WEBHOOK);
+      expect(senders.started.filter((id) => id <= 20)).toEqual([1, 2]);
+
+      // The receiver answers again: the hung calls finish and the rest are sent, none lost, none twice.
+      senders.holdWebhooks.delete(1);
+      senders.finish(1);
+      senders.finish(2);
+      await until(() => sentIds().length === 25);
+      expect([...senders.started].sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+      expect(senders.mostCallsInFlight.get(1)).toBe(CALLS_PER_WEBHOOK);
+      // Handing back did not count a try: each call went on its first.
+      expect([...outbox.sentOnTry.values()].every((attempts) => attempts === 1)).toBe(true);
+      expect(outbox.due).toEqual([]);
+    });
+
+    it('claims no more while the only calls due are to webhooks at their cap (no spin)', async () => {
+      senders.holdWebhooks.add(1);
+      for (let id = 1; id <= 20; id++) call(id, 1);
+      start({ webhookConcurrency: 8 });
+      await until(() => senders.inFlight === CALLS_PER_WEBHOOK);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const claims = outbox.claims;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(outbox.claims).toBe(claims);
+      expect(outbox.due).toHaveLength(18);
+    });
+
+    it('does not loop on a claim that answers only calls it must hand back (a table that ignores the skip list)', async () => {
+      outbox.ignoreSkip = true;
+      senders.holdWebhooks.add(1);
+      for (let id = 1; id <= 20; id++) call(id, 1);
+      start({ webhookConcurrency: 8 });
+      await until(() => senders.inFlight === CALLS_PER_WEBHOOK);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      // The first batch (2 kept, 6 back) and one more that found only handed-back calls; then the poll.
+      expect(outbox.claims).toBeLessThanOrEqual(4);
+      expect(senders.started).toEqual([1, 2]);
+      expect(outbox.due).toHaveLength(18);
+    });
   });
 
   it.each([
@@ -257,6 +371,7 @@ describe(ChannelSenders.name, () => {
       payload: '{"to":',
       messageKey: 'key',
       attempts: 1,
+      webhookId: null,
       dueAt: 0,
       sendBefore: null,
       createdAt: 0,

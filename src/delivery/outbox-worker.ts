@@ -13,11 +13,15 @@ const MARK_ATTEMPTS = 3;
 
 const LANES: readonly DeliveryLane[] = ['notices', 'calls'];
 
+/** Calls to one subscription in hand at once: a receiver that hangs holds 2 of the lane's places, not all. */
+export const CALLS_PER_WEBHOOK = 2;
+
 /**
  * Sends what the outbox holds, in every server process. Up to `concurrency` emails and texts, and
- * `webhookConcurrency` webhook calls besides, are in hand at once; a free place is filled from the outbox as soon as it frees, when a transaction adds a message
- * (`wake`), or at the next poll, which also finds retries and reminders falling due and messages whose
- * worker died (their lease lapsed).
+ * `webhookConcurrency` webhook calls besides, are in hand at once, at most `CALLS_PER_WEBHOOK` of them to
+ * one subscription; a free place is filled from the outbox as soon as it frees, when a transaction adds
+ * a message (`wake`), or at the next poll, which also finds retries and reminders falling due and
+ * messages whose worker died (their lease lapsed).
  */
 @Injectable()
 export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -74,22 +78,66 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
     while (this.running) {
       if (this.mayHaveDue) {
         this.mayHaveDue = false;
-        let claimedAny = false;
+        let startedAny = false;
         // Each lane fills its own places: a full one waits for a place to free (which wakes the loop).
         for (const lane of LANES) {
           const room = this.placesOf(lane) - this.inHandOf(lane);
           if (room <= 0) continue;
           const claimed = await this.claim(room, lane);
-          for (const message of claimed) this.start(message);
-          // A full batch: there may be more due at once.
-          if (claimed.length === room) this.mayHaveDue = true;
-          if (claimed.length > 0) claimedAny = true;
+          const kept = await this.keepWhatFits(claimed);
+          for (const message of kept) this.start(message);
+          // A full batch: there may be more due at once. One whose every call went back (none can,
+          // as the claim skips the webhooks at their cap) would claim the same again: that waits for
+          // a place to free or the poll.
+          if (claimed.length === room && kept.length > 0) this.mayHaveDue = true;
+          if (kept.length > 0) startedAny = true;
         }
-        // Something claimed, or a wake came while a claim ran (a commit its query may not have seen): look again.
-        if (claimedAny || this.mayHaveDue) continue;
+        // Something started, or a wake came while a claim ran (a commit its query may not have seen): look again.
+        if (startedAny || this.mayHaveDue) continue;
       }
       await this.pause();
     }
+  }
+
+  /**
+   * The claimed messages that fit, at most `CALLS_PER_WEBHOOK` calls to a subscription with those in
+   * hand; the rest (several calls to one webhook due at once) are handed back at once, their try not
+   * counted. If handing back fails, their lease lapsing is the fallback: they go again then.
+   */
+  private async keepWhatFits(claimed: ClaimedMessage[]): Promise<ClaimedMessage[]> {
+    const inHand = this.callsInHand();
+    const kept: ClaimedMessage[] = [];
+    const extras: ClaimedMessage[] = [];
+    for (const message of claimed) {
+      if (message.webhookId === null) {
+        kept.push(message);
+        continue;
+      }
+      const calls = inHand.get(message.webhookId) ?? 0;
+      if (calls >= CALLS_PER_WEBHOOK) {
+        extras.push(message);
+      } else {
+        inHand.set(message.webhookId, calls + 1);
+        kept.push(message);
+      }
+    }
+    if (extras.length > 0) {
+      try {
+        await this.outbox.unclaim(extras);
+      } catch (error) {
+        this.warnDown(`Calls not handed back; they go again when their lease lapses: ${describe(error)}`);
+      }
+    }
+    return kept;
+  }
+
+  /** Calls in hand, by webhook. */
+  private callsInHand(): Map<number, number> {
+    const calls = new Map<number, number>();
+    for (const { message } of this.inHand.values()) {
+      if (message.webhookId !== null) calls.set(message.webhookId, (calls.get(message.webhookId) ?? 0) + 1);
+    }
+    return calls;
   }
 
   private placesOf(lane: DeliveryLane): number {
@@ -105,8 +153,9 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
   private async claim(limit: number, lane: DeliveryLane): Promise<ClaimedMessage[]> {
     const now = this.clock.nowMs();
     try {
-      const leaseMs = lane === 'calls' ? this.config.webhookLeaseMs : this.config.leaseMs;
-      return await this.outbox.claim(now, limit, now + leaseMs, lane);
+      if (lane === 'notices') return await this.outbox.claim(now, limit, now + this.config.leaseMs, lane);
+      const saturated = [...this.callsInHand()].filter(([, calls]) => calls >= CALLS_PER_WEBHOOK).map(([webhookId]) => webhookId);
+      return await this.outbox.claim(now, limit, now + this.config.webhookLeaseMs, lane, saturated);
     } catch (error) {
       this.warnDown(`Outbox not readable, will retry: ${describe(error)}`);
       return [];

@@ -26,6 +26,17 @@ function email(to: string, fields: Partial<NewMessage> = {}): NewMessage {
   } as NewMessage;
 }
 
+function call(webhookId: number, fields: Partial<NewMessage> = {}): NewMessage {
+  return {
+    channel: 'webhook',
+    kind: 'webhook',
+    payload: { to: `https://hooks.example/${webhookId}`, webhookId, type: 'appointment.confirmed', body: '{}' },
+    appointmentId: 1,
+    providerId: 1,
+    ...fields,
+  } as NewMessage;
+}
+
 /** The promises of OutboxRepository, written once and run on every database. */
 function outboxContract(target: ContractTarget): void {
   let database: DatabaseService;
@@ -77,6 +88,36 @@ function outboxContract(target: ContractTarget): void {
 
       expect(webhooks.map((message) => message.channel)).toEqual(['webhook']);
       expect(notices.map((message) => message.channel)).toEqual(['email']);
+    });
+
+    it("skips the listed webhooks' calls, never an email or a text, and carries each call's webhook", async () => {
+      await add(
+        T0,
+        call(1),
+        email('grace@example.com'),
+        call(2),
+        { channel: 'sms', kind: 'queue_called', payload: { to: '+14155550123', body: 'Your turn' } },
+        call(3),
+      );
+
+      const claimed = await sut.claim(T0, 10, T0 + LEASE_MS, undefined, [1, 3]);
+      expect(claimed.map((message) => [message.channel, message.webhookId])).toEqual([
+        ['email', null],
+        ['webhook', 2],
+        ['sms', null],
+      ]);
+      await expect(sut.claim(T0, 10, T0 + LEASE_MS, 'calls', [1, 3])).resolves.toEqual([]);
+      // Left for later, not leased: claimed as soon as they are not skipped.
+      const later = await sut.claim(T0, 10, T0 + LEASE_MS, 'calls', [1]);
+      expect(later.map((message) => [message.webhookId, message.attempts])).toEqual([[3, 1]]);
+    });
+
+    it('claims emails and texts whatever webhooks are skipped, in the notices lane too', async () => {
+      await add(T0, email('grace@example.com'), call(1));
+
+      const notices = await sut.claim(T0, 10, T0 + LEASE_MS, 'notices', [1]);
+
+      expect(notices.map((message) => message.recipient)).toEqual(['grace@example.com']);
     });
 
     it('writes nothing when the transaction rolls back', async () => {
@@ -162,6 +203,57 @@ function outboxContract(target: ContractTarget): void {
       await sut.release(claimed, T0 + 10);
 
       await expect(claimOne(T0 + 10)).resolves.toMatchObject({ id: claimed.id, attempts: 2 });
+    });
+  });
+
+  describe('unclaim', () => {
+    it('undoes a claim: lease cleared, the try not counted, its time (and so its place) kept', async () => {
+      await add(T0, call(1), call(1));
+      await add(T0 + 1_000, call(1));
+      const first = await claimOne(T0);
+      await sut.markFailedTry(first, 'ECONNREFUSED', { status: 'queued', nextAttemptAt: T0 + 4_000 });
+      const batch = await sut.claim(T0 + 4_000, 10, T0 + 4_000 + LEASE_MS, 'calls');
+      expect(batch.map((message) => message.attempts)).toEqual([2, 1, 1]);
+
+      await sut.unclaim(batch);
+
+      await expect(row(first.id)).resolves.toMatchObject({ status: 'queued', attempts: 1, lease_until: null, next_attempt_at: T0 + 4_000 });
+      await expect(row(batch[1].id)).resolves.toMatchObject({ status: 'queued', attempts: 0, lease_until: null, next_attempt_at: T0 });
+      await expect(row(batch[2].id)).resolves.toMatchObject({ attempts: 0, lease_until: null, next_attempt_at: T0 + 1_000 });
+      // Due again at once, in the same order as before (by next_attempt_at, then id), the tries as before.
+      const again = await sut.claim(T0 + 4_000, 10, T0 + 4_000 + LEASE_MS, 'calls');
+      expect(again.map((message) => [message.id, message.attempts])).toEqual(batch.map((message) => [message.id, message.attempts]));
+      const [oldest] = await sut.claim(T0 + 4_000 + LEASE_MS, 1, T0 + 4_000 + 2 * LEASE_MS);
+      expect(oldest.id).toBe(batch[1].id);
+    });
+
+    it('is fenced: an unclaim with a stale try count changes nothing, and a fresh one beside it still works', async () => {
+      await add(T0, call(1), call(2));
+      const [stale] = await sut.claim(T0, 1, T0 + LEASE_MS);
+      // Its lease lapsed: another worker took it, counting a second try, and the second message.
+      const current = await sut.claim(T0 + LEASE_MS, 10, T0 + 2 * LEASE_MS);
+      expect(current.map((message) => [message.id, message.attempts])).toEqual([
+        [stale.id, 2],
+        [current[1].id, 1],
+      ]);
+      const before = await row(stale.id);
+
+      await sut.unclaim([stale, current[1]]);
+
+      await expect(row(stale.id)).resolves.toEqual(before);
+      await expect(row(current[1].id)).resolves.toMatchObject({ attempts: 0, lease_until: null });
+      await sut.markSent(current[0], T0 + LEASE_MS + 1);
+      await expect(row(stale.id)).resolves.toMatchObject({ status: 'sent', attempts: 2 });
+    });
+
+    it('leaves a message with a verdict alone', async () => {
+      await add(T0, call(1));
+      const claimed = await claimOne(T0);
+      await sut.markSent(claimed, T0 + 1);
+
+      await sut.unclaim([claimed]);
+
+      await expect(row(claimed.id)).resolves.toMatchObject({ status: 'sent', attempts: 1 });
     });
   });
 

@@ -39,6 +39,7 @@ function toClaimed(row: OutboxRow): ClaimedMessage {
     payload: row.payload,
     messageKey: row.message_key,
     attempts: row.attempts,
+    webhookId: row.webhook_id,
     dueAt: row.due_at,
     sendBefore: row.send_before,
     createdAt: row.created_at,
@@ -172,9 +173,17 @@ export class OutboxRepository {
    * Takes up to `limit` due messages for one worker until `leaseUntil`, counting the try. On
    * PostgreSQL the rows are locked and skipped by concurrent claims (FOR UPDATE SKIP LOCKED), so two
    * workers never take the same message; on SQLite the one connection runs one statement at a time.
-   * With a `lane`, only that lane's messages (webhook calls, or emails and texts).
+   * With a `lane`, only that lane's messages (webhook calls, or emails and texts). The calls to the
+   * webhooks of `skipWebhooks` are left for later (this worker has as many of theirs in hand as it
+   * may); emails and texts never are.
    */
-  async claim(now: number, limit: number, leaseUntil: number, lane?: DeliveryLane): Promise<ClaimedMessage[]> {
+  async claim(
+    now: number,
+    limit: number,
+    leaseUntil: number,
+    lane?: DeliveryLane,
+    skipWebhooks: readonly number[] = [],
+  ): Promise<ClaimedMessage[]> {
     const rows = await this.db
       .updateTable('outbox_messages')
       .set((eb) => ({ lease_until: leaseUntil, attempts: eb('attempts', '+', 1) }))
@@ -186,6 +195,10 @@ export class OutboxRepository {
           .where('next_attempt_at', '<=', now)
           .where((where) => where.or([where('lease_until', 'is', null), where('lease_until', '<=', now)]))
           .$if(lane !== undefined, (query) => query.where('channel', lane === 'calls' ? '=' : '<>', 'webhook'))
+          // Not a bare NOT IN: an email's null webhook_id would make it unknown, and the email skipped.
+          .$if(skipWebhooks.length > 0, (query) =>
+            query.where((where) => where.or([where('webhook_id', 'is', null), where('webhook_id', 'not in', [...skipWebhooks])])),
+          )
           .orderBy('next_attempt_at')
           .orderBy('id')
           .limit(limit)
@@ -194,6 +207,23 @@ export class OutboxRepository {
       .returningAll()
       .execute();
     return rows.map(toClaimed).sort((a, b) => a.id - b.id);
+  }
+
+  /**
+   * Undoes the claim of messages this worker took but will not send (more calls to one webhook than it
+   * may have in hand): the lease cleared and the try not counted, each fenced by its `attempts`;
+   * `next_attempt_at` is left as it was, so they keep their place in the order. Run once, never
+   * retried: once it has worked, the same try count may be another worker's claim, which a second run
+   * would undo.
+   */
+  async unclaim(messages: readonly ClaimedMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.db
+      .updateTable('outbox_messages')
+      .set((eb) => ({ lease_until: null, attempts: eb('attempts', '-', 1) }))
+      .where('status', '=', 'queued')
+      .where((eb) => eb.or(messages.map((message) => eb.and([eb('id', '=', message.id), eb('attempts', '=', message.attempts)]))))
+      .execute();
   }
 
   async markSent(message: ClaimedMessage, now: number): Promise<void> {
