@@ -94,7 +94,7 @@ describe(validateEnvironment.name, () => {
           metricsToken: undefined,
         },
         log: { json: false },
-        webhooks: { allowPrivate: false, timeoutMs: 10_000 },
+        webhooks: { allowPrivate: false, timeoutMs: 10_000, maxPerOwner: 10 },
       });
       expect(sut({ DATA_DIR: dataDir })).toMatchObject({ NODE_ENV: 'development', JWT_SECRET: undefined, ADMIN_API_KEY: undefined });
     });
@@ -244,6 +244,9 @@ describe(validateEnvironment.name, () => {
       ['QUEUE_MAX_REMOTE', '0'],
       ['QUEUE_MAX_REMOTE', '1001'],
       ['QUEUE_MAX_REMOTE', 'twenty'],
+      ['WEBHOOK_MAX_PER_PROVIDER', '0'],
+      ['WEBHOOK_MAX_PER_PROVIDER', '1001'],
+      ['WEBHOOK_MAX_PER_PROVIDER', 'ten'],
       ['HOST', 'http://0.0.0.0'],
       ['HOST', '127.0.0.1:5000'],
       ['HOST', 'two words'],
@@ -438,6 +441,14 @@ describe(validateEnvironment.name, () => {
       ['1000', 1000],
     ])('QUEUE_MAX_REMOTE=%j → %i remote entries per queue', (value, cap) => {
       expect(configOf({ DATA_DIR: tempDataDir(), QUEUE_MAX_REMOTE: value }).queueJoin.maxRemote).toBe(cap);
+    });
+
+    it.each([
+      [undefined, 10],
+      ['1', 1],
+      ['1000', 1000],
+    ])('WEBHOOK_MAX_PER_PROVIDER=%j → %i subscriptions per provider', (value, cap) => {
+      expect(configOf({ DATA_DIR: tempDataDir(), WEBHOOK_MAX_PER_PROVIDER: value }).webhooks.maxPerOwner).toBe(cap);
     });
 
     it.each([

@@ -279,6 +279,9 @@ export class Environment {
   @WholeNumber(20, 1, 1000)
   QUEUE_MAX_REMOTE!: number;
 
+  @WholeNumber(10, 1, 1000)
+  WEBHOOK_MAX_PER_PROVIDER!: number;
+
   @Text()
   @Rule('productionSecret', productionSecretProblem)
   JWT_SECRET?: string;

@@ -76,6 +76,11 @@ export const webhooksConfig = namespace('webhooks', (env) => ({
   /** Whether webhook URLs may point at loopback, private and link-local addresses (tests, a LAN). */
   allowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
   timeoutMs: WEBHOOK_TIMEOUT_MS,
+  /**
+   * Subscriptions per provider (and the administrator's for every provider): each event writes one
+   * call per subscription in the change's transaction, so the fan-out of a booking stays bounded.
+   */
+  maxPerOwner: env.WEBHOOK_MAX_PER_PROVIDER,
 }));
 
 export const deliveryConfig = namespace('delivery', (env) => ({

@@ -41,8 +41,8 @@ describe(WebhookAddresses.name, () => {
     'metadata.example.com': [v4('169.254.169.254')],
     'v6-loopback.example.com': [v6('::1')],
   });
-  const strict = new WebhookAddresses({ allowPrivate: false, timeoutMs: 10_000 }, resolver);
-  const lenient = new WebhookAddresses({ allowPrivate: true, timeoutMs: 10_000 }, resolver);
+  const strict = new WebhookAddresses({ allowPrivate: false, timeoutMs: 10_000, maxPerOwner: 10 }, resolver);
+  const lenient = new WebhookAddresses({ allowPrivate: true, timeoutMs: 10_000, maxPerOwner: 10 }, resolver);
 
   describe('when subscribing', () => {
     it.each([
@@ -123,7 +123,7 @@ describe(WebhookAddresses.name, () => {
   describe('lookups whose name server does not reply', () => {
     it('keeps at most MAX_SYSTEM_LOOKUPS of them at the system resolver, whose threads it shares with mail, texts and files', async () => {
       const stalled = new StalledResolver();
-      const sut = new WebhookAddresses({ allowPrivate: false, timeoutMs: 10_000 }, stalled);
+      const sut = new WebhookAddresses({ allowPrivate: false, timeoutMs: 10_000, maxPerOwner: 10 }, stalled);
       const answers = Array.from({ length: MAX_SYSTEM_LOOKUPS + 3 }, (_, i) => lookup(sut, `tarpit${i}.example.com`, { all: true }));
       void sut.subscribeProblem(new URL('https://tarpit-subscribe.example.com/x'));
       await new Promise((resolve) => setImmediate(resolve));

@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { Caller } from '../access/caller';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
+import { webhooksConfig } from '../config/namespaces';
 import { decodeCursor, encodeCursor, PageQuery } from '../common/pagination';
 import { DeliveriesService } from '../delivery/deliveries.service';
 import { DeliveryPage, DeliveryView, ListDeliveriesQuery } from '../delivery/dto/delivery.dto';
@@ -29,12 +31,6 @@ function assertNotClient(caller: Caller): void {
  * Subscriptions: the administrator's (to any provider's events, or every provider's) and each
  * provider's to its own. Another's subscription answers as if it did not exist.
  */
-/**
- * Subscriptions per provider (and the administrator's for every provider): each event writes one call
- * per subscription in the change's transaction, so the fan-out of a booking stays bounded.
- */
-export const MAX_WEBHOOKS_PER_OWNER = 10;
-
 @Injectable()
 export class WebhooksService {
   constructor(
@@ -45,6 +41,7 @@ export class WebhooksService {
     private readonly deliveries: DeliveriesService,
     private readonly providers: ProvidersService,
     private readonly clock: Clock,
+    @Inject(webhooksConfig.KEY) private readonly config: ConfigType<typeof webhooksConfig>,
   ) {}
 
   async create(dto: CreateWebhookDto, caller: Caller): Promise<CreatedWebhookView> {
@@ -64,7 +61,7 @@ export class WebhooksService {
         secret: newWebhookSecret(),
         createdAt: this.clock.nowMs(),
       },
-      MAX_WEBHOOKS_PER_OWNER,
+      this.config.maxPerOwner,
     );
     return toCreatedWebhookView(webhook);
   }

@@ -464,7 +464,8 @@ describeBackend('access matrix', () => {
 
   beforeAll(async () => {
     backend = await createBackend();
-    sut = await startTestApp(backend.env);
+    // Every caller subscribes, and deletes a spare subscription, for the same provider.
+    sut = await startTestApp(backend.env, { env: { WEBHOOK_MAX_PER_PROVIDER: '1000' } });
     const [own, other] = [await createProvider(sut.api), await createProvider(sut.api)];
     const [ownClient, otherClient] = [await createClient(sut.api), await createClient(sut.api)];
     const date = futureDate(90);
