@@ -358,6 +358,19 @@ describe(OutboxWorker.name, () => {
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(outbox.claims).toBe(claims);
   });
+
+  it('shuts down at once when the stop comes while a claim is running (no wait for the poll)', async () => {
+    let answer!: () => void;
+    outbox.claimGate = new Promise((resolve) => (answer = resolve));
+    start();
+    await until(() => outbox.claims === 1);
+    let stopped = false;
+    const stopping = sut.beforeApplicationShutdown().then(() => (stopped = true));
+    answer();
+    // pollMs is a minute: a loop that paused after this claim would hold the shutdown that long.
+    await until(() => stopped);
+    await stopping;
+  });
 });
 
 describe(ChannelSenders.name, () => {

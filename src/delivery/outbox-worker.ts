@@ -164,6 +164,8 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
 
   /** Until woken, a place frees, or the poll interval passes (then the outbox is read again). */
   private pause(): Promise<void> {
+    // A shutdown that came while a claim ran found no pause to wake: the loop must not start one.
+    if (!this.running) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.mayHaveDue = true;
