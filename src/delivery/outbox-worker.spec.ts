@@ -371,6 +371,21 @@ describe(OutboxWorker.name, () => {
     await until(() => stopped);
     await stopping;
   });
+
+  it('claims no other lane once the stop comes while a claim is running', async () => {
+    let answer!: () => void;
+    outbox.claimGate = new Promise((resolve) => (answer = resolve));
+    outbox.add(1, { channel: 'webhook', kind: 'webhook', webhookId: 1 });
+    start();
+    // The emails' and texts' lane is claimed first; the call waits in the other.
+    await until(() => outbox.claims === 1);
+    const stopping = sut.beforeApplicationShutdown();
+    outbox.claimGate = undefined;
+    answer();
+    await stopping;
+    expect(outbox.claims).toBe(1);
+    expect(senders.started).toEqual([]);
+  });
 });
 
 describe(ChannelSenders.name, () => {

@@ -81,6 +81,8 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
         let startedAny = false;
         // Each lane fills its own places: a full one waits for a place to free (which wakes the loop).
         for (const lane of LANES) {
+          // A stop that came while the last lane's claim ran: claim no other.
+          if (!this.running) break;
           const room = this.placesOf(lane) - this.inHandOf(lane);
           if (room <= 0) continue;
           const claimed = await this.claim(room, lane);
