@@ -22,6 +22,8 @@ class FakeOutbox {
   /** The try count each sent message was sent with. */
   readonly sentOnTry = new Map<number, number>();
   claims = 0;
+  /** Claims that have answered (or failed). */
+  private answered = 0;
   /** The webhooks each claim was told to skip. */
   readonly skipped: number[][] = [];
   unclaimed = 0;
@@ -48,6 +50,14 @@ class FakeOutbox {
     });
   }
 
+  /**
+   * Claimed at least once, and no claim running. The worker goes from one claim to the next without
+   * giving timers a turn, so a test that polls on a timer finds it quiet only once it has paused.
+   */
+  get quiet(): boolean {
+    return this.claims > 0 && this.answered === this.claims;
+  }
+
   async claim(
     _now: number,
     limit: number,
@@ -56,14 +66,18 @@ class FakeOutbox {
     skipWebhooks: readonly number[] = [],
   ): Promise<ClaimedMessage[]> {
     this.claims++;
-    this.skipped.push([...skipWebhooks]);
-    if (this.failClaims) throw new Error('database down');
-    // Its snapshot is taken now: what is added meanwhile is not seen by this claim.
-    const seen = this.take(limit, lane, this.ignoreSkip ? [] : skipWebhooks);
-    // A query answers in a later turn of the event loop: a worker that claimed in a loop would not starve timers.
-    await new Promise((resolve) => setImmediate(resolve));
-    if (this.claimGate) await this.claimGate;
-    return seen.map((message) => ({ ...message }));
+    try {
+      this.skipped.push([...skipWebhooks]);
+      if (this.failClaims) throw new Error('database down');
+      // Its snapshot is taken now: what is added meanwhile is not seen by this claim.
+      const seen = this.take(limit, lane, this.ignoreSkip ? [] : skipWebhooks);
+      // A query answers in a later turn of the event loop: a worker that claimed in a loop would not starve timers.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (this.claimGate) await this.claimGate;
+      return seen.map((message) => ({ ...message }));
+    } finally {
+      this.answered++;
+    }
   }
 
   private take(limit: number, lane: DeliveryLane | undefined, skipWebhooks: readonly number[]): ClaimedMessage[] {
@@ -157,7 +171,8 @@ const settings = (overrides: Partial<ConfigType<typeof deliveryConfig>> = {}): C
   ...overrides,
 });
 
-const until = async (condition: () => boolean, timeoutMs = 2000) => {
+// Generous: on a loaded machine a few turns of the event loop can take seconds. A condition met returns at once.
+const until = async (condition: () => boolean, timeoutMs = 10_000) => {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
@@ -217,8 +232,7 @@ describe(OutboxWorker.name, () => {
     senders.hold = true;
     for (let id = 1; id <= 5; id++) outbox.add(id);
     start();
-    await until(() => senders.inFlight === 3);
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await until(() => senders.inFlight === 3 && outbox.quiet);
     expect(senders.started).toEqual([1, 2, 3]);
 
     senders.finish(2);
@@ -283,8 +297,8 @@ describe(OutboxWorker.name, () => {
       senders.holdWebhooks.add(1);
       for (let id = 1; id <= 20; id++) call(id, 1);
       start({ webhookConcurrency: 8 });
-      await until(() => senders.inFlight === CALLS_PER_WEBHOOK);
-      await new Promise((resolve) => setTimeout(resolve, 30));
+      // A worker that claimed again and again would never be found quiet.
+      await until(() => senders.inFlight === CALLS_PER_WEBHOOK && outbox.quiet);
       const claims = outbox.claims;
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(outbox.claims).toBe(claims);
@@ -296,7 +310,7 @@ describe(OutboxWorker.name, () => {
       senders.holdWebhooks.add(1);
       for (let id = 1; id <= 20; id++) call(id, 1);
       start({ webhookConcurrency: 8 });
-      await until(() => senders.inFlight === CALLS_PER_WEBHOOK);
+      await until(() => senders.inFlight === CALLS_PER_WEBHOOK && outbox.quiet);
       await new Promise((resolve) => setTimeout(resolve, 50));
       // The first batch (2 kept, 6 back) and one more that found only handed-back calls; then the poll.
       expect(outbox.claims).toBeLessThanOrEqual(4);
