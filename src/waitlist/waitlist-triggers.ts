@@ -78,7 +78,15 @@ export class WaitlistTriggers implements OnApplicationBootstrap, BeforeApplicati
   queue(providerId: number, date: string): void {
     if (!this.running) return;
     this.queued.set(`${providerId}|${date}`, { providerId, date });
-    if (!this.working) this.working = this.work().finally(() => (this.working = undefined));
+    if (!this.working) this.startWork();
+  }
+
+  private startWork(): void {
+    this.working = this.work().finally(() => {
+      this.working = undefined;
+      // A day queued after the loop found none left, before this ran, found the work still under way.
+      if (this.running && this.queued.size > 0) this.startWork();
+    });
   }
 
   private async work(): Promise<void> {
