@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { createClient, type RedisClientOptions } from 'redis';
 import { freePort } from '../../test/support/free-port';
+import { letRedisTimePass } from '../../test/support/redis-time';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
 import type { RedisClientWith } from '../redis/redis-client';
@@ -32,9 +33,10 @@ interface ContractTarget {
 }
 
 const LONG_MS = 60_000;
-// Redis expires on real time, so a lapse is a short TTL plus a real wait.
-const SHORT_MS = 300;
-const LAPSE_MS = 500;
+// Long enough that a loaded machine's checks fall inside it: the Redis target lets time pass by taking
+// it off every key's lifetime (letRedisTimePass), not by a real wait for a short one to lapse.
+const SHORT_MS = 20_000;
+const LAPSE_MS = 25_000;
 const DAY = { providerId: 1, date: '2030-01-07' };
 /** Redis counts a lifetime on its own clock: the instant it reports may be this much early, never late. */
 const REPORTED_EARLY_MS = 1000;
@@ -501,16 +503,30 @@ describeRedis(redisUrl ? `${RedisHoldStore.name} contract` : `${RedisHoldStore.n
   // clock reads 2030 while Redis lives in the present: a lifetime given as an instant of the app's
   // clock (PXAT) would outlast every test, a relative one (PX) lapses when the test lets time pass.
   let clock: FakeClock;
+  let storePrefix: string;
   holdStoreContract({
     makeStore: () => {
       clock = new FakeClock();
-      return new RedisHoldStore(client, `${runPrefix}${++stores}:`, clock);
+      storePrefix = `${runPrefix}${++stores}:`;
+      return new RedisHoldStore(client, storePrefix, clock);
     },
     now: () => clock.nowMs(),
     passTime: async (ms) => {
-      await sleep(ms);
+      await letRedisTimePass(client, await keysUnder(storePrefix), ms);
       clock.advance(ms);
     },
+  });
+
+  it('lets a hold lapse on Redis’s own clock', async () => {
+    const fixed = new FakeClock();
+    const sut = new RedisHoldStore(client, `${runPrefix}${++stores}:`, fixed);
+    await expect(sut.claim({ ...DAY, holdId: randomUUID(), slotIndexes: [1, 2], expiresAt: fixed.nowMs() + 200 })).resolves.toBe(true);
+
+    // The app's clock stands still: only Redis's can end it. A generous deadline, as a loaded machine is slow.
+    for (const deadline = Date.now() + 10_000; (await heldSlots(sut, DAY, [1, 2])).size > 0; await sleep(50)) {
+      if (Date.now() > deadline) throw new Error('the hold did not lapse');
+    }
+    await expect(sut.claim({ ...DAY, holdId: randomUUID(), slotIndexes: [2, 3], expiresAt: fixed.nowMs() + LONG_MS })).resolves.toBe(true);
   });
 
   describe('what a hold leaves in Redis', () => {
