@@ -7,6 +7,15 @@ import { STREAM_QUOTA_SCRIPTS } from './stream-quota-scripts';
 
 const LIMIT = 3;
 
+/** Waits for `condition`, with a deadline generous enough for a loaded machine. */
+async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /** Claims `count` places for `holder`, each of which must be granted. */
 async function claimAll(quota: StreamQuota, holder: string, count: number): Promise<StreamPlace[]> {
   const places: StreamPlace[] = [];
@@ -83,7 +92,6 @@ describeRedis(
       await Promise.all([client.quit(), otherProcess.quit()]);
     });
 
-    const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
     /** A quota on `connection`; quotas made with the same `prefix` are the same deployment's processes. */
     const quotaOn = (connection: Client, prefix: string, limit: number, leaseMs?: number) => {
       const quota = new RedisStreamQuota(connection, prefix, limit, leaseMs);
@@ -106,18 +114,70 @@ describeRedis(
       await expect(first.claim('provider:1')).resolves.toBeDefined();
     });
 
-    it('keeps the places of a live process past their lease, and drops those of a process that died', async () => {
-      const prefix = `${runPrefix}${++prefixes}:`;
-      const [live, dying, newcomer] = [client, otherProcess, client].map((connection) => quotaOn(connection, prefix, LIMIT, 300));
-      await claimAll(live, 'provider:1', 2);
-      await claimAll(dying, 'provider:1', 1);
+    describe('leases', () => {
+      // A lease a loaded machine cannot overrun between two checks. Its time passes by taking it off every
+      // place in Redis (agePlaces), and the renewals come when the test moves the fake heartbeats on:
+      // with a real short lease, a heartbeat a stalled event loop ran late let a live process's places lapse.
+      const LEASE_MS = 30_000;
 
-      dying.onApplicationShutdown(); // it stops renewing, and never releases: as a killed process would
-      await expect(newcomer.claim('provider:1')).resolves.toBeUndefined();
-      await sleep(700);
+      // KEYS[1]: a holder's places. Each lease ends ARGV[1] ms sooner, as if that much of Redis's time had
+      // passed, and the key's own lifetime with them. Answers the latest lease end left.
+      const AGE_PLACES = `
+local ms = tonumber(ARGV[1])
+local places = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+for i = 1, #places, 2 do redis.call('ZADD', KEYS[1], tonumber(places[i + 1]) - ms, places[i]) end
+local left = redis.call('PTTL', KEYS[1])
+if left > ms then redis.call('PEXPIRE', KEYS[1], left - ms) elseif left >= 0 then redis.call('DEL', KEYS[1]) end
+local latest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+return latest[2] or '0'`;
 
-      await expect(newcomer.claim('provider:1')).resolves.toBeDefined();
-      await expect(newcomer.claim('provider:1')).resolves.toBeUndefined();
+      beforeEach(() => {
+        // The heartbeats (setInterval) run when the test says; everything else runs as ever.
+        jest.useFakeTimers({
+          doNotFake: [
+            'Date',
+            'hrtime',
+            'nextTick',
+            'performance',
+            'queueMicrotask',
+            'setImmediate',
+            'clearImmediate',
+            'setTimeout',
+            'clearTimeout',
+          ],
+        });
+      });
+
+      afterEach(() => {
+        jest.useRealTimers();
+      });
+
+      it('keeps the places of a live process past their lease, and drops those of a process that died', async () => {
+        const prefix = `${runPrefix}${++prefixes}:`;
+        const key = `${prefix}streams:provider:1`;
+        const [live, dying, newcomer] = [client, otherProcess, client].map(
+          (connection) => new RedisStreamQuota(connection, prefix, LIMIT, LEASE_MS),
+        );
+        try {
+          await claimAll(live, 'provider:1', 2);
+          await claimAll(dying, 'provider:1', 1);
+
+          dying.onApplicationShutdown(); // it stops renewing, and never releases: as a killed process would
+          await expect(newcomer.claim('provider:1')).resolves.toBeUndefined();
+
+          // Four thirds of a lease: the live process renews at each third, the dead one never.
+          for (let third = 1; third <= 4; third++) {
+            const latestEnd = Number(await client.eval(AGE_PLACES, { keys: [key], arguments: [String(LEASE_MS / 3)] }));
+            jest.advanceTimersByTime(LEASE_MS / 3);
+            await until(async () => (await client.zCount(key, `(${latestEnd}`, '+inf')) === 2, 'the live process renewing its places');
+          }
+
+          await expect(newcomer.claim('provider:1')).resolves.toBeDefined();
+          await expect(newcomer.claim('provider:1')).resolves.toBeUndefined();
+        } finally {
+          for (const quota of [live, dying, newcomer]) quota.onApplicationShutdown();
+        }
+      });
     });
 
     it('lets a stream open when Redis does not answer, rather than refusing every stream', async () => {
