@@ -6,7 +6,8 @@ import { InvalidationHandler, RedisCacheBus, Stale } from './cache-bus';
 const redisUrl = process.env.REDIS_URL;
 const describeRedis = redisUrl ? describe : describe.skip;
 
-async function until(condition: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+/** Generous: on a loaded machine a probe's round trip can take seconds. A condition met returns at once. */
+async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

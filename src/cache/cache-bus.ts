@@ -76,7 +76,7 @@ const HEARTBEAT_MS = 20;
  * The bus is live only while a probe sent this recently has come back: a link that stalls without
  * dropping (no error, no answer) is noticed within this, the contract's bound on a stale listing.
  */
-const LIVENESS_MS = 100;
+export const LIVENESS_MS = 100;
 /** node-redis events after which messages may have been missed. */
 const DOWN_EVENTS = ['error', 'reconnecting', 'end'] as const;
 
