@@ -116,8 +116,10 @@ describeRedis(redisUrl ? `${RedisModule.name} on Redis` : `${RedisModule.name} o
 
   it('carries pub/sub on the subscriber, published on the client', async () => {
     const channel = `${prefix}channel`;
-    const received = new Promise<string>((resolve) => void subscriber.subscribe(channel, resolve));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    let heard!: (message: string) => void;
+    const received = new Promise<string>((resolve) => (heard = resolve));
+    // Redis has the subscription once SUBSCRIBE is answered (not after a sleep): a message published before is lost.
+    await subscriber.subscribe(channel, (message) => heard(message));
 
     await client.publish(channel, 'hello');
 
