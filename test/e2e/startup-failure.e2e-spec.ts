@@ -2,22 +2,20 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { compiledMainPath } from '../support/compiled-app';
 import { freePort } from '../support/free-port';
 
-const ROOT = join(__dirname, '..', '..');
-
-/** Starts src/main.ts as production does (through ts-node) and waits for it to exit. */
+/** Starts src/main.ts as production does (compiled, see test/support/compiled-app.ts) and waits for it to exit. */
 async function startAndWaitForExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'scheduler-startup-'));
   try {
-    const child = spawn(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), join(ROOT, 'src/main.ts')], {
+    const child = spawn(process.execPath, [compiledMainPath()], {
       cwd: dataDir,
       env: {
         ...process.env,
         NODE_ENV: 'test',
         HOST: '127.0.0.1',
         PORT: String(await freePort()),
-        TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
         REDIS_URL: '',
         ...env,
       },

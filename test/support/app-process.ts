@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { compiledMainPath } from './compiled-app';
 import { freePort } from './free-port';
 
 export interface Exit {
@@ -21,12 +22,13 @@ export interface AppProcess {
 const ROOT = join(__dirname, '..', '..');
 
 /**
- * The real service in a process of its own, started by src/main.ts exactly as in production (through
- * ts-node, so no build is needed), for tests about several processes behind one load balancer.
+ * The real service in a process of its own, started by src/main.ts exactly as in production (compiled
+ * once per run by test/support/compiled-app.ts, so no build is needed), for tests about several
+ * processes behind one load balancer.
  */
 export async function startAppProcess(env: Record<string, string | undefined>, timeoutMs = 60_000): Promise<AppProcess> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [compiledMainPath()], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -34,7 +36,6 @@ export async function startAppProcess(env: Record<string, string | undefined>, t
       ...env,
       PORT: String(port),
       PUBLIC_URL: undefined,
-      TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
