@@ -29,7 +29,7 @@ describeServices('Redis restarted while holds are pending', () => {
     await smtp.start();
     sut = await startAppProcess({ ...backend.env, SMTP_URL: smtp.url() });
     api = new ApiClient(sut.url, backend.env.ADMIN_API_KEY);
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await sut?.stop();
@@ -81,7 +81,7 @@ describeServices('PostgreSQL restarted under load', () => {
     await smtp.start();
     sut = await startAppProcess({ ...backend.env, ...ONLY_REQUESTED_MAIL, SMTP_URL: smtp.url(), OUTBOUND_TIMEOUT_SECONDS: '2' });
     api = new ApiClient(sut.url, backend.env.ADMIN_API_KEY);
-  }, 90_000);
+  }, 120_000);
 
   afterAll(async () => {
     await sut?.stop();

@@ -37,7 +37,7 @@ describeBackend('a mail server down for 30 s', () => {
     env = { ...backend.env, ...ONLY_REQUESTED_MAIL, SMTP_URL: smtp.url(), OUTBOUND_TIMEOUT_SECONDS: '2' };
     sut = await startAppProcess(env);
     api = new ApiClient(sut.url, env.ADMIN_API_KEY);
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await sut?.stop();
