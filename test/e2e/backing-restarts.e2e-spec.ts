@@ -29,7 +29,7 @@ describeServices('Redis restarted while holds are pending', () => {
     await smtp.start();
     sut = await startAppProcess({ ...backend.env, SMTP_URL: smtp.url() });
     api = new ApiClient(sut.url, backend.env.ADMIN_API_KEY);
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await sut?.stop();
@@ -41,12 +41,12 @@ describeServices('Redis restarted while holds are pending', () => {
   it('keeps the holds (their slots stay taken) and every pending hold still confirms', async () => {
     const requests = await slotRequests(api, 5, { firstDay: 20, clients: 5 });
     for (const request of requests) await expect(api.post('/api/client_schedule', request)).resolves.toMatchObject({ status: 202 });
-    await smtp.until(() => smtp.received.length === requests.length, 10_000, 'the links');
+    await smtp.until(() => smtp.received.length === requests.length, 30_000, 'the links');
     const { provider_id, date } = requests[0];
     const open = await openIndexes(api, provider_id, date);
 
     await redis.restart();
-    await eventually(() => healthy(api), 15_000, 'the service to see Redis again');
+    await eventually(() => healthy(api), 30_000, 'the service to see Redis again');
     // The holds came back with Redis: their slots are still not offered.
     expect(await openIndexes(api, provider_id, date)).toEqual(open);
     for (const mail of smtp.received.slice()) {
@@ -55,12 +55,15 @@ describeServices('Redis restarted while holds are pending', () => {
         body: { status: 'confirmed' },
       });
     }
-    await smtp.until(() => smtp.received.length === 2 * requests.length, 10_000, 'the confirmations');
-  }, 60_000);
+    await smtp.until(() => smtp.received.length === 2 * requests.length, 30_000, 'the confirmations');
+  }, 120_000);
 });
 
-/** How long any answer may take, outage or not: never a hang. */
-const ANSWER_WITHIN_MS = 8000;
+/**
+ * How long any answer may take, outage or not: never a hang. Past the database's own bounds (3 s for a
+ * connection, 6 s for a statement's answer), with room for a loaded machine.
+ */
+const ANSWER_WITHIN_MS = 15_000;
 const LOOPS = 4;
 
 describeServices('PostgreSQL restarted under load', () => {
@@ -78,7 +81,7 @@ describeServices('PostgreSQL restarted under load', () => {
     await smtp.start();
     sut = await startAppProcess({ ...backend.env, ...ONLY_REQUESTED_MAIL, SMTP_URL: smtp.url(), OUTBOUND_TIMEOUT_SECONDS: '2' });
     api = new ApiClient(sut.url, backend.env.ADMIN_API_KEY);
-  }, 90_000);
+  }, 120_000);
 
   afterAll(async () => {
     await sut?.stop();
@@ -128,7 +131,7 @@ describeServices('PostgreSQL restarted under load', () => {
     };
     const loops = Promise.all(Array.from({ length: LOOPS }, loop));
 
-    await eventually(() => holds.length >= 20, 20_000, 'load before the outage');
+    await eventually(() => holds.length >= 20, 60_000, 'load before the outage');
     const stoppedAt = Date.now();
     await postgres.stop();
     await new Promise((resolve) => setTimeout(resolve, 4000));
@@ -140,9 +143,9 @@ describeServices('PostgreSQL restarted under load', () => {
       const lines = sut.output().split('\n').slice(-10).join('\n');
       throw new Error(`${error.message}${died ? `; the server process died (${JSON.stringify(died)})` : ''}; its last lines:\n${lines}`);
     };
-    await eventually(() => healthy(api), 20_000, 'the service to see PostgreSQL again').catch(explain);
+    await eventually(() => healthy(api), 30_000, 'the service to see PostgreSQL again').catch(explain);
     const holdsAfter = holds.length;
-    await eventually(() => holds.length >= holdsAfter + 20, 20_000, 'holds after the restart').catch(explain);
+    await eventually(() => holds.length >= holdsAfter + 20, 60_000, 'holds after the restart').catch(explain);
     running = false;
     await loops;
 
@@ -179,10 +182,10 @@ describeServices('PostgreSQL restarted under load', () => {
     });
 
     // And the outbox sends everything written, once (a worker that lost PostgreSQL mid-send may repeat what it had in hand).
-    await eventually(async () => (await outboxRows(backend.env)).every((row) => row.status === 'sent'), 30_000, 'every row sent', 500);
+    await eventually(async () => (await outboxRows(backend.env)).every((row) => row.status === 'sent'), 60_000, 'every row sent', 500);
     const rows = await outboxRows(backend.env);
     const copies = smtp.copies();
     expect(copies.size).toBe(rows.length);
     expect([...copies.values()].filter((count) => count > 1).length).toBeLessThanOrEqual(8);
-  }, 120_000);
+  }, 240_000);
 });

@@ -1634,7 +1634,7 @@ describeBackend('bad input', () => {
         expect(response.body).not.toContain(c.secret);
         if (c.closes) {
           expect(response.headers.connection).toBe('close');
-          await connection.whenClosed(2000);
+          await connection.whenClosed();
         }
       } finally {
         connection.close();

@@ -6,11 +6,17 @@ import { SmtpSink } from '../support/smtp-sink';
 import { StallingSmtpServer } from '../support/stalling-smtp';
 import { startTestApp, TestApp } from '../support/test-app';
 import { within } from '../support/expectations';
+import { outboxRows } from '../support/outbox-load';
 
 /** The overall deadline of a call to the mail server in these specs (OUTBOUND_TIMEOUT_SECONDS). */
 const DEADLINE_MS = 1000;
-/** What a deadline may overrun by on a busy machine: scheduling, the database, the answer itself. */
-const SLACK_MS = 2000;
+/**
+ * What a deadline may overrun by on a loaded machine: scheduling, the database, the answer itself. A
+ * stall nothing cuts would last minutes (the mail client's own timeouts), far past it.
+ */
+const SLACK_MS = 10_000;
+/** How long the mail server may wait for the message the app sends after answering. */
+const SEND_WITHIN_MS = 20_000;
 
 describeBackend('a mail server that takes the message and never answers', () => {
   let backend: TestBackend;
@@ -58,12 +64,20 @@ describeBackend('a mail server that takes the message and never answers', () => 
       const { provider, client, date, request } = await scene(sut, 81);
       const stalledBefore = smtp.stalled;
 
-      const response = await within(SLACK_MS, sut.api.post('/api/client_schedule', request));
+      // Whether the stalled send had been cut at its deadline when the answer came: a request that
+      // waited on the mail server would answer only then. (Not a time limit on the answer, which a
+      // loaded machine can make slow.)
+      const answered = sut.api.post('/api/client_schedule', request).then((response) => ({
+        response,
+        sendCutFirst: smtp.stalled > stalledBefore && smtp.openConnections === 0,
+      }));
+      const { response, sendCutFirst } = await within(SLACK_MS, answered);
 
       expect(response).toMatchObject({ status: 202, body: { status: 'pending', client_id: client.id } });
+      expect(sendCutFirst).toBe(false);
       expect(await openIndexes(sut.api, provider.id, date)).toEqual([37]);
       // The email went to the mail server after the answer, and the connection went with the deadline.
-      await smtp.waitForStalled(stalledBefore + 1);
+      await smtp.waitForStalled(stalledBefore + 1, SEND_WITHIN_MS);
       await smtp.waitForNoConnections(DEADLINE_MS + SLACK_MS);
     });
   });
@@ -76,19 +90,22 @@ describeBackend('a mail server that takes the message and never answers', () => 
       try {
         const { client, request } = await scene(sut, 83);
         const stalledBefore = smtp.stalled;
-        await expect(sut.api.post('/api/client_schedule', request)).resolves.toMatchObject({ status: 202 });
-        await smtp.waitForStalled(stalledBefore + 1);
+        const held = await sut.api.post('/api/client_schedule', request);
+        expect(held.status).toBe(202);
+        await smtp.waitForStalled(stalledBefore + 1, SEND_WITHIN_MS);
 
-        const started = Date.now();
         closing = sut.close();
         await within(DEADLINE_MS + SLACK_MS, closing);
-        expect(Date.now() - started).toBeLessThan(DEADLINE_MS + SLACK_MS);
         await smtp.waitForNoConnections(SLACK_MS);
+        // No worker's lease is left on it: the next server need not wait one out.
+        const rows = await outboxRows(backend.env);
+        const link = rows.filter((row) => row.appointment_id === held.body.appointment_id && row.kind === 'validation');
+        expect(link).toEqual([expect.objectContaining({ status: 'queued', lease_until: null })]);
 
-        // The next server to run sends it at once, not after a lease lapses.
+        // The next server to run sends it.
         const next = await startTestApp(backend.env, { env: { SMTP_URL: await sink.start() }, logger: false });
         try {
-          const mail = await sink.waitFor(client.email, () => true, 3_000);
+          const mail = await sink.waitFor(client.email, () => true, SEND_WITHIN_MS);
           expect(mail.subject).toMatch(/^Confirm your appointment/);
         } finally {
           await next.close();
@@ -98,7 +115,7 @@ describeBackend('a mail server that takes the message and never answers', () => 
         await (closing ?? sut.close());
         await sink.stop();
       }
-    });
+    }, 60_000);
   });
 });
 
@@ -132,7 +149,7 @@ describeBackend('one key opening more event streams than the contract allows (10
     );
     streams.push(...opened);
     expect(opened.map((stream) => stream.status)).toEqual(Array(CAP).fill(200));
-    await Promise.all(opened.map((stream) => stream.until((event) => event.event === 'queue')));
+    await Promise.all(opened.map((stream) => stream.until((event) => event.event === 'queue', 20_000)));
 
     for (const instance of instances) {
       const refused = await open(instance, provider.id, provider.api_key);
@@ -147,10 +164,11 @@ describeBackend('one key opening more event streams than the contract allows (10
     streams.push(admin);
     expect(admin.status).toBe(200);
 
-    // Closing a stream gives its place back; the server sees the close a moment later.
+    // Closing a stream gives its place back; the server sees the close a moment later (a loaded one, later).
     opened[0].close();
+    const deadline = Date.now() + 15_000;
     let reopened = await open(instances[instances.length - 1], provider.id, provider.api_key);
-    for (let tries = 0; reopened.status === 429 && tries < 100; tries++) {
+    while (reopened.status === 429 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
       reopened = await open(instances[instances.length - 1], provider.id, provider.api_key);
     }

@@ -25,8 +25,9 @@ async function listingsFromCache(admin: ApiClient): Promise<number> {
 
 /**
  * Lists the day through `admin`'s process until a listing comes from its cache, and checks it equals the
- * fresh one before it. A few tries: on a loaded machine an entry may pass its 1 s bound between two
- * listings, or the cache bus's probe come back late (the process then reads fresh, by design).
+ * fresh one before it. Up to 20 tries: on a loaded machine an entry may pass its 1 s bound between two
+ * listings, or the cache bus's probe come back late (the process then reads fresh, by design), time
+ * and again while the machine is busy.
  */
 async function listCached(admin: ApiClient, providerId: number, date: string): Promise<number[]> {
   for (let attempt = 1; ; attempt++) {
@@ -35,7 +36,7 @@ async function listCached(admin: ApiClient, providerId: number, date: string): P
     const second = await openIndexes(admin, providerId, date);
     expect(second).toEqual(first);
     const hits = (await listingsFromCache(admin)) - hitsBefore;
-    if (hits === 1 || attempt === 5) {
+    if (hits === 1 || attempt === 20) {
       expect(hits).toBe(1);
       return second;
     }
@@ -148,9 +149,9 @@ describeServices('the open-slot listing cache, across two processes', () => {
 
   /**
    * Makes `change` through A once B has the day cached, then lists on B back to back until it shows
-   * `expected`. Answers how long after A's answer the first listing that showed it was asked for: B
-   * answered the old listing only to requests sent earlier than that. (When it was answered, request
-   * time included, is in `answeredMs`.)
+   * `expected`. Every listing that did not show it yet must have been asked for within TRAIL_MS of A's
+   * answer: one asked for later breaks the contract. (When the first listing that shows it was asked
+   * for says nothing of B: on a loaded machine the listing before it may take longer than TRAIL_MS.)
    */
   async function trailOnB(providerId: number, date: string, before: number[], change: () => Promise<unknown>, expected: number[]) {
     expect(await listCached(b, providerId, date)).toEqual(before);
@@ -159,14 +160,12 @@ describeServices('the open-slot listing cache, across two processes', () => {
     for (;;) {
       const sentMs = performance.now() - answeredOnA;
       const listed = await openIndexes(b.as(undefined), providerId, date);
-      const answeredMs = performance.now() - answeredOnA;
       if (JSON.stringify(listed) === JSON.stringify(expected)) {
         // Seen once, seen from then on.
         expect(await openIndexes(b.as(undefined), providerId, date)).toEqual(expected);
-        return { sentMs, answeredMs };
+        return;
       }
-      if (answeredMs > 10 * TRAIL_MS)
-        throw new Error(`B still lists ${JSON.stringify(listed)} ${Math.round(answeredMs)} ms after A's change`);
+      if (sentMs > TRAIL_MS) throw new Error(`B listed ${JSON.stringify(listed)} when asked ${Math.round(sentMs)} ms after A's change`);
     }
   }
 
@@ -183,21 +182,15 @@ describeServices('the open-slot listing cache, across two processes', () => {
     };
     const cancel = async () => expect((await a.post(`/api/appointments/${appointmentId}/cancel`)).status).toBe(200);
 
-    const trails = [
-      await trailOnB(provider.id, date, [36, 37, 38, 39], () => hold(37), [36, 38, 39]),
-      await trailOnB(provider.id, date, [36, 38, 39], () => cancel(), [36, 37, 38, 39]),
-      await trailOnB(provider.id, date, [36, 37, 38, 39], () => hold(38), [36, 37, 39]),
-    ];
+    await trailOnB(provider.id, date, [36, 37, 38, 39], () => hold(37), [36, 38, 39]);
+    await trailOnB(provider.id, date, [36, 38, 39], () => cancel(), [36, 37, 38, 39]);
+    await trailOnB(provider.id, date, [36, 37, 38, 39], () => hold(38), [36, 37, 39]);
     // Confirming leaves the listing as the hold made it; cancelling the booking opens the slot again.
     const token = await mailedToken(smtp, client.email, appointmentId);
     await expect(a.post('/api/validate', { token })).resolves.toMatchObject({ status: 200, body: { status: 'confirmed' } });
     expect(await openIndexes(b, provider.id, date)).toEqual([36, 37, 39]);
-    trails.push(await trailOnB(provider.id, date, [36, 37, 39], () => cancel(), [36, 37, 38, 39]));
-    trails.push(
-      await trailOnB(provider.id, date, [36, 37, 38, 39], () => publish(a, provider.id, date, '10:00', '10:30'), [36, 37, 38, 39, 40, 41]),
-    );
-
-    for (const trail of trails) expect(trail.sentMs).toBeLessThanOrEqual(TRAIL_MS);
+    await trailOnB(provider.id, date, [36, 37, 39], () => cancel(), [36, 37, 38, 39]);
+    await trailOnB(provider.id, date, [36, 37, 38, 39], () => publish(a, provider.id, date, '10:00', '10:30'), [36, 37, 38, 39, 40, 41]);
   });
 
   it('answers a clean 409, and books nothing twice, for a slot that B still lists from its cache after another took it', async () => {

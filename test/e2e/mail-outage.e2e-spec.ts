@@ -7,10 +7,14 @@ import { eventually, keyOf, outboxRows, SlotRequest, slotRequests, tokenIn, ONLY
 
 /**
  * The issue asks for a 30 s outage. The first try of a message written at its start is followed by retries
- * 1–2, 2–4, 4–8, 8–16 and 16–32 s apart, so its email arrives up to ~32 s after the server is back.
+ * 1–2, 2–4, 4–8, 8–16, 16–32 and 32–64 s apart: a sixth try can fail 31 s in, just before a late-running
+ * test brings the server back, so an email may arrive up to 64 s (and a poll) after that.
  */
 const REFUSING_MS = 15_000;
 const NOT_LISTENING_MS = 15_000;
+const BACK_WITHIN_MS = 75_000;
+/** Any answer, outage or not: a request never waits on the mail server (a loaded machine's answers take a while). */
+const ANSWER_WITHIN_MS = 10_000;
 /** Clients who got their link before the outage and confirm during it; as many ask for a slot during it. */
 const CLIENTS = 6;
 
@@ -33,7 +37,7 @@ describeBackend('a mail server down for 30 s', () => {
     env = { ...backend.env, ...ONLY_REQUESTED_MAIL, SMTP_URL: smtp.url(), OUTBOUND_TIMEOUT_SECONDS: '2' };
     sut = await startAppProcess(env);
     api = new ApiClient(sut.url, env.ADMIN_API_KEY);
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await sut?.stop();
@@ -47,12 +51,12 @@ describeBackend('a mail server down for 30 s', () => {
     const emailOf = new Map<number, string>();
     for (const { client_id } of requests) emailOf.set(client_id, (await api.get(`/api/clients/${client_id}`)).body.email);
     const ask = async (request: SlotRequest) => {
-      const answer = await within(3000, api.post('/api/client_schedule', request));
+      const answer = await within(ANSWER_WITHIN_MS, api.post('/api/client_schedule', request));
       expect(answer).toMatchObject({ status: 202, body: { status: 'pending' } });
     };
 
     for (const request of early) await ask(request);
-    await smtp.until(() => smtp.received.length === CLIENTS, 10_000, 'the links sent before the outage');
+    await smtp.until(() => smtp.received.length === CLIENTS, 30_000, 'the links sent before the outage');
     const tokens = await Promise.all(early.map(async ({ client_id }) => tokenIn(await smtp.textOf(smtp.to(emailOf.get(client_id)!)[0]))));
 
     // During the outage, one client confirms and another asks for a slot every 30 s / 6 = 5 s.
@@ -64,7 +68,7 @@ describeBackend('a mail server down for 30 s', () => {
         expect(smtp.refused).toBeGreaterThan(0);
         await smtp.down();
       }
-      await expect(within(3000, api.post('/api/validate', { token: tokens[i] }))).resolves.toMatchObject({
+      await expect(within(ANSWER_WITHIN_MS, api.post('/api/validate', { token: tokens[i] }))).resolves.toMatchObject({
         status: 200,
         body: { status: 'confirmed' },
       });
@@ -76,8 +80,8 @@ describeBackend('a mail server down for 30 s', () => {
 
     smtp.mode = 'accept';
     await smtp.up();
-    await smtp.until(() => smtp.received.length >= 3 * CLIENTS, 40_000, 'every email after the outage');
-    await eventually(async () => (await outboxRows(env)).every((row) => row.status === 'sent'), 5000, 'every row marked sent');
+    await smtp.until(() => smtp.received.length >= 3 * CLIENTS, BACK_WITHIN_MS, 'every email after the outage');
+    await eventually(async () => (await outboxRows(env)).every((row) => row.status === 'sent'), 15_000, 'every row marked sent');
     // A duplicate would come within the next poll.
     await new Promise((resolve) => setTimeout(resolve, 1500));
 
@@ -93,5 +97,5 @@ describeBackend('a mail server down for 30 s', () => {
       ]);
     }
     for (const { client_id } of late) expect(smtp.to(emailOf.get(client_id)!)).toHaveLength(1);
-  }, 120_000);
+  }, 180_000);
 });

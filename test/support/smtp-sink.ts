@@ -42,8 +42,11 @@ export class SmtpSink {
     return `smtp://test:test@127.0.0.1:${port}`;
   }
 
-  /** The first message (received or yet to come) sent to `address` that matches. */
-  async waitFor(address: string, matches: (mail: ParsedMail) => boolean = () => true, timeoutMs = 5000): Promise<ParsedMail> {
+  /**
+   * The first message (received or yet to come) sent to `address` that matches. The outbox sends within
+   * a second or so; a loaded machine (CI runs the specs two at a time on two cores) can take several.
+   */
+  async waitFor(address: string, matches: (mail: ParsedMail) => boolean = () => true, timeoutMs = 20_000): Promise<ParsedMail> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.messages.find((mail) => recipients(mail).includes(address.toLowerCase()) && matches(mail));
