@@ -42,8 +42,11 @@ export class SmtpSink {
     return `smtp://test:test@127.0.0.1:${port}`;
   }
 
-  /** The first message (received or yet to come) sent to `address` that matches. */
-  async waitFor(address: string, matches: (mail: ParsedMail) => boolean = () => true, timeoutMs = 5000): Promise<ParsedMail> {
+  /**
+   * The first message (received or yet to come) sent to `address` that matches. The default wait is
+   * generous: a loaded machine can starve the outbox worker for seconds; a mail that comes returns at once.
+   */
+  async waitFor(address: string, matches: (mail: ParsedMail) => boolean = () => true, timeoutMs = 15_000): Promise<ParsedMail> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.messages.find((mail) => recipients(mail).includes(address.toLowerCase()) && matches(mail));
