@@ -132,18 +132,24 @@ export class OutboxRepository {
   async aboutPerson(about: PersonRef, tx?: Transaction): Promise<OutboxRow[]> {
     const db = tx ? tx.tables<'outbox_messages'>() : this.db;
     if (about.recipients.length === 0 && about.appointmentIds.length === 0) return [];
-    return db
-      .selectFrom('outbox_messages')
-      .selectAll()
-      .where((eb) =>
-        eb.or([
-          ...(about.recipients.length > 0 ? [eb('recipient', 'in', about.recipients)] : []),
-          ...chunks(about.appointmentIds, 500).map((ids) => eb('appointment_id', 'in', ids)),
-          ...about.recipients.map((recipient) => eb('payload', 'like', `%${escapeLike(recipient)}%`)),
-        ]),
-      )
-      .orderBy('id')
-      .execute();
+    return (
+      db
+        .selectFrom('outbox_messages')
+        .selectAll()
+        .where((eb) =>
+          eb.or([
+            ...(about.recipients.length > 0 ? [eb('recipient', 'in', about.recipients)] : []),
+            ...chunks(about.appointmentIds, 500).map((ids) => eb('appointment_id', 'in', ids)),
+            ...about.recipients.map((recipient) => eb('payload', 'like', `%${escapeLike(recipient)}%`)),
+          ]),
+        )
+        .orderBy('id')
+        // In a transaction (an erasure), the rows are its until it commits: a worker marking one sent
+        // meanwhile waits, rather than leaving a row the erasure read as queued marked sent, so that
+        // deleteQueued passes it over with the person's details in it.
+        .$if(tx !== undefined && this.database.locksRows, (query) => query.forUpdate())
+        .execute()
+    );
   }
 
   /** Deletes messages not sent yet (an erased person's), within the caller's transaction. */
@@ -226,8 +232,16 @@ export class OutboxRepository {
       .execute();
   }
 
-  async markSent(message: ClaimedMessage, now: number): Promise<void> {
-    await this.fenced(message).set({ status: 'sent', sent_at: now, lease_until: null, last_error: null, next_attempt_at: now }).execute();
+  /**
+   * Marks this try sent; answers the text the row holds now, or undefined when the row is not this try's
+   * (deleted, or claimed again by another worker). A text unlike the one sent: an erasure rewrote it meanwhile.
+   */
+  async markSent(message: ClaimedMessage, now: number): Promise<string | undefined> {
+    const marked = await this.fenced(message)
+      .set({ status: 'sent', sent_at: now, lease_until: null, last_error: null, next_attempt_at: now })
+      .returning('payload')
+      .executeTakeFirst();
+    return marked?.payload;
   }
 
   async markFailedTry(
