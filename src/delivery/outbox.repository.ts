@@ -132,24 +132,21 @@ export class OutboxRepository {
   async aboutPerson(about: PersonRef, tx?: Transaction): Promise<OutboxRow[]> {
     const db = tx ? tx.tables<'outbox_messages'>() : this.db;
     if (about.recipients.length === 0 && about.appointmentIds.length === 0) return [];
-    return (
-      db
-        .selectFrom('outbox_messages')
-        .selectAll()
-        .where((eb) =>
-          eb.or([
-            ...(about.recipients.length > 0 ? [eb('recipient', 'in', about.recipients)] : []),
-            ...chunks(about.appointmentIds, 500).map((ids) => eb('appointment_id', 'in', ids)),
-            ...about.recipients.map((recipient) => eb('payload', 'like', `%${escapeLike(recipient)}%`)),
-          ]),
-        )
-        .orderBy('id')
-        // In a transaction (an erasure), the rows are its until it commits: a worker marking one sent
-        // meanwhile waits, rather than leaving a row the erasure read as queued marked sent, so that
-        // deleteQueued passes it over with the person's details in it.
-        .$if(tx !== undefined && this.database.locksRows, (query) => query.forUpdate())
-        .execute()
-    );
+    // In a transaction (an erasure) the rows are its until it commits: a worker's "sent" meanwhile waits,
+    // rather than turning a row the erasure read as queued into a sent one that deleteQueued passes over.
+    return db
+      .selectFrom('outbox_messages')
+      .selectAll()
+      .where((eb) =>
+        eb.or([
+          ...(about.recipients.length > 0 ? [eb('recipient', 'in', about.recipients)] : []),
+          ...chunks(about.appointmentIds, 500).map((ids) => eb('appointment_id', 'in', ids)),
+          ...about.recipients.map((recipient) => eb('payload', 'like', `%${escapeLike(recipient)}%`)),
+        ]),
+      )
+      .orderBy('id')
+      .$if(tx !== undefined && this.database.locksRows, (query) => query.forUpdate())
+      .execute();
   }
 
   /** Deletes messages not sent yet (an erased person's), within the caller's transaction. */
