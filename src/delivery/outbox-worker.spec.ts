@@ -3,6 +3,7 @@ import { ConfigType } from '@nestjs/config';
 import { Clock } from '../common/clock';
 import { deliveryConfig } from '../config/namespaces';
 import { ChannelSenders } from './channel-senders';
+import { OutboxFolder } from './outbox-folder';
 import { ClaimedMessage, DeliveryError, DeliveryLane, laneOf } from './outbox-message';
 import { OutboxRepository } from './outbox.repository';
 import { CALLS_PER_WEBHOOK, OutboxWorker } from './outbox-worker';
@@ -32,6 +33,11 @@ class FakeOutbox {
   ignoreSkip = false;
   /** When set, a claim reads the table as it is now but answers only once this settles (a slow query). */
   claimGate: Promise<void> | undefined;
+  /** Rows an erasure deleted, and the texts it rewrote, while their messages were in hand. */
+  private readonly erased = new Set<number>();
+  private readonly rewritten = new Map<number, string>();
+  /** The ids looked up with findById, in order. */
+  readonly lookedUp: number[] = [];
 
   add(id: number, extra: Partial<ClaimedMessage> = {}): void {
     this.due.push({
@@ -104,9 +110,32 @@ class FakeOutbox {
     }
   }
 
-  async markSent(message: ClaimedMessage): Promise<void> {
+  /** As an erasure does: the row of a message to the erased person is deleted, one that names it rewritten. */
+  erase(id: number): void {
+    this.erased.add(id);
+  }
+
+  rewrite(id: number, payload: string): void {
+    this.rewritten.set(id, payload);
+  }
+
+  /** Another worker claims the message again, its lease having lapsed: the try count moves on. */
+  claimAgain(id: number): void {
+    const row = this.leased.get(id)!;
+    this.leased.set(id, { ...row, attempts: row.attempts + 1 });
+  }
+
+  /** As the table: fenced by the try count; answers the text the row holds. */
+  async markSent(message: ClaimedMessage): Promise<string | undefined> {
+    if (this.erased.has(message.id) || this.leased.get(message.id)?.attempts !== message.attempts) return undefined;
     this.outcomes.set(message.id, { status: 'sent' });
     this.sentOnTry.set(message.id, message.attempts);
+    return this.rewritten.get(message.id) ?? message.payload;
+  }
+
+  async findById(id: number): Promise<{ id: number } | null> {
+    this.lookedUp.push(id);
+    return this.erased.has(id) ? null : { id };
   }
 
   async markFailedTry(
@@ -119,6 +148,15 @@ class FakeOutbox {
 
   async release(message: ClaimedMessage): Promise<void> {
     this.outcomes.set(message.id, { status: 'released' });
+  }
+}
+
+/** The outbox folder's copies: which keys the worker asked to forget. */
+class RecordingFolder {
+  readonly forgotten: string[] = [];
+
+  async forget(messageKeys: readonly string[]): Promise<void> {
+    this.forgotten.push(...messageKeys);
   }
 }
 
@@ -183,10 +221,17 @@ const until = async (condition: () => boolean, timeoutMs = 10_000) => {
 describe(OutboxWorker.name, () => {
   let outbox: FakeOutbox;
   let senders: ControlledSenders;
+  let folder: RecordingFolder;
   let sut: OutboxWorker;
 
   const start = (overrides: Partial<ConfigType<typeof deliveryConfig>> = {}) => {
-    sut = new OutboxWorker(outbox as unknown as OutboxRepository, senders as unknown as ChannelSenders, new Clock(), settings(overrides));
+    sut = new OutboxWorker(
+      outbox as unknown as OutboxRepository,
+      senders as unknown as ChannelSenders,
+      new Clock(),
+      settings(overrides),
+      folder as unknown as OutboxFolder,
+    );
     sut.onApplicationBootstrap();
   };
 
@@ -195,6 +240,7 @@ describe(OutboxWorker.name, () => {
     jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     outbox = new FakeOutbox();
     senders = new ControlledSenders();
+    folder = new RecordingFolder();
   });
 
   afterEach(async () => {
@@ -212,6 +258,43 @@ describe(OutboxWorker.name, () => {
     sut.wake();
     await until(() => outbox.outcomes.get(2)?.status === 'sent');
     expect(senders.started).toEqual([1, 2]);
+    expect(folder.forgotten).toEqual([]);
+  });
+
+  describe('a message an erasure reached while it was in hand', () => {
+    // The erasure deleted the copies it found in the outbox folder before it committed; this send's copy
+    // came after. Left there, it would keep the erased person's name, address or phone.
+    it.each([
+      ['deleted (a message to the erased person)', (id: number) => outbox.erase(id)],
+      ['rewritten (a message naming the erased person)', (id: number) => outbox.rewrite(id, '{"erased":true}')],
+    ])('deletes the copy its send left in the outbox folder when its row was %s', async (_how, erase) => {
+      senders.hold = true;
+      outbox.add(1);
+      outbox.add(2);
+      start();
+      await until(() => senders.inFlight === 2);
+
+      erase(1);
+      senders.finish(1);
+      senders.finish(2);
+
+      await until(() => folder.forgotten.length > 0 && outbox.outcomes.get(2)?.status === 'sent');
+      expect(folder.forgotten).toEqual(['key-1']);
+    });
+
+    it('keeps the copy of a message another worker claimed again (its lease lapsed): no erasure, and that copy is its too', async () => {
+      senders.hold = true;
+      outbox.add(1);
+      start();
+      await until(() => senders.inFlight === 1);
+
+      outbox.claimAgain(1);
+      senders.finish(1);
+
+      await until(() => outbox.lookedUp.includes(1));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(folder.forgotten).toEqual([]);
+    });
   });
 
   it('claims again at once when woken while a claim that found nothing was running (a commit it could not see)', async () => {

@@ -5,6 +5,7 @@ import { throttledWarning } from '../common/log-throttle';
 import { deliveryConfig } from '../config/namespaces';
 import { ChannelSenders } from './channel-senders';
 import { DeliveryMetrics } from './delivery-metrics';
+import { OutboxFolder } from './outbox-folder';
 import { afterFailure, ClaimedMessage, DeliveryError, DeliveryLane, laneOf } from './outbox-message';
 import { OutboxRepository } from './outbox.repository';
 
@@ -40,6 +41,7 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly senders: ChannelSenders,
     private readonly clock: Clock,
     @Inject(deliveryConfig.KEY) private readonly config: ConfigType<typeof deliveryConfig>,
+    private readonly folder: OutboxFolder,
     private readonly metrics?: DeliveryMetrics,
   ) {}
 
@@ -203,7 +205,7 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
     const now = this.clock.nowMs();
     if (failure === undefined) {
       this.metrics?.tried(message.channel, 'sent');
-      await this.record(message, () => this.outbox.markSent(message, now));
+      await this.record(message, () => this.markSent(message, now));
       return;
     }
     const outcome = afterFailure(message, failure, now, Math.random());
@@ -219,6 +221,18 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
       );
     }
     await this.record(message, () => this.outbox.markFailedTry(message, reason, outcome));
+  }
+
+  /**
+   * Marks the message sent. An erasure that deleted or rewrote its row while it was in hand could not
+   * delete the copy this send left in the outbox folder (written after it looked): that copy goes now.
+   */
+  private async markSent(message: ClaimedMessage, now: number): Promise<void> {
+    const held = await this.outbox.markSent(message, now);
+    if (held === message.payload) return;
+    // Not this try's row, but still there: another worker claimed it again (its lease lapsed), not an erasure.
+    if (held === undefined && (await this.outbox.findById(message.id)) !== null) return;
+    await this.folder.forget([message.messageKey]);
   }
 
   private async record(message: ClaimedMessage, write: () => Promise<void>): Promise<void> {

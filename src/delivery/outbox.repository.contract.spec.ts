@@ -192,8 +192,18 @@ function outboxContract(target: ContractTarget): void {
         last_error: null,
         lease_until: T0 + 2 * LEASE_MS,
       });
-      await sut.markSent(current, T0 + LEASE_MS + 2);
+      await expect(sut.markSent(current, T0 + LEASE_MS + 2)).resolves.toBe(current.payload);
       await expect(row(current.id)).resolves.toMatchObject({ status: 'sent', sent_at: T0 + LEASE_MS + 2, lease_until: null });
+    });
+
+    it('answers, marking a message sent, the text its row holds (none when the row is not this try)', async () => {
+      await add(T0, email('grace@example.com'));
+      const stale = await claimOne(T0);
+      const current = await claimOne(T0 + LEASE_MS);
+
+      await expect(sut.markSent(stale, T0 + LEASE_MS + 1)).resolves.toBeUndefined();
+      await database.transaction((tx) => sut.rewrite(tx, current.id, 'erased', '{"erased":true}'));
+      await expect(sut.markSent(current, T0 + LEASE_MS + 2)).resolves.toBe('{"erased":true}');
     });
 
     it('gives a released message back at once, its tries kept', async () => {
@@ -203,6 +213,37 @@ function outboxContract(target: ContractTarget): void {
       await sut.release(claimed, T0 + 10);
 
       await expect(claimOne(T0 + 10)).resolves.toMatchObject({ id: claimed.id, attempts: 2 });
+    });
+  });
+
+  describe('aboutPerson in an erasure', () => {
+    it("holds the rows it read until the erasure commits: a worker's verdict meanwhile waits, then finds the row deleted", async () => {
+      await add(T0, email('grace@example.com'));
+      const claimed = await claimOne(T0);
+      let read!: () => void;
+      const hasRead = new Promise<void>((resolve) => (read = resolve));
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const erasure = database.transaction(async (tx) => {
+        const rows = await sut.aboutPerson({ recipients: ['grace@example.com'], appointmentIds: [] }, tx);
+        read();
+        await released;
+        await sut.deleteQueued(
+          tx,
+          rows.filter((each) => each.status === 'queued').map((each) => each.id),
+        );
+      });
+      await hasRead;
+
+      // The send in hand finishes while the erasure runs. Unheld, its verdict would land in a few
+      // milliseconds, and the delete, looking for queued rows, would leave the row with the person in it.
+      const marking = sut.markSent(claimed, T0 + 1);
+      await Promise.race([marking, new Promise((resolve) => setTimeout(resolve, 300))]);
+      release();
+      await erasure;
+
+      await expect(marking).resolves.toBeUndefined();
+      await expect(sut.findById(claimed.id)).resolves.toBeNull();
     });
   });
 

@@ -132,6 +132,8 @@ export class OutboxRepository {
   async aboutPerson(about: PersonRef, tx?: Transaction): Promise<OutboxRow[]> {
     const db = tx ? tx.tables<'outbox_messages'>() : this.db;
     if (about.recipients.length === 0 && about.appointmentIds.length === 0) return [];
+    // In a transaction (an erasure) the rows are its until it commits: a worker's "sent" meanwhile waits,
+    // rather than turning a row the erasure read as queued into a sent one that deleteQueued passes over.
     return db
       .selectFrom('outbox_messages')
       .selectAll()
@@ -143,6 +145,7 @@ export class OutboxRepository {
         ]),
       )
       .orderBy('id')
+      .$if(tx !== undefined && this.database.locksRows, (query) => query.forUpdate())
       .execute();
   }
 
@@ -226,8 +229,16 @@ export class OutboxRepository {
       .execute();
   }
 
-  async markSent(message: ClaimedMessage, now: number): Promise<void> {
-    await this.fenced(message).set({ status: 'sent', sent_at: now, lease_until: null, last_error: null, next_attempt_at: now }).execute();
+  /**
+   * Marks this try sent; answers the text the row holds now, or undefined when the row is not this try's
+   * (deleted, or claimed again by another worker). A text unlike the one sent: an erasure rewrote it meanwhile.
+   */
+  async markSent(message: ClaimedMessage, now: number): Promise<string | undefined> {
+    const marked = await this.fenced(message)
+      .set({ status: 'sent', sent_at: now, lease_until: null, last_error: null, next_attempt_at: now })
+      .returning('payload')
+      .executeTakeFirst();
+    return marked?.payload;
   }
 
   async markFailedTry(

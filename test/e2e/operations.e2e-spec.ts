@@ -22,9 +22,21 @@ class JsonLines {
   /** The request lines of `requestId`; the line is written once the answer has left, so it may trail the answer. */
   async requestLines(requestId: string): Promise<LogRecord[]> {
     const find = () => this.records().filter((record) => record.req_id === requestId && record.context === 'HTTP');
-    for (let tries = 0; find().length === 0 && tries < 50; tries++) await new Promise((resolve) => setTimeout(resolve, 20));
+    await until(() => find().length > 0, 10_000);
     return find();
   }
+
+  /** Once a record matches (the outbox worker logs in the background), that record; undefined after `timeoutMs`. */
+  async firstMatching(matches: (record: LogRecord) => boolean, timeoutMs = 20_000): Promise<LogRecord | undefined> {
+    await until(() => this.records().some(matches), timeoutMs);
+    return this.records().find(matches);
+  }
+}
+
+/** Polls `condition` until it holds or `timeoutMs` has passed (the caller's assertion then says what was missing). */
+async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -138,11 +150,7 @@ describeBackend('operations: logs, health checks and metrics', () => {
           .filter((record) => record.req_id === 'refused-mail')
           .at(-1),
       ).toMatchObject({ context: 'HTTP', status: 202 });
-      let refusal: Record<string, unknown> | undefined;
-      for (let i = 0; i < 50 && !refusal; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        refusal = log.records().find((record) => record.context === 'Delivery' && /failed for good/.test(String(record.msg)));
-      }
+      const refusal = await log.firstMatching((record) => record.context === 'Delivery' && /failed for good/.test(String(record.msg)));
       expect(refusal).toMatchObject({ level: 'error' });
       expect(refusal?.req_id).toBeUndefined();
       expect(log.lines.join('')).not.toContain(client.email);
@@ -280,11 +288,11 @@ describeBackend('operations: logs, health checks and metrics', () => {
       expect(request.status).toBe(202);
 
       // The validation email leaves at once; its try is counted when it is marked sent.
-      let text = await scrape();
-      for (let i = 0; i < 50 && (sample(text, 'scheduler_outbox_tries_total{channel="email",outcome="sent"}') ?? 0) <= sentBefore; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
+      let text = '';
+      await until(async () => {
         text = await scrape();
-      }
+        return (sample(text, 'scheduler_outbox_tries_total{channel="email",outcome="sent"}') ?? 0) > sentBefore;
+      }, 20_000);
       // At least this one (another spec's email may have been in flight when the count was first read).
       expect(sample(text, 'scheduler_outbox_tries_total{channel="email",outcome="sent"}')).toBeGreaterThanOrEqual(sentBefore + 1);
       expect(sample(text, 'scheduler_outbox_messages{status="queued"}')).toEqual(expect.any(Number));
@@ -341,9 +349,7 @@ describeBackend('operations: the production process', () => {
       const token = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl';
       const response = await fetch(`${process.url}/api/validate?token=${token}`, { headers: { 'x-request-id': 'from-the-balancer' } });
       expect(response.headers.get('x-request-id')).toBe('from-the-balancer');
-      const deadline = Date.now() + 5000;
-      while (!process.output().includes('"req_id":"from-the-balancer"') && Date.now() < deadline)
-        await new Promise((resolve) => setTimeout(resolve, 50));
+      await until(() => process.output().includes('"req_id":"from-the-balancer"'), 15_000);
 
       const lines = process
         .output()

@@ -57,6 +57,9 @@ describeWithBrowser('pages in a browser', () => {
     context = await browser.newContext({ viewport: { width: PHONE_WIDTH, height: 844 }, isMobile: true, hasTouch: true });
   }, 60_000);
 
+  // Each test drives a real browser through a dozen pages and two emails: on a loaded machine that may outlast Jest's 30 s.
+  jest.setTimeout(90_000);
+
   beforeEach(async () => {
     page = await context.newPage();
   });

@@ -71,9 +71,11 @@ describeWithBrowser('remote join in a browser', () => {
     // The provider calls: the open page says so, with no reload.
     await expect(sut.api.post('/api/queue/next', { provider_id: provider.id })).resolves.toMatchObject({ status: 200 });
     // A locator waits from Playwright's own world, which the page's CSP (no 'unsafe-eval') leaves alone.
+    // Generous: the change reaches the page through the app's event stream, which a loaded machine may delay.
     await page
       .locator('#headline')
       .filter({ hasText: /^It's your turn!$/ })
-      .waitFor({ timeout: 5000 });
-  });
+      .waitFor({ timeout: 20_000 });
+    // A real browser through four pages, an email and a live update: on a loaded machine that outlasts Jest's 30 s.
+  }, 90_000);
 });

@@ -1,6 +1,7 @@
 import { backendKind, createBackend, servicesConfigured, TestBackend } from '../support/backend';
 import { ApiClient } from '../support/api-client';
 import { AppProcess, startAppProcess } from '../support/app-process';
+import { askedAgainWhileUnavailable } from '../support/expectations';
 import { createClient, createProvider } from '../support/factories';
 import { SseReader } from '../support/sse-reader';
 
@@ -37,9 +38,10 @@ describeServices('queue tickets on two server processes', () => {
     try {
       await expect(stream.next()).resolves.toMatchObject({ event: 'board', data: { waiting: 0 } });
 
-      const answers = await Promise.all(
-        clients.map((client, i) => admin[i % 2].post('/api/queue/check_in', { provider_id: provider.id, client_id: client.id })),
-      );
+      const checkInOf = (i: number) => admin[i % 2].post('/api/queue/check_in', { provider_id: provider.id, client_id: clients[i].id });
+      const burst = await Promise.all(clients.map((_client, i) => checkInOf(i)));
+      // They queue on the day's lock: on a starved machine a few may get a clean 503 and are asked again after.
+      const answers = await askedAgainWhileUnavailable(burst, checkInOf);
 
       expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 201));
       const tickets = answers.map((answer) => answer.body.ticket as string).sort();
@@ -47,7 +49,7 @@ describeServices('queue tickets on two server processes', () => {
       const queue = await admin[1].get(`/api/queue?provider_id=${provider.id}`);
       const inLine = queue.body.entries.map((entry: { ticket: string }) => entry.ticket);
       expect([...inLine].sort()).toEqual(tickets);
-      await expect(stream.until((event) => event.data.waiting === 50, 10_000)).resolves.toMatchObject({
+      await expect(stream.until((event) => event.data.waiting === 50, 20_000)).resolves.toMatchObject({
         data: { next: inLine.slice(0, 5).map((ticket: string) => expect.objectContaining({ ticket })) },
       });
     } finally {

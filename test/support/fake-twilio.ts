@@ -28,6 +28,8 @@ export class FakeTwilio {
   /** Every request that reached the Messages route, accepted or not. */
   readonly requests: TwilioRequest[] = [];
   private readonly failures: number[] = [];
+  /** While set, every request (after those `failNext` gave) gets this status instead of being accepted. */
+  failEvery: number | undefined;
   /** Numbers refused as Twilio refuses an invalid one: 400, code 21211, the number in the message. */
   readonly invalidNumbers = new Set<string>();
   private waiters: (() => void)[] = [];
@@ -56,8 +58,8 @@ export class FakeTwilio {
     return this.messages.filter((message) => message.to === phone);
   }
 
-  /** The first accepted message (received or yet to come) to `phone` that matches. */
-  async waitFor(phone: string, matches: (message: TwilioMessage) => boolean = () => true, timeoutMs = 5000): Promise<TwilioMessage> {
+  /** The first accepted message (received or yet to come) to `phone` that matches (generous by default, as SmtpSink.waitFor). */
+  async waitFor(phone: string, matches: (message: TwilioMessage) => boolean = () => true, timeoutMs = 15_000): Promise<TwilioMessage> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.messages.find((message) => message.to === phone && matches(message));
@@ -94,7 +96,7 @@ export class FakeTwilio {
       return answer(response, 415, { code: 20415, message: 'Unsupported Media Type', status: 415 });
     }
     const form = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
-    const failure = this.failures.shift();
+    const failure = this.failures.shift() ?? this.failEvery;
     if (failure !== undefined) {
       this.requests.push({ status: failure, form });
       return answer(response, failure, { code: 20500, message: 'Internal Server Error', status: failure });

@@ -25,7 +25,7 @@ export async function outboxRowsWhen(
   app: INestApplication,
   providerId: number,
   settled: (rows: OutboxRow[]) => boolean,
-  timeoutMs = 10_000,
+  timeoutMs = 20_000,
 ): Promise<OutboxRow[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -34,8 +34,8 @@ export class SseReader {
     return reader;
   }
 
-  /** The next event not yet taken (waiting up to `timeoutMs` for it). */
-  async next(timeoutMs = 5000): Promise<SseEvent> {
+  /** The next event not yet taken (waiting up to `timeoutMs` for it: generous, as a loaded machine may be slow to send it). */
+  async next(timeoutMs = 15_000): Promise<SseEvent> {
     const deadline = Date.now() + timeoutMs;
     while (this.taken >= this.received.length) {
       const left = deadline - Date.now();
@@ -53,7 +53,7 @@ export class SseReader {
   }
 
   /** Takes events until one matches, and answers it. */
-  async until(matches: (event: SseEvent) => boolean, timeoutMs = 5000): Promise<SseEvent> {
+  async until(matches: (event: SseEvent) => boolean, timeoutMs = 15_000): Promise<SseEvent> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const event = await this.next(Math.max(1, deadline - Date.now()));

@@ -25,7 +25,7 @@ export class StallingSmtpServer {
   }
 
   /** Resolves once `count` messages in all have been received and left unanswered. */
-  waitForStalled(count = 1, timeoutMs = 5000): Promise<void> {
+  waitForStalled(count = 1, timeoutMs = 15_000): Promise<void> {
     return this.waitUntil(() => this.stalled >= count, this.stallWaiters, timeoutMs, `${count} stalled message(s)`);
   }
 
