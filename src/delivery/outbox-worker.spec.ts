@@ -133,9 +133,10 @@ class FakeOutbox {
     return this.rewritten.get(message.id) ?? message.payload;
   }
 
-  async findById(id: number): Promise<{ id: number } | null> {
+  async findById(id: number): Promise<{ id: number; payload: string } | null> {
     this.lookedUp.push(id);
-    return this.erased.has(id) ? null : { id };
+    if (this.erased.has(id)) return null;
+    return { id, payload: this.rewritten.get(id) ?? this.leased.get(id)!.payload };
   }
 
   async markFailedTry(
@@ -294,6 +295,21 @@ describe(OutboxWorker.name, () => {
       await until(() => outbox.lookedUp.includes(1));
       await new Promise((resolve) => setImmediate(resolve));
       expect(folder.forgotten).toEqual([]);
+    });
+
+    it('deletes the copy of a message claimed again (its lease lapsed) whose row an erasure rewrote meanwhile', async () => {
+      senders.hold = true;
+      outbox.add(1);
+      start();
+      await until(() => senders.inFlight === 1);
+
+      // The other worker's claim moved the try count on; the erasure, before this send wrote its copy, rewrote the row.
+      outbox.claimAgain(1);
+      outbox.rewrite(1, '{"erased":true}');
+      senders.finish(1);
+
+      await until(() => folder.forgotten.length > 0);
+      expect(folder.forgotten).toEqual(['key-1']);
     });
   });
 
