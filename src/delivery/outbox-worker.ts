@@ -230,8 +230,9 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
   private async markSent(message: ClaimedMessage, now: number): Promise<void> {
     const held = await this.outbox.markSent(message, now);
     if (held === message.payload) return;
-    // Not this try's row, but still there: another worker claimed it again (its lease lapsed), not an erasure.
-    if (held === undefined && (await this.outbox.findById(message.id)) !== null) return;
+    // Not this try's row, but still there with the text sent: another worker claimed it again (its lease
+    // lapsed), and no erasure rewrote it. Rewritten, this send's copy still names the erased person.
+    if (held === undefined && (await this.outbox.findById(message.id))?.payload === message.payload) return;
     await this.folder.forget([message.messageKey]);
   }
 
