@@ -28,6 +28,7 @@ class FakeOutbox {
   /** The webhooks each claim was told to skip. */
   readonly skipped: number[][] = [];
   unclaimed = 0;
+  markSentCalls = 0;
   failClaims = false;
   /** A table that ignores the skip list: every claim may answer calls the worker must hand back. */
   ignoreSkip = false;
@@ -127,6 +128,7 @@ class FakeOutbox {
 
   /** As the table: fenced by the try count; answers the text the row holds. */
   async markSent(message: ClaimedMessage): Promise<string | undefined> {
+    this.markSentCalls++;
     if (this.erased.has(message.id) || this.leased.get(message.id)?.attempts !== message.attempts) return undefined;
     this.outcomes.set(message.id, { status: 'sent' });
     this.sentOnTry.set(message.id, message.attempts);
@@ -155,9 +157,12 @@ class FakeOutbox {
 /** The outbox folder's copies: which keys the worker asked to forget. */
 class RecordingFolder {
   readonly forgotten: string[] = [];
+  /** A folder that refuses deletions (its permissions changed). */
+  refuses = false;
 
   async forget(messageKeys: readonly string[]): Promise<void> {
     this.forgotten.push(...messageKeys);
+    if (this.refuses) throw new Error('EACCES: permission denied');
   }
 }
 
@@ -295,6 +300,24 @@ describe(OutboxWorker.name, () => {
       await until(() => outbox.lookedUp.includes(1));
       await new Promise((resolve) => setImmediate(resolve));
       expect(folder.forgotten).toEqual([]);
+    });
+
+    it('tries the deletion once, apart from recording the send: a folder that refuses it leaves the row sent and says so', async () => {
+      folder.refuses = true;
+      const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+      senders.hold = true;
+      outbox.add(1);
+      start();
+      await until(() => senders.inFlight === 1);
+
+      outbox.erase(1);
+      senders.finish(1);
+
+      await until(() => errors.mock.calls.length > 0);
+      expect(errors.mock.calls[0][0]).toContain('was not deleted: EACCES');
+      // markSent ran once: a refused deletion is not an outcome that failed to be recorded.
+      expect(outbox.markSentCalls).toBe(1);
+      expect(folder.forgotten).toEqual(['key-1']);
     });
 
     it('deletes the copy of a message claimed again (its lease lapsed) whose row an erasure rewrote meanwhile', async () => {

@@ -205,7 +205,8 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
     const now = this.clock.nowMs();
     if (failure === undefined) {
       this.metrics?.tried(message.channel, 'sent');
-      await this.record(message, () => this.markSent(message, now));
+      const copyOutlivedRow = await this.record(message, () => this.markSent(message, now));
+      if (copyOutlivedRow) await this.forgetCopy(message);
       return;
     }
     const outcome = afterFailure(message, failure, now, Math.random());
@@ -224,26 +225,38 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   /**
-   * Marks the message sent. An erasure that deleted or rewrote its row while it was in hand could not
-   * delete the copy this send left in the outbox folder (written after it looked): that copy goes now.
+   * Marks the message sent, and says whether the copy this send left in the outbox folder must go: an
+   * erasure that deleted or rewrote its row while it was in hand could not delete that copy (written
+   * after it looked).
    */
-  private async markSent(message: ClaimedMessage, now: number): Promise<void> {
+  private async markSent(message: ClaimedMessage, now: number): Promise<boolean> {
     const held = await this.outbox.markSent(message, now);
-    if (held === message.payload) return;
+    if (held === message.payload) return false;
     // Not this try's row, but still there with the text sent: another worker claimed it again (its lease
     // lapsed), and no erasure rewrote it. Rewritten, this send's copy still names the erased person.
-    if (held === undefined && (await this.outbox.findById(message.id))?.payload === message.payload) return;
-    await this.folder.forget([message.messageKey]);
+    if (held === undefined && (await this.outbox.findById(message.id))?.payload === message.payload) return false;
+    return true;
   }
 
-  private async record(message: ClaimedMessage, write: () => Promise<void>): Promise<void> {
+  /** Apart from recording the outcome: a folder that refuses the deletion says so, the row stays sent. */
+  private async forgetCopy(message: ClaimedMessage): Promise<void> {
+    try {
+      await this.folder.forget([message.messageKey]);
+    } catch (error) {
+      this.logger.error(
+        `The outbox folder's copy of message ${message.id}, whose row an erasure changed, was not deleted: ${describe(error)}`,
+      );
+    }
+  }
+
+  private async record<T>(message: ClaimedMessage, write: () => Promise<T>): Promise<T | undefined> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await write();
       } catch (error) {
         if (attempt >= MARK_ATTEMPTS) {
           this.warnDown(`Outcome of message ${message.id} not recorded; it goes again when its lease lapses: ${describe(error)}`);
-          return;
+          return undefined;
         }
         await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
       }
