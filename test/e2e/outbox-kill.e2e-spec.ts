@@ -95,7 +95,7 @@ describeBackend('kill -9 of the server process', () => {
     await smtp.until(() => smtp.received.length === 2, 20_000, 'the confirmation');
     await new Promise((resolve) => setTimeout(resolve, 1500));
     await expectAllSent(env, smtp);
-    // A restart of the real process (ts-node) and an 11 s lease: on a loaded machine that alone may take half a minute.
+    // A restart of the real process and an 11 s lease: on a loaded machine that alone may take half a minute.
   }, 120_000);
 
   it(`in the middle of a batch of ${BATCH}: after a restart every email arrives, none twice but those in hand at the kill`, async () => {

@@ -59,6 +59,6 @@ describeBackend('SIGTERM with a send stalled in hand, at the default outbound de
       await sut.stop();
       await sink.stop();
     }
-    // The real process (ts-node) boots in this test: about 25 s on a machine at load 10.
+    // The real process boots in this test: up to 25 s on a machine at load 10.
   }, 120_000);
 });
