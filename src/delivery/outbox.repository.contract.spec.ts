@@ -206,6 +206,17 @@ function outboxContract(target: ContractTarget): void {
       await expect(sut.markSent(current, T0 + LEASE_MS + 2)).resolves.toBe('{"erased":true}');
     });
 
+    it('rewrites a message for an erasure, its last error too when asked', async () => {
+      await add(T0, email('grace@example.com'));
+      const claimed = await claimOne(T0);
+      await sut.markFailedTry(claimed, '550 no such user <grace@example.com>', { status: 'failed' });
+
+      await database.transaction((tx) => sut.rewrite(tx, claimed.id, '[erased]', '{"erased":true}'));
+      await expect(row(claimed.id)).resolves.toMatchObject({ recipient: '[erased]', last_error: expect.stringContaining('550') });
+      await database.transaction((tx) => sut.rewrite(tx, claimed.id, '[erased]', '{"erased":true}', '[erased]'));
+      await expect(row(claimed.id)).resolves.toMatchObject({ recipient: '[erased]', payload: '{"erased":true}', last_error: '[erased]' });
+    });
+
     it('gives a released message back at once, its tries kept', async () => {
       await add(T0, email('grace@example.com'));
       const claimed = await claimOne(T0);

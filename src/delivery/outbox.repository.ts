@@ -156,9 +156,17 @@ export class OutboxRepository {
     }
   }
 
-  /** Replaces a message's recipient and text (an erased person's details taken out), within the caller's transaction. */
-  async rewrite(tx: Transaction, id: number, recipient: string, payload: string): Promise<void> {
-    await tx.tables<'outbox_messages'>().updateTable('outbox_messages').set({ recipient, payload }).where('id', '=', id).execute();
+  /**
+   * Replaces a message's recipient and text (an erased person's details taken out), and its last error
+   * when given (a server's refusal may quote the address), within the caller's transaction.
+   */
+  async rewrite(tx: Transaction, id: number, recipient: string, payload: string, lastError?: string): Promise<void> {
+    await tx
+      .tables<'outbox_messages'>()
+      .updateTable('outbox_messages')
+      .set({ recipient, payload, ...(lastError === undefined ? {} : { last_error: lastError }) })
+      .where('id', '=', id)
+      .execute();
   }
 
   /** Drops the messages of these kinds about an appointment that have not gone out (a cancelled appointment's reminders). */

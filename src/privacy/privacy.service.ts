@@ -153,7 +153,9 @@ export class PrivacyService {
       }
       if (!toPerson && !mentions(message.payload, details) && !mentions(message.recipient, details)) continue;
       const payload = scrubMessage(message.payload, details) ?? ERASED_MESSAGE;
-      await this.outbox.rewrite(tx, message.id, toPerson ? ERASED_TEXT : message.recipient, payload);
+      // A refusal of a message to the person quotes their address, masked but still theirs in part.
+      const lastError = toPerson && message.last_error !== null ? ERASED_TEXT : undefined;
+      await this.outbox.rewrite(tx, message.id, toPerson ? ERASED_TEXT : message.recipient, payload, lastError);
       copiesToDelete.push(message.message_key);
     }
     await this.outbox.deleteQueued(tx, toDelete);
