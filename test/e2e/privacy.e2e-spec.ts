@@ -258,6 +258,33 @@ describeBackend('privacy: export and erasure', () => {
     await expect(sut.api.request('DELETE', `/api/clients/${person.id}`)).resolves.toMatchObject({ status: 204 });
   });
 
+  it("clears what a mail server's refusal kept of the address: the failed message's error goes with the erasure", async () => {
+    const person = await register(newPerson());
+    smtp.refusedRecipients.add(person.email.toLowerCase());
+    const appointmentId = await request(person, 64);
+    const outbox = () =>
+      sut.app
+        .get(DatabaseService)
+        .tables<'outbox_messages'>()
+        .selectFrom('outbox_messages')
+        .select(['recipient', 'status', 'last_error'])
+        .where('appointment_id', '=', appointmentId)
+        .where('kind', '=', 'validation')
+        .executeTakeFirstOrThrow();
+    for (const deadline = Date.now() + 20_000; (await outbox()).status !== 'failed';) {
+      if (Date.now() > deadline) throw new Error('the refused validation email was not marked failed');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    // Masked as the delivery log shows it, but its first letter and domain are the person's.
+    const refused = await outbox();
+    expect(refused.last_error).toContain('550');
+    expect(refused.last_error).toContain(person.email.split('@')[1]);
+
+    await expect(sut.anonymous.as(person.key).request('DELETE', `/api/clients/${person.id}`)).resolves.toMatchObject({ status: 204 });
+
+    await expect(outbox()).resolves.toEqual({ recipient: '[erased]', status: 'failed', last_error: '[erased]' });
+  });
+
   it('refuses a request of a client written after its erasure, even one that read the client before', async () => {
     const person = await register(newPerson());
     await expect(sut.api.request('DELETE', `/api/clients/${person.id}`)).resolves.toMatchObject({ status: 204 });
