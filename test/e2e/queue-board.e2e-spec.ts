@@ -7,6 +7,7 @@ import { createClient, createProvider, futureDate, publish } from '../support/fa
 import { FakeTwilio } from '../support/fake-twilio';
 import { outboxRowsOf, outboxRowsWhen } from '../support/outbox-rows';
 import { linkAppointmentId, SmtpSink, validationLink } from '../support/smtp-sink';
+import { BOARD_RECHECK_MS } from '../../src/queue/board/queue-boards.service';
 import { SseReader } from '../support/sse-reader';
 import { TestClock } from '../support/test-clock';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -313,6 +314,7 @@ describeBackend('queue tickets, notices, priority and board', () => {
       const old = await issue();
       const renewed = await issue(sut.api.key);
       const renewedStream = await SseReader.open(eventsOf(renewed));
+      let quietStream: SseReader | undefined;
       try {
         for (const url of [old, new URL(`${old.origin}/api/queue/board?provider_id=${provider.id}&key=brd_wrong`)]) {
           const asApi = await sut.anonymous.get(url.pathname + url.search);
@@ -341,8 +343,17 @@ describeBackend('queue tickets, notices, priority and board', () => {
         await walkIns(provider.id, [await createClient(sut.api)]);
         // It ends rather than telling the change: the wait is long enough for a loaded machine to do either.
         await expect(renewedStream.next(15_000)).rejects.toThrow(/ended/);
+
+        // With no change at all, it ends at its next check of the key.
+        quietStream = await SseReader.open(eventsOf(await issue()));
+        await expect(quietStream.next()).resolves.toMatchObject({ event: 'board' });
+        const revokedAt = Date.now();
+        await issue();
+        await expect(quietStream.next(BOARD_RECHECK_MS + 15_000)).rejects.toThrow(/ended/);
+        expect(Date.now() - revokedAt).toBeLessThan(BOARD_RECHECK_MS + 15_000);
       } finally {
         renewedStream.close();
+        quietStream?.close();
       }
     });
 

@@ -86,7 +86,7 @@ export class QueueBoardController {
     description:
       'A text/event-stream: an event `board` with the whole board (tickets and waits, nothing personal) on connect, then ' +
       'whenever it changes; changes made on any server process arrive. The stream ends at the provider’s midnight (an ' +
-      'EventSource reconnects to the new day) and, once the link is revoked, at the next change. Who: anyone with the ' +
+      'EventSource reconnects to the new day) and, once the link is revoked, at the next change or within 10 seconds. Who: anyone with the ' +
       'board link (its key is the credential). A key that is wrong or revoked: 401 UNAUTHENTICATED.',
   })
   @ApiProduces('text/event-stream')
@@ -97,7 +97,7 @@ export class QueueBoardController {
   })
   @ApiProblems('VALIDATION_FAILED', 'UNAUTHENTICATED', 'RATE_LIMITED', 'UNAVAILABLE')
   streamQueueBoard(@Query() query: BoardEventsQuery, @Res() reply: FastifyReply): Promise<void> {
-    // Counted per link, not per provider: a revoked link's streams (open until the next change) hold no place of its successor's.
+    // Counted per link, not per provider: a revoked link's streams (open until the next change or check) hold no place of its successor's.
     return this.streams.serve(reply, `board:${query.provider_id}:${hashApiKey(query.key)}`, this.boards.follow(query));
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { DateTime } from 'luxon';
-import { concatMap, map, Observable, takeUntil, takeWhile, timer } from 'rxjs';
+import { concatMap, filter, map, merge, Observable, takeUntil, takeWhile, timer } from 'rxjs';
 import { actsForProvider, Caller } from '../../access/caller';
 import { generateApiKey, hashApiKey, secretsEqual } from '../../access/api-keys';
 import { AppError } from '../../common/app-error';
@@ -23,6 +23,8 @@ import type { RenderedPage } from '../../appointments/html-pages';
 export const BOARD_KEY_PREFIX = 'brd_';
 /** How many tickets after the one being served a board shows. */
 export const BOARD_NEXT = 5;
+/** How often an open board stream checks that its key still works, so a revoked one ends with no change to wait for. */
+export const BOARD_RECHECK_MS = 10_000;
 
 /** The board of a queue: the ticket being served and the next ones with their waits, nothing personal. */
 export function boardOf(queue: QueueView): BoardView {
@@ -82,19 +84,25 @@ export class QueueBoards {
 
   /**
    * `board` events of today's queue: the whole board on connect, then whenever it changes. The stream
-   * ends at the provider's midnight (the browser reconnects to the new day's board), and at the first
-   * change after its key was revoked.
+   * ends at the provider's midnight (the browser reconnects to the new day's board), and once its key
+   * is revoked: at the next change, or at the next check (every `BOARD_RECHECK_MS`), whichever is first.
    */
   async follow(query: BoardQuery): Promise<Observable<ServerSentEvent>> {
     const provider = await this.authorize(query);
     const now = this.clock.nowMs();
     const date = this.queues.today(provider);
     const midnight = DateTime.fromMillis(now, { zone: provider.timeZone }).plus({ days: 1 }).startOf('day').toMillis();
+    // The key is in the database, so a revocation made through any process is seen. A check that cannot
+    // read it keeps the stream (the database is down, not the key revoked); the next one decides.
+    const revoked = timer(BOARD_RECHECK_MS, BOARD_RECHECK_MS).pipe(
+      concatMap(() => this.isCurrent(provider.id, query.key).catch(() => true)),
+      filter((current) => !current),
+    );
     return this.queues.followDay(provider.id, date, 'board', boardOf).pipe(
       concatMap(async (event) => ({ event, valid: await this.isCurrent(provider.id, query.key) })),
       takeWhile((checked) => checked.valid),
       map((checked) => checked.event),
-      takeUntil(timer(Math.max(0, midnight - now))),
+      takeUntil(merge(timer(Math.max(0, midnight - now)), revoked)),
     );
   }
 
