@@ -125,7 +125,7 @@ export function expectedWait(snapshot: QueueSnapshot): ExpectedWait {
   const usable = measured(snapshot.history).slice(-PACE_SAMPLES);
   // The repository reads the latest PACE_SAMPLES done entries, double presses included: a full window
   // is cut wherever it begins, however few of its services are measurements.
-  const model = learnModelOnce(usable, now, snapshot.history.length >= PACE_SAMPLES);
+  const { model, average } = learnModelOnce(usable, now, snapshot.history.length >= PACE_SAMPLES);
   const waits = waiting.map(() => new Float64Array(PATHS));
   const shifts = draws(0).normals;
   const rests = draws(1).uniforms;
@@ -166,7 +166,7 @@ export function expectedWait(snapshot: QueueSnapshot): ExpectedWait {
     const high = round(quantileOfSorted(samples, RANGE_QUANTILES[1]) / MINUTE_MS);
     return { waitMinutes, rangeMinutes: [min(low, waitMinutes), max(high, waitMinutes)], startsAt: now + median };
   });
-  return { turns, pace: exp(model.mu(now) + (model.sigma * model.sigma) / 2), averageServiceMinutes: averageMinutes(usable) };
+  return { turns, pace: exp(model.mu(now) + (model.sigma * model.sigma) / 2), averageServiceMinutes: average };
 }
 
 /**
@@ -254,20 +254,27 @@ function quantileOfSorted(sorted: ArrayLike<number>, q: number): number {
   return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
 }
 
-/** The 10–90 % spread of normal values ÷ that of a standard normal. */
-function robustSpread(values: readonly number[]): number {
-  const sorted = values.slice().sort((a, b) => a - b);
+/** The 10–90 % spread of normal values, sorted ascending, ÷ that of a standard normal. */
+function robustSpread(sorted: ArrayLike<number>): number {
   return (quantileOfSorted(sorted, 0.9) - quantileOfSorted(sorted, 0.1)) / 2.5631;
 }
 
+/** Ascending copy; a typed array sorts numerically without a comparator (no value here is NaN or −0). */
+const sortedCopy = (values: Float64Array) => values.slice().sort();
+
 /** The variance between group means beyond what their own noise explains (never below zero). */
-function signalVariance(means: readonly number[], noise: readonly number[], weights: readonly number[]): number {
-  const total = weights.reduce((a, b) => a + b, 0);
+function signalVariance(means: ArrayLike<number>, noise: ArrayLike<number>, weights: ArrayLike<number>): number {
+  let total = 0;
+  for (let i = 0; i < weights.length; i++) total += weights[i];
   if (total === 0 || means.length < 2) return 0;
-  const mean = means.reduce((a, m, i) => a + weights[i] * m, 0) / total;
-  const spread = means.reduce((a, m, i) => a + weights[i] * (m - mean) ** 2, 0) / total;
-  const explained = noise.reduce((a, v, i) => a + weights[i] * v, 0) / total;
-  return max(0, spread - explained);
+  let weightedMeans = 0;
+  for (let i = 0; i < means.length; i++) weightedMeans += weights[i] * means[i];
+  const mean = weightedMeans / total;
+  let squares = 0;
+  for (let i = 0; i < means.length; i++) squares += weights[i] * (means[i] - mean) ** 2;
+  let explained = 0;
+  for (let i = 0; i < noise.length; i++) explained += weights[i] * noise[i];
+  return max(0, squares / total - explained / total);
 }
 
 const timeOfDay = (at: number) => ((at % DAY_MS) + DAY_MS) % DAY_MS;
@@ -279,51 +286,88 @@ const timeOfDay = (at: number) => ((at % DAY_MS) + DAY_MS) % DAY_MS;
  * needs no time zone.
  */
 function dayOrigin(services: readonly MeasuredService[]): number {
-  const times = services.map((s) => timeOfDay(s.calledAt)).sort((a, b) => a - b);
-  if (times.length === 0) return 0;
+  if (services.length === 0) return 0;
+  const times = new Float64Array(services.length);
+  for (let i = 0; i < services.length; i++) times[i] = timeOfDay(services[i].calledAt);
+  times.sort();
   let origin = 0;
   let longest = -1;
-  times.forEach((time, i) => {
+  for (let i = 0; i < times.length; i++) {
+    const time = times[i];
     const next = i + 1 < times.length ? times[i + 1] : times[0] + DAY_MS;
     if (next - time > longest) [longest, origin] = [next - time, time + (next - time) / 2];
-  });
+  }
   return origin % DAY_MS;
 }
 const gridIndex = (at: number) => round((((at % DAY_MS) + DAY_MS) % DAY_MS) / GRID_MS) % GRID;
-const KERNEL = Array.from({ length: GRID }, (_v, d) => {
+const KERNEL = Float64Array.from({ length: GRID }, (_v, d) => {
   const hours = (min(d, GRID - d) * GRID_MS) / HOUR_MS;
   return exp(-0.5 * (hours / BANDWIDTH_HOURS) ** 2);
 });
 
+/** Recency weights of a window of n services (oldest first), their squares and total: the same for every window of n. */
+interface Recency {
+  weights: Float64Array;
+  squares: Float64Array;
+  total: number;
+}
+const recencyByLength: Recency[] = [];
+function recencyOf(n: number): Recency {
+  let recency = recencyByLength[n];
+  if (!recency) {
+    const weights = new Float64Array(n);
+    const squares = new Float64Array(n);
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      weights[i] = 0.5 ** ((n - 1 - i) / HALF_LIFE);
+      squares[i] = weights[i] ** 2;
+      total += weights[i];
+    }
+    recency = recencyByLength[n] = { weights, squares, total };
+  }
+  return recency;
+}
+
 function learnModel(services: readonly MeasuredService[], inSession: boolean, windowFull: boolean): ServiceModel {
-  const logs = services.map(logRatio);
-  const n = logs.length;
+  const n = services.length;
+  const logs = new Float64Array(n);
+  for (let i = 0; i < n; i++) logs[i] = logRatio(services[i]);
   const shrunkSigma = (spread: number) => sqrt((n * spread * spread + PRIOR_WEIGHT * PRIOR_SIGMA ** 2) / (n + PRIOR_WEIGHT));
-  const rawSigma = shrunkSigma(n < 2 ? PRIOR_SIGMA : robustSpread(logs));
+  const rawSigma = shrunkSigma(n < 2 ? PRIOR_SIGMA : robustSpread(sortedCopy(logs)));
   // "As booked" means booked on average: the median of a lognormal whose mean is 1.
   const prior = -(rawSigma * rawSigma) / 2;
-  const recency = logs.map((_l, i) => 0.5 ** ((n - 1 - i) / HALF_LIFE));
-  const recencyTotal = recency.reduce((a, b) => a + b, 0);
-  const overall = (recency.reduce((a, r, i) => a + r * logs[i], 0) + PRIOR_WEIGHT * prior) / (recencyTotal + PRIOR_WEIGHT);
+  const { weights: recency, squares: recencySquares, total: recencyTotal } = recencyOf(n);
+  let weightedLogs = 0;
+  for (let i = 0; i < n; i++) weightedLogs += recency[i] * logs[i];
+  const overall = (weightedLogs + PRIOR_WEIGHT * prior) / (recencyTotal + PRIOR_WEIGHT);
 
   // By time of day: quarter-hour bins, smoothed with a Gaussian kernel around the clock.
-  const bins = services.map((s) => gridIndex(s.calledAt));
+  const bins = new Uint8Array(n);
   const binSum = new Float64Array(GRID);
   const binWeight = new Float64Array(GRID);
   const binSquares = new Float64Array(GRID);
-  bins.forEach((b, i) => {
+  const seen = new Uint8Array(GRID);
+  // In order of first use: the kernel sums below add the bins in this order.
+  const occupied: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const b = gridIndex(services[i].calledAt);
+    bins[i] = b;
     binSum[b] += recency[i] * logs[i];
     binWeight[b] += recency[i];
-    binSquares[b] += recency[i] ** 2;
-  });
-  const occupied = [...new Set(bins)];
+    binSquares[b] += recencySquares[i];
+    if (seen[b] === 0) {
+      seen[b] = 1;
+      occupied.push(b);
+    }
+  }
   const kernel = new Float64Array(GRID);
   const kernelNoise = new Float64Array(GRID);
   for (let g = 0; g < GRID; g++) {
     let sum = 0;
     let weight = 0;
     let squares = 0;
-    for (const b of occupied) {
+    for (let o = 0; o < occupied.length; o++) {
+      const b = occupied[o];
       const w = KERNEL[abs(g - b)];
       sum += w * binSum[b];
       weight += w * binWeight[b];
@@ -332,11 +376,13 @@ function learnModel(services: readonly MeasuredService[], inSession: boolean, wi
     kernel[g] = weight > 0 ? sum / weight : overall;
     kernelNoise[g] = weight > 0 ? (rawSigma * rawSigma * squares) / (weight * weight) : Infinity;
   }
-  const hourly = signalVariance(
-    bins.map((b) => kernel[b]),
-    bins.map((b) => kernelNoise[b]),
-    recency,
-  );
+  const binKernel = new Float64Array(n);
+  const binNoise = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    binKernel[i] = kernel[bins[i]];
+    binNoise[i] = kernelNoise[bins[i]];
+  }
+  const hourly = signalVariance(binKernel, binNoise, recency);
   const profile = kernel.map((value, g) => overall + (hourly / (hourly + kernelNoise[g])) * (value - overall));
   const usual = (at: number) => {
     const position = ((((at % DAY_MS) + DAY_MS) % DAY_MS) / GRID_MS) % GRID;
@@ -345,31 +391,38 @@ function learnModel(services: readonly MeasuredService[], inSession: boolean, wi
   };
 
   // Today against the usual: working sessions are services less than SESSION_GAP_MS apart.
-  const residuals = services.map((s, i) => logs[i] - usual(s.calledAt));
-  const sigma = shrunkSigma(n < 2 ? PRIOR_SIGMA : robustSpread(residuals));
-  const sessions: number[][] = [];
-  const sessionFirsts: MeasuredService[] = [];
+  const residuals = new Float64Array(n);
+  for (let i = 0; i < n; i++) residuals[i] = logs[i] - usual(services[i].calledAt);
+  const sortedResiduals = sortedCopy(residuals);
+  const sigma = shrunkSigma(n < 2 ? PRIOR_SIGMA : robustSpread(sortedResiduals));
+  // Each session's services are services[sessionFirsts[i]] up to the next session's first.
+  const sessionFirsts: number[] = [];
   const sessionEnds: number[] = [];
-  services.forEach((s, i) => {
+  for (let i = 0; i < n; i++) {
+    const s = services[i];
     if (i === 0 || s.calledAt - services[i - 1].finishedAt >= SESSION_GAP_MS) {
-      sessions.push([]);
-      sessionFirsts.push(s);
+      sessionFirsts.push(i);
       sessionEnds.push(s.finishedAt);
     }
-    sessions[sessions.length - 1].push(residuals[i]);
     sessionEnds[sessionEnds.length - 1] = max(sessionEnds[sessionEnds.length - 1], s.finishedAt);
-  });
-  const sessionMeans = sessions.map((group) => group.reduce((a, b) => a + b, 0) / group.length);
-  const daily = signalVariance(
-    sessionMeans,
-    sessions.map((group) => (sigma * sigma) / group.length),
-    sessions.map((group) => group.length),
-  );
-  const current = inSession ? sessions[sessions.length - 1] : [];
-  const offset = current.length > 0 ? (daily / (daily + (sigma * sigma) / current.length)) * sessionMeans[sessionMeans.length - 1] : 0;
+  }
+  const sessionCount = sessionFirsts.length;
+  const sessionSizes = new Float64Array(sessionCount);
+  const sessionMeans = new Float64Array(sessionCount);
+  const sessionNoise = new Float64Array(sessionCount);
+  for (let i = 0; i < sessionCount; i++) {
+    const end = i + 1 < sessionCount ? sessionFirsts[i + 1] : n;
+    let sum = 0;
+    for (let j = sessionFirsts[i]; j < end; j++) sum += residuals[j];
+    sessionSizes[i] = end - sessionFirsts[i];
+    sessionMeans[i] = sum / sessionSizes[i];
+    sessionNoise[i] = (sigma * sigma) / sessionSizes[i];
+  }
+  const daily = signalVariance(sessionMeans, sessionNoise, sessionSizes);
+  const current = inSession ? sessionSizes[sessionCount - 1] : 0;
+  const offset = current > 0 ? (daily / (daily + (sigma * sigma) / current)) * sessionMeans[sessionCount - 1] : 0;
   const uncertainty = sigma / sqrt(recencyTotal + PRIOR_WEIGHT);
   const measuredShare = n / (n + PRIOR_WEIGHT);
-  const sortedResiduals = residuals.slice().sort((a, b) => a - b);
   const deviation = (u: number, z: number, widened: boolean) => {
     const normal = (widened ? sqrt(sigma * sigma + uncertainty * uncertainty) : sigma) * z;
     return n === 0 ? normal : measuredShare * quantileOfSorted(sortedResiduals, u) + (1 - measuredShare) * normal;
@@ -388,8 +441,8 @@ function learnModel(services: readonly MeasuredService[], inSession: boolean, wi
   // Past working days, from the origin to the next: their sessions. The session at the window's start
   // may have begun before it when the window is full.
   const byDay = new Map<number, PastSession[]>();
-  sessionFirsts.forEach((first, i) => {
-    if (windowFull && i === 0) return;
+  for (let i = windowFull ? 1 : 0; i < sessionCount; i++) {
+    const first = services[sessionFirsts[i]];
     const day = floor((first.calledAt - origin) / DAY_MS);
     const start = timeOfDay(first.calledAt - origin);
     const session = {
@@ -397,8 +450,10 @@ function learnModel(services: readonly MeasuredService[], inSession: boolean, wi
       end: start + (sessionEnds[i] - first.calledAt),
       exact: first.calledAt - (first.readyAt ?? -Infinity) >= MINUTE_MS,
     };
-    byDay.set(day, [...(byDay.get(day) ?? []), session]);
-  });
+    const sessions = byDay.get(day);
+    if (sessions) sessions.push(session);
+    else byDay.set(day, [session]);
+  }
   const pastDays = [...byDay.values()];
   return {
     mu: (at) => usual(at) + offset,
@@ -412,37 +467,66 @@ function learnModel(services: readonly MeasuredService[], inSession: boolean, wi
   };
 }
 
-/**
- * The last model learned and what it was learned from: views of one queue are built many times
- * between two finished services, and the history is the same each time.
- */
-let learned: { services: MeasuredService[]; inSession: boolean; windowFull: boolean; model: ServiceModel } | null = null;
+/** What a model is learned from, per service: bookedMinutes, calledAt, finishedAt, readyAt (NaN: unknown). */
+const KEY_FIELDS = 4;
+// A constant, not the global: see the note on Math above.
+const UNKNOWN = NaN;
 
-function learnModelOnce(services: readonly MeasuredService[], now: number, windowFull: boolean): ServiceModel {
+/**
+ * The last model learned, with the display average of the same services, and a copy of what they were
+ * learned from: views of one queue are built many times between two finished services, and the
+ * history is the same each time. A copy, so that a history changed in place is learned anew.
+ */
+let learned: { key: Float64Array; inSession: boolean; windowFull: boolean; model: ServiceModel; average: number | null } | null = null;
+
+function keyOf(services: readonly MeasuredService[]): Float64Array {
+  const key = new Float64Array(KEY_FIELDS * services.length);
+  for (let i = 0, o = 0; i < services.length; i++, o += KEY_FIELDS) {
+    const s = services[i];
+    key[o] = s.bookedMinutes;
+    key[o + 1] = s.calledAt;
+    key[o + 2] = s.finishedAt;
+    key[o + 3] = s.readyAt ?? UNKNOWN;
+  }
+  return key;
+}
+
+/** Whether `key` is a copy of these services. A NaN field matches nothing, so such a history is always learned anew. */
+function isKeyOf(key: Float64Array, services: readonly MeasuredService[]): boolean {
+  if (key.length !== KEY_FIELDS * services.length) return false;
+  for (let i = 0, o = 0; i < services.length; i++, o += KEY_FIELDS) {
+    const s = services[i];
+    if (key[o] !== s.bookedMinutes || key[o + 1] !== s.calledAt || key[o + 2] !== s.finishedAt) return false;
+    // Unknown when copied (NaN, the only value unequal to itself) and unknown now, or the same instant.
+    if (s.readyAt === undefined ? key[o + 3] === key[o + 3] : key[o + 3] !== s.readyAt) return false;
+  }
+  return true;
+}
+
+function learnModelOnce(
+  services: readonly MeasuredService[],
+  now: number,
+  windowFull: boolean,
+): { model: ServiceModel; average: number | null } {
   const inSession = services.length > 0 && now - services[services.length - 1].finishedAt < SESSION_GAP_MS;
-  const same =
-    learned !== null &&
-    learned.inSession === inSession &&
-    learned.windowFull === windowFull &&
-    learned.services.length === services.length &&
-    learned.services.every(
-      (s, i) =>
-        s.bookedMinutes === services[i].bookedMinutes &&
-        s.calledAt === services[i].calledAt &&
-        s.finishedAt === services[i].finishedAt &&
-        s.readyAt === services[i].readyAt,
-    );
+  const same = learned !== null && learned.inSession === inSession && learned.windowFull === windowFull && isKeyOf(learned.key, services);
   if (!same)
-    learned = { services: services.map((s) => ({ ...s })), inSession, windowFull, model: learnModel(services, inSession, windowFull) };
-  return learned!.model;
+    learned = {
+      key: keyOf(services),
+      inSession,
+      windowFull,
+      model: learnModel(services, inSession, windowFull),
+      average: averageMinutes(services),
+    };
+  return learned!;
 }
 
 function averageMinutes(usable: readonly MeasuredService[]): number | null {
   if (usable.length === 0) return null;
-  return usable.reduce(
-    (average, service) => (1 - AVERAGE_ALPHA) * average + AVERAGE_ALPHA * ((service.finishedAt - service.calledAt) / MINUTE_MS),
-    usable[0].bookedMinutes,
-  );
+  let average = usable[0].bookedMinutes;
+  for (const service of usable)
+    average = (1 - AVERAGE_ALPHA) * average + AVERAGE_ALPHA * ((service.finishedAt - service.calledAt) / MINUTE_MS);
+  return average;
 }
 
 /**
