@@ -277,7 +277,28 @@ function signalVariance(means: ArrayLike<number>, noise: ArrayLike<number>, weig
   return max(0, squares / total - explained / total);
 }
 
-const timeOfDay = (at: number) => ((at % DAY_MS) + DAY_MS) % DAY_MS;
+/**
+ * ((at % DAY_MS) + DAY_MS) % DAY_MS, to the last bit, without a remainder where it can (a remainder is a
+ * slow library call, and the paths ask for the time of day of every service they start). For an epoch
+ * time between 2²⁷ (1970-01-02) and 2⁵² ms, at % DAY_MS is a multiple of at's last bit (≥ 2⁻²⁵) below a
+ * day: adding a day is exact, so the outer remainder gives it back, and at − ⌊at ÷ DAY_MS⌋ × DAY_MS is it
+ * too (both terms multiples of that bit, the product an exact integer), give or take one day where the
+ * quotient rounds up to a whole number. Elsewhere: one remainder, as the sum lies in [0, 2 days], where
+ * the outer one is an exact subtraction.
+ */
+const EXACT_FROM = 2 ** 27;
+const EXACT_BELOW = 2 ** 52;
+function timeOfDay(at: number): number {
+  if (at >= EXACT_FROM && at < EXACT_BELOW) {
+    const rest = at - floor(at / DAY_MS) * DAY_MS;
+    return rest < 0 ? rest + DAY_MS : rest >= DAY_MS ? rest - DAY_MS : rest;
+  }
+  const shifted = (at % DAY_MS) + DAY_MS;
+  return shifted < DAY_MS ? shifted : shifted < 2 * DAY_MS ? shifted - DAY_MS : shifted - 2 * DAY_MS;
+}
+
+/** A position on the clock's grid, [0, GRID], wrapped as `% GRID` would: GRID is 0 again. */
+const wrapGrid = (position: number) => (position < GRID ? position : position - GRID);
 
 /**
  * Where the provider's day begins, as a time of day (UTC): the middle of the longest stretch of the
@@ -299,7 +320,7 @@ function dayOrigin(services: readonly MeasuredService[]): number {
   }
   return origin % DAY_MS;
 }
-const gridIndex = (at: number) => round((((at % DAY_MS) + DAY_MS) % DAY_MS) / GRID_MS) % GRID;
+const gridIndex = (at: number) => wrapGrid(round(timeOfDay(at) / GRID_MS));
 const KERNEL = Float64Array.from({ length: GRID }, (_v, d) => {
   const hours = (min(d, GRID - d) * GRID_MS) / HOUR_MS;
   return exp(-0.5 * (hours / BANDWIDTH_HOURS) ** 2);
@@ -385,9 +406,9 @@ function learnModel(services: readonly MeasuredService[], inSession: boolean, wi
   const hourly = signalVariance(binKernel, binNoise, recency);
   const profile = kernel.map((value, g) => overall + (hourly / (hourly + kernelNoise[g])) * (value - overall));
   const usual = (at: number) => {
-    const position = ((((at % DAY_MS) + DAY_MS) % DAY_MS) / GRID_MS) % GRID;
+    const position = wrapGrid(timeOfDay(at) / GRID_MS);
     const below = floor(position);
-    return profile[below] + (profile[(below + 1) % GRID] - profile[below]) * (position - below);
+    return profile[below] + (profile[below + 1 < GRID ? below + 1 : 0] - profile[below]) * (position - below);
   };
 
   // Today against the usual: working sessions are services less than SESSION_GAP_MS apart.
