@@ -122,14 +122,17 @@ export interface ExpectedWait {
 /** When each waiting entry is likely called, with an 80 % range, in queue order. */
 export function expectedWait(snapshot: QueueSnapshot): ExpectedWait {
   const { now, serving, waiting } = snapshot;
-  const usable = measured(snapshot.history).slice(-PACE_SAMPLES);
+  const measuredServices = measured(snapshot.history);
+  const usable = measuredServices.length > PACE_SAMPLES ? measuredServices.slice(-PACE_SAMPLES) : measuredServices;
   // The repository reads the latest PACE_SAMPLES done entries, double presses included: a full window
   // is cut wherever it begins, however few of its services are measurements.
   const { model, average } = learnModelOnce(usable, now, snapshot.history.length >= PACE_SAMPLES);
   const waits = waiting.map(() => new Float64Array(PATHS));
   const shifts = draws(0).normals;
   const rests = draws(1).uniforms;
-  const lengths = waiting.map((_entry, j) => draws(2 + j));
+  const deviations = waiting.map((_entry, j) => model.lengthDeviations(2 + j));
+  const notBefores = waiting.map((entry) => entry.notBefore);
+  const bookedMinutes = waiting.map(booked);
   const servingMu = serving ? model.mu(serving.calledAt) : 0;
   const servingBooked = serving ? booked(serving) : 0;
   // Where the service under way is, in quantile terms, once it has lasted `elapsed`: it can only end later.
@@ -151,19 +154,16 @@ export function expectedWait(snapshot: QueueSnapshot): ExpectedWait {
       free = now + rest * MINUTE_MS;
     }
     for (let j = 0; j < waiting.length; j++) {
-      const entry = waiting[j];
-      const start = max(free, entry.notBefore ?? free);
+      const start = max(free, notBefores[j] ?? free);
       waits[j][k] = start - now;
-      const deviation = model.deviation(lengths[j].uniforms[k], lengths[j].normals[k], false);
-      free = start + booked(entry) * exp(model.mu(start) + shift + deviation) * MINUTE_MS;
+      free = start + bookedMinutes[j] * exp(model.mu(start) + shift + deviations[j][k]) * MINUTE_MS;
     }
   }
   const turns = waits.map((samples): ExpectedTurn => {
-    samples.sort();
-    const median = quantileOfSorted(samples, 0.5);
+    const [median, lowMs, highMs] = pathQuantiles(samples);
     const waitMinutes = round(median / MINUTE_MS);
-    const low = round(quantileOfSorted(samples, RANGE_QUANTILES[0]) / MINUTE_MS);
-    const high = round(quantileOfSorted(samples, RANGE_QUANTILES[1]) / MINUTE_MS);
+    const low = round(lowMs / MINUTE_MS);
+    const high = round(highMs / MINUTE_MS);
     return { waitMinutes, rangeMinutes: [min(low, waitMinutes), max(high, waitMinutes)], startsAt: now + median };
   });
   return { turns, pace: exp(model.mu(now) + (model.sigma * model.sigma) / 2), averageServiceMinutes: average };
@@ -225,6 +225,8 @@ interface ServiceModel {
    * the normal part (for the service under way, whose paths take no shift of their own).
    */
   deviation(u: number, z: number, widened: boolean): number;
+  /** deviation(u, z, false) of every path's draw in one dimension (see `draws`): the same on every call. */
+  lengthDeviations(dimension: number): Float64Array;
   /** The u at which deviation(u) reaches `value` (0 below every deviation, 1 above). */
   quantileAt(value: number): number;
   /** Whether the provider is in a working session at the moment the model was learned for. */
@@ -252,6 +254,75 @@ function quantileOfSorted(sorted: ArrayLike<number>, q: number): number {
   const below = floor(position);
   const above = min(sorted.length - 1, below + 1);
   return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
+}
+
+/**
+ * The median and the RANGE_QUANTILES of one entry's paths, exactly as quantileOfSorted on the sorted
+ * samples gives them, by selection rather than a full sort (reorders `samples`). A NaN or −0, which
+ * the sort orders and `<` does not, falls back to the sort.
+ */
+function pathQuantiles(samples: Float64Array): [number, number, number] {
+  for (let k = 0; k < samples.length; k++) {
+    const sample = samples[k];
+    if (sample !== sample || (sample === 0 && 1 / sample < 0)) return pathQuantilesBySort(samples);
+  }
+  const last = samples.length - 1;
+  const middle = floor(last * 0.5);
+  const median = interpolatedOrderStatistic(samples, 0.5, 0, last);
+  // The median's lower neighbour is now in place: the order statistics up to it lie before it, the rest after.
+  const low = interpolatedOrderStatistic(samples, RANGE_QUANTILES[0], 0, middle);
+  const high = interpolatedOrderStatistic(samples, RANGE_QUANTILES[1], middle, last);
+  return [median, low, high];
+}
+
+function pathQuantilesBySort(samples: Float64Array): [number, number, number] {
+  samples.sort();
+  return [quantileOfSorted(samples, 0.5), quantileOfSorted(samples, RANGE_QUANTILES[0]), quantileOfSorted(samples, RANGE_QUANTILES[1])];
+}
+
+/**
+ * quantileOfSorted(sorted samples, q), where samples[from..to] holds the order statistics from..to
+ * (in any order) and the q-quantile's two neighbours fall among them.
+ */
+function interpolatedOrderStatistic(samples: Float64Array, q: number, from: number, to: number): number {
+  const position = (samples.length - 1) * q;
+  const below = floor(position);
+  const above = min(samples.length - 1, below + 1);
+  selectOrderStatistic(samples, below, from, to);
+  let next = samples[below];
+  if (above > below) {
+    next = samples[above];
+    for (let i = above + 1; i <= to; i++) if (samples[i] < next) next = samples[i];
+  }
+  return samples[below] + (next - samples[below]) * (position - below);
+}
+
+/**
+ * Hoare's quickselect on samples[from..to] (no NaN): afterwards samples[k] is the value a sort would
+ * put there, with nothing larger before it and nothing smaller after it, within from..to.
+ */
+function selectOrderStatistic(samples: Float64Array, k: number, from: number, to: number): void {
+  let low = from;
+  let high = to;
+  while (high > low) {
+    const pivot = samples[(low + high) >> 1];
+    let i = low;
+    let j = high;
+    while (i <= j) {
+      while (samples[i] < pivot) i++;
+      while (samples[j] > pivot) j--;
+      if (i <= j) {
+        const swap = samples[i];
+        samples[i] = samples[j];
+        samples[j] = swap;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) high = j;
+    else if (k >= i) low = i;
+    else return;
+  }
 }
 
 /** The 10–90 % spread of normal values, sorted ascending, ÷ that of a standard normal. */
@@ -444,9 +515,21 @@ function learnModel(services: readonly MeasuredService[], inSession: boolean, wi
   const offset = current > 0 ? (daily / (daily + (sigma * sigma) / current)) * sessionMeans[sessionCount - 1] : 0;
   const uncertainty = sigma / sqrt(recencyTotal + PRIOR_WEIGHT);
   const measuredShare = n / (n + PRIOR_WEIGHT);
+  const widenedSigma = sqrt(sigma * sigma + uncertainty * uncertainty);
   const deviation = (u: number, z: number, widened: boolean) => {
-    const normal = (widened ? sqrt(sigma * sigma + uncertainty * uncertainty) : sigma) * z;
+    const normal = (widened ? widenedSigma : sigma) * z;
     return n === 0 ? normal : measuredShare * quantileOfSorted(sortedResiduals, u) + (1 - measuredShare) * normal;
+  };
+  // Views between two finished services take the same deviations for their waiting entries' paths.
+  const deviationsByDimension: Float64Array[] = [];
+  const lengthDeviations = (dimension: number) => {
+    let deviations = deviationsByDimension[dimension];
+    if (!deviations) {
+      const { uniforms, normals } = draws(dimension);
+      deviations = deviationsByDimension[dimension] = new Float64Array(PATHS);
+      for (let k = 0; k < PATHS; k++) deviations[k] = deviation(uniforms[k], normals[k], false);
+    }
+    return deviations;
   };
   const quantileAt = (value: number) => {
     let low = 0;
@@ -481,6 +564,7 @@ function learnModel(services: readonly MeasuredService[], inSession: boolean, wi
     sigma,
     uncertainty,
     deviation,
+    lengthDeviations,
     quantileAt,
     inSession,
     pastDays,
