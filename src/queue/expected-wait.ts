@@ -129,7 +129,7 @@ export function expectedWait(snapshot: QueueSnapshot): ExpectedWait {
   const { model, average } = learnModelOnce(usable, now, snapshot.history.length >= PACE_SAMPLES);
   const waits = waiting.map(() => new Float64Array(PATHS));
   const shifts = draws(0).normals;
-  const rests = draws(1).uniforms;
+  const { uniforms: rests, normals: restNormals } = draws(1);
   const deviations = waiting.map((_entry, j) => model.lengthDeviations(2 + j));
   const notBefores = waiting.map((entry) => entry.notBefore);
   const bookedMinutes = waiting.map(booked);
@@ -149,7 +149,9 @@ export function expectedWait(snapshot: QueueSnapshot): ExpectedWait {
     let free = starts ? now + starts(rests[k]) : now;
     if (serving) {
       const u = min(1 - 1e-12, survived + (1 - survived) * rests[k]);
-      const length = servingBooked * exp(servingMu + model.deviation(u, standardNormalQuantile(u), true));
+      // Just called, nothing is excluded yet: u is the path's own draw, whose normal is known.
+      const z = u === rests[k] ? restNormals[k] : standardNormalQuantile(u);
+      const length = servingBooked * exp(servingMu + model.deviation(u, z, true));
       const rest = length > elapsed ? length - elapsed : elapsed * (exp(-tailStep * log(1 - rests[k])) - 1);
       free = now + rest * MINUTE_MS;
     }
@@ -257,15 +259,23 @@ function quantileOfSorted(sorted: ArrayLike<number>, q: number): number {
 }
 
 /**
+ * Whether `<` orders the values as a typed array's sort does: no NaN (sorted last) and no −0 (sorted
+ * before 0). Selection below relies on it; without it the quantiles are taken from a sort.
+ */
+function selectable(values: Float64Array): boolean {
+  for (let k = 0; k < values.length; k++) {
+    const value = values[k];
+    if (value !== value || (value === 0 && 1 / value < 0)) return false;
+  }
+  return true;
+}
+
+/**
  * The median and the RANGE_QUANTILES of one entry's paths, exactly as quantileOfSorted on the sorted
- * samples gives them, by selection rather than a full sort (reorders `samples`). A NaN or −0, which
- * the sort orders and `<` does not, falls back to the sort.
+ * samples gives them, by selection rather than a full sort (reorders `samples`).
  */
 function pathQuantiles(samples: Float64Array): [number, number, number] {
-  for (let k = 0; k < samples.length; k++) {
-    const sample = samples[k];
-    if (sample !== sample || (sample === 0 && 1 / sample < 0)) return pathQuantilesBySort(samples);
-  }
+  if (!selectable(samples)) return pathQuantilesBySort(samples);
   const last = samples.length - 1;
   const middle = floor(last * 0.5);
   const median = interpolatedOrderStatistic(samples, 0.5, 0, last);
@@ -330,7 +340,18 @@ function robustSpread(sorted: ArrayLike<number>): number {
   return (quantileOfSorted(sorted, 0.9) - quantileOfSorted(sorted, 0.1)) / 2.5631;
 }
 
-/** Ascending copy; a typed array sorts numerically without a comparator (no value here is NaN or −0). */
+/** robustSpread of the values once sorted, by selection on a copy. */
+function robustSpreadOfUnsorted(values: Float64Array): number {
+  const copy = values.slice();
+  if (!selectable(copy)) return robustSpread(copy.sort());
+  const last = copy.length - 1;
+  const low = interpolatedOrderStatistic(copy, 0.1, 0, last);
+  // The 10 % quantile's lower neighbour is now in place: the order statistics from it on lie from it on.
+  const high = interpolatedOrderStatistic(copy, 0.9, floor(last * 0.1), last);
+  return (high - low) / 2.5631;
+}
+
+/** Ascending copy; a typed array sorts numerically without a comparator. */
 const sortedCopy = (values: Float64Array) => values.slice().sort();
 
 /** The variance between group means beyond what their own noise explains (never below zero). */
@@ -376,9 +397,58 @@ const wrapGrid = (position: number) => (position < GRID ? position : position - 
  * clock with no call in it. Starts are compared as "earlier or later in the day" from there, so a
  * working day that spans midnight UTC (09:00 in Tokyo is 00:00 UTC) is not cut in two; the snapshot
  * needs no time zone.
+ *
+ * Without a sort, to the last bit of dayOriginBySort: the clock is cut in buckets narrower than half a
+ * day ÷ the services' number, and the longest gap is at least a day ÷ their number, so a gap inside a
+ * bucket is never the longest. Only the gaps from one bucket's last time to the next one's first are
+ * measured, in clock order, the first of equal ones kept, as the sorted scan does.
  */
 function dayOrigin(services: readonly MeasuredService[]): number {
-  if (services.length === 0) return 0;
+  const n = services.length;
+  if (n === 0) return 0;
+  if (n > ORIGIN_BUCKETS / 2) return dayOriginBySort(services);
+  originBucketUsed.fill(0);
+  let firstTime = DAY_MS;
+  for (let i = 0; i < n; i++) {
+    const time = timeOfDay(services[i].calledAt);
+    if (time !== time) return dayOriginBySort(services);
+    const b = min(ORIGIN_BUCKETS - 1, floor(time / ORIGIN_BUCKET_MS));
+    if (originBucketUsed[b] === 0) {
+      originBucketUsed[b] = 1;
+      originBucketFirst[b] = time;
+      originBucketLast[b] = time;
+    } else {
+      originBucketFirst[b] = min(originBucketFirst[b], time);
+      originBucketLast[b] = max(originBucketLast[b], time);
+    }
+    firstTime = min(firstTime, time);
+  }
+  // The gaps between buckets in clock order, then the one across midnight, as the sorted times give them.
+  let origin = 0;
+  let longest = -1;
+  let time = -1;
+  for (let b = 0; b < ORIGIN_BUCKETS; b++) {
+    if (originBucketUsed[b] === 0) continue;
+    if (time >= 0) {
+      const next = originBucketFirst[b];
+      if (next - time > longest) [longest, origin] = [next - time, time + (next - time) / 2];
+    }
+    time = originBucketLast[b];
+  }
+  const next = firstTime + DAY_MS;
+  if (next - time > longest) origin = time + (next - time) / 2;
+  return origin % DAY_MS;
+}
+
+/** dayOrigin's buckets (72 s each), reused by every call. */
+const ORIGIN_BUCKETS = 4 * PACE_SAMPLES;
+const ORIGIN_BUCKET_MS = DAY_MS / ORIGIN_BUCKETS;
+const originBucketUsed = new Uint8Array(ORIGIN_BUCKETS);
+const originBucketFirst = new Float64Array(ORIGIN_BUCKETS);
+const originBucketLast = new Float64Array(ORIGIN_BUCKETS);
+
+/** dayOrigin by its definition: every gap between the sorted times of day (a NaN sorts last). */
+function dayOriginBySort(services: readonly MeasuredService[]): number {
   const times = new Float64Array(services.length);
   for (let i = 0; i < services.length; i++) times[i] = timeOfDay(services[i].calledAt);
   times.sort();
@@ -425,7 +495,7 @@ function learnModel(services: readonly MeasuredService[], inSession: boolean, wi
   const logs = new Float64Array(n);
   for (let i = 0; i < n; i++) logs[i] = logRatio(services[i]);
   const shrunkSigma = (spread: number) => sqrt((n * spread * spread + PRIOR_WEIGHT * PRIOR_SIGMA ** 2) / (n + PRIOR_WEIGHT));
-  const rawSigma = shrunkSigma(n < 2 ? PRIOR_SIGMA : robustSpread(sortedCopy(logs)));
+  const rawSigma = shrunkSigma(n < 2 ? PRIOR_SIGMA : robustSpreadOfUnsorted(logs));
   // "As booked" means booked on average: the median of a lognormal whose mean is 1.
   const prior = -(rawSigma * rawSigma) / 2;
   const { weights: recency, squares: recencySquares, total: recencyTotal } = recencyOf(n);
