@@ -127,10 +127,13 @@ export function expectedWait(snapshot: QueueSnapshot): ExpectedWait {
   // The repository reads the latest PACE_SAMPLES done entries, double presses included: a full window
   // is cut wherever it begins, however few of its services are measurements.
   const { model, average } = learnModelOnce(usable, now, snapshot.history.length >= PACE_SAMPLES);
+  const pace = exp(model.mu(now) + (model.sigma * model.sigma) / 2);
+  if (waiting.length === 0) return { turns: [], pace, averageServiceMinutes: average };
+  const last = waiting.length - 1;
   const waits = waiting.map(() => new Float64Array(PATHS));
   const shifts = draws(0).normals;
   const { uniforms: rests, normals: restNormals } = draws(1);
-  const deviations = waiting.map((_entry, j) => model.lengthDeviations(2 + j));
+  const deviations = waiting.slice(0, last).map((_entry, j) => model.lengthDeviations(2 + j));
   const notBefores = waiting.map((entry) => entry.notBefore);
   const bookedMinutes = waiting.map(booked);
   const servingMu = serving ? model.mu(serving.calledAt) : 0;
@@ -158,7 +161,8 @@ export function expectedWait(snapshot: QueueSnapshot): ExpectedWait {
     for (let j = 0; j < waiting.length; j++) {
       const start = max(free, notBefores[j] ?? free);
       waits[j][k] = start - now;
-      free = start + bookedMinutes[j] * exp(model.mu(start) + shift + deviations[j][k]) * MINUTE_MS;
+      // The last entry's end is nobody's start.
+      if (j < last) free = start + bookedMinutes[j] * exp(model.mu(start) + shift + deviations[j][k]) * MINUTE_MS;
     }
   }
   const turns = waits.map((samples): ExpectedTurn => {
@@ -168,7 +172,7 @@ export function expectedWait(snapshot: QueueSnapshot): ExpectedWait {
     const high = round(highMs / MINUTE_MS);
     return { waitMinutes, rangeMinutes: [min(low, waitMinutes), max(high, waitMinutes)], startsAt: now + median };
   });
-  return { turns, pace: exp(model.mu(now) + (model.sigma * model.sigma) / 2), averageServiceMinutes: average };
+  return { turns, pace, averageServiceMinutes: average };
 }
 
 /**
