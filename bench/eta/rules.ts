@@ -32,8 +32,18 @@ function walk(snapshot: QueueSnapshot, serving: number, length: (entry: WaitingE
   });
 }
 
-const measuredMinutes = (snapshot: QueueSnapshot) =>
-  snapshot.history.filter((s) => s.finishedAt - s.calledAt >= MIN_MEASURED_MS).map((s) => (s.finishedAt - s.calledAt) / MINUTE_MS);
+/**
+ * The minutes of the latest `count` (≥ 1) measured services, oldest first: read from the end, as the
+ * rules ask this of every snapshot and want only a few of its services.
+ */
+function latestMeasuredMinutes(snapshot: QueueSnapshot, count: number): number[] {
+  const latest: number[] = [];
+  for (let i = snapshot.history.length - 1; i >= 0 && latest.length < count; i--) {
+    const s = snapshot.history[i];
+    if (s.finishedAt - s.calledAt >= MIN_MEASURED_MS) latest.push((s.finishedAt - s.calledAt) / MINUTE_MS);
+  }
+  return latest.reverse();
+}
 
 /**
  * The one being served counts as a whole service ahead (the rule as it is usually stated: "people
@@ -63,7 +73,7 @@ export function lastServicesRule(count: number, lessElapsed: boolean): WaitRule 
   return {
     name: `last${count}${lessElapsed ? '−elapsed' : ''}`,
     waits: (snapshot) => {
-      const recent = measuredMinutes(snapshot).slice(-count);
+      const recent = latestMeasuredMinutes(snapshot, count);
       const mean = recent.length ? recent.reduce((a, b) => a + b, 0) / recent.length : null;
       const serving = snapshot.serving ? servingMinutes(snapshot, mean ?? snapshot.serving.bookedMinutes, lessElapsed) : 0;
       return walk(snapshot, serving, (entry) => mean ?? entry.bookedMinutes);

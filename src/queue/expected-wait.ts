@@ -122,14 +122,20 @@ export interface ExpectedWait {
 /** When each waiting entry is likely called, with an 80 % range, in queue order. */
 export function expectedWait(snapshot: QueueSnapshot): ExpectedWait {
   const { now, serving, waiting } = snapshot;
-  const usable = measured(snapshot.history).slice(-PACE_SAMPLES);
+  const measuredServices = measured(snapshot.history);
+  const usable = measuredServices.length > PACE_SAMPLES ? measuredServices.slice(-PACE_SAMPLES) : measuredServices;
   // The repository reads the latest PACE_SAMPLES done entries, double presses included: a full window
   // is cut wherever it begins, however few of its services are measurements.
-  const model = learnModelOnce(usable, now, snapshot.history.length >= PACE_SAMPLES);
+  const { model, average } = learnModelOnce(usable, now, snapshot.history.length >= PACE_SAMPLES);
+  const pace = exp(model.mu(now) + (model.sigma * model.sigma) / 2);
+  if (waiting.length === 0) return { turns: [], pace, averageServiceMinutes: average };
+  const last = waiting.length - 1;
   const waits = waiting.map(() => new Float64Array(PATHS));
   const shifts = draws(0).normals;
-  const rests = draws(1).uniforms;
-  const lengths = waiting.map((_entry, j) => draws(2 + j));
+  const { uniforms: rests, normals: restNormals } = draws(1);
+  const deviations = waiting.slice(0, last).map((_entry, j) => model.lengthDeviations(2 + j));
+  const notBefores = waiting.map((entry) => entry.notBefore);
+  const bookedMinutes = waiting.map(booked);
   const servingMu = serving ? model.mu(serving.calledAt) : 0;
   const servingBooked = serving ? booked(serving) : 0;
   // Where the service under way is, in quantile terms, once it has lasted `elapsed`: it can only end later.
@@ -146,27 +152,27 @@ export function expectedWait(snapshot: QueueSnapshot): ExpectedWait {
     let free = starts ? now + starts(rests[k]) : now;
     if (serving) {
       const u = min(1 - 1e-12, survived + (1 - survived) * rests[k]);
-      const length = servingBooked * exp(servingMu + model.deviation(u, standardNormalQuantile(u), true));
+      // Just called, nothing is excluded yet: u is the path's own draw, whose normal is known.
+      const z = u === rests[k] ? restNormals[k] : standardNormalQuantile(u);
+      const length = servingBooked * exp(servingMu + model.deviation(u, z, true));
       const rest = length > elapsed ? length - elapsed : elapsed * (exp(-tailStep * log(1 - rests[k])) - 1);
       free = now + rest * MINUTE_MS;
     }
     for (let j = 0; j < waiting.length; j++) {
-      const entry = waiting[j];
-      const start = max(free, entry.notBefore ?? free);
+      const start = max(free, notBefores[j] ?? free);
       waits[j][k] = start - now;
-      const deviation = model.deviation(lengths[j].uniforms[k], lengths[j].normals[k], false);
-      free = start + booked(entry) * exp(model.mu(start) + shift + deviation) * MINUTE_MS;
+      // The last entry's end is nobody's start.
+      if (j < last) free = start + bookedMinutes[j] * exp(model.mu(start) + shift + deviations[j][k]) * MINUTE_MS;
     }
   }
   const turns = waits.map((samples): ExpectedTurn => {
-    samples.sort();
-    const median = quantileOfSorted(samples, 0.5);
+    const [median, lowMs, highMs] = pathQuantiles(samples);
     const waitMinutes = round(median / MINUTE_MS);
-    const low = round(quantileOfSorted(samples, RANGE_QUANTILES[0]) / MINUTE_MS);
-    const high = round(quantileOfSorted(samples, RANGE_QUANTILES[1]) / MINUTE_MS);
+    const low = round(lowMs / MINUTE_MS);
+    const high = round(highMs / MINUTE_MS);
     return { waitMinutes, rangeMinutes: [min(low, waitMinutes), max(high, waitMinutes)], startsAt: now + median };
   });
-  return { turns, pace: exp(model.mu(now) + (model.sigma * model.sigma) / 2), averageServiceMinutes: averageMinutes(usable) };
+  return { turns, pace, averageServiceMinutes: average };
 }
 
 /**
@@ -225,6 +231,8 @@ interface ServiceModel {
    * the normal part (for the service under way, whose paths take no shift of their own).
    */
   deviation(u: number, z: number, widened: boolean): number;
+  /** deviation(u, z, false) of every path's draw in one dimension (see `draws`): the same on every call. */
+  lengthDeviations(dimension: number): Float64Array;
   /** The u at which deviation(u) reaches `value` (0 below every deviation, 1 above). */
   quantileAt(value: number): number;
   /** Whether the provider is in a working session at the moment the model was learned for. */
@@ -254,76 +262,278 @@ function quantileOfSorted(sorted: ArrayLike<number>, q: number): number {
   return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
 }
 
-/** The 10–90 % spread of normal values ÷ that of a standard normal. */
-function robustSpread(values: readonly number[]): number {
-  const sorted = values.slice().sort((a, b) => a - b);
+/**
+ * Whether `<` orders the values as a typed array's sort does: no NaN (sorted last) and no −0 (sorted
+ * before 0). Selection below relies on it; without it the quantiles are taken from a sort.
+ */
+function selectable(values: Float64Array): boolean {
+  for (let k = 0; k < values.length; k++) {
+    const value = values[k];
+    if (value !== value || (value === 0 && 1 / value < 0)) return false;
+  }
+  return true;
+}
+
+/**
+ * The median and the RANGE_QUANTILES of one entry's paths, exactly as quantileOfSorted on the sorted
+ * samples gives them, by selection rather than a full sort (reorders `samples`).
+ */
+function pathQuantiles(samples: Float64Array): [number, number, number] {
+  if (!selectable(samples)) return pathQuantilesBySort(samples);
+  const last = samples.length - 1;
+  const middle = floor(last * 0.5);
+  const median = interpolatedOrderStatistic(samples, 0.5, 0, last);
+  // The median's lower neighbour is now in place: the order statistics up to it lie before it, the rest after.
+  const low = interpolatedOrderStatistic(samples, RANGE_QUANTILES[0], 0, middle);
+  const high = interpolatedOrderStatistic(samples, RANGE_QUANTILES[1], middle, last);
+  return [median, low, high];
+}
+
+function pathQuantilesBySort(samples: Float64Array): [number, number, number] {
+  samples.sort();
+  return [quantileOfSorted(samples, 0.5), quantileOfSorted(samples, RANGE_QUANTILES[0]), quantileOfSorted(samples, RANGE_QUANTILES[1])];
+}
+
+/**
+ * quantileOfSorted(sorted samples, q), where samples[from..to] holds the order statistics from..to
+ * (in any order) and the q-quantile's two neighbours fall among them.
+ */
+function interpolatedOrderStatistic(samples: Float64Array, q: number, from: number, to: number): number {
+  const position = (samples.length - 1) * q;
+  const below = floor(position);
+  const above = min(samples.length - 1, below + 1);
+  selectOrderStatistic(samples, below, from, to);
+  let next = samples[below];
+  if (above > below) {
+    next = samples[above];
+    for (let i = above + 1; i <= to; i++) if (samples[i] < next) next = samples[i];
+  }
+  return samples[below] + (next - samples[below]) * (position - below);
+}
+
+/**
+ * Hoare's quickselect on samples[from..to] (no NaN): afterwards samples[k] is the value a sort would
+ * put there, with nothing larger before it and nothing smaller after it, within from..to.
+ */
+function selectOrderStatistic(samples: Float64Array, k: number, from: number, to: number): void {
+  let low = from;
+  let high = to;
+  while (high > low) {
+    const pivot = samples[(low + high) >> 1];
+    let i = low;
+    let j = high;
+    while (i <= j) {
+      while (samples[i] < pivot) i++;
+      while (samples[j] > pivot) j--;
+      if (i <= j) {
+        const swap = samples[i];
+        samples[i] = samples[j];
+        samples[j] = swap;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) high = j;
+    else if (k >= i) low = i;
+    else return;
+  }
+}
+
+/** The 10–90 % spread of normal values, sorted ascending, ÷ that of a standard normal. */
+function robustSpread(sorted: ArrayLike<number>): number {
   return (quantileOfSorted(sorted, 0.9) - quantileOfSorted(sorted, 0.1)) / 2.5631;
 }
 
-/** The variance between group means beyond what their own noise explains (never below zero). */
-function signalVariance(means: readonly number[], noise: readonly number[], weights: readonly number[]): number {
-  const total = weights.reduce((a, b) => a + b, 0);
-  if (total === 0 || means.length < 2) return 0;
-  const mean = means.reduce((a, m, i) => a + weights[i] * m, 0) / total;
-  const spread = means.reduce((a, m, i) => a + weights[i] * (m - mean) ** 2, 0) / total;
-  const explained = noise.reduce((a, v, i) => a + weights[i] * v, 0) / total;
-  return max(0, spread - explained);
+/** robustSpread of the values once sorted, by selection on a copy. */
+function robustSpreadOfUnsorted(values: Float64Array): number {
+  const copy = values.slice();
+  if (!selectable(copy)) return robustSpread(copy.sort());
+  const last = copy.length - 1;
+  const low = interpolatedOrderStatistic(copy, 0.1, 0, last);
+  // The 10 % quantile's lower neighbour is now in place: the order statistics from it on lie from it on.
+  const high = interpolatedOrderStatistic(copy, 0.9, floor(last * 0.1), last);
+  return (high - low) / 2.5631;
 }
 
-const timeOfDay = (at: number) => ((at % DAY_MS) + DAY_MS) % DAY_MS;
+/** Ascending copy; a typed array sorts numerically without a comparator. */
+const sortedCopy = (values: Float64Array) => values.slice().sort();
+
+/** The variance between group means beyond what their own noise explains (never below zero). */
+function signalVariance(means: ArrayLike<number>, noise: ArrayLike<number>, weights: ArrayLike<number>): number {
+  let total = 0;
+  for (let i = 0; i < weights.length; i++) total += weights[i];
+  if (total === 0 || means.length < 2) return 0;
+  let weightedMeans = 0;
+  for (let i = 0; i < means.length; i++) weightedMeans += weights[i] * means[i];
+  const mean = weightedMeans / total;
+  let squares = 0;
+  for (let i = 0; i < means.length; i++) squares += weights[i] * (means[i] - mean) ** 2;
+  let explained = 0;
+  for (let i = 0; i < noise.length; i++) explained += weights[i] * noise[i];
+  return max(0, squares / total - explained / total);
+}
+
+/**
+ * ((at % DAY_MS) + DAY_MS) % DAY_MS, to the last bit, without a remainder where it can (a remainder is a
+ * slow library call, and the paths ask for the time of day of every service they start). For an epoch
+ * time between 2²⁷ (1970-01-02) and 2⁵² ms, at % DAY_MS is a multiple of at's last bit (≥ 2⁻²⁵) below a
+ * day: adding a day is exact, so the outer remainder gives it back, and at − ⌊at ÷ DAY_MS⌋ × DAY_MS is it
+ * too (both terms multiples of that bit, the product an exact integer), give or take one day where the
+ * quotient rounds up to a whole number. Elsewhere: one remainder, as the sum lies in [0, 2 days], where
+ * the outer one is an exact subtraction.
+ */
+const EXACT_FROM = 2 ** 27;
+const EXACT_BELOW = 2 ** 52;
+function timeOfDay(at: number): number {
+  if (at >= EXACT_FROM && at < EXACT_BELOW) {
+    const rest = at - floor(at / DAY_MS) * DAY_MS;
+    return rest < 0 ? rest + DAY_MS : rest >= DAY_MS ? rest - DAY_MS : rest;
+  }
+  const shifted = (at % DAY_MS) + DAY_MS;
+  return shifted < DAY_MS ? shifted : shifted < 2 * DAY_MS ? shifted - DAY_MS : shifted - 2 * DAY_MS;
+}
+
+/** A position on the clock's grid, [0, GRID], wrapped as `% GRID` would: GRID is 0 again. */
+const wrapGrid = (position: number) => (position < GRID ? position : position - GRID);
 
 /**
  * Where the provider's day begins, as a time of day (UTC): the middle of the longest stretch of the
  * clock with no call in it. Starts are compared as "earlier or later in the day" from there, so a
  * working day that spans midnight UTC (09:00 in Tokyo is 00:00 UTC) is not cut in two; the snapshot
  * needs no time zone.
+ *
+ * Without a sort, to the last bit of dayOriginBySort: the clock is cut in buckets narrower than half a
+ * day ÷ the services' number, and the longest gap is at least a day ÷ their number, so a gap inside a
+ * bucket is never the longest. Only the gaps from one bucket's last time to the next one's first are
+ * measured, in clock order, the first of equal ones kept, as the sorted scan does.
  */
 function dayOrigin(services: readonly MeasuredService[]): number {
-  const times = services.map((s) => timeOfDay(s.calledAt)).sort((a, b) => a - b);
-  if (times.length === 0) return 0;
+  const n = services.length;
+  if (n === 0) return 0;
+  if (n > ORIGIN_BUCKETS / 2) return dayOriginBySort(services);
+  originBucketUsed.fill(0);
+  let firstTime = DAY_MS;
+  for (let i = 0; i < n; i++) {
+    const time = timeOfDay(services[i].calledAt);
+    if (time !== time) return dayOriginBySort(services);
+    const b = min(ORIGIN_BUCKETS - 1, floor(time / ORIGIN_BUCKET_MS));
+    if (originBucketUsed[b] === 0) {
+      originBucketUsed[b] = 1;
+      originBucketFirst[b] = time;
+      originBucketLast[b] = time;
+    } else {
+      originBucketFirst[b] = min(originBucketFirst[b], time);
+      originBucketLast[b] = max(originBucketLast[b], time);
+    }
+    firstTime = min(firstTime, time);
+  }
+  // The gaps between buckets in clock order, then the one across midnight, as the sorted times give them.
   let origin = 0;
   let longest = -1;
-  times.forEach((time, i) => {
-    const next = i + 1 < times.length ? times[i + 1] : times[0] + DAY_MS;
-    if (next - time > longest) [longest, origin] = [next - time, time + (next - time) / 2];
-  });
+  let time = -1;
+  for (let b = 0; b < ORIGIN_BUCKETS; b++) {
+    if (originBucketUsed[b] === 0) continue;
+    if (time >= 0) {
+      const next = originBucketFirst[b];
+      if (next - time > longest) [longest, origin] = [next - time, time + (next - time) / 2];
+    }
+    time = originBucketLast[b];
+  }
+  const next = firstTime + DAY_MS;
+  if (next - time > longest) origin = time + (next - time) / 2;
   return origin % DAY_MS;
 }
-const gridIndex = (at: number) => round((((at % DAY_MS) + DAY_MS) % DAY_MS) / GRID_MS) % GRID;
-const KERNEL = Array.from({ length: GRID }, (_v, d) => {
+
+/** dayOrigin's buckets (72 s each), reused by every call. */
+const ORIGIN_BUCKETS = 4 * PACE_SAMPLES;
+const ORIGIN_BUCKET_MS = DAY_MS / ORIGIN_BUCKETS;
+const originBucketUsed = new Uint8Array(ORIGIN_BUCKETS);
+const originBucketFirst = new Float64Array(ORIGIN_BUCKETS);
+const originBucketLast = new Float64Array(ORIGIN_BUCKETS);
+
+/** dayOrigin by its definition: every gap between the sorted times of day (a NaN sorts last). */
+function dayOriginBySort(services: readonly MeasuredService[]): number {
+  const times = new Float64Array(services.length);
+  for (let i = 0; i < services.length; i++) times[i] = timeOfDay(services[i].calledAt);
+  times.sort();
+  let origin = 0;
+  let longest = -1;
+  for (let i = 0; i < times.length; i++) {
+    const time = times[i];
+    const next = i + 1 < times.length ? times[i + 1] : times[0] + DAY_MS;
+    if (next - time > longest) [longest, origin] = [next - time, time + (next - time) / 2];
+  }
+  return origin % DAY_MS;
+}
+const gridIndex = (at: number) => wrapGrid(round(timeOfDay(at) / GRID_MS));
+const KERNEL = Float64Array.from({ length: GRID }, (_v, d) => {
   const hours = (min(d, GRID - d) * GRID_MS) / HOUR_MS;
   return exp(-0.5 * (hours / BANDWIDTH_HOURS) ** 2);
 });
 
+/** Recency weights of a window of n services (oldest first), their squares and total: the same for every window of n. */
+interface Recency {
+  weights: Float64Array;
+  squares: Float64Array;
+  total: number;
+}
+const recencyByLength: Recency[] = [];
+function recencyOf(n: number): Recency {
+  let recency = recencyByLength[n];
+  if (!recency) {
+    const weights = new Float64Array(n);
+    const squares = new Float64Array(n);
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      weights[i] = 0.5 ** ((n - 1 - i) / HALF_LIFE);
+      squares[i] = weights[i] ** 2;
+      total += weights[i];
+    }
+    recency = recencyByLength[n] = { weights, squares, total };
+  }
+  return recency;
+}
+
 function learnModel(services: readonly MeasuredService[], inSession: boolean, windowFull: boolean): ServiceModel {
-  const logs = services.map(logRatio);
-  const n = logs.length;
+  const n = services.length;
+  const logs = new Float64Array(n);
+  for (let i = 0; i < n; i++) logs[i] = logRatio(services[i]);
   const shrunkSigma = (spread: number) => sqrt((n * spread * spread + PRIOR_WEIGHT * PRIOR_SIGMA ** 2) / (n + PRIOR_WEIGHT));
-  const rawSigma = shrunkSigma(n < 2 ? PRIOR_SIGMA : robustSpread(logs));
+  const rawSigma = shrunkSigma(n < 2 ? PRIOR_SIGMA : robustSpreadOfUnsorted(logs));
   // "As booked" means booked on average: the median of a lognormal whose mean is 1.
   const prior = -(rawSigma * rawSigma) / 2;
-  const recency = logs.map((_l, i) => 0.5 ** ((n - 1 - i) / HALF_LIFE));
-  const recencyTotal = recency.reduce((a, b) => a + b, 0);
-  const overall = (recency.reduce((a, r, i) => a + r * logs[i], 0) + PRIOR_WEIGHT * prior) / (recencyTotal + PRIOR_WEIGHT);
+  const { weights: recency, squares: recencySquares, total: recencyTotal } = recencyOf(n);
+  let weightedLogs = 0;
+  for (let i = 0; i < n; i++) weightedLogs += recency[i] * logs[i];
+  const overall = (weightedLogs + PRIOR_WEIGHT * prior) / (recencyTotal + PRIOR_WEIGHT);
 
   // By time of day: quarter-hour bins, smoothed with a Gaussian kernel around the clock.
-  const bins = services.map((s) => gridIndex(s.calledAt));
+  const bins = new Uint8Array(n);
   const binSum = new Float64Array(GRID);
   const binWeight = new Float64Array(GRID);
   const binSquares = new Float64Array(GRID);
-  bins.forEach((b, i) => {
+  const seen = new Uint8Array(GRID);
+  // In order of first use: the kernel sums below add the bins in this order.
+  const occupied: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const b = gridIndex(services[i].calledAt);
+    bins[i] = b;
     binSum[b] += recency[i] * logs[i];
     binWeight[b] += recency[i];
-    binSquares[b] += recency[i] ** 2;
-  });
-  const occupied = [...new Set(bins)];
+    binSquares[b] += recencySquares[i];
+    if (seen[b] === 0) {
+      seen[b] = 1;
+      occupied.push(b);
+    }
+  }
   const kernel = new Float64Array(GRID);
   const kernelNoise = new Float64Array(GRID);
   for (let g = 0; g < GRID; g++) {
     let sum = 0;
     let weight = 0;
     let squares = 0;
-    for (const b of occupied) {
+    for (let o = 0; o < occupied.length; o++) {
+      const b = occupied[o];
       const w = KERNEL[abs(g - b)];
       sum += w * binSum[b];
       weight += w * binWeight[b];
@@ -332,47 +542,68 @@ function learnModel(services: readonly MeasuredService[], inSession: boolean, wi
     kernel[g] = weight > 0 ? sum / weight : overall;
     kernelNoise[g] = weight > 0 ? (rawSigma * rawSigma * squares) / (weight * weight) : Infinity;
   }
-  const hourly = signalVariance(
-    bins.map((b) => kernel[b]),
-    bins.map((b) => kernelNoise[b]),
-    recency,
-  );
+  const binKernel = new Float64Array(n);
+  const binNoise = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    binKernel[i] = kernel[bins[i]];
+    binNoise[i] = kernelNoise[bins[i]];
+  }
+  const hourly = signalVariance(binKernel, binNoise, recency);
   const profile = kernel.map((value, g) => overall + (hourly / (hourly + kernelNoise[g])) * (value - overall));
   const usual = (at: number) => {
-    const position = ((((at % DAY_MS) + DAY_MS) % DAY_MS) / GRID_MS) % GRID;
+    const position = wrapGrid(timeOfDay(at) / GRID_MS);
     const below = floor(position);
-    return profile[below] + (profile[(below + 1) % GRID] - profile[below]) * (position - below);
+    return profile[below] + (profile[below + 1 < GRID ? below + 1 : 0] - profile[below]) * (position - below);
   };
 
   // Today against the usual: working sessions are services less than SESSION_GAP_MS apart.
-  const residuals = services.map((s, i) => logs[i] - usual(s.calledAt));
-  const sigma = shrunkSigma(n < 2 ? PRIOR_SIGMA : robustSpread(residuals));
-  const sessions: number[][] = [];
-  const sessionFirsts: MeasuredService[] = [];
+  const residuals = new Float64Array(n);
+  for (let i = 0; i < n; i++) residuals[i] = logs[i] - usual(services[i].calledAt);
+  const sortedResiduals = sortedCopy(residuals);
+  const sigma = shrunkSigma(n < 2 ? PRIOR_SIGMA : robustSpread(sortedResiduals));
+  // Each session's services are services[sessionFirsts[i]] up to the next session's first.
+  const sessionFirsts: number[] = [];
   const sessionEnds: number[] = [];
-  services.forEach((s, i) => {
+  for (let i = 0; i < n; i++) {
+    const s = services[i];
     if (i === 0 || s.calledAt - services[i - 1].finishedAt >= SESSION_GAP_MS) {
-      sessions.push([]);
-      sessionFirsts.push(s);
+      sessionFirsts.push(i);
       sessionEnds.push(s.finishedAt);
     }
-    sessions[sessions.length - 1].push(residuals[i]);
     sessionEnds[sessionEnds.length - 1] = max(sessionEnds[sessionEnds.length - 1], s.finishedAt);
-  });
-  const sessionMeans = sessions.map((group) => group.reduce((a, b) => a + b, 0) / group.length);
-  const daily = signalVariance(
-    sessionMeans,
-    sessions.map((group) => (sigma * sigma) / group.length),
-    sessions.map((group) => group.length),
-  );
-  const current = inSession ? sessions[sessions.length - 1] : [];
-  const offset = current.length > 0 ? (daily / (daily + (sigma * sigma) / current.length)) * sessionMeans[sessionMeans.length - 1] : 0;
+  }
+  const sessionCount = sessionFirsts.length;
+  const sessionSizes = new Float64Array(sessionCount);
+  const sessionMeans = new Float64Array(sessionCount);
+  const sessionNoise = new Float64Array(sessionCount);
+  for (let i = 0; i < sessionCount; i++) {
+    const end = i + 1 < sessionCount ? sessionFirsts[i + 1] : n;
+    let sum = 0;
+    for (let j = sessionFirsts[i]; j < end; j++) sum += residuals[j];
+    sessionSizes[i] = end - sessionFirsts[i];
+    sessionMeans[i] = sum / sessionSizes[i];
+    sessionNoise[i] = (sigma * sigma) / sessionSizes[i];
+  }
+  const daily = signalVariance(sessionMeans, sessionNoise, sessionSizes);
+  const current = inSession ? sessionSizes[sessionCount - 1] : 0;
+  const offset = current > 0 ? (daily / (daily + (sigma * sigma) / current)) * sessionMeans[sessionCount - 1] : 0;
   const uncertainty = sigma / sqrt(recencyTotal + PRIOR_WEIGHT);
   const measuredShare = n / (n + PRIOR_WEIGHT);
-  const sortedResiduals = residuals.slice().sort((a, b) => a - b);
+  const widenedSigma = sqrt(sigma * sigma + uncertainty * uncertainty);
   const deviation = (u: number, z: number, widened: boolean) => {
-    const normal = (widened ? sqrt(sigma * sigma + uncertainty * uncertainty) : sigma) * z;
+    const normal = (widened ? widenedSigma : sigma) * z;
     return n === 0 ? normal : measuredShare * quantileOfSorted(sortedResiduals, u) + (1 - measuredShare) * normal;
+  };
+  // Views between two finished services take the same deviations for their waiting entries' paths.
+  const deviationsByDimension: Float64Array[] = [];
+  const lengthDeviations = (dimension: number) => {
+    let deviations = deviationsByDimension[dimension];
+    if (!deviations) {
+      const { uniforms, normals } = draws(dimension);
+      deviations = deviationsByDimension[dimension] = new Float64Array(PATHS);
+      for (let k = 0; k < PATHS; k++) deviations[k] = deviation(uniforms[k], normals[k], false);
+    }
+    return deviations;
   };
   const quantileAt = (value: number) => {
     let low = 0;
@@ -388,8 +619,8 @@ function learnModel(services: readonly MeasuredService[], inSession: boolean, wi
   // Past working days, from the origin to the next: their sessions. The session at the window's start
   // may have begun before it when the window is full.
   const byDay = new Map<number, PastSession[]>();
-  sessionFirsts.forEach((first, i) => {
-    if (windowFull && i === 0) return;
+  for (let i = windowFull ? 1 : 0; i < sessionCount; i++) {
+    const first = services[sessionFirsts[i]];
     const day = floor((first.calledAt - origin) / DAY_MS);
     const start = timeOfDay(first.calledAt - origin);
     const session = {
@@ -397,14 +628,17 @@ function learnModel(services: readonly MeasuredService[], inSession: boolean, wi
       end: start + (sessionEnds[i] - first.calledAt),
       exact: first.calledAt - (first.readyAt ?? -Infinity) >= MINUTE_MS,
     };
-    byDay.set(day, [...(byDay.get(day) ?? []), session]);
-  });
+    const sessions = byDay.get(day);
+    if (sessions) sessions.push(session);
+    else byDay.set(day, [session]);
+  }
   const pastDays = [...byDay.values()];
   return {
     mu: (at) => usual(at) + offset,
     sigma,
     uncertainty,
     deviation,
+    lengthDeviations,
     quantileAt,
     inSession,
     pastDays,
@@ -412,37 +646,66 @@ function learnModel(services: readonly MeasuredService[], inSession: boolean, wi
   };
 }
 
-/**
- * The last model learned and what it was learned from: views of one queue are built many times
- * between two finished services, and the history is the same each time.
- */
-let learned: { services: MeasuredService[]; inSession: boolean; windowFull: boolean; model: ServiceModel } | null = null;
+/** What a model is learned from, per service: bookedMinutes, calledAt, finishedAt, readyAt (NaN: unknown). */
+const KEY_FIELDS = 4;
+// A constant, not the global: see the note on Math above.
+const UNKNOWN = NaN;
 
-function learnModelOnce(services: readonly MeasuredService[], now: number, windowFull: boolean): ServiceModel {
+/**
+ * The last model learned, with the display average of the same services, and a copy of what they were
+ * learned from: views of one queue are built many times between two finished services, and the
+ * history is the same each time. A copy, so that a history changed in place is learned anew.
+ */
+let learned: { key: Float64Array; inSession: boolean; windowFull: boolean; model: ServiceModel; average: number | null } | null = null;
+
+function keyOf(services: readonly MeasuredService[]): Float64Array {
+  const key = new Float64Array(KEY_FIELDS * services.length);
+  for (let i = 0, o = 0; i < services.length; i++, o += KEY_FIELDS) {
+    const s = services[i];
+    key[o] = s.bookedMinutes;
+    key[o + 1] = s.calledAt;
+    key[o + 2] = s.finishedAt;
+    key[o + 3] = s.readyAt ?? UNKNOWN;
+  }
+  return key;
+}
+
+/** Whether `key` is a copy of these services. A NaN field matches nothing, so such a history is always learned anew. */
+function isKeyOf(key: Float64Array, services: readonly MeasuredService[]): boolean {
+  if (key.length !== KEY_FIELDS * services.length) return false;
+  for (let i = 0, o = 0; i < services.length; i++, o += KEY_FIELDS) {
+    const s = services[i];
+    if (key[o] !== s.bookedMinutes || key[o + 1] !== s.calledAt || key[o + 2] !== s.finishedAt) return false;
+    // Unknown when copied (NaN, the only value unequal to itself) and unknown now, or the same instant.
+    if (s.readyAt === undefined ? key[o + 3] === key[o + 3] : key[o + 3] !== s.readyAt) return false;
+  }
+  return true;
+}
+
+function learnModelOnce(
+  services: readonly MeasuredService[],
+  now: number,
+  windowFull: boolean,
+): { model: ServiceModel; average: number | null } {
   const inSession = services.length > 0 && now - services[services.length - 1].finishedAt < SESSION_GAP_MS;
-  const same =
-    learned !== null &&
-    learned.inSession === inSession &&
-    learned.windowFull === windowFull &&
-    learned.services.length === services.length &&
-    learned.services.every(
-      (s, i) =>
-        s.bookedMinutes === services[i].bookedMinutes &&
-        s.calledAt === services[i].calledAt &&
-        s.finishedAt === services[i].finishedAt &&
-        s.readyAt === services[i].readyAt,
-    );
+  const same = learned !== null && learned.inSession === inSession && learned.windowFull === windowFull && isKeyOf(learned.key, services);
   if (!same)
-    learned = { services: services.map((s) => ({ ...s })), inSession, windowFull, model: learnModel(services, inSession, windowFull) };
-  return learned!.model;
+    learned = {
+      key: keyOf(services),
+      inSession,
+      windowFull,
+      model: learnModel(services, inSession, windowFull),
+      average: averageMinutes(services),
+    };
+  return learned!;
 }
 
 function averageMinutes(usable: readonly MeasuredService[]): number | null {
   if (usable.length === 0) return null;
-  return usable.reduce(
-    (average, service) => (1 - AVERAGE_ALPHA) * average + AVERAGE_ALPHA * ((service.finishedAt - service.calledAt) / MINUTE_MS),
-    usable[0].bookedMinutes,
-  );
+  let average = usable[0].bookedMinutes;
+  for (const service of usable)
+    average = (1 - AVERAGE_ALPHA) * average + AVERAGE_ALPHA * ((service.finishedAt - service.calledAt) / MINUTE_MS);
+  return average;
 }
 
 /**
