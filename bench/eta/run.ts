@@ -8,7 +8,7 @@
  * Knobs (environment): ETA_DAYS (days per regime, default 200), ETA_SEED (default 1), ETA_REGIMES
  * (the regimes to run, by their number in the table from 1, comma-separated; default all), ETA_BOUND=1
  * (adds the clairvoyant bound of simulator.ts and its ratio to the best stated rule: what no estimator
- * can beat by much; slow, about ten minutes).
+ * can beat by much; slower, about a minute of CPU).
  */
 import { REGIMES } from './regimes';
 import { previousEstimator, SIMPLE_RULES, STATED_RULES } from './rules';
