@@ -86,7 +86,7 @@ describe(validateEnvironment.name, () => {
         },
         queueJoin: { maxRemote: 20, linkTtlSeconds: 1800 },
         reminders: { leadMinutes: [1440, 60] },
-        queue: { notifyAhead: [1], priorityStreak: 2 },
+        queue: { notifyAhead: [1], priorityStreak: 2, boardRecheckMs: 10_000 },
         access: {
           adminApiKey: SECRETS.adminApiKey,
           adminApiKeySource: join(dataDir, 'secrets.json'),
@@ -233,6 +233,9 @@ describe(validateEnvironment.name, () => {
       ['QUEUE_NOTIFY_AHEAD', '1,2,3,4,5,6,7,8,9,10,11'],
       ['QUEUE_PRIORITY_STREAK', '0'],
       ['QUEUE_PRIORITY_STREAK', 'two'],
+      ['QUEUE_BOARD_RECHECK_SECONDS', '0'],
+      ['QUEUE_BOARD_RECHECK_SECONDS', '3601'],
+      ['QUEUE_BOARD_RECHECK_SECONDS', 'ten'],
       ['HOLD_REMINDER_SECONDS', '-1'],
       ['HOLD_REMINDER_SECONDS', '86401'],
       ['HOLD_REMINDER_SECONDS', '5m'],
@@ -416,6 +419,11 @@ describe(validateEnvironment.name, () => {
     it('QUEUE_PRIORITY_STREAK defaults to 2', () => {
       expect(configOf({ DATA_DIR: tempDataDir() }).queue.priorityStreak).toBe(2);
       expect(configOf({ DATA_DIR: tempDataDir(), QUEUE_PRIORITY_STREAK: '5' }).queue.priorityStreak).toBe(5);
+    });
+
+    it('QUEUE_BOARD_RECHECK_SECONDS defaults to 10 s', () => {
+      expect(configOf({ DATA_DIR: tempDataDir() }).queue.boardRecheckMs).toBe(10_000);
+      expect(configOf({ DATA_DIR: tempDataDir(), QUEUE_BOARD_RECHECK_SECONDS: '60' }).queue.boardRecheckMs).toBe(60_000);
     });
 
     it.each([

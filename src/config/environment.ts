@@ -305,6 +305,9 @@ export class Environment {
   @WholeNumber(2, 1, 1000)
   QUEUE_PRIORITY_STREAK!: number;
 
+  @WholeNumber(10, 1, 3600)
+  QUEUE_BOARD_RECHECK_SECONDS!: number;
+
   @WholeNumber(10, 1, 300)
   OUTBOUND_TIMEOUT_SECONDS!: number;
 

@@ -135,6 +135,8 @@ export const queueConfig = namespace('queue', (env) => ({
   notifyAhead: parseNotifyAhead(env.QUEUE_NOTIFY_AHEAD),
   /** Most priority calls in a row while a non-priority entry waits. */
   priorityStreak: env.QUEUE_PRIORITY_STREAK,
+  /** How often an open display-board stream checks its key, so a revoked link's stream ends with no change to wait for. */
+  boardRecheckMs: env.QUEUE_BOARD_RECHECK_SECONDS * 1000,
 }));
 
 export const accessConfig = namespace('access', (env, secrets) => ({

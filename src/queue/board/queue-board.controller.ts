@@ -86,7 +86,7 @@ export class QueueBoardController {
     description:
       'A text/event-stream: an event `board` with the whole board (tickets and waits, nothing personal) on connect, then ' +
       'whenever it changes; changes made on any server process arrive. The stream ends at the provider’s midnight (an ' +
-      'EventSource reconnects to the new day) and, once the link is revoked, at the next change or within 10 seconds. Who: anyone with the ' +
+      'EventSource reconnects to the new day) and, once the link is revoked, at the next change or at its next check of the key (every QUEUE_BOARD_RECHECK_SECONDS, 10 by default). Who: anyone with the ' +
       'board link (its key is the credential). A key that is wrong or revoked: 401 UNAUTHENTICATED.',
   })
   @ApiProduces('text/event-stream')

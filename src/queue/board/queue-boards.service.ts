@@ -6,7 +6,7 @@ import { actsForProvider, Caller } from '../../access/caller';
 import { generateApiKey, hashApiKey, secretsEqual } from '../../access/api-keys';
 import { AppError } from '../../common/app-error';
 import { Clock } from '../../common/clock';
-import { httpConfig } from '../../config/namespaces';
+import { httpConfig, queueConfig } from '../../config/namespaces';
 import { ProviderEntity } from '../../providers/entities/provider.entity';
 import { ProvidersService } from '../../providers/providers.service';
 import { BoardLinkView, BoardQuery, BoardView } from '../dto/board.dto';
@@ -23,8 +23,6 @@ import type { RenderedPage } from '../../appointments/html-pages';
 export const BOARD_KEY_PREFIX = 'brd_';
 /** How many tickets after the one being served a board shows. */
 export const BOARD_NEXT = 5;
-/** How often an open board stream checks that its key still works, so a revoked one ends with no change to wait for. */
-export const BOARD_RECHECK_MS = 10_000;
 
 /** The board of a queue: the ticket being served and the next ones with their waits, nothing personal. */
 export function boardOf(queue: QueueView): BoardView {
@@ -61,6 +59,7 @@ export class QueueBoards {
     private readonly providers: ProvidersService,
     private readonly clock: Clock,
     @Inject(httpConfig.KEY) private readonly http: ConfigType<typeof httpConfig>,
+    @Inject(queueConfig.KEY) private readonly config: ConfigType<typeof queueConfig>,
   ) {}
 
   /** A new board link for the provider (the administrator or the provider itself); the old link stops working. */
@@ -85,7 +84,7 @@ export class QueueBoards {
   /**
    * `board` events of today's queue: the whole board on connect, then whenever it changes. The stream
    * ends at the provider's midnight (the browser reconnects to the new day's board), and once its key
-   * is revoked: at the next change, or at the next check (every `BOARD_RECHECK_MS`), whichever is first.
+   * is revoked: at the next change, or at the next check (every `QUEUE_BOARD_RECHECK_SECONDS`), whichever is first.
    */
   async follow(query: BoardQuery): Promise<Observable<ServerSentEvent>> {
     const provider = await this.authorize(query);
@@ -94,7 +93,7 @@ export class QueueBoards {
     const midnight = DateTime.fromMillis(now, { zone: provider.timeZone }).plus({ days: 1 }).startOf('day').toMillis();
     // The key is in the database, so a revocation made through any process is seen. A check that cannot
     // read it keeps the stream (the database is down, not the key revoked); the next one decides.
-    const revoked = timer(BOARD_RECHECK_MS, BOARD_RECHECK_MS).pipe(
+    const revoked = timer(this.config.boardRecheckMs, this.config.boardRecheckMs).pipe(
       concatMap(() => this.isCurrent(provider.id, query.key).catch(() => true)),
       filter((current) => !current),
     );
