@@ -39,9 +39,14 @@ const UNAVAILABLE_MESSAGES = [
   /connection is closed/i,
   /cannot use a pool after calling end/i,
   /socket closed unexpectedly/i,
-  // Not node-postgres's "Query read timeout": its own timer, the server may have done the work (a COMMIT
-  // answered but read late on a starved event loop is committed); a 500 claims nothing.
 ];
+
+/**
+ * node-postgres's "Query read timeout" is its own timer: the database did not answer in time, but it may
+ * have done the work (a COMMIT answered and read late on a starved event loop is committed). Still a 503
+ * (the database is what failed), but one that does not say nothing was changed.
+ */
+const OUTCOME_UNKNOWN_MESSAGES = [/^query read timeout$/i];
 
 function problemOf(code: ErrorCode, detail: string, extra: Record<string, unknown> = {}): Problem {
   const { status, title } = ERROR_CODES[code];
@@ -66,6 +71,11 @@ export function isUnavailableError(error: unknown): boolean {
   const { code, message } = error as { code?: unknown; message?: unknown };
   if (typeof code === 'string' && (UNAVAILABLE_ERROR_CODES.has(code) || code.startsWith('08'))) return true;
   return typeof message === 'string' && UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message));
+}
+
+function isOutcomeUnknownError(error: unknown): boolean {
+  const message = typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : undefined;
+  return typeof message === 'string' && OUTCOME_UNKNOWN_MESSAGES.some((pattern) => pattern.test(message));
 }
 
 /**
@@ -135,5 +145,8 @@ export function toProblem(error: unknown): Problem {
     }
   }
   if (isUnavailableError(error)) return problemOf('UNAVAILABLE', 'A backing service did not answer; nothing was changed');
+  if (isOutcomeUnknownError(error)) {
+    return problemOf('UNAVAILABLE', 'The database did not answer in time; the change may have been made: read it back before asking again');
+  }
   return fastifyProblem(error) ?? problemOf('INTERNAL', 'An unexpected error occurred');
 }
