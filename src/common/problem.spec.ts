@@ -285,6 +285,9 @@ describe(toProblem.name, () => {
       ['PostgreSQL 55P03 (lock not available)', pgError('55P03', 'could not obtain lock on row in relation "internal_table"')],
       ['PostgreSQL 08006 (connection failure)', pgError('08006', 'connection failure at 10.0.0.5')],
       ['Connection terminated unexpectedly', new Error('Connection terminated unexpectedly')],
+      // A pooled client whose connection died (a PostgreSQL restart) refuses the next statement, a ROLLBACK included.
+      ['a pg client after its connection failed', new Error('Client has encountered a connection error and is not queryable')],
+      ['a closed pg client', new Error('Client was closed and is not queryable')],
       ['pg pool connect timeout', new Error('timeout exceeded when trying to connect')],
       ['the Redis client is closed', new Error('The client is closed')],
       ['Redis socket closed', new Error('Socket closed unexpectedly')],

@@ -39,6 +39,9 @@ const UNAVAILABLE_MESSAGES = [
   /connection is closed/i,
   /cannot use a pool after calling end/i,
   /socket closed unexpectedly/i,
+  // node-postgres, a pooled client whose connection died: it refuses the next statement (a ROLLBACK
+  // included, whose error is the one a transaction then throws).
+  /is not queryable/i,
 ];
 
 /**
