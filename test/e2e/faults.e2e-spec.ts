@@ -11,12 +11,19 @@ import { outboxRows } from '../support/outbox-load';
 /** The overall deadline of a call to the mail server in these specs (OUTBOUND_TIMEOUT_SECONDS). */
 const DEADLINE_MS = 1000;
 /**
- * What a deadline may overrun by on a loaded machine: scheduling, the database, the answer itself. A
- * stall nothing cuts would last minutes (the mail client's own timeouts), far past it.
+ * How far past the deadline a cut may land on a loaded machine, timed by the mail server from the stall
+ * to the close: well short of the 10 s default deadline, so a product that ignores the setting fails.
  */
-const SLACK_MS = 10_000;
-/** How long the mail server may wait for the message the app sends after answering. */
-const SEND_WITHIN_MS = 20_000;
+const OVERRUN_MS = 4000;
+/** How long the answer may take on a loaded machine; whether it waited on the mail server is read otherwise. */
+const ANSWER_WITHIN_MS = 10_000;
+/**
+ * How long a spec waits for the mail server to get the message, a connection to close or a shutdown to
+ * end: room for a loaded machine, no deadline of the product's (those are read from the times recorded).
+ */
+const WAIT_MS = 20_000;
+/** The longest wait after a first failed try (the contract: 1–2 s). */
+const FIRST_RETRY_WITHIN_MS = 2000;
 
 describeBackend('a mail server that takes the message and never answers', () => {
   let backend: TestBackend;
@@ -71,14 +78,15 @@ describeBackend('a mail server that takes the message and never answers', () => 
         response,
         sendCutFirst: smtp.stalled > stalledBefore && smtp.openConnections === 0,
       }));
-      const { response, sendCutFirst } = await within(SLACK_MS, answered);
+      const { response, sendCutFirst } = await within(ANSWER_WITHIN_MS, answered);
 
       expect(response).toMatchObject({ status: 202, body: { status: 'pending', client_id: client.id } });
       expect(sendCutFirst).toBe(false);
       expect(await openIndexes(sut.api, provider.id, date)).toEqual([37]);
       // The email went to the mail server after the answer, and the connection went with the deadline.
-      await smtp.waitForStalled(stalledBefore + 1, SEND_WITHIN_MS);
-      await smtp.waitForNoConnections(DEADLINE_MS + SLACK_MS);
+      await smtp.waitForStalled(stalledBefore + 1, WAIT_MS);
+      const stall = await smtp.waitForStallClosed(stalledBefore, WAIT_MS);
+      expect(stall.closedAt - stall.stalledAt).toBeLessThan(DEADLINE_MS + OVERRUN_MS);
     });
   });
 
@@ -92,20 +100,34 @@ describeBackend('a mail server that takes the message and never answers', () => 
         const stalledBefore = smtp.stalled;
         const held = await sut.api.post('/api/client_schedule', request);
         expect(held.status).toBe(202);
-        await smtp.waitForStalled(stalledBefore + 1, SEND_WITHIN_MS);
+        await smtp.waitForStalled(stalledBefore + 1, WAIT_MS);
 
+        const closeStartedAt = Date.now();
         closing = sut.close();
-        await within(DEADLINE_MS + SLACK_MS, closing);
-        await smtp.waitForNoConnections(SLACK_MS);
-        // No worker's lease is left on it: the next server need not wait one out.
+        const closeEndedAt = await within(
+          WAIT_MS,
+          closing.then(() => Date.now()),
+        );
+        // The stop took the worker's grace (min(1.5 s, the deadline)) and the hand-back, not the send's stall.
+        expect(closeEndedAt - closeStartedAt).toBeLessThan(DEADLINE_MS + OVERRUN_MS);
+        const stall = await smtp.waitForStallClosed(stalledBefore, WAIT_MS);
+        expect(stall.closedAt - stall.stalledAt).toBeLessThan(DEADLINE_MS + OVERRUN_MS);
+
+        // No worker's lease is left on it: the next server need not wait one out. The send's 1 s deadline
+        // began before the worker's 1 s grace did, so the send is mostly cut within the grace and its try
+        // recorded, due again 1–2 s on; one still running when the grace ends is handed back, due at once.
         const rows = await outboxRows(backend.env);
+        const readAt = Date.now();
         const link = rows.filter((row) => row.appointment_id === held.body.appointment_id && row.kind === 'validation');
-        expect(link).toEqual([expect.objectContaining({ status: 'queued', lease_until: null })]);
+        expect(link).toEqual([expect.objectContaining({ status: 'queued', attempts: 1, lease_until: null })]);
+        const [{ last_error: error, next_attempt_at: nextAttemptAt }] = link;
+        expect(error ?? 'handed back').toMatch(/^handed back$|^The mail server did not take the message: /);
+        expect(nextAttemptAt).toBeLessThanOrEqual(error === null ? readAt : readAt + FIRST_RETRY_WITHIN_MS);
 
         // The next server to run sends it.
         const next = await startTestApp(backend.env, { env: { SMTP_URL: await sink.start() }, logger: false });
         try {
-          const mail = await sink.waitFor(client.email, () => true, SEND_WITHIN_MS);
+          const mail = await sink.waitFor(client.email, () => true, WAIT_MS);
           expect(mail.subject).toMatch(/^Confirm your appointment/);
         } finally {
           await next.close();

@@ -42,9 +42,12 @@ describeBackend('SIGTERM with a send stalled in hand, at the default outbound de
       sut.signal('SIGTERM');
       await expect(sut.exited).resolves.toEqual({ code: 0, signal: null });
       expect(sut.output()).not.toContain('did not close cleanly');
-      // Handed back: due now and nobody's, rather than leased to the dead process for 25 s.
+      // Handed back: due now and nobody's, rather than leased to the dead process for 25 s, and not
+      // counted a failed try (no error, no back-off): the 10 s deadline outlasts the 1.5 s grace.
       const validation = (await outboxRows(backend.env)).find((row) => row.kind === 'validation');
-      expect(validation).toMatchObject({ status: 'queued', attempts: 1, lease_until: null });
+      const readAt = Date.now();
+      expect(validation).toMatchObject({ status: 'queued', attempts: 1, lease_until: null, last_error: null });
+      expect(validation!.next_attempt_at).toBeLessThanOrEqual(readAt);
 
       const next = await startTestApp(backend.env, { env: { SMTP_URL: await sink.start() }, logger: false });
       try {

@@ -57,6 +57,9 @@ export interface OutboxRowView {
   attempts: number;
   message_key: string;
   lease_until: number | null;
+  /** Epoch milliseconds: a message handed back is due at once, one that failed a try later (its back-off). */
+  next_attempt_at: number;
+  last_error: string | null;
   appointment_id: number | null;
 }
 
@@ -69,7 +72,18 @@ export async function outboxRows(env: Record<string, string | undefined>): Promi
     database
       .tables<'outbox_messages'>()
       .selectFrom('outbox_messages')
-      .select(['id', 'kind', 'recipient', 'status', 'attempts', 'message_key', 'lease_until', 'appointment_id'])
+      .select([
+        'id',
+        'kind',
+        'recipient',
+        'status',
+        'attempts',
+        'message_key',
+        'lease_until',
+        'next_attempt_at',
+        'last_error',
+        'appointment_id',
+      ])
       .orderBy('id')
       .execute(),
   );

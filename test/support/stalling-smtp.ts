@@ -1,6 +1,18 @@
 import { AddressInfo, createServer, Server, Socket } from 'node:net';
 
 /**
+ * One message left without an answer, timed here, on the server's side: a deadline is read as `closedAt −
+ * stalledAt`, which a loaded machine stretches only by the moment it takes to notice the close, not by how
+ * long a test waited.
+ */
+export interface Stall {
+  /** When the message's final "." came in (the wait for an answer that never comes begins). */
+  stalledAt: number;
+  /** When the client closed that connection; undefined while it is open. */
+  closedAt: number | undefined;
+}
+
+/**
  * A mail server that speaks SMTP until the message is sent, then never answers: it takes DATA and the
  * whole message, and the final "." gets no reply. The connection stays open until the client drops it.
  */
@@ -9,8 +21,13 @@ export class StallingSmtpServer {
   private readonly connections = new Set<Socket>();
   private stallWaiters: (() => void)[] = [];
   private closeWaiters: (() => void)[] = [];
+  /** Every message left without an answer, in the order they came. */
+  readonly stalls: Stall[] = [];
+
   /** Messages received whole and left without an answer. */
-  stalled = 0;
+  get stalled(): number {
+    return this.stalls.length;
+  }
 
   async start(): Promise<string> {
     this.server = createServer((socket) => this.converse(socket));
@@ -34,6 +51,17 @@ export class StallingSmtpServer {
     return this.waitUntil(() => this.connections.size === 0, this.closeWaiters, timeoutMs, 'every connection closed by the client');
   }
 
+  /** The `index`th stall (0-based) once the client has closed its connection. */
+  async waitForStallClosed(index: number, timeoutMs = 15_000): Promise<Stall & { closedAt: number }> {
+    await this.waitUntil(
+      () => this.stalls[index]?.closedAt !== undefined,
+      this.closeWaiters,
+      timeoutMs,
+      `the connection of stalled message ${index + 1} closed by the client`,
+    );
+    return this.stalls[index] as Stall & { closedAt: number };
+  }
+
   /** Hangs up on every client, as a mail server that finally gives up would. */
   dropConnections(): void {
     for (const socket of this.connections) socket.destroy();
@@ -48,8 +76,10 @@ export class StallingSmtpServer {
 
   private converse(socket: Socket): void {
     this.connections.add(socket);
+    let stall: Stall | undefined;
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
+      if (stall) stall.closedAt = Date.now();
       this.connections.delete(socket);
       this.wake(this.closeWaiters);
     });
@@ -65,7 +95,8 @@ export class StallingSmtpServer {
           if (end < 0) return;
           buffer = buffer.slice(end + 5);
           inData = false;
-          this.stalled++;
+          stall = { stalledAt: Date.now(), closedAt: undefined };
+          this.stalls.push(stall);
           this.wake(this.stallWaiters);
           return; // the message is in: no answer, ever
         }

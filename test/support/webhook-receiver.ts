@@ -7,6 +7,11 @@ export interface ReceivedCall {
   /** The raw body, as the signature covers it. */
   body: string;
   at: number;
+  /**
+   * When the exchange ended, timed here: once the answer went, or for a call left hanging, when the
+   * caller closed the connection (its deadline). Undefined while it lasts.
+   */
+  closedAt: number | undefined;
 }
 
 /** How a path answers its `n`th call (1-based); leaving the response open makes the receiver hang. */
@@ -30,7 +35,15 @@ export class WebhookReceiver {
       const path = request.url ?? '/';
       const n = (this.counts.get(path) ?? 0) + 1;
       this.counts.set(path, n);
-      this.calls.push({ path, headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
+      const call: ReceivedCall = {
+        path,
+        headers: request.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        at: Date.now(),
+        closedAt: undefined,
+      };
+      response.once('close', () => (call.closedAt = Date.now()));
+      this.calls.push(call);
       (this.answers.get(path) ?? answerWith(204))(response, n);
     });
   });
@@ -62,6 +75,16 @@ export class WebhookReceiver {
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     return this.callsTo(path);
+  }
+
+  /** `call` once its exchange has ended (answered, or the caller hung up). */
+  async waitForClose(call: ReceivedCall, timeoutMs = 10_000): Promise<ReceivedCall & { closedAt: number }> {
+    const deadline = Date.now() + timeoutMs;
+    while (call.closedAt === undefined) {
+      if (Date.now() > deadline) throw new Error(`The call to ${call.path} still open after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    return call as ReceivedCall & { closedAt: number };
   }
 
   async stop(): Promise<void> {
