@@ -43,6 +43,22 @@ const UNAVAILABLE_MESSAGES = [
   // answered but read late on a starved event loop is committed); a 500 claims nothing.
 ];
 
+/**
+ * Errors that mean a backing service answered too slowly rather than not at all: no pooled connection
+ * freed or opened within its wait, a statement that outlived statement_timeout, a lock not granted in
+ * time. A load peak ends requests so; their answer says so, and asked again later they may well pass.
+ */
+const DEADLINE_ERROR_CODES = new Set(['55P03', 'SQLITE_BUSY']);
+const DEADLINE_MESSAGES = [
+  /timeout exceeded when trying to connect/i,
+  /connection terminated due to connection timeout/i,
+  // 57014 is also a cancel asked for by someone (pg_cancel_backend): not a deadline.
+  /canceling statement due to statement timeout/i,
+];
+
+export const UNAVAILABLE_DETAIL = 'A backing service did not answer; nothing was changed';
+export const DEADLINE_PASSED_DETAIL = 'A backing service did not answer in time; nothing was changed';
+
 function problemOf(code: ErrorCode, detail: string, extra: Record<string, unknown> = {}): Problem {
   const { status, title } = ERROR_CODES[code];
   return {
@@ -66,6 +82,13 @@ export function isUnavailableError(error: unknown): boolean {
   const { code, message } = error as { code?: unknown; message?: unknown };
   if (typeof code === 'string' && (UNAVAILABLE_ERROR_CODES.has(code) || code.startsWith('08'))) return true;
   return typeof message === 'string' && UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message));
+}
+
+function isDeadlineError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && DEADLINE_ERROR_CODES.has(code)) return true;
+  return typeof message === 'string' && DEADLINE_MESSAGES.some((pattern) => pattern.test(message));
 }
 
 /**
@@ -117,7 +140,7 @@ const HTTP_EXCEPTION_CODES: Partial<Record<number, [ErrorCode, string]>> = {
   413: ['PAYLOAD_TOO_LARGE', 'The request body is too large'],
   415: ['UNSUPPORTED_MEDIA_TYPE', SEND_JSON],
   429: ['RATE_LIMITED', 'Too many requests'],
-  503: ['UNAVAILABLE', 'A backing service did not answer; nothing was changed'],
+  503: ['UNAVAILABLE', UNAVAILABLE_DETAIL],
 };
 
 /** Turns any error raised while reading or handling a request into the problem+json body the API answers with. */
@@ -134,6 +157,6 @@ export function toProblem(error: unknown): Problem {
       return problemOf('VALIDATION_FAILED', error.message, { errors: [{ field: 'body', message: error.message }] });
     }
   }
-  if (isUnavailableError(error)) return problemOf('UNAVAILABLE', 'A backing service did not answer; nothing was changed');
+  if (isUnavailableError(error)) return problemOf('UNAVAILABLE', isDeadlineError(error) ? DEADLINE_PASSED_DETAIL : UNAVAILABLE_DETAIL);
   return fastifyProblem(error) ?? problemOf('INTERNAL', 'An unexpected error occurred');
 }
