@@ -12,7 +12,7 @@ import {
 } from '@nestjs/common';
 import { DatabaseError } from 'pg';
 import { AppError, ERROR_CODES, ErrorCode } from './app-error';
-import { clientErrorProblem, Problem, toProblem } from './problem';
+import { clientErrorProblem, DEADLINE_PASSED_DETAIL, OUTCOME_UNKNOWN_DETAIL, Problem, toProblem, UNAVAILABLE_DETAIL } from './problem';
 
 /** The table at the end of API.md, written out again so the code is checked against the contract. */
 const CONTRACT: [ErrorCode, number][] = [
@@ -319,7 +319,28 @@ describe(toProblem.name, () => {
       title: expect.any(String),
       status: 503,
       code: 'UNAVAILABLE',
-      detail: 'The database did not answer in time; the change may have been made: read it back before asking again',
+      detail: OUTCOME_UNKNOWN_DETAIL,
+    });
+  });
+
+  describe('a backing service that answered too slowly: its 503 says "in time", so a client (or a spec) can tell a load peak from an outage', () => {
+    it.each([
+      ['the pool wait', new Error('timeout exceeded when trying to connect')],
+      ['opening a pooled connection', new Error('Connection terminated due to connection timeout')],
+      ['PostgreSQL 57014 (statement timeout)', pgError('57014', 'canceling statement due to statement timeout')],
+      ['PostgreSQL 55P03 (lock timeout)', pgError('55P03', 'canceling statement due to lock timeout')],
+      ['SQLITE_BUSY (busy_timeout)', withCode('SQLITE_BUSY: database is locked', 'SQLITE_BUSY')],
+    ])('%s', (_name, error) => {
+      expect(sut(error)).toMatchObject({ status: 503, code: 'UNAVAILABLE', detail: DEADLINE_PASSED_DETAIL });
+    });
+
+    it.each([
+      ['ECONNREFUSED', withCode('connect ECONNREFUSED 10.0.0.5:5432', 'ECONNREFUSED')],
+      ['Connection terminated unexpectedly', new Error('Connection terminated unexpectedly')],
+      ['PostgreSQL 57014 asked for (pg_cancel_backend)', pgError('57014', 'canceling statement due to user request')],
+      ['PostgreSQL 57P01 (admin shutdown)', pgError('57P01', 'terminating connection due to administrator command')],
+    ])('but %s is an outage, not a deadline', (_name, error) => {
+      expect(sut(error)).toMatchObject({ status: 503, code: 'UNAVAILABLE', detail: UNAVAILABLE_DETAIL });
     });
   });
 

@@ -51,6 +51,24 @@ const UNAVAILABLE_MESSAGES = [
  */
 const OUTCOME_UNKNOWN_MESSAGES = [/^query read timeout$/i];
 
+/**
+ * Errors that mean a backing service answered too slowly rather than not at all: no pooled connection
+ * freed or opened within its wait, a statement that outlived statement_timeout, a lock not granted in
+ * time. A load peak ends requests so; their answer says so, and asked again later they may well pass.
+ */
+const DEADLINE_ERROR_CODES = new Set(['55P03', 'SQLITE_BUSY']);
+const DEADLINE_MESSAGES = [
+  /timeout exceeded when trying to connect/i,
+  /connection terminated due to connection timeout/i,
+  // 57014 is also a cancel asked for by someone (pg_cancel_backend): not a deadline.
+  /canceling statement due to statement timeout/i,
+];
+
+export const UNAVAILABLE_DETAIL = 'A backing service did not answer; nothing was changed';
+export const DEADLINE_PASSED_DETAIL = 'A backing service did not answer in time; nothing was changed';
+export const OUTCOME_UNKNOWN_DETAIL =
+  'The database did not answer in time; the change may have been made: read it back before asking again';
+
 function problemOf(code: ErrorCode, detail: string, extra: Record<string, unknown> = {}): Problem {
   const { status, title } = ERROR_CODES[code];
   return {
@@ -79,6 +97,13 @@ export function isUnavailableError(error: unknown): boolean {
 function isOutcomeUnknownError(error: unknown): boolean {
   const message = typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : undefined;
   return typeof message === 'string' && OUTCOME_UNKNOWN_MESSAGES.some((pattern) => pattern.test(message));
+}
+
+function isDeadlineError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && DEADLINE_ERROR_CODES.has(code)) return true;
+  return typeof message === 'string' && DEADLINE_MESSAGES.some((pattern) => pattern.test(message));
 }
 
 /**
@@ -130,7 +155,7 @@ const HTTP_EXCEPTION_CODES: Partial<Record<number, [ErrorCode, string]>> = {
   413: ['PAYLOAD_TOO_LARGE', 'The request body is too large'],
   415: ['UNSUPPORTED_MEDIA_TYPE', SEND_JSON],
   429: ['RATE_LIMITED', 'Too many requests'],
-  503: ['UNAVAILABLE', 'A backing service did not answer; nothing was changed'],
+  503: ['UNAVAILABLE', UNAVAILABLE_DETAIL],
 };
 
 /** Turns any error raised while reading or handling a request into the problem+json body the API answers with. */
@@ -147,9 +172,7 @@ export function toProblem(error: unknown): Problem {
       return problemOf('VALIDATION_FAILED', error.message, { errors: [{ field: 'body', message: error.message }] });
     }
   }
-  if (isUnavailableError(error)) return problemOf('UNAVAILABLE', 'A backing service did not answer; nothing was changed');
-  if (isOutcomeUnknownError(error)) {
-    return problemOf('UNAVAILABLE', 'The database did not answer in time; the change may have been made: read it back before asking again');
-  }
+  if (isUnavailableError(error)) return problemOf('UNAVAILABLE', isDeadlineError(error) ? DEADLINE_PASSED_DETAIL : UNAVAILABLE_DETAIL);
+  if (isOutcomeUnknownError(error)) return problemOf('UNAVAILABLE', OUTCOME_UNKNOWN_DETAIL);
   return fastifyProblem(error) ?? problemOf('INTERNAL', 'An unexpected error occurred');
 }

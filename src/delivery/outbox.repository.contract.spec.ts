@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { Client } from 'pg';
 import { DatabaseService } from '../database/database.service';
 import { ClaimedMessage, NewMessage } from './outbox-message';
@@ -35,6 +36,22 @@ function call(webhookId: number, fields: Partial<NewMessage> = {}): NewMessage {
     providerId: 1,
     ...fields,
   } as NewMessage;
+}
+
+/**
+ * Resolves once a session of this PostgreSQL database waits for a lock in a statement on `table`; fails
+ * at once if the statement meant to wait (`settled`) ends first, and after `timeoutMs` if none waits.
+ */
+async function untilWaitingOnLock(database: DatabaseService, table: string, settled: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (settled()) throw new Error(`the statement on ${table} ended instead of waiting for a lock`);
+    const { rows } = await sql<{ waiting: number }>`SELECT count(*)::int AS waiting FROM pg_stat_activity
+      WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE ${`%${table}%`}`.execute(database.tables<never>());
+    if (rows[0].waiting > 0) return;
+    if (Date.now() > deadline) throw new Error(`no statement on ${table} waited for a lock within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
 
 /** The promises of OutboxRepository, written once and run on every database. */
@@ -246,12 +263,27 @@ function outboxContract(target: ContractTarget): void {
       });
       await hasRead;
 
-      // The send in hand finishes while the erasure runs. Unheld, its verdict would land in a few
-      // milliseconds, and the delete, looking for queued rows, would leave the row with the person in it.
+      // The send in hand finishes while the erasure runs. Unheld, its verdict would land, and the delete,
+      // looking for queued rows, would leave the row with the person in it.
       const marking = sut.markSent(claimed, T0 + 1);
-      await Promise.race([marking, new Promise((resolve) => setTimeout(resolve, 300))]);
-      release();
-      await erasure;
+      let settled = false;
+      marking.then(
+        () => (settled = true),
+        () => (settled = true),
+      );
+      try {
+        if (database.locksRows) {
+          await untilWaitingOnLock(database, 'outbox_messages', () => settled);
+        } else {
+          // SQLite's one connection is the erasure's until it commits: nothing else runs meanwhile, lock or none.
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        expect(settled).toBe(false);
+      } finally {
+        // A failure too ends the erasure, or its connection would keep the database from closing.
+        release();
+        await erasure;
+      }
 
       await expect(marking).resolves.toBeUndefined();
       await expect(sut.findById(claimed.id)).resolves.toBeNull();

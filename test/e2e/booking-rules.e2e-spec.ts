@@ -1,6 +1,7 @@
 import { BookingRules } from '../../src/scheduling/booking-rules';
 import { ApiResponse } from '../support/api-client';
 import { createBackend, describeBackend, TestBackend } from '../support/backend';
+import { askedAgainWhileUnavailable } from '../support/expectations';
 import { createClient, createProvider, futureDate, openIndexes, publish } from '../support/factories';
 import { linkAppointmentId, SmtpSink, validationLink } from '../support/smtp-sink';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -72,25 +73,6 @@ describeBackend('booking rules', () => {
     const each = await Promise.all(instances.map((instance) => openIndexes(instance.api, providerId, date)));
     for (const other of each.slice(1)) expect(other).toEqual(each[0]);
     return each[0];
-  }
-
-  /**
-   * Each request of a burst, asked again one at a time while a starved machine answered it 503
-   * UNAVAILABLE (its database pool waits 3 s at most), as the contract tells clients to: that answer
-   * held nothing, and every request must end with a definite one.
-   */
-  async function settle(burst: ApiResponse[], askAgain: (index: number) => Promise<ApiResponse>): Promise<ApiResponse[]> {
-    const settled: ApiResponse[] = [];
-    for (const [index, first] of burst.entries()) {
-      let answer = first;
-      for (let tries = 1; answer.status === 503 && tries <= 5; tries++) {
-        expect(answer.body.code).toBe('UNAVAILABLE');
-        await new Promise((resolve) => setTimeout(resolve, 200 * tries));
-        answer = await askAgain(index);
-      }
-      settled.push(answer);
-    }
-    return settled;
   }
 
   function expectProblem(response: ApiResponse, status: number, code: string): void {
@@ -217,7 +199,7 @@ describeBackend('booking rules', () => {
     const client = await createClient(api());
 
     const request = (i: number) => ask(provider.id, client.id, date, 36 + i, 15, i);
-    const answers = await settle(await Promise.all(Array.from({ length: 20 }, (_, i) => request(i))), request);
+    const answers = await askedAgainWhileUnavailable(await Promise.all(Array.from({ length: 20 }, (_, i) => request(i))), request);
 
     const won = answers.filter((answer) => answer.status === 202);
     expect(won).toHaveLength(winners);
@@ -233,7 +215,7 @@ describeBackend('booking rules', () => {
 
     // Slot 36 + i for client i: each start is 15 minutes from the next, well inside a 30-minute buffer.
     const request = (i: number) => ask(provider.id, clients[i].id, date, 36 + i, 15, i);
-    const answers = await settle(await Promise.all(clients.map((_, i) => request(i))), request);
+    const answers = await askedAgainWhileUnavailable(await Promise.all(clients.map((_, i) => request(i))), request);
 
     const won = answers.flatMap((answer, i) => (answer.status === 202 ? [36 + i] : []));
     expect(won.length).toBeGreaterThan(0);

@@ -1,16 +1,11 @@
 import { createBackend, describeBackend, TestBackend } from '../support/backend';
+import { askedAgainWhileUnavailable } from '../support/expectations';
 import { createClient, createProvider, futureDate, openIndexes, publish } from '../support/factories';
 import { linkAppointmentId, SmtpSink, validationLink } from '../support/smtp-sink';
 import { startTestApp, TestApp } from '../support/test-app';
 
 const REQUESTS = 200;
 
-/** Maps the answers one at a time (the retries after a burst come one by one, not as another burst). */
-async function inTurn<T>(items: T[], next: (item: T, index: number) => Promise<T>): Promise<T[]> {
-  const done: T[] = [];
-  for (const [index, item] of items.entries()) done.push(await next(item, index));
-  return done;
-}
 const WINDOW_START = 36; // 09:00
 const WINDOW_SLOTS = 16; // 09:00–13:00
 
@@ -72,19 +67,12 @@ describeBackend('concurrent requests for overlapping slots', () => {
         },
       };
     });
-    const burst = await Promise.all(requests.map(({ instance, body }) => instance.api.post('/api/client_schedule', body)));
-    // On a starved machine some wait past the database pool's 3 s and get a clean 503 UNAVAILABLE,
-    // which promises nothing was held: their clients ask again once the burst is over, as the contract
-    // says to, and every request ends with a definite answer. The slots checked below show that the
-    // 503s held nothing.
-    const responses = await inTurn(burst, async (response, i) => {
-      for (let tries = 1; response.status === 503 && tries <= 5; tries++) {
-        expect(response.body.code).toBe('UNAVAILABLE');
-        await new Promise((resolve) => setTimeout(resolve, 200 * tries));
-        response = await requests[i].instance.api.post('/api/client_schedule', requests[i].body);
-      }
-      return response;
-    });
+    const ask = (i: number) => requests[i].instance.api.post('/api/client_schedule', requests[i].body);
+    const burst = await Promise.all(requests.map((_request, i) => ask(i)));
+    // On a starved machine a few may wait past the database pool's 3 s and get a clean 503: they are
+    // asked again once the burst is over, as the contract tells clients to. The slots checked below show
+    // that the 503s held nothing.
+    const responses = await askedAgainWhileUnavailable(burst, ask);
 
     const winners = responses.flatMap((response, i) => (response.status === 202 ? [{ response, request: requests[i].body }] : []));
     const losers = responses.filter((response) => response.status !== 202);
@@ -117,15 +105,10 @@ describeBackend('concurrent requests for overlapping slots', () => {
       { api: instances[0].api, token },
       { api: instances[instances.length - 1].api, token },
     ]);
-    const pressed = await Promise.all(pressers.map(({ api: presser, token }) => presser.post('/api/validate', { token })));
+    const press = (i: number) => pressers[i].api.post('/api/validate', { token: pressers[i].token });
+    const pressed = await Promise.all(pressers.map((_presser, i) => press(i)));
     // A 503 changed nothing: that person presses again once the rush is over.
-    const confirmations = await inTurn(pressed, async (answer, i) => {
-      for (let tries = 1; answer.status === 503 && tries <= 5; tries++) {
-        await new Promise((resolve) => setTimeout(resolve, 200 * tries));
-        answer = await pressers[i].api.post('/api/validate', { token: pressers[i].token });
-      }
-      return answer;
-    });
+    const confirmations = await askedAgainWhileUnavailable(pressed, press);
     for (let i = 0; i < tokens.length; i++) {
       const pair = [confirmations[2 * i], confirmations[2 * i + 1]].sort((a, b) => a.status - b.status);
       const appointmentId = winners[i].response.body.appointment_id;

@@ -40,7 +40,7 @@ describeServices('queue tickets on two server processes', () => {
 
       const checkInOf = (i: number) => admin[i % 2].post('/api/queue/check_in', { provider_id: provider.id, client_id: clients[i].id });
       const burst = await Promise.all(clients.map((_client, i) => checkInOf(i)));
-      // They queue on the day's lock: on a starved machine a few may get a clean 503 and are asked again after.
+      // They queue on the day's lock: on a starved machine a few may pass a database deadline (a clean 503) and are asked again after.
       const answers = await askedAgainWhileUnavailable(burst, checkInOf);
 
       expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 201));
