@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { createClient, type RedisClientOptions } from 'redis';
 import { freePort } from '../../test/support/free-port';
+import { fakeOnly } from '../../test/support/fake-timers';
 import { MemoryLeaseCounter } from '../../test/support/fakes/memory-lease-counter';
 import { letRedisTimePass } from '../../test/support/redis-time';
 import type { RedisClientWith } from '../redis/redis-client';
@@ -60,24 +61,12 @@ class Network {
 
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
-/**
- * Fakes setTimeout alone: the lease's 500 ms deadline then passes only when the test moves it, while
- * the clocks, setImmediate and the sockets run as ever.
- */
-function fakeTimeoutsOnly(): void {
-  jest.useFakeTimers({
-    doNotFake: [
-      'Date',
-      'hrtime',
-      'nextTick',
-      'performance',
-      'queueMicrotask',
-      'setImmediate',
-      'clearImmediate',
-      'setInterval',
-      'clearInterval',
-    ],
-  });
+/** On fake timeouts: `verdict` still waits at 499 ms and has settled at 500 ms, the limiter's deadline. */
+async function expectSettledAtTheDeadline(verdict: Promise<unknown>): Promise<void> {
+  await jest.advanceTimersByTimeAsync(499);
+  await expect(settledYet(verdict)).resolves.toBe(false);
+  await jest.advanceTimersByTimeAsync(1);
+  await expect(settledYet(verdict)).resolves.toBe(true);
 }
 
 /** Whether `promise` has settled, once the turns it was waiting on have run. */
@@ -311,15 +300,12 @@ describe(LeasedRateLimiter.name, () => {
     });
 
     it('lets the hit through at 500 ms when the counter stalls', async () => {
-      fakeTimeoutsOnly();
+      fakeOnly('timeouts');
       const stalled: LeaseCounter = { take: () => new Promise(() => undefined) };
       sut = new LeasedRateLimiter(stalled, WINDOW_MS, clock.now);
 
       const verdict = settle(sut.hit(KEY, 3));
-      await jest.advanceTimersByTimeAsync(499);
-      await expect(settledYet(verdict)).resolves.toBe(false);
-      await jest.advanceTimersByTimeAsync(1);
-      await expect(settledYet(verdict)).resolves.toBe(true);
+      await expectSettledAtTheDeadline(verdict);
 
       await expect(verdict).resolves.toMatchObject({ admitted: true });
     });
@@ -424,7 +410,7 @@ describeRedis(redisUrl ? 'TAKE_LEASE on Redis' : 'TAKE_LEASE on Redis (skipped: 
   // The lease's deadline is out of play: on a loaded machine an answer later than 500 ms would let its hit
   // through uncounted, as it should, and these tests are about counting (the deadline has tests of its own).
   it('never admits more than the limit to several processes hitting one key at once', async () => {
-    fakeTimeoutsOnly();
+    fakeOnly('timeouts');
     const processes = Array.from({ length: 4 }, () => new LeasedRateLimiter(new RedisLeaseCounter(client, prefix)));
     const limit = 150;
 
@@ -438,7 +424,7 @@ describeRedis(redisUrl ? 'TAKE_LEASE on Redis' : 'TAKE_LEASE on Redis (skipped: 
   });
 
   it('taking turns, two processes admit exactly the limit, then refuse', async () => {
-    fakeTimeoutsOnly();
+    fakeOnly('timeouts');
     const processes = [
       new LeasedRateLimiter(new RedisLeaseCounter(client, prefix)),
       new LeasedRateLimiter(new RedisLeaseCounter(client, prefix)),
@@ -476,7 +462,7 @@ describeRedis(redisUrl ? 'TAKE_LEASE on Redis' : 'TAKE_LEASE on Redis (skipped: 
     it('lets the request through at its bound while the client waits for a Redis that is not there', async () => {
       // Free a moment ago, so nothing listens on it; commands wait in the offline queue.
       const port = await freePort();
-      fakeTimeoutsOnly();
+      fakeOnly('timeouts');
       const unreachable = connect(`redis://127.0.0.1:${port}`, { reconnectStrategy: () => 50 });
       unreachable.on('error', () => undefined);
       unreachable.connect().catch(() => undefined);
@@ -484,10 +470,7 @@ describeRedis(redisUrl ? 'TAKE_LEASE on Redis' : 'TAKE_LEASE on Redis (skipped: 
 
       try {
         const verdict = settle(sut.hit(KEY, 3));
-        await jest.advanceTimersByTimeAsync(499);
-        await expect(settledYet(verdict)).resolves.toBe(false);
-        await jest.advanceTimersByTimeAsync(1);
-        await expect(settledYet(verdict)).resolves.toBe(true);
+        await expectSettledAtTheDeadline(verdict);
 
         await expect(verdict).resolves.toMatchObject({ admitted: true });
       } finally {

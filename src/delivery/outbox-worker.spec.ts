@@ -268,6 +268,14 @@ describe(OutboxWorker.name, () => {
   });
 
   describe('a message an erasure reached while it was in hand', () => {
+    /** Message 1 claimed, its send under way until the test finishes it. */
+    const oneMessageInHand = async () => {
+      senders.hold = true;
+      outbox.add(1);
+      start();
+      await until(() => senders.inFlight === 1);
+    };
+
     // The erasure deleted the copies it found in the outbox folder before it committed; this send's copy
     // came after. Left there, it would keep the erased person's name, address or phone.
     it.each([
@@ -289,10 +297,7 @@ describe(OutboxWorker.name, () => {
     });
 
     it('keeps the copy of a message another worker claimed again (its lease lapsed): no erasure, and that copy is its too', async () => {
-      senders.hold = true;
-      outbox.add(1);
-      start();
-      await until(() => senders.inFlight === 1);
+      await oneMessageInHand();
 
       outbox.claimAgain(1);
       senders.finish(1);
@@ -305,10 +310,7 @@ describe(OutboxWorker.name, () => {
     it('tries the deletion once, apart from recording the send: a folder that refuses it leaves the row sent and says so', async () => {
       folder.refuses = true;
       const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-      senders.hold = true;
-      outbox.add(1);
-      start();
-      await until(() => senders.inFlight === 1);
+      await oneMessageInHand();
 
       outbox.erase(1);
       senders.finish(1);
@@ -321,10 +323,7 @@ describe(OutboxWorker.name, () => {
     });
 
     it('deletes the copy of a message claimed again (its lease lapsed) whose row an erasure rewrote meanwhile', async () => {
-      senders.hold = true;
-      outbox.add(1);
-      start();
-      await until(() => senders.inFlight === 1);
+      await oneMessageInHand();
 
       // The other worker's claim moved the try count on; the erasure, before this send wrote its copy, rewrote the row.
       outbox.claimAgain(1);

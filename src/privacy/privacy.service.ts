@@ -91,12 +91,11 @@ export class PrivacyService {
       waitlist,
       // What was sent to the person, and what was sent to others about its appointments (a provider's
       // notice names it): the person's own recipients whole, the others' masked as any list shows them.
-      deliveries: messages
-        .filter(
-          (message) =>
-            addresses.includes(message.recipient) || (message.appointment_id !== null && itsAppointments.has(message.appointment_id)),
-        )
-        .map((message) => exportedDelivery(message, addresses.includes(message.recipient))),
+      deliveries: messages.flatMap((message) => {
+        const toPerson = addresses.includes(message.recipient);
+        const aboutItsAppointment = message.appointment_id !== null && itsAppointments.has(message.appointment_id);
+        return toPerson || aboutItsAppointment ? [exportedDelivery(message, toPerson)] : [];
+      }),
     };
   }
 

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { createClient } from 'redis';
+import { fakeOnly } from '../../test/support/fake-timers';
 import type { RedisClientWith } from '../redis/redis-client';
 import { MemoryStreamQuota, RedisStreamQuota, StreamPlace, StreamQuota } from './stream-quota';
 import { STREAM_QUOTA_SCRIPTS } from './stream-quota-scripts';
@@ -133,19 +134,7 @@ return latest[2] or '0'`;
 
       beforeEach(() => {
         // The heartbeats (setInterval) run when the test says; everything else runs as ever.
-        jest.useFakeTimers({
-          doNotFake: [
-            'Date',
-            'hrtime',
-            'nextTick',
-            'performance',
-            'queueMicrotask',
-            'setImmediate',
-            'clearImmediate',
-            'setTimeout',
-            'clearTimeout',
-          ],
-        });
+        fakeOnly('intervals');
       });
 
       afterEach(() => {
